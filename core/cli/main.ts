@@ -1,0 +1,47 @@
+import { UsageError, parseCommandArgs } from "./command";
+import { commands } from "./commands";
+
+function overview(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    "secgroups: firewall policy as code",
+    "",
+    "Usage: secgroups <command> [options]",
+    "",
+    "Commands:",
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    "",
+    "Run `secgroups <command> --help` for a command's options.",
+  ].join("\n");
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(overview());
+    return;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    console.error(`secgroups: unknown command "${name}"\n\n${overview()}`);
+    process.exitCode = 2;
+    return;
+  }
+  try {
+    const { values, positionals } = parseCommandArgs(command, rest);
+    if (values.help) {
+      console.log(command.usage);
+      return;
+    }
+    const code = await command.run(values, positionals);
+    if (typeof code === "number") process.exitCode = code;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`secgroups ${name}: ${err.message}\n\n${command.usage}`);
+      process.exitCode = 2;
+    } else {
+      console.error(`secgroups ${name}: ${(err as Error).message}`);
+      process.exitCode = 1;
+    }
+  }
+}
