@@ -46,7 +46,7 @@ export class ApiError extends Error {
 }
 
 export class ValidationError extends ApiError {
-  constructor(readonly issues: ValidationIssue[]) {
+  constructor(override readonly issues: ValidationIssue[]) {
     super(422, "invalid_request_error", issues[0]?.code ?? "parameter_invalid", summarize(issues), issues);
   }
 }
