@@ -1,0 +1,2 @@
+export * from "./group";
+export * from "./patterns";
