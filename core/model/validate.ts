@@ -74,6 +74,10 @@ class Checker {
       return opts.nullable ? null : this.fail(path, "parameter_invalid", "must be a string, not null");
     }
     if (typeof value !== "string") return this.fail(path, "parameter_invalid", `must be a string, got ${describe(value)}`);
+    // PostgreSQL text cannot hold NUL, and lone surrogates are not valid UTF-8.
+    if (value.includes("\u0000") || !value.isWellFormed()) {
+      return this.fail(path, "parameter_invalid", "must be valid Unicode text without NUL characters");
+    }
     const length = [...value].length;
     if (opts.min !== undefined && length < opts.min) {
       return this.fail(path, "value_too_short", `must be at least ${opts.min} characters, got ${length}`);

@@ -1,0 +1,146 @@
+/**
+ * Which sites need which revision. Every change to a group, a prefix list or
+ * an attachment recompiles the affected sites once, inside the writer's
+ * transaction, and stores the result as each site's next revision; agents
+ * then only read stored text.
+ */
+import { createHash } from "node:crypto";
+import type { Platform, SiteMode } from "../model";
+import type { Queryable } from "../store/database";
+import { loadGroups, type StoredGroup } from "../store/security-groups";
+import { loadPrefixLists, type StoredPrefixList } from "../store/prefix-lists";
+import { lockSites, type SiteRow } from "../store/sites";
+import { insertRevision, latestRevision, replaceSyncTargets } from "../store/revisions";
+
+/** Renders a site's policy; `core/compile` in production. */
+export type CompileFn = (
+  doc: { prefix_lists: StoredPrefixList[]; security_groups: StoredGroup[] },
+  platform: Platform,
+  options: { mode: SiteMode },
+) => string;
+
+/** A resource whose change must reach `siteIds` (attached before or after the change). */
+export interface Change {
+  resourceId: string;
+  siteIds: readonly string[];
+}
+
+export const SITE_CHANNEL = "secgroups_site";
+
+export interface DeployerOptions {
+  compile: CompileFn;
+  /** How long a site may take to confirm a revision before the change counts as failed. */
+  syncTimeoutMs: number;
+}
+
+export function digestOf(body: string): string {
+  return createHash("sha256").update(body).digest("hex");
+}
+
+export class Deployer {
+  constructor(readonly options: DeployerOptions) {}
+
+  /**
+   * Recompiles every site the changes touch and records what each changed
+   * resource now waits for. Runs in the caller's transaction.
+   */
+  async deploy(tx: Queryable, changes: readonly Change[], extraSites: readonly string[] = []): Promise<void> {
+    const siteIds = [...new Set([...changes.flatMap((c) => c.siteIds), ...extraSites])].sort();
+    const sites = await lockSites(tx, siteIds);
+    const revisions = await this.recompile(tx, sites);
+    for (const change of changes) {
+      const targets = [...new Set(change.siteIds)].flatMap((id) => {
+        const r = revisions.get(id);
+        return r ? [{ siteId: id, revision: r.revision, applied: r.applied }] : [];
+      });
+      await replaceSyncTargets(tx, change.resourceId, targets, this.options.syncTimeoutMs);
+    }
+    await notifySites(tx, siteIds);
+  }
+
+  private async recompile(tx: Queryable, sites: SiteRow[]): Promise<Map<string, { revision: number; applied: boolean }>> {
+    const out = new Map<string, { revision: number; applied: boolean }>();
+    if (!sites.length) return out;
+    const ids = sites.map((s) => s.id);
+    const [groupLinks, listLinks] = await Promise.all([
+      tx.query<{ site_id: string; group_id: string }>(`SELECT site_id, group_id FROM group_sites WHERE site_id = ANY($1::text[])`, [ids]),
+      tx.query<{ site_id: string; prefix_list_id: string }>(
+        `SELECT site_id, prefix_list_id FROM prefix_list_sites WHERE site_id = ANY($1::text[])`,
+        [ids],
+      ),
+    ]);
+    const groups = new Map((await loadGroups(tx, undefined, [...new Set(groupLinks.map((l) => l.group_id))])).map((g) => [g.id, g]));
+    const referenced = new Set(listLinks.map((l) => l.prefix_list_id));
+    for (const g of groups.values()) for (const r of g.rules) if (r.address.startsWith("prfx_lst_")) referenced.add(r.address);
+    const lists = new Map((await loadPrefixLists(tx, undefined, [...referenced])).map((l) => [l.id, l]));
+
+    const groupsOf = groupBy(groupLinks, (l) => l.site_id, (l) => l.group_id);
+    const listsOf = groupBy(listLinks, (l) => l.site_id, (l) => l.prefix_list_id);
+
+    // Sites with the same platform, mode and attachments share one compilation.
+    const compiled = new Map<string, { body: string; digest: string; managed: boolean }>();
+    for (const site of sites) {
+      const siteGroups = (groupsOf.get(site.id) ?? []).sort();
+      const siteLists = (listsOf.get(site.id) ?? []).sort();
+      const key = [site.platform, site.mode, siteGroups.join(","), siteLists.join(",")].join("|");
+      let config = compiled.get(key);
+      if (!config) {
+        config = this.compileSite(site, siteGroups.map((id) => groups.get(id)!), siteLists, lists);
+        compiled.set(key, config);
+      }
+      const current = site.desired_revision ? await latestRevision(tx, site.id, site.desired_revision) : undefined;
+      let revision = site.desired_revision;
+      if (current?.digest !== config.digest) {
+        revision = site.desired_revision + 1;
+        await insertRevision(tx, site.id, revision, config);
+      }
+      out.set(site.id, { revision, applied: site.applied_revision !== null && site.applied_revision >= revision });
+    }
+    return out;
+  }
+
+  private compileSite(
+    site: SiteRow,
+    siteGroups: StoredGroup[],
+    directLists: string[],
+    lists: Map<string, StoredPrefixList>,
+  ): { body: string; digest: string; managed: boolean } {
+    // A site with no groups is not filtered by us: the agent removes our table.
+    if (!siteGroups.length) return { body: "", digest: digestOf(""), managed: false };
+    const needed = new Set(directLists);
+    for (const g of siteGroups) for (const r of g.rules) if (r.address.startsWith("prfx_lst_")) needed.add(r.address);
+    const doc = {
+      prefix_lists: [...needed].sort().flatMap((id) => (lists.has(id) ? [lists.get(id)!] : [])),
+      security_groups: siteGroups,
+    };
+    const body = this.options.compile(doc, site.platform, { mode: site.mode });
+    return { body, digest: digestOf(body), managed: true };
+  }
+}
+
+/** Wakes long-polling agents of these sites, on every replica, once the transaction commits. */
+async function notifySites(tx: Queryable, siteIds: readonly string[]): Promise<void> {
+  let chunk: string[] = [];
+  let size = 0;
+  for (const id of siteIds) {
+    if (size + id.length + 1 > 7000) {
+      await tx.query(`SELECT pg_notify($1, $2)`, [SITE_CHANNEL, chunk.join(",")]);
+      chunk = [];
+      size = 0;
+    }
+    chunk.push(id);
+    size += id.length + 1;
+  }
+  if (chunk.length) await tx.query(`SELECT pg_notify($1, $2)`, [SITE_CHANNEL, chunk.join(",")]);
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string, value: (t: T) => string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(value(item));
+    else out.set(k, [value(item)]);
+  }
+  return out;
+}

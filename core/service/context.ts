@@ -1,0 +1,44 @@
+import { errors, type SyncStatus } from "../model";
+import type { Deployer } from "../deploy/deployer";
+import type { Database } from "../store/database";
+
+/** What every use case needs: storage and the deployer. */
+export interface ServiceContext {
+  readonly db: Database;
+  readonly deployer: Deployer;
+}
+
+/** A written resource as the API returns it, with the version its ETag carries. */
+export interface Versioned<T> {
+  resource: T;
+  version: number;
+}
+
+export const RETRY_AFTER_SECONDS = 5;
+
+/** `If-Match` values: `"v3"`, `W/"v3"`, `*`, or a comma list of those. */
+export function matchesETag(ifMatch: string | undefined, version: number): boolean {
+  if (ifMatch === undefined) return true;
+  return ifMatch.split(",").some((tag) => {
+    const t = tag.trim().replace(/^W\//, "");
+    return t === "*" || t === etagOf(version);
+  });
+}
+
+export function etagOf(version: number): string {
+  return `"v${version}"`;
+}
+
+/** The checks before any write to a group or prefix list: If-Match, then the seed's `syncing` lock. */
+export function guardWrite(kind: string, id: string, version: number, status: SyncStatus, ifMatch: string | undefined): void {
+  if (!matchesETag(ifMatch, version)) {
+    throw errors.preconditionFailed(`${kind} ${id} has changed (it is now ${etagOf(version)}); read it again and retry`);
+  }
+  if (status === "syncing") {
+    throw errors.conflict(
+      "resource_syncing",
+      `${kind} ${id} is syncing to its sites and is locked until they confirm; retry in ${RETRY_AFTER_SECONDS} s`,
+      { "Retry-After": String(RETRY_AFTER_SECONDS) },
+    );
+  }
+}

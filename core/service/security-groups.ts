@@ -1,0 +1,101 @@
+/** Use cases of security groups: validate, check references, store, deploy, in one transaction. */
+import {
+  checkReferences,
+  errors,
+  orThrow,
+  referencedPrefixLists,
+  validateSecurityGroupWrite,
+  ValidationError,
+  type NormalizedSecurityGroupWrite,
+  type SecurityGroup,
+} from "../model";
+import { deriveStatuses } from "../deploy/status";
+import type { Queryable } from "../store/database";
+import * as groups from "../store/security-groups";
+import { existingPrefixLists } from "../store/prefix-lists";
+import { existingSites } from "../store/sites";
+import { deleteSyncTargets, syncTargets } from "../store/revisions";
+import { guardWrite, type ServiceContext, type Versioned } from "./context";
+import { onceper, type Created } from "./idempotent";
+
+export class SecurityGroupService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  async create(orgId: string, body: unknown, idempotencyKey?: string): Promise<Created<SecurityGroup>> {
+    const group = orThrow(validateSecurityGroupWrite(body));
+    return this.ctx.db.transaction((tx) =>
+      onceper(tx, orgId, idempotencyKey, "POST /vpc/security-groups", body, async () => {
+        await assertReferences(tx, orgId, group);
+        const id = await groups.insertGroup(tx, orgId, group);
+        await this.ctx.deployer.deploy(tx, [{ resourceId: id, siteIds: group.sites }]);
+        return (await this.read(tx, orgId, id))!.resource;
+      }),
+    );
+  }
+
+  async get(orgId: string, id: string): Promise<Versioned<SecurityGroup>> {
+    const found = await this.read(this.ctx.db, orgId, id);
+    if (!found) throw notFound(id);
+    return found;
+  }
+
+  async list(orgId: string, limit: number, after?: string): Promise<SecurityGroup[]> {
+    const stored = await groups.listGroups(this.ctx.db, orgId, limit, after);
+    return (await withStatus(this.ctx.db, stored)).map((v) => v.resource);
+  }
+
+  async replace(orgId: string, id: string, body: unknown, ifMatch?: string): Promise<Versioned<SecurityGroup>> {
+    const group = orThrow(validateSecurityGroupWrite(body));
+    return this.ctx.db.transaction(async (tx) => {
+      const before = await this.lockForWrite(tx, orgId, id, ifMatch);
+      await assertReferences(tx, orgId, group);
+      await groups.replaceGroup(tx, id, group);
+      await this.ctx.deployer.deploy(tx, [{ resourceId: id, siteIds: [...before.sites, ...group.sites] }]);
+      return (await this.read(tx, orgId, id))!;
+    });
+  }
+
+  async remove(orgId: string, id: string, ifMatch?: string): Promise<void> {
+    await this.ctx.db.transaction(async (tx) => {
+      const before = await this.lockForWrite(tx, orgId, id, ifMatch);
+      await deleteSyncTargets(tx, id);
+      await groups.deleteGroup(tx, id);
+      // The group is gone; its sites still get a revision without it.
+      await this.ctx.deployer.deploy(tx, [], before.sites);
+    });
+  }
+
+  /** Locks the group and enforces If-Match and the `syncing` lock. */
+  private async lockForWrite(tx: Queryable, orgId: string, id: string, ifMatch: string | undefined) {
+    const locked = await groups.lockGroup(tx, orgId, id);
+    if (!locked) throw notFound(id);
+    const current = (await this.read(tx, orgId, id))!;
+    guardWrite("security group", id, locked.version, current.resource.status, ifMatch);
+    return current.resource;
+  }
+
+  private async read(q: Queryable, orgId: string, id: string): Promise<Versioned<SecurityGroup> | undefined> {
+    const [stored] = await groups.loadGroups(q, orgId, [id]);
+    return stored ? (await withStatus(q, [stored]))[0] : undefined;
+  }
+}
+
+async function withStatus(q: Queryable, stored: groups.StoredGroup[]): Promise<Versioned<SecurityGroup>[]> {
+  const statuses = deriveStatuses(stored.map((g) => g.id), await syncTargets(q, stored.map((g) => g.id)));
+  return stored.map(({ version, ...g }) => {
+    const s = statuses.get(g.id)!;
+    const { created_at, updated_at, ...rest } = g;
+    return { version, resource: { ...rest, status: s.status, sync_errors: s.sync_errors, created_at, updated_at } };
+  });
+}
+
+async function assertReferences(tx: Queryable, orgId: string, group: NormalizedSecurityGroupWrite) {
+  const refs = referencedPrefixLists(group);
+  const [lists, sites] = await Promise.all([existingPrefixLists(tx, orgId, [...refs.keys()]), existingSites(tx, orgId, group.sites)]);
+  const issues = checkReferences({ prefixLists: refs, sites: group.sites }, { prefixLists: lists, sites });
+  if (issues.length) throw new ValidationError(issues);
+}
+
+function notFound(id: string) {
+  return errors.notFound(`security group ${id} was not found`);
+}

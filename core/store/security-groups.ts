@@ -1,0 +1,173 @@
+/** Queries for security groups and their rules and site attachments. */
+import { newId, type FilterRule, type NormalizedSecurityGroupWrite } from "../model";
+import type { Queryable } from "./database";
+
+export interface StoredGroup {
+  id: string;
+  name: string;
+  description: string | null;
+  version: number;
+  sites: string[];
+  rules: FilterRule[];
+  created_at: string;
+  updated_at: string;
+}
+
+interface GroupRow {
+  id: string;
+  name: string;
+  description: string | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+interface RuleRow {
+  id: string;
+  group_id: string;
+  direction: FilterRule["direction"];
+  rule_order: number;
+  protocol: number;
+  port: string;
+  address: string;
+  description: string;
+  action: FilterRule["action"];
+  icmp_type: number | null;
+  icmp_code: number | null;
+  log: boolean;
+}
+
+/** Locks a group of the organization for a write; undefined when it does not exist there. */
+export async function lockGroup(tx: Queryable, orgId: string, id: string): Promise<{ version: number } | undefined> {
+  const rows = await tx.query<{ version: number }>(`SELECT version FROM security_groups WHERE org_id = $1 AND id = $2 FOR UPDATE`, [orgId, id]);
+  return rows[0];
+}
+
+export async function insertGroup(tx: Queryable, orgId: string, group: NormalizedSecurityGroupWrite): Promise<string> {
+  const id = newId("securityGroup");
+  await tx.query(`INSERT INTO security_groups (id, org_id, name, description) VALUES ($1, $2, $3, $4)`, [id, orgId, group.name, group.description]);
+  await writeRulesAndSites(tx, id, group, new Map());
+  return id;
+}
+
+/** Full replacement; a rule keeps its id when a rule of the same `order` existed. */
+export async function replaceGroup(tx: Queryable, id: string, group: NormalizedSecurityGroupWrite): Promise<void> {
+  const existing = await tx.query<{ id: string; rule_order: number }>(`SELECT id, rule_order FROM rules WHERE group_id = $1`, [id]);
+  await tx.query(
+    `UPDATE security_groups SET name = $2, description = $3, version = version + 1, updated_at = now() WHERE id = $1`,
+    [id, group.name, group.description],
+  );
+  await tx.query(`DELETE FROM rules WHERE group_id = $1`, [id]);
+  await tx.query(`DELETE FROM group_sites WHERE group_id = $1`, [id]);
+  await writeRulesAndSites(tx, id, group, new Map(existing.map((r) => [r.rule_order, r.id])));
+}
+
+async function writeRulesAndSites(
+  tx: Queryable,
+  groupId: string,
+  group: NormalizedSecurityGroupWrite,
+  idsByOrder: Map<number, string>,
+): Promise<void> {
+  if (group.rules.length) {
+    const rows = group.rules.map((r) => ({
+      id: idsByOrder.get(r.order) ?? newId("rule"),
+      group_id: groupId,
+      direction: r.direction,
+      rule_order: r.order,
+      protocol: r.protocol,
+      port: r.port,
+      address: r.address,
+      description: r.description,
+      action: r.action,
+      icmp_type: r.icmp_type,
+      icmp_code: r.icmp_code,
+      log: r.log,
+    }));
+    await tx.query(`INSERT INTO rules SELECT * FROM json_populate_recordset(NULL::rules, $1)`, [JSON.stringify(rows)]);
+  }
+  if (group.sites.length) {
+    await tx.query(`INSERT INTO group_sites (group_id, site_id) SELECT $1, unnest($2::text[])`, [groupId, group.sites]);
+  }
+}
+
+export async function deleteGroup(tx: Queryable, id: string): Promise<void> {
+  await tx.query(`DELETE FROM security_groups WHERE id = $1`, [id]);
+}
+
+export async function groupSites(q: Queryable, id: string): Promise<string[]> {
+  const rows = await q.query<{ site_id: string }>(`SELECT site_id FROM group_sites WHERE group_id = $1 ORDER BY site_id`, [id]);
+  return rows.map((r) => r.site_id);
+}
+
+/** Groups with rules (sorted by order) and sites; `orgId` undefined reads across organizations (deploy only). */
+export async function loadGroups(q: Queryable, orgId: string | undefined, ids: readonly string[]): Promise<StoredGroup[]> {
+  if (!ids.length) return [];
+  const groups = await q.query<GroupRow>(
+    `SELECT id, name, description, version, created_at, updated_at FROM security_groups
+     WHERE id = ANY($1::text[]) AND ($2::text IS NULL OR org_id = $2) ORDER BY id`,
+    [ids, orgId ?? null],
+  );
+  return attach(q, groups);
+}
+
+export async function listGroups(q: Queryable, orgId: string, limit: number, after: string | undefined): Promise<StoredGroup[]> {
+  const groups = await q.query<GroupRow>(
+    `SELECT id, name, description, version, created_at, updated_at FROM security_groups
+     WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+    [orgId, after ?? "", limit],
+  );
+  return attach(q, groups);
+}
+
+async function attach(q: Queryable, groups: GroupRow[]): Promise<StoredGroup[]> {
+  if (!groups.length) return [];
+  const ids = groups.map((g) => g.id);
+  const [rules, sites] = await Promise.all([
+    q.query<RuleRow>(`SELECT * FROM rules WHERE group_id = ANY($1::text[]) ORDER BY group_id, rule_order`, [ids]),
+    q.query<{ group_id: string; site_id: string }>(
+      `SELECT group_id, site_id FROM group_sites WHERE group_id = ANY($1::text[]) ORDER BY group_id, site_id`,
+      [ids],
+    ),
+  ]);
+  const byGroup = new Map<string, StoredGroup>(
+    groups.map((g) => [
+      g.id,
+      {
+        id: g.id,
+        name: g.name,
+        description: g.description,
+        version: g.version,
+        sites: [],
+        rules: [],
+        created_at: g.created_at.toISOString(),
+        updated_at: g.updated_at.toISOString(),
+      },
+    ]),
+  );
+  for (const r of rules) {
+    byGroup.get(r.group_id)!.rules.push({
+      id: r.id,
+      direction: r.direction,
+      order: r.rule_order,
+      protocol: r.protocol,
+      port: r.port,
+      address: r.address,
+      description: r.description,
+      action: r.action,
+      icmp_type: r.icmp_type,
+      icmp_code: r.icmp_code,
+      log: r.log,
+    });
+  }
+  for (const s of sites) byGroup.get(s.group_id)!.sites.push(s.site_id);
+  return [...byGroup.values()];
+}
+
+/** Ids of groups that reference a prefix list in any rule. */
+export async function groupsReferencing(q: Queryable, prefixListId: string): Promise<string[]> {
+  const rows = await q.query<{ group_id: string }>(
+    `SELECT DISTINCT group_id FROM rules WHERE address = $1 AND address LIKE 'prfx_lst_%' ORDER BY group_id`,
+    [prefixListId],
+  );
+  return rows.map((r) => r.group_id);
+}
