@@ -1,4 +1,6 @@
 import type { Command } from "../command";
+import { serve } from "./serve";
+import { token } from "./token";
 
 /** Every sub-command, in the order `secgroups --help` lists them. */
-export const commands: Command[] = [];
+export const commands: Command[] = [serve, token];

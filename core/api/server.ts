@@ -1,0 +1,167 @@
+/**
+ * The API server: Fastify with auth, tenancy, error mapping and the OpenAPI
+ * document. Routes are plugins; business rules live in core/service.
+ */
+import { randomUUID } from "node:crypto";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import { ApiError, errors } from "../model";
+import { compilePolicy } from "../compile";
+import { Deployer } from "../deploy/deployer";
+import { openDatabase, type Database, type OpenOptions } from "../store/database";
+import { AgentService, SiteWaiters } from "../service/agent";
+import type { ServiceContext } from "../service/context";
+import { PrefixListService } from "../service/prefix-lists";
+import { SecurityGroupService } from "../service/security-groups";
+import { SiteService } from "../service/sites";
+import { TokenError, TokenVerifier, type AuthConfig } from "./jwt";
+import { bearer } from "./http";
+import { schemas } from "./schemas";
+import { agentRoutes } from "./routes/agent";
+import { referenceRoutes } from "./routes/reference";
+import { resourceRoutes } from "./routes/resources";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The caller's organization, from the token; every query is scoped by it. */
+    org: string;
+  }
+}
+
+export interface ServerOptions extends OpenOptions {
+  auth: Omit<AuthConfig, "orgClaim"> & { orgClaim?: string };
+  /** Deadline for sites to confirm a change, in ms (default 2 minutes). */
+  syncTimeoutMs?: number;
+  logger?: boolean;
+  https?: { cert: Buffer; key: Buffer };
+  /** An already open database (tests); otherwise opened from `databaseUrl`/`dataDir`. */
+  db?: Database;
+  bodyLimit?: number;
+}
+
+export interface Server {
+  app: FastifyInstance;
+  db: Database;
+  close(): Promise<void>;
+}
+
+const PUBLIC_PREFIXES = ["/openapi.json", "/docs", "/healthz", "/agent/"];
+
+export async function buildServer(options: ServerOptions): Promise<Server> {
+  const verifier = new TokenVerifier({ orgClaim: "org", ...options.auth });
+  const db = options.db ?? (await openDatabase(options));
+  const deployer = new Deployer({ compile: compilePolicy, syncTimeoutMs: options.syncTimeoutMs ?? 120_000 });
+  const ctx: ServiceContext = { db, deployer };
+  const waiters = new SiteWaiters();
+  await waiters.start(db);
+
+  const app: FastifyInstance = Fastify({
+    logger: options.logger
+      ? {
+          level: "info",
+          serializers: {
+            // Site tokens may travel in a query string (RouterOS fetch); never log them.
+            req: (req: FastifyRequest) => ({ method: req.method, url: String(req.url).replace(/([?&]token=)[^&]*/g, "$1[redacted]"), remoteAddress: req.ip }),
+          },
+        }
+      : false,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    genReqId: (req: { headers: Record<string, unknown> }) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    https: options.https ?? null,
+    ajv: { customOptions: { strict: false } },
+    return503OnClosing: true,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the https overload narrows the instance type
+  } as any) as unknown as FastifyInstance;
+
+  // Schemas document the API; core/model's validator is the one that enforces it.
+  app.setValidatorCompiler(() => () => true);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  for (const [name, schema] of Object.entries(schemas)) app.addSchema({ $id: name, ...schema });
+
+  app.decorateRequest("org", "");
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("X-Request-Id", request.id);
+    const path = request.url.split("?")[0];
+    if (PUBLIC_PREFIXES.some((p) => path.startsWith(p))) return;
+    request.org = await authenticate(verifier, request);
+  });
+
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    const apiError = toApiError(error);
+    if (apiError.status >= 500) request.log.error({ err: error }, "request failed");
+    reply.code(apiError.status).headers(apiError.headers).send(apiError.toResponse());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const e = errors.notFound(`no route ${request.method} ${request.url.split("?")[0]}`);
+    reply.code(404).send({ ...e.toResponse(), code: "route_not_found" });
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: {
+        title: "secgroups API",
+        version: "1.0.0",
+        description: "Security groups and prefix lists as code: stored, compiled and deployed to sites. Contract follows the Altostrat Security Groups API.",
+      },
+      components: { securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true, engine: db.engine }));
+
+  await app.register(resourceRoutes({ path: "/vpc/security-groups", tag: "Security Groups", kind: "securityGroup", noun: "security group", writeSchema: "SecurityGroupWrite", readSchema: "SecurityGroup", service: new SecurityGroupService(ctx) }));
+  await app.register(resourceRoutes({ path: "/vpc/prefix-lists", tag: "Prefix Lists", kind: "prefixList", noun: "prefix list", writeSchema: "PrefixListWrite", readSchema: "PrefixList", service: new PrefixListService(ctx) }));
+  await app.register(resourceRoutes({ path: "/vpc/sites", tag: "Sites", kind: "site", noun: "site", writeSchema: "SiteWrite", readSchema: "Site", service: new SiteService(ctx) }));
+  await app.register(referenceRoutes);
+  await app.register(agentRoutes(new AgentService(ctx, waiters)));
+
+  return {
+    app,
+    db,
+    async close() {
+      await waiters.stop();
+      await app.close();
+      if (!options.db) await db.close();
+    },
+  };
+}
+
+async function authenticate(verifier: TokenVerifier, request: FastifyRequest): Promise<string> {
+  const token = bearer(request);
+  if (!token) throw errors.unauthorized("a Bearer token is required (Authorization: Bearer <JWT>)");
+  try {
+    return (await verifier.verify(token)).org;
+  } catch (err) {
+    if (err instanceof TokenError) throw errors.unauthorized(err.message);
+    throw err;
+  }
+}
+
+/** Maps anything thrown while handling a request to the API's error classes. */
+function toApiError(error: FastifyError | ApiError): ApiError {
+  if (error instanceof ApiError) return error;
+  const code = (error as FastifyError).code;
+  switch (code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return errors.tooLarge("the request body is too large");
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return errors.unsupportedMediaType("send the request body as application/json");
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return errors.badRequest("malformed_json", "the request body is empty; send a JSON object");
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return errors.badRequest("invalid_content_length", "the Content-Length header does not match the body");
+  }
+  if (error instanceof SyntaxError || (error as FastifyError).statusCode === 400) {
+    return errors.badRequest("malformed_json", `the request body is not valid JSON: ${error.message}`);
+  }
+  const status = (error as FastifyError).statusCode;
+  if (status && status >= 400 && status < 500) return new ApiError(status, "invalid_request_error", "bad_request", error.message);
+  return errors.internal();
+}
