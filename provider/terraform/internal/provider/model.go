@@ -1,0 +1,265 @@
+package provider
+
+// Mirrors of core/model's limits and normalization (core/model/validate.ts,
+// ports.ts, cidr.ts), so `terraform plan` reports the same problems the API
+// would, and state holds the same normalized port strings the API returns.
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+const (
+	GroupNameMin         = 3
+	GroupNameMax         = 255
+	GroupDescriptionMax  = 1024
+	MaxRules             = 250
+	OrderMin             = 1
+	OrderMax             = 250
+	RuleDescriptionMax   = 255
+	PrefixListNameMax    = 255
+	PrefixListDescMax    = 1000
+	MaxPrefixes          = 500
+	PrefixDescriptionMax = 255
+	SiteNameMax          = 255
+	MaxPortItems         = 50
+	ProtocolICMP         = 1
+	ProtocolTCP          = 6
+	ProtocolUDP          = 17
+	idBodyLength         = 27
+)
+
+var (
+	Directions = []string{"inbound", "outbound"}
+	Actions    = []string{"accept", "drop"}
+	Platforms  = []string{"nftables", "iptables", "routeros"}
+	SiteModes  = []string{"host", "router"}
+)
+
+func idPattern(prefix string) *regexp.Regexp {
+	return regexp.MustCompile("^" + prefix + "[0-9a-zA-Z]{27}$")
+}
+
+var (
+	PrefixListIDPattern    = idPattern("prfx_lst_")
+	SiteIDPattern          = idPattern("site_")
+	SecurityGroupIDPattern = idPattern("sec_grp_")
+	portItem               = regexp.MustCompile(`^([0-9]{1,5})(?:-([0-9]{1,5}))?$`)
+	whitespace             = regexp.MustCompile(`\s+`)
+	octet                  = regexp.MustCompile(`^(0|[1-9][0-9]{0,2})$`)
+	prefixLength           = regexp.MustCompile(`^(0|[1-9][0-9]?)$`)
+	dottedQuad             = regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+$`)
+)
+
+func ProtocolTakesPorts(protocol int64) bool {
+	return protocol == ProtocolTCP || protocol == ProtocolUDP
+}
+
+type portRange struct{ from, to int }
+
+// NormalizePorts parses a port expression exactly as core/model/ports.ts does:
+// whitespace is stripped, items are sorted ascending, duplicates and overlaps
+// are merged. It returns the normalized form or a message saying what to fix.
+func NormalizePorts(text string) (string, error) {
+	items := strings.Split(text, ",")
+	if len(items) > MaxPortItems {
+		return "", fmt.Errorf("has %d items; at most %d are allowed", len(items), MaxPortItems)
+	}
+	ranges := make([]portRange, 0, len(items))
+	for _, raw := range items {
+		item := whitespace.ReplaceAllString(raw, "")
+		m := portItem.FindStringSubmatch(item)
+		if m == nil {
+			return "", fmt.Errorf("%q is not a port or port range; use forms like \"80\", \"1024-2048\" or \"53,5353\"", item)
+		}
+		from, _ := strconv.Atoi(m[1])
+		to := from
+		if m[2] != "" {
+			to, _ = strconv.Atoi(m[2])
+		}
+		for _, p := range []int{from, to} {
+			if p < 1 || p > 65535 {
+				return "", fmt.Errorf("port %d is out of range; ports are 1-65535", p)
+			}
+		}
+		if from > to {
+			return "", fmt.Errorf("range %q is reversed; did you mean \"%d-%d\"?", item, to, from)
+		}
+		ranges = append(ranges, portRange{from, to})
+	}
+	sort.Slice(ranges, func(i, j int) bool {
+		if ranges[i].from != ranges[j].from {
+			return ranges[i].from < ranges[j].from
+		}
+		return ranges[i].to < ranges[j].to
+	})
+	var merged []portRange
+	for _, r := range ranges {
+		if n := len(merged); n > 0 && r.from <= merged[n-1].to {
+			if r.to > merged[n-1].to {
+				merged[n-1].to = r.to
+			}
+			continue
+		}
+		merged = append(merged, r)
+	}
+	parts := make([]string, len(merged))
+	for i, r := range merged {
+		if r.from == r.to {
+			parts[i] = strconv.Itoa(r.from)
+		} else {
+			parts[i] = fmt.Sprintf("%d-%d", r.from, r.to)
+		}
+	}
+	return strings.Join(parts, ","), nil
+}
+
+// PortsEquivalent reports whether two port expressions normalize to the same value.
+func PortsEquivalent(a, b string) bool {
+	if a == b {
+		return true
+	}
+	if strings.TrimSpace(a) == "" || strings.TrimSpace(b) == "" {
+		return strings.TrimSpace(a) == strings.TrimSpace(b)
+	}
+	na, errA := NormalizePorts(a)
+	nb, errB := NormalizePorts(b)
+	return errA == nil && errB == nil && na == nb
+}
+
+func parseIPv4(text string) (uint32, bool) {
+	parts := strings.Split(text, ".")
+	if len(parts) != 4 {
+		return 0, false
+	}
+	var v uint32
+	for _, p := range parts {
+		if !octet.MatchString(p) {
+			return 0, false
+		}
+		n, _ := strconv.Atoi(p)
+		if n > 255 {
+			return 0, false
+		}
+		v = v<<8 | uint32(n)
+	}
+	return v, true
+}
+
+func formatIPv4(v uint32) string {
+	return fmt.Sprintf("%d.%d.%d.%d", v>>24, (v>>16)&255, (v>>8)&255, v&255)
+}
+
+// CheckCidr returns nil for an IPv4 CIDR with no host bits, or an error that
+// says what was probably meant (as core/model/validate.ts does).
+func CheckCidr(value string) error {
+	slash := strings.Index(value, "/")
+	if slash >= 0 {
+		addr, ok := parseIPv4(value[:slash])
+		lengthText := value[slash+1:]
+		if ok && prefixLength.MatchString(lengthText) {
+			n, _ := strconv.Atoi(lengthText)
+			if n <= 32 {
+				var mask uint32
+				if n > 0 {
+					mask = ^uint32(0) << (32 - n)
+				}
+				if network := addr & mask; network != addr {
+					return fmt.Errorf("%q has host bits set; did you mean %s/%d?", value, formatIPv4(network), n)
+				}
+				return nil
+			}
+		}
+	}
+	hint := ""
+	if dottedQuad.MatchString(value) {
+		hint = fmt.Sprintf("; did you mean %s/32?", value)
+	}
+	return fmt.Errorf("%q is not an IPv4 CIDR like 10.0.0.0/24%s", value, hint)
+}
+
+// CheckAddress accepts an IPv4 CIDR or a prefix list id.
+func CheckAddress(value string) error {
+	if strings.HasPrefix(value, "prfx_lst_") {
+		if !PrefixListIDPattern.MatchString(value) {
+			return fmt.Errorf("%q is not a prefix list id (prfx_lst_ followed by 27 letters or digits)", value)
+		}
+		return nil
+	}
+	return CheckCidr(value)
+}
+
+// RuleInput is a rule with its plan-time knowns; nil fields are unknown.
+type RuleInput struct {
+	Direction *string
+	Order     *int64
+	Protocol  *int64
+	Port      *string
+	IcmpType  *int64
+	IcmpCode  *int64
+	// IcmpTypeNull/IcmpCodeNull are true when the attribute is known to be null.
+	IcmpTypeNull, IcmpCodeNull bool
+}
+
+// Issue is one plan-time problem with the path of the attribute to change.
+type Issue struct {
+	Index   int // rule index, or -1 for the rules list itself
+	Field   string
+	Message string
+}
+
+// Path is the issue's attribute path as text, e.g. rules[2].port.
+func (i Issue) Path() string {
+	if i.Index < 0 {
+		return "rules"
+	}
+	return fmt.Sprintf("rules[%d].%s", i.Index, i.Field)
+}
+
+// CheckRules applies the cross-field rules of core/model/validate.ts checkRule
+// and validateSecurityGroupWrite that single-attribute validators cannot:
+// ports only (and always) for TCP/UDP, ICMP fields only for ICMP, icmp_code
+// needs icmp_type, orders unique, at most 250 rules.
+func CheckRules(rules []RuleInput) []Issue {
+	var issues []Issue
+	if len(rules) > MaxRules {
+		issues = append(issues, Issue{-1, "", fmt.Sprintf("has %d items; at most %d are allowed (split the rules over several groups)", len(rules), MaxRules)})
+	}
+	seen := map[int64]int{}
+	for i, r := range rules {
+		if r.Order != nil {
+			if earlier, ok := seen[*r.Order]; ok {
+				issues = append(issues, Issue{i, "order", fmt.Sprintf("order %d is already used by rules[%d]; orders must be unique in a group", *r.Order, earlier)})
+			} else {
+				seen[*r.Order] = i
+			}
+		}
+		if r.Protocol != nil && r.Port != nil {
+			port := *r.Port
+			if ProtocolTakesPorts(*r.Protocol) {
+				if strings.TrimSpace(port) == "" {
+					issues = append(issues, Issue{i, "port", "is required for TCP and UDP; use \"1-65535\" for all ports"})
+				} else if _, err := NormalizePorts(port); err != nil {
+					issues = append(issues, Issue{i, "port", err.Error()})
+				}
+			} else if strings.TrimSpace(port) != "" {
+				issues = append(issues, Issue{i, "port", fmt.Sprintf("must be \"\" for protocol %d; only TCP (6) and UDP (17) have ports", *r.Protocol)})
+			}
+		}
+		if r.Protocol != nil && *r.Protocol != ProtocolICMP {
+			if r.IcmpType != nil {
+				issues = append(issues, Issue{i, "icmp_type", fmt.Sprintf("only applies to ICMP rules (protocol 1), not protocol %d", *r.Protocol)})
+			}
+			if r.IcmpCode != nil {
+				issues = append(issues, Issue{i, "icmp_code", fmt.Sprintf("only applies to ICMP rules (protocol 1), not protocol %d", *r.Protocol)})
+			}
+		}
+		if r.IcmpCode != nil && r.IcmpTypeNull {
+			issues = append(issues, Issue{i, "icmp_code", "needs icmp_type as well"})
+		}
+	}
+	return issues
+}
