@@ -66,15 +66,25 @@ func TestAccPrefixList_lifecycle(t *testing.T) {
 				ImportState:       true,
 				ImportStateVerify: true,
 			},
+		},
+	})
+}
+
+// Plan-time checks need no resources (and so leave nothing to destroy).
+func TestAccPrefixList_planTimeValidation(t *testing.T) {
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
 			{
 				Config:      prefixListConfig(`{ cidr = "192.0.2.1/24" }`),
 				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`did you mean 192\.0\.2\.0/24\?`),
+				ExpectError: regexp.MustCompile(`did\s+you\s+mean\s+192\.0\.2\.0/24\?`),
 			},
 			{
 				Config:      prefixListConfig(`{ cidr = "192.0.2.0/24" }, { cidr = "192.0.2.0/24" }`),
 				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`already listed at prefixes\[0\]`),
+				ExpectError: regexp.MustCompile(`already\s+listed\s+at\s+prefixes\[0\]`),
 			},
 		},
 	})

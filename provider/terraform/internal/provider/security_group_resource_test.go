@@ -146,22 +146,22 @@ func TestAccSecurityGroup_planTimeValidation(t *testing.T) {
 		many[i] = fmt.Sprintf(`{ direction = "inbound", order = %d, protocol = 0, address = "10.0.0.0/8", description = "r" }`, i%250+1)
 	}
 	cases := []struct{ config, want string }{
-		{group(`{ direction = "inbound", order = 1, protocol = 6, port = "22", address = "10.0.0.1/8", description = "x" }`), `did you mean 10\.0\.0\.0/8\?`},
-		{group(`{ direction = "inbound", order = 1, protocol = 6, port = "22", address = "10.1.2.3", description = "x" }`), `did you mean 10\.1\.2\.3/32\?`},
+		{group(`{ direction = "inbound", order = 1, protocol = 6, port = "22", address = "10.0.0.1/8", description = "x" }`), `did\s+you\s+mean\s+10\.0\.0\.0/8\?`},
+		{group(`{ direction = "inbound", order = 1, protocol = 6, port = "22", address = "10.1.2.3", description = "x" }`), `did\s+you\s+mean\s+10\.1\.2\.3/32\?`},
 		{group(`{ direction = "inbound", order = 5, protocol = 6, port = "22", address = "10.0.0.0/8", description = "x" },
-		        { direction = "outbound", order = 5, protocol = 0, address = "0.0.0.0/0", description = "y" }`), `order 5 is already used by rules\[0\]`},
-		{group(`{ direction = "inbound", order = 1, protocol = 1, port = "80", address = "10.0.0.0/8", description = "x" }`), `only TCP \(6\) and UDP\s+\(17\) have ports`},
-		{group(`{ direction = "inbound", order = 1, protocol = 6, address = "10.0.0.0/8", description = "x" }`), `is required for TCP and UDP`},
-		{group(`{ direction = "inbound", order = 1, protocol = 6, port = "20-10", address = "10.0.0.0/8", description = "x" }`), `did you mean "10-20"\?`},
+		        { direction = "outbound", order = 5, protocol = 0, address = "0.0.0.0/0", description = "y" }`), `order\s+5\s+is\s+already\s+used\s+by\s+rules\[0\]`},
+		{group(`{ direction = "inbound", order = 1, protocol = 1, port = "80", address = "10.0.0.0/8", description = "x" }`), `only\s+TCP\s+\(6\)\s+and\s+UDP\s+\(17\)\s+have\s+ports`},
+		{group(`{ direction = "inbound", order = 1, protocol = 6, address = "10.0.0.0/8", description = "x" }`), `is\s+required\s+for\s+TCP\s+and\s+UDP`},
+		{group(`{ direction = "inbound", order = 1, protocol = 6, port = "20-10", address = "10.0.0.0/8", description = "x" }`), `did\s+you\s+mean\s+"10-20"\?`},
 		{group(`{ direction = "sideways", order = 1, protocol = 0, address = "10.0.0.0/8", description = "x" }`), `direction`},
-		{group(`{ direction = "inbound", order = 251, protocol = 0, address = "10.0.0.0/8", description = "x" }`), `between 1 and 250`},
-		{group(`{ direction = "inbound", order = 1, protocol = 256, address = "10.0.0.0/8", description = "x" }`), `between 0 and 255`},
-		{group(`{ direction = "inbound", order = 1, protocol = 6, port = "1", icmp_type = 3, address = "10.0.0.0/8", description = "x" }`), `only applies to ICMP rules`},
-		{group(strings.Join(many, ",\n")), `at most 250`},
+		{group(`{ direction = "inbound", order = 251, protocol = 0, address = "10.0.0.0/8", description = "x" }`), `between\s+1\s+and\s+250`},
+		{group(`{ direction = "inbound", order = 1, protocol = 256, address = "10.0.0.0/8", description = "x" }`), `between\s+0\s+and\s+255`},
+		{group(`{ direction = "inbound", order = 1, protocol = 6, port = "1", icmp_type = 3, address = "10.0.0.0/8", description = "x" }`), `only\s+applies\s+to\s+ICMP\s+rules`},
+		{group(strings.Join(many, ",\n")), `at\s+most\s+250`},
 		{`resource "secgroups_security_group" "bad" {
   name  = "ab"
   rules = []
-}`, `between 3 and 255`},
+}`, `between\s+3\s+and\s+255`},
 	}
 	steps := make([]resource.TestStep, len(cases))
 	for i, c := range cases {
@@ -193,7 +193,7 @@ resource "secgroups_security_group" "attached" {
   sites = [secgroups_site.lab.id]
   rules = [{ direction = "outbound", order = 1, protocol = 0, address = "0.0.0.0/0", description = "all out" }]
 }`,
-				ExpectError: regexp.MustCompile(`(?s)failed to sync to its sites.*site_[0-9a-zA-Z]{27}:`),
+				ExpectError: regexp.MustCompile(`(?s)failed\s+to\s+sync\s+to\s+its\s+sites.*site_[0-9a-zA-Z]{27}:\s+the\s+site\s+did\s+not\s+confirm`),
 			},
 		},
 	})
