@@ -78,7 +78,8 @@ export function compileIptables(policy: NormalizedPolicy): IptablesConfig {
   }
 
   const hooks = hooksOf(policy);
-  const rules: string[] = ["*filter", ...hooks.map((h) => `:${IPTABLES_CHAIN[h]} - [0:0]`)];
+  // Declaring a chain flushes it: declare all three, so leaving router mode empties the forward chain.
+  const rules: string[] = ["*filter", ...(Object.values(IPTABLES_CHAIN) as string[]).map((c) => `:${c} - [0:0]`)];
   for (const hook of hooks) {
     const chain = IPTABLES_CHAIN[hook];
     if (hook === "input") rules.push(`-A ${chain} -i lo -j ACCEPT`);

@@ -1,0 +1,128 @@
+/**
+ * A platform-neutral model of a ruleset as loaded on a device (parsed from
+ * `nft -j list table`, `iptables-save` + `ipset save`, or a RouterOS script),
+ * and its packet evaluator. Equivalence checks compare this with the oracle.
+ */
+import { PROTOCOL, type AddressRange, type PortRange } from "../model";
+import type { Hook } from "../compile";
+import { inRanges, type ConnectionState, type Packet, type Verdict } from "./packet";
+
+export type Match = (
+  | { kind: "loopback" }
+  | { kind: "state"; states: ConnectionState[] }
+  | { kind: "ipv4" }
+  | { kind: "protocol"; protocol: number }
+  | { kind: "address"; field: "src" | "dst"; ranges?: readonly AddressRange[]; set?: string }
+  /** `protocol` undefined: TCP or UDP (RouterOS dst-port). */
+  | { kind: "dport"; protocol?: number; ports: PortRange[] }
+  | { kind: "icmp"; type?: number; code?: readonly [number, number] }
+  /** Destination address and TCP port in a set of pairs (the control-plane exception). */
+  | { kind: "addressPort"; set: string }
+) & { negate?: boolean };
+
+export type Action =
+  | { kind: "accept" | "drop" | "return" }
+  | { kind: "jump" | "goto"; target: string }
+  /** Non-terminal (log, counter): evaluation continues. */
+  | { kind: "continue" };
+
+export interface LoadedRule {
+  matches: Match[];
+  action: Action;
+  /** The rule's comment (our rule id), when it has one. */
+  comment?: string;
+}
+
+export interface LoadedChain {
+  rules: LoadedRule[];
+  /** Base chains: the hook and what happens after the last rule. */
+  hook?: Hook;
+  priority?: number;
+  policy?: Verdict;
+}
+
+export interface LoadedSet {
+  ranges?: AddressRange[];
+  /** "address:port" keys of an address-and-port set. */
+  pairs?: Set<string>;
+}
+
+export interface LoadedRuleset {
+  chains: Map<string, LoadedChain>;
+  sets: Map<string, LoadedSet>;
+}
+
+export interface LoadedDecision {
+  verdict: Verdict;
+  /** Comment of the rule that decided, if any. */
+  comment?: string;
+}
+
+const MAX_DEPTH = 32;
+
+/** Runs a packet through the base chains of its hook in priority order; a drop anywhere is final. */
+export function evaluateLoaded(ruleset: LoadedRuleset, packet: Packet): LoadedDecision {
+  const bases = [...ruleset.chains.entries()]
+    .filter(([, c]) => c.hook === packet.hook)
+    .sort((a, b) => (a[1].priority ?? 0) - (b[1].priority ?? 0));
+  let last: LoadedDecision = { verdict: "accept" };
+  for (const [name] of bases) {
+    last = runChain(ruleset, name, packet, 0) ?? { verdict: ruleset.chains.get(name)!.policy ?? "accept" };
+    if (last.verdict === "drop") return last;
+  }
+  return last;
+}
+
+/** The verdict of a chain, or undefined when the packet falls off its end (or returns). */
+function runChain(ruleset: LoadedRuleset, name: string, packet: Packet, depth: number): LoadedDecision | undefined {
+  const chain = ruleset.chains.get(name);
+  if (!chain) throw new Error(`rule refers to chain "${name}", which is not loaded`);
+  if (depth > MAX_DEPTH) throw new Error(`chain "${name}": jumps nest deeper than ${MAX_DEPTH}`);
+  for (const rule of chain.rules) {
+    if (!rule.matches.every((m) => matches(ruleset, m, packet) !== Boolean(m.negate))) continue;
+    const a = rule.action;
+    if (a.kind === "accept" || a.kind === "drop") return { verdict: a.kind, comment: rule.comment };
+    if (a.kind === "return") return undefined;
+    if (a.kind === "jump" || a.kind === "goto") {
+      const result = runChain(ruleset, a.target, packet, depth + 1);
+      if (result || a.kind === "goto") return result;
+    }
+  }
+  return undefined;
+}
+
+function matches(ruleset: LoadedRuleset, m: Match, p: Packet): boolean {
+  switch (m.kind) {
+    case "loopback":
+      return Boolean(p.loopback);
+    case "state":
+      return m.states.includes(p.state ?? "new");
+    case "ipv4":
+      return true;
+    case "protocol":
+      return p.protocol === m.protocol;
+    case "address": {
+      const value = m.field === "src" ? p.src : p.dst;
+      return inRanges(m.ranges ?? setOf(ruleset, m.set!).ranges ?? [], value);
+    }
+    case "dport":
+      if (m.protocol !== undefined ? p.protocol !== m.protocol : p.protocol !== PROTOCOL.TCP && p.protocol !== PROTOCOL.UDP) {
+        return false;
+      }
+      return p.dstPort !== undefined && m.ports.some((r) => p.dstPort! >= r.from && p.dstPort! <= r.to);
+    case "icmp":
+      return (
+        p.protocol === PROTOCOL.ICMP &&
+        (m.type === undefined || p.icmpType === m.type) &&
+        (m.code === undefined || (p.icmpCode !== undefined && p.icmpCode >= m.code[0] && p.icmpCode <= m.code[1]))
+      );
+    case "addressPort":
+      return p.protocol === PROTOCOL.TCP && Boolean(setOf(ruleset, m.set).pairs?.has(`${p.dst}:${p.dstPort}`));
+  }
+}
+
+function setOf(ruleset: LoadedRuleset, name: string): LoadedSet {
+  const set = ruleset.sets.get(name);
+  if (!set) throw new Error(`rule refers to set "${name}", which is not loaded`);
+  return set;
+}

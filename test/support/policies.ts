@@ -1,0 +1,98 @@
+/**
+ * Random policy documents in API shape for differential and property tests:
+ * prefix lists (with overlapping and adjacent entries, sometimes empty), port
+ * lists, every protocol class, both directions, accept and drop, ICMP type and
+ * code, logging, rules with and without ids.
+ */
+import { formatCidr, maskOf, parseIPv4, type FilterRuleWrite } from "../../core/model";
+import type { PolicyDocumentInput } from "../../core/compile";
+
+const ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+export interface RandomPolicyOptions {
+  /** Where rule addresses come from (network, prefix length); default 10.0.0.0/8 and 198.51.100.0/24. */
+  pools?: { network: number; prefixLength: number }[];
+  /** Protocols to draw from; default 0, 1, 6, 17, 47, 89, 112. */
+  protocols?: number[];
+  /** ICMP types rules may name; default 8, 13, 0. */
+  icmpTypes?: number[];
+  maxGroups?: number;
+  maxRules?: number;
+}
+
+export function randomPolicy(random: () => number, opts: RandomPolicyOptions = {}): PolicyDocumentInput {
+  const int = (n: number) => Math.floor(random() * n);
+  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
+  const id = (prefix: string) => prefix + Array.from({ length: 27 }, () => pick([...ALNUM])).join("");
+  const pools = opts.pools ?? [
+    { network: 0x0a000000, prefixLength: 8 },
+    { network: 0xc6336400, prefixLength: 24 },
+  ];
+  const protocols = opts.protocols ?? [0, 1, 6, 17, 47, 89, 112];
+  const icmpTypes = opts.icmpTypes ?? [8, 13, 0];
+
+  const cidr = (): string => {
+    const pool = pick(pools);
+    const length = pool.prefixLength + int(33 - pool.prefixLength);
+    const host = int(2 ** (32 - pool.prefixLength));
+    return formatCidr({ network: ((pool.network + host) & maskOf(length)) >>> 0, prefixLength: length });
+  };
+  const prefixLists = Array.from({ length: int(4) }, () => {
+    const cidrs = new Set<string>();
+    const count = random() < 0.15 ? 0 : 1 + int(6);
+    while (cidrs.size < count) {
+      const c = cidr();
+      cidrs.add(c);
+      // An adjacent or containing neighbour now and then, so collapsing has work to do.
+      if (random() < 0.3) {
+        const [a, l] = c.split("/");
+        const length = Number(l);
+        if (length > 8) {
+          const network = parseIPv4(a)!;
+          const neighbour = (network ^ (2 ** (32 - length))) >>> 0;
+          cidrs.add(random() < 0.5 ? formatCidr({ network: neighbour, prefixLength: length }) : formatCidr({ network: (network & maskOf(length - 1)) >>> 0, prefixLength: length - 1 }));
+        }
+      }
+    }
+    return { id: id("prfx_lst_"), name: `list ${int(1000)}`, prefixes: [...cidrs].slice(0, 500).map((c) => ({ cidr: c })) };
+  });
+
+  const ports = (): string => {
+    const x = random();
+    if (x < 0.15) return "1-65535";
+    const item = () => {
+      const from = 1 + int(65535);
+      return random() < 0.5 ? `${from}` : `${from}-${Math.min(65535, from + int(2000))}`;
+    };
+    const count = x < 0.5 ? 1 : 2 + int(20);
+    return Array.from({ length: count }, item).join(random() < 0.5 ? "," : ", ");
+  };
+
+  const groups = Array.from({ length: 1 + int(opts.maxGroups ?? 3) }, (_, gi) => {
+    const orders = new Set<number>();
+    const count = 1 + int(opts.maxRules ?? 8);
+    while (orders.size < count) orders.add(1 + int(250));
+    const rules = [...orders].map((order) => {
+      const protocol = pick(protocols);
+      const r: FilterRuleWrite & { id?: string } = {
+        direction: random() < 0.5 ? "inbound" : "outbound",
+        order,
+        protocol,
+        port: protocol === 6 || protocol === 17 ? ports() : "",
+        address: random() < 0.15 ? "0.0.0.0/0" : prefixLists.length && random() < 0.4 ? pick(prefixLists).id : cidr(),
+        description: `rule ${order}`,
+      };
+      if (random() < 0.3) r.action = "drop";
+      else if (random() < 0.3) r.action = "accept";
+      if (protocol === 1 && random() < 0.5) {
+        r.icmp_type = pick(icmpTypes);
+        if (random() < 0.4) r.icmp_code = int(2);
+      }
+      if (random() < 0.2) r.log = true;
+      if (random() < 0.7) r.id = id("fltr_");
+      return r;
+    });
+    return { id: random() < 0.9 ? id("sec_grp_") : undefined, name: `group ${gi}`, rules };
+  });
+  return { prefix_lists: prefixLists, security_groups: groups };
+}
