@@ -1,0 +1,229 @@
+/**
+ * The provider's HTTP client of the secgroups API: retries with backoff,
+ * Idempotency-Key on create, If-Match on update, waiting for `syncing` to end.
+ * Built per provider call (axios instances hold sockets, which must never be
+ * captured by the serialized provider closure).
+ */
+import { randomUUID } from "node:crypto";
+import axios, { type AxiosInstance, type AxiosResponse } from "axios";
+import type { ErrorResponse, SyncError, ValidationIssue } from "../../core/model";
+
+export interface ClientSettings {
+  endpoint: string;
+  token: string;
+  /** Per-request timeout in ms. */
+  requestTimeoutMs?: number;
+  /** Attempts for transient failures (network errors, 429, 5xx) of one request. */
+  maxAttempts?: number;
+  /** First backoff in ms; doubles per attempt, with jitter. */
+  backoffMs?: number;
+  /** Upper bound of one wait, in ms (also caps Retry-After). */
+  maxBackoffMs?: number;
+  /** Injected sleep (tests). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** An error answer of the API, with its ErrorResponse when there was one. */
+export class SecgroupsApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ErrorResponse | undefined,
+    readonly request: string,
+  ) {
+    super(describeApiError(status, body, request));
+    this.name = "SecgroupsApiError";
+  }
+
+  /** Every validation problem (422), one per field path. */
+  get issues(): ValidationIssue[] {
+    if (this.status !== 422 || !this.body) return [];
+    if (this.body.errors?.length) return this.body.errors;
+    return [{ path: "", code: this.body.code, message: this.body.message }];
+  }
+}
+
+function describeApiError(status: number, body: ErrorResponse | undefined, request: string): string {
+  if (!body) return `${request} failed with HTTP ${status}`;
+  const details = body.errors && body.errors.length > 1 ? body.errors.map((e) => `\n  - ${e.message}`).join("") : "";
+  return `${request} failed with HTTP ${status} (${body.code}): ${body.message}${details}\n  see ${body.doc_url}`;
+}
+
+export interface Fetched<T> {
+  body: T;
+  etag: string | undefined;
+}
+
+export interface SyncedResource {
+  id: string;
+  status?: "active" | "syncing" | "failed";
+  sync_errors?: SyncError[];
+}
+
+const TRANSIENT_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "ECONNABORTED", "ERR_SOCKET_CONNECTION_TIMEOUT"]);
+
+export class ApiClient {
+  private readonly http: AxiosInstance;
+  private readonly maxAttempts: number;
+  private readonly backoffMs: number;
+  private readonly maxBackoffMs: number;
+  readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(settings: ClientSettings) {
+    this.http = axios.create({
+      baseURL: settings.endpoint.replace(/\/+$/, ""),
+      timeout: settings.requestTimeoutMs ?? 30_000,
+      headers: { Authorization: `Bearer ${settings.token}`, Accept: "application/json" },
+      // Every status is an answer to interpret here, not an exception.
+      validateStatus: () => true,
+      // No proxies from the environment: the endpoint is what the user configured.
+      proxy: false,
+    });
+    this.maxAttempts = settings.maxAttempts ?? 5;
+    this.backoffMs = settings.backoffMs ?? 250;
+    this.maxBackoffMs = settings.maxBackoffMs ?? 5_000;
+    this.sleep = settings.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /** POST with one Idempotency-Key for every attempt, so a retry after a lost response creates nothing twice. */
+  async create<T>(path: string, body: unknown): Promise<T> {
+    const key = randomUUID();
+    const response = await this.send<T>("POST", path, { data: body, headers: { "Idempotency-Key": key } });
+    if (response.status !== 201 && response.status !== 200) throw toApiError(response, `POST ${path}`);
+    return response.data;
+  }
+
+  /** GET one resource; undefined when it no longer exists. */
+  async get<T>(path: string): Promise<Fetched<T> | undefined> {
+    const response = await this.send<T>("GET", path);
+    if (response.status === 404) return undefined;
+    if (response.status !== 200) throw toApiError(response, `GET ${path}`);
+    return { body: response.data, etag: header(response, "etag") };
+  }
+
+  /** Every item of a list route, following X-Next-Cursor. */
+  async list<T>(path: string): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | undefined;
+    do {
+      const response = await this.send<T[]>("GET", path, { params: { limit: 100, ...(cursor ? { cursor } : {}) } });
+      if (response.status !== 200) throw toApiError(response, `GET ${path}`);
+      items.push(...response.data);
+      cursor = header(response, "x-next-cursor");
+    } while (cursor);
+    return items;
+  }
+
+  /**
+   * PUT with If-Match from a fresh GET. A 409 while the resource is syncing is
+   * retried after Retry-After until `deadline`; a 412 (changed between our GET
+   * and PUT) reads again and retries.
+   */
+  async replace<T>(path: string, body: unknown, deadline: number): Promise<Fetched<T>> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get<T>(path);
+      if (!current) throw new SecgroupsApiError(404, undefined, `PUT ${path}: the resource no longer exists (run \`pulumi refresh\`)`);
+      const response = await this.send<T>("PUT", path, { data: body, headers: current.etag ? { "If-Match": current.etag } : {} });
+      if (response.status === 200) return { body: response.data, etag: header(response, "etag") };
+      if (response.status === 412 && attempt < this.maxAttempts) continue;
+      if (response.status === 409 && (await this.waitOutConflict(response, deadline))) continue;
+      throw toApiError(response, `PUT ${path}`);
+    }
+  }
+
+  /** DELETE; a 404 means it is already gone. A 409 while syncing is retried until `deadline`. */
+  async remove(path: string, deadline: number): Promise<void> {
+    for (;;) {
+      const response = await this.send("DELETE", path);
+      if (response.status === 204 || response.status === 200 || response.status === 404) return;
+      if (response.status === 409 && (await this.waitOutConflict(response, deadline))) continue;
+      throw toApiError(response, `DELETE ${path}`);
+    }
+  }
+
+  /** Polls GET until the resource leaves `syncing` or `deadline` passes; returns the last read. */
+  async waitWhileSyncing<T extends SyncedResource>(path: string, first: T, deadline: number): Promise<T> {
+    let current = first;
+    let delay = this.backoffMs;
+    while (current.status === "syncing" && Date.now() < deadline) {
+      await this.sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
+      delay = Math.min(delay * 2, 2_000);
+      const fetched = await this.get<T>(path);
+      if (!fetched) throw new SecgroupsApiError(404, undefined, `GET ${path}: deleted while waiting for it to sync`);
+      current = fetched.body;
+    }
+    return current;
+  }
+
+  /** Sleeps out a 409 `resource_syncing` if the deadline allows; false for any other conflict. */
+  private async waitOutConflict(response: AxiosResponse, deadline: number): Promise<boolean> {
+    const body = response.data as ErrorResponse | undefined;
+    const retryAfter = retryAfterMs(header(response, "retry-after"));
+    if (body?.code !== "resource_syncing" && retryAfter === undefined) return false;
+    const wait = Math.min(retryAfter ?? this.backoffMs, this.maxBackoffMs);
+    if (Date.now() + wait > deadline) return false;
+    await this.sleep(wait);
+    return true;
+  }
+
+  /** One request, retried on network errors, 429 and 5xx with exponential backoff. */
+  private async send<T>(
+    method: "GET" | "POST" | "PUT" | "DELETE",
+    url: string,
+    extra: { data?: unknown; headers?: Record<string, string>; params?: Record<string, unknown> } = {},
+  ): Promise<AxiosResponse<T>> {
+    for (let attempt = 1; ; attempt++) {
+      let response: AxiosResponse<T> | undefined;
+      try {
+        response = await this.http.request<T>({ method, url, ...extra });
+      } catch (err) {
+        if (attempt >= this.maxAttempts || !isTransient(err)) throw networkError(err, method, url, attempt);
+      }
+      if (response) {
+        const retryable = response.status === 429 || response.status === 502 || response.status === 503 || response.status === 504 || response.status === 500;
+        if (!retryable || attempt >= this.maxAttempts) return response;
+        const after = retryAfterMs(header(response, "retry-after"));
+        await this.sleep(Math.min(after ?? this.backoff(attempt), this.maxBackoffMs));
+        continue;
+      }
+      await this.sleep(this.backoff(attempt));
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const base = Math.min(this.backoffMs * 2 ** (attempt - 1), this.maxBackoffMs);
+    return base / 2 + Math.random() * (base / 2);
+  }
+}
+
+function isTransient(err: unknown): boolean {
+  if (!axios.isAxiosError(err)) return false;
+  if (err.response) return false;
+  return err.code === undefined || TRANSIENT_CODES.has(err.code) || /socket hang up/i.test(err.message);
+}
+
+function networkError(err: unknown, method: string, url: string, attempts: number): Error {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new Error(`${method} ${url} failed after ${attempts} attempt(s): ${reason}; is secgroups:endpoint (or SECGROUPS_ENDPOINT) right and the API reachable?`);
+}
+
+function toApiError(response: AxiosResponse, request: string): SecgroupsApiError {
+  const data = response.data as Partial<ErrorResponse> | undefined;
+  const body = data && typeof data === "object" && typeof data.code === "string" ? (data as ErrorResponse) : undefined;
+  if (response.status === 401 && body) {
+    body.message += " (check secgroups:token or SECGROUPS_TOKEN)";
+  }
+  return new SecgroupsApiError(response.status, body, request);
+}
+
+function header(response: AxiosResponse, name: string): string | undefined {
+  const value = response.headers[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+function retryAfterMs(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}

@@ -1,0 +1,426 @@
+/**
+ * What the dynamic providers do, per resource kind. This module is loaded by
+ * path at call time (see provider.ts), so nothing here is serialized into
+ * Pulumi state: only the tiny provider closure is.
+ */
+import {
+  validatePrefixListWrite,
+  validateSecurityGroupWrite,
+  validateSiteWrite,
+  type Result,
+  type SyncError,
+  type ValidationIssue,
+} from "../../core/model";
+import { ApiClient, SecgroupsApiError, type ClientSettings, type SyncedResource } from "./client";
+
+export type ResourceKind = "securityGroup" | "prefixList" | "site";
+
+/** The engine's marker for a value not known until apply (sdk rpc.unknownValue). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Provider options that are resource args but not API fields. */
+export const OPTION_FIELDS = ["waitForSync", "syncTimeout"] as const;
+export const DEFAULT_SYNC_TIMEOUT_SECONDS = 300;
+
+type Props = Record<string, unknown>;
+
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+// ---------------------------------------------------------------- settings
+
+export interface ProviderConfig {
+  endpoint?: string;
+  token?: string;
+  waitForSync?: boolean;
+  syncTimeout?: number;
+}
+
+let configured: ProviderConfig = {};
+
+/** Stack config, from the engine's Configure call (`secgroups:*` keys). Kept in memory only. */
+export function configure(config: { get(key: string): string | undefined }): void {
+  const wait = config.get("secgroups:waitForSync");
+  const timeout = config.get("secgroups:syncTimeout");
+  configured = {
+    endpoint: nonEmpty(config.get("secgroups:endpoint")),
+    token: nonEmpty(config.get("secgroups:token")),
+    waitForSync: wait === undefined ? undefined : wait !== "false",
+    syncTimeout: timeout === undefined || !Number.isFinite(Number(timeout)) ? undefined : Number(timeout),
+  };
+}
+
+/** Overrides for tests (sleep, backoff); merged into every client. */
+let clientOverrides: Partial<ClientSettings> = {};
+export function setClientOverrides(overrides: Partial<ClientSettings>): void {
+  clientOverrides = overrides;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}
+
+export function clientSettings(): ClientSettings {
+  const endpoint = configured.endpoint ?? nonEmpty(process.env.SECGROUPS_ENDPOINT);
+  const token = configured.token ?? nonEmpty(process.env.SECGROUPS_TOKEN);
+  if (!endpoint) {
+    throw new Error("secgroups: no API endpoint; run `pulumi config set secgroups:endpoint https://HOST:PORT` or set SECGROUPS_ENDPOINT");
+  }
+  if (!token) {
+    throw new Error("secgroups: no API token; run `pulumi config set --secret secgroups:token <JWT>` or set SECGROUPS_TOKEN");
+  }
+  return { endpoint, token, ...clientOverrides };
+}
+
+// ---------------------------------------------------------------- kinds
+
+interface KindSpec {
+  path: string;
+  noun: string;
+  /** Whether the API reports `status` and the provider waits for `active`. */
+  synced: boolean;
+  validate(body: unknown): Result<Props>;
+  /** The write body in canonical form, from checked inputs or from outputs. */
+  canonical(props: Props): Props;
+  /** Outputs from an API resource; `previous` carries what the API returns only once (a site's token). */
+  outputs(resource: Props, previous: Props): Props;
+}
+
+const sortedStrings = (value: unknown): unknown => (Array.isArray(value) && value.every((v) => typeof v === "string") ? [...value].sort() : value);
+
+function canonicalRule(rule: unknown): unknown {
+  if (typeof rule !== "object" || rule === null) return rule;
+  const r = rule as Props;
+  return {
+    direction: r.direction,
+    order: r.order,
+    protocol: r.protocol,
+    port: r.port,
+    address: r.address,
+    description: r.description,
+    action: r.action ?? "accept",
+    icmp_type: r.icmp_type ?? null,
+    icmp_code: r.icmp_code ?? null,
+    log: r.log ?? false,
+  };
+}
+
+function byOrder(rules: unknown): unknown {
+  if (!Array.isArray(rules)) return rules;
+  return [...rules].sort((a, b) => Number((a as Props)?.order) - Number((b as Props)?.order));
+}
+
+const specs: Record<ResourceKind, KindSpec> = {
+  securityGroup: {
+    path: "/vpc/security-groups",
+    noun: "security group",
+    synced: true,
+    validate: (body) => validateSecurityGroupWrite(body) as Result<Props>,
+    canonical: (p) => ({
+      name: p.name,
+      description: p.description ?? null,
+      rules: Array.isArray(p.rules) ? (byOrder(p.rules) as unknown[]).map(canonicalRule) : p.rules,
+      sites: sortedStrings(p.sites ?? []),
+    }),
+    outputs: (r) => ({
+      name: r.name,
+      description: r.description,
+      rules: byOrder(r.rules),
+      sites: sortedStrings(r.sites),
+      status: r.status,
+      sync_errors: r.sync_errors ?? [],
+      created_at: r.created_at,
+      updated_at: r.updated_at,
+    }),
+  },
+  prefixList: {
+    path: "/vpc/prefix-lists",
+    noun: "prefix list",
+    synced: true,
+    validate: (body) => validatePrefixListWrite(body) as Result<Props>,
+    canonical: (p) => ({
+      name: p.name,
+      description: p.description ?? null,
+      prefixes: Array.isArray(p.prefixes)
+        ? p.prefixes.map((x) => (typeof x === "object" && x !== null ? { cidr: (x as Props).cidr, description: (x as Props).description ?? null } : x))
+        : p.prefixes,
+      sites: sortedStrings(p.sites ?? []),
+    }),
+    outputs: (r) => ({
+      name: r.name,
+      description: r.description,
+      prefixes: r.prefixes,
+      sites: sortedStrings(r.sites),
+      status: r.status,
+      sync_errors: r.sync_errors ?? [],
+      created_at: r.created_at,
+      updated_at: r.updated_at,
+    }),
+  },
+  site: {
+    path: "/vpc/sites",
+    noun: "site",
+    synced: false,
+    validate: (body) => validateSiteWrite(body) as Result<Props>,
+    canonical: (p) => ({ name: p.name, platform: p.platform, mode: p.mode ?? "host" }),
+    outputs: (r, previous) => ({
+      name: r.name,
+      platform: r.platform,
+      mode: r.mode,
+      // The agent token is returned once, by POST; later reads keep the stored one.
+      token: r.token ?? previous.token ?? null,
+      desired_revision: r.desired_revision,
+      applied_revision: r.applied_revision,
+      online: r.online,
+      last_seen: r.last_seen,
+      drift: r.drift,
+      last_error: r.last_error,
+      created_at: r.created_at,
+    }),
+  },
+};
+
+export function specOf(kind: ResourceKind): KindSpec {
+  const spec = specs[kind];
+  if (!spec) throw new Error(`secgroups: unknown resource kind ${String(kind)}`);
+  return spec;
+}
+
+// ---------------------------------------------------------------- unknowns
+
+function unknownPaths(value: unknown, path = "", out: string[] = []): string[] {
+  if (value === UNKNOWN) out.push(path);
+  else if (Array.isArray(value)) value.forEach((v, i) => unknownPaths(v, `${path}[${i}]`, out));
+  else if (typeof value === "object" && value !== null) {
+    for (const [k, v] of Object.entries(value)) unknownPaths(v, path ? `${path}.${k}` : k, out);
+  }
+  return out;
+}
+
+/** Whether an issue at `path` may be caused by a value not known yet (it or an ancestor or descendant is unknown). */
+function causedByUnknown(path: string, unknown: string[]): boolean {
+  return unknown.some((u) => u === path || path.startsWith(u + ".") || path.startsWith(u + "[") || u.startsWith(path + ".") || u.startsWith(path + "["));
+}
+
+/** Rules whose own fields are unknown may fail checks that involve their siblings (port vs protocol). */
+function ruleOf(path: string): string | undefined {
+  return /^rules\[\d+\]/.exec(path)?.[0];
+}
+
+// ---------------------------------------------------------------- check / diff
+
+function splitOptions(news: Props): { body: Props; options: Props; failures: CheckFailure[] } {
+  const body: Props = {};
+  const options: Props = {};
+  const failures: CheckFailure[] = [];
+  for (const [k, v] of Object.entries(news)) {
+    if (k === "__provider") continue;
+    if ((OPTION_FIELDS as readonly string[]).includes(k)) {
+      if (v === undefined || v === null) continue;
+      options[k] = v;
+      if (v === UNKNOWN) continue;
+      if (k === "waitForSync" && typeof v !== "boolean") failures.push({ property: k, reason: `must be true or false, got ${JSON.stringify(v)}` });
+      if (k === "syncTimeout" && (typeof v !== "number" || !(v > 0))) {
+        failures.push({ property: k, reason: `must be a positive number of seconds, got ${JSON.stringify(v)}` });
+      }
+    } else if (v !== undefined) body[k] = v;
+  }
+  return { body, options, failures };
+}
+
+/** Engine property path of an API field path: `rules[2].port` is already one; "" (the body) has none. */
+export function failureOf(issue: ValidationIssue): CheckFailure {
+  const prefix = `${issue.path || "body"}: `;
+  const reason = issue.message.startsWith(prefix) ? issue.message.slice(prefix.length) : issue.message;
+  return { property: issue.path, reason };
+}
+
+/**
+ * Validates with core/model's validator (the API's own), reporting failures per
+ * property. Issues that may come from values unknown during preview are not
+ * failures: they are checked again when the values are known. Returns the
+ * normalized inputs (ports normalized, rules sorted by order, defaults filled)
+ * so that state never differs from what the API returns.
+ */
+export function check(kind: ResourceKind, news: Props): { inputs: Props; failures: CheckFailure[] } {
+  const spec = specOf(kind);
+  const { body, options, failures } = splitOptions(news);
+  const unknown = unknownPaths(body);
+  const result = spec.validate(body);
+  if (result.ok) {
+    return { inputs: { ...spec.canonical(result.value), ...options }, failures };
+  }
+  const unknownRules = new Set(unknown.map(ruleOf).filter((r): r is string => r !== undefined));
+  for (const issue of result.issues) {
+    if (causedByUnknown(issue.path, unknown)) continue;
+    const rule = ruleOf(issue.path);
+    if (rule && unknownRules.has(rule)) continue;
+    failures.push(failureOf(issue));
+  }
+  // Not normalizable yet (unknowns): pass the inputs through as written.
+  return { inputs: { ...body, ...options }, failures };
+}
+
+export function diff(kind: ResourceKind, olds: Props, news: Props): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
+  const spec = specOf(kind);
+  const wanted = spec.canonical(news);
+  // Everything the API accepts is updated in place (PUT), so nothing is ever replaced.
+  const changes = unknownPaths(wanted).length > 0 || JSON.stringify(spec.canonical(olds)) !== JSON.stringify(wanted);
+  return { changes, replaces: [], deleteBeforeReplace: false };
+}
+
+/** Field paths that differ between two canonical forms, rules keyed by their order: for messages and tests. */
+export function changedFields(kind: ResourceKind, olds: Props, news: Props): string[] {
+  const spec = specOf(kind);
+  const a = spec.canonical(olds);
+  const b = spec.canonical(news);
+  const out: string[] = [];
+  for (const key of Object.keys(b)) {
+    if (key === "rules" && Array.isArray(a.rules) && Array.isArray(b.rules)) {
+      const before = new Map((a.rules as Props[]).map((r) => [r.order, r]));
+      const after = new Map((b.rules as Props[]).map((r) => [r.order, r]));
+      for (const [order, rule] of after) {
+        const old = before.get(order);
+        if (!old) out.push(`rules[order=${order}]`);
+        else for (const f of Object.keys(rule)) if (JSON.stringify(rule[f]) !== JSON.stringify(old[f])) out.push(`rules[order=${order}].${f}`);
+      }
+      for (const order of before.keys()) if (!after.has(order)) out.push(`rules[order=${order}]`);
+    } else if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) out.push(key);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- CRUD
+
+/** An error the dynamic provider reports as "created (or updated) but not ready": Pulumi keeps the id and outputs in state. */
+export class ResourceInitError extends Error {
+  constructor(
+    message: string,
+    readonly id: string,
+    readonly properties: Props,
+    readonly reasons: string[],
+  ) {
+    super(message);
+    this.name = "ResourceInitError";
+  }
+}
+
+function optionsOf(props: Props): { wait: boolean; timeoutMs: number } {
+  const wait = typeof props.waitForSync === "boolean" ? props.waitForSync : (configured.waitForSync ?? true);
+  const seconds = typeof props.syncTimeout === "number" ? props.syncTimeout : (configured.syncTimeout ?? DEFAULT_SYNC_TIMEOUT_SECONDS);
+  return { wait, timeoutMs: seconds * 1000 };
+}
+
+function keepOptions(props: Props): Props {
+  const out: Props = {};
+  for (const k of OPTION_FIELDS) if (props[k] !== undefined && props[k] !== null) out[k] = props[k];
+  return out;
+}
+
+/** The body to send: canonical API fields only (never provider options, never outputs). */
+function writeBody(spec: KindSpec, inputs: Props): Props {
+  return spec.canonical(inputs);
+}
+
+async function settle(
+  client: ApiClient,
+  spec: KindSpec,
+  resource: Props & SyncedResource,
+  inputs: Props,
+  previous: Props,
+  verb: string,
+): Promise<Props> {
+  const { wait, timeoutMs } = optionsOf(inputs);
+  let current = resource;
+  if (spec.synced && wait) current = await client.waitWhileSyncing(`${spec.path}/${resource.id}`, resource, Date.now() + timeoutMs);
+  const outs = { ...spec.outputs(current, previous), ...keepOptions(inputs) };
+  if (spec.synced && current.status === "failed") {
+    const errors = (current.sync_errors ?? []) as SyncError[];
+    const reasons = errors.map((e) => `site ${e.site}: ${e.message}`);
+    throw new ResourceInitError(
+      `${spec.noun} ${resource.id} was ${verb} but failed to sync to ${errors.length} site(s):\n  ${reasons.join("\n  ")}\n` +
+        `Fix the sites (agent running? platform right?) and run \`pulumi up\` again.`,
+      resource.id,
+      outs,
+      reasons,
+    );
+  }
+  if (spec.synced && wait && current.status === "syncing") {
+    const pending = await describePendingSites(client, current);
+    throw new ResourceInitError(
+      `${spec.noun} ${resource.id} was ${verb} but is still syncing after ${timeoutMs / 1000}s; waiting for ${pending.join("; ")}. ` +
+        `Start those sites' agents (secgroups agent --site-token ...), or raise syncTimeout / set waitForSync: false.`,
+      resource.id,
+      outs,
+      pending,
+    );
+  }
+  return outs;
+}
+
+async function describePendingSites(client: ApiClient, resource: Props): Promise<string[]> {
+  const sites = Array.isArray(resource.sites) ? (resource.sites as string[]) : [];
+  const out: string[] = [];
+  for (const id of sites) {
+    const site = await client.get<Props>(`/vpc/sites/${id}`).catch(() => undefined);
+    if (!site) out.push(`site ${id}`);
+    else if (site.body.applied_revision !== site.body.desired_revision) {
+      out.push(`site ${id} (${String(site.body.name)}): online=${String(site.body.online)}, applied revision ${String(site.body.applied_revision)} of ${String(site.body.desired_revision)}`);
+    }
+  }
+  return out.length ? out : sites.map((s) => `site ${s}`);
+}
+
+/** Rewrites a 422 so each field path also names the rule's order (paths index the sorted rules we sent). */
+function explain(err: unknown, body: Props): unknown {
+  if (!(err instanceof SecgroupsApiError) || err.status !== 422 || !Array.isArray(body.rules)) return err;
+  const rules = body.rules as Props[];
+  err.message = err.message.replace(/rules\[(\d+)\](\.\w+)?/g, (m, i: string) => (rules[Number(i)] ? `${m} (the rule with order ${String(rules[Number(i)].order)})` : m));
+  return err;
+}
+
+export async function create(kind: ResourceKind, inputs: Props): Promise<{ id: string; outs: Props }> {
+  const spec = specOf(kind);
+  const client = new ApiClient(clientSettings());
+  const body = writeBody(spec, inputs);
+  let created: Props & SyncedResource;
+  try {
+    created = await client.create<Props & SyncedResource>(spec.path, body);
+  } catch (err) {
+    throw explain(err, body);
+  }
+  const outs = await settle(client, spec, created, inputs, {}, "created");
+  return { id: created.id, outs };
+}
+
+export async function read(kind: ResourceKind, id: string, props: Props): Promise<{ id?: string; props?: Props; inputs?: Props }> {
+  const spec = specOf(kind);
+  const client = new ApiClient(clientSettings());
+  const fetched = await client.get<Props>(`${spec.path}/${id}`);
+  // Gone: an empty result tells the engine to drop it from state.
+  if (!fetched) return {};
+  const outs = { ...spec.outputs(fetched.body, props), ...keepOptions(props) };
+  return { id, props: outs, inputs: { ...spec.canonical(fetched.body), ...keepOptions(props) } };
+}
+
+export async function update(kind: ResourceKind, id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
+  const spec = specOf(kind);
+  const client = new ApiClient(clientSettings());
+  const body = writeBody(spec, news);
+  const { timeoutMs } = optionsOf(news);
+  let updated: Props & SyncedResource;
+  try {
+    updated = (await client.replace<Props & SyncedResource>(`${spec.path}/${id}`, body, Date.now() + timeoutMs)).body;
+  } catch (err) {
+    throw explain(err, body);
+  }
+  return { outs: await settle(client, spec, updated, news, olds, "updated") };
+}
+
+export async function remove(kind: ResourceKind, id: string, props: Props): Promise<void> {
+  const spec = specOf(kind);
+  const client = new ApiClient(clientSettings());
+  await client.remove(`${spec.path}/${id}`, Date.now() + optionsOf(props).timeoutMs);
+}

@@ -1,0 +1,163 @@
+/**
+ * Typed Pulumi resources over the dynamic providers: args named as in the
+ * API, outputs as the API returns them.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { Action, Direction, FilterRule, Platform, Prefix, SiteMode, SyncError, SyncStatus } from "../../core/model";
+import { dynamicProvider } from "./provider";
+
+/** Options of the provider that ride along as args; none of them is sent to the API. */
+export interface SyncOptions {
+  /** Wait until every attached site confirms (`active`); default true, or config `secgroups:waitForSync`. */
+  waitForSync?: pulumi.Input<boolean>;
+  /** How long to wait for `active`, and to retry a resource locked by `syncing`, in seconds (default 300, or config `secgroups:syncTimeout`). */
+  syncTimeout?: pulumi.Input<number>;
+}
+
+export interface RuleArgs {
+  direction: pulumi.Input<Direction>;
+  order: pulumi.Input<number>;
+  /** IP protocol number: 6 TCP, 17 UDP, 1 ICMP, 0 all. */
+  protocol: pulumi.Input<number>;
+  /** "443", "1024-2048", "80, 443"; "" for protocols without ports. */
+  port: pulumi.Input<string>;
+  /** IPv4 CIDR or a prefix list id (e.g. `office.id`). */
+  address: pulumi.Input<string>;
+  description: pulumi.Input<string>;
+  action?: pulumi.Input<Action>;
+  icmp_type?: pulumi.Input<number | null>;
+  icmp_code?: pulumi.Input<number | null>;
+  log?: pulumi.Input<boolean>;
+}
+
+export interface SecurityGroupArgs extends SyncOptions {
+  name: pulumi.Input<string>;
+  description?: pulumi.Input<string | null>;
+  rules: pulumi.Input<pulumi.Input<RuleArgs>[]>;
+  /** Site ids (e.g. `site.id`) the group is enforced on. */
+  sites?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export interface PrefixArgs {
+  cidr: pulumi.Input<string>;
+  description?: pulumi.Input<string | null>;
+}
+
+export interface PrefixListArgs extends SyncOptions {
+  name: pulumi.Input<string>;
+  description?: pulumi.Input<string | null>;
+  prefixes: pulumi.Input<pulumi.Input<PrefixArgs>[]>;
+  sites?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export interface SiteArgs {
+  name: pulumi.Input<string>;
+  platform: pulumi.Input<Platform>;
+  /** `host` (default) filters the host's own traffic; `router` the forward path. */
+  mode?: pulumi.Input<SiteMode>;
+}
+
+const MODULE = "secgroups";
+
+// One provider object per kind: serialized once per program (the SDK caches by object).
+const providers = {
+  securityGroup: dynamicProvider("securityGroup"),
+  prefixList: dynamicProvider("prefixList"),
+  site: dynamicProvider("site"),
+};
+
+export class SecurityGroup extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly description: pulumi.Output<string | null>;
+  /** Rules as stored, sorted by order, each with its `fltr_` id. */
+  declare readonly rules: pulumi.Output<FilterRule[]>;
+  declare readonly sites: pulumi.Output<string[]>;
+  declare readonly status: pulumi.Output<SyncStatus>;
+  declare readonly sync_errors: pulumi.Output<SyncError[]>;
+  declare readonly created_at: pulumi.Output<string>;
+  declare readonly updated_at: pulumi.Output<string>;
+
+  constructor(name: string, args: SecurityGroupArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      providers.securityGroup,
+      name,
+      { sites: [], ...args, status: undefined, sync_errors: undefined, created_at: undefined, updated_at: undefined },
+      opts,
+      MODULE,
+      "SecurityGroup",
+    );
+  }
+
+  /** A read-only reference to an existing group (not managed by this stack). */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): SecurityGroup {
+    return new SecurityGroup(name, { name: "", rules: [] }, { ...opts, id });
+  }
+}
+
+export class PrefixList extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly description: pulumi.Output<string | null>;
+  /** Prefixes as stored, each with its `prfx_` id. */
+  declare readonly prefixes: pulumi.Output<Prefix[]>;
+  declare readonly sites: pulumi.Output<string[]>;
+  declare readonly status: pulumi.Output<SyncStatus>;
+  declare readonly sync_errors: pulumi.Output<SyncError[]>;
+  declare readonly created_at: pulumi.Output<string>;
+  declare readonly updated_at: pulumi.Output<string>;
+
+  constructor(name: string, args: PrefixListArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      providers.prefixList,
+      name,
+      { sites: [], ...args, status: undefined, sync_errors: undefined, created_at: undefined, updated_at: undefined },
+      opts,
+      MODULE,
+      "PrefixList",
+    );
+  }
+
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): PrefixList {
+    return new PrefixList(name, { name: "", prefixes: [] }, { ...opts, id });
+  }
+}
+
+export class Site extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly platform: pulumi.Output<Platform>;
+  declare readonly mode: pulumi.Output<SiteMode>;
+  /** The site agent's token (`secgroups agent --site-token`), returned once at creation; a secret. */
+  declare readonly token: pulumi.Output<string>;
+  declare readonly desired_revision: pulumi.Output<number>;
+  declare readonly applied_revision: pulumi.Output<number | null>;
+  declare readonly online: pulumi.Output<boolean>;
+  declare readonly last_seen: pulumi.Output<string | null>;
+  declare readonly drift: pulumi.Output<boolean>;
+  declare readonly last_error: pulumi.Output<string | null>;
+  declare readonly created_at: pulumi.Output<string>;
+
+  constructor(name: string, args: SiteArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      providers.site,
+      name,
+      {
+        mode: "host",
+        ...args,
+        token: undefined,
+        desired_revision: undefined,
+        applied_revision: undefined,
+        online: undefined,
+        last_seen: undefined,
+        drift: undefined,
+        last_error: undefined,
+        created_at: undefined,
+      },
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["token"] }),
+      MODULE,
+      "Site",
+    );
+  }
+
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): Site {
+    return new Site(name, { name: "", platform: "nftables" }, { ...opts, id });
+  }
+}
