@@ -1,6 +1,7 @@
 import type { Command } from "../command";
 import { serve } from "./serve";
 import { token } from "./token";
+import { agent } from "./agent";
 
 /** Every sub-command, in the order `secgroups --help` lists them. */
-export const commands: Command[] = [serve, token];
+export const commands: Command[] = [serve, token, agent];

@@ -1,0 +1,107 @@
+import { Agent } from "../../agent/agent";
+import { HttpAgentApi, RejectedError } from "../../agent/client";
+import { resolveControlPlane } from "../../agent/control-plane";
+import { DryRunEnforcer, type Enforcer } from "../../agent/enforcer";
+import { IptablesEnforcer } from "../../agent/iptables";
+import { NftablesEnforcer } from "../../agent/nftables";
+import type { Command } from "../command";
+import { UsageError } from "../command";
+
+export const agent: Command = {
+  name: "agent",
+  summary: "Enforce a site's policy on this host (nftables or iptables), in this network namespace",
+  usage: `Usage: secgroups agent --endpoint URL --site-token TOKEN [options]
+
+Polls the control plane for this site's configuration, applies every new
+revision atomically, verifies it by reading it back and reports the outcome.
+Keeps the last policy in force while the control plane is unreachable and
+re-applies it after a restart (from --state-dir) or when it was changed by hand.
+
+Options:
+  --endpoint URL         control plane, e.g. https://secgroups.example.com:8787
+  --site-token TOKEN     the site's token (sgs_...); or SECGROUPS_SITE_TOKEN
+  --state-dir DIR        where the last applied configuration is kept
+                         (default /var/lib/secgroups-agent)
+  --poll-wait SECONDS    how long one config poll is held open (default 30, <= 60)
+  --heartbeat DUR        heartbeat interval: 500ms, 30s, 1m (default 30s)
+  --drift-check DUR      how often to compare the loaded rules with the applied ones (default 10s)
+  --once                 apply the current configuration once, report, exit (1 if it failed)
+  --dry-run              report every configuration as applied without touching the host
+  --nft-bin PATH         nft binary (default nft); tests point it at a wrapper
+  --iptables-bin PATH    iptables binary (default iptables; -restore/-save are found beside it)
+  --ipset-bin PATH       ipset binary (default ipset)`,
+  options: {
+    endpoint: { type: "string" },
+    "site-token": { type: "string" },
+    "state-dir": { type: "string", default: "/var/lib/secgroups-agent" },
+    "poll-wait": { type: "string", default: "30" },
+    heartbeat: { type: "string", default: "30s" },
+    "drift-check": { type: "string", default: "10s" },
+    once: { type: "boolean", default: false },
+    "dry-run": { type: "boolean", default: false },
+    "nft-bin": { type: "string", default: "nft" },
+    "iptables-bin": { type: "string", default: "iptables" },
+    "ipset-bin": { type: "string", default: "ipset" },
+  },
+  async run(v) {
+    const endpoint = v.endpoint as string | undefined;
+    const token = (v["site-token"] as string | undefined) ?? process.env.SECGROUPS_SITE_TOKEN;
+    if (!endpoint) throw new UsageError("--endpoint is required");
+    if (!token) throw new UsageError("--site-token (or SECGROUPS_SITE_TOKEN) is required");
+    try {
+      new URL(endpoint);
+    } catch {
+      throw new UsageError(`--endpoint must be a URL, got ${endpoint}`);
+    }
+    const pollWait = Number(v["poll-wait"]);
+    if (!Number.isInteger(pollWait) || pollWait < 0 || pollWait > 60) throw new UsageError("--poll-wait must be 0 to 60 seconds");
+    const stateDir = v["state-dir"] as string;
+    const iptables = v["iptables-bin"] as string;
+    const enforcers: Record<string, Enforcer> = v["dry-run"]
+      ? {}
+      : {
+          nftables: new NftablesEnforcer({ stateDir, nft: v["nft-bin"] as string }),
+          iptables: new IptablesEnforcer({ iptables, iptablesRestore: `${iptables}-restore`, iptablesSave: `${iptables}-save`, ipset: v["ipset-bin"] as string }),
+        };
+    const dryRun = new DryRunEnforcer();
+    const site = new Agent({
+      api: new HttpAgentApi(endpoint, token),
+      enforcerFor(platform) {
+        if (v["dry-run"]) return dryRun;
+        const e = enforcers[platform];
+        if (!e) throw new Error(`the agent does not enforce ${platform} sites (RouterOS fetches its script itself; see docs/routeros.md)`);
+        return e;
+      },
+      resolveControlPlane: () => resolveControlPlane(endpoint),
+      stateDir,
+      pollWaitSeconds: pollWait,
+      heartbeatMs: durationMs(v.heartbeat as string, "--heartbeat"),
+      driftCheckMs: durationMs(v["drift-check"] as string, "--drift-check"),
+    });
+    const stop = () => site.stop();
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+    try {
+      await site.restore();
+      if (v.once) {
+        const outcome = await site.once();
+        if (outcome.status === "failed") console.error(`revision ${outcome.revision} failed: ${outcome.error}`);
+        return outcome.status === "applied" ? 0 : 1;
+      }
+      await site.run();
+      // Stopping leaves the policy in force: an agent restart must not open the host.
+    } catch (err) {
+      if (err instanceof RejectedError) throw new Error(`the control plane refused the agent: ${err.message}`);
+      throw err;
+    } finally {
+      process.off("SIGTERM", stop);
+      process.off("SIGINT", stop);
+    }
+  },
+};
+
+function durationMs(text: string, flag: string): number {
+  const m = /^(\d+)\s*(ms|s|m|h)?$/.exec(text.trim());
+  if (!m || Number(m[1]) === 0) throw new UsageError(`${flag} must be a duration like 500ms, 30s, 1m; got ${text}`);
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "s"];
+}
