@@ -77,6 +77,8 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the https overload narrows the instance type
   } as any) as unknown as FastifyInstance;
 
+  // Bodies are JSON only: anything else is 415 (Fastify also parses text/plain by default).
+  app.removeContentTypeParser("text/plain");
   // Schemas document the API; core/model's validator is the one that enforces it.
   app.setValidatorCompiler(() => () => true);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
