@@ -2,6 +2,7 @@ import type { Command } from "../command";
 import { serve } from "./serve";
 import { token } from "./token";
 import { agent } from "./agent";
+import { compile } from "./compile";
 
 /** Every sub-command, in the order `secgroups --help` lists them. */
-export const commands: Command[] = [serve, token, agent];
+export const commands: Command[] = [serve, token, agent, compile];

@@ -1,0 +1,22 @@
+/**
+ * Packet-space analysis of policies: the oracle (evaluate), equivalence of a
+ * loaded ruleset with a policy, semantic diff and lint.
+ */
+export { evaluate, ruleMatches, type Decision, type DecisionReason } from "./evaluate";
+export { inRanges, addressRangeOf, type Packet, type Verdict, type ConnectionState } from "./packet";
+export { semanticDiff, type SemanticDiff, type DiffRegion, type DiffSide, type PolicyInput } from "./diff";
+export { lint, type Finding, type FindingKind, type Severity } from "./lint";
+export type { RuleRef } from "./rules";
+export type { ValueRange } from "./space";
+export {
+  checkEquivalence,
+  boundaryPackets,
+  randomPackets,
+  seededRandom,
+  type EquivalenceReport,
+  type Disagreement,
+} from "./equivalence";
+export { evaluateLoaded, type LoadedRuleset, type LoadedRule, type LoadedChain, type LoadedSet, type Match, type LoadedDecision } from "./loaded";
+export { parseNftJson } from "./parse-nft";
+export { parseIptablesSave, parseIpsetSave } from "./parse-iptables";
+export { parseRouterosScript } from "./parse-routeros";

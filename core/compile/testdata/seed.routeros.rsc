@@ -1,0 +1,31 @@
+# secgroups RouterOS v7 script (host mode). Import with /import; safe to import again.
+# Builds the slot that is not live, jumps to it, then removes the old slot (see docs/routeros.md).
+{
+:local slot "a"
+:if ([:len [/ip firewall filter find where comment="secgroups:jump:a"]] > 0) do={ :set slot "b" }
+:local old "a"
+:if ($slot = "a") do={ :set old "b" }
+# Leftovers of an interrupted import into this slot are not jumped to.
+/ip firewall filter remove [find where comment~("^secgroups:" . $slot . ":")]
+/ip firewall address-list remove [find where comment=("secgroups:" . $slot . ":list")]
+/ip firewall address-list add list=("sg-" . $slot . "-prfx_lst_0ujsswThIGTUYm2K8FjOOfxcYpw") address=198.51.100.16/28 comment=("secgroups:" . $slot . ":list")
+/ip firewall address-list add list=("sg-" . $slot . "-prfx_lst_0ujsswThIGTUYm2K8FjOOfxcYpw") address=203.0.113.0/24 comment=("secgroups:" . $slot . ":list")
+/ip firewall filter add chain=("secgroups-input-" . $slot) action=accept in-interface=lo comment=("secgroups:" . $slot . ":loopback")
+/ip firewall filter add chain=("secgroups-input-" . $slot) action=accept connection-state=established,related comment=("secgroups:" . $slot . ":established")
+/ip firewall filter add chain=("secgroups-input-" . $slot) action=drop connection-state=invalid comment=("secgroups:" . $slot . ":invalid")
+/ip firewall filter add chain=("secgroups-input-" . $slot) action=accept protocol=tcp dst-port=443 comment=("secgroups:" . $slot . ":sec_grp_0ujsswThIGTUYm2K8FjOOfxcYpw:10")
+/ip firewall filter add chain=("secgroups-input-" . $slot) action=accept protocol=tcp dst-port=80 comment=("secgroups:" . $slot . ":sec_grp_0ujsswThIGTUYm2K8FjOOfxcYpw:20")
+/ip firewall filter add chain=("secgroups-input-" . $slot) action=accept protocol=tcp src-address-list=("sg-" . $slot . "-prfx_lst_0ujsswThIGTUYm2K8FjOOfxcYpw") dst-port=22 comment=("secgroups:" . $slot . ":sec_grp_0ujsswThIGTUYm2K8FjOOfxcYpw:30")
+/ip firewall filter add chain=("secgroups-input-" . $slot) action=drop comment=("secgroups:" . $slot . ":default")
+/ip firewall filter add chain=("secgroups-output-" . $slot) action=accept out-interface=lo comment=("secgroups:" . $slot . ":loopback")
+/ip firewall filter add chain=("secgroups-output-" . $slot) action=accept connection-state=established,related comment=("secgroups:" . $slot . ":established")
+/ip firewall filter add chain=("secgroups-output-" . $slot) action=drop connection-state=invalid comment=("secgroups:" . $slot . ":invalid")
+/ip firewall filter add chain=("secgroups-output-" . $slot) action=accept protocol=tcp dst-address-list=secgroups-control-plane comment=("secgroups:" . $slot . ":control-plane")
+/ip firewall filter add chain=("secgroups-output-" . $slot) action=drop comment=("secgroups:" . $slot . ":default")
+/ip firewall filter add chain=input action=jump jump-target=("secgroups-input-" . $slot) comment=("secgroups:jump:" . $slot) place-before=[:pick [/ip firewall filter find where dynamic=no] 0]
+/ip firewall filter add chain=output action=jump jump-target=("secgroups-output-" . $slot) comment=("secgroups:jump:" . $slot) place-before=[:pick [/ip firewall filter find where dynamic=no] 0]
+# The new slot decides from here; remove the old one.
+/ip firewall filter remove [find where comment=("secgroups:jump:" . $old)]
+/ip firewall filter remove [find where comment~("^secgroups:" . $old . ":")]
+/ip firewall address-list remove [find where comment=("secgroups:" . $old . ":list")]
+}
