@@ -23,6 +23,14 @@ export interface PrefixListLike {
   readonly prefixListId: string;
 }
 
+/** Something that names an existing site; `siteId` may be an engine token. */
+export interface SiteLike {
+  readonly siteId: string;
+}
+
+/** A site id ("site_...") or a site object. */
+export type SiteRef = string | SiteLike;
+
 /** A traffic peer: an IPv4 CIDR ("10.0.0.0/8"), a prefix list id ("prfx_lst_..."), or a prefix list object. */
 export type Peer = string | PrefixListLike;
 
@@ -51,8 +59,8 @@ export interface SecurityGroupPatternProps {
   /** Group name, 3-255 characters. */
   readonly name: string;
   readonly description?: string | null;
-  /** Site ids the group is attached to. @default [] */
-  readonly sites?: readonly string[];
+  /** Sites the group is attached to: ids or site objects. @default [] */
+  readonly sites?: readonly SiteRef[];
   /** Outbound traffic the group allows. @default "all" */
   readonly outbound?: OutboundPolicy;
   /** Extra rules, added after the pattern's own rules. */
@@ -119,7 +127,10 @@ const PLACEHOLDER_BODY = "0".repeat(27);
 export class SecurityGroupPattern {
   readonly name: string;
   readonly description: string | null;
+  /** Site ids (or engine tokens) the group is attached to. */
   readonly sites: readonly string[];
+  /** Sites as validated: engine tokens replaced by placeholder ids. */
+  private readonly checkedSites: readonly string[];
   private readonly orderStep: number;
   private readonly rules: PendingRule[] = [];
   private readonly planned = new Map<string, PlannedPrefixList>();
@@ -129,13 +140,16 @@ export class SecurityGroupPattern {
     this.kind = kind;
     this.name = props.name;
     this.description = props.description ?? null;
-    this.sites = [...(props.sites ?? [])];
+    this.sites = (props.sites ?? []).map((s) => (typeof s === "string" ? s : s.siteId));
+    this.checkedSites = (props.sites ?? []).map((s, i) =>
+      typeof s !== "string" && !isId("site", s.siteId) ? "site_" + (PLACEHOLDER_BODY + i.toString(36)).slice(-27) : typeof s === "string" ? s : s.siteId,
+    );
     this.orderStep = props.orderStep ?? 10;
     if (!Number.isInteger(this.orderStep) || this.orderStep < 1 || this.orderStep > 250) {
       throw this.error(`orderStep must be an integer from 1 to 250, got ${String(props.orderStep)}`);
     }
     // Name, description and sites: the model's checks, with no rules yet.
-    this.check({ name: this.name, description: this.description, rules: [], sites: [...this.sites] }, "");
+    this.check({ name: this.name, description: this.description, rules: [], sites: [...this.checkedSites] }, "");
     this.pendingOutbound(props.outbound ?? "all");
     for (const rule of props.rules ?? []) this.addRule(rule);
   }
@@ -173,7 +187,7 @@ export class SecurityGroupPattern {
       const address = this.placeholderFor(r.address, i, placeholders);
       return { ...stripUndefined(r.spec), order: orders[i], address, port: r.spec.port ?? "" };
     });
-    const body: SecurityGroupWrite = { name: this.name, description: this.description, rules, sites: [...this.sites] };
+    const body: SecurityGroupWrite = { name: this.name, description: this.description, rules, sites: [...this.checkedSites] };
     const normalized = this.check(body, "");
     const resolved = normalized.rules.map((rule) => {
       const ref = placeholders.get(rule.address);
@@ -182,7 +196,7 @@ export class SecurityGroupPattern {
     });
     resolved.sort((a, b) => a.order - b.order);
     return {
-      securityGroup: { name: normalized.name, description: normalized.description, rules: resolved, sites: normalized.sites },
+      securityGroup: { name: normalized.name, description: normalized.description, rules: resolved, sites: [...this.sites] },
       prefixLists: [...this.planned.values()],
     };
   }
@@ -247,7 +261,8 @@ export class SecurityGroupPattern {
           name: gather.name,
           description: gather.description,
           prefixes: cidrs.map((cidr) => ({ cidr })),
-          sites: [...this.sites],
+          // Deployed wherever a group that refers to it is; no sites of its own.
+          sites: [],
         }),
       );
     } else {

@@ -206,3 +206,10 @@ describe("conflicts and errors", () => {
     expect(() => new BastionGroup({ name: "bastion", adminSources: ["192.0.2.0/24"] }).synthesize()).toThrow(/plans prefix list "admins"/);
   });
 });
+
+describe("engine references", () => {
+  it("accepts site objects whose ids are engine tokens, and passes them through", () => {
+    const out = new WebServerGroup({ name: "web", sites: [{ siteId: "${TfToken[TOKEN.7]}" }, "site_2Nq8ZJbT0m3s4C1x2y3z4a5b6c7"] }).synthesize();
+    expect(out.securityGroup.sites).toEqual(["${TfToken[TOKEN.7]}", "site_2Nq8ZJbT0m3s4C1x2y3z4a5b6c7"]);
+  });
+});

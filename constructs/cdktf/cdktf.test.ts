@@ -1,0 +1,76 @@
+import "cdktf/lib/testing/adapters/jest";
+import { Testing, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import { PatternError, PrefixList, SecgroupsProvider, SecurityGroup, Site, WebServerGroup, DatabaseGroup, MonitoringGroup } from "./index";
+
+Testing.setupJest();
+
+function synth(build: (scope: Construct) => void): string {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, "test");
+  new SecgroupsProvider(stack, "secgroups", {});
+  build(stack);
+  return Testing.synth(stack);
+}
+
+function resources(json: string, type: string): Record<string, Record<string, unknown>> {
+  return (JSON.parse(json).resource?.[type] ?? {}) as Record<string, Record<string, unknown>>;
+}
+
+describe("CDKTF constructs", () => {
+  it("WebServerGroup synthesizes one security group with ordered rules and an outbound rule", () => {
+    const out = synth((s) => new WebServerGroup(s, "web", { name: "web" }));
+    expect(out).toHaveResourceWithProperties(SecurityGroup, {
+      name: "web",
+      rules: [
+        { direction: "inbound", order: 10, protocol: 6, port: "80", address: "0.0.0.0/0", description: "HTTP from anywhere", action: "accept", log: false },
+        { direction: "inbound", order: 20, protocol: 6, port: "443", address: "0.0.0.0/0", description: "HTTPS from anywhere", action: "accept", log: false },
+        { direction: "outbound", order: 30, protocol: 0, port: "", address: "0.0.0.0/0", description: "Allow all outbound traffic", action: "accept", log: false },
+      ],
+    });
+    expect(out).not.toHaveResource(PrefixList);
+  });
+
+  it("raw admin CIDRs become a PrefixList the SSH rule references by id", () => {
+    const out = synth((s) => new WebServerGroup(s, "web", { name: "web", adminSources: ["203.0.113.0/24"] }));
+    expect(out).toHaveResourceWithProperties(PrefixList, { name: "web-admins", prefixes: [{ cidr: "203.0.113.0/24" }] });
+    const lists = resources(out, "secgroups_prefix_list");
+    const listId = Object.keys(lists)[0];
+    const group = Object.values(resources(out, "secgroups_security_group"))[0] as { rules: { port: string; address: string }[] };
+    expect(group.rules.find((r) => r.port === "22")?.address).toBe(`\${secgroups_prefix_list.${listId}.id}`);
+  });
+
+  it("takes PrefixList and Site resources as sources and sites, and rules added after construction", () => {
+    const out = synth((s) => {
+      const apps = new PrefixList(s, "apps", { name: "apps", prefixes: [{ cidr: "10.1.0.0/16" }] });
+      const site = new Site(s, "lab", { name: "lab", platform: "nftables" });
+      const db = new DatabaseGroup(s, "db", { name: "orders-db", engine: "postgres", applicationSources: [apps], sites: [site.id] });
+      db.allowInbound({ protocol: 6, port: "9187", address: apps.id, description: "postgres exporter" });
+    });
+    const group = Object.values(resources(out, "secgroups_security_group"))[0] as { sites: string[]; rules: { order: number; port: string; address: string }[] };
+    expect(group.sites).toEqual(["${secgroups_site.lab.id}"]);
+    expect(group.rules.map((r) => [r.order, r.port, r.address])).toEqual([
+      [10, "5432", "${secgroups_prefix_list.apps.id}"],
+      [20, "9187", "${secgroups_prefix_list.apps.id}"],
+      [30, "", "0.0.0.0/0"],
+    ]);
+  });
+
+  it("MonitoringGroup writes icmp_type only where set", () => {
+    const out = synth((s) => new MonitoringGroup(s, "mon", { name: "mon", monitoringSources: ["10.9.0.0/16"] }));
+    const group = Object.values(resources(out, "secgroups_security_group"))[0] as { rules: Record<string, unknown>[] };
+    expect(group.rules[0]).toMatchObject({ protocol: 1, icmp_type: 8 });
+    expect(group.rules[1]).not.toHaveProperty("icmp_type");
+  });
+
+  it("fails at construction with the pattern's message", () => {
+    expect(() => synth((s) => new WebServerGroup(s, "web", { name: "web", adminSources: ["10.0.0.1/8"] }))).toThrow(PatternError);
+    expect(() =>
+      synth((s) => {
+        const web = new WebServerGroup(s, "web", { name: "web" });
+        web.addRule({ direction: "inbound", order: 10, protocol: 6, port: "8080", address: "0.0.0.0/0", description: "alt" });
+        web.addRule({ direction: "inbound", order: 10, protocol: 6, port: "8081", address: "0.0.0.0/0", description: "alt2" });
+      }),
+    ).toThrow(/order 10 is already used by rule "alt"/);
+  });
+});

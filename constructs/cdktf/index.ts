@@ -1,0 +1,200 @@
+/**
+ * CDKTF constructs for secgroups: the provider's resources (generated from its
+ * schema, see scripts/generate-cdktf-bindings.sh) and the engine-neutral
+ * patterns of constructs/patterns as Constructs.
+ *
+ * ```ts
+ * import { SecgroupsProvider, PrefixList, WebServerGroup } from "secgroups/cdktf";
+ * new SecgroupsProvider(this, "secgroups", {});
+ * const web = new WebServerGroup(this, "web", { name: "web", adminSources: ["203.0.113.0/24"] });
+ * web.allowInbound({ protocol: 6, port: "8443", address: "0.0.0.0/0", description: "Alt HTTPS" });
+ * ```
+ */
+import { Lazy, Token, type TerraformMetaArguments } from "cdktf";
+import { Construct } from "constructs";
+import * as patterns from "../patterns";
+import * as gen from "./generated/providers/secgroups";
+
+export { SecgroupsProvider, type SecgroupsProviderConfig } from "./generated/providers/secgroups/provider";
+export { DataSecgroupsProtocols } from "./generated/providers/secgroups/data-secgroups-protocols";
+export { DataSecgroupsServices } from "./generated/providers/secgroups/data-secgroups-services";
+export type { SecurityGroupConfig, SecurityGroupRules } from "./generated/providers/secgroups/security-group";
+export type { PrefixListConfig, PrefixListPrefixes } from "./generated/providers/secgroups/prefix-list";
+export type { SiteConfig } from "./generated/providers/secgroups/site";
+export { PatternError, ANYWHERE } from "../patterns";
+export type { RuleSpec, OutboundPolicy } from "../patterns";
+
+/** `secgroups_security_group`. */
+export class SecurityGroup extends gen.securityGroup.SecurityGroup {}
+
+/** `secgroups_prefix_list`; usable wherever a pattern takes a source. */
+export class PrefixList extends gen.prefixList.PrefixList implements patterns.PrefixListLike {
+  get prefixListId(): string {
+    return this.id;
+  }
+}
+
+/** `secgroups_site`; usable in a pattern's `sites`. */
+export class Site extends gen.site.Site implements patterns.SiteLike {
+  get siteId(): string {
+    return this.id;
+  }
+}
+
+/** A source as CDKTF code writes it: a CIDR, a prefix list id (literal or token) or a PrefixList. */
+export type Peer = patterns.Peer;
+
+/** What every pattern construct takes besides the pattern's props. */
+export interface PatternConstructOptions extends Pick<TerraformMetaArguments, "provider" | "dependsOn" | "lifecycle"> {}
+
+type Props<P> = P & PatternConstructOptions;
+
+/** Peers and sites given as unresolved tokens become references the pattern does not validate as literals. */
+function peer(p: Peer): Peer {
+  return typeof p === "string" && Token.isUnresolved(p) ? { prefixListId: p } : p;
+}
+
+const PEER_LISTS = ["sources", "adminSources", "applicationSources", "clientSources", "monitoringSources"] as const;
+
+function adapt<P extends patterns.SecurityGroupPatternProps>(props: P): P {
+  const out: Record<string, unknown> = { ...(props as object) };
+  for (const key of PEER_LISTS) {
+    const list = out[key];
+    if (Array.isArray(list)) out[key] = list.map(peer);
+  }
+  if (props.sites) out.sites = props.sites.map((s) => (typeof s === "string" && Token.isUnresolved(s) ? { siteId: s } : s));
+  if (props.rules) out.rules = props.rules.map((r) => ({ ...r, address: peer(r.address) }));
+  if (Array.isArray(props.outbound)) out.outbound = props.outbound.map((r) => ({ ...r, address: peer(r.address) }));
+  return out as P;
+}
+
+function adaptRule<R extends { address: Peer }>(rule: R): R {
+  return { ...rule, address: peer(rule.address) };
+}
+
+/**
+ * Base of the pattern constructs: one `secgroups_security_group` whose rules
+ * are expanded from the pattern at synth time (so rules added later count), and
+ * one `secgroups_prefix_list` per prefix list the pattern plans.
+ */
+export abstract class SecurityGroupPatternConstruct<P extends patterns.SecurityGroupPattern = patterns.SecurityGroupPattern> extends Construct {
+  /** The engine-neutral pattern (add rules here or through the methods below). */
+  readonly pattern: P;
+  readonly securityGroup: SecurityGroup;
+  /** Prefix lists the pattern created, by key (e.g. `admins`). */
+  readonly prefixLists: Readonly<Record<string, PrefixList>>;
+
+  protected constructor(scope: Construct, id: string, pattern: P, options: PatternConstructOptions) {
+    super(scope, id);
+    this.pattern = pattern;
+    const meta = { provider: options.provider, dependsOn: options.dependsOn, lifecycle: options.lifecycle };
+    const lists: Record<string, PrefixList> = {};
+    // Planned lists are known once the pattern is constructed; expand once now to learn them.
+    for (const planned of pattern.synthesize({ prefixListId: (key) => `planned:${key}` }).prefixLists) {
+      lists[planned.key] = new PrefixList(this, `prefix-list-${planned.key}`, {
+        ...meta,
+        name: planned.write.name,
+        description: planned.write.description ?? undefined,
+        prefixes: planned.write.prefixes.map((p) => ({ cidr: p.cidr, description: p.description ?? undefined })),
+      });
+    }
+    this.prefixLists = lists;
+    const expand = () => pattern.synthesize({ prefixListId: (key) => lists[key].id }).securityGroup;
+    const initial = expand();
+    this.securityGroup = new SecurityGroup(this, "security-group", {
+      ...meta,
+      name: initial.name,
+      description: initial.description ?? undefined,
+      sites: initial.sites.length ? initial.sites : undefined,
+      rules: Lazy.anyValue({ produce: () => expand().rules.map(toTerraformRule) }) as never,
+    });
+  }
+
+  /** Adds a rule (after the pattern's own rules unless it has an explicit `order`). */
+  addRule(rule: patterns.RuleSpec): this {
+    this.pattern.addRule(adaptRule(rule));
+    return this;
+  }
+
+  allowInbound(rule: Omit<patterns.RuleSpec, "direction">): this {
+    return this.addRule({ ...rule, direction: "inbound" });
+  }
+
+  allowOutbound(rule: Omit<patterns.RuleSpec, "direction">): this {
+    return this.addRule({ ...rule, direction: "outbound" });
+  }
+
+  /** The security group's id (a token until apply). */
+  get securityGroupId(): string {
+    return this.securityGroup.id;
+  }
+}
+
+/** Rules in the provider's attribute names; unset optional fields are left out. */
+function toTerraformRule(rule: patterns.PatternSynthesis["securityGroup"]["rules"][number]): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    direction: rule.direction,
+    order: rule.order,
+    protocol: rule.protocol,
+    port: rule.port,
+    address: rule.address,
+    description: rule.description,
+    action: rule.action,
+    log: rule.log,
+  };
+  if (rule.icmp_type !== null) out.icmp_type = rule.icmp_type;
+  if (rule.icmp_code !== null) out.icmp_code = rule.icmp_code;
+  return out;
+}
+
+/** A group with only the rules you add (and an outbound rule by default). */
+export class SecurityGroupPattern extends SecurityGroupPatternConstruct {
+  constructor(scope: Construct, id: string, props: Props<patterns.SecurityGroupPatternProps>) {
+    super(scope, id, new patterns.SecurityGroupPattern(adapt(props)), props);
+  }
+}
+
+/** HTTP and HTTPS from anywhere (or `sources`), SSH from `adminSources`. */
+export class WebServerGroup extends SecurityGroupPatternConstruct<patterns.WebServerGroup> {
+  constructor(scope: Construct, id: string, props: Props<patterns.WebServerGroupProps>) {
+    super(scope, id, new patterns.WebServerGroup(adapt(props)), props);
+  }
+}
+
+/** The database engine's port from `applicationSources` only. */
+export class DatabaseGroup extends SecurityGroupPatternConstruct<patterns.DatabaseGroup> {
+  constructor(scope: Construct, id: string, props: Props<patterns.DatabaseGroupProps>) {
+    super(scope, id, new patterns.DatabaseGroup(adapt(props)), props);
+  }
+}
+
+/** SSH from `adminSources` only. */
+export class BastionGroup extends SecurityGroupPatternConstruct<patterns.BastionGroup> {
+  constructor(scope: Construct, id: string, props: Props<patterns.BastionGroupProps>) {
+    super(scope, id, new patterns.BastionGroup(adapt(props)), props);
+  }
+}
+
+/** DNS over UDP and TCP 53. */
+export class DnsServerGroup extends SecurityGroupPatternConstruct<patterns.DnsServerGroup> {
+  constructor(scope: Construct, id: string, props: Props<patterns.DnsServerGroupProps>) {
+    super(scope, id, new patterns.DnsServerGroup(adapt(props)), props);
+  }
+}
+
+/** ICMP echo and exporter ports from `monitoringSources`. */
+export class MonitoringGroup extends SecurityGroupPatternConstruct<patterns.MonitoringGroup> {
+  constructor(scope: Construct, id: string, props: Props<patterns.MonitoringGroupProps>) {
+    super(scope, id, new patterns.MonitoringGroup(adapt(props)), props);
+  }
+}
+
+export type {
+  WebServerGroupProps,
+  DatabaseGroupProps,
+  BastionGroupProps,
+  DnsServerGroupProps,
+  MonitoringGroupProps,
+  SecurityGroupPatternProps,
+  DatabaseEngine,
+} from "../patterns";
