@@ -25,7 +25,7 @@ log() { printf 'ensure-pulumi: %s\n' "$*" >&2; }
 
 command -v go >/dev/null 2>&1 || { log "go is not on PATH"; exit 1; }
 
-version=$(awk '$1 == "github.com/pulumi/pulumi/pkg/v3" { print $2; exit }' "$tools_dir/go.mod")
+version=$(awk '{ for (i = 1; i < NF; i++) if ($i == "github.com/pulumi/pulumi/pkg/v3") { print $(i + 1); exit } }' "$tools_dir/go.mod")
 [ -n "$version" ] || { log "cannot read the pulumi version from $tools_dir/go.mod"; exit 1; }
 
 cache_root="${SECGROUPS_CACHE_DIR:-$HOME/.cache/secgroups}"

@@ -26,7 +26,7 @@ tools_dir="$repo_root/tools/tofu"
 
 command -v go >/dev/null 2>&1 || { log "terraform is not on PATH and go is not either"; exit 1; }
 
-version=$(awk '$1 == "github.com/opentofu/opentofu" { print $2; exit }' "$tools_dir/go.mod")
+version=$(awk '{ for (i = 1; i < NF; i++) if ($i == "github.com/opentofu/opentofu") { print $(i + 1); exit } }' "$tools_dir/go.mod")
 [ -n "$version" ] || { log "cannot read the opentofu version from $tools_dir/go.mod"; exit 1; }
 
 cache_root="${SECGROUPS_CACHE_DIR:-$HOME/.cache/secgroups}"
