@@ -37,9 +37,14 @@ const fs = require("fs");
 const s = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
 const key = Object.keys(s.provider_schemas).find((k) => k.endsWith("/secgroups/secgroups"));
 const sort = (v) => Array.isArray(v) ? v.map(sort) : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k])])) : v;
-const out = { format_version: s.format_version, provider_schemas: { "registry.terraform.io/secgroups/secgroups": sort(s.provider_schemas[key]) } };
+const out = {
+  format_version: s.format_version,
+  provider_schemas: { "registry.terraform.io/secgroups/secgroups": sort(s.provider_schemas[key]) },
+  // Read by the generator: the version cdktf writes into required_providers.
+  provider_versions: { "registry.terraform.io/secgroups/secgroups": process.argv[3] },
+};
 fs.writeFileSync(process.argv[2], JSON.stringify(out, null, 2) + "\n");
-' "$WORK/schema.json" "$ROOT/provider/terraform/schema.json"
+' "$WORK/schema.json" "$ROOT/provider/terraform/schema.json" "$VERSION"
 
 rm -rf "$OUT"
 node -e '

@@ -1,4 +1,4 @@
-// https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/data-sources/protocols
+// https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/data-sources/protocols
 // generated from terraform resource schema
 
 import { Construct } from 'constructs';
@@ -100,7 +100,7 @@ export class DataSecgroupsProtocolsProtocolsList extends cdktf.ComplexList {
 }
 
 /**
-* Represents a {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/data-sources/protocols secgroups_protocols}
+* Represents a {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/data-sources/protocols secgroups_protocols}
 */
 export class DataSecgroupsProtocols extends cdktf.TerraformDataSource {
 
@@ -116,7 +116,7 @@ export class DataSecgroupsProtocols extends cdktf.TerraformDataSource {
   * Generates CDKTF code for importing a DataSecgroupsProtocols resource upon running "cdktf plan <stack-name>"
   * @param scope The scope in which to define this construct
   * @param importToId The construct id used in the generated config for the DataSecgroupsProtocols to import
-  * @param importFromId The id of the existing DataSecgroupsProtocols that should be imported. Refer to the {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/data-sources/protocols#import import section} in the documentation of this resource for the id to use
+  * @param importFromId The id of the existing DataSecgroupsProtocols that should be imported. Refer to the {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/data-sources/protocols#import import section} in the documentation of this resource for the id to use
   * @param provider? Optional instance of the provider where the DataSecgroupsProtocols to import is found
   */
   public static generateConfigForImport(scope: Construct, importToId: string, importFromId: string, provider?: cdktf.TerraformProvider) {
@@ -128,7 +128,7 @@ export class DataSecgroupsProtocols extends cdktf.TerraformDataSource {
   // ===========
 
   /**
-  * Create a new {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/data-sources/protocols secgroups_protocols} Data Source
+  * Create a new {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/data-sources/protocols secgroups_protocols} Data Source
   *
   * @param scope The scope in which to define this construct
   * @param id The scoped construct ID. Must be unique amongst siblings in the same scope
@@ -138,7 +138,8 @@ export class DataSecgroupsProtocols extends cdktf.TerraformDataSource {
     super(scope, id, {
       terraformResourceType: 'secgroups_protocols',
       terraformGeneratorMetadata: {
-        providerName: 'secgroups'
+        providerName: 'secgroups',
+        providerVersion: '0.1.0'
       },
       provider: config.provider,
       dependsOn: config.dependsOn,

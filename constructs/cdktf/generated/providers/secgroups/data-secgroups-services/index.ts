@@ -1,4 +1,4 @@
-// https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/data-sources/services
+// https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/data-sources/services
 // generated from terraform resource schema
 
 import { Construct } from 'constructs';
@@ -105,7 +105,7 @@ export class DataSecgroupsServicesServicesList extends cdktf.ComplexList {
 }
 
 /**
-* Represents a {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/data-sources/services secgroups_services}
+* Represents a {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/data-sources/services secgroups_services}
 */
 export class DataSecgroupsServices extends cdktf.TerraformDataSource {
 
@@ -121,7 +121,7 @@ export class DataSecgroupsServices extends cdktf.TerraformDataSource {
   * Generates CDKTF code for importing a DataSecgroupsServices resource upon running "cdktf plan <stack-name>"
   * @param scope The scope in which to define this construct
   * @param importToId The construct id used in the generated config for the DataSecgroupsServices to import
-  * @param importFromId The id of the existing DataSecgroupsServices that should be imported. Refer to the {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/data-sources/services#import import section} in the documentation of this resource for the id to use
+  * @param importFromId The id of the existing DataSecgroupsServices that should be imported. Refer to the {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/data-sources/services#import import section} in the documentation of this resource for the id to use
   * @param provider? Optional instance of the provider where the DataSecgroupsServices to import is found
   */
   public static generateConfigForImport(scope: Construct, importToId: string, importFromId: string, provider?: cdktf.TerraformProvider) {
@@ -133,7 +133,7 @@ export class DataSecgroupsServices extends cdktf.TerraformDataSource {
   // ===========
 
   /**
-  * Create a new {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/data-sources/services secgroups_services} Data Source
+  * Create a new {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/data-sources/services secgroups_services} Data Source
   *
   * @param scope The scope in which to define this construct
   * @param id The scoped construct ID. Must be unique amongst siblings in the same scope
@@ -143,7 +143,8 @@ export class DataSecgroupsServices extends cdktf.TerraformDataSource {
     super(scope, id, {
       terraformResourceType: 'secgroups_services',
       terraformGeneratorMetadata: {
-        providerName: 'secgroups'
+        providerName: 'secgroups',
+        providerVersion: '0.1.0'
       },
       provider: config.provider,
       dependsOn: config.dependsOn,

@@ -1,4 +1,4 @@
-// https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/prefix_list
+// https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/prefix_list
 // generated from terraform resource schema
 
 import { Construct } from 'constructs';
@@ -10,25 +10,25 @@ export interface PrefixListConfig extends cdktf.TerraformMetaArguments {
   /**
   * Description, at most 1000 characters.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/prefix_list#description PrefixList#description}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/prefix_list#description PrefixList#description}
   */
   readonly description?: string;
   /**
   * Name, 1-255 characters.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/prefix_list#name PrefixList#name}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/prefix_list#name PrefixList#name}
   */
   readonly name: string;
   /**
   * The CIDRs, at most 500, each listed once.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/prefix_list#prefixes PrefixList#prefixes}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/prefix_list#prefixes PrefixList#prefixes}
   */
   readonly prefixes: PrefixListPrefixes[] | cdktf.IResolvable;
   /**
   * Ids of the sites (`site_...`) the list is deployed to on its own. Defaults to none.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/prefix_list#sites PrefixList#sites}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/prefix_list#sites PrefixList#sites}
   */
   readonly sites?: string[];
 }
@@ -36,13 +36,13 @@ export interface PrefixListPrefixes {
   /**
   * IPv4 CIDR with no host bits set, e.g. `203.0.113.0/24` (a single host is `/32`).
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/prefix_list#cidr PrefixList#cidr}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/prefix_list#cidr PrefixList#cidr}
   */
   readonly cidr: string;
   /**
   * What the prefix is, at most 255 characters.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/prefix_list#description PrefixList#description}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/prefix_list#description PrefixList#description}
   */
   readonly description?: string;
 }
@@ -264,7 +264,7 @@ export class PrefixListSyncErrorsList extends cdktf.ComplexList {
 }
 
 /**
-* Represents a {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/prefix_list secgroups_prefix_list}
+* Represents a {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/prefix_list secgroups_prefix_list}
 */
 export class PrefixList extends cdktf.TerraformResource {
 
@@ -280,7 +280,7 @@ export class PrefixList extends cdktf.TerraformResource {
   * Generates CDKTF code for importing a PrefixList resource upon running "cdktf plan <stack-name>"
   * @param scope The scope in which to define this construct
   * @param importToId The construct id used in the generated config for the PrefixList to import
-  * @param importFromId The id of the existing PrefixList that should be imported. Refer to the {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/prefix_list#import import section} in the documentation of this resource for the id to use
+  * @param importFromId The id of the existing PrefixList that should be imported. Refer to the {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/prefix_list#import import section} in the documentation of this resource for the id to use
   * @param provider? Optional instance of the provider where the PrefixList to import is found
   */
   public static generateConfigForImport(scope: Construct, importToId: string, importFromId: string, provider?: cdktf.TerraformProvider) {
@@ -292,7 +292,7 @@ export class PrefixList extends cdktf.TerraformResource {
   // ===========
 
   /**
-  * Create a new {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/prefix_list secgroups_prefix_list} Resource
+  * Create a new {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/prefix_list secgroups_prefix_list} Resource
   *
   * @param scope The scope in which to define this construct
   * @param id The scoped construct ID. Must be unique amongst siblings in the same scope
@@ -302,7 +302,8 @@ export class PrefixList extends cdktf.TerraformResource {
     super(scope, id, {
       terraformResourceType: 'secgroups_prefix_list',
       terraformGeneratorMetadata: {
-        providerName: 'secgroups'
+        providerName: 'secgroups',
+        providerVersion: '0.1.0'
       },
       provider: config.provider,
       dependsOn: config.dependsOn,

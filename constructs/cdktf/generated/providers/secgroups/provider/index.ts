@@ -1,4 +1,4 @@
-// https://registry.terraform.io/providers/secgroups/secgroups/latest/docs
+// https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs
 // generated from terraform resource schema
 
 import { Construct } from 'constructs';
@@ -10,31 +10,31 @@ export interface SecgroupsProviderConfig {
   /**
   * Base URL of the secgroups API, e.g. `http://127.0.0.1:8787`. Defaults to the `SECGROUPS_ENDPOINT` environment variable.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs#endpoint SecgroupsProvider#endpoint}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs#endpoint SecgroupsProvider#endpoint}
   */
   readonly endpoint?: string;
   /**
   * How long to wait for a security group or prefix list attached to sites to become `active`, as a Go duration (`90s`, `5m`). Defaults to `5m`.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs#sync_timeout SecgroupsProvider#sync_timeout}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs#sync_timeout SecgroupsProvider#sync_timeout}
   */
   readonly syncTimeout?: string;
   /**
   * Bearer token (JWT) for the API, as printed by `secgroups token --org ORG`. Defaults to the `SECGROUPS_TOKEN` environment variable.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs#token SecgroupsProvider#token}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs#token SecgroupsProvider#token}
   */
   readonly token?: string;
   /**
   * Alias name
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs#alias SecgroupsProvider#alias}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs#alias SecgroupsProvider#alias}
   */
   readonly alias?: string;
 }
 
 /**
-* Represents a {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs secgroups}
+* Represents a {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs secgroups}
 */
 export class SecgroupsProvider extends cdktf.TerraformProvider {
 
@@ -50,7 +50,7 @@ export class SecgroupsProvider extends cdktf.TerraformProvider {
   * Generates CDKTF code for importing a SecgroupsProvider resource upon running "cdktf plan <stack-name>"
   * @param scope The scope in which to define this construct
   * @param importToId The construct id used in the generated config for the SecgroupsProvider to import
-  * @param importFromId The id of the existing SecgroupsProvider that should be imported. Refer to the {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs#import import section} in the documentation of this resource for the id to use
+  * @param importFromId The id of the existing SecgroupsProvider that should be imported. Refer to the {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs#import import section} in the documentation of this resource for the id to use
   * @param provider? Optional instance of the provider where the SecgroupsProvider to import is found
   */
   public static generateConfigForImport(scope: Construct, importToId: string, importFromId: string, provider?: cdktf.TerraformProvider) {
@@ -62,7 +62,7 @@ export class SecgroupsProvider extends cdktf.TerraformProvider {
   // ===========
 
   /**
-  * Create a new {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs secgroups} Resource
+  * Create a new {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs secgroups} Resource
   *
   * @param scope The scope in which to define this construct
   * @param id The scoped construct ID. Must be unique amongst siblings in the same scope
@@ -72,7 +72,8 @@ export class SecgroupsProvider extends cdktf.TerraformProvider {
     super(scope, id, {
       terraformResourceType: 'secgroups',
       terraformGeneratorMetadata: {
-        providerName: 'secgroups'
+        providerName: 'secgroups',
+        providerVersion: '0.1.0'
       },
       terraformProviderSource: 'registry.terraform.io/secgroups/secgroups'
     });

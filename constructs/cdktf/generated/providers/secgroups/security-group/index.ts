@@ -1,4 +1,4 @@
-// https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/security_group
+// https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group
 // generated from terraform resource schema
 
 import { Construct } from 'constructs';
@@ -10,25 +10,25 @@ export interface SecurityGroupConfig extends cdktf.TerraformMetaArguments {
   /**
   * Description, at most 1024 characters.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/security_group#description SecurityGroup#description}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#description SecurityGroup#description}
   */
   readonly description?: string;
   /**
   * Name, 3-255 characters.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/security_group#name SecurityGroup#name}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#name SecurityGroup#name}
   */
   readonly name: string;
   /**
   * Filter rules, at most 250. Each has a unique `order` (1-250); rules are evaluated in ascending order and the first match decides. List them in any order: the provider keeps your order in state and compares rules by `order`.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/security_group#rules SecurityGroup#rules}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#rules SecurityGroup#rules}
   */
   readonly rules: SecurityGroupRules[] | cdktf.IResolvable;
   /**
   * Ids of the sites (`site_...`) the group is enforced on. Defaults to none.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/security_group#sites SecurityGroup#sites}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#sites SecurityGroup#sites}
   */
   readonly sites?: string[];
 }
@@ -36,61 +36,61 @@ export interface SecurityGroupRules {
   /**
   * `accept` (default) or `drop`.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/security_group#action SecurityGroup#action}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#action SecurityGroup#action}
   */
   readonly action?: string;
   /**
   * Peer: an IPv4 CIDR with no host bits set (`10.0.0.0/8`), or a prefix list id (`prfx_lst_...`).
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/security_group#address SecurityGroup#address}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#address SecurityGroup#address}
   */
   readonly address: string;
   /**
   * What the rule is for, 1-255 characters.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/security_group#description SecurityGroup#description}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#description SecurityGroup#description}
   */
   readonly description: string;
   /**
   * `inbound` or `outbound`.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/security_group#direction SecurityGroup#direction}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#direction SecurityGroup#direction}
   */
   readonly direction: string;
   /**
   * ICMP rules only, with `icmp_type`: the ICMP code to match (0-255).
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/security_group#icmp_code SecurityGroup#icmp_code}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#icmp_code SecurityGroup#icmp_code}
   */
   readonly icmpCode?: number;
   /**
   * ICMP rules only: the ICMP type to match (0-255); all types when unset.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/security_group#icmp_type SecurityGroup#icmp_type}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#icmp_type SecurityGroup#icmp_type}
   */
   readonly icmpType?: number;
   /**
   * Log packets this rule matches. Defaults to false.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/security_group#log SecurityGroup#log}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#log SecurityGroup#log}
   */
   readonly log?: boolean | cdktf.IResolvable;
   /**
   * Evaluation order, 1-250, unique within the group.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/security_group#order SecurityGroup#order}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#order SecurityGroup#order}
   */
   readonly order: number;
   /**
   * Ports for TCP and UDP: `80`, `1024-2048` or comma lists of those (normalized: whitespace removed, sorted, overlaps merged). Must be empty for other protocols. Defaults to `""`.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/security_group#port SecurityGroup#port}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#port SecurityGroup#port}
   */
   readonly port?: string;
   /**
   * IP protocol number: 0 all, 1 ICMP, 6 TCP, 17 UDP (see the `secgroups_protocols` data source).
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/security_group#protocol SecurityGroup#protocol}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#protocol SecurityGroup#protocol}
   */
   readonly protocol: number;
 }
@@ -532,7 +532,7 @@ export class SecurityGroupSyncErrorsList extends cdktf.ComplexList {
 }
 
 /**
-* Represents a {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/security_group secgroups_security_group}
+* Represents a {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group secgroups_security_group}
 */
 export class SecurityGroup extends cdktf.TerraformResource {
 
@@ -548,7 +548,7 @@ export class SecurityGroup extends cdktf.TerraformResource {
   * Generates CDKTF code for importing a SecurityGroup resource upon running "cdktf plan <stack-name>"
   * @param scope The scope in which to define this construct
   * @param importToId The construct id used in the generated config for the SecurityGroup to import
-  * @param importFromId The id of the existing SecurityGroup that should be imported. Refer to the {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/security_group#import import section} in the documentation of this resource for the id to use
+  * @param importFromId The id of the existing SecurityGroup that should be imported. Refer to the {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#import import section} in the documentation of this resource for the id to use
   * @param provider? Optional instance of the provider where the SecurityGroup to import is found
   */
   public static generateConfigForImport(scope: Construct, importToId: string, importFromId: string, provider?: cdktf.TerraformProvider) {
@@ -560,7 +560,7 @@ export class SecurityGroup extends cdktf.TerraformResource {
   // ===========
 
   /**
-  * Create a new {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/security_group secgroups_security_group} Resource
+  * Create a new {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group secgroups_security_group} Resource
   *
   * @param scope The scope in which to define this construct
   * @param id The scoped construct ID. Must be unique amongst siblings in the same scope
@@ -570,7 +570,8 @@ export class SecurityGroup extends cdktf.TerraformResource {
     super(scope, id, {
       terraformResourceType: 'secgroups_security_group',
       terraformGeneratorMetadata: {
-        providerName: 'secgroups'
+        providerName: 'secgroups',
+        providerVersion: '0.1.0'
       },
       provider: config.provider,
       dependsOn: config.dependsOn,

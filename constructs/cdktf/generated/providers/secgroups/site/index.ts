@@ -1,4 +1,4 @@
-// https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/site
+// https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/site
 // generated from terraform resource schema
 
 import { Construct } from 'constructs';
@@ -10,25 +10,25 @@ export interface SiteConfig extends cdktf.TerraformMetaArguments {
   /**
   * `host` (filter the host's own traffic, default) or `router` (filter forwarded traffic).
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/site#mode Site#mode}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/site#mode Site#mode}
   */
   readonly mode?: string;
   /**
   * Name, 1-255 characters.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/site#name Site#name}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/site#name Site#name}
   */
   readonly name: string;
   /**
   * `nftables`, `iptables` or `routeros`.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/site#platform Site#platform}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/site#platform Site#platform}
   */
   readonly platform: string;
 }
 
 /**
-* Represents a {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/site secgroups_site}
+* Represents a {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/site secgroups_site}
 */
 export class Site extends cdktf.TerraformResource {
 
@@ -44,7 +44,7 @@ export class Site extends cdktf.TerraformResource {
   * Generates CDKTF code for importing a Site resource upon running "cdktf plan <stack-name>"
   * @param scope The scope in which to define this construct
   * @param importToId The construct id used in the generated config for the Site to import
-  * @param importFromId The id of the existing Site that should be imported. Refer to the {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/site#import import section} in the documentation of this resource for the id to use
+  * @param importFromId The id of the existing Site that should be imported. Refer to the {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/site#import import section} in the documentation of this resource for the id to use
   * @param provider? Optional instance of the provider where the Site to import is found
   */
   public static generateConfigForImport(scope: Construct, importToId: string, importFromId: string, provider?: cdktf.TerraformProvider) {
@@ -56,7 +56,7 @@ export class Site extends cdktf.TerraformResource {
   // ===========
 
   /**
-  * Create a new {@link https://registry.terraform.io/providers/secgroups/secgroups/latest/docs/resources/site secgroups_site} Resource
+  * Create a new {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/site secgroups_site} Resource
   *
   * @param scope The scope in which to define this construct
   * @param id The scoped construct ID. Must be unique amongst siblings in the same scope
@@ -66,7 +66,8 @@ export class Site extends cdktf.TerraformResource {
     super(scope, id, {
       terraformResourceType: 'secgroups_site',
       terraformGeneratorMetadata: {
-        providerName: 'secgroups'
+        providerName: 'secgroups',
+        providerVersion: '0.1.0'
       },
       provider: config.provider,
       dependsOn: config.dependsOn,

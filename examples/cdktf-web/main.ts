@@ -1,0 +1,52 @@
+/**
+ * A web tier as CDKTF code: an office prefix list, a web group (HTTP/HTTPS from
+ * anywhere, SSH from the office) and a database group (PostgreSQL from the web
+ * subnet), deployed with the local secgroups Terraform provider.
+ *
+ *   npm run build                                  # the package (dist/)
+ *   export TF_CLI_CONFIG_FILE=$(scripts/build-terraform-provider.sh | tail -n1)
+ *   export SECGROUPS_ENDPOINT=http://127.0.0.1:8787
+ *   export SECGROUPS_TOKEN=$(SECGROUPS_JWT_SECRET=... npx secgroups token --org acme)
+ *   cd examples/cdktf-web && npx cdktf deploy --skip-provider-lock --auto-approve
+ *
+ * Environment (optional): WEB_SUBNET (10.0.1.0/24), OFFICE_PREFIXES
+ * (comma-separated CIDRs, 203.0.113.0/24), SITE_IDS (comma-separated site ids
+ * to enforce the groups on).
+ */
+import { App, TerraformOutput, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import { DatabaseGroup, PrefixList, SecgroupsProvider, WebServerGroup } from "secgroups/cdktf";
+
+const list = (value: string | undefined, fallback: string[]): string[] =>
+  value ? value.split(",").map((s) => s.trim()).filter(Boolean) : fallback;
+
+class WebTier extends TerraformStack {
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    // endpoint and token come from SECGROUPS_ENDPOINT / SECGROUPS_TOKEN.
+    new SecgroupsProvider(this, "secgroups", {});
+
+    const webSubnet = process.env.WEB_SUBNET ?? "10.0.1.0/24";
+    const sites = list(process.env.SITE_IDS, []);
+
+    const office = new PrefixList(this, "office", {
+      name: "office",
+      description: "Office egress addresses",
+      prefixes: list(process.env.OFFICE_PREFIXES, ["203.0.113.0/24"]).map((cidr) => ({ cidr })),
+    });
+
+    const web = new WebServerGroup(this, "web", { name: "web", adminSources: [office], sites });
+    // Composable: an extra rule after the pattern's own.
+    web.allowInbound({ protocol: 6, port: "8443", address: "0.0.0.0/0", description: "Alt HTTPS" });
+
+    const db = new DatabaseGroup(this, "db", { name: "orders-db", engine: "postgres", applicationSources: [webSubnet], sites });
+
+    new TerraformOutput(this, "web_group_id", { value: web.securityGroupId });
+    new TerraformOutput(this, "db_group_id", { value: db.securityGroupId });
+    new TerraformOutput(this, "office_prefix_list_id", { value: office.id });
+  }
+}
+
+const app = new App();
+new WebTier(app, "cdktf-web");
+app.synth();

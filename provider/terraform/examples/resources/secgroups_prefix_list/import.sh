@@ -1,0 +1,1 @@
+terraform import secgroups_prefix_list.admins prfx_lst_2Nq8ZJbT0m3s4C1x2y3z4a5b6c7

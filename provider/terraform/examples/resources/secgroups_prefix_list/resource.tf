@@ -1,0 +1,8 @@
+resource "secgroups_prefix_list" "admins" {
+  name        = "admins"
+  description = "Administrators' addresses"
+  prefixes = [
+    { cidr = "203.0.113.0/24", description = "Office" },
+    { cidr = "198.51.100.7/32", description = "VPN" },
+  ]
+}
