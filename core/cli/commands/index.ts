@@ -3,6 +3,7 @@ import { serve } from "./serve";
 import { token } from "./token";
 import { agent } from "./agent";
 import { compile } from "./compile";
+import { review } from "./review";
 
 /** Every sub-command, in the order `secgroups --help` lists them. */
-export const commands: Command[] = [serve, token, agent, compile];
+export const commands: Command[] = [serve, token, agent, compile, review];

@@ -1,0 +1,106 @@
+/** Plain words for traffic regions, rules and sites: "tcp/22 from 0.0.0.0/0 (anywhere) to sites web-1, web-2". */
+import { cidrRange, formatCidr, mergeRanges, mustParseCidr, protocolName, rangeToCidrs, type AddressRange, type PortRange } from "../model";
+import type { DiffRegion } from "../analyze";
+import type { PolicySnapshot, SnapshotRule } from "./snapshot";
+import { UNKNOWN_UNTIL_APPLY } from "./snapshot";
+
+/** How many CIDRs a sentence lists before it counts the rest. */
+export const MAX_LISTED_ADDRESSES = 5;
+
+type ValueRange = PortRange;
+
+function rangeText(r: ValueRange): string {
+  return r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`;
+}
+
+function size(ranges: readonly ValueRange[]): number {
+  return ranges.reduce((n, r) => n + r.to - r.from + 1, 0);
+}
+
+/** "tcp/22,80", "udp", "icmp type 8 code 0", "all protocols", "all protocols except tcp, udp". */
+export function describeService(region: Pick<DiffRegion, "protocols" | "ports" | "icmp">): string {
+  const { protocols, ports, icmp } = region;
+  if (size(protocols) === 1) {
+    const name = protocolName(protocols[0].from);
+    if (ports) return `${name}/${ports.map(rangeText).join(",")}`;
+    if (icmp) return icmp.map((i) => `${name} type ${rangeText(i.types)}${i.codes.from === 0 && i.codes.to === 255 ? "" : ` code ${rangeText(i.codes)}`}`).join(", ");
+    return name;
+  }
+  if (size(protocols) === 256) return "all protocols";
+  if (size(protocols) > 128) {
+    const missing: number[] = [];
+    let next = 0;
+    for (const r of protocols) {
+      for (let p = next; p < r.from; p++) missing.push(p);
+      next = r.to + 1;
+    }
+    for (let p = next; p <= 255; p++) missing.push(p);
+    return `all protocols except ${missing.map(protocolName).join(", ")}`;
+  }
+  return `protocols ${protocols.map((r) => (r.from === r.to ? protocolName(r.from) : rangeText(r))).join(", ")}`;
+}
+
+/**
+ * "0.0.0.0/0 (anywhere)", "10.0.0.0/8, 192.0.2.0/24", "0.0.0.0/0 except 198.51.100.0/24",
+ * "10.0.0.0/24, ... and 99,995 more CIDRs": a set is named by its complement when that is shorter.
+ */
+export function describeAddresses(cidrs: readonly string[]): string {
+  if (cidrs.length === 1 && cidrs[0] === "0.0.0.0/0") return "0.0.0.0/0 (anywhere)";
+  const complement = complementCidrs(cidrs);
+  if (complement.length < cidrs.length) return `0.0.0.0/0 except ${listCidrs(complement)}`;
+  return listCidrs(cidrs);
+}
+
+function listCidrs(cidrs: readonly string[]): string {
+  if (cidrs.length <= MAX_LISTED_ADDRESSES) return cidrs.join(", ");
+  const rest = cidrs.length - MAX_LISTED_ADDRESSES;
+  return `${cidrs.slice(0, MAX_LISTED_ADDRESSES).join(", ")} and ${rest.toLocaleString("en-US")} more CIDRs`;
+}
+
+function complementCidrs(cidrs: readonly string[]): string[] {
+  const ranges = mergeRanges(cidrs.map((c) => cidrRange(mustParseCidr(c))));
+  const gaps: AddressRange[] = [];
+  let next = 0;
+  for (const r of ranges) {
+    if (r.first > next) gaps.push({ first: next, last: r.first - 1 });
+    next = r.last + 1;
+  }
+  if (next <= 0xffffffff) gaps.push({ first: next, last: 0xffffffff });
+  return gaps.flatMap(rangeToCidrs).map(formatCidr);
+}
+
+export function siteName(id: string, ...snapshots: PolicySnapshot[]): string {
+  for (const s of snapshots) if (s.siteNames[id]) return s.siteNames[id];
+  return id;
+}
+
+export function describeSites(ids: readonly string[], ...snapshots: PolicySnapshot[]): string {
+  const names = ids.map((id) => siteName(id, ...snapshots)).sort();
+  return names.length === 1 ? `site ${names[0]}` : `sites ${names.join(", ")}`;
+}
+
+/** The sentence of one region, without the leading "newly allowed:". */
+export function describeRegion(region: DiffRegion, ...snapshots: PolicySnapshot[]): string {
+  const peer = describeAddresses(region.addresses);
+  const sites = region.sites.length ? describeSites(region.sites, ...snapshots) : undefined;
+  const service = describeService(region);
+  if (region.direction === "inbound") return `${service} from ${peer}${sites ? ` to ${sites}` : " (inbound)"}`;
+  return `${service} to ${peer}${sites ? ` from ${sites}` : " (outbound)"}`;
+}
+
+/** A rule's address for a table: a CIDR, or the prefix list it names. */
+export function describeRuleAddress(rule: SnapshotRule, snapshot: PolicySnapshot): string {
+  if (rule.unknown?.includes("address")) return UNKNOWN_UNTIL_APPLY;
+  const list = snapshot.prefixLists.find((l) => l.id === rule.address);
+  if (list) return `prefix list ${list.name}${list.pendingId ? " (new)" : ""}`;
+  return rule.address;
+}
+
+export function describeRuleService(rule: SnapshotRule): string {
+  const name = protocolName(rule.protocol);
+  if (rule.port) return `${name}/${rule.port.replace(/\s+/g, "")}`;
+  if (rule.icmp_type !== null && rule.icmp_type !== undefined) {
+    return `${name} type ${rule.icmp_type}${rule.icmp_code !== null && rule.icmp_code !== undefined ? ` code ${rule.icmp_code}` : ""}`;
+  }
+  return name;
+}

@@ -1,0 +1,167 @@
+/**
+ * Turns the resources an engine's plan describes (groups, prefix lists and
+ * sites, with references that may be unknown until apply) into a snapshot.
+ * Unknown references are resolved through the resource relations the engine
+ * records (Pulumi's propertyDependencies, Terraform's configuration
+ * references, CDKTF's interpolations) when exactly one new resource can be
+ * meant; otherwise they stay unknown and the report says so.
+ */
+import { isId, type FilterRuleWrite } from "../../model";
+import {
+  UNKNOWN_UNTIL_APPLY,
+  prefixListIdFor,
+  standInId,
+  type PolicySnapshot,
+  type SnapshotGroup,
+  type SnapshotPrefixList,
+  type SnapshotRule,
+} from "../snapshot";
+
+/** A value as the engine reports it: known, unknown until apply, or a reference to another resource by key. */
+export type RawValue = { value: string } | { unknown: true } | { ref: string };
+
+export interface RawPrefixList {
+  key: string;
+  /** Undefined when apply assigns the id. */
+  id?: string;
+  name: string;
+  description?: string | null;
+  prefixes: { cidr: string; description?: string | null }[];
+}
+
+export interface RawSite {
+  key: string;
+  id?: string;
+  name: string;
+}
+
+export type RawRule = Omit<FilterRuleWrite, "address"> & { address: RawValue; unknownFields?: string[] };
+
+export interface RawGroup {
+  key: string;
+  id?: string;
+  name: string;
+  description?: string | null;
+  sites: RawValue[];
+  /** Undefined when the whole list is unknown until apply. */
+  rules?: RawRule[];
+  /** Keys of the resources the rules / sites depend on (the engine's relations). */
+  ruleDependencies?: string[];
+  siteDependencies?: string[];
+}
+
+export interface RawResources {
+  source: string;
+  groups: RawGroup[];
+  prefixLists: RawPrefixList[];
+  sites: RawSite[];
+}
+
+export function assemble(raw: RawResources): PolicySnapshot {
+  const notes: string[] = [];
+  const prefixLists: SnapshotPrefixList[] = raw.prefixLists.map((l) => ({
+    key: l.key,
+    ...prefixListIdFor(l.key, l.id),
+    name: l.name,
+    description: l.description ?? null,
+    prefixes: l.prefixes.map((p) => ({ cidr: p.cidr, description: p.description ?? null })),
+  }));
+  const listByKey = new Map(prefixLists.map((l) => [l.key, l]));
+  const listByRawId = new Map<string, SnapshotPrefixList>();
+  raw.prefixLists.forEach((l, i) => l.id && listByRawId.set(l.id, prefixLists[i]));
+
+  const siteNames: Record<string, string> = {};
+  const siteIdByKey = new Map<string, string>();
+  for (const s of raw.sites) {
+    const id = s.id ?? standInId("site_", s.key);
+    siteIdByKey.set(s.key, id);
+    siteNames[id] = s.id ? s.name : `${s.name} (new)`;
+  }
+
+  const groups = raw.groups.map((g): SnapshotGroup => {
+    const pendingLists = (g.ruleDependencies ?? []).map((k) => listByKey.get(k)).filter((l): l is SnapshotPrefixList => Boolean(l?.pendingId));
+    const rules = g.rules?.map((r) => resolveRule(g, r, pendingLists, listByKey, listByRawId, notes)) ?? [];
+    if (!g.rules) notes.push(`${g.name}: the rule list is ${UNKNOWN_UNTIL_APPLY}`);
+    return {
+      key: g.key,
+      id: isId("securityGroup", g.id) ? g.id : standInId("sec_grp_", g.key),
+      name: g.name,
+      description: g.description ?? null,
+      sites: resolveSites(g, raw.sites, siteIdByKey, siteNames, notes),
+      rules,
+      rulesUnknown: !g.rules,
+    };
+  });
+  return { source: raw.source, groups, prefixLists, siteNames, notes };
+}
+
+function resolveRule(
+  group: RawGroup,
+  rule: RawRule,
+  pendingLists: SnapshotPrefixList[],
+  listByKey: Map<string, SnapshotPrefixList>,
+  listByRawId: Map<string, SnapshotPrefixList>,
+  notes: string[],
+): SnapshotRule {
+  const { address, unknownFields } = rule;
+  const fields = ruleFields(rule);
+  const unknown = [...(unknownFields ?? [])];
+  let resolved: string;
+  if ("ref" in address) {
+    const list = listByKey.get(address.ref);
+    if (list) resolved = list.id;
+    else {
+      resolved = UNKNOWN_UNTIL_APPLY;
+      unknown.push("address");
+      notes.push(`${group.name}, rule ${rule.order}: address refers to ${address.ref}, which is not a prefix list of this input`);
+    }
+  } else if ("unknown" in address) {
+    if (pendingLists.length === 1) {
+      resolved = pendingLists[0].id;
+      notes.push(`${group.name}, rule ${rule.order}: address is the id of new prefix list ${pendingLists[0].name} (its only new dependency)`);
+    } else {
+      resolved = UNKNOWN_UNTIL_APPLY;
+      unknown.push("address");
+      const which = pendingLists.length ? `one of ${pendingLists.map((l) => l.name).join(", ")}` : "a value computed by another resource";
+      notes.push(`${group.name}, rule ${rule.order}: address is ${UNKNOWN_UNTIL_APPLY} (${which})`);
+    }
+  } else if (address.value.startsWith("prfx_lst_") || listByRawId.has(address.value)) {
+    const list = listByRawId.get(address.value);
+    if (list) resolved = list.id;
+    else {
+      // Managed elsewhere: its prefixes are not in this input, so the rule cannot be evaluated.
+      resolved = address.value;
+      unknown.push("address");
+      notes.push(`${group.name}, rule ${rule.order}: prefix list ${address.value} is not defined in this input; its addresses are unknown here`);
+    }
+  } else resolved = address.value;
+  return unknown.length ? { ...fields, address: resolved, unknown } : { ...fields, address: resolved };
+}
+
+function resolveSites(
+  group: RawGroup,
+  allSites: RawSite[],
+  siteIdByKey: Map<string, string>,
+  siteNames: Record<string, string>,
+  notes: string[],
+): string[] {
+  const known = group.sites.flatMap((s) => ("value" in s ? [s.value] : "ref" in s && siteIdByKey.has(s.ref) ? [siteIdByKey.get(s.ref)!] : []));
+  const unknownCount = group.sites.filter((s) => "unknown" in s || ("ref" in s && !siteIdByKey.has(s.ref))).length;
+  if (!unknownCount) return known;
+  // Sites are a set: when as many new sites are depended on as ids are unknown, they are those sites.
+  const pending = (group.siteDependencies ?? []).filter((k) => allSites.some((s) => s.key === k && !s.id));
+  if (pending.length === unknownCount) return [...known, ...pending.map((k) => siteIdByKey.get(k)!)];
+  notes.push(`${group.name}: ${unknownCount} site id(s) ${UNKNOWN_UNTIL_APPLY}`);
+  const standIns = Array.from({ length: unknownCount }, (_, i) => standInId("site_", `${group.key}#unknown-site-${i}`));
+  standIns.forEach((id, i) => (siteNames[id] = `site ${i + 1} ${UNKNOWN_UNTIL_APPLY}`));
+  return [...known, ...standIns];
+}
+
+const RULE_FIELDS = ["direction", "order", "protocol", "port", "description", "action", "icmp_type", "icmp_code", "log"] as const;
+
+/** Only the API's rule fields (a listing's rule ids and an engine's extras are not part of the policy). */
+function ruleFields(rule: RawRule): Omit<FilterRuleWrite, "address"> {
+  const out: Record<string, unknown> = {};
+  for (const k of RULE_FIELDS) if (rule[k] !== undefined) out[k] = rule[k];
+  return out as Omit<FilterRuleWrite, "address">;
+}

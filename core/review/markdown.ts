@@ -1,0 +1,139 @@
+/** The review as Markdown, for a pull-request comment. */
+import type { DiffRegion } from "../analyze";
+import { describeRegion, describeRuleAddress, describeRuleService, describeSites } from "./describe";
+import type { Finding } from "./findings";
+import type { Review } from "./review";
+import type { GroupDiff, RuleChange } from "./rule-diff";
+import type { PolicySnapshot, SnapshotRule } from "./snapshot";
+
+export function renderMarkdown(review: Review): string {
+  const out: string[] = ["# secgroups review", "", `Base: \`${review.base.source}\` → head: \`${review.head.source}\``, ""];
+  out.push(...summary(review), "");
+  out.push(...effect(review));
+  out.push(...findings(review.findings));
+  out.push(...groups(review));
+  out.push(...prefixLists(review));
+  out.push(...unknowns(review));
+  return out.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n";
+}
+
+function summary(review: Review): string[] {
+  const high = review.findings.filter((f) => f.severity === "high").length;
+  const parts = [
+    `${review.opened.length} newly allowed`,
+    `${review.closed.length} no longer allowed`,
+    `${review.findings.length} lint finding${review.findings.length === 1 ? "" : "s"}${high ? ` (${high} high)` : ""}`,
+  ];
+  if (!review.textChanged && !review.effectiveChange) return ["**No change.**", "", parts.join(" · ")];
+  if (!review.effectiveChange) {
+    const caveat = review.unevaluated.length ? ` (${review.unevaluated.length} rule(s) with values unknown until apply were not compared)` : "";
+    return ["**No effective change**: the text changed, but every packet gets the same verdict on every site" + caveat + ".", "", parts.join(" · ")];
+  }
+  return [parts.join(" · ")];
+}
+
+function effect(review: Review): string[] {
+  if (!review.effectiveChange) return [];
+  const line = (r: DiffRegion, prefix: string) => `- ${prefix}: ${describeRegion(r, review.head, review.base)}${because(r, review)}`;
+  const out = ["## Effective change", ""];
+  for (const r of review.opened) out.push(line(r, "newly allowed"));
+  for (const r of review.closed) out.push(line(r, "no longer allowed"));
+  return [...out, ""];
+}
+
+/** Which rule decides now (or decided before, when the default drop decides now). */
+function because(r: DiffRegion, review: Review): string {
+  const [ref, snapshot, verb] = r.after.rule ? [r.after.rule, review.head, "by"] : r.before.rule ? [r.before.rule, review.base, "was allowed by"] : [];
+  if (!ref || !snapshot) return "";
+  const rule = snapshot.groups.find((g) => g.id === ref.groupId)?.rules.find((x) => x.order === ref.order);
+  const list = rule && snapshot.prefixLists.find((l) => l.id === rule.address);
+  const via = list ? `, prefix list ${list.name}` : "";
+  const what = r.after.rule ? "" : r.after.verdict === "drop" ? " (now dropped by default)" : "";
+  return ` — ${verb} "${ref.groupName}" rule ${ref.order} (${ref.description}${via})${what}`;
+}
+
+function findings(list: Finding[]): string[] {
+  if (!list.length) return ["## Lint", "", "No findings.", ""];
+  const out = ["## Lint", "", "| severity | finding | sites | |", "|---|---|---|---|"];
+  for (const f of list) {
+    out.push(`| **${f.severity}** | ${cell(f.message)} | ${cell(f.sites.join(", ") || "no site")} | ${f.inBase ? "already in base" : "new"} |`);
+  }
+  return [...out, ""];
+}
+
+function groups(review: Review): string[] {
+  const changed = review.groups.filter((g) => g.status !== "unchanged");
+  if (!changed.length) return [];
+  const out = ["## Security groups", ""];
+  for (const g of changed) {
+    out.push(`### ${g.name} (${g.status})`, "");
+    const sites = siteChanges(g, review);
+    if (sites) out.push(sites, "");
+    if (g.renamed) out.push(`Renamed or described anew: "${g.before!.name}" → "${g.after!.name}".`, "");
+    if (g.after?.rulesUnknown) out.push("The rule list is unknown until apply.", "");
+    const rows = [
+      ...g.added.map((r) => row("added", r, review.head)),
+      ...g.removed.map((r) => row("removed", r, review.base)),
+      ...g.changed.map((c) => changedRow(c, review)),
+    ];
+    if (rows.length) out.push("| change | order | direction | service | address | action | description |", "|---|---|---|---|---|---|---|", ...rows, "");
+  }
+  return out;
+}
+
+function siteChanges(g: GroupDiff, review: Review): string {
+  if (g.status === "added" && g.after) return g.after.sites.length ? `Attached to ${describeSites(g.after.sites, review.head)}.` : "Attached to no site.";
+  if (g.status === "removed" && g.before) return g.before.sites.length ? `Was attached to ${describeSites(g.before.sites, review.base)}.` : "";
+  const parts = [];
+  if (g.sitesAdded.length) parts.push(`now also on ${g.sitesAdded.join(", ")}`);
+  if (g.sitesRemoved.length) parts.push(`no longer on ${g.sitesRemoved.join(", ")}`);
+  return parts.length ? `Sites: ${parts.join("; ")}.` : "";
+}
+
+function row(change: string, r: SnapshotRule, s: PolicySnapshot): string {
+  return `| ${change} | ${r.order} | ${r.direction} | ${cell(describeRuleService(r))} | ${cell(describeRuleAddress(r, s))} | ${r.action ?? "accept"}${r.log ? ", log" : ""} | ${cell(r.description)} |`;
+}
+
+function changedRow(c: RuleChange, review: Review): string {
+  const show = (field: string, before: string, after: string) => (before === after ? cell(after) : `~~${cell(before)}~~ → ${cell(after)}`);
+  const { before: b, after: a } = c;
+  return [
+    "| changed",
+    `${c.order}`,
+    show("direction", b.direction, a.direction),
+    show("service", describeRuleService(b), describeRuleService(a)),
+    show("address", describeRuleAddress(b, review.base), describeRuleAddress(a, review.head)),
+    show("action", `${b.action ?? "accept"}${b.log ? ", log" : ""}`, `${a.action ?? "accept"}${a.log ? ", log" : ""}`),
+    show("description", b.description, a.description) + " |",
+  ].join(" | ");
+}
+
+function prefixLists(review: Review): string[] {
+  if (!review.prefixLists.length) return [];
+  const out = ["## Prefix lists", ""];
+  for (const l of review.prefixLists) {
+    const entries = [...l.cidrsAdded.map((c) => `+ ${c}`), ...l.cidrsRemoved.map((c) => `− ${c}`)];
+    out.push(`- **${l.name}** (${l.status})${entries.length ? `: ${entries.slice(0, 20).join(", ")}${entries.length > 20 ? `, and ${entries.length - 20} more` : ""}` : ""}`);
+  }
+  return [...out, ""];
+}
+
+function unknowns(review: Review): string[] {
+  if (!review.notes.length && !review.unevaluated.length) return [];
+  const out = ["## Unknown until apply", ""];
+  if (review.unevaluated.length) {
+    out.push(
+      "These rules have values that apply computes; they are left out of the effective change above:",
+      "",
+      ...review.unevaluated.map((u) => `- "${u.group}" rule ${u.order} (${u.side}): ${u.fields.join(", ")}`),
+      "",
+    );
+  }
+  if (review.notes.length) out.push("How values were resolved:", "", ...review.notes.map((n) => `- ${n}`), "");
+  return out;
+}
+
+/** Text safe inside a table cell. */
+function cell(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
