@@ -126,20 +126,25 @@ export const ADDRESS_SPACE_END = 2 ** 32;
  * is constant (including intervals where none matches).
  */
 export function sweep(events: AddressEvents, applies: Uint8Array, active: RuleSet, visit: (first: number, last: number) => void): void {
-  let at = 0;
+  let start = 0;
   const { address, edge } = events;
   for (let k = 0; k < address.length; ) {
     const here = address[k];
-    if (here > at) {
-      visit(at, here - 1);
-      at = here;
+    let end = k;
+    let relevant = false;
+    for (; end < address.length && address[end] === here; end++) relevant ||= applies[edge[end] >> 1] === 1;
+    // Edges of rules that do not apply change nothing: no new interval there.
+    if (relevant) {
+      if (here > start) visit(start, here - 1);
+      start = here;
+      for (; k < end; k++) {
+        const rule = edge[k] >> 1;
+        if (!applies[rule]) continue;
+        if (edge[k] & 1) active.delete(rule);
+        else active.add(rule);
+      }
     }
-    for (; k < address.length && address[k] === here; k++) {
-      const rule = edge[k] >> 1;
-      if (!applies[rule]) continue;
-      if (edge[k] & 1) active.delete(rule);
-      else active.add(rule);
-    }
+    k = end;
   }
-  if (at < ADDRESS_SPACE_END) visit(at, ADDRESS_SPACE_END - 1);
+  if (start < ADDRESS_SPACE_END) visit(start, ADDRESS_SPACE_END - 1);
 }
