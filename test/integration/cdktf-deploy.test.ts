@@ -31,7 +31,9 @@ function freePort(): Promise<number> {
 }
 
 async function api<T>(p: string): Promise<T> {
-  const res = await fetch(endpoint + p, { headers: { authorization: `Bearer ${token}` } });
+  const get = () => fetch(endpoint + p, { headers: { authorization: `Bearer ${token}` } });
+  // A kept-alive socket may have been closed by the server during a long cdktf run: retry once.
+  const res = await get().catch(get);
   if (!res.ok) throw new Error(`GET ${p}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
@@ -76,15 +78,18 @@ beforeAll(async () => {
   core = spawn(process.execPath, ["bin/secgroups.js", "serve", "--host", "127.0.0.1", "--port", String(port), "--data", dataDir], {
     cwd: ROOT,
     env: { ...process.env, SECGROUPS_JWT_SECRET: secret },
-    stdio: "ignore",
+    stdio: ["ignore", "pipe", "pipe"],
   });
+  let coreLog = "";
+  core.stdout?.on("data", (d: Buffer) => (coreLog += d.toString()));
+  core.stderr?.on("data", (d: Buffer) => (coreLog += d.toString()));
   const deadline = Date.now() + 90_000;
   for (;;) {
     try {
       await fetch(endpoint + "/vpc/reference/protocols");
       break;
     } catch {
-      if (Date.now() > deadline) throw new Error("core did not start");
+      if (Date.now() > deadline || core.exitCode !== null) throw new Error(`core did not start:\n${coreLog}`);
       await new Promise((r) => setTimeout(r, 300));
     }
   }
