@@ -4,6 +4,8 @@
  * Pulumi state: only the tiny provider closure is.
  */
 import {
+  ID_PREFIX,
+  isId,
   validatePrefixListWrite,
   validateSecurityGroupWrite,
   validateSiteWrite,
@@ -19,7 +21,7 @@ export type ResourceKind = "securityGroup" | "prefixList" | "site";
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** Provider options that are resource args but not API fields. */
-export const OPTION_FIELDS = ["waitForSync", "syncTimeout"] as const;
+export const OPTION_FIELDS = ["waitForSync", "syncTimeout", "adopt"] as const;
 export const DEFAULT_SYNC_TIMEOUT_SECONDS = 300;
 
 type Props = Record<string, unknown>;
@@ -211,7 +213,9 @@ function ruleOf(path: string): string | undefined {
 
 // ---------------------------------------------------------------- check / diff
 
-function splitOptions(news: Props): { body: Props; options: Props; failures: CheckFailure[] } {
+const ID_KIND = { securityGroup: "securityGroup", prefixList: "prefixList", site: "site" } as const;
+
+function splitOptions(kind: ResourceKind, news: Props): { body: Props; options: Props; failures: CheckFailure[] } {
   const body: Props = {};
   const options: Props = {};
   const failures: CheckFailure[] = [];
@@ -224,6 +228,9 @@ function splitOptions(news: Props): { body: Props; options: Props; failures: Che
       if (k === "waitForSync" && typeof v !== "boolean") failures.push({ property: k, reason: `must be true or false, got ${JSON.stringify(v)}` });
       if (k === "syncTimeout" && (typeof v !== "number" || !(v > 0))) {
         failures.push({ property: k, reason: `must be a positive number of seconds, got ${JSON.stringify(v)}` });
+      }
+      if (k === "adopt" && !isId(ID_KIND[kind], v)) {
+        failures.push({ property: k, reason: `must be the id of an existing ${specOf(kind).noun} (${ID_PREFIX[ID_KIND[kind]]}...), got ${JSON.stringify(v)}` });
       }
     } else if (v !== undefined) body[k] = v;
   }
@@ -246,7 +253,7 @@ export function failureOf(issue: ValidationIssue): CheckFailure {
  */
 export function check(kind: ResourceKind, news: Props): { inputs: Props; failures: CheckFailure[] } {
   const spec = specOf(kind);
-  const { body, options, failures } = splitOptions(news);
+  const { body, options, failures } = splitOptions(kind, news);
   const unknown = unknownPaths(body);
   const result = spec.validate(body);
   if (result.ok) {
@@ -338,24 +345,19 @@ async function settle(
   const outs = { ...spec.outputs(current, previous), ...keepOptions(inputs) };
   if (spec.synced && current.status === "failed") {
     const errors = (current.sync_errors ?? []) as SyncError[];
-    const reasons = errors.map((e) => `site ${e.site}: ${e.message}`);
-    throw new ResourceInitError(
-      `${spec.noun} ${resource.id} was ${verb} but failed to sync to ${errors.length} site(s):\n  ${reasons.join("\n  ")}\n` +
-        `Fix the sites (agent running? platform right?) and run \`pulumi up\` again.`,
-      resource.id,
-      outs,
-      reasons,
-    );
+    const perSite = errors.map((e) => `site ${e.site}: ${e.message}`);
+    const message =
+      `${spec.noun} ${resource.id} was ${verb} but failed to sync to ${errors.length} site(s): ${perSite.join("; ")}. ` +
+      `Fix the sites (agent running? platform right?) and run \`pulumi up\` again.`;
+    // The engine shows an init failure's reasons, not its message.
+    throw new ResourceInitError(message, resource.id, outs, [message]);
   }
   if (spec.synced && wait && current.status === "syncing") {
     const pending = await describePendingSites(client, current);
-    throw new ResourceInitError(
+    const message =
       `${spec.noun} ${resource.id} was ${verb} but is still syncing after ${timeoutMs / 1000}s; waiting for ${pending.join("; ")}. ` +
-        `Start those sites' agents (secgroups agent --site-token ...), or raise syncTimeout / set waitForSync: false.`,
-      resource.id,
-      outs,
-      pending,
-    );
+      `Start those sites' agents (secgroups agent --site-token ...), or raise syncTimeout / set waitForSync: false.`;
+    throw new ResourceInitError(message, resource.id, outs, [message]);
   }
   return outs;
 }
@@ -385,13 +387,17 @@ export async function create(kind: ResourceKind, inputs: Props): Promise<{ id: s
   const spec = specOf(kind);
   const client = new ApiClient(clientSettings());
   const body = writeBody(spec, inputs);
+  const adopt = typeof inputs.adopt === "string" ? inputs.adopt : undefined;
   let created: Props & SyncedResource;
   try {
-    created = await client.create<Props & SyncedResource>(spec.path, body);
+    // Adopting takes an existing resource over with a full replacement instead of creating a copy.
+    created = adopt
+      ? (await client.replace<Props & SyncedResource>(`${spec.path}/${adopt}`, body, Date.now() + optionsOf(inputs).timeoutMs)).body
+      : await client.create<Props & SyncedResource>(spec.path, body);
   } catch (err) {
     throw explain(err, body);
   }
-  const outs = await settle(client, spec, created, inputs, {}, "created");
+  const outs = await settle(client, spec, created, inputs, {}, adopt ? "adopted" : "created");
   return { id: created.id, outs };
 }
 

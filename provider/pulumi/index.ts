@@ -6,5 +6,5 @@
  * at call time and never stored in state.
  */
 export { SecurityGroup, PrefixList, Site } from "./resources";
-export type { SecurityGroupArgs, PrefixListArgs, SiteArgs, RuleArgs, PrefixArgs, SyncOptions } from "./resources";
+export type { SecurityGroupArgs, PrefixListArgs, SiteArgs, RuleArgs, PrefixArgs, SyncOptions, AdoptOption } from "./resources";
 export { SecgroupsApiError } from "./client";

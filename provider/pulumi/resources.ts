@@ -30,7 +30,17 @@ export interface RuleArgs {
   log?: pulumi.Input<boolean>;
 }
 
-export interface SecurityGroupArgs extends SyncOptions {
+/** Taking over a resource that exists already (`pulumi import` does not work for dynamic resources). */
+export interface AdoptOption {
+  /**
+   * Id of an existing resource to manage instead of creating one: the first
+   * `pulumi up` replaces its content with these args (PUT); later runs ignore it.
+   * `secgroups export --pulumi` writes programs that use it.
+   */
+  adopt?: pulumi.Input<string>;
+}
+
+export interface SecurityGroupArgs extends SyncOptions, AdoptOption {
   name: pulumi.Input<string>;
   description?: pulumi.Input<string | null>;
   rules: pulumi.Input<pulumi.Input<RuleArgs>[]>;
@@ -43,14 +53,14 @@ export interface PrefixArgs {
   description?: pulumi.Input<string | null>;
 }
 
-export interface PrefixListArgs extends SyncOptions {
+export interface PrefixListArgs extends SyncOptions, AdoptOption {
   name: pulumi.Input<string>;
   description?: pulumi.Input<string | null>;
   prefixes: pulumi.Input<pulumi.Input<PrefixArgs>[]>;
   sites?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
-export interface SiteArgs {
+export interface SiteArgs extends AdoptOption {
   name: pulumi.Input<string>;
   platform: pulumi.Input<Platform>;
   /** `host` (default) filters the host's own traffic; `router` the forward path. */
