@@ -4,7 +4,7 @@
  * or (on any error) none of it and the previous table stays. Then the table
  * is read back with `nft -j` and compared in semantic form.
  */
-import { writeFile, rename } from "node:fs/promises";
+import { mkdir, writeFile, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { controlPlaneElements, NFT_TABLE } from "../compile";
 import type { ControlPlaneAddress, Enforcer } from "./enforcer";
@@ -36,6 +36,7 @@ export class NftablesEnforcer implements Enforcer {
   async apply(config: string, controlPlane: ControlPlaneAddress[]): Promise<void> {
     const text = fileText(config, controlPlane);
     const path = join(this.options.stateDir, "secgroups.nft");
+    await mkdir(this.options.stateDir, { recursive: true });
     await writeFile(`${path}.tmp`, text);
     await rename(`${path}.tmp`, path);
     await mustRun(this.run, this.nft, ["-f", path]);
