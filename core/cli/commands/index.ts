@@ -4,6 +4,7 @@ import { token } from "./token";
 import { agent } from "./agent";
 import { compile } from "./compile";
 import { review } from "./review";
+import { exportCommand } from "./export";
 
 /** Every sub-command, in the order `secgroups --help` lists them. */
-export const commands: Command[] = [serve, token, agent, compile, review];
+export const commands: Command[] = [serve, token, agent, compile, review, exportCommand];
