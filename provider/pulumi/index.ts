@@ -8,3 +8,5 @@
 export { SecurityGroup, PrefixList, Site } from "./resources";
 export type { SecurityGroupArgs, PrefixListArgs, SiteArgs, RuleArgs, PrefixArgs, SyncOptions, AdoptOption } from "./resources";
 export { SecgroupsApiError } from "./client";
+// Pattern components (WebServerGroup, DatabaseGroup, ...): constructs/pulumi.
+export * from "../../constructs/pulumi";
