@@ -10,7 +10,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 
-export const REPO = path.resolve(__dirname, "../..");
+/** The checkout: the nearest package.json named secgroups above this file (also when compiled elsewhere under it). */
+export const REPO = findRepo(__dirname) ?? findRepo(process.cwd()) ?? path.resolve(__dirname, "../..");
+
+function findRepo(from: string): string | undefined {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, "package.json");
+    if (fs.existsSync(manifest) && (JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: string }).name === "secgroups") return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
 export const PASSPHRASE = "secgroups-tests-passphrase";
 
 let binDir: string | undefined;
