@@ -118,7 +118,8 @@ export class IptablesEnforcer implements Enforcer {
  * ANDed, so the sorted set of match units plus the target is the meaning.
  */
 export function canonicalRule(line: string): { chain: string; rule: string } {
-  const tokens = line.match(/"[^"]*"|\S+/g) ?? [];
+  // iptables-save quotes only values that need it; compare unquoted.
+  const tokens = (line.match(/"[^"]*"|\S+/g) ?? []).map((t) => (t.startsWith('"') ? t.slice(1, -1) : t));
   if (tokens[0] !== "-A") throw new Error(`not an append rule: ${line}`);
   const chain = tokens[1];
   const units: string[] = [];

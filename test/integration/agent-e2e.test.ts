@@ -12,9 +12,9 @@ import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Netns, connect, uniqueSuffix } from "../support/netns";
 import { LISTEN_SCRIPT, probe } from "../support/probe";
-import { Api, Proc, ensureBuilt, eventually, startAgent, startServer, tempDir, userToken, sleep } from "../support/secgroups";
+import { Api, Proc, ensureBuilt, eventually, startAgent, startRelay, startServer, tempDir, userToken, sleep } from "../support/secgroups";
 
-jest.setTimeout(60_000);
+jest.setTimeout(90_000);
 
 const SERVER = "10.77.0.1";
 const LISTED = "10.77.0.2";
@@ -29,6 +29,7 @@ let client: Netns;
 let core: Proc | undefined;
 let agent: Proc | undefined;
 let listener: Proc | undefined;
+let relay: Proc | undefined;
 let api: Api;
 let dataDir: string;
 let stateDir: string;
@@ -55,7 +56,7 @@ async function statusOf(path: string): Promise<string> {
 }
 
 async function untilActive(path: string): Promise<void> {
-  await eventually(`${path} active`, async () => (await statusOf(path)) === "active", 20_000);
+  await eventually(`${path} active`, async () => (await statusOf(path)) === "active", 45_000);
 }
 
 async function startCore(): Promise<void> {
@@ -63,7 +64,7 @@ async function startCore(): Promise<void> {
 }
 
 function runAgent(): Proc {
-  return startAgent(server, ["--endpoint", ENDPOINT, "--site-token", siteToken, "--state-dir", stateDir, "--poll-wait", "5", "--heartbeat", "1s", "--drift-check", "1s", "--nft-bin", nftWrapper]);
+  return startAgent(server, ["--endpoint", ENDPOINT, "--site-token", siteToken, "--state-dir", stateDir, "--poll-wait", "5", "--heartbeat", "1s", "--drift-check", "1s", "--backoff-max", "2s", "--nft-bin", nftWrapper]);
 }
 
 beforeAll(async () => {
@@ -86,11 +87,13 @@ exec nft "$@"
   listener = new Proc(server.spawn(process.execPath, ["-e", LISTEN_SCRIPT, "8080", "8081", "8082"], { stdio: ["ignore", "pipe", "pipe"] }), "listener");
   await listener.waitFor(/listening/);
   await startCore();
-  api = new Api(ENDPOINT, userToken(), server);
-}, 90_000);
+  const r = await startRelay(server, SERVER, 8787);
+  relay = r.proc;
+  api = new Api(ENDPOINT, userToken(), r.socketPath);
+}, 180_000);
 
 afterAll(async () => {
-  for (const p of [agent, core, listener]) await p?.kill("SIGKILL").catch(() => undefined);
+  for (const p of [agent, core, listener, relay]) await p?.kill("SIGKILL").catch(() => undefined);
   server?.delete();
   client?.delete();
 });
@@ -119,6 +122,10 @@ test("a group and a prefix list reach active, and traffic follows the rules", as
 
   expect(reach(LISTED)).toEqual({ [targets[0]]: "open", [targets[1]]: "open", [targets[2]]: "timeout" });
   expect(reach(UNLISTED)).toEqual({ [targets[0]]: "open", [targets[1]]: "timeout", [targets[2]]: "timeout" });
+
+  // The core listens on 8787 in the same namespace and the group does not open it: closed to
+  // the client, while the agent reaches it at ${SERVER} (routed over lo by the kernel).
+  expect(probe(client, LISTED, [`${SERVER}:8787`])).toEqual({ [`${SERVER}:8787`]: "timeout" });
 
   const siteView = await api.ok("GET", `/vpc/sites/${siteId}`);
   expect(siteView).toMatchObject({ online: true, drift: false });

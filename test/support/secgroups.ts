@@ -1,12 +1,13 @@
 /**
  * The real `secgroups` CLI in tests: serve and agent as child processes
- * (optionally inside a network namespace), and an API client that runs its
- * requests from inside that namespace (the test process itself stays in the
- * root namespace, which has no route to it).
+ * (optionally inside a network namespace), and an API client that reaches a
+ * namespaced server through a unix-socket relay (the test process stays in
+ * the root namespace, which has no route into the test namespaces).
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { request } from "node:http";
 import { join } from "node:path";
 import type { Netns } from "./netns";
 
@@ -91,7 +92,8 @@ export async function startServer(options: { ns?: Netns; host: string; port: num
   if (options.syncTimeout) args.push("--sync-timeout", options.syncTimeout);
   const [cmd, argv] = command(options.ns, args);
   const proc = new Proc(spawn(cmd, argv, { env: { ...process.env, SECGROUPS_JWT_SECRET: JWT_SECRET }, stdio: ["ignore", "pipe", "pipe"] }), `serve ${options.host}:${options.port}`);
-  await proc.waitFor(/secgroups listening on/, 30_000);
+  // PGlite creates its data directory on first start: tens of seconds on a busy machine.
+  await proc.waitFor(/secgroups listening on/, 120_000);
   return proc;
 }
 
@@ -100,12 +102,25 @@ export function startAgent(ns: Netns | undefined, args: string[]): Proc {
   return new Proc(spawn(cmd, argv, { env: process.env, stdio: ["ignore", "pipe", "pipe"] }), `agent ${ns?.name ?? ""}`);
 }
 
-const FETCH_SCRIPT = `
-const [method, url, token, body] = process.argv.slice(1);
-fetch(url, { method, headers: { authorization: "Bearer " + token, ...(body ? { "content-type": "application/json" } : {}) }, body: body || undefined })
-  .then(async (r) => console.log(JSON.stringify({ status: r.status, text: await r.text() })))
-  .catch((e) => console.log(JSON.stringify({ status: 0, text: String(e.cause?.message ?? e.message) })));
+/** Relays connections on a unix socket (not namespaced) to host:port inside a namespace. */
+const RELAY_SCRIPT = `
+const net = require("net");
+const [path, host, port] = process.argv.slice(1);
+net.createServer((c) => {
+  const u = net.connect(Number(port), host);
+  c.pipe(u).on("error", () => u.destroy());
+  u.pipe(c).on("error", () => c.destroy());
+  u.on("error", () => c.destroy());
+  c.on("error", () => u.destroy());
+}).listen(path, () => console.log("relaying"));
 `;
+
+export async function startRelay(ns: Netns, host: string, port: number): Promise<{ socketPath: string; proc: Proc }> {
+  const socketPath = join(tempDir("sg-relay-"), "api.sock");
+  const proc = new Proc(ns.spawn(process.execPath, ["-e", RELAY_SCRIPT, socketPath, host, String(port)], { stdio: ["ignore", "pipe", "pipe"] }), `relay ${ns.name}`);
+  await proc.waitFor(/relaying/);
+  return { socketPath, proc };
+}
 
 export interface ApiResponse {
   status: number;
@@ -114,28 +129,43 @@ export interface ApiResponse {
   text: string;
 }
 
-/** Calls the API from inside `ns` (or from here when ns is undefined). */
+/** Calls the API over `socketPath` (a relay into the server's namespace) or plain TCP to `base`. */
 export class Api {
-  constructor(readonly base: string, readonly token: string, readonly ns?: Netns) {}
+  constructor(readonly base: string, readonly token: string, readonly socketPath?: string) {}
 
-  async call(method: string, path: string, body?: unknown, token = this.token): Promise<ApiResponse> {
-    const args = [method, this.base + path, token, body === undefined ? "" : JSON.stringify(body)];
-    const [cmd, argv] = this.ns ? ["ip", ["netns", "exec", this.ns.name, process.execPath, "-e", FETCH_SCRIPT, ...args]] : [process.execPath, ["-e", FETCH_SCRIPT, ...args]];
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
-      const chunks: Buffer[] = [];
-      child.stdout.on("data", (b: Buffer) => chunks.push(b));
-      child.on("error", reject);
-      child.on("exit", () => resolve(Buffer.concat(chunks).toString()));
+  call(method: string, path: string, body?: unknown, token = this.token): Promise<ApiResponse> {
+    const url = new URL(this.base + path);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          socketPath: this.socketPath,
+          host: this.socketPath ? undefined : url.hostname,
+          port: this.socketPath ? undefined : url.port,
+          path: url.pathname + url.search,
+          method,
+          headers: { host: url.host, authorization: `Bearer ${token}`, ...(payload ? { "content-type": "application/json" } : {}) },
+          timeout: 30_000,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (b: Buffer) => chunks.push(b));
+          res.on("end", () => {
+            const text = Buffer.concat(chunks).toString();
+            let parsed: unknown;
+            try {
+              parsed = text ? JSON.parse(text) : undefined;
+            } catch {
+              parsed = undefined;
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed, text });
+          });
+        },
+      );
+      req.on("error", reject);
+      req.on("timeout", () => req.destroy(new Error(`${method} ${path}: timed out`)));
+      req.end(payload);
     });
-    const { status, text } = JSON.parse(out) as { status: number; text: string };
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    return { status, body: parsed, text };
   }
 
   async ok(method: string, path: string, body?: unknown): Promise<ApiResponse["body"]> {

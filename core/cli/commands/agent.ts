@@ -1,4 +1,5 @@
 import { Agent } from "../../agent/agent";
+import { Backoff } from "../../agent/backoff";
 import { HttpAgentApi, RejectedError } from "../../agent/client";
 import { resolveControlPlane } from "../../agent/control-plane";
 import { DryRunEnforcer, type Enforcer } from "../../agent/enforcer";
@@ -25,6 +26,7 @@ Options:
   --poll-wait SECONDS    how long one config poll is held open (default 30, <= 60)
   --heartbeat DUR        heartbeat interval: 500ms, 30s, 1m (default 30s)
   --drift-check DUR      how often to compare the loaded rules with the applied ones (default 10s)
+  --backoff-max DUR      longest wait between retries when the control plane is unreachable (default 30s)
   --once                 apply the current configuration once, report, exit (1 if it failed)
   --dry-run              report every configuration as applied without touching the host
   --nft-bin PATH         nft binary (default nft); tests point it at a wrapper
@@ -37,6 +39,7 @@ Options:
     "poll-wait": { type: "string", default: "30" },
     heartbeat: { type: "string", default: "30s" },
     "drift-check": { type: "string", default: "10s" },
+    "backoff-max": { type: "string", default: "30s" },
     once: { type: "boolean", default: false },
     "dry-run": { type: "boolean", default: false },
     "nft-bin": { type: "string", default: "nft" },
@@ -77,6 +80,7 @@ Options:
       pollWaitSeconds: pollWait,
       heartbeatMs: durationMs(v.heartbeat as string, "--heartbeat"),
       driftCheckMs: durationMs(v["drift-check"] as string, "--drift-check"),
+      backoff: new Backoff({ maxMs: durationMs(v["backoff-max"] as string, "--backoff-max") }),
     });
     const stop = () => site.stop();
     process.once("SIGTERM", stop);
