@@ -5,7 +5,6 @@
  * sites as the reviewer knows them instead of internal ids.
  */
 import { lint, type Finding as LintFinding, type FindingKind, type Severity } from "../analyze";
-import type { RuleRef } from "../analyze";
 import { siteName } from "./describe";
 import { documentOf, type PolicySnapshot, type SnapshotGroup } from "./snapshot";
 
@@ -45,9 +44,10 @@ export function lintSnapshot(snapshot: PolicySnapshot): Finding[] {
     scopes.set(key, scope);
   }
   const found = new Map<string, Finding>();
+  const names = namesOf(snapshot);
   for (const { groups, sites } of scopes.values()) {
     for (const f of lint(documentOf(snapshot, groups))) {
-      const finding = present(f, snapshot);
+      const finding = present(f, names);
       const key = `${finding.kind}\n${finding.message}`;
       const seen = found.get(key);
       if (seen) seen.sites.push(...sites.map((s) => siteName(s, snapshot)));
@@ -65,19 +65,26 @@ export function markInBase(head: Finding[], base: Finding[]): Finding[] {
   return head.map((f) => ({ ...f, inBase: before.has(`${f.kind}\n${f.message}`) }));
 }
 
-function present(f: LintFinding, snapshot: PolicySnapshot): Omit<Finding, "sites"> {
-  let message = f.message;
-  for (const r of f.rules) message = message.split(r.id).join(ruleName(r));
-  for (const list of snapshot.prefixLists) message = message.split(list.id).join(`"${list.name}"`);
-  for (const group of snapshot.groups) message = message.split(group.id).join(`"${group.name}"`);
+/** Display names of the ids the analyzer prints: groups, rules (`<group id>:<order>`) and prefix lists. */
+function namesOf(snapshot: PolicySnapshot): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const g of snapshot.groups) names.set(g.id, `"${g.name}"`);
+  for (const l of snapshot.prefixLists) names.set(l.id, `"${l.name}"`);
+  return names;
+}
+
+const ID = /(sec_grp_[0-9A-Za-z]{27})(?::(\d+))?|prfx_lst_[0-9A-Za-z]{27}/g;
+
+function present(f: LintFinding, names: Map<string, string>): Omit<Finding, "sites"> {
+  // One pass over the message: findings can number in the thousands on large prefix lists.
+  const message = f.message.replace(ID, (id: string, group?: string, order?: string) => {
+    if (group && order) return names.has(group) ? `${names.get(group)} rule ${order}` : id;
+    return names.get(id) ?? id;
+  });
   return {
     kind: f.kind,
     severity: f.severity,
     message,
     rules: f.rules.map((r) => ({ group: r.groupName, order: r.order, description: r.description })),
   };
-}
-
-function ruleName(r: RuleRef): string {
-  return `"${r.groupName}" rule ${r.order}`;
 }

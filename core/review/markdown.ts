@@ -52,11 +52,27 @@ function because(r: DiffRegion, review: Review): string {
   return ` — ${verb} "${ref.groupName}" rule ${ref.order} (${ref.description}${via})${what}`;
 }
 
+/** Low and medium findings of one kind past this many are counted, not listed (all are in --format json). */
+export const MAX_FINDINGS_PER_KIND = 20;
+
 function findings(list: Finding[]): string[] {
   if (!list.length) return ["## Lint", "", "No findings.", ""];
   const out = ["## Lint", "", "| severity | finding | sites | |", "|---|---|---|---|"];
+  const shown = new Map<string, number>();
+  const hidden = new Map<string, number>();
   for (const f of list) {
+    const key = `${f.severity} ${f.kind}`;
+    const n = shown.get(key) ?? 0;
+    if (f.severity !== "high" && n >= MAX_FINDINGS_PER_KIND) {
+      hidden.set(key, (hidden.get(key) ?? 0) + 1);
+      continue;
+    }
+    shown.set(key, n + 1);
     out.push(`| **${f.severity}** | ${cell(f.message)} | ${cell(f.sites.join(", ") || "no site")} | ${f.inBase ? "already in base" : "new"} |`);
+  }
+  for (const [key, n] of hidden) {
+    const [severity, kind] = key.split(" ");
+    out.push(`| ${severity} | … and ${n.toLocaleString("en-US")} more ${kind} findings (see \`--format json\`) | | |`);
   }
   return [...out, ""];
 }
