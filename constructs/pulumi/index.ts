@@ -172,7 +172,8 @@ function isPromise(value: unknown): value is Promise<string> {
 
 /** The pattern's props with every Input reference replaced by a token, and `sites` set aside when it is one Output. */
 function adapt<P>(props: SecurityGroupPatternProps, tokens: InputTokens): { props: P; wholeSites?: pulumi.Input<string[]> } {
-  if (typeof props !== "object" || props === null) throw new patterns.PatternError(`props must be an object with at least a name, got ${JSON.stringify(props)}`);
+  if (typeof props !== "object" || props === null)
+    throw new patterns.PatternError(`props must be an object with at least a name, got ${JSON.stringify(props)}`);
   const out: Record<string, unknown> = { ...props };
   for (const key of ["waitForSync", "syncTimeout"]) delete out[key];
   for (const key of PEER_FIELDS) {
@@ -200,7 +201,9 @@ type PatternFactory<P> = (props: P) => patterns.SecurityGroupPattern;
  * construction, in the same synchronous part of the program; the rules are
  * fixed once the program yields (awaits), and `addRule` refuses after that.
  */
-export abstract class SecurityGroupPatternComponent<P extends patterns.SecurityGroupPattern = patterns.SecurityGroupPattern> extends pulumi.ComponentResource {
+export abstract class SecurityGroupPatternComponent<
+  P extends patterns.SecurityGroupPattern = patterns.SecurityGroupPattern,
+> extends pulumi.ComponentResource {
   /** The engine-neutral pattern (plain values only; add rules through the component's methods). */
   readonly pattern: P;
   /** The security group (a child of this component). */
@@ -216,13 +219,21 @@ export abstract class SecurityGroupPatternComponent<P extends patterns.SecurityG
   private readonly kind: string;
   private sealed = false;
 
-  protected constructor(kind: string, name: string, props: SecurityGroupPatternProps, factory: PatternFactory<never>, opts?: pulumi.ComponentResourceOptions) {
+  protected constructor(
+    kind: string,
+    name: string,
+    props: SecurityGroupPatternProps,
+    factory: PatternFactory<never>,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    // Validation errors (PatternError) surface here, at `new`, before anything is registered.
+    const tokens = new InputTokens();
+    const adapted = adapt<never>(props, tokens);
+    const pattern = factory(adapted.props) as P;
     super(TYPE_PREFIX + kind, name, {}, opts);
     this.kind = kind;
-    this.tokens = new InputTokens();
-    const adapted = adapt<never>(props, this.tokens);
-    // Validation errors (PatternError) surface here, at `new`.
-    this.pattern = factory(adapted.props) as P;
+    this.tokens = tokens;
+    this.pattern = pattern;
     const sync: SyncOptions = { waitForSync: props.waitForSync, syncTimeout: props.syncTimeout };
 
     const lists: Record<string, PrefixList> = {};
