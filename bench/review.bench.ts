@@ -21,13 +21,13 @@ const PER_LIST = 500;
 const RULES = 250;
 const SITES = ["site_0000000000000000000000web1", "site_0000000000000000000000web2"];
 
-interface Doc {
+export interface Doc {
   sites: { id: string; name: string }[];
   prefix_lists: { id: string; name: string; prefixes: { cidr: string }[] }[];
   security_groups: { id: string; name: string; sites: string[]; rules: FilterRuleWrite[] }[];
 }
 
-function largePolicy(seed: number): Doc {
+export function largePolicy(seed: number): Doc {
   const random = seededRandom(seed);
   const int = (n: number) => Math.floor(random() * n);
   const cidr = () => {
@@ -59,7 +59,7 @@ function largePolicy(seed: number): Doc {
 }
 
 /** Head: five rules with other ports, one opened to the world, and 1% of the CIDRs of every tenth list replaced. */
-function modified(base: Doc): Doc {
+export function modified(base: Doc): Doc {
   const head: Doc = JSON.parse(JSON.stringify(base));
   const rules = head.security_groups[0].rules;
   for (const i of [3, 50, 101, 150, 201]) if (rules[i].port) rules[i].port = "8443";
@@ -101,11 +101,18 @@ function main(): void {
     times.render.push(t3 - t2);
     times.total.push(t3 - t0);
     lines = text.split("\n").length;
-    if (run === 0) console.log(`  report: ${lines} lines, ${review.opened.length} newly allowed, ${review.closed.length} no longer allowed, ${review.findings.length} findings`);
+    if (run === 0)
+      console.log(
+        `  report: ${lines} lines, ${review.opened.length} newly allowed, ${review.closed.length} no longer allowed, ${review.findings.length} findings`,
+      );
   }
-  for (const [step, xs] of Object.entries(times)) console.log(`  ${step.padEnd(7)} median ${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`);
+  for (const [step, xs] of Object.entries(times))
+    console.log(
+      `  ${step.padEnd(7)} median ${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`,
+    );
   const total = median(times.total);
   console.log(`review total median ${total.toFixed(0)} ms (target <= 1000 ms): ${total <= 1000 ? "ok" : "OVER TARGET"}`);
 }
 
-main();
+// Standalone use; bench/harness imports largePolicy and modified.
+if (require.main === module) main();

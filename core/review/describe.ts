@@ -23,7 +23,10 @@ export function describeService(region: Pick<DiffRegion, "protocols" | "ports" |
   if (size(protocols) === 1) {
     const name = protocolName(protocols[0].from);
     if (ports) return `${name}/${ports.map(rangeText).join(",")}`;
-    if (icmp) return icmp.map((i) => `${name} type ${rangeText(i.types)}${i.codes.from === 0 && i.codes.to === 255 ? "" : ` code ${rangeText(i.codes)}`}`).join(", ");
+    if (icmp)
+      return icmp
+        .map((i) => `${name} type ${rangeText(i.types)}${i.codes.from === 0 && i.codes.to === 255 ? "" : ` code ${rangeText(i.codes)}`}`)
+        .join(", ");
     return name;
   }
   if (size(protocols) === 256) return "all protocols";

@@ -3,7 +3,11 @@ import { describeRegion } from "./describe";
 import type { Review } from "./review";
 
 export function renderJson(review: Review): string {
-  const region = (r: Review["opened"][number]) => ({ text: describeRegion(r, review.head, review.base), ...r, sites: r.sites.map((s) => review.head.siteNames[s] ?? review.base.siteNames[s] ?? s) });
+  const region = (r: Review["opened"][number]) => ({
+    text: describeRegion(r, review.head, review.base),
+    ...r,
+    sites: r.sites.map((s) => review.head.siteNames[s] ?? review.base.siteNames[s] ?? s),
+  });
   const doc = {
     base: review.base.source,
     head: review.head.source,

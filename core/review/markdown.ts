@@ -14,7 +14,12 @@ export function renderMarkdown(review: Review): string {
   out.push(...groups(review));
   out.push(...prefixLists(review));
   out.push(...unknowns(review));
-  return out.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n";
+  return (
+    out
+      .join("\n")
+      .replace(/\n{3,}/g, "\n\n")
+      .trimEnd() + "\n"
+  );
 }
 
 function summary(review: Review): string[] {
@@ -26,8 +31,14 @@ function summary(review: Review): string[] {
   ];
   if (!review.textChanged && !review.effectiveChange) return ["**No change.**", "", parts.join(" · ")];
   if (!review.effectiveChange) {
-    const caveat = review.unevaluated.length ? ` (${review.unevaluated.length} rule(s) with values unknown until apply were not compared)` : "";
-    return ["**No effective change**: the text changed, but every packet gets the same verdict on every site" + caveat + ".", "", parts.join(" · ")];
+    const caveat = review.unevaluated.length
+      ? ` (${review.unevaluated.length} rule(s) with values unknown until apply were not compared)`
+      : "";
+    return [
+      "**No effective change**: the text changed, but every packet gets the same verdict on every site" + caveat + ".",
+      "",
+      parts.join(" · "),
+    ];
   }
   return [parts.join(" · ")];
 }
@@ -43,7 +54,11 @@ function effect(review: Review): string[] {
 
 /** Which rule decides now (or decided before, when the default drop decides now). */
 function because(r: DiffRegion, review: Review): string {
-  const [ref, snapshot, verb] = r.after.rule ? [r.after.rule, review.head, "by"] : r.before.rule ? [r.before.rule, review.base, "was allowed by"] : [];
+  const [ref, snapshot, verb] = r.after.rule
+    ? [r.after.rule, review.head, "by"]
+    : r.before.rule
+      ? [r.before.rule, review.base, "was allowed by"]
+      : [];
   if (!ref || !snapshot) return "";
   const rule = snapshot.groups.find((g) => g.id === ref.groupId)?.rules.find((x) => x.order === ref.order);
   const list = rule && snapshot.prefixLists.find((l) => l.id === rule.address);
@@ -68,7 +83,9 @@ function findings(list: Finding[]): string[] {
       continue;
     }
     shown.set(key, n + 1);
-    out.push(`| **${f.severity}** | ${cell(f.message)} | ${cell(f.sites.join(", ") || "no site")} | ${f.inBase ? "already in base" : "new"} |`);
+    out.push(
+      `| **${f.severity}** | ${cell(f.message)} | ${cell(f.sites.join(", ") || "no site")} | ${f.inBase ? "already in base" : "new"} |`,
+    );
   }
   for (const [key, n] of hidden) {
     const [severity, kind] = key.split(" ");
@@ -92,14 +109,17 @@ function groups(review: Review): string[] {
       ...g.removed.map((r) => row("removed", r, review.base)),
       ...g.changed.map((c) => changedRow(c, review)),
     ];
-    if (rows.length) out.push("| change | order | direction | service | address | action | description |", "|---|---|---|---|---|---|---|", ...rows, "");
+    if (rows.length)
+      out.push("| change | order | direction | service | address | action | description |", "|---|---|---|---|---|---|---|", ...rows, "");
   }
   return out;
 }
 
 function siteChanges(g: GroupDiff, review: Review): string {
-  if (g.status === "added" && g.after) return g.after.sites.length ? `Attached to ${describeSites(g.after.sites, review.head)}.` : "Attached to no site.";
-  if (g.status === "removed" && g.before) return g.before.sites.length ? `Was attached to ${describeSites(g.before.sites, review.base)}.` : "";
+  if (g.status === "added" && g.after)
+    return g.after.sites.length ? `Attached to ${describeSites(g.after.sites, review.head)}.` : "Attached to no site.";
+  if (g.status === "removed" && g.before)
+    return g.before.sites.length ? `Was attached to ${describeSites(g.before.sites, review.base)}.` : "";
   const parts = [];
   if (g.sitesAdded.length) parts.push(`now also on ${g.sitesAdded.join(", ")}`);
   if (g.sitesRemoved.length) parts.push(`no longer on ${g.sitesRemoved.join(", ")}`);
@@ -129,7 +149,9 @@ function prefixLists(review: Review): string[] {
   const out = ["## Prefix lists", ""];
   for (const l of review.prefixLists) {
     const entries = [...l.cidrsAdded.map((c) => `+ ${c}`), ...l.cidrsRemoved.map((c) => `− ${c}`)];
-    out.push(`- **${l.name}** (${l.status})${entries.length ? `: ${entries.slice(0, 20).join(", ")}${entries.length > 20 ? `, and ${entries.length - 20} more` : ""}` : ""}`);
+    out.push(
+      `- **${l.name}** (${l.status})${entries.length ? `: ${entries.slice(0, 20).join(", ")}${entries.length > 20 ? `, and ${entries.length - 20} more` : ""}` : ""}`,
+    );
   }
   return [...out, ""];
 }

@@ -45,7 +45,9 @@ describe("no effective change", () => {
     head.prefix_lists[0].prefixes = [{ cidr: "198.51.100.0/25" }, { cidr: "198.51.100.128/25" }];
     const r = review(basePolicy(), head);
     expect(r.textChanged).toBe(true);
-    expect(r.prefixLists).toEqual([expect.objectContaining({ name: "office", cidrsAdded: ["198.51.100.0/25", "198.51.100.128/25"], cidrsRemoved: ["198.51.100.0/24"] })]);
+    expect(r.prefixLists).toEqual([
+      expect.objectContaining({ name: "office", cidrsAdded: ["198.51.100.0/25", "198.51.100.128/25"], cidrsRemoved: ["198.51.100.0/24"] }),
+    ]);
     expect(r.effectiveChange).toBe(false);
     expect(renderMarkdown(r)).toContain("No effective change");
   });
@@ -110,7 +112,11 @@ describe("semantic delta in words", () => {
     rule(head, 20).address = "0.0.0.0/0";
     const json = JSON.parse(renderJson(review(basePolicy(), head)));
     expect(json.effectiveChange).toBe(true);
-    expect(json.newlyAllowed[0]).toMatchObject({ text: "tcp/22 from 0.0.0.0/0 except 198.51.100.0/24 to sites web-1, web-2", direction: "inbound", sites: ["web-1", "web-2"] });
+    expect(json.newlyAllowed[0]).toMatchObject({
+      text: "tcp/22 from 0.0.0.0/0 except 198.51.100.0/24 to sites web-1, web-2",
+      direction: "inbound",
+      sites: ["web-1", "web-2"],
+    });
     expect(json.findings[0]).toMatchObject({ kind: "world-open-admin-port", severity: "high" });
   });
 });

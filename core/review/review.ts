@@ -42,10 +42,7 @@ export function reviewSnapshots(base: PolicySnapshot, head: PolicySnapshot): Rev
   const groups = diffGroups(base, head);
   const prefixLists = diffPrefixLists(base, head);
   const delta = semanticDiff(policyOf(base, "base"), policyOf(head, "head"));
-  const unevaluated = [
-    ...unevaluatedOf(base, "base"),
-    ...unevaluatedOf(head, "head"),
-  ];
+  const unevaluated = [...unevaluatedOf(base, "base"), ...unevaluatedOf(head, "head")];
   return {
     base,
     head,

@@ -7,7 +7,17 @@
 import { parsePorts } from "../model";
 import type { PolicySnapshot, SnapshotGroup, SnapshotRule } from "./snapshot";
 
-export const COMPARED_FIELDS = ["direction", "protocol", "port", "address", "action", "icmp_type", "icmp_code", "log", "description"] as const;
+export const COMPARED_FIELDS = [
+  "direction",
+  "protocol",
+  "port",
+  "address",
+  "action",
+  "icmp_type",
+  "icmp_code",
+  "log",
+  "description",
+] as const;
 export type ComparedField = (typeof COMPARED_FIELDS)[number];
 
 export interface RuleChange {
@@ -42,7 +52,10 @@ export interface PrefixListDiff {
 }
 
 /** Pairs groups by key, and by name for the rest (two different input formats have different keys). */
-export function pairByKey<T extends { key: string; name: string }>(base: readonly T[], head: readonly T[]): [T | undefined, T | undefined][] {
+export function pairByKey<T extends { key: string; name: string }>(
+  base: readonly T[],
+  head: readonly T[],
+): [T | undefined, T | undefined][] {
   const pairs: [T | undefined, T | undefined][] = [];
   const headLeft = new Map(head.map((h) => [h.key, h]));
   const baseLeft: T[] = [];
@@ -87,7 +100,13 @@ function diffGroup(b: SnapshotGroup | undefined, h: SnapshotGroup | undefined, b
   const sitesAdded = [...afterSites].filter((s) => !beforeSites.has(s));
   const sitesRemoved = [...beforeSites].filter((s) => !afterSites.has(s));
   const renamed = Boolean(b && h && (b.name !== h.name || (b.description ?? null) !== (h.description ?? null)));
-  const status = !b ? "added" : !h ? "removed" : added.length || removed.length || changed.length || sitesAdded.length || sitesRemoved.length || renamed ? "changed" : "unchanged";
+  const status = !b
+    ? "added"
+    : !h
+      ? "removed"
+      : added.length || removed.length || changed.length || sitesAdded.length || sitesRemoved.length || renamed
+        ? "changed"
+        : "unchanged";
   return {
     name: (h ?? b)!.name,
     key: (h ?? b)!.key,

@@ -79,7 +79,9 @@ export function assemble(raw: RawResources): PolicySnapshot {
   }
 
   const groups = raw.groups.map((g): SnapshotGroup => {
-    const pendingLists = (g.ruleDependencies ?? []).map((k) => listByKey.get(k)).filter((l): l is SnapshotPrefixList => Boolean(l?.pendingId));
+    const pendingLists = (g.ruleDependencies ?? [])
+      .map((k) => listByKey.get(k))
+      .filter((l): l is SnapshotPrefixList => Boolean(l?.pendingId));
     const rules = g.rules?.map((r) => resolveRule(g, r, pendingLists, listByKey, listByRawId, notes)) ?? [];
     if (!g.rules) notes.push(`${g.name}: the rule list is ${UNKNOWN_UNTIL_APPLY}`);
     return {
@@ -118,7 +120,9 @@ function resolveRule(
   } else if ("unknown" in address) {
     if (pendingLists.length === 1) {
       resolved = pendingLists[0].id;
-      notes.push(`${group.name}, rule ${rule.order}: address is the id of new prefix list ${pendingLists[0].name} (its only new dependency)`);
+      notes.push(
+        `${group.name}, rule ${rule.order}: address is the id of new prefix list ${pendingLists[0].name} (its only new dependency)`,
+      );
     } else {
       resolved = UNKNOWN_UNTIL_APPLY;
       unknown.push("address");
@@ -128,11 +132,16 @@ function resolveRule(
   } else if (address.value.startsWith("prfx_lst_") || listByRawId.has(address.value)) {
     const list = listByRawId.get(address.value);
     if (list) resolved = list.id;
-    else {
+    else if (pendingLists.length === 1) {
+      // An id the input does not show (a policy pack sees no ids): the one list the rules depend on.
+      resolved = pendingLists[0].id;
+    } else {
       // Managed elsewhere: its prefixes are not in this input, so the rule cannot be evaluated.
       resolved = address.value;
       unknown.push("address");
-      notes.push(`${group.name}, rule ${rule.order}: prefix list ${address.value} is not defined in this input; its addresses are unknown here`);
+      notes.push(
+        `${group.name}, rule ${rule.order}: prefix list ${address.value} is not defined in this input; its addresses are unknown here`,
+      );
     }
   } else resolved = address.value;
   return unknown.length ? { ...fields, address: resolved, unknown } : { ...fields, address: resolved };
@@ -145,7 +154,10 @@ function resolveSites(
   siteNames: Record<string, string>,
   notes: string[],
 ): string[] {
-  const known = group.sites.flatMap((s) => ("value" in s ? [s.value] : "ref" in s && siteIdByKey.has(s.ref) ? [siteIdByKey.get(s.ref)!] : []));
+  const known = group.sites.flatMap((s) =>
+    "value" in s ? [s.value] : "ref" in s && siteIdByKey.has(s.ref) ? [siteIdByKey.get(s.ref)!] : [],
+  );
+  nameLoneSite(group, known, allSites, siteNames);
   const unknownCount = group.sites.filter((s) => "unknown" in s || ("ref" in s && !siteIdByKey.has(s.ref))).length;
   if (!unknownCount) return known;
   // Sites are a set: when as many new sites are depended on as ids are unknown, they are those sites.
@@ -155,6 +167,17 @@ function resolveSites(
   const standIns = Array.from({ length: unknownCount }, (_, i) => standInId("site_", `${group.key}#unknown-site-${i}`));
   standIns.forEach((id, i) => (siteNames[id] = `site ${i + 1} ${UNKNOWN_UNTIL_APPLY}`));
   return [...known, ...standIns];
+}
+
+/**
+ * A known site id the input has no site resource for (a policy pack sees no
+ * ids): when exactly one such id and exactly one id-less site the group
+ * depends on remain, that site is its name. More than one cannot be paired.
+ */
+function nameLoneSite(group: RawGroup, known: string[], allSites: RawSite[], siteNames: Record<string, string>): void {
+  const unnamed = known.filter((id) => !(id in siteNames));
+  const candidates = allSites.filter((s) => !s.id && (group.siteDependencies ?? []).includes(s.key));
+  if (unnamed.length === 1 && candidates.length === 1) siteNames[unnamed[0]] = candidates[0].name;
 }
 
 const RULE_FIELDS = ["direction", "order", "protocol", "port", "description", "action", "icmp_type", "icmp_code", "log"] as const;

@@ -30,7 +30,12 @@ export function synthFiles(path: string): string[] {
 
 export function isCdktfSynth(json: unknown): boolean {
   const j = json as Json;
-  return typeof j === "object" && j !== null && typeof j.resource === "object" && (TF_TYPES.group in j.resource || TF_TYPES.prefixList in j.resource);
+  return (
+    typeof j === "object" &&
+    j !== null &&
+    typeof j.resource === "object" &&
+    (TF_TYPES.group in j.resource || TF_TYPES.prefixList in j.resource)
+  );
 }
 
 export function readCdktfSynth(path: string, source: string): ReviewInput {

@@ -18,8 +18,16 @@ export function readPolicyDocument(json: Json, source: string): ReviewInput {
   const groups: Json[] = json.security_groups;
   const after = assemble({
     source,
-    sites: ((json.sites ?? []) as Json[]).filter((s) => typeof s?.id === "string").map((s) => ({ key: `site ${s.id}`, id: s.id, name: String(s.name ?? s.id) })),
-    prefixLists: lists.map((l) => ({ key: `prefix list ${l.id}`, id: l.id, name: String(l.name), description: l.description, prefixes: l.prefixes ?? [] })),
+    sites: ((json.sites ?? []) as Json[])
+      .filter((s) => typeof s?.id === "string")
+      .map((s) => ({ key: `site ${s.id}`, id: s.id, name: String(s.name ?? s.id) })),
+    prefixLists: lists.map((l) => ({
+      key: `prefix list ${l.id}`,
+      id: l.id,
+      name: String(l.name),
+      description: l.description,
+      prefixes: l.prefixes ?? [],
+    })),
     groups: groups.map((g) => ({
       key: g.id ? `group ${g.id}` : `group named ${g.name}`,
       id: g.id,

@@ -13,7 +13,8 @@ export const PULUMI_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 type Json = Record<string, unknown>;
 type Kind = "group" | "prefixList" | "site";
 
-interface ResourceState {
+/** A resource of a Pulumi stack as a preview step (or a policy pack) shows it. */
+export interface ResourceState {
   urn: string;
   type?: string;
   id?: string | null;
@@ -71,7 +72,8 @@ function kindOf(state: ResourceState): Kind | undefined {
   return undefined;
 }
 
-function snapshotOf(states: ResourceState[], source: string, prefer: "inputs" | "outputs"): PolicySnapshot {
+/** Our groups, prefix lists and sites among a stack's resources, as a snapshot. */
+export function snapshotOf(states: ResourceState[], source: string, prefer: "inputs" | "outputs"): PolicySnapshot {
   const raw: RawResources = { source, groups: [], prefixLists: [], sites: [] };
   for (const state of states) {
     const kind = kindOf(state);
@@ -86,7 +88,10 @@ function snapshotOf(states: ResourceState[], source: string, prefer: "inputs" | 
         id,
         name,
         description: props.description as string | null | undefined,
-        prefixes: ((props.prefixes as Json[]) ?? []).map((p) => ({ cidr: String(p.cidr), description: p.description as string | null | undefined })),
+        prefixes: ((props.prefixes as Json[]) ?? []).map((p) => ({
+          cidr: String(p.cidr),
+          description: p.description as string | null | undefined,
+        })),
       } satisfies RawPrefixList);
     } else raw.groups.push(groupOf(state, props, id, name));
   }

@@ -53,7 +53,8 @@ export function readTerraformPlan(json: Json, source: string): ReviewInput {
 export function readTerraformState(json: Json, source: string): ReviewInput {
   const resources: TfResource[] = [];
   const walk = (module: Json | undefined) => {
-    for (const r of module?.resources ?? []) if (r.mode !== "data") resources.push({ address: r.address, type: r.type, values: r.values ?? {}, unknown: {} });
+    for (const r of module?.resources ?? [])
+      if (r.mode !== "data") resources.push({ address: r.address, type: r.type, values: r.values ?? {}, unknown: {} });
     for (const child of module?.child_modules ?? []) walk(child);
   };
   walk(json.values.root_module);
@@ -85,14 +86,18 @@ function groupOf(r: TfResource, id: string | undefined, expressions: Json): RawG
   const u = (r.unknown === true ? { rules: true, sites: true } : r.unknown) as Json;
   const modulePrefix = /^(module\.[^.[]+(\[[^\]]+\])?\.)*/.exec(r.address)![0];
   const refs = (attribute: string) => resourceRefs(expressions[attribute]?.references).map((a) => modulePrefix + a);
-  const sites: RawValue[] = u.sites === true ? [{ unknown: true }] : (v.sites ?? []).map((s: unknown, i: number) => (u.sites?.[i] === true || s === null ? { unknown: true } : { value: String(s) }));
+  const sites: RawValue[] =
+    u.sites === true
+      ? [{ unknown: true }]
+      : (v.sites ?? []).map((s: unknown, i: number) => (u.sites?.[i] === true || s === null ? { unknown: true } : { value: String(s) }));
   return {
     key: r.address,
     id,
     name: String(v.name ?? r.address),
     description: v.description,
     sites,
-    rules: u.rules === true || !Array.isArray(v.rules) ? undefined : v.rules.map((rule: Json, i: number) => ruleOf(rule, u.rules?.[i] ?? {})),
+    rules:
+      u.rules === true || !Array.isArray(v.rules) ? undefined : v.rules.map((rule: Json, i: number) => ruleOf(rule, u.rules?.[i] ?? {})),
     ruleDependencies: refs("rules"),
     siteDependencies: refs("sites"),
   };
