@@ -18,7 +18,7 @@ import { NftablesEnforcer } from "../core/agent/nftables";
 import type { Runner } from "../core/agent/runner";
 import { runCommand } from "../core/agent/runner";
 
-const RUNS = Number(process.argv[2] ?? 5);
+const RUNS = require.main === module ? Number(process.argv[2] ?? 5) : 5;
 const LISTS = 200;
 const PER_LIST = 500;
 const RULES = 250;
@@ -27,10 +27,10 @@ const CP = [{ address: "10.0.0.1", port: 8787 }];
 
 function random(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
-function largePolicy() {
+export function largePolicy() {
   const r = random(42);
   const int = (n: number) => Math.floor(r() * n);
   const lists = Array.from({ length: LISTS }, (_, i) => {
@@ -40,7 +40,11 @@ function largePolicy() {
       const network = ((0x0a000000 + int(2 ** 24)) >>> (32 - length)) * 2 ** (32 - length);
       cidrs.add(formatCidr({ network, prefixLength: length }));
     }
-    return { id: `prfx_lst_${String(i).padStart(4, "0")}${"x".repeat(23)}`, name: `list ${i}`, prefixes: [...cidrs].map((cidr) => ({ cidr })) };
+    return {
+      id: `prfx_lst_${String(i).padStart(4, "0")}${"x".repeat(23)}`,
+      name: `list ${i}`,
+      prefixes: [...cidrs].map((cidr) => ({ cidr })),
+    };
   });
   const rules = Array.from({ length: RULES }, (_, i) => ({
     direction: i % 5 === 0 ? "outbound" : "inbound",
@@ -79,7 +83,9 @@ async function main(): Promise<void> {
       check.push(performance.now() - t);
       if (diff.length) throw new Error(`unexpected drift: ${diff.join("; ")}`);
     }
-    console.log(`policy: ${LISTS * PER_LIST} CIDRs in ${LISTS} prefix lists, ${RULES} rules; file ${(config.length / 1e6).toFixed(1)} MB; median of ${RUNS}`);
+    console.log(
+      `policy: ${LISTS * PER_LIST} CIDRs in ${LISTS} prefix lists, ${RULES} rules; file ${(config.length / 1e6).toFixed(1)} MB; median of ${RUNS}`,
+    );
     console.log(`raw nft -f:                      ${median(raw).toFixed(0)} ms`);
     console.log(`agent apply (load+read+compare): ${median(agent).toFixed(0)} ms`);
     console.log(`drift check (read+compare):      ${median(check).toFixed(0)} ms`);
@@ -88,7 +94,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+// Standalone use; bench/harness imports largePolicy.
+if (require.main === module)
+  main().catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  });

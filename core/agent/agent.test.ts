@@ -171,7 +171,15 @@ describe("Agent", () => {
 
   it("reports platforms it cannot enforce as failed", async () => {
     const { api, agent } = setUp();
-    api.configs.push({ site_id: "s", revision: 1, digest: "d1", managed: true, platform: "routeros", mode: "router", config: "/ip firewall" });
+    api.configs.push({
+      site_id: "s",
+      revision: 1,
+      digest: "d1",
+      managed: true,
+      platform: "routeros",
+      mode: "router",
+      config: "/ip firewall",
+    });
     await agent.pollOnce(0);
     expect(api.reports).toEqual([{ revision: 1, status: "failed", error: "no enforcer for routeros" }]);
   });

@@ -71,7 +71,10 @@ export class Agent {
   /** Runs until stop(): poll, apply, report, heartbeat, drift checks. */
   async run(): Promise<void> {
     const { heartbeatMs = 30_000, driftCheckMs = 10_000 } = this.options;
-    const heartbeat = setInterval(() => void this.options.api.heartbeat().catch((e: Error) => this.log(`heartbeat: ${e.message}`)), heartbeatMs);
+    const heartbeat = setInterval(
+      () => void this.options.api.heartbeat().catch((e: Error) => this.log(`heartbeat: ${e.message}`)),
+      heartbeatMs,
+    );
     const drift = setInterval(() => void this.checkDrift().catch((e: Error) => this.log(`drift check: ${e.message}`)), driftCheckMs);
     void this.options.api.heartbeat().catch(() => undefined);
     try {
@@ -134,7 +137,12 @@ export class Agent {
         await this.enforce(state, state.control_plane);
         this.queueReport({ revision: state.revision, status: "applied", digest: state.digest, drift: true });
       } catch (err) {
-        this.queueReport({ revision: state.revision, status: "failed", error: `re-applying after drift: ${(err as Error).message}`, drift: true });
+        this.queueReport({
+          revision: state.revision,
+          status: "failed",
+          error: `re-applying after drift: ${(err as Error).message}`,
+          drift: true,
+        });
       }
     });
     await this.flushReport().catch((e: Error) => this.log(`report: ${e.message}`));
@@ -142,7 +150,12 @@ export class Agent {
 
   private async applyConfig(body: AgentConfigBody, etag: string | undefined): Promise<Outcome> {
     this.etag = etag;
-    if (this.applied && this.applied.revision === body.revision && this.applied.digest === body.digest && this.applied.managed === body.managed) {
+    if (
+      this.applied &&
+      this.applied.revision === body.revision &&
+      this.applied.digest === body.digest &&
+      this.applied.managed === body.managed
+    ) {
       // Same configuration (e.g. after a restart of either side): make sure the control plane knows.
       this.applied.etag = etag;
       await saveState(this.options.stateDir, this.applied);
@@ -212,9 +225,13 @@ export class Agent {
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

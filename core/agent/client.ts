@@ -21,7 +21,10 @@ export interface Report {
 
 /** A response the control plane will keep refusing (bad token, unknown revision): retrying does not help. */
 export class RejectedError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -35,7 +38,10 @@ export interface AgentApi {
 export class HttpAgentApi implements AgentApi {
   private readonly base: string;
 
-  constructor(endpoint: string, private readonly token: string) {
+  constructor(
+    endpoint: string,
+    private readonly token: string,
+  ) {
     this.base = endpoint.replace(/\/+$/, "");
   }
 

@@ -102,7 +102,8 @@ export class IptablesEnforcer implements Enforcer {
     }
     const sets = await this.run(this.bin.ipset, ["list", "-n"]);
     for (const name of sets.stdout.split("\n").map((s) => s.trim())) {
-      if (name === IPSET_CONTROL_PLANE || /^sgt?-/.test(name) || name === `${IPSET_CONTROL_PLANE}-t`) await this.run(this.bin.ipset, ["destroy", name]);
+      if (name === IPSET_CONTROL_PLANE || /^sgt?-/.test(name) || name === `${IPSET_CONTROL_PLANE}-t`)
+        await this.run(this.bin.ipset, ["destroy", name]);
     }
   }
 
@@ -128,7 +129,12 @@ export function canonicalRule(line: string): { chain: string; rule: string } {
   while (i < tokens.length) {
     const start = i++;
     // A unit: an option and its values; a `-m module` unit also takes the module's `--options`.
-    while (i < tokens.length && !/^-[a-zA-Z]$/.test(tokens[i]) && !(tokens[start] !== "-m" && tokens[start] !== "-j" && tokens[i].startsWith("--"))) i++;
+    while (
+      i < tokens.length &&
+      !/^-[a-zA-Z]$/.test(tokens[i]) &&
+      !(tokens[start] !== "-m" && tokens[start] !== "-j" && tokens[i].startsWith("--"))
+    )
+      i++;
     const unit = tokens.slice(start, i);
     if (unit[0] === "-p") unit[1] = String(protocolNumber(unit[1]));
     if ((unit[0] === "-s" || unit[0] === "-d") && !unit[1].includes("/")) unit[1] += "/32";
@@ -170,7 +176,13 @@ function wantedSets(text: string): Map<string, string> {
 }
 
 function savedSet(text: string, name: string): string {
-  return canonicalMembers(text.split("\n").map((l) => l.trim().split(/\s+/)).filter((w) => w[0] === "add" && w[1] === name).map((w) => w[2]));
+  return canonicalMembers(
+    text
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/))
+      .filter((w) => w[0] === "add" && w[1] === name)
+      .map((w) => w[2]),
+  );
 }
 
 function canonicalMembers(values: string[]): string {

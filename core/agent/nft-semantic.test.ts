@@ -5,7 +5,8 @@ import { diffSemantic, semanticFromJson, semanticFromText } from "./nft-semantic
 
 const testdata = (name: string) => readFileSync(join(__dirname, "testdata", name), "utf8");
 // policy.nft.json is real `nft -j list table inet secgroups` output (nft 1.0.6) after loading this text.
-const loadedText = compilePolicy(JSON.parse(testdata("policy.json")), "nftables") + controlPlaneElements([{ address: "10.77.0.1", port: 8787 }]);
+const loadedText =
+  compilePolicy(JSON.parse(testdata("policy.json")), "nftables") + controlPlaneElements([{ address: "10.77.0.1", port: 8787 }]);
 const readBack = testdata("policy.nft.json");
 
 describe("nft semantic form", () => {
@@ -24,16 +25,22 @@ describe("nft semantic form", () => {
 
     const json = JSON.parse(readBack);
     const flushed = { nftables: json.nftables.filter((o: { rule?: { chain: string } }) => o.rule?.chain !== "input") };
-    expect(diffSemantic(want, semanticFromJson(JSON.stringify(flushed)))).toEqual([expect.stringMatching(/^chain input rule 1: \(missing\)/)]);
+    expect(diffSemantic(want, semanticFromJson(JSON.stringify(flushed)))).toEqual([
+      expect.stringMatching(/^chain input rule 1: \(missing\)/),
+    ]);
 
     const shrunk = structuredClone(json);
     const list = shrunk.nftables.find((o: { set?: { name: string } }) => o.set?.name.startsWith("prfx_lst_"));
     list.set.elem = list.set.elem.slice(1);
-    expect(diffSemantic(want, semanticFromJson(JSON.stringify(shrunk)))).toEqual([expect.stringMatching(/^set prfx_lst_\w+ holds 1 elements, expected 2/)]);
+    expect(diffSemantic(want, semanticFromJson(JSON.stringify(shrunk)))).toEqual([
+      expect.stringMatching(/^set prfx_lst_\w+ holds 1 elements, expected 2/),
+    ]);
 
     const added = structuredClone(json);
     added.nftables.push({ rule: { family: "inet", table: "secgroups", chain: "output", handle: 99, expr: [{ accept: null }] } });
-    expect(diffSemantic(want, semanticFromJson(JSON.stringify(added)))).toEqual([expect.stringMatching(/^chain output rule 7: accept; expected \(none\)/)]);
+    expect(diffSemantic(want, semanticFromJson(JSON.stringify(added)))).toEqual([
+      expect.stringMatching(/^chain output rule 7: accept; expected \(none\)/),
+    ]);
   });
 
   it("treats interval elements written as ranges and prefixes alike", () => {
@@ -46,14 +53,26 @@ describe("nft semantic form", () => {
       "\t}",
       "}",
     ].join("\n");
-    const json = { nftables: [
-      { table: { family: "inet", name: "secgroups" } },
-      { set: { family: "inet", table: "secgroups", name: "s", type: "ipv4_addr", elem: [{ range: ["10.0.0.0", "10.0.0.255"] }, "192.0.2.7"] } },
-    ] };
+    const json = {
+      nftables: [
+        { table: { family: "inet", name: "secgroups" } },
+        {
+          set: {
+            family: "inet",
+            table: "secgroups",
+            name: "s",
+            type: "ipv4_addr",
+            elem: [{ range: ["10.0.0.0", "10.0.0.255"] }, "192.0.2.7"],
+          },
+        },
+      ],
+    };
     expect(diffSemantic(semanticFromText(text), semanticFromJson(JSON.stringify(json)))).toEqual([]);
   });
 
   it("refuses text it cannot read rather than guessing", () => {
-    expect(() => semanticFromText("table inet secgroups {\n\tchain input {\n\t\tfib daddr type local accept\n\t}\n}")).toThrow(/unsupported rule syntax "fib"/);
+    expect(() => semanticFromText("table inet secgroups {\n\tchain input {\n\t\tfib daddr type local accept\n\t}\n}")).toThrow(
+      /unsupported rule syntax "fib"/,
+    );
   });
 });

@@ -35,14 +35,31 @@ export interface SemanticTable {
 const PRIORITY_NAMES: Record<string, number> = { raw: -300, mangle: -150, dstnat: -100, filter: 0, security: 50, srcnat: 100 };
 
 const ICMP_TYPES: Record<string, number> = {
-  "echo-reply": 0, "destination-unreachable": 3, "source-quench": 4, redirect: 5, "echo-request": 8,
-  "router-advertisement": 9, "router-solicitation": 10, "time-exceeded": 11, "parameter-problem": 12,
-  "timestamp-request": 13, "timestamp-reply": 14, "info-request": 15, "info-reply": 16,
-  "address-mask-request": 17, "address-mask-reply": 18,
+  "echo-reply": 0,
+  "destination-unreachable": 3,
+  "source-quench": 4,
+  redirect: 5,
+  "echo-request": 8,
+  "router-advertisement": 9,
+  "router-solicitation": 10,
+  "time-exceeded": 11,
+  "parameter-problem": 12,
+  "timestamp-request": 13,
+  "timestamp-reply": 14,
+  "info-request": 15,
+  "info-reply": 16,
+  "address-mask-request": 17,
+  "address-mask-reply": 18,
 };
 const ICMP_CODES: Record<string, number> = {
-  "net-unreachable": 0, "host-unreachable": 1, "prot-unreachable": 2, "port-unreachable": 3, "frag-needed": 4,
-  "net-prohibited": 9, "host-prohibited": 10, "admin-prohibited": 13,
+  "net-unreachable": 0,
+  "host-unreachable": 1,
+  "prot-unreachable": 2,
+  "port-unreachable": 3,
+  "frag-needed": 4,
+  "net-prohibited": 9,
+  "host-prohibited": 10,
+  "admin-prohibited": 13,
 };
 
 let protocolNumbers: Record<string, number> | undefined;
@@ -152,7 +169,13 @@ function words(line: string): string[] {
 
 const unquote = (w: string) => (w.startsWith('"') ? w.slice(1, -1) : w);
 const braceItems = (w: string) =>
-  w.startsWith("{") ? w.slice(1, -1).split(",").map((s) => s.trim()).filter(Boolean) : [w];
+  w.startsWith("{")
+    ? w
+        .slice(1, -1)
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [w];
 
 function textPorts(w: string): [number, number][] {
   return braceItems(w).map((item) => {
@@ -191,7 +214,9 @@ function textRule(line: string): string {
         atoms.push(atom.setRef(`ip ${field} . ${proto} dport`, set.slice(1)));
       } else if (field === "saddr" || field === "daddr") {
         const value = next();
-        atoms.push(value.startsWith("@") ? atom.setRef(`ip ${field}`, value.slice(1)) : atom.addresses(field, braceItems(value).map(addressRange)));
+        atoms.push(
+          value.startsWith("@") ? atom.setRef(`ip ${field}`, value.slice(1)) : atom.addresses(field, braceItems(value).map(addressRange)),
+        );
       } else throw new Error(`unsupported ip match "${field}": ${line}`);
     } else if (word === "tcp" || word === "udp") {
       if (next() !== "dport") throw new Error(`unsupported ${word} match: ${line}`);
@@ -257,7 +282,10 @@ export function semanticFromText(text: string, tableName = "secgroups"): Semanti
         // interval: expressed by the ranges themselves.
       } else if (line.startsWith("elements = {")) {
         const body = line.slice(line.indexOf("{") + 1, line.lastIndexOf("}"));
-        for (const item of body.split(",").map((s) => s.trim()).filter(Boolean)) {
+        for (const item of body
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)) {
           if (set.concat) set.pairs.push(pairKey(item));
           else set.ranges.push(addressRange(item));
         }
@@ -291,7 +319,10 @@ function pairKey(item: string): string {
 }
 
 function addSetElements(target: SemanticSet, body: string): void {
-  const items = body.split(",").map((s) => s.trim()).filter(Boolean);
+  const items = body
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (target.pairs) target.pairs = [...new Set([...target.pairs, ...items.map(pairKey)])].sort();
   else if (target.ranges) {
     const existing = target.ranges.map((r) => {
@@ -332,7 +363,8 @@ function jsonMatch(m: Json): string {
   if (plain && left.ct?.key === "state") return atom.ctState(Array.isArray(right) ? right : [right]);
   if (plain && left.payload) {
     const { protocol, field } = left.payload;
-    if (protocol === "ip" && field === "protocol" && (typeof right === "string" || typeof right === "number")) return atom.protocol(protocolNumber(right));
+    if (protocol === "ip" && field === "protocol" && (typeof right === "string" || typeof right === "number"))
+      return atom.protocol(protocolNumber(right));
     if (protocol === "ip" && (field === "saddr" || field === "daddr")) {
       if (typeof right === "string" && right.startsWith("@")) return atom.setRef(`ip ${field}`, right.slice(1));
       const items: Json[] = right.set ?? [right];
@@ -370,10 +402,14 @@ export function semanticFromJson(text: string, tableName = "secgroups"): Semanti
       const elems: Json[] = s.elem ?? [];
       if (Array.isArray(s.type)) {
         table.sets[s.name] = {
-          pairs: [...new Set(elems.map((e) => {
-            const c = e.elem ? e.elem.val : e;
-            return `${c.concat[0]} . ${Number(c.concat[1])}`;
-          }))].sort(),
+          pairs: [
+            ...new Set(
+              elems.map((e) => {
+                const c = e.elem ? e.elem.val : e;
+                return `${c.concat[0]} . ${Number(c.concat[1])}`;
+              }),
+            ),
+          ].sort(),
         };
       } else table.sets[s.name] = { ranges: formatRanges(elems.map(jsonAddressRange)) };
     } else if (item.chain && ours(item.chain)) {
@@ -406,7 +442,8 @@ export function diffSemantic(want: SemanticTable, got: SemanticTable | undefined
     else {
       const av = a.pairs ?? a.ranges ?? [];
       const bv = b.pairs ?? b.ranges ?? [];
-      if (av.length !== bv.length || av.some((v, i) => v !== bv[i])) out.push(`set ${name} holds ${bv.length} elements, expected ${av.length} (contents differ)`);
+      if (av.length !== bv.length || av.some((v, i) => v !== bv[i]))
+        out.push(`set ${name} holds ${bv.length} elements, expected ${av.length} (contents differ)`);
     }
   }
   for (const name of new Set([...Object.keys(want.chains), ...Object.keys(got.chains)])) {

@@ -26,7 +26,7 @@ export class NftablesEnforcer implements Enforcer {
   private readonly nft: string;
   private readonly run: Runner;
   /** Parsing a 100k-element file every drift check would be wasteful. */
-  private wanted?: { text: string; table: SemanticTable };
+  private wanted?: { text: string; table: SemanticTable; verifiedListing?: string };
 
   constructor(private readonly options: NftablesOptions) {
     this.nft = options.nft ?? "nft";
@@ -47,7 +47,12 @@ export class NftablesEnforcer implements Enforcer {
   async check(config: string, controlPlane: ControlPlaneAddress[]): Promise<string[]> {
     const text = fileText(config, controlPlane);
     if (this.wanted?.text !== text) this.wanted = { text, table: semanticFromText(text, NFT_TABLE) };
-    return diffSemantic(this.wanted.table, await this.loaded());
+    const listed = await this.list();
+    // nft lists an unchanged table byte for byte the same (handles included): skip the comparison.
+    if (listed !== undefined && this.wanted.verifiedListing === listed) return [];
+    const diff = diffSemantic(this.wanted.table, listed === undefined ? undefined : semanticFromJson(listed, NFT_TABLE));
+    if (!diff.length) this.wanted.verifiedListing = listed;
+    return diff;
   }
 
   async remove(): Promise<void> {
@@ -55,16 +60,17 @@ export class NftablesEnforcer implements Enforcer {
   }
 
   async present(): Promise<boolean> {
-    return (await this.loaded()) !== undefined;
+    return (await this.list()) !== undefined;
   }
 
-  private async loaded(): Promise<SemanticTable | undefined> {
+  /** `nft -j list table` output, or undefined when the table does not exist. */
+  private async list(): Promise<string | undefined> {
     const r = await this.run(this.nft, ["-j", "list", "table", "inet", NFT_TABLE]);
     if (r.code !== 0) {
       if (/No such file or directory/.test(r.stderr)) return undefined;
       throw new Error(`nft -j list table inet ${NFT_TABLE} failed (exit ${r.code}): ${r.stderr.trim()}`);
     }
-    return semanticFromJson(r.stdout, NFT_TABLE);
+    return r.stdout;
   }
 }
 

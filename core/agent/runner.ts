@@ -18,7 +18,11 @@ export const runCommand: Runner = (command, args, stdin) =>
     child.stderr.on("data", (b: Buffer) => err.push(b));
     child.on("error", (e) => resolve({ code: 127, stdout: "", stderr: `${command}: ${e.message}` }));
     child.on("close", (code, signal) =>
-      resolve({ code: code ?? 128, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() + (signal ? `${command} killed by ${signal}` : "") }),
+      resolve({
+        code: code ?? 128,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString() + (signal ? `${command} killed by ${signal}` : ""),
+      }),
     );
     child.stdin.on("error", () => undefined); // the tool may exit before reading all input
     child.stdin.end(stdin ?? "");

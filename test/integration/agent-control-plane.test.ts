@@ -28,7 +28,20 @@ async function setUp(ns: Netns, host: string): Promise<Api> {
 }
 
 function agentIn(ns: Netns, endpoint: string, token: string): Proc {
-  const p = startAgent(ns, ["--endpoint", endpoint, "--site-token", token, "--state-dir", tempDir("sg-cp-agent-"), "--poll-wait", "5", "--heartbeat", "1s", "--backoff-max", "2s"]);
+  const p = startAgent(ns, [
+    "--endpoint",
+    endpoint,
+    "--site-token",
+    token,
+    "--state-dir",
+    tempDir("sg-cp-agent-"),
+    "--poll-wait",
+    "5",
+    "--heartbeat",
+    "1s",
+    "--backoff-max",
+    "2s",
+  ]);
   procs.push(p);
   return p;
 }
@@ -66,7 +79,11 @@ test("agent in its own namespace with no outbound rule reaches the core only thr
 
   // New connections keep working after the policy is in force: a change syncs, heartbeats arrive.
   const seen = (await api.ok("GET", `/vpc/sites/${site.id}`)).last_seen;
-  await api.ok("PUT", `/vpc/security-groups/${group.id}`, { name: "no-egress", rules: [{ ...inbound8080, port: "8081" }], sites: [site.id] });
+  await api.ok("PUT", `/vpc/security-groups/${group.id}`, {
+    name: "no-egress",
+    rules: [{ ...inbound8080, port: "8081" }],
+    sites: [site.id],
+  });
   await untilActive(api, `/vpc/security-groups/${group.id}`);
   await eventually("heartbeat after the change", async () => (await api.ok("GET", `/vpc/sites/${site.id}`)).last_seen > seen, 10_000);
   expect(agent.text).not.toMatch(/retrying/);

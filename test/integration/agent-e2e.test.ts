@@ -43,7 +43,14 @@ function reach(source: string) {
   return probe(client, source, targets);
 }
 
-const rule = (order: number, port: string, address: string, description: string) => ({ direction: "inbound", order, protocol: 6, port, address, description });
+const rule = (order: number, port: string, address: string, description: string) => ({
+  direction: "inbound",
+  order,
+  protocol: 6,
+  port,
+  address,
+  description,
+});
 const groupBody = (extra: object[] = []) => ({
   name: "e2e-web",
   description: "tcp 8080 from anywhere, 8081 from the listed clients",
@@ -64,7 +71,24 @@ async function startCore(): Promise<void> {
 }
 
 function runAgent(): Proc {
-  return startAgent(server, ["--endpoint", ENDPOINT, "--site-token", siteToken, "--state-dir", stateDir, "--poll-wait", "5", "--heartbeat", "1s", "--drift-check", "1s", "--backoff-max", "2s", "--nft-bin", nftWrapper]);
+  return startAgent(server, [
+    "--endpoint",
+    ENDPOINT,
+    "--site-token",
+    siteToken,
+    "--state-dir",
+    stateDir,
+    "--poll-wait",
+    "5",
+    "--heartbeat",
+    "1s",
+    "--drift-check",
+    "1s",
+    "--backoff-max",
+    "2s",
+    "--nft-bin",
+    nftWrapper,
+  ]);
 }
 
 beforeAll(async () => {
@@ -75,16 +99,22 @@ beforeAll(async () => {
   dataDir = tempDir("sg-e2e-data-");
   stateDir = tempDir("sg-e2e-agent-");
   nftWrapper = join(tempDir("sg-e2e-bin-"), "nft");
-  writeFileSync(nftWrapper, `#!/bin/sh
+  writeFileSync(
+    nftWrapper,
+    `#!/bin/sh
 # Rejects a file holding ${MARKER} as nft would reject a bad ruleset: nothing loaded, exit 1.
 if [ "$1" = "-f" ] && [ "$2" != "-" ] && grep -q '${MARKER}' "$2"; then
   echo "$2:12:3-40: Error: Could not process rule: No space left on device (simulated)" >&2
   exit 1
 fi
 exec nft "$@"
-`);
+`,
+  );
   chmodSync(nftWrapper, 0o755);
-  listener = new Proc(server.spawn(process.execPath, ["-e", LISTEN_SCRIPT, "8080", "8081", "8082"], { stdio: ["ignore", "pipe", "pipe"] }), "listener");
+  listener = new Proc(
+    server.spawn(process.execPath, ["-e", LISTEN_SCRIPT, "8080", "8081", "8082"], { stdio: ["ignore", "pipe", "pipe"] }),
+    "listener",
+  );
   await listener.waitFor(/listening/);
   await startCore();
   const r = await startRelay(server, SERVER, 8787);
@@ -113,7 +143,8 @@ test("a group and a prefix list reach active, and traffic follows the rules", as
   siteId = site.id;
   siteToken = site.token;
   expect(siteToken).toMatch(/^sgs_/);
-  listId = (await api.ok("POST", "/vpc/prefix-lists", { name: "listed-clients", prefixes: [{ cidr: `${LISTED}/32` }], sites: [siteId] })).id;
+  listId = (await api.ok("POST", "/vpc/prefix-lists", { name: "listed-clients", prefixes: [{ cidr: `${LISTED}/32` }], sites: [siteId] }))
+    .id;
   groupId = (await api.ok("POST", "/vpc/security-groups", groupBody())).id;
 
   agent = runAgent();
@@ -151,7 +182,9 @@ test("a ruleset flushed by hand is restored and reported as drift", async () => 
   expect(agent!.text).toMatch(/drift at revision \d+: the table is missing/);
 
   // A rule edited by hand (here: deleted) counts as drift too.
-  const handle = /tcp dport 8080 accept comment .* # handle (\d+)/.exec(server.exec("nft", ["-a", "list", "chain", "inet", "secgroups", "input"]))![1];
+  const handle = /tcp dport 8080 accept comment .* # handle (\d+)/.exec(
+    server.exec("nft", ["-a", "list", "chain", "inet", "secgroups", "input"]),
+  )![1];
   server.exec("nft", ["delete", "rule", "inet", "secgroups", "input", "handle", handle]);
   await eventually("8080 restored", () => reach(UNLISTED)[targets[0]] === "open", 15_000);
 });

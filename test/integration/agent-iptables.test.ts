@@ -28,7 +28,10 @@ beforeAll(async () => {
   server = Netns.create(`sg-ipt-${suffix}`);
   client = Netns.create(`sg-iptc-${suffix}`);
   connect(server, [`${SERVER}/24`], client, [`${LISTED}/24`, `${UNLISTED}/24`], `sgi${suffix}`);
-  const listener = new Proc(server.spawn(process.execPath, ["-e", LISTEN_SCRIPT, "8080", "8081", "8082"], { stdio: ["ignore", "pipe", "pipe"] }), "listener");
+  const listener = new Proc(
+    server.spawn(process.execPath, ["-e", LISTEN_SCRIPT, "8080", "8081", "8082"], { stdio: ["ignore", "pipe", "pipe"] }),
+    "listener",
+  );
   procs.push(listener);
   await listener.waitFor(/listening/);
   procs.push(await startServer({ ns: server, host: SERVER, port: 8787, data: tempDir("sg-ipt-data-"), syncTimeout: "30s" }));
@@ -56,11 +59,28 @@ test("an iptables site enforces the group, restores drift and unmanages cleanly"
     sites: [siteId],
   });
   groupId = group.id;
-  const agent = startAgent(server, ["--endpoint", `http://${SERVER}:8787`, "--site-token", site.token, "--state-dir", tempDir("sg-ipt-agent-"), "--poll-wait", "5", "--heartbeat", "1s", "--drift-check", "1s", "--backoff-max", "2s"]);
+  const agent = startAgent(server, [
+    "--endpoint",
+    `http://${SERVER}:8787`,
+    "--site-token",
+    site.token,
+    "--state-dir",
+    tempDir("sg-ipt-agent-"),
+    "--poll-wait",
+    "5",
+    "--heartbeat",
+    "1s",
+    "--drift-check",
+    "1s",
+    "--backoff-max",
+    "2s",
+  ]);
   procs.push(agent);
-  await eventually("group active", async () => (await api.ok("GET", `/vpc/security-groups/${groupId}`)).status === "active", 45_000).catch((err) => {
-    throw new Error(`${err.message}\n${agent.text}`);
-  });
+  await eventually("group active", async () => (await api.ok("GET", `/vpc/security-groups/${groupId}`)).status === "active", 45_000).catch(
+    (err) => {
+      throw new Error(`${err.message}\n${agent.text}`);
+    },
+  );
   expect(reach(LISTED)).toEqual({ [targets[0]]: "open", [targets[1]]: "open", [targets[2]]: "timeout" });
   expect(reach(UNLISTED)).toEqual({ [targets[0]]: "open", [targets[1]]: "timeout", [targets[2]]: "timeout" });
   expect(server.exec("ipset", ["list", "-n"])).toMatch(/secgroups-cp/);

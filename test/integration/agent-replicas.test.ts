@@ -62,7 +62,8 @@ async function statusEverywhere(groupId: string): Promise<string[]> {
 }
 
 test("20 agents on two replicas converge, and a change on either replica reaches all of them", async () => {
-  for (let i = 0; i < AGENTS; i++) sites.push(await apis[i % 2].ok("POST", "/vpc/sites", { name: `replica-site-${i}`, platform: "nftables" }));
+  for (let i = 0; i < AGENTS; i++)
+    sites.push(await apis[i % 2].ok("POST", "/vpc/sites", { name: `replica-site-${i}`, platform: "nftables" }));
   for (const [i, site] of sites.entries()) {
     const base = apis[i % 2].base;
     const agent = new Agent({
@@ -86,9 +87,18 @@ test("20 agents on two replicas converge, and a change on either replica reaches
   const firstMs = Date.now() - started;
 
   const changed = Date.now();
-  await apis[0].ok("PUT", `/vpc/security-groups/${group.id}`, { name: "fleet", rules: [{ ...rules[0], port: "443,8443" }], sites: sites.map((s) => s.id) });
+  await apis[0].ok("PUT", `/vpc/security-groups/${group.id}`, {
+    name: "fleet",
+    rules: [{ ...rules[0], port: "443,8443" }],
+    sites: sites.map((s) => s.id),
+  });
   expect(await statusEverywhere(group.id)).toEqual(["syncing", "syncing"]);
-  await eventually("change active on both replicas", async () => (await statusEverywhere(group.id)).every((s) => s === "active"), 20_000, 100);
+  await eventually(
+    "change active on both replicas",
+    async () => (await statusEverywhere(group.id)).every((s) => s === "active"),
+    20_000,
+    100,
+  );
   const changeMs = Date.now() - changed;
   // Far below the 30 s long-poll: the agents on replica 1 were woken by a write on replica 0.
   expect(changeMs).toBeLessThan(10_000);

@@ -56,7 +56,10 @@ export function connect(a: Netns, aAddresses: string[], b: Netns, bAddresses: st
   const aName = `${prefix}a`;
   const bName = `${prefix}b`;
   sh("ip", ["link", "add", aName, "netns", a.name, "type", "veth", "peer", "name", bName, "netns", b.name]);
-  for (const [ns, dev, addrs] of [[a, aName, aAddresses], [b, bName, bAddresses]] as const) {
+  for (const [ns, dev, addrs] of [
+    [a, aName, aAddresses],
+    [b, bName, bAddresses],
+  ] as const) {
     for (const addr of addrs) ns.exec("ip", ["addr", "add", addr, "dev", dev]);
     ns.exec("ip", ["link", "set", dev, "up"]);
   }

@@ -22,7 +22,7 @@ Promise.all(targets.map((t) => new Promise((resolve) => {
 `;
 
 /** Reachability of host:port targets from `ns`, using `source` as source address. */
-export function probe(ns: Netns, source: string | undefined, targets: string[], timeoutMs = 600): Record<string, Reach> {
+export function probe(ns: Netns, source: string | undefined, targets: string[], timeoutMs = 400): Record<string, Reach> {
   return JSON.parse(ns.exec("node", ["-e", SCRIPT, source ?? "-", String(timeoutMs), ...targets]));
 }
 

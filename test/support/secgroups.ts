@@ -52,7 +52,10 @@ export class Proc {
   readonly output: string[] = [];
   readonly exited: Promise<number | null>;
 
-  constructor(readonly child: ChildProcess, readonly label: string) {
+  constructor(
+    readonly child: ChildProcess,
+    readonly label: string,
+  ) {
     const keep = (b: Buffer) => {
       this.output.push(b.toString());
       if (this.output.length > 400) this.output.splice(0, 100);
@@ -85,13 +88,23 @@ export class Proc {
   }
 }
 
-export async function startServer(options: { ns?: Netns; host: string; port: number; data?: string; databaseUrl?: string; syncTimeout?: string }): Promise<Proc> {
+export async function startServer(options: {
+  ns?: Netns;
+  host: string;
+  port: number;
+  data?: string;
+  databaseUrl?: string;
+  syncTimeout?: string;
+}): Promise<Proc> {
   const args = ["serve", "--host", options.host, "--port", String(options.port), "--quiet"];
   if (options.databaseUrl) args.push("--database-url", options.databaseUrl);
   else args.push("--data", options.data!);
   if (options.syncTimeout) args.push("--sync-timeout", options.syncTimeout);
   const [cmd, argv] = command(options.ns, args);
-  const proc = new Proc(spawn(cmd, argv, { env: { ...process.env, SECGROUPS_JWT_SECRET: JWT_SECRET }, stdio: ["ignore", "pipe", "pipe"] }), `serve ${options.host}:${options.port}`);
+  const proc = new Proc(
+    spawn(cmd, argv, { env: { ...process.env, SECGROUPS_JWT_SECRET: JWT_SECRET }, stdio: ["ignore", "pipe", "pipe"] }),
+    `serve ${options.host}:${options.port}`,
+  );
   // PGlite creates its data directory on first start: tens of seconds on a busy machine.
   await proc.waitFor(/secgroups listening on/, 120_000);
   return proc;
@@ -117,7 +130,10 @@ net.createServer((c) => {
 
 export async function startRelay(ns: Netns, host: string, port: number): Promise<{ socketPath: string; proc: Proc }> {
   const socketPath = join(tempDir("sg-relay-"), "api.sock");
-  const proc = new Proc(ns.spawn(process.execPath, ["-e", RELAY_SCRIPT, socketPath, host, String(port)], { stdio: ["ignore", "pipe", "pipe"] }), `relay ${ns.name}`);
+  const proc = new Proc(
+    ns.spawn(process.execPath, ["-e", RELAY_SCRIPT, socketPath, host, String(port)], { stdio: ["ignore", "pipe", "pipe"] }),
+    `relay ${ns.name}`,
+  );
   await proc.waitFor(/relaying/);
   return { socketPath, proc };
 }
@@ -131,7 +147,11 @@ export interface ApiResponse {
 
 /** Calls the API over `socketPath` (a relay into the server's namespace) or plain TCP to `base`. */
 export class Api {
-  constructor(readonly base: string, readonly token: string, readonly socketPath?: string) {}
+  constructor(
+    readonly base: string,
+    readonly token: string,
+    readonly socketPath?: string,
+  ) {}
 
   call(method: string, path: string, body?: unknown, token = this.token): Promise<ApiResponse> {
     const url = new URL(this.base + path);
@@ -180,7 +200,12 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `check` until it returns a truthy value; the last value and error go in the failure message. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, everyMs = 200): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 20_000,
+  everyMs = 200,
+): Promise<T> {
   const start = Date.now();
   let last: unknown;
   for (;;) {
@@ -190,7 +215,8 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     } catch (err) {
       last = err;
     }
-    if (Date.now() - start > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`${what}: not within ${timeoutMs} ms; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
     await sleep(everyMs);
   }
 }

@@ -64,7 +64,12 @@ Options:
       ? {}
       : {
           nftables: new NftablesEnforcer({ stateDir, nft: v["nft-bin"] as string }),
-          iptables: new IptablesEnforcer({ iptables, iptablesRestore: `${iptables}-restore`, iptablesSave: `${iptables}-save`, ipset: v["ipset-bin"] as string }),
+          iptables: new IptablesEnforcer({
+            iptables,
+            iptablesRestore: `${iptables}-restore`,
+            iptablesSave: `${iptables}-save`,
+            ipset: v["ipset-bin"] as string,
+          }),
         };
     const dryRun = new DryRunEnforcer();
     const site = new Agent({
