@@ -22,8 +22,14 @@ export function dynamicProvider(kind: ResourceKind): pulumi.dynamic.ResourceProv
       return require(handlersPath);
     } catch (err) {
       if ((err as { code?: string }).code !== "MODULE_NOT_FOUND") throw err;
+      // Resolved as from a file in the working directory, which also finds the package from inside its own checkout.
       const path = require("node:path");
-      return require(path.join(path.dirname(require.resolve("secgroups/pulumi")), "handlers"));
+      const fromCwd = require("node:module").createRequire(path.join(process.cwd(), "index.js"));
+      try {
+        return fromCwd(path.join(path.dirname(fromCwd.resolve("secgroups/pulumi")), "handlers"));
+      } catch {
+        throw new Error(`secgroups: cannot load the provider: ${handlersPath} is gone and secgroups/pulumi cannot be resolved from ${process.cwd()}; install secgroups in the Pulumi project (npm install)`);
+      }
     }
   };
   return {

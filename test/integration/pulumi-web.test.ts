@@ -1,29 +1,72 @@
 /**
  * The example stack (examples/pulumi-web) through the real Pulumi CLI
- * (Automation API, file:// backend) against an in-process core. The sites'
- * agents are the lightweight reporting agent of test/support/pulumi-core: it
- * reads each site's config through the agent API and reports it applied, as
- * `secgroups agent` does after loading it into the kernel.
+ * (Automation API, file:// backend). Where this process may create network
+ * namespaces (root), the core runs in one and each site's real `secgroups
+ * agent` in its own, loading the policy into nftables (test/support/pulumi-netns).
+ * Elsewhere the core runs in-process and the sites' agents are the lightweight
+ * reporting agent of test/support/pulumi-core, which confirms revisions
+ * through the agent API without touching a kernel.
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { ReportingAgent, startCore, type Core } from "../support/pulumi-core";
+import { ReportingAgent, startCore } from "../support/pulumi-core";
+import { netnsAvailable, startNetnsLab } from "../support/pulumi-netns";
 import { buildPackage, createStack, ensurePulumi, removeDirs, REPO, tempDir } from "../support/pulumi-cli";
 
 jest.setTimeout(5 * 60_000);
 
 const PROJECT = "secgroups-web";
-let core: Core;
-let agent: ReportingAgent;
+/** The real agent in network namespaces, unless unavailable or SECGROUPS_PULUMI_REPORTING_AGENT=1. */
+const REAL_AGENTS = netnsAvailable() && process.env.SECGROUPS_PULUMI_REPORTING_AGENT !== "1";
+
+interface Lab {
+  endpoint: string;
+  token: string;
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  startAgent(site: string, siteToken: string): void;
+  /** What the site enforces, when its agent is real: `nft list ruleset` in its namespace. */
+  ruleset?(site: string): string;
+  sitesConfirmed(): string[];
+  close(): Promise<void>;
+}
+
+async function startLab(): Promise<Lab> {
+  if (REAL_AGENTS) {
+    const lab = await startNetnsLab(["web-1", "db-1"]);
+    return { ...lab, sitesConfirmed: () => [] };
+  }
+  const core = await startCore({ syncTimeoutMs: 120_000 });
+  const agent = new ReportingAgent(core.endpoint);
+  return {
+    endpoint: core.endpoint,
+    token: core.token,
+    api: core.api,
+    startAgent: (_site, siteToken) => agent.add(siteToken),
+    sitesConfirmed: () => [...new Set(agent.applied.map((a) => a.site))],
+    async close() {
+      await agent.stop();
+      await core.close();
+    },
+  };
+}
+
+let core: Lab;
 let stack: Stack;
 let dirs: string[] = [];
 let tokenDir: string;
 let backendDir: string;
 let watcher: NodeJS.Timeout;
 
+/** Site name -> agent token, as the example program wrote them. */
+function siteTokenFiles(): Map<string, string> {
+  const files = fs.existsSync(tokenDir) ? fs.readdirSync(tokenDir).filter((f) => f.endsWith(".token")) : [];
+  return new Map(files.map((f) => [f.slice(0, -".token".length), fs.readFileSync(path.join(tokenDir, f), "utf8")]));
+}
+
 function siteTokens(): string[] {
-  return fs.existsSync(tokenDir) ? fs.readdirSync(tokenDir).map((f) => fs.readFileSync(path.join(tokenDir, f), "utf8")) : [];
+  return [...siteTokenFiles().values()];
 }
 
 function filesUnder(dir: string): string[] {
@@ -39,11 +82,10 @@ async function group(id: string) {
 beforeAll(async () => {
   ensurePulumi();
   buildPackage();
-  core = await startCore({ syncTimeoutMs: 120_000 });
-  agent = new ReportingAgent(core.endpoint);
+  core = await startLab();
   tokenDir = path.join(tempDir("sg-pulumi-tokens-"), "tokens");
   // Agents start as soon as `up` has created their site and the program wrote its token.
-  watcher = setInterval(() => siteTokens().forEach((t) => agent.add(t)), 100);
+  watcher = setInterval(() => siteTokenFiles().forEach((token, site) => core.startAgent(site, token)), 100);
   const created = await createStack({ program: path.join(REPO, "examples/pulumi-web/index.ts"), project: PROJECT });
   stack = created.stack;
   backendDir = created.backendDir;
@@ -57,12 +99,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   clearInterval(watcher);
-  await agent?.stop();
   await core?.close();
   removeDirs(...dirs);
 });
 
-describe("pulumi CLI with the example web tier", () => {
+describe(`pulumi CLI with the example web tier (${REAL_AGENTS ? "real agents in network namespaces" : "reporting agents"})`, () => {
   it("up creates the sites, the prefix list and both groups, waiting until the agents confirm", async () => {
     const result = await stack.up();
     expect(result.summary.result).toBe("succeeded");
@@ -70,8 +111,18 @@ describe("pulumi CLI with the example web tier", () => {
     expect(result.outputs.webStatus.value).toBe("active");
     expect(result.outputs.databaseStatus.value).toBe("active");
     expect((await group(result.outputs.webGroupId.value)).status).toBe("active");
-    const siteIds = Object.values(result.outputs.siteIds.value as Record<string, string>);
-    expect(new Set(agent.applied.map((a) => a.site))).toEqual(new Set(siteIds));
+    const siteIds = result.outputs.siteIds.value as Record<string, string>;
+    if (core.ruleset) {
+      // The kernels of both sites enforce what the stack says.
+      expect(core.ruleset("web-1")).toMatch(/\b443\b/);
+      expect(core.ruleset("db-1")).toMatch(/\b5432\b/);
+    } else {
+      expect(new Set(core.sitesConfirmed())).toEqual(new Set(Object.values(siteIds)));
+    }
+    for (const id of Object.values(siteIds)) {
+      const site = (await core.api("GET", `/vpc/sites/${id}`)).body;
+      expect(site.applied_revision).toBe(site.desired_revision);
+    }
   });
 
   it("preview right after up shows no changes", async () => {
@@ -95,6 +146,7 @@ describe("pulumi CLI with the example web tier", () => {
     expect(after.status).toBe("active");
     expect(after.rules.find((r) => r.order === 10)?.port).toBe("80,8443");
     expect(after.rules.map((r) => r.id)).toEqual(before.rules.map((r) => r.id));
+    if (core.ruleset) expect(core.ruleset("web-1")).toMatch(/\b8443\b/);
     expect((await stack.preview()).changeSummary).toEqual({ same: 6 });
   });
 
@@ -159,5 +211,22 @@ describe("pulumi CLI with the example web tier", () => {
     for (const route of ["/vpc/security-groups", "/vpc/prefix-lists", "/vpc/sites"]) {
       expect((await core.api("GET", route)).body).toEqual([]);
     }
+  });
+
+  it("finds the provider through the secgroups/pulumi package when the path in the state is gone", () => {
+    // What the dynamic-provider process does with a state written by another checkout.
+    const script = `
+      const { runtime } = require("@pulumi/pulumi");
+      const { dynamicProvider } = require("./dist/provider/pulumi/provider.js");
+      const serialized = dynamicProvider("site");
+      runtime.serializeFunction(() => serialized, { allowSecrets: true }).then(async (sf) => {
+        const moved = sf.text.split(JSON.stringify(require.resolve("./dist/provider/pulumi/handlers.js"))).join('"/gone/handlers.js"');
+        if (moved === sf.text) throw new Error("no handlers path in the closure");
+        const provider = require("require-from-string")(moved).handler();
+        console.log(JSON.stringify(await provider.check({}, { name: "edge", platform: "nftables" })));
+      });`;
+    const result = spawnSync(process.execPath, ["-e", script], { cwd: REPO, encoding: "utf8" });
+    expect({ status: result.status, stderr: result.status === 0 ? "" : result.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(JSON.parse(result.stdout)).toEqual({ inputs: { name: "edge", platform: "nftables", mode: "host" }, failures: [] });
   });
 });
