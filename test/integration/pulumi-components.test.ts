@@ -1,0 +1,166 @@
+/**
+ * A WebServerGroup component through the real Pulumi CLI (Automation API,
+ * file:// backend) against an in-process core: `up` creates the group and the
+ * admins prefix list as the component's children, the API holds the expanded
+ * rules, a second preview is clean, `destroy` removes both.
+ *
+ * The program is written to a temp dir whose node_modules links to the repo's
+ * packages and links `secgroups` to the repo itself, so it imports the built
+ * package by its public name, `secgroups/pulumi`, and is type-checked against
+ * the published declarations.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { startCore, type Core } from "../support/pulumi-core";
+import { buildPackage, createStack, ensurePulumi, removeDirs, REPO, tempDir } from "../support/pulumi-cli";
+
+jest.setTimeout(5 * 60_000);
+
+const PROJECT = "secgroups-components";
+
+const PROGRAM = `
+import * as pulumi from "@pulumi/pulumi";
+import { WebServerGroup } from "secgroups/pulumi";
+
+const config = new pulumi.Config();
+const web = new WebServerGroup("web", {
+  name: "web",
+  description: "storefront",
+  adminSources: ["203.0.113.0/24", "198.51.100.7/32"],
+  sshPort: config.get("sshPort") ?? "22",
+});
+web.allowInbound({ protocol: 6, port: "8443", address: web.prefixLists.admins, description: "admin console" });
+
+export const groupId = web.id;
+export const status = web.status;
+export const adminsId = web.prefixLists.admins.id;
+export const componentUrn = web.urn;
+`;
+
+const TSCONFIG = {
+  compilerOptions: {
+    target: "ES2022",
+    module: "commonjs",
+    moduleResolution: "node",
+    strict: true,
+    esModuleInterop: true,
+    skipLibCheck: true,
+    types: ["node"],
+  },
+  files: ["index.ts"],
+};
+
+/** A program dir that resolves every package the repo has, plus `secgroups` (the repo). */
+function writeProgram(): string {
+  const dir = tempDir("sg-pulumi-components-program-");
+  const modules = path.join(dir, "node_modules");
+  fs.mkdirSync(modules);
+  for (const entry of fs.readdirSync(path.join(REPO, "node_modules"))) {
+    if (entry === ".bin" || entry === ".package-lock.json") continue;
+    fs.symlinkSync(path.join(REPO, "node_modules", entry), path.join(modules, entry));
+  }
+  fs.symlinkSync(REPO, path.join(modules, "secgroups"));
+  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "components-program", private: true }));
+  fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(TSCONFIG));
+  fs.writeFileSync(path.join(dir, "index.ts"), PROGRAM);
+  return dir;
+}
+
+interface ApiRule {
+  direction: string;
+  order: number;
+  protocol: number;
+  port: string;
+  address: string;
+  description: string;
+}
+
+let core: Core;
+let stack: Stack;
+let dirs: string[] = [];
+
+beforeAll(async () => {
+  ensurePulumi();
+  buildPackage();
+  core = await startCore({ syncTimeoutMs: 60_000 });
+  const programDir = writeProgram();
+  const created = await createStack({ program: path.join(programDir, "index.ts"), project: PROJECT });
+  stack = created.stack;
+  dirs = [programDir, created.workDir, created.backendDir];
+  await stack.setAllConfig({
+    "secgroups:endpoint": { value: core.endpoint },
+    "secgroups:token": { value: core.token, secret: true },
+  });
+}, 30 * 60_000);
+
+afterAll(async () => {
+  await core?.close();
+  removeDirs(...dirs);
+});
+
+describe("pulumi CLI with a WebServerGroup component", () => {
+  it("up creates the admins prefix list and the group as children of the component, with the expanded rules in the API", async () => {
+    const result = await stack.up();
+    expect(result.summary.result).toBe("succeeded");
+    // The stack, the component, its prefix list and its group.
+    expect(result.summary.resourceChanges).toEqual({ create: 4 });
+    // No sites: active as soon as it is stored.
+    expect(result.outputs.status.value).toBe("active");
+    const groupId = result.outputs.groupId.value as string;
+    const adminsId = result.outputs.adminsId.value as string;
+    expect(groupId).toMatch(/^sec_grp_/);
+    expect(adminsId).toMatch(/^prfx_lst_/);
+
+    const group = await core.api("GET", `/vpc/security-groups/${groupId}`);
+    expect(group.status).toBe(200);
+    expect(group.body).toMatchObject({ name: "web", description: "storefront", sites: [], status: "active" });
+    expect((group.body.rules as ApiRule[]).map((r) => [r.direction, r.order, r.protocol, r.port, r.address, r.description])).toEqual([
+      ["inbound", 10, 6, "80", "0.0.0.0/0", "HTTP from anywhere"],
+      ["inbound", 20, 6, "443", "0.0.0.0/0", "HTTPS from anywhere"],
+      ["inbound", 30, 6, "22", adminsId, "SSH from admins"],
+      ["inbound", 40, 6, "8443", adminsId, "admin console"],
+      ["outbound", 50, 0, "", "0.0.0.0/0", "Allow all outbound traffic"],
+    ]);
+    const admins = await core.api("GET", `/vpc/prefix-lists/${adminsId}`);
+    expect(admins.status).toBe(200);
+    expect(admins.body).toMatchObject({ name: "web-admins", description: "Administrators allowed to SSH into web" });
+    expect((admins.body.prefixes as { cidr: string }[]).map((p) => p.cidr)).toEqual(["203.0.113.0/24", "198.51.100.7/32"]);
+
+    const state = (await stack.exportStack()).deployment as { resources: { urn: string; type: string; id?: string; parent?: string }[] };
+    const componentUrn = result.outputs.componentUrn.value as string;
+    expect(state.resources.find((r) => r.urn === componentUrn)?.type).toBe("secgroups:patterns:WebServerGroup");
+    const children = state.resources.filter((r) => r.parent === componentUrn);
+    expect(children.map((r) => [r.type, r.id]).sort()).toEqual([
+      ["pulumi-nodejs:dynamic/secgroups:PrefixList", adminsId],
+      ["pulumi-nodejs:dynamic/secgroups:SecurityGroup", groupId],
+    ]);
+  });
+
+  it("preview right after up shows no changes", async () => {
+    const preview = await stack.preview();
+    expect(preview.changeSummary).toEqual({ same: 4 });
+  });
+
+  it("changing a pattern prop updates the group in place", async () => {
+    const groupId = (await stack.outputs()).groupId.value as string;
+    await stack.setConfig(`${PROJECT}:sshPort`, { value: "2222" });
+    const preview = await stack.preview({ diff: true });
+    expect(preview.changeSummary).toEqual({ update: 1, same: 3 });
+    expect(preview.stdout).toMatch(/port\s*:\s*"22" => "2222"/);
+
+    const result = await stack.up();
+    expect(result.summary.resourceChanges).toEqual({ update: 1, same: 3 });
+    expect(result.outputs.groupId.value).toBe(groupId);
+    const group = await core.api("GET", `/vpc/security-groups/${groupId}`);
+    expect((group.body.rules as ApiRule[]).find((r) => r.order === 30)?.port).toBe("2222");
+  });
+
+  it("destroy removes the group and the prefix list from the API", async () => {
+    const result = await stack.destroy();
+    expect(result.summary.resourceChanges).toEqual({ delete: 4 });
+    for (const route of ["/vpc/security-groups", "/vpc/prefix-lists"]) {
+      expect((await core.api("GET", route)).body).toEqual([]);
+    }
+  });
+});
