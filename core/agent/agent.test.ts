@@ -184,3 +184,37 @@ describe("Agent", () => {
     expect(api.reports).toEqual([{ revision: 1, status: "failed", error: "no enforcer for routeros" }]);
   });
 });
+
+describe("Agent reports while the control plane is down", () => {
+  it("delivers a failure and a later drift report in order", async () => {
+    const { api, enforcer, agent } = setUp();
+    api.push(1, "ruleset-1");
+    await agent.pollOnce(0);
+    enforcer.reject = (c) => (c === "ruleset-2" ? "rejected" : undefined);
+    api.push(2, "ruleset-2");
+    const poll = api.poll.bind(api);
+    api.poll = async (etag) => {
+      const r = await poll(etag);
+      api.down = true;
+      return r;
+    };
+    await expect(agent.pollOnce(0)).rejects.toThrow(/report of revision 2/);
+    enforcer.loaded = undefined;
+    await agent.checkDrift(); // re-applies revision 1; its report waits too
+    expect(enforcer.loaded).toBe("ruleset-1|10.0.0.1:8787");
+    api.down = false;
+    api.poll = poll;
+    await agent.pollOnce(0);
+    expect(api.reports.slice(1)).toEqual([
+      { revision: 2, status: "failed", error: "rejected" },
+      { revision: 1, status: "applied", digest: "d1", drift: true },
+    ]);
+  });
+
+  it("--once applies the current revision and returns the outcome", async () => {
+    const { api, agent } = setUp();
+    api.push(4, "ruleset-4");
+    expect(await agent.once()).toEqual({ status: "applied", revision: 4 });
+    expect(api.reports).toEqual([{ revision: 4, status: "applied", digest: "d4" }]);
+  });
+});

@@ -23,14 +23,17 @@ export interface AgentOptions {
   log?: (message: string) => void;
 }
 
+/** Older undelivered reports beyond this are dropped; the newest state is what matters. */
+const MAX_PENDING_REPORTS = 16;
+
 export type Outcome = { status: "applied"; revision: number } | { status: "failed"; revision: number; error: string };
 
 export class Agent {
   private applied?: AppliedState;
   /** ETag of the newest config seen (applied or not), for If-None-Match. */
   private etag?: string;
-  /** The newest report not yet accepted by the control plane (the latest supersedes older ones). */
-  private pendingReport?: Report;
+  /** Reports not yet accepted by the control plane, oldest first (a failure must not be lost behind a later drift report). */
+  private pendingReports: Report[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private readonly stopController = new AbortController();
   private readonly backoff: Backoff;
@@ -65,7 +68,7 @@ export class Agent {
       await this.enforce(state, state.control_plane);
     });
     // The control plane may not have heard of it (it may have crashed before the report arrived).
-    this.pendingReport ??= { revision: state.revision, status: "applied", digest: state.digest };
+    if (!this.pendingReports.length) this.queueReport({ revision: state.revision, status: "applied", digest: state.digest });
   }
 
   /** Runs until stop(): poll, apply, report, heartbeat, drift checks. */
@@ -199,19 +202,21 @@ export class Agent {
   }
 
   private queueReport(report: Report): void {
-    this.pendingReport = report;
+    const same = (r: Report) => r.revision === report.revision && r.status === report.status;
+    this.pendingReports = [...this.pendingReports.filter((r) => !same(r)), report].slice(-MAX_PENDING_REPORTS);
   }
 
   private async flushReport(): Promise<void> {
-    const report = this.pendingReport;
-    if (!report) return;
-    try {
-      await this.options.api.report(report);
-    } catch (err) {
-      if (!(err instanceof RejectedError)) throw new Error(`report of revision ${report.revision}: ${(err as Error).message}`);
-      this.log(`the control plane refused the report of revision ${report.revision}: ${err.message}`);
+    while (this.pendingReports.length) {
+      const report = this.pendingReports[0];
+      try {
+        await this.options.api.report(report);
+      } catch (err) {
+        if (!(err instanceof RejectedError)) throw new Error(`report of revision ${report.revision}: ${(err as Error).message}`);
+        this.log(`the control plane refused the report of revision ${report.revision}: ${err.message}`);
+      }
+      if (this.pendingReports[0] === report) this.pendingReports.shift();
     }
-    if (this.pendingReport === report) this.pendingReport = undefined;
   }
 
   /** Applies, drift checks and restores never overlap. */
