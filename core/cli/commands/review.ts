@@ -44,8 +44,8 @@ Exit status: 0 reviewed; 1 --fail-on threshold reached, or an input could not be
       writeFileSync(v.output as string, text);
     } else process.stdout.write(text);
     if (failOn && result.findings.some((f) => atLeast(f.severity, failOn as Severity))) {
-      const worst = result.findings.filter((f) => atLeast(f.severity, failOn as Severity)).length;
-      console.error(`secgroups review: ${worst} finding(s) at or above ${failOn}`);
+      const reached = result.findings.filter((f) => atLeast(f.severity, failOn as Severity)).length;
+      console.error(`secgroups review: ${reached} finding(s) at or above ${failOn}`);
       return 1;
     }
     return 0;
