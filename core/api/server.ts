@@ -3,7 +3,9 @@
  * document. Routes are plugins; business rules live in core/service.
  */
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { ApiError, errors } from "../model";
@@ -74,6 +76,19 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     https: options.https ?? null,
     ajv: { customOptions: { strict: false } },
     return503OnClosing: true,
+    // Errors Fastify answers before any hook runs (bad percent-encoding, an
+    // over-long path parameter) and Node's own refusals (headers over 16 KiB)
+    // are ErrorResponses too, not Fastify's {error, message, statusCode}.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const e =
+        error.code === "FST_ERR_MAX_PARAM_LENGTH"
+          ? errors.notFound("no resource has an id this long")
+          : error.code === "FST_ERR_BAD_URL"
+            ? errors.badRequest("invalid_url", "the URL path is not valid percent-encoded UTF-8")
+            : errors.internal();
+      reply.code(e.status).send(e.toResponse());
+    },
+    clientErrorHandler: clientError,
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the https overload narrows the instance type
   } as any) as unknown as FastifyInstance;
 
@@ -144,6 +159,22 @@ async function authenticate(verifier: TokenVerifier, request: FastifyRequest): P
     if (err instanceof TokenError) throw errors.unauthorized(err.message);
     throw err;
   }
+}
+
+/** Requests Node's HTTP parser refuses (431 headers too large, 408, 400) answered with an ErrorResponse. */
+function clientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const e =
+    err.code === "HPE_HEADER_OVERFLOW"
+      ? new ApiError(431, "invalid_request_error", "headers_too_large", "the request line and headers exceed 16 KiB")
+      : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? new ApiError(408, "invalid_request_error", "request_timeout", "the request was not received in time")
+        : errors.badRequest("malformed_http", "the request is not valid HTTP/1.1");
+  const body = JSON.stringify(e.toResponse());
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${e.status} ${STATUS_CODES[e.status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
 }
 
 /** Maps anything thrown while handling a request to the API's error classes. */
