@@ -206,7 +206,7 @@ export function useCore(engine: Engine, options: StartOptions = {}): { readonly 
   let core: TestCore | undefined;
   beforeAll(async () => {
     core = await startCore(engine, options);
-  }, 60_000);
+  }, 180_000); // PGlite's start alone took 25 s on a 2-core machine under load 17
   afterAll(async () => {
     await core?.close();
   }, 30_000);

@@ -375,7 +375,8 @@ async function send(core: TestCore, r: FuzzRequest): Promise<Response> {
 }
 
 describe.each(["pglite", "postgres"] as Engine[])("random invalid requests (%s)", (engine) => {
-  const t = useCore(engine);
+  // A sync deadline far beyond the run, so the syncing fixture stays locked however slow the machine is.
+  const t = useCore(engine, { syncTimeoutMs: 7 * 24 * 3600 * 1000 });
   let fixtures: Fixtures;
 
   beforeAll(async () => {
