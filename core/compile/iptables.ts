@@ -73,7 +73,8 @@ export function compileIptables(policy: NormalizedPolicy): IptablesConfig {
     const name = ipsetName(list.id);
     const next = ipsetNext(list.id);
     sets.push(`create ${name} hash:net family inet -exist`, `create ${next} hash:net family inet -exist`, `flush ${next}`);
-    for (const cidr of list.cidrs) sets.push(`add ${next} ${formatCidr(cidr)}`);
+    // One flat string per list: 100k template strings would each survive until the final join (GC).
+    if (list.cidrs.length) sets.push(`add ${next} ` + list.cidrs.map(formatCidr).join(`\nadd ${next} `));
     sets.push(`swap ${next} ${name}`, `destroy ${next}`);
   }
 

@@ -57,11 +57,11 @@ export function renderRouteros(policy: NormalizedPolicy): string {
   const used = referencedListIds(policy);
   for (const list of policy.prefixLists) {
     if (!used.has(list.id)) continue;
-    for (const cidr of list.cidrs) {
-      out.push(
-        `/ip firewall address-list add list=${listName(list.id)} address=${formatCidr(cidr)} comment=("secgroups:" . $slot . ":list")`,
-      );
-    }
+    if (!list.cidrs.length) continue;
+    // One flat string per list: 100k template strings would each survive until the final join (GC).
+    const before = `/ip firewall address-list add list=${listName(list.id)} address=`;
+    const after = ' comment=("secgroups:" . $slot . ":list")';
+    out.push(before + list.cidrs.map(formatCidr).join(`${after}\n${before}`) + after);
   }
   for (const hook of hooks) {
     const add = `/ip firewall filter add chain=${chainName(hook)}`;
