@@ -98,10 +98,6 @@ export class SecurityGroup extends pulumi.dynamic.Resource {
     );
   }
 
-  /** A read-only reference to an existing group (not managed by this stack). */
-  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): SecurityGroup {
-    return new SecurityGroup(name, { name: "", rules: [] }, { ...opts, id });
-  }
 }
 
 export class PrefixList extends pulumi.dynamic.Resource {
@@ -126,9 +122,6 @@ export class PrefixList extends pulumi.dynamic.Resource {
     );
   }
 
-  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): PrefixList {
-    return new PrefixList(name, { name: "", prefixes: [] }, { ...opts, id });
-  }
 }
 
 export class Site extends pulumi.dynamic.Resource {
@@ -167,7 +160,4 @@ export class Site extends pulumi.dynamic.Resource {
     );
   }
 
-  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): Site {
-    return new Site(name, { name: "", platform: "nftables" }, { ...opts, id });
-  }
 }
