@@ -90,12 +90,24 @@ export class TokenVerifier {
   private async refresh(): Promise<void> {
     // Never refetch more than once a minute, whatever tokens arrive.
     if (this.jwks && Date.now() - this.jwks.fetchedAt < 60_000) return;
-    const res = await fetch(this.config.jwksUrl!, { signal: AbortSignal.timeout(5000) });
-    if (!res.ok) throw new TokenError("the key set could not be fetched");
-    const set = (await res.json()) as { keys?: (JsonWebKey & { kid?: string; use?: string })[] };
+    // An unreachable key set, one that is not JSON or holds a key that does not parse is the
+    // token's problem to the caller (401), not an unexpected server error.
+    let set: { keys?: (JsonWebKey & { kid?: string; use?: string })[] };
+    try {
+      const res = await fetch(this.config.jwksUrl!, { signal: AbortSignal.timeout(5000) });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      set = (await res.json()) as typeof set;
+    } catch {
+      throw new TokenError("the key set could not be fetched");
+    }
     const keys = new Map<string, KeyObject>();
-    for (const jwk of set.keys ?? []) {
-      if (jwk.kty === "RSA" && (jwk.use === undefined || jwk.use === "sig")) keys.set(jwk.kid ?? "", createPublicKey({ key: jwk, format: "jwk" }));
+    for (const jwk of Array.isArray(set?.keys) ? set.keys : []) {
+      if (jwk?.kty !== "RSA" || (jwk.use !== undefined && jwk.use !== "sig")) continue;
+      try {
+        keys.set(typeof jwk.kid === "string" ? jwk.kid : "", createPublicKey({ key: jwk, format: "jwk" }));
+      } catch {
+        // A malformed key is skipped; tokens naming it get "the token's signing key is unknown".
+      }
     }
     this.jwks = { keys, fetchedAt: Date.now() };
   }
