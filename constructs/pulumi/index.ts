@@ -191,7 +191,7 @@ function adapt<P>(props: SecurityGroupPatternProps, tokens: InputTokens): { prop
   return { props: out as P, wholeSites };
 }
 
-/** The component's type token and the pattern it wraps. */
+/** Builds the engine-neutral pattern a component wraps from the adapted props. */
 type PatternFactory<P> = (props: P) => patterns.SecurityGroupPattern;
 
 /**
@@ -204,7 +204,7 @@ type PatternFactory<P> = (props: P) => patterns.SecurityGroupPattern;
 export abstract class SecurityGroupPatternComponent<
   P extends patterns.SecurityGroupPattern = patterns.SecurityGroupPattern,
 > extends pulumi.ComponentResource {
-  /** The engine-neutral pattern (plain values only; add rules through the component's methods). */
+  /** The engine-neutral pattern, for reading (add rules through the component's methods, which check when they may). */
   readonly pattern: P;
   /** The security group (a child of this component). */
   readonly securityGroup: SecurityGroup;

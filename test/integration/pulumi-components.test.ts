@@ -12,7 +12,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { startCore, type Core } from "../support/pulumi-core";
+import { ReportingAgent, startCore, type Core } from "../support/pulumi-core";
 import { buildPackage, createStack, ensurePulumi, removeDirs, REPO, tempDir } from "../support/pulumi-cli";
 
 jest.setTimeout(5 * 60_000);
@@ -20,22 +20,33 @@ jest.setTimeout(5 * 60_000);
 const PROJECT = "secgroups-components";
 
 const PROGRAM = `
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { WebServerGroup } from "secgroups/pulumi";
+import { Site, WebServerGroup } from "secgroups/pulumi";
 
 const config = new pulumi.Config();
+const sites = config.getBoolean("withSite") ? [new Site("web-1", { name: "web-1", platform: "nftables" })] : [];
 const web = new WebServerGroup("web", {
   name: "web",
   description: "storefront",
   adminSources: ["203.0.113.0/24", "198.51.100.7/32"],
   sshPort: config.get("sshPort") ?? "22",
+  sites,
 });
 web.allowInbound({ protocol: 6, port: "8443", address: web.prefixLists.admins, description: "admin console" });
+
+// Hands each site's agent token to the test's agent while \`up\` waits for it.
+const agentTokenDir = config.require("agentTokenDir");
+for (const site of sites) {
+  site.token.apply((token) => fs.writeFileSync(path.join(agentTokenDir, "web-1.token"), token, { mode: 0o600 }));
+}
 
 export const groupId = web.id;
 export const status = web.status;
 export const adminsId = web.prefixLists.admins.id;
 export const componentUrn = web.urn;
+export const siteIds = sites.map((site) => site.id);
 `;
 
 const TSCONFIG = {
@@ -77,29 +88,51 @@ interface ApiRule {
 }
 
 let core: Core;
+let agent: ReportingAgent;
 let stack: Stack;
 let dirs: string[] = [];
+let tokenDir: string;
+let watcher: NodeJS.Timeout;
 
 beforeAll(async () => {
   ensurePulumi();
   buildPackage();
   core = await startCore({ syncTimeoutMs: 60_000 });
+  agent = new ReportingAgent(core.endpoint);
+  tokenDir = tempDir("sg-pulumi-components-tokens-");
+  // The agent starts as soon as `up` has created the site and the program wrote its token.
+  watcher = setInterval(() => fs.readdirSync(tokenDir).forEach((f) => agent.add(fs.readFileSync(path.join(tokenDir, f), "utf8"))), 100);
   const programDir = writeProgram();
   const created = await createStack({ program: path.join(programDir, "index.ts"), project: PROJECT });
   stack = created.stack;
-  dirs = [programDir, created.workDir, created.backendDir];
+  dirs = [programDir, created.workDir, created.backendDir, tokenDir];
   await stack.setAllConfig({
     "secgroups:endpoint": { value: core.endpoint },
     "secgroups:token": { value: core.token, secret: true },
+    [`${PROJECT}:agentTokenDir`]: { value: tokenDir },
   });
 }, 30 * 60_000);
 
 afterAll(async () => {
+  clearInterval(watcher);
+  await agent?.stop();
   await core?.close();
   removeDirs(...dirs);
 });
 
 describe("pulumi CLI with a WebServerGroup component", () => {
+  it("preview before the first up shows every expanded rule, with only the new prefix list's id unknown", async () => {
+    const preview = await stack.preview({ diff: true });
+    expect(preview.changeSummary).toEqual({ create: 4 });
+    const text = preview.stdout;
+    expect(text).toContain("SSH from admins");
+    expect(text).toContain("admin console");
+    // Rule by rule: ports and orders known, the address unknown only where it is the new list's id.
+    expect(text).toMatch(/address\s*:\s*"0\.0\.0\.0\/0"\s*description\s*:\s*"HTTP from anywhere"[^}]*order\s*:\s*10\s*port\s*:\s*"80"/);
+    expect(text).toMatch(/address\s*:\s*\[unknown\]\s*description\s*:\s*"SSH from admins"[^}]*order\s*:\s*30\s*port\s*:\s*"22"/);
+    expect(text).toMatch(/address\s*:\s*\[unknown\]\s*description\s*:\s*"admin console"[^}]*order\s*:\s*40\s*port\s*:\s*"8443"/);
+  });
+
   it("up creates the admins prefix list and the group as children of the component, with the expanded rules in the API", async () => {
     const result = await stack.up();
     expect(result.summary.result).toBe("succeeded");
@@ -156,10 +189,24 @@ describe("pulumi CLI with a WebServerGroup component", () => {
     expect((group.body.rules as ApiRule[]).find((r) => r.order === 30)?.port).toBe("2222");
   });
 
-  it("destroy removes the group and the prefix list from the API", async () => {
+  it("attaching a Site resource updates the group, which turns active once the site's agent applies it", async () => {
+    const groupId = (await stack.outputs()).groupId.value as string;
+    await stack.setConfig(`${PROJECT}:withSite`, { value: "true" });
+    const result = await stack.up();
+    expect(result.summary.resourceChanges).toEqual({ create: 1, update: 1, same: 3 });
+    const [siteId] = result.outputs.siteIds.value as string[];
+    expect(siteId).toMatch(/^site_/);
+    expect(result.outputs.status.value).toBe("active");
+    const group = await core.api("GET", `/vpc/security-groups/${groupId}`);
+    expect(group.body).toMatchObject({ sites: [siteId], status: "active" });
+    expect(agent.applied.map((a) => a.site)).toContain(siteId);
+    expect((await stack.preview()).changeSummary).toEqual({ same: 5 });
+  });
+
+  it("destroy removes the group, the prefix list and the site from the API", async () => {
     const result = await stack.destroy();
-    expect(result.summary.resourceChanges).toEqual({ delete: 4 });
-    for (const route of ["/vpc/security-groups", "/vpc/prefix-lists"]) {
+    expect(result.summary.resourceChanges).toEqual({ delete: 5 });
+    for (const route of ["/vpc/security-groups", "/vpc/prefix-lists", "/vpc/sites"]) {
       expect((await core.api("GET", route)).body).toEqual([]);
     }
   });
