@@ -21,12 +21,17 @@ import { buildServer, type Server } from "../core/api/server";
 import { signHs256 } from "../core/api/jwt";
 import { startPostgres, type PostgresServer } from "../test/support/postgres";
 
-const REQUESTS = Number(process.argv[2] ?? 300);
-const CONCURRENCY = Number(process.argv[3] ?? 8);
-const SECRET = "bench-secret-0123456789abcdef";
+let REQUESTS = require.main === module ? Number(process.argv[2] ?? 300) : 300;
+let CONCURRENCY = require.main === module ? Number(process.argv[3] ?? 8) : 8;
+/** For bench/harness: the number of requests per measurement and in flight. */
+export function configure(requests: number, concurrency: number): void {
+  REQUESTS = requests;
+  CONCURRENCY = concurrency;
+}
+export const SECRET = "bench-secret-0123456789abcdef";
 const ENGINES = (process.env.BENCH_ENGINES ?? "pglite,postgres").split(",");
 
-function group250(i: number) {
+export function group250(i: number) {
   return {
     name: `bench group ${i}`,
     description: "250 rules",
@@ -42,7 +47,7 @@ function group250(i: number) {
   };
 }
 
-interface Stats {
+export interface Stats {
   requests: number;
   median_ms: number;
   p95_ms: number;
@@ -56,7 +61,7 @@ function quantile(sorted: number[], q: number): number {
 }
 
 /** Sequential latencies, then throughput with `CONCURRENCY` in flight. */
-async function measure(send: (i: number) => Promise<Response>, expectStatus: number): Promise<Stats> {
+export async function measure(send: (i: number) => Promise<Response>, expectStatus: number): Promise<Stats> {
   const check = async (res: Response) => {
     await res.arrayBuffer();
     if (res.status !== expectStatus) throw new Error(`status ${res.status}, expected ${expectStatus}`);
@@ -94,7 +99,7 @@ async function measure(send: (i: number) => Promise<Response>, expectStatus: num
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
-async function benchCore(server: Server): Promise<{ post: Stats; get: Stats }> {
+export async function benchCore(server: Server): Promise<{ post: Stats; get: Stats }> {
   const base = await server.app.listen({ host: "127.0.0.1", port: 0 });
   const now = Math.floor(Date.now() / 1000);
   const auth = `Bearer ${signHs256({ org: "org_bench", exp: now + 3600 }, SECRET)}`;
@@ -105,15 +110,26 @@ async function benchCore(server: Server): Promise<{ post: Stats; get: Stats }> {
     return bodies.get(key)!;
   };
   const post = await measure(
-    (i) => fetch(`${base}/vpc/security-groups`, { method: "POST", headers: { authorization: auth, "content-type": "application/json" }, body: bodyOf(i) }),
+    (i) =>
+      fetch(`${base}/vpc/security-groups`, {
+        method: "POST",
+        headers: { authorization: auth, "content-type": "application/json" },
+        body: bodyOf(i),
+      }),
     201,
   );
-  const created = (await (await fetch(`${base}/vpc/security-groups`, { method: "POST", headers: { authorization: auth, "content-type": "application/json" }, body: bodyOf(0) })).json()) as { id: string };
+  const created = (await (
+    await fetch(`${base}/vpc/security-groups`, {
+      method: "POST",
+      headers: { authorization: auth, "content-type": "application/json" },
+      body: bodyOf(0),
+    })
+  ).json()) as { id: string };
   const get = await measure(() => fetch(`${base}/vpc/security-groups/${created.id}`, { headers: { authorization: auth } }), 200);
   return { post, get };
 }
 
-async function benchBare(): Promise<{ post: Stats; get: Stats }> {
+export async function benchBare(): Promise<{ post: Stats; get: Stats }> {
   // The anchor: Fastify parsing and serializing the same JSON, no auth, validation or storage.
   const app = Fastify({ bodyLimit: 1024 * 1024 });
   const stored = { id: "sec_grp_0ujsswThIGTUYm2K8FjOOfxcYpw", ...group250(0) };
@@ -168,7 +184,9 @@ async function main() {
   console.log(JSON.stringify(results, null, 2));
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+// Standalone use; bench/harness imports benchCore, benchBare and measure.
+if (require.main === module)
+  main().catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  });

@@ -16,20 +16,21 @@ const LISTS = 200;
 const PER_LIST = 500;
 const RULES = 250;
 
-function largePolicy(seed: number): PolicyDocumentInput {
+/** Exported for bench/harness (scaling curves pass smaller or larger sizes). */
+export function largePolicy(seed: number, size = { lists: LISTS, perList: PER_LIST, rules: RULES }): PolicyDocumentInput {
   const random = seededRandom(seed);
   const int = (n: number) => Math.floor(random() * n);
   const alnum = (n: number) => Array.from({ length: n }, () => "0123456789abcdefghijklmnopqrstuvwxyz"[int(36)]).join("");
-  const lists = Array.from({ length: LISTS }, (_, i) => {
+  const lists = Array.from({ length: size.lists }, (_, i) => {
     const cidrs = new Set<string>();
-    while (cidrs.size < PER_LIST) {
+    while (cidrs.size < size.perList) {
       const length = 16 + int(17);
       const network = ((0x0a000000 + int(2 ** 24)) >>> (32 - length)) * 2 ** (32 - length);
       cidrs.add(formatCidr({ network, prefixLength: length }));
     }
     return { id: `prfx_lst_${String(i).padStart(4, "0")}${alnum(23)}`, name: `list ${i}`, prefixes: [...cidrs].map((cidr) => ({ cidr })) };
   });
-  const rules: (FilterRuleWrite & { id: string })[] = Array.from({ length: RULES }, (_, i) => {
+  const rules: (FilterRuleWrite & { id: string })[] = Array.from({ length: size.rules }, (_, i) => {
     const protocol = [6, 6, 17, 1, 0][i % 5];
     return {
       id: `fltr_${String(i).padStart(4, "0")}${alnum(23)}`,
@@ -37,7 +38,7 @@ function largePolicy(seed: number): PolicyDocumentInput {
       order: i + 1,
       protocol,
       port: protocol === 6 || protocol === 17 ? `${1 + int(60000)},${1000 + int(1000)}-${3000 + int(1000)}` : "",
-      address: i < LISTS ? lists[i].id : `10.${int(256)}.0.0/16`,
+      address: i < size.lists ? lists[i].id : `10.${int(256)}.0.0/16`,
       description: `rule ${i}`,
       action: i % 7 === 0 ? "drop" : "accept",
     };
@@ -61,18 +62,26 @@ function median(label: string, fn: () => unknown): number {
   return m;
 }
 
-const before = largePolicy(1);
-const after = largePolicy(1);
-// A realistic change: a few rules edited.
-for (const g of after.security_groups) {
-  g.rules = g.rules.map((r, i) => (i % 40 === 0 ? { ...r, port: r.port ? "22" : r.port, action: r.action === "drop" ? "accept" : "drop" } : r));
+function main(): void {
+  const before = largePolicy(1);
+  const after = largePolicy(1);
+  // A realistic change: a few rules edited.
+  for (const g of after.security_groups) {
+    g.rules = g.rules.map((r, i) =>
+      i % 40 === 0 ? { ...r, port: r.port ? "22" : r.port, action: r.action === "drop" ? "accept" : "drop" } : r,
+    );
+  }
+  const cidrs = before.prefix_lists!.reduce((n, l) => n + l.prefixes.length, 0);
+  console.log(`policy: ${RULES} rules, ${before.prefix_lists!.length} prefix lists, ${cidrs} CIDRs`);
+  median("normalize", () => normalizePolicy(before));
+  for (const target of ["nftables", "iptables", "routeros"] as const)
+    median(`compile --target ${target}`, () => compilePolicy(before, target));
+  const nb = normalizePolicy(before);
+  const na = normalizePolicy(after);
+  median("semantic diff (normalized)", () => semanticDiff(nb, na));
+  median("semantic diff (documents)", () => semanticDiff(before, after));
+  median("lint", () => lint(before));
 }
-const cidrs = before.prefix_lists!.reduce((n, l) => n + l.prefixes.length, 0);
-console.log(`policy: ${RULES} rules, ${before.prefix_lists!.length} prefix lists, ${cidrs} CIDRs`);
-median("normalize", () => normalizePolicy(before));
-for (const target of ["nftables", "iptables", "routeros"] as const) median(`compile --target ${target}`, () => compilePolicy(before, target));
-const nb = normalizePolicy(before);
-const na = normalizePolicy(after);
-median("semantic diff (normalized)", () => semanticDiff(nb, na));
-median("semantic diff (documents)", () => semanticDiff(before, after));
-median("lint", () => lint(before));
+
+// Standalone use; bench/harness imports largePolicy only.
+if (require.main === module) main();

@@ -20,8 +20,8 @@ import { performance } from "node:perf_hooks";
 import { signHs256 } from "../core/api/jwt";
 import { createStack, ensurePulumi, removeDirs, REPO, tempDir } from "../test/support/pulumi-cli";
 
-const RUNS = Number(process.argv[2] ?? 3);
-const SECRET = "pulumi-bench-secret";
+const RUNS = require.main === module ? Number(process.argv[2] ?? 3) : 3;
+export const SECRET = "pulumi-bench-secret";
 const PROGRAMS = path.join(REPO, "bench/pulumi-up");
 
 async function freePort(): Promise<number> {
@@ -33,7 +33,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startServe(): Promise<{ endpoint: string; proc: ChildProcess; dir: string }> {
+export async function startServe(): Promise<{ endpoint: string; proc: ChildProcess; dir: string }> {
   const port = await freePort();
   const dir = tempDir("sg-bench-core-");
   const proc = spawn(process.execPath, [path.join(REPO, "bin/secgroups.js"), "serve", "--port", String(port), "--data", dir, "--quiet"], {
@@ -56,7 +56,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<number> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-async function measure(program: string, env: Record<string, string>): Promise<{ up: number; preview: number }> {
+export async function measure(program: string, env: Record<string, string>): Promise<{ up: number; preview: number }> {
   const { stack, workDir, backendDir } = await createStack({ program: path.join(PROGRAMS, program), project: "sg-bench", env });
   try {
     const up = await timed(async () => {
@@ -103,7 +103,9 @@ async function main(): Promise<void> {
   console.log(`  preview  secgroups ${seconds(m("secgroups", "preview"))}  no-op floor ${seconds(m("noop", "preview"))}  ratio ${(m("secgroups", "preview") / m("noop", "preview")).toFixed(2)}`);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// Standalone use; bench/harness imports startServe and measure.
+if (require.main === module)
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });

@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench [-- [--smoke] [--out DIR] [--runs N] [--warmup N] [--no-plots] [--skip-setup] [CASE ...]]`
+ *
+ * Sets up what the benchmarks and anchors need (scripts/bench.sh), then runs
+ * the harness (bench/harness/run.ts): every case, or the named ones, each
+ * beside its anchor; writes bench/results/latest.json, BENCHMARKS.md and the
+ * scaling plots bench/*.png. `--smoke` runs tiny sizes once into a temp
+ * directory (or --out) and leaves BENCHMARKS.md alone. Benchmarks are not
+ * part of `npm test`.
+ */
+const { spawnSync } = require("node:child_process");
+const path = require("node:path");
+
+const repo = path.resolve(__dirname, "..");
+const args = process.argv.slice(2);
+const skipSetup = args.includes("--skip-setup");
+const harnessArgs = args.filter((a) => a !== "--skip-setup");
+
+let pathPrefix = "";
+if (!skipSetup) {
+  const setup = spawnSync("bash", [path.join(repo, "scripts/bench.sh")], {
+    cwd: repo,
+    stdio: ["ignore", "pipe", "inherit"],
+    encoding: "utf8",
+  });
+  if (setup.status !== 0) {
+    console.error(`bench: setup failed (scripts/bench.sh exited ${setup.status})`);
+    process.exit(1);
+  }
+  pathPrefix = setup.stdout.trim().split("\n").pop() || "";
+} else {
+  const tsc = spawnSync(process.execPath, [path.join(repo, "node_modules/typescript/bin/tsc"), "-p", "bench/harness/tsconfig.json"], {
+    cwd: repo,
+    stdio: "inherit",
+  });
+  if (tsc.status !== 0) console.error("bench: tsc reported errors (emitted anyway)");
+}
+
+const env = { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true" };
+if (pathPrefix) env.PATH = `${pathPrefix}:${env.PATH}`;
+const run = spawnSync(process.execPath, [path.join(repo, "dist/bench-build/bench/harness/run.js"), ...harnessArgs], {
+  cwd: repo,
+  stdio: "inherit",
+  env,
+});
+process.exit(run.status ?? 1);
