@@ -30,21 +30,35 @@ describe("parseIPv4 / formatIPv4", () => {
     expect(parseIPv4(text)).toBe(value);
     expect(formatIPv4(value)).toBe(text);
   });
-  it.each(["", "1.2.3", "1.2.3.4.5", "256.0.0.0", "01.2.3.4", "1.2.3.-4", "1.2.3.4 ", " 1.2.3.4", "1..3.4", "a.b.c.d", "1.2.3.0x4", "١.٢.٣.٤", "1.2.3.1000"])(
-    "refuses %p",
-    (text) => expect(parseIPv4(text)).toBeUndefined(),
-  );
+  it.each([
+    "",
+    "1.2.3",
+    "1.2.3.4.5",
+    "256.0.0.0",
+    "01.2.3.4",
+    "1.2.3.-4",
+    "1.2.3.4 ",
+    " 1.2.3.4",
+    "1..3.4",
+    "a.b.c.d",
+    "1.2.3.0x4",
+    "١.٢.٣.٤",
+    "1.2.3.1000",
+  ])("refuses %p", (text) => expect(parseIPv4(text)).toBeUndefined());
   it("round-trips every 32-bit value", () => {
     fc.assert(fc.property(fc.nat({ max: 0xffffffff }), (n) => parseIPv4(formatIPv4(n)) === n));
   });
 });
 
 describe("parseCidr", () => {
-  it.each(["0.0.0.0/0", "10.0.0.0/8", "10.0.0.0/24", "255.255.255.255/32", "128.0.0.0/1", "192.168.1.128/25", "0.0.0.0/32"])("accepts %s", (text) => {
-    const p = parseCidr(text);
-    expect(p.ok).toBe(true);
-    if (p.ok) expect(formatCidr(p.cidr)).toBe(text);
-  });
+  it.each(["0.0.0.0/0", "10.0.0.0/8", "10.0.0.0/24", "255.255.255.255/32", "128.0.0.0/1", "192.168.1.128/25", "0.0.0.0/32"])(
+    "accepts %s",
+    (text) => {
+      const p = parseCidr(text);
+      expect(p.ok).toBe(true);
+      if (p.ok) expect(formatCidr(p.cidr)).toBe(text);
+    },
+  );
   it.each([
     ["10.0.0.5/24", "10.0.0.0/24"],
     ["10.0.0.1/8", "10.0.0.0/8"],
@@ -55,10 +69,19 @@ describe("parseCidr", () => {
   ])("host bits in %s -> suggests %s", (text, suggestion) => {
     expect(parseCidr(text)).toEqual({ ok: false, reason: "host_bits", suggestion });
   });
-  it.each(["10.0.0.0", "10.0.0.0/", "10.0.0.0/33", "10.0.0.0/-1", "10.0.0.0/08", "10.0.0.0/8/8", "10.0.0/24", "/24", "10.0.0.0/ 8", "::/0", "10.0.0.0/1e1"])(
-    "syntax error %p",
-    (text) => expect(parseCidr(text)).toEqual({ ok: false, reason: "syntax" }),
-  );
+  it.each([
+    "10.0.0.0",
+    "10.0.0.0/",
+    "10.0.0.0/33",
+    "10.0.0.0/-1",
+    "10.0.0.0/08",
+    "10.0.0.0/8/8",
+    "10.0.0/24",
+    "/24",
+    "10.0.0.0/ 8",
+    "::/0",
+    "10.0.0.0/1e1",
+  ])("syntax error %p", (text) => expect(parseCidr(text)).toEqual({ ok: false, reason: "syntax" }));
   it("suggestion is the masked network, itself valid and containing the address", () => {
     fc.assert(
       fc.property(fc.nat({ max: 0xffffffff }), fc.integer({ min: 0, max: 32 }), (addr, len) => {
@@ -80,13 +103,26 @@ describe("ranges", () => {
     expect(cidrRange(c("128.0.0.0/1"))).toEqual({ first: 0x80000000, last: 0xffffffff });
   });
   it("mergeRanges merges overlapping and touching ranges only", () => {
-    expect(mergeRanges([{ first: 10, last: 20 }, { first: 21, last: 30 }, { first: 40, last: 50 }, { first: 45, last: 46 }, { first: 0, last: 0 }])).toEqual([
+    expect(
+      mergeRanges([
+        { first: 10, last: 20 },
+        { first: 21, last: 30 },
+        { first: 40, last: 50 },
+        { first: 45, last: 46 },
+        { first: 0, last: 0 },
+      ]),
+    ).toEqual([
       { first: 0, last: 0 },
       { first: 10, last: 30 },
       { first: 40, last: 50 },
     ]);
     expect(mergeRanges([])).toEqual([]);
-    expect(mergeRanges([{ first: 0xfffffffe, last: 0xffffffff }, { first: 0, last: 0xfffffffd }])).toEqual([{ first: 0, last: 0xffffffff }]);
+    expect(
+      mergeRanges([
+        { first: 0xfffffffe, last: 0xffffffff },
+        { first: 0, last: 0xfffffffd },
+      ]),
+    ).toEqual([{ first: 0, last: 0xffffffff }]);
   });
   it("rangeToCidrs at the edges", () => {
     expect(texts(rangeToCidrs({ first: 0, last: 0xffffffff }))).toEqual(["0.0.0.0/0"]);
@@ -107,14 +143,19 @@ describe("collapseCidrs", () => {
     [["255.255.255.255/32", "255.255.255.254/32"], ["255.255.255.254/31"]],
     [["0.0.0.0/32", "0.0.0.1/32", "0.0.0.2/31"], ["0.0.0.0/30"]],
     [["10.0.0.0/24", "10.0.1.0/24"], ["10.0.0.0/23"]],
-    [["10.0.1.0/24", "10.0.2.0/24"], ["10.0.1.0/24", "10.0.2.0/24"]], // touching but not alignable
+    [
+      ["10.0.1.0/24", "10.0.2.0/24"],
+      ["10.0.1.0/24", "10.0.2.0/24"],
+    ], // touching but not alignable
     [["10.0.0.0/24", "10.0.0.128/25", "10.0.0.0/24"], ["10.0.0.0/24"]],
     [[], []],
   ])("%j -> %j", (input, output) => {
     expect(texts(collapseCidrs(input.map(c)))).toEqual(output);
   });
 
-  const cidrArb = fc.tuple(fc.nat({ max: 0xffffffff }), fc.integer({ min: 0, max: 32 })).map(([a, l]) => ({ network: (a & maskOf(l)) >>> 0, prefixLength: l }));
+  const cidrArb = fc
+    .tuple(fc.nat({ max: 0xffffffff }), fc.integer({ min: 0, max: 32 }))
+    .map(([a, l]) => ({ network: (a & maskOf(l)) >>> 0, prefixLength: l }));
   const covered = (cidrs: Cidr[], addr: number) => cidrs.some((x) => containsAddress(x, addr));
 
   it("covers exactly the same addresses (boundaries and random probes), minimal and disjoint", () => {

@@ -51,32 +51,51 @@ describe("parsePorts", () => {
   });
 
   it("normalization is idempotent and keeps the port set", () => {
-    const item = fc.tuple(fc.integer({ min: 1, max: 65535 }), fc.integer({ min: 1, max: 65535 })).map(([a, b]) => (a === b ? `${a}` : `${Math.min(a, b)} - ${Math.max(a, b)}`));
+    const item = fc
+      .tuple(fc.integer({ min: 1, max: 65535 }), fc.integer({ min: 1, max: 65535 }))
+      .map(([a, b]) => (a === b ? `${a}` : `${Math.min(a, b)} - ${Math.max(a, b)}`));
     fc.assert(
-      fc.property(fc.array(item, { minLength: 1, maxLength: 10 }), fc.array(fc.integer({ min: 1, max: 65535 }), { maxLength: 20 }), (items, probes) => {
-        const p = parsePorts(items.join(" , "));
-        if (!p.ok) return false;
-        const again = parsePorts(p.normalized);
-        if (!again.ok || again.normalized !== p.normalized) return false;
-        const inRanges = (port: number) => p.ranges.some((r) => r.from <= port && port <= r.to);
-        const inItems = (port: number) =>
-          items.some((i) => {
-            const [a, b = a] = i.split("-").map((s) => Number(s.trim()));
-            return a <= port && port <= b;
-          });
-        return probes.every((port) => inRanges(port) === inItems(port));
-      }),
+      fc.property(
+        fc.array(item, { minLength: 1, maxLength: 10 }),
+        fc.array(fc.integer({ min: 1, max: 65535 }), { maxLength: 20 }),
+        (items, probes) => {
+          const p = parsePorts(items.join(" , "));
+          if (!p.ok) return false;
+          const again = parsePorts(p.normalized);
+          if (!again.ok || again.normalized !== p.normalized) return false;
+          const inRanges = (port: number) => p.ranges.some((r) => r.from <= port && port <= r.to);
+          const inItems = (port: number) =>
+            items.some((i) => {
+              const [a, b = a] = i.split("-").map((s) => Number(s.trim()));
+              return a <= port && port <= b;
+            });
+          return probes.every((port) => inRanges(port) === inItems(port));
+        },
+      ),
     );
   });
 });
 
 describe("helpers", () => {
   it("mergePortRanges and formatPorts", () => {
-    expect(formatPorts(mergePortRanges([{ from: 5, to: 10 }, { from: 1, to: 5 }, { from: 20, to: 20 }]))).toBe("1-10,20");
+    expect(
+      formatPorts(
+        mergePortRanges([
+          { from: 5, to: 10 },
+          { from: 1, to: 5 },
+          { from: 20, to: 20 },
+        ]),
+      ),
+    ).toBe("1-10,20");
   });
   it("coversAllPorts", () => {
     expect(coversAllPorts([{ from: 1, to: 65535 }])).toBe(true);
     expect(coversAllPorts([{ from: 1, to: 65534 }])).toBe(false);
-    expect(coversAllPorts([{ from: 1, to: 100 }, { from: 101, to: 65535 }])).toBe(false);
+    expect(
+      coversAllPorts([
+        { from: 1, to: 100 },
+        { from: 101, to: 65535 },
+      ]),
+    ).toBe(false);
   });
 });

@@ -25,7 +25,9 @@ const paths = (r: ReturnType<typeof validateSecurityGroupWrite>) => (r.ok ? [] :
 
 describe("validateSecurityGroupWrite", () => {
   it("normalizes a valid group: defaults, ports, description null", () => {
-    const r = validateSecurityGroupWrite(group({ rules: [rule(2, { port: " 80 , 443" }), rule(1, { protocol: 1, port: "" })], sites: [SITE] }));
+    const r = validateSecurityGroupWrite(
+      group({ rules: [rule(2, { port: " 80 , 443" }), rule(1, { protocol: 1, port: "" })], sites: [SITE] }),
+    );
     expect(r).toEqual({
       ok: true,
       value: {
@@ -33,15 +35,45 @@ describe("validateSecurityGroupWrite", () => {
         description: null,
         sites: [SITE],
         rules: [
-          { direction: "inbound", order: 2, protocol: 6, port: "80,443", address: "0.0.0.0/0", description: "r2", action: "accept", icmp_type: null, icmp_code: null, log: false },
-          { direction: "inbound", order: 1, protocol: 1, port: "", address: "0.0.0.0/0", description: "r1", action: "accept", icmp_type: null, icmp_code: null, log: false },
+          {
+            direction: "inbound",
+            order: 2,
+            protocol: 6,
+            port: "80,443",
+            address: "0.0.0.0/0",
+            description: "r2",
+            action: "accept",
+            icmp_type: null,
+            icmp_code: null,
+            log: false,
+          },
+          {
+            direction: "inbound",
+            order: 1,
+            protocol: 1,
+            port: "",
+            address: "0.0.0.0/0",
+            description: "r1",
+            action: "accept",
+            icmp_type: null,
+            icmp_code: null,
+            log: false,
+          },
         ],
       },
     });
   });
 
   it("accepts read-only fields echoed back from a GET and ignores them", () => {
-    const r = validateSecurityGroupWrite({ ...group(), id: "sec_grp_x", status: "active", sync_errors: [], created_at: "x", updated_at: "y", rules: [{ ...rule(1), id: "fltr_x" }] });
+    const r = validateSecurityGroupWrite({
+      ...group(),
+      id: "sec_grp_x",
+      status: "active",
+      sync_errors: [],
+      created_at: "x",
+      updated_at: "y",
+      rules: [{ ...rule(1), id: "fltr_x" }],
+    });
     expect(r.ok).toBe(true);
     if (r.ok) expect(r.value).not.toHaveProperty("id");
   });
@@ -73,13 +105,29 @@ describe("validateSecurityGroupWrite", () => {
     const r = validateSecurityGroupWrite({
       name: "no",
       description: 5,
-      rules: [rule(1, { port: "0" }), rule(2, { direction: "up", protocol: 1, port: "", icmp_code: 3 }), rule(2), rule(3, { address: "10.0.0.1/8", extra: 1 })],
+      rules: [
+        rule(1, { port: "0" }),
+        rule(2, { direction: "up", protocol: 1, port: "", icmp_code: 3 }),
+        rule(2),
+        rule(3, { address: "10.0.0.1/8", extra: 1 }),
+      ],
       sites: ["site_x", SITE, SITE],
       other: true,
     });
     expect(r.ok).toBe(false);
     expect(paths(r).sort()).toEqual(
-      ["name", "description", "rules[0].port", "rules[1].direction", "rules[1].icmp_code", "rules[3].address", "rules[3].extra", "sites[0]", "sites[2]", "other"].sort(),
+      [
+        "name",
+        "description",
+        "rules[0].port",
+        "rules[1].direction",
+        "rules[1].icmp_code",
+        "rules[3].address",
+        "rules[3].extra",
+        "sites[0]",
+        "sites[2]",
+        "other",
+      ].sort(),
     );
     if (!r.ok) {
       for (const i of r.issues) expect(i.message.startsWith(`${i.path}: `)).toBe(true);
@@ -102,7 +150,9 @@ describe("validateSecurityGroupWrite", () => {
   it("ICMP fields only with protocol 1, code needs type", () => {
     expect(validateSecurityGroupWrite(group({ rules: [rule(1, { protocol: 1, port: "", icmp_type: 3, icmp_code: 4 })] })).ok).toBe(true);
     expect(paths(validateSecurityGroupWrite(group({ rules: [rule(1, { icmp_type: 3 })] })))).toEqual(["rules[0].icmp_type"]);
-    expect(paths(validateSecurityGroupWrite(group({ rules: [rule(1, { protocol: 1, port: "", icmp_code: 4 })] })))).toEqual(["rules[0].icmp_code"]);
+    expect(paths(validateSecurityGroupWrite(group({ rules: [rule(1, { protocol: 1, port: "", icmp_code: 4 })] })))).toEqual([
+      "rules[0].icmp_code",
+    ]);
   });
 
   it.each([[null], [[]], ["x"], [1], [undefined]])("refuses a non-object body %p", (body) => {
@@ -138,7 +188,10 @@ describe("validatePrefixListWrite", () => {
 
 describe("validateSiteWrite", () => {
   it("defaults mode to host", () => {
-    expect(validateSiteWrite({ name: "s", platform: "routeros" })).toEqual({ ok: true, value: { name: "s", platform: "routeros", mode: "host" } });
+    expect(validateSiteWrite({ name: "s", platform: "routeros" })).toEqual({
+      ok: true,
+      value: { name: "s", platform: "routeros", mode: "host" },
+    });
   });
   it("refuses unknown platforms and modes", () => {
     expect(validateSiteWrite({ name: "s", platform: "pf" }).ok).toBe(false);
@@ -153,12 +206,17 @@ describe("references and orThrow", () => {
     expect([...referencedPrefixLists(r.value)]).toEqual([[PL, "rules[1].address"]]);
   });
   it("checkReferences names unknown lists and sites", () => {
-    const issues = checkReferences({ prefixLists: new Map([[PL, "rules[4].address"]]), sites: [SITE] }, { prefixLists: new Set(), sites: new Set() });
+    const issues = checkReferences(
+      { prefixLists: new Map([[PL, "rules[4].address"]]), sites: [SITE] },
+      { prefixLists: new Set(), sites: new Set() },
+    );
     expect(issues.map((i) => [i.path, i.code])).toEqual([
       ["rules[4].address", "reference_not_found"],
       ["sites[0]", "reference_not_found"],
     ]);
-    expect(checkReferences({ prefixLists: new Map([[PL, "x"]]), sites: [SITE] }, { prefixLists: new Set([PL]), sites: new Set([SITE]) })).toEqual([]);
+    expect(
+      checkReferences({ prefixLists: new Map([[PL, "x"]]), sites: [SITE] }, { prefixLists: new Set([PL]), sites: new Set([SITE]) }),
+    ).toEqual([]);
   });
   it("orThrow throws a 422 ValidationError with all issues", () => {
     try {

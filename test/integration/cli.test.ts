@@ -27,15 +27,22 @@ interface Run {
 
 function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, SECGROUPS_JWT_SECRET: SECRET, ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: ROOT, env: { ...process.env, SECGROUPS_JWT_SECRET: SECRET, ...env } },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 function staleDist(): boolean {
   const walk = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith(".ts") && !e.name.endsWith(".test.ts") ? [join(dir, e.name)] : []));
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith(".ts") && !e.name.endsWith(".test.ts") ? [join(dir, e.name)] : [],
+    );
   return walk(join(ROOT, "core")).some((src) => {
     const out = join(ROOT, "dist", relative(ROOT, src)).replace(/\.ts$/, ".js");
     return !existsSync(out) || statSync(out).mtimeMs < statSync(src).mtimeMs;
@@ -45,11 +52,16 @@ function staleDist(): boolean {
 beforeAll(async () => {
   if (!staleDist()) return;
   await new Promise<void>((resolve, reject) =>
-    execFile(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT }, (err, stdout) => {
-      // tsc still emits on type errors elsewhere in the tree; only a missing CLI is fatal
-      if (err && !existsSync(join(ROOT, "dist", "core", "cli", "main.js"))) reject(new Error(`build failed: ${stdout}`));
-      else resolve();
-    }),
+    execFile(
+      process.execPath,
+      [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"],
+      { cwd: ROOT },
+      (err, stdout) => {
+        // tsc still emits on type errors elsewhere in the tree; only a missing CLI is fatal
+        if (err && !existsSync(join(ROOT, "dist", "core", "cli", "main.js"))) reject(new Error(`build failed: ${stdout}`));
+        else resolve();
+      },
+    ),
   );
 }, 180_000);
 
@@ -65,7 +77,8 @@ describe("help", () => {
   it("serve --help documents its options", async () => {
     const r = await cli(["serve", "--help"]);
     expect(r.code).toBe(0);
-    for (const o of ["--host", "--port", "--data", "--database-url", "--tls-cert", "--sync-timeout", "SECGROUPS_JWT_SECRET"]) expect(r.stdout).toContain(o);
+    for (const o of ["--host", "--port", "--data", "--database-url", "--tls-cert", "--sync-timeout", "SECGROUPS_JWT_SECRET"])
+      expect(r.stdout).toContain(o);
   });
   it("token --help documents its options", async () => {
     const r = await cli(["token", "--help"]);
@@ -98,7 +111,9 @@ async function serve(args: string[]): Promise<Served> {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (d: Buffer) => {
       out += d.toString();
@@ -133,7 +148,11 @@ async function call(base: string, method: string, path: string, tok: string | un
   return { status: res.status, json: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
 
-const groupBody = { name: "cli group", rules: [{ direction: "inbound", order: 1, protocol: 6, port: "22", address: "10.0.0.0/8", description: "ssh" }], sites: [] };
+const groupBody = {
+  name: "cli group",
+  rules: [{ direction: "inbound", order: 1, protocol: 6, port: "22", address: "10.0.0.0/8", description: "ssh" }],
+  sites: [],
+};
 
 describe("token", () => {
   it("prints an HS256 JWT with the org claim and the ttl", async () => {

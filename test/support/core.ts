@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- API responses are untyped JSON in tests */
 /**
  * Test helpers for the core service: an in-process core on PGlite (in memory)
  * or on a fresh database of a private PostgreSQL server, tokens for two
@@ -156,7 +157,10 @@ export class TestCore {
     return res.json;
   }
 
-  async createSite(name = "site-" + randomBytes(3).toString("hex"), opts?: RequestOptions & { platform?: string }): Promise<{ id: string; token: string }> {
+  async createSite(
+    name = "site-" + randomBytes(3).toString("hex"),
+    opts?: RequestOptions & { platform?: string },
+  ): Promise<{ id: string; token: string }> {
     return this.create("/vpc/sites", { name, platform: opts?.platform ?? "nftables" }, opts);
   }
 
@@ -174,7 +178,7 @@ export class TestCore {
   }
 }
 
-export interface StartOptions extends Partial<Omit<ServerOptions, "auth" | "db" | "databaseUrl" | "dataDir">> {}
+export type StartOptions = Partial<Omit<ServerOptions, "auth" | "db" | "databaseUrl" | "dataDir">>;
 
 /** Starts a core on PGlite (in memory) or on a fresh PostgreSQL database. */
 export async function startCore(engine: Engine, options: StartOptions = {}): Promise<TestCore> {
@@ -301,10 +305,14 @@ export function isErrorResponse(json: unknown): boolean {
   if (typeof json !== "object" || json === null) return false;
   const o = json as Record<string, unknown>;
   return (
-    typeof o.type === "string" && o.type.length > 0 &&
-    typeof o.code === "string" && o.code.length > 0 &&
-    typeof o.message === "string" && o.message.length > 0 &&
-    typeof o.doc_url === "string" && /^https?:\/\//.test(o.doc_url)
+    typeof o.type === "string" &&
+    o.type.length > 0 &&
+    typeof o.code === "string" &&
+    o.code.length > 0 &&
+    typeof o.message === "string" &&
+    o.message.length > 0 &&
+    typeof o.doc_url === "string" &&
+    /^https?:\/\//.test(o.doc_url)
   );
 }
 

@@ -62,7 +62,10 @@ const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
  * in between would turn our SIGINT into SIGTERM + a delayed SIGKILL.)
  */
 function asPostgres(ids: Ids | undefined): { uid?: number; gid?: number; env: NodeJS.ProcessEnv; cwd?: string } {
-  return { ...(ids ? { uid: ids.uid, gid: ids.gid, cwd: "/" } : {}), env: { ...process.env, LC_ALL: "C", HOME: ids ? "/var/lib/postgresql" : process.env.HOME } };
+  return {
+    ...(ids ? { uid: ids.uid, gid: ids.gid, cwd: "/" } : {}),
+    env: { ...process.env, LC_ALL: "C", HOME: ids ? "/var/lib/postgresql" : process.env.HOME },
+  };
 }
 
 type Ids = { uid: number; gid: number };
@@ -107,15 +110,24 @@ export async function startPostgres(): Promise<PostgresServer> {
 
   const port = await freePort();
   const args = [
-    "-D", dataDir,
-    "-p", String(port),
-    "-c", "listen_addresses=127.0.0.1",
-    "-c", "unix_socket_directories=",
-    "-c", "fsync=off",
-    "-c", "synchronous_commit=off",
-    "-c", "full_page_writes=off",
-    "-c", "max_connections=200",
-    "-c", "shared_buffers=32MB",
+    "-D",
+    dataDir,
+    "-p",
+    String(port),
+    "-c",
+    "listen_addresses=127.0.0.1",
+    "-c",
+    "unix_socket_directories=",
+    "-c",
+    "fsync=off",
+    "-c",
+    "synchronous_commit=off",
+    "-c",
+    "full_page_writes=off",
+    "-c",
+    "max_connections=200",
+    "-c",
+    "shared_buffers=32MB",
   ];
   let output = "";
   const child = spawn(join(bin, "postgres"), args, { ...asPostgres(ids), stdio: ["ignore", "pipe", "pipe"] });
@@ -169,7 +181,9 @@ export async function startPostgres(): Promise<PostgresServer> {
 
 async function postgresIds(): Promise<Ids> {
   const out = await new Promise<string>((resolve, reject) =>
-    execFile("id", ["postgres"], (err, stdout) => (err ? reject(new Error("no `postgres` OS user; run scripts/ensure-postgres.sh")) : resolve(stdout))),
+    execFile("id", ["postgres"], (err, stdout) =>
+      err ? reject(new Error("no `postgres` OS user; run scripts/ensure-postgres.sh")) : resolve(stdout),
+    ),
   );
   const uid = /uid=(\d+)/.exec(out);
   const gid = /gid=(\d+)/.exec(out);

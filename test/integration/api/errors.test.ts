@@ -69,7 +69,10 @@ describe.each(ENGINES)("error responses (%s)", (engine) => {
     });
     it("on PUT too", async () => {
       const g = await t.core.create(GROUPS, simpleGroup());
-      const res = await t.core.request("PUT", `${GROUPS}/${g.id}`, undefined, { raw: "{", headers: { "content-type": "application/json" } });
+      const res = await t.core.request("PUT", `${GROUPS}/${g.id}`, undefined, {
+        raw: "{",
+        headers: { "content-type": "application/json" },
+      });
       expectError(res, 400, "malformed_json");
     });
   });
@@ -97,32 +100,50 @@ describe.each(ENGINES)("error responses (%s)", (engine) => {
       ["not a JWT", () => ({ authorization: "Bearer abc.def" })],
       ["garbage segments", () => ({ authorization: "Bearer !!!.???.***" })],
       ["invalid signature", () => ({ authorization: `Bearer ${tokenFor(ORG_A, {}, "another-secret")}` })],
-      ["tampered payload", () => {
-        const [h, , s] = tokenFor(ORG_A).split(".");
-        return { authorization: `Bearer ${h}.${b64({ org: ORG_B, exp: now() + 3600 })}.${s}` };
-      }],
+      [
+        "tampered payload",
+        () => {
+          const [h, , s] = tokenFor(ORG_A).split(".");
+          return { authorization: `Bearer ${h}.${b64({ org: ORG_B, exp: now() + 3600 })}.${s}` };
+        },
+      ],
       ["expired", () => ({ authorization: `Bearer ${tokenFor(ORG_A, { exp: now() - 3600 })}` })],
       ["not yet valid (nbf)", () => ({ authorization: `Bearer ${tokenFor(ORG_A, { nbf: now() + 3600 })}` })],
       ["without exp", () => ({ authorization: `Bearer ${tokenFor(ORG_A, { exp: undefined })}` })],
       ["alg none", () => ({ authorization: `Bearer ${b64({ alg: "none", typ: "JWT" })}.${b64({ org: ORG_A, exp: now() + 3600 })}.` })],
-      ["alg none with a signature", () => {
-        const head = b64({ alg: "none" });
-        const body = b64({ org: ORG_A, exp: now() + 3600 });
-        return { authorization: `Bearer ${head}.${body}.${createHmac("sha256", SECRET).update(`${head}.${body}`).digest("base64url")}` };
-      }],
-      ["HS512", () => {
-        const head = b64({ alg: "HS512", typ: "JWT" });
-        const body = b64({ org: ORG_A, exp: now() + 3600 });
-        return { authorization: `Bearer ${head}.${body}.${createHmac("sha512", SECRET).update(`${head}.${body}`).digest("base64url")}` };
-      }],
+      [
+        "alg none with a signature",
+        () => {
+          const head = b64({ alg: "none" });
+          const body = b64({ org: ORG_A, exp: now() + 3600 });
+          return { authorization: `Bearer ${head}.${body}.${createHmac("sha256", SECRET).update(`${head}.${body}`).digest("base64url")}` };
+        },
+      ],
+      [
+        "HS512",
+        () => {
+          const head = b64({ alg: "HS512", typ: "JWT" });
+          const body = b64({ org: ORG_A, exp: now() + 3600 });
+          return { authorization: `Bearer ${head}.${body}.${createHmac("sha512", SECRET).update(`${head}.${body}`).digest("base64url")}` };
+        },
+      ],
       ["no org claim", () => ({ authorization: `Bearer ${tokenFor(ORG_A, { org: undefined })}` })],
       ["empty org claim", () => ({ authorization: `Bearer ${tokenFor("")}` })],
       ["numeric org claim", () => ({ authorization: `Bearer ${tokenFor(ORG_A, { org: 42 })}` })],
       ["a site token", () => ({ authorization: "Bearer sgs_abcdefghijklmnopqrstuvwxyz" })],
     ];
     it.each(cases)("%s", async (_, headers) => {
-      for (const [method, url] of [["GET", GROUPS], ["POST", GROUPS], ["GET", "/vpc/prefix-lists"], ["GET", "/vpc/sites"], ["GET", "/vpc/reference/protocols"]]) {
-        const res = await t.core.request(method as "GET", url, method === "POST" ? simpleGroup() : undefined, { token: null, headers: headers() });
+      for (const [method, url] of [
+        ["GET", GROUPS],
+        ["POST", GROUPS],
+        ["GET", "/vpc/prefix-lists"],
+        ["GET", "/vpc/sites"],
+        ["GET", "/vpc/reference/protocols"],
+      ]) {
+        const res = await t.core.request(method as "GET", url, method === "POST" ? simpleGroup() : undefined, {
+          token: null,
+          headers: headers(),
+        });
         expectError(res, 401, "unauthorized");
         expect(res.json.type).toBe("authentication_error");
       }
@@ -221,7 +242,11 @@ describe.each(ENGINES)("error responses (%s)", (engine) => {
     it("422 for a bad report and for a revision never issued", async () => {
       const site = await t.core.createSite();
       expectError(await t.core.post("/agent/v1/report", { revision: "1", status: "ok" }, { token: site.token }), 422);
-      expectError(await t.core.post("/agent/v1/report", { revision: 99, status: "applied" }, { token: site.token }), 422, "unknown_revision");
+      expectError(
+        await t.core.post("/agent/v1/report", { revision: 99, status: "applied" }, { token: site.token }),
+        422,
+        "unknown_revision",
+      );
       expectError(await t.core.get("/agent/v1/config?wait=61", { token: site.token }), 400, "invalid_wait");
     });
   });

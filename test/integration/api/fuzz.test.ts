@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- API responses are untyped JSON in tests */
 /**
  * Property test: random invalid requests (bodies, ids, query strings, headers,
  * odd Unicode, __proto__/constructor keys, numbers as strings, floats) never
@@ -37,7 +38,31 @@ const body27 = fc.array(alnum, { minLength: 27, maxLength: 27 }).map((a) => a.jo
 const oddString = fc.oneof(
   fc.string({ unit: "binary", maxLength: 40 }),
   fc.string({ unit: "grapheme", maxLength: 20 }),
-  fc.constantFrom("", " ", "\u0000", "\ud800", "\udfff", "a\u0000b", "\u202e", "\ufeff", "🔥", "١٢٣", "0x10", "1e3", "NaN", "Infinity", "-0", "__proto__", "constructor", "../../etc/passwd", "%00", "' OR 1=1 --", "$1", "null", "true"),
+  fc.constantFrom(
+    "",
+    " ",
+    "\u0000",
+    "\ud800",
+    "\udfff",
+    "a\u0000b",
+    "\u202e",
+    "\ufeff",
+    "🔥",
+    "١٢٣",
+    "0x10",
+    "1e3",
+    "NaN",
+    "Infinity",
+    "-0",
+    "__proto__",
+    "constructor",
+    "../../etc/passwd",
+    "%00",
+    "' OR 1=1 --",
+    "$1",
+    "null",
+    "true",
+  ),
 );
 /** Values that are never valid for any field of the contract when put in the wrong place. */
 const junk = fc.oneof(
@@ -68,9 +93,11 @@ function groupMutation(f: Fixtures): fc.Arbitrary<(g: any) => void> {
       g.rules[i][field] = v;
     });
   return fc.oneof(
-    fc.constantFrom<unknown>("", "ab", "x".repeat(256), null, 123, "\u0000abc", "ab\ud800", ["abc"], { n: "abc" }, "🔥🔥").map((v) => (g: any) => {
-      g.name = v;
-    }),
+    fc
+      .constantFrom<unknown>("", "ab", "x".repeat(256), null, 123, "\u0000abc", "ab\ud800", ["abc"], { n: "abc" }, "🔥🔥")
+      .map((v) => (g: any) => {
+        g.name = v;
+      }),
     fc.constantFrom<unknown>("d".repeat(1025), 5, [], {}, true).map((v) => (g: any) => {
       g.description = v;
     }),
@@ -83,8 +110,20 @@ function groupMutation(f: Fixtures): fc.Arbitrary<(g: any) => void> {
     fc.constant((g: any) => delete g.name),
     fc.constant((g: any) => delete g.rules),
     fc.constant((g: any) => delete g.sites),
-    set("direction", fc.oneof(fc.constantFrom("Inbound", "in", "", "egress", null, 1), oddString.filter((s) => s !== "inbound" && s !== "outbound"))),
-    set("order", fc.oneof(fc.constantFrom(0, 251, -1, 1.5, "1", null, 1e10), fc.double().filter((d) => !Number.isInteger(d)))),
+    set(
+      "direction",
+      fc.oneof(
+        fc.constantFrom("Inbound", "in", "", "egress", null, 1),
+        oddString.filter((s) => s !== "inbound" && s !== "outbound"),
+      ),
+    ),
+    set(
+      "order",
+      fc.oneof(
+        fc.constantFrom(0, 251, -1, 1.5, "1", null, 1e10),
+        fc.double().filter((d) => !Number.isInteger(d)),
+      ),
+    ),
     set("protocol", fc.oneof(fc.constantFrom(-1, 256, 6.5, "6", "tcp", null, true), fc.integer({ min: 256, max: 1e6 }))),
     fc.tuple(ruleIndex, fc.constantFrom("", "0", "65536", "80-", "a", "2-1", "80;443", " , ", "1e3", "١٢٣")).map(([i, v]) => (g: any) => {
       g.rules[i].protocol = 6;
@@ -96,26 +135,66 @@ function groupMutation(f: Fixtures): fc.Arbitrary<(g: any) => void> {
       g.rules[i].protocol = 1;
       g.rules[i].port = v;
     }),
-    set("address", fc.oneof(fc.constantFrom("10.0.0.1/24", "300.0.0.0/8", "10.0.0.0/33", "", "::/0", "10.0.0.0", 5, null), body27.map((b) => `prfx_lst_${b}`))),
+    set(
+      "address",
+      fc.oneof(
+        fc.constantFrom("10.0.0.1/24", "300.0.0.0/8", "10.0.0.0/33", "", "::/0", "10.0.0.0", 5, null),
+        body27.map((b) => `prfx_lst_${b}`),
+      ),
+    ),
     set("description", fc.constantFrom<unknown>("", "d".repeat(256), null, 7, undefined)),
     set("action", fc.constantFrom<unknown>("reject", "ACCEPT", 1, null)),
     set("log", fc.constantFrom<unknown>("true", 1, null, "false")),
     set("icmp_type", fc.constantFrom<unknown>(256, -1, 8.5, "8")),
     set("icmp_code", fc.constantFrom<unknown>(3)),
-    fc.tuple(ruleIndex, oddString.filter((k) => !["direction", "order", "protocol", "port", "address", "description", "action", "icmp_type", "icmp_code", "log", "id", "status", "sync_errors", "created_at", "updated_at", "__proto__"].includes(k)), junk).map(
-      ([i, k, v]) => (g: any) => {
+    fc
+      .tuple(
+        ruleIndex,
+        oddString.filter(
+          (k) =>
+            ![
+              "direction",
+              "order",
+              "protocol",
+              "port",
+              "address",
+              "description",
+              "action",
+              "icmp_type",
+              "icmp_code",
+              "log",
+              "id",
+              "status",
+              "sync_errors",
+              "created_at",
+              "updated_at",
+              "__proto__",
+            ].includes(k),
+        ),
+        junk,
+      )
+      .map(([i, k, v]) => (g: any) => {
         g.rules[i][k] = v;
-      },
-    ),
+      }),
     fc.constant((g: any) => {
       g.rules[1].order = g.rules[0].order;
     }),
-    fc.oneof(body27.map((b) => [`site_${b}`]), fc.constantFrom<unknown>(["site_1"], [1], "site", null, [f.site.id, f.site.id], [null])).map((v) => (g: any) => {
-      g.sites = v;
-    }),
-    fc.tuple(oddString.filter((k) => !GROUP_KNOWN.has(k) && k !== "__proto__"), junk).map(([k, v]) => (g: any) => {
-      g[k] = v;
-    }),
+    fc
+      .oneof(
+        body27.map((b) => [`site_${b}`]),
+        fc.constantFrom<unknown>(["site_1"], [1], "site", null, [f.site.id, f.site.id], [null]),
+      )
+      .map((v) => (g: any) => {
+        g.sites = v;
+      }),
+    fc
+      .tuple(
+        oddString.filter((k) => !GROUP_KNOWN.has(k) && k !== "__proto__"),
+        junk,
+      )
+      .map(([k, v]) => (g: any) => {
+        g[k] = v;
+      }),
   );
 }
 
@@ -142,11 +221,19 @@ function listMutation(): fc.Arbitrary<(l: any) => void> {
     fc.constant((l: any) => {
       l.prefixes[0].description = "p".repeat(256);
     }),
-    fc.tuple(oddString.filter((k) => !["name", "description", "prefixes", "sites", "id", "status", "sync_errors", "created_at", "updated_at", "__proto__"].includes(k)), junk).map(
-      ([k, v]) => (l: any) => {
+    fc
+      .tuple(
+        oddString.filter(
+          (k) =>
+            !["name", "description", "prefixes", "sites", "id", "status", "sync_errors", "created_at", "updated_at", "__proto__"].includes(
+              k,
+            ),
+        ),
+        junk,
+      )
+      .map(([k, v]) => (l: any) => {
         l[k] = v;
-      },
-    ),
+      }),
   );
 }
 
@@ -168,7 +255,23 @@ const rawPayload = fc.oneof(
     '{"__proto__": {"admin": true}, "name": "abc", "rules": [], "sites": []}',
     '{"name": "abc", "rules": [], "sites": [], "constructor": {"prototype": {"admin": true}}}',
     '{"name":"abc","rules":[{"__proto__":{"order":1}}],"sites":[]}',
-    "{", "[", '{"name": "abc",}', "nul", "undefined", "'x'", '{"a":1}}', "\u0000", '"\\ud800"', "1e999", "-", "[]", "{}", "null", "true", "42", '"string"',
+    "{",
+    "[",
+    '{"name": "abc",}',
+    "nul",
+    "undefined",
+    "'x'",
+    '{"a":1}}',
+    "\u0000",
+    '"\\ud800"',
+    "1e999",
+    "-",
+    "[]",
+    "{}",
+    "null",
+    "true",
+    "42",
+    '"string"',
     '{"name": "abc", "rules": [], "sites": [], "name": "ab"}',
   ),
   fc.string({ unit: "binary", maxLength: 60 }),
@@ -211,30 +314,50 @@ function requests(f: Fixtures): fc.Arbitrary<FuzzRequest> {
   ];
   const collections = ["/vpc/security-groups", "/vpc/prefix-lists", "/vpc/sites"];
   const anyPath = fc.oneof(
-    fc.constantFrom(...idPaths, ...collections, "/vpc/reference/protocols", "/vpc/reference/services", "/agent/v1/config", "/agent/v1/report", "/agent/v1/heartbeat"),
+    fc.constantFrom(
+      ...idPaths,
+      ...collections,
+      "/vpc/reference/protocols",
+      "/vpc/reference/services",
+      "/agent/v1/config",
+      "/agent/v1/report",
+      "/agent/v1/heartbeat",
+    ),
     fc.tuple(fc.constantFrom(...collections), oddString).map(([c, s]) => `${c}/${enc(s)}`),
   );
 
   const bodyFor = (path: string): fc.Arbitrary<unknown> => {
     if (path.startsWith("/vpc/security-groups")) return groupMutation(f).map((m) => mutate(validGroup(f), m));
-    if (path.startsWith("/vpc/prefix-lists")) return listMutation().map((m) => mutate({ name: "pl", prefixes: [{ cidr: "10.0.0.0/8" }], sites: [] }, m));
+    if (path.startsWith("/vpc/prefix-lists"))
+      return listMutation().map((m) => mutate({ name: "pl", prefixes: [{ cidr: "10.0.0.0/8" }], sites: [] }, m));
     return siteMutation.map((m) => mutate({ name: "site", platform: "nftables" }, m));
   };
 
   // 1. bad credentials on any route
-  const unauthenticated = fc.tuple(fc.constantFrom("GET", "POST", "PUT", "DELETE"), anyPath.filter((p) => !p.startsWith("/agent")), badAuth, fc.option(fc.constant(validGroup(f)))).map(
-    ([method, url, headers, body]): FuzzRequest => ({
-      method: method as FuzzRequest["method"],
-      url,
-      headers: body ? { ...headers, ...json } : headers,
-      payload: body ? JSON.stringify(body) : undefined,
-      write: method !== "GET",
-    }),
-  );
+  const unauthenticated = fc
+    .tuple(
+      fc.constantFrom("GET", "POST", "PUT", "DELETE"),
+      anyPath.filter((p) => !p.startsWith("/agent")),
+      badAuth,
+      fc.option(fc.constant(validGroup(f))),
+    )
+    .map(
+      ([method, url, headers, body]): FuzzRequest => ({
+        method: method as FuzzRequest["method"],
+        url,
+        headers: body ? { ...headers, ...json } : headers,
+        payload: body ? JSON.stringify(body) : undefined,
+        write: method !== "GET",
+      }),
+    );
 
   // 2. invalid bodies on creates and replaces (org A, own ids; the syncing group is locked anyway)
   const invalidWrite = fc
-    .tuple(fc.constantFrom("POST", "PUT"), fc.constantFrom("/vpc/security-groups", "/vpc/prefix-lists", "/vpc/sites"), fc.option(fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 8 })))
+    .tuple(
+      fc.constantFrom("POST", "PUT"),
+      fc.constantFrom("/vpc/security-groups", "/vpc/prefix-lists", "/vpc/sites"),
+      fc.option(fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 8 })),
+    )
     .chain(([method, collection, key]) =>
       bodyFor(collection).map((body): FuzzRequest => {
         const url = method === "POST" ? collection : idPaths.find((p) => p.startsWith(collection) && !p.includes(f.syncingGroup.id))!;
@@ -250,7 +373,16 @@ function requests(f: Fixtures): fc.Arbitrary<FuzzRequest> {
       fc.constantFrom("POST", "PUT"),
       fc.constantFrom(...collections),
       rawPayload,
-      fc.constantFrom("application/json", "application/json; charset=utf-8", "text/plain", "application/xml", "application/x-www-form-urlencoded", "", "application/jsonx", "APPLICATION/JSON"),
+      fc.constantFrom(
+        "application/json",
+        "application/json; charset=utf-8",
+        "text/plain",
+        "application/xml",
+        "application/x-www-form-urlencoded",
+        "",
+        "application/jsonx",
+        "APPLICATION/JSON",
+      ),
     )
     .map(([method, collection, payload, ct]): FuzzRequest => {
       const url = method === "POST" ? collection : idPaths.find((p) => p.startsWith(collection))!;
@@ -264,39 +396,66 @@ function requests(f: Fixtures): fc.Arbitrary<FuzzRequest> {
     .tuple(
       fc.constantFrom("GET", "PUT", "DELETE"),
       fc.oneof(
-        fc.tuple(fc.constantFrom("/vpc/security-groups/sec_grp_", "/vpc/prefix-lists/prfx_lst_", "/vpc/sites/site_"), body27).map(([p, b]) => p + b),
+        fc
+          .tuple(fc.constantFrom("/vpc/security-groups/sec_grp_", "/vpc/prefix-lists/prfx_lst_", "/vpc/sites/site_"), body27)
+          .map(([p, b]) => p + b),
         fc.tuple(fc.constantFrom(...collections), oddString).map(([c, s]) => `${c}/${enc(s)}`),
         fc.tuple(fc.constantFrom(...collections), oddString).map(([c, s]) => `${c}/${s.replace(/[?#]/g, "")}`),
       ),
     )
     .chain(([method, url]) =>
-      (method === "PUT" ? bodyFor(url).map((b) => b) : fc.constant(undefined)).map((body): FuzzRequest => ({
-        method: method as "GET",
-        url,
-        headers: { ...auth(A), ...(body !== undefined ? json : {}) },
-        // a valid body would do too: the id does not exist in org A
-        payload: body !== undefined ? JSON.stringify(body) : undefined,
-        write: method !== "GET",
-      })),
+      (method === "PUT" ? bodyFor(url).map((b) => b) : fc.constant(undefined)).map(
+        (body): FuzzRequest => ({
+          method: method as "GET",
+          url,
+          headers: { ...auth(A), ...(body !== undefined ? json : {}) },
+          // a valid body would do too: the id does not exist in org A
+          payload: body !== undefined ? JSON.stringify(body) : undefined,
+          write: method !== "GET",
+        }),
+      ),
     );
   const otherOrg = fc.tuple(fc.constantFrom("GET", "PUT", "DELETE"), fc.constantFrom(...idPaths)).map(([method, url]): FuzzRequest => {
-    const body = url.includes("security-groups") ? validGroup(f) : url.includes("prefix-lists") ? { name: "pl", prefixes: [] } : { name: "s", platform: "nftables" };
-    return { method: method as "GET", url, headers: { ...auth(B), ...(method === "PUT" ? json : {}) }, payload: method === "PUT" ? JSON.stringify(body) : undefined, write: method !== "GET" };
+    const body = url.includes("security-groups")
+      ? validGroup(f)
+      : url.includes("prefix-lists")
+        ? { name: "pl", prefixes: [] }
+        : { name: "s", platform: "nftables" };
+    return {
+      method: method as "GET",
+      url,
+      headers: { ...auth(B), ...(method === "PUT" ? json : {}) },
+      payload: method === "PUT" ? JSON.stringify(body) : undefined,
+      write: method !== "GET",
+    };
   });
 
   // 5. valid bodies, but a stale If-Match (412) or the syncing lock (409)
   const preconditions = fc.oneof(
-    fc.oneof(fc.constantFrom('"v0"', '"v999"', "W/\"v0\"", '""', "v1", '"r1"'), oddString.filter((s) => /^[\t\x20-\x7e]*$/.test(s) && !s.split(",").some((x) => ["*", '"v1"'].includes(x.trim().replace(/^W\//, ""))))).map(
-      (etag): FuzzRequest => ({
-        method: "PUT",
-        url: `/vpc/security-groups/${f.activeGroup.id}`,
-        headers: { ...auth(A), ...json, "if-match": etag },
-        payload: JSON.stringify(validGroup(f)),
-        write: true,
-      }),
-    ),
+    fc
+      .oneof(
+        fc.constantFrom('"v0"', '"v999"', 'W/"v0"', '""', "v1", '"r1"'),
+        oddString.filter(
+          (s) => /^[\t\x20-\x7e]*$/.test(s) && !s.split(",").some((x) => ["*", '"v1"'].includes(x.trim().replace(/^W\//, ""))),
+        ),
+      )
+      .map(
+        (etag): FuzzRequest => ({
+          method: "PUT",
+          url: `/vpc/security-groups/${f.activeGroup.id}`,
+          headers: { ...auth(A), ...json, "if-match": etag },
+          payload: JSON.stringify(validGroup(f)),
+          write: true,
+        }),
+      ),
     fc.constantFrom<FuzzRequest>(
-      { method: "PUT", url: `/vpc/security-groups/${f.syncingGroup.id}`, headers: { ...auth(A), ...json }, payload: JSON.stringify({ ...validGroup(f), sites: [f.site.id] }), write: true },
+      {
+        method: "PUT",
+        url: `/vpc/security-groups/${f.syncingGroup.id}`,
+        headers: { ...auth(A), ...json },
+        payload: JSON.stringify({ ...validGroup(f), sites: [f.site.id] }),
+        write: true,
+      },
       { method: "DELETE", url: `/vpc/security-groups/${f.syncingGroup.id}`, headers: auth(A), write: true },
       { method: "DELETE", url: `/vpc/prefix-lists/${f.list.id}`, headers: auth(A), write: true }, // referenced by groups
       { method: "DELETE", url: `/vpc/sites/${f.site.id}`, headers: auth(A), write: true }, // attached
@@ -304,39 +463,81 @@ function requests(f: Fixtures): fc.Arbitrary<FuzzRequest> {
   );
 
   // 6. list query strings (reads: any status < 500 is fine)
-  const queryKey = fc.oneof(fc.constantFrom("limit", "cursor", "limit[]", "cursor[]", "__proto__", "constructor", "wait", "token"), oddString);
-  const queryValue = fc.oneof(fc.constantFrom("0", "101", "-1", "1.5", "1e2", "", " 5", "0x10", "Infinity", "NaN", "100", "1"), oddString, body27.map((b) => Buffer.from(`sec_grp_${b}`).toString("base64url")));
+  const queryKey = fc.oneof(
+    fc.constantFrom("limit", "cursor", "limit[]", "cursor[]", "__proto__", "constructor", "wait", "token"),
+    oddString,
+  );
+  const queryValue = fc.oneof(
+    fc.constantFrom("0", "101", "-1", "1.5", "1e2", "", " 5", "0x10", "Infinity", "NaN", "100", "1"),
+    oddString,
+    body27.map((b) => Buffer.from(`sec_grp_${b}`).toString("base64url")),
+  );
   const reads = fc
-    .tuple(fc.constantFrom(...collections, "/vpc/reference/protocols", "/agent/v1/config"), fc.array(fc.tuple(queryKey, queryValue), { minLength: 1, maxLength: 4 }))
+    .tuple(
+      fc.constantFrom(...collections, "/vpc/reference/protocols", "/agent/v1/config"),
+      fc.array(fc.tuple(queryKey, queryValue), { minLength: 1, maxLength: 4 }),
+    )
     .map(([path, pairs]): FuzzRequest => {
       const qs = pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`).join("&");
       return { method: "GET", url: `${path}?${qs}`, headers: auth(A), write: false };
     });
   // raw, possibly broken percent-encoding
   const rawQuery = fc
-    .tuple(fc.constantFrom(...collections), fc.constantFrom("limit=%", "limit=%zz", "cursor=%ff%fe", "cursor=%C0%AF", "limit=1%00", "cursor=a%00b", "limit=%E2%82", "%=1", "limit=1&limit=2", "cursor[a]=1", "limit=5&&&"))
+    .tuple(
+      fc.constantFrom(...collections),
+      fc.constantFrom(
+        "limit=%",
+        "limit=%zz",
+        "cursor=%ff%fe",
+        "cursor=%C0%AF",
+        "limit=1%00",
+        "cursor=a%00b",
+        "limit=%E2%82",
+        "%=1",
+        "limit=1&limit=2",
+        "cursor[a]=1",
+        "limit=5&&&",
+      ),
+    )
     .map(([path, qs]): FuzzRequest => ({ method: "GET", url: `${path}?${qs}`, headers: auth(A), write: false }));
 
   // 7. methods and routes that do not exist, odd headers
   const odd = fc.oneof(
-    fc.tuple(fc.constantFrom("PATCH", "OPTIONS", "POST", "PUT", "DELETE"), fc.constantFrom(...idPaths, ...collections, "/", "/vpc", "/docs/x", "/openapi.json")).map(
-      ([method, url]): FuzzRequest => ({
-        method: method as "PATCH",
-        url: method === "POST" && collections.includes(url) ? `${url}/${url.length}` : method === "PUT" || method === "DELETE" ? (collections.includes(url) ? url : `${url}/x`) : url,
-        headers: { ...auth(A), ...json },
-        payload: "{}",
-        write: true,
-      }),
-    ),
-    fc.tuple(fc.constantFrom("/agent/v1/report", "/agent/v1/heartbeat", "/agent/v1/config", "/agent/v1/routeros.rsc"), fc.option(oddString.filter((s) => /^[\x21-\x7e]+$/.test(s)))).map(
-      ([url, tok]): FuzzRequest => ({
-        method: url.endsWith("config") || url.endsWith(".rsc") ? "GET" : "POST",
-        url: tok ? `${url}?token=${enc(tok)}` : url,
-        headers: { ...(tok ? { authorization: `Bearer sgs_${tok}` } : {}), ...json },
-        payload: url.endsWith("config") || url.endsWith(".rsc") ? undefined : JSON.stringify({ revision: 1, status: "applied" }),
-        write: true,
-      }),
-    ),
+    fc
+      .tuple(
+        fc.constantFrom("PATCH", "OPTIONS", "POST", "PUT", "DELETE"),
+        fc.constantFrom(...idPaths, ...collections, "/", "/vpc", "/docs/x", "/openapi.json"),
+      )
+      .map(
+        ([method, url]): FuzzRequest => ({
+          method: method as "PATCH",
+          url:
+            method === "POST" && collections.includes(url)
+              ? `${url}/${url.length}`
+              : method === "PUT" || method === "DELETE"
+                ? collections.includes(url)
+                  ? url
+                  : `${url}/x`
+                : url,
+          headers: { ...auth(A), ...json },
+          payload: "{}",
+          write: true,
+        }),
+      ),
+    fc
+      .tuple(
+        fc.constantFrom("/agent/v1/report", "/agent/v1/heartbeat", "/agent/v1/config", "/agent/v1/routeros.rsc"),
+        fc.option(oddString.filter((s) => /^[\x21-\x7e]+$/.test(s))),
+      )
+      .map(
+        ([url, tok]): FuzzRequest => ({
+          method: url.endsWith("config") || url.endsWith(".rsc") ? "GET" : "POST",
+          url: tok ? `${url}?token=${enc(tok)}` : url,
+          headers: { ...(tok ? { authorization: `Bearer sgs_${tok}` } : {}), ...json },
+          payload: url.endsWith("config") || url.endsWith(".rsc") ? undefined : JSON.stringify({ revision: 1, status: "applied" }),
+          write: true,
+        }),
+      ),
   );
 
   return fc.oneof(
@@ -384,7 +585,11 @@ describe.each(["pglite", "postgres"] as Engine[])("random invalid requests (%s)"
     const list = await core.createPrefixList();
     const site = await core.createSite("fuzz-site");
     const activeGroup = await core.create("/vpc/security-groups", validGroup({ list } as Fixtures));
-    const syncingGroup = await core.create("/vpc/security-groups", { ...validGroup({ list } as Fixtures), name: "syncing", sites: [site.id] });
+    const syncingGroup = await core.create("/vpc/security-groups", {
+      ...validGroup({ list } as Fixtures),
+      name: "syncing",
+      sites: [site.id],
+    });
     expect(syncingGroup.status).toBe("syncing");
     fixtures = { activeGroup, syncingGroup, list, site };
   }, 60_000);
@@ -397,7 +602,8 @@ describe.each(["pglite", "postgres"] as Engine[])("random invalid requests (%s)"
         const res = await send(t.core, r);
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         if (res.status >= 500) throw new Error(`${res.status} for ${r.method} ${r.url}: ${res.body}`);
-        if (r.write && res.status < 400) throw new Error(`write accepted: ${res.status} for ${r.method} ${r.url} ${String(r.payload).slice(0, 300)}`);
+        if (r.write && res.status < 400)
+          throw new Error(`write accepted: ${res.status} for ${r.method} ${r.url} ${String(r.payload).slice(0, 300)}`);
         if (res.status >= 400 && !(r.method === "HEAD")) expectErrorShape(res);
       }),
       { numRuns: RUNS[engine], seed: SEED, endOnFailure: true },
@@ -406,7 +612,6 @@ describe.each(["pglite", "postgres"] as Engine[])("random invalid requests (%s)"
     expect(after).toEqual(before);
     // the run covered the error classes
     for (const s of [400, 401, 404, 409, 412, 415, 422]) expect(statuses.get(s) ?? 0).toBeGreaterThan(0);
-    // eslint-disable-next-line no-console
     if (process.env.FUZZ_VERBOSE) console.log(engine, Object.fromEntries(statuses));
   }, 600_000);
 });

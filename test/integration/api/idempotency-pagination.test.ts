@@ -51,7 +51,9 @@ describe.each(ENGINES)("Idempotency-Key (%s)", (engine) => {
 
   it("a reference error rolls the key back too", async () => {
     const key = `key-${engine}-5`;
-    const bad = await t.core.post(GROUPS, simpleGroup({ sites: ["site_0ujsswThIGTUYm2K8FjOOfxcYpw"] }), { headers: { "idempotency-key": key } });
+    const bad = await t.core.post(GROUPS, simpleGroup({ sites: ["site_0ujsswThIGTUYm2K8FjOOfxcYpw"] }), {
+      headers: { "idempotency-key": key },
+    });
     expectError(bad, 422, "reference_not_found");
     const ok = await t.core.post(GROUPS, simpleGroup({ name: "after ref error" }), { headers: { "idempotency-key": key } });
     expect(ok.status).toBe(201);
@@ -77,7 +79,9 @@ describe.each(ENGINES)("Idempotency-Key (%s)", (engine) => {
   it("parallel creates without a key make as many groups", async () => {
     const org = `org_parallel_nokey_${engine}`;
     const token = tokenFor(org);
-    const responses = await Promise.all(Array.from({ length: 8 }, (_, i) => t.core.post(GROUPS, simpleGroup({ name: `p${i}xx` }), { token })));
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => t.core.post(GROUPS, simpleGroup({ name: `p${i}xx` }), { token })),
+    );
     expect(responses.map((r) => r.status)).toEqual(Array(8).fill(201));
     expect(new Set(responses.map((r) => r.json.id)).size).toBe(8);
   });
@@ -126,7 +130,9 @@ describe.each(ENGINES)("pagination (%s)", (engine) => {
     const cursor = String(first.headers["x-next-cursor"]);
     await t.core.delete(`${GROUPS}/${first.json[0].id}`, { token });
     const second = await t.core.get(GROUPS, { token, query: { limit: "2", cursor } });
-    expect(second.json.map((g: { id: string }) => g.id).some((id: string) => first.json.some((f: { id: string }) => f.id === id))).toBe(false);
+    expect(second.json.map((g: { id: string }) => g.id).some((id: string) => first.json.some((f: { id: string }) => f.id === id))).toBe(
+      false,
+    );
     expect(second.json).toHaveLength(2);
   });
 

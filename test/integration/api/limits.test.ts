@@ -178,15 +178,18 @@ describe.each(ENGINES)("limits (%s)", (engine) => {
       expect((await post(group({ rules: [rule(1, { description: "x" })] }))).status).toBe(201);
       expect((await post(group({ rules: [rule(1, { description: "✓".repeat(255) })] }))).status).toBe(201);
     });
-    it.each([["missing", undefined], ["empty", ""], ["256", "d".repeat(256)], ["null", null], ["number", 5]])(
-      "refuses %s",
-      async (_, description) => {
-        const r: Record<string, unknown> = rule(1);
-        if (description === undefined) delete r.description;
-        else r.description = description;
-        expect422(await post(group({ rules: [r] })), "rules[0].description");
-      },
-    );
+    it.each([
+      ["missing", undefined],
+      ["empty", ""],
+      ["256", "d".repeat(256)],
+      ["null", null],
+      ["number", 5],
+    ])("refuses %s", async (_, description) => {
+      const r: Record<string, unknown> = rule(1);
+      if (description === undefined) delete r.description;
+      else r.description = description;
+      expect422(await post(group({ rules: [r] })), "rules[0].description");
+    });
   });
 
   describe("extensions: action, icmp_type, icmp_code, log", () => {

@@ -38,7 +38,11 @@ describe.each(ENGINES)("status lifecycle (%s)", (engine) => {
       const again = await t.core.get("/agent/v1/config", { token: site.token, headers: { "if-none-match": String(config.headers.etag) } });
       expect(again.status).toBe(304);
 
-      const report = await t.core.post("/agent/v1/report", { revision: config.json.revision, status: "applied", digest: config.json.digest }, { token: site.token });
+      const report = await t.core.post(
+        "/agent/v1/report",
+        { revision: config.json.revision, status: "applied", digest: config.json.digest },
+        { token: site.token },
+      );
       expect(report.status).toBe(204);
       const after = await status(t.core, g.id);
       expect(after.status).toBe("active");

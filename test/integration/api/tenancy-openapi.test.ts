@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- API responses are untyped JSON in tests */
 /** Tenancy: another organization sees nothing of ours and can reference nothing of ours. OpenAPI and docs. */
 import { ENGINES, expectError, rule, seedGroup, simpleGroup, useCore } from "../../support/core";
 
@@ -62,7 +63,11 @@ describe.each(ENGINES)("tenancy (%s)", (engine) => {
     expectError(listSite, 422, "reference_not_found");
     // and via PUT of B's own group
     const own = await t.core.create("/vpc/security-groups", simpleGroup(), asB());
-    expectError(await t.core.put(`/vpc/security-groups/${own.id}`, simpleGroup({ rules: [rule(1, { address: a.list.id })] }), asB()), 422, "reference_not_found");
+    expectError(
+      await t.core.put(`/vpc/security-groups/${own.id}`, simpleGroup({ rules: [rule(1, { address: a.list.id })] }), asB()),
+      422,
+      "reference_not_found",
+    );
     expectError(await t.core.put(`/vpc/security-groups/${own.id}`, simpleGroup({ sites: [a.site.id] }), asB()), 422, "reference_not_found");
   });
 
@@ -150,14 +155,25 @@ describe("OpenAPI document and docs (pglite)", () => {
     expect(refs.length).toBeGreaterThan(0);
     for (const ref of refs) {
       expect(ref.startsWith("#/")).toBe(true);
-      const target = ref.slice(2).split("/").reduce<any>((o, k) => o?.[k.replace(/~1/g, "/").replace(/~0/g, "~")], doc);
+      const target = ref
+        .slice(2)
+        .split("/")
+        .reduce<any>((o, k) => o?.[k.replace(/~1/g, "/").replace(/~0/g, "~")], doc);
       if (target === undefined) throw new Error(`unresolved $ref ${ref}`);
     }
   });
 
   it("GET /docs serves HTML without a token", async () => {
     const res = await t.core.request("GET", "/docs", undefined, { token: null });
-    const final = res.status >= 300 && res.status < 400 ? await t.core.request("GET", String(res.headers.location).startsWith("/") ? String(res.headers.location) : `/docs/${res.headers.location}`, undefined, { token: null }) : res;
+    const final =
+      res.status >= 300 && res.status < 400
+        ? await t.core.request(
+            "GET",
+            String(res.headers.location).startsWith("/") ? String(res.headers.location) : `/docs/${res.headers.location}`,
+            undefined,
+            { token: null },
+          )
+        : res;
     expect(final.status).toBe(200);
     expect(String(final.headers["content-type"])).toMatch(/text\/html/);
     expect(final.body).toMatch(/<html/i);
