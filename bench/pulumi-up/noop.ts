@@ -26,5 +26,12 @@ class Noop extends pulumi.dynamic.Resource {
 
 const lists = Array.from({ length: LISTS }, (_, i) => new Noop(`list-${i}`, { name: `list-${i}`, prefixes: prefixesOf(i) }));
 for (let i = 0; i < GROUPS; i++) {
-  new Noop(`group-${i}`, { name: `group-${i}`, rules: rulesOf(i, lists.map((l) => l.id)), sites: [] });
+  new Noop(`group-${i}`, {
+    name: `group-${i}`,
+    rules: rulesOf(
+      i,
+      lists.map((l) => l.id),
+    ),
+    sites: [],
+  });
 }

@@ -8,7 +8,10 @@ export function prefixesOf(i: number) {
 
 type Direction = "inbound" | "outbound";
 
-export function rulesOf<Id>(i: number, listIds: Id[]): { direction: Direction; order: number; protocol: number; port: string; address: string | Id; description: string }[] {
+export function rulesOf<Id>(
+  i: number,
+  listIds: Id[],
+): { direction: Direction; order: number; protocol: number; port: string; address: string | Id; description: string }[] {
   return [
     { direction: "inbound", order: 10, protocol: 6, port: "443", address: "0.0.0.0/0", description: "https" },
     { direction: "inbound", order: 20, protocol: 6, port: "22", address: listIds[i % listIds.length], description: "ssh from a list" },

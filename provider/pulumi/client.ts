@@ -179,7 +179,12 @@ export class ApiClient {
         if (attempt >= this.maxAttempts || !isTransient(err)) throw networkError(err, method, url, attempt);
       }
       if (response) {
-        const retryable = response.status === 429 || response.status === 502 || response.status === 503 || response.status === 504 || response.status === 500;
+        const retryable =
+          response.status === 429 ||
+          response.status === 502 ||
+          response.status === 503 ||
+          response.status === 504 ||
+          response.status === 500;
         if (!retryable || attempt >= this.maxAttempts) return response;
         const after = retryAfterMs(header(response, "retry-after"));
         await this.sleep(Math.min(after ?? this.backoff(attempt), this.maxBackoffMs));
@@ -203,7 +208,9 @@ function isTransient(err: unknown): boolean {
 
 function networkError(err: unknown, method: string, url: string, attempts: number): Error {
   const reason = err instanceof Error ? err.message : String(err);
-  return new Error(`${method} ${url} failed after ${attempts} attempt(s): ${reason}; is secgroups:endpoint (or SECGROUPS_ENDPOINT) right and the API reachable?`);
+  return new Error(
+    `${method} ${url} failed after ${attempts} attempt(s): ${reason}; is secgroups:endpoint (or SECGROUPS_ENDPOINT) right and the API reachable?`,
+  );
 }
 
 function toApiError(response: AxiosResponse, request: string): SecgroupsApiError {

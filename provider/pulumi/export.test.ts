@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- API responses and Pulumi state are untyped JSON in tests */
 /**
  * `secgroups export --pulumi` and the `adopt` option it relies on, since
  * `pulumi import` cannot adopt dynamic-provider resources: export what a real
@@ -22,19 +23,35 @@ const ids: Record<string, string> = {};
 beforeAll(async () => {
   core = await startCore();
   const site = await core.api("POST", "/vpc/sites", { name: "web-1", platform: "nftables" });
-  const list = await core.api("POST", "/vpc/prefix-lists", { name: "office", description: "office egress", prefixes: [{ cidr: "198.51.100.0/24", description: "hq" }] });
+  const list = await core.api("POST", "/vpc/prefix-lists", {
+    name: "office",
+    description: "office egress",
+    prefixes: [{ cidr: "198.51.100.0/24", description: "hq" }],
+  });
   const group = await core.api("POST", "/vpc/security-groups", {
     name: "web servers",
     description: null,
     rules: [
-      { direction: "inbound", order: 20, protocol: 6, port: "22", address: list.body.id, description: "ssh from \"the\" office" },
-      { direction: "inbound", order: 10, protocol: 1, port: "", address: "0.0.0.0/0", description: "ping", icmp_type: 8, action: "drop", log: true },
+      { direction: "inbound", order: 20, protocol: 6, port: "22", address: list.body.id, description: 'ssh from "the" office' },
+      {
+        direction: "inbound",
+        order: 10,
+        protocol: 1,
+        port: "",
+        address: "0.0.0.0/0",
+        description: "ping",
+        icmp_type: 8,
+        action: "drop",
+        log: true,
+      },
     ],
     sites: [],
   });
   Object.assign(ids, { site: site.body.id, list: list.body.id, group: group.body.id });
   const provider = dynamicProvider("securityGroup");
-  await provider.configure!({ config: { get: (k: string) => ({ "secgroups:endpoint": core.endpoint, "secgroups:token": core.token })[k], require: () => "" } });
+  await provider.configure!({
+    config: { get: (k: string) => ({ "secgroups:endpoint": core.endpoint, "secgroups:token": core.token })[k], require: () => "" },
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -49,21 +66,36 @@ describe("secgroups export --pulumi", () => {
     expect(code).toContain(`adopt: ${JSON.stringify(ids.site)},`);
     expect(code).toContain(`export const webServers = new SecurityGroup("web servers", {`);
     // Rules by order, prefix lists referenced by variable, quotes escaped.
-    expect(code).toMatch(/order: 10, protocol: 1, port: "", address: "0\.0\.0\.0\/0", description: "ping", action: "drop", icmp_type: 8, log: true \}[\s\S]*order: 20, .*address: office\.id, description: "ssh from \\"the\\" office" \}/);
-    const diagnostics = ts.transpileModule(code, { reportDiagnostics: true, compilerOptions: { module: ts.ModuleKind.CommonJS } }).diagnostics ?? [];
+    expect(code).toMatch(
+      /order: 10, protocol: 1, port: "", address: "0\.0\.0\.0\/0", description: "ping", action: "drop", icmp_type: 8, log: true \}[\s\S]*order: 20, .*address: office\.id, description: "ssh from \\"the\\" office" \}/,
+    );
+    const diagnostics =
+      ts.transpileModule(code, { reportDiagnostics: true, compilerOptions: { module: ts.ModuleKind.CommonJS } }).diagnostics ?? [];
     expect(diagnostics).toEqual([]);
   });
 
   it("writes a program that registers each existing resource for adoption", async () => {
     const registered: { name: string; inputs: Record<string, any> }[] = [];
-    pulumi.runtime.setMocks({ newResource: (a) => (registered.push({ name: a.name, inputs: a.inputs }), { id: a.inputs.adopt, state: a.inputs }), call: (a) => a.inputs }, "exported", "test", false);
+    pulumi.runtime.setMocks(
+      {
+        newResource: (a) => (registered.push({ name: a.name, inputs: a.inputs }), { id: a.inputs.adopt, state: a.inputs }),
+        call: (a) => a.inputs,
+      },
+      "exported",
+      "test",
+      false,
+    );
     const dir = tempDir("sg-export-");
     const file = path.join(dir, "index.ts");
     fs.writeFileSync(file, renderPulumiProgram(await fetchInventory(core.endpoint, core.token)));
     try {
       const program = await import(file);
       await new Promise((resolve) => program.webServers.id.apply(resolve));
-      expect(Object.fromEntries(registered.map((r) => [r.name, r.inputs.adopt]))).toEqual({ "web-1": ids.site, office: ids.list, "web servers": ids.group });
+      expect(Object.fromEntries(registered.map((r) => [r.name, r.inputs.adopt]))).toEqual({
+        "web-1": ids.site,
+        office: ids.list,
+        "web servers": ids.group,
+      });
       expect(registered.find((r) => r.name === "web servers")!.inputs.rules[1].address).toBe(ids.list);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -88,11 +120,16 @@ describe("adopt", () => {
   const groups = dynamicProvider("securityGroup");
 
   it("takes an existing group over in place instead of creating a copy", async () => {
-    const inputs = (await groups.check!({}, {
-      name: "web servers",
-      rules: [{ direction: "inbound", order: 10, protocol: 6, port: "443", address: "0.0.0.0/0", description: "https" }],
-      adopt: ids.group,
-    })).inputs;
+    const inputs = (
+      await groups.check!(
+        {},
+        {
+          name: "web servers",
+          rules: [{ direction: "inbound", order: 10, protocol: 6, port: "443", address: "0.0.0.0/0", description: "https" }],
+          adopt: ids.group,
+        },
+      )
+    ).inputs;
     const before = (await core.api("GET", "/vpc/security-groups")).body.length;
     const created = await groups.create(inputs);
     expect(created.id).toBe(ids.group);
@@ -104,6 +141,8 @@ describe("adopt", () => {
 
   it("rejects an id of the wrong kind at check time", async () => {
     const result = await groups.check!({}, { name: "web", rules: [], sites: [], adopt: ids.list });
-    expect(result.failures).toEqual([{ property: "adopt", reason: expect.stringMatching(/id of an existing security group \(sec_grp_\.\.\.\)/) }]);
+    expect(result.failures).toEqual([
+      { property: "adopt", reason: expect.stringMatching(/id of an existing security group \(sec_grp_\.\.\.\)/) },
+    ]);
   });
 });

@@ -90,7 +90,8 @@ interface KindSpec {
   outputs(resource: Props, previous: Props): Props;
 }
 
-const sortedStrings = (value: unknown): unknown => (Array.isArray(value) && value.every((v) => typeof v === "string") ? [...value].sort() : value);
+const sortedStrings = (value: unknown): unknown =>
+  Array.isArray(value) && value.every((v) => typeof v === "string") ? [...value].sort() : value;
 
 function canonicalRule(rule: unknown): unknown {
   if (typeof rule !== "object" || rule === null) return rule;
@@ -146,7 +147,9 @@ const specs: Record<ResourceKind, KindSpec> = {
       name: p.name,
       description: p.description ?? null,
       prefixes: Array.isArray(p.prefixes)
-        ? p.prefixes.map((x) => (typeof x === "object" && x !== null ? { cidr: (x as Props).cidr, description: (x as Props).description ?? null } : x))
+        ? p.prefixes.map((x) =>
+            typeof x === "object" && x !== null ? { cidr: (x as Props).cidr, description: (x as Props).description ?? null } : x,
+          )
         : p.prefixes,
       sites: sortedStrings(p.sites ?? []),
     }),
@@ -203,7 +206,9 @@ function unknownPaths(value: unknown, path = "", out: string[] = []): string[] {
 
 /** Whether an issue at `path` may be caused by a value not known yet (it or an ancestor or descendant is unknown). */
 function causedByUnknown(path: string, unknown: string[]): boolean {
-  return unknown.some((u) => u === path || path.startsWith(u + ".") || path.startsWith(u + "[") || u.startsWith(path + ".") || u.startsWith(path + "["));
+  return unknown.some(
+    (u) => u === path || path.startsWith(u + ".") || path.startsWith(u + "[") || u.startsWith(path + ".") || u.startsWith(path + "["),
+  );
 }
 
 /** Rules whose own fields are unknown may fail checks that involve their siblings (port vs protocol). */
@@ -225,12 +230,16 @@ function splitOptions(kind: ResourceKind, news: Props): { body: Props; options: 
       if (v === undefined || v === null) continue;
       options[k] = v;
       if (v === UNKNOWN) continue;
-      if (k === "waitForSync" && typeof v !== "boolean") failures.push({ property: k, reason: `must be true or false, got ${JSON.stringify(v)}` });
+      if (k === "waitForSync" && typeof v !== "boolean")
+        failures.push({ property: k, reason: `must be true or false, got ${JSON.stringify(v)}` });
       if (k === "syncTimeout" && (typeof v !== "number" || !(v > 0))) {
         failures.push({ property: k, reason: `must be a positive number of seconds, got ${JSON.stringify(v)}` });
       }
       if (k === "adopt" && !isId(ID_KIND[kind], v)) {
-        failures.push({ property: k, reason: `must be the id of an existing ${specOf(kind).noun} (${ID_PREFIX[ID_KIND[kind]]}...), got ${JSON.stringify(v)}` });
+        failures.push({
+          property: k,
+          reason: `must be the id of an existing ${specOf(kind).noun} (${ID_PREFIX[ID_KIND[kind]]}...), got ${JSON.stringify(v)}`,
+        });
       }
     } else if (v !== undefined) body[k] = v;
   }
@@ -291,7 +300,8 @@ export function changedFields(kind: ResourceKind, olds: Props, news: Props): str
       for (const [order, rule] of after) {
         const old = before.get(order);
         if (!old) out.push(`rules[order=${order}]`);
-        else for (const f of Object.keys(rule)) if (JSON.stringify(rule[f]) !== JSON.stringify(old[f])) out.push(`rules[order=${order}].${f}`);
+        else
+          for (const f of Object.keys(rule)) if (JSON.stringify(rule[f]) !== JSON.stringify(old[f])) out.push(`rules[order=${order}].${f}`);
       }
       for (const order of before.keys()) if (!after.has(order)) out.push(`rules[order=${order}]`);
     } else if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) out.push(key);
@@ -369,7 +379,9 @@ async function describePendingSites(client: ApiClient, resource: Props): Promise
     const site = await client.get<Props>(`/vpc/sites/${id}`).catch(() => undefined);
     if (!site) out.push(`site ${id}`);
     else if (site.body.applied_revision !== site.body.desired_revision) {
-      out.push(`site ${id} (${String(site.body.name)}): online=${String(site.body.online)}, applied revision ${String(site.body.applied_revision)} of ${String(site.body.desired_revision)}`);
+      out.push(
+        `site ${id} (${String(site.body.name)}): online=${String(site.body.online)}, applied revision ${String(site.body.applied_revision)} of ${String(site.body.desired_revision)}`,
+      );
     }
   }
   return out.length ? out : sites.map((s) => `site ${s}`);
@@ -379,7 +391,9 @@ async function describePendingSites(client: ApiClient, resource: Props): Promise
 function explain(err: unknown, body: Props): unknown {
   if (!(err instanceof SecgroupsApiError) || err.status !== 422 || !Array.isArray(body.rules)) return err;
   const rules = body.rules as Props[];
-  err.message = err.message.replace(/rules\[(\d+)\](\.\w+)?/g, (m, i: string) => (rules[Number(i)] ? `${m} (the rule with order ${String(rules[Number(i)].order)})` : m));
+  err.message = err.message.replace(/rules\[(\d+)\](\.\w+)?/g, (m, i: string) =>
+    rules[Number(i)] ? `${m} (the rule with order ${String(rules[Number(i)].order)})` : m,
+  );
   return err;
 }
 

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- API responses and Pulumi state are untyped JSON in tests */
 /**
  * Programs under pulumi.runtime.setMocks: what the resources register with the
  * engine (type tokens, args named as in the API, defaults, secrets), and the
@@ -59,7 +60,12 @@ describe("resources under mocks", () => {
       sites: [site.id],
     });
 
-    const [groupId, siteId, officeId, status] = await Promise.all([outputOf(group.id), outputOf(site.id), outputOf(office.id), outputOf(group.status)]);
+    const [groupId, siteId, officeId, status] = await Promise.all([
+      outputOf(group.id),
+      outputOf(site.id),
+      outputOf(office.id),
+      outputOf(group.status),
+    ]);
     expect(groupId).toMatch(/^sec_grp_/);
     expect(status).toBe("active");
 
@@ -90,7 +96,11 @@ describe("the example stack under mocks", () => {
   it("wires the office list into both groups and each group to its own site", async () => {
     registered.length = 0;
     const example = await import(path.join(__dirname, "../../examples/pulumi-web/index"));
-    const [webStatus, siteIds, officeId] = await Promise.all([outputOf(example.webStatus), outputOf(pulumi.output(example.siteIds)), outputOf(example.officeId)]);
+    const [webStatus, siteIds, officeId] = await Promise.all([
+      outputOf(example.webStatus),
+      outputOf(pulumi.output(example.siteIds)),
+      outputOf(example.officeId),
+    ]);
     expect(webStatus).toBe("active");
     const groups = registered.filter((r) => r.type.endsWith(":SecurityGroup"));
     expect(groups.map((g) => g.name).sort()).toEqual(["database", "web"]);

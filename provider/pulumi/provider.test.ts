@@ -59,22 +59,33 @@ describe("check", () => {
     const rules = inputs.rules as Record<string, unknown>[];
     expect(rules.map((r) => r.order)).toEqual([10, 20]);
     expect(rules[1]).toEqual({
-      direction: "inbound", order: 20, protocol: 6, port: "80,443", address: "0.0.0.0/0", description: "http(s)",
-      action: "accept", icmp_type: null, icmp_code: null, log: false,
+      direction: "inbound",
+      order: 20,
+      protocol: 6,
+      port: "80,443",
+      address: "0.0.0.0/0",
+      description: "http(s)",
+      action: "accept",
+      icmp_type: null,
+      icmp_code: null,
+      log: false,
     });
     expect(inputs.description).toBe("web tier");
   });
 
   it("reports each problem on its property with a message saying what to change", async () => {
-    const result = await groups.check!({}, {
-      ...web,
-      rules: [
-        { direction: "inbound", order: 10, protocol: 6, port: "70000", address: "10.0.0.1/24", description: "bad" },
-        { direction: "sideways", order: 20, protocol: 1, port: "22", address: "10.0.0.0/24", description: "worse" },
-        { direction: "inbound", order: 30, protocol: 6, port: "22", address: "10.0.0.0/24", description: "ssh" },
-        { direction: "inbound", order: 30, protocol: 6, port: "25", address: "10.0.0.0/24", description: "same order" },
-      ],
-    });
+    const result = await groups.check!(
+      {},
+      {
+        ...web,
+        rules: [
+          { direction: "inbound", order: 10, protocol: 6, port: "70000", address: "10.0.0.1/24", description: "bad" },
+          { direction: "sideways", order: 20, protocol: 1, port: "22", address: "10.0.0.0/24", description: "worse" },
+          { direction: "inbound", order: 30, protocol: 6, port: "22", address: "10.0.0.0/24", description: "ssh" },
+          { direction: "inbound", order: 30, protocol: 6, port: "25", address: "10.0.0.0/24", description: "same order" },
+        ],
+      },
+    );
     const byProperty = Object.fromEntries((result.failures ?? []).map((f) => [f.property, f.reason]));
     expect(byProperty["rules[0].port"]).toMatch(/65535/);
     expect(byProperty["rules[0].address"]).toMatch(/did you mean 10\.0\.0\.0\/24/);
@@ -86,11 +97,14 @@ describe("check", () => {
   });
 
   it("lets values unknown during preview pass, and still checks the known ones", async () => {
-    const passing = await groups.check!({}, {
-      ...web,
-      rules: [{ direction: "inbound", order: 10, protocol: 6, port: "22", address: UNKNOWN, description: "from office" }],
-      sites: [UNKNOWN],
-    });
+    const passing = await groups.check!(
+      {},
+      {
+        ...web,
+        rules: [{ direction: "inbound", order: 10, protocol: 6, port: "22", address: UNKNOWN, description: "from office" }],
+        sites: [UNKNOWN],
+      },
+    );
     expect(passing.failures ?? []).toEqual([]);
     expect((passing.inputs as Record<string, unknown>).sites).toEqual([UNKNOWN]);
 
@@ -142,7 +156,9 @@ describe("create, read, diff, update, delete", () => {
     expect(diff).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     expect(changedFields("securityGroup", created.outs, changed)).toEqual(["rules[order=20].port"]);
     // Server-only fields and provider options never count as changes.
-    expect((await groups.diff!(created.id, { ...created.outs, status: "syncing", updated_at: "x" }, { ...inputs, waitForSync: false })).changes).toBe(false);
+    expect(
+      (await groups.diff!(created.id, { ...created.outs, status: "syncing", updated_at: "x" }, { ...inputs, waitForSync: false })).changes,
+    ).toBe(false);
 
     const updated = await groups.update!(created.id, created.outs, changed);
     const rules = updated.outs.rules as { id: string; order: number; port: string }[];
@@ -154,7 +170,12 @@ describe("create, read, diff, update, delete", () => {
     const created = await groups.create(await checked(groups, { ...web, name: "web-refresh" }));
     const current = await core.api("GET", `/vpc/security-groups/${created.id}`);
     const rules = current.body.rules.map((r: Record<string, unknown>) => (r.order === 20 ? { ...r, port: "9090" } : r));
-    const put = await core.api("PUT", `/vpc/security-groups/${created.id}`, { name: "web-refresh", description: "changed by hand", rules, sites: [] });
+    const put = await core.api("PUT", `/vpc/security-groups/${created.id}`, {
+      name: "web-refresh",
+      description: "changed by hand",
+      rules,
+      sites: [],
+    });
     expect(put.status).toBe(200);
 
     const read = await groups.read!(created.id, created.outs);
@@ -174,7 +195,16 @@ describe("create, read, diff, update, delete", () => {
     const inputs = await checked(groups, {
       ...web,
       name: "web-422",
-      rules: [{ direction: "inbound", order: 30, protocol: 6, port: "22", address: "prfx_lst_000000000000000000000000000", description: "office" }],
+      rules: [
+        {
+          direction: "inbound",
+          order: 30,
+          protocol: 6,
+          port: "22",
+          address: "prfx_lst_000000000000000000000000000",
+          description: "office",
+        },
+      ],
     });
     const error = await groups.create(inputs).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SecgroupsApiError);
@@ -184,7 +214,9 @@ describe("create, read, diff, update, delete", () => {
   });
 
   it("manages prefix lists and sites; a site's token is an output and survives reads", async () => {
-    const list = await lists.create(await checked(lists, { name: "office", description: null, prefixes: [{ cidr: "192.0.2.0/24", description: "hq" }], sites: [] }));
+    const list = await lists.create(
+      await checked(lists, { name: "office", description: null, prefixes: [{ cidr: "192.0.2.0/24", description: "hq" }], sites: [] }),
+    );
     expect(list.outs.status).toBe("active");
     expect(list.outs.prefixes[0]).toEqual({ id: expect.stringMatching(/^prfx_/), cidr: "192.0.2.0/24", description: "hq" });
 
@@ -239,9 +271,13 @@ describe("sync with sites", () => {
 
   it("stops waiting after syncTimeout and names the sites that have not confirmed", async () => {
     const site = await newSite("sync-silent");
-    const error = await groups.create(await checked(groups, { ...web, name: "silent", sites: [site.id], syncTimeout: 1 })).catch((e: unknown) => e);
+    const error = await groups
+      .create(await checked(groups, { ...web, name: "silent", sites: [site.id], syncTimeout: 1 }))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ResourceInitError);
-    expect((error as Error).message).toMatch(new RegExp(`still syncing after 1s; waiting for site ${site.id} \\(sync-silent\\): online=false`));
+    expect((error as Error).message).toMatch(
+      new RegExp(`still syncing after 1s; waiting for site ${site.id} \\(sync-silent\\): online=false`),
+    );
     expect((error as ResourceInitError).properties.syncTimeout).toBe(1);
   });
 
@@ -311,7 +347,9 @@ describe("configuration", () => {
     delete process.env.SECGROUPS_TOKEN;
     await expect(groups.create(await checked(groups, web))).rejects.toThrow(/pulumi config set secgroups:endpoint .* SECGROUPS_ENDPOINT/);
     process.env.SECGROUPS_ENDPOINT = core.endpoint;
-    await expect(groups.create(await checked(groups, web))).rejects.toThrow(/pulumi config set --secret secgroups:token .* SECGROUPS_TOKEN/);
+    await expect(groups.create(await checked(groups, web))).rejects.toThrow(
+      /pulumi config set --secret secgroups:token .* SECGROUPS_TOKEN/,
+    );
   });
 
   it("names the token settings on 401 without ever printing the token", async () => {

@@ -28,7 +28,9 @@ export function dynamicProvider(kind: ResourceKind): pulumi.dynamic.ResourceProv
       try {
         return fromCwd(path.join(path.dirname(fromCwd.resolve("secgroups/pulumi")), "handlers"));
       } catch {
-        throw new Error(`secgroups: cannot load the provider: ${handlersPath} is gone and secgroups/pulumi cannot be resolved from ${process.cwd()}; install secgroups in the Pulumi project (npm install)`);
+        throw new Error(
+          `secgroups: cannot load the provider: ${handlersPath} is gone and secgroups/pulumi cannot be resolved from ${process.cwd()}; install secgroups in the Pulumi project (npm install)`,
+        );
       }
     }
   };

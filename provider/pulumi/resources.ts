@@ -97,7 +97,6 @@ export class SecurityGroup extends pulumi.dynamic.Resource {
       "SecurityGroup",
     );
   }
-
 }
 
 export class PrefixList extends pulumi.dynamic.Resource {
@@ -121,7 +120,6 @@ export class PrefixList extends pulumi.dynamic.Resource {
       "PrefixList",
     );
   }
-
 }
 
 export class Site extends pulumi.dynamic.Resource {
@@ -159,5 +157,4 @@ export class Site extends pulumi.dynamic.Resource {
       "Site",
     );
   }
-
 }

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- API responses and Pulumi state are untyped JSON in tests */
 /**
  * The example stack (examples/pulumi-web) through the real Pulumi CLI
  * (Automation API, file:// backend). Where this process may create network
@@ -70,7 +71,10 @@ function siteTokens(): string[] {
 }
 
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
 }
 
 async function group(id: string) {
@@ -156,8 +160,15 @@ describe(`pulumi CLI with the example web tier (${REAL_AGENTS ? "real agents in 
     const { id: _id, status: _s, ...rest } = current as unknown as Record<string, unknown>;
     void _id;
     void _s;
-    const rules = (current.rules as unknown as Record<string, unknown>[]).map(({ id: _r, ...r }) => (r.order === 10 ? { ...r, port: "5433" } : r));
-    const put = await core.api("PUT", `/vpc/security-groups/${dbId}`, { name: rest.name, description: "opened by hand", rules, sites: rest.sites });
+    const rules = (current.rules as unknown as Record<string, unknown>[]).map(({ id: _r, ...r }) =>
+      r.order === 10 ? { ...r, port: "5433" } : r,
+    );
+    const put = await core.api("PUT", `/vpc/security-groups/${dbId}`, {
+      name: rest.name,
+      description: "opened by hand",
+      rules,
+      sites: rest.sites,
+    });
     expect(put.status).toBe(200);
 
     const refresh = await stack.refresh();

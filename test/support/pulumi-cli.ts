@@ -26,7 +26,12 @@ let binDir: string | undefined;
 
 /** The bin dir holding pulumi, pulumi-language-nodejs and the dynamic-provider launcher (built on first use). */
 export function ensurePulumi(): string {
-  binDir ??= execFileSync("bash", [path.join(REPO, "scripts/ensure-pulumi.sh")], { cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 30 * 60_000 })
+  binDir ??= execFileSync("bash", [path.join(REPO, "scripts/ensure-pulumi.sh")], {
+    cwd: REPO,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    timeout: 30 * 60_000,
+  })
     .trim()
     .split("\n")
     .pop()!;
@@ -41,7 +46,10 @@ export function ensurePulumi(): string {
 export function buildPackage(): void {
   const started = Date.now();
   try {
-    execFileSync(process.execPath, [path.join(REPO, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: REPO, stdio: "pipe" });
+    execFileSync(process.execPath, [path.join(REPO, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
+      cwd: REPO,
+      stdio: "pipe",
+    });
   } catch {
     // tsc exits non-zero on any type error in the tree; checked below.
   }
@@ -73,7 +81,15 @@ export async function createStack(options: StackOptions): Promise<{ stack: Stack
   const backendDir = tempDir("sg-pulumi-backend-");
   fs.writeFileSync(
     path.join(workDir, "Pulumi.yaml"),
-    [`name: ${options.project}`, "runtime:", "  name: nodejs", "  options:", "    typescript: true", `main: ${path.relative(workDir, options.program)}`, ""].join("\n"),
+    [
+      `name: ${options.project}`,
+      "runtime:",
+      "  name: nodejs",
+      "  options:",
+      "    typescript: true",
+      `main: ${path.relative(workDir, options.program)}`,
+      "",
+    ].join("\n"),
   );
   const pulumiCommand = await PulumiCommand.get({ root: path.dirname(bin), skipVersionCheck: true });
   const envVars: Record<string, string> = {

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- API responses and Pulumi state are untyped JSON in tests */
 /**
  * A real core for provider tests: the API server in this process on PGlite,
  * a token for a fresh organization, a lightweight site agent that confirms
@@ -18,7 +19,12 @@ export interface Core {
   org: string;
   server: Server;
   /** Fetch against the API as this organization. */
-  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  api(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
 
@@ -89,7 +95,11 @@ export class ReportingAgent {
         await fetch(`${this.endpoint}/agent/v1/report`, {
           method: "POST",
           headers: { Authorization: `Bearer ${siteToken}`, "Content-Type": "application/json" },
-          body: JSON.stringify(fail ? { revision: config.revision, status: "failed", error: fail } : { revision: config.revision, status: "applied", digest: config.digest }),
+          body: JSON.stringify(
+            fail
+              ? { revision: config.revision, status: "failed", error: fail }
+              : { revision: config.revision, status: "applied", digest: config.digest },
+          ),
         });
         this.applied.push({ site: config.site_id, revision: config.revision });
       } catch {
@@ -109,7 +119,10 @@ export class ReportingAgent {
  * forwards it, lets the server answer, and then cuts the client's connection
  * without passing the answer on: a response lost on the way back.
  */
-export async function startDroppingProxy(target: string, drop: (req: http.IncomingMessage) => boolean): Promise<{ url: string; dropped: number; forwarded: number; close(): Promise<void> }> {
+export async function startDroppingProxy(
+  target: string,
+  drop: (req: http.IncomingMessage) => boolean,
+): Promise<{ url: string; dropped: number; forwarded: number; close(): Promise<void> }> {
   const state = { url: "", dropped: 0, forwarded: 0, close: async () => {} };
   let armed = true;
   const proxy = http.createServer((req, res) => {
@@ -138,10 +151,11 @@ export async function startDroppingProxy(target: string, drop: (req: http.Incomi
   });
   await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
   state.url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-  state.close = () => new Promise<void>((resolve) => {
-    proxy.closeAllConnections();
-    proxy.close(() => resolve());
-  });
+  state.close = () =>
+    new Promise<void>((resolve) => {
+      proxy.closeAllConnections();
+      proxy.close(() => resolve());
+    });
   return state;
 }
 

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- API responses and Pulumi state are untyped JSON in tests */
 /**
  * A lab for Pulumi tests with real agents: the core (`secgroups serve`) in its
  * own network namespace, one namespace per site where `secgroups agent`
@@ -79,12 +80,18 @@ export async function startNetnsLab(siteNames: string[]): Promise<NetnsLab> {
         const s = sites.get(site);
         if (!s) throw new Error(`no namespace for site ${site}`);
         const agent = startAgent(s.ns, [
-          "--endpoint", `http://${s.coreAddress}:${PORT}`,
-          "--site-token", siteToken,
-          "--state-dir", tempDir("sg-pulumi-agent-"),
-          "--poll-wait", "5",
-          "--heartbeat", "1s",
-          "--backoff-max", "2s",
+          "--endpoint",
+          `http://${s.coreAddress}:${PORT}`,
+          "--site-token",
+          siteToken,
+          "--state-dir",
+          tempDir("sg-pulumi-agent-"),
+          "--poll-wait",
+          "5",
+          "--heartbeat",
+          "1s",
+          "--backoff-max",
+          "2s",
         ]);
         agents.set(site, agent);
         procs.push(agent);

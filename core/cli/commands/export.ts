@@ -121,7 +121,9 @@ export function renderPulumiProgram(inventory: Inventory, meta: { endpoint?: str
     if (pl.description !== null) out.push(`  description: ${JSON.stringify(pl.description)},`);
     out.push("  prefixes: [");
     for (const p of pl.prefixes) {
-      out.push(`    { cidr: ${JSON.stringify(p.cidr)}${p.description !== null ? `, description: ${JSON.stringify(p.description)}` : ""} },`);
+      out.push(
+        `    { cidr: ${JSON.stringify(p.cidr)}${p.description !== null ? `, description: ${JSON.stringify(p.description)}` : ""} },`,
+      );
     }
     out.push("  ],", `  sites: ${list(pl.sites.map(ref))},`, `  adopt: ${JSON.stringify(pl.id)},`, "});", "");
   }
@@ -156,7 +158,12 @@ function renderRule(rule: FilterRule, ref: (id: string) => string): string {
 
 /** A TypeScript identifier from a resource name: "web-1 servers" -> "web1Servers". */
 function camel(text: string): string {
-  const words = text.normalize("NFKD").replace(/[^A-Za-z0-9]+/g, " ").trim().split(" ").filter(Boolean);
+  const words = text
+    .normalize("NFKD")
+    .replace(/[^A-Za-z0-9]+/g, " ")
+    .trim()
+    .split(" ")
+    .filter(Boolean);
   const joined = words.map((w, i) => (i === 0 ? w.charAt(0).toLowerCase() + w.slice(1) : w.charAt(0).toUpperCase() + w.slice(1))).join("");
   return /^[0-9]/.test(joined) ? `_${joined}` : joined;
 }
@@ -168,4 +175,45 @@ function unique(base: string, taken: Set<string>, separator = ""): string {
   return candidate;
 }
 
-const RESERVED = new Set(["break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum", "export", "extends", "false", "finally", "for", "function", "if", "import", "in", "instanceof", "new", "null", "return", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "let", "static", "yield", "await"]);
+const RESERVED = new Set([
+  "break",
+  "case",
+  "catch",
+  "class",
+  "const",
+  "continue",
+  "debugger",
+  "default",
+  "delete",
+  "do",
+  "else",
+  "enum",
+  "export",
+  "extends",
+  "false",
+  "finally",
+  "for",
+  "function",
+  "if",
+  "import",
+  "in",
+  "instanceof",
+  "new",
+  "null",
+  "return",
+  "super",
+  "switch",
+  "this",
+  "throw",
+  "true",
+  "try",
+  "typeof",
+  "var",
+  "void",
+  "while",
+  "with",
+  "let",
+  "static",
+  "yield",
+  "await",
+]);
