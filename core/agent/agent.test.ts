@@ -102,6 +102,21 @@ describe("Agent", () => {
     expect(enforcer.applies).toBe(2);
   });
 
+  it("puts the previous revision back when a failed apply left part of the new one behind", async () => {
+    const { api, enforcer, agent } = setUp();
+    api.push(1, "ruleset-1");
+    await agent.pollOnce(0);
+    enforcer.reject = (c) => {
+      if (c !== "ruleset-2") return undefined;
+      enforcer.loaded = "half of ruleset-2"; // e.g. ipset swapped, iptables-restore failed
+      return "iptables-restore: line 7 failed";
+    };
+    api.push(2, "ruleset-2");
+    await agent.pollOnce(0);
+    expect(enforcer.loaded).toBe("ruleset-1|10.0.0.1:8787");
+    expect(api.reports[1]).toEqual({ revision: 2, status: "failed", error: "iptables-restore: line 7 failed" });
+  });
+
   it("re-applies after drift and reports it as drift", async () => {
     const { api, enforcer, agent } = setUp();
     api.push(1, "ruleset-1");

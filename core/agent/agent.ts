@@ -177,6 +177,7 @@ export class Agent {
       const error = (err as Error).message;
       this.log(`revision ${body.revision} failed: ${error}`);
       this.queueReport({ revision: body.revision, status: "failed", error });
+      await this.reinstatePrevious();
       return { status: "failed", revision: body.revision, error };
     }
     this.applied = next;
@@ -184,6 +185,24 @@ export class Agent {
     this.log(`revision ${body.revision} applied (${body.managed ? `digest ${body.digest.slice(0, 12)}` : "unmanaged: our rules removed"})`);
     this.queueReport({ revision: body.revision, status: "applied", digest: body.digest });
     return { status: "applied", revision: body.revision };
+  }
+
+  /**
+   * After a failed apply: nft loads all or nothing, but iptables may have swapped
+   * new set contents in before iptables-restore failed. Put the previous revision
+   * back wherever what is loaded no longer matches it.
+   */
+  private async reinstatePrevious(): Promise<void> {
+    const previous = this.applied;
+    if (!previous) return;
+    try {
+      const diff = await this.driftOf(previous);
+      if (!diff.length) return;
+      this.log(`re-applying revision ${previous.revision} after the failure (${diff.join("; ")})`);
+      await this.enforce(previous, previous.control_plane);
+    } catch (err) {
+      this.log(`re-applying revision ${previous.revision} failed too: ${(err as Error).message}`);
+    }
   }
 
   private async enforce(state: AppliedState, controlPlane: ControlPlaneAddress[]): Promise<void> {
