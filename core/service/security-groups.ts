@@ -91,7 +91,10 @@ async function withStatus(q: Queryable, stored: groups.StoredGroup[]): Promise<V
 
 async function assertReferences(tx: Queryable, orgId: string, group: NormalizedSecurityGroupWrite) {
   const refs = referencedPrefixLists(group);
-  const [lists, sites] = await Promise.all([existingPrefixLists(tx, orgId, [...refs.keys()]), existingSites(tx, orgId, group.sites)]);
+  // One after the other: one transaction is one connection (pg deprecates overlapping queries on a
+  // client), and the locks these take come in a fixed order: prefix lists, then sites.
+  const lists = await existingPrefixLists(tx, orgId, [...refs.keys()]);
+  const sites = await existingSites(tx, orgId, group.sites);
   const issues = checkReferences({ prefixLists: refs, sites: group.sites }, { prefixLists: lists, sites });
   if (issues.length) throw new ValidationError(issues);
 }

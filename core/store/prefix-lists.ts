@@ -68,9 +68,10 @@ export async function deletePrefixList(tx: Queryable, id: string): Promise<void>
 }
 
 /** Which of `ids` exist in the organization. */
+/** The ids that exist, locked FOR KEY SHARE until the transaction ends (see existingSites): a concurrent delete waits. */
 export async function existingPrefixLists(q: Queryable, orgId: string, ids: readonly string[]): Promise<Set<string>> {
   if (!ids.length) return new Set();
-  const rows = await q.query<{ id: string }>(`SELECT id FROM prefix_lists WHERE org_id = $1 AND id = ANY($2::text[])`, [orgId, ids]);
+  const rows = await q.query<{ id: string }>(`SELECT id FROM prefix_lists WHERE org_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR KEY SHARE`, [orgId, ids]);
   return new Set(rows.map((r) => r.id));
 }
 

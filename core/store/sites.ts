@@ -55,15 +55,25 @@ export async function listSites(q: Queryable, orgId: string, limit: number, afte
   return q.query<SiteRow>(`SELECT ${COLUMNS} FROM sites WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3`, [orgId, after ?? "", limit]);
 }
 
-/** Locks sites in id order (a fixed order, so concurrent deploys cannot deadlock). */
+/**
+ * Locks sites in id order (a fixed order, so concurrent deploys cannot deadlock).
+ * FOR NO KEY UPDATE: deploys still exclude each other, but do not conflict with
+ * the FOR KEY SHARE of existingSites, which the same writers took before (a
+ * share lock upgraded to FOR UPDATE by two writers would deadlock).
+ */
 export async function lockSites(tx: Queryable, ids: readonly string[]): Promise<SiteRow[]> {
   if (!ids.length) return [];
-  return tx.query<SiteRow>(`SELECT ${COLUMNS} FROM sites WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, [ids]);
+  return tx.query<SiteRow>(`SELECT ${COLUMNS} FROM sites WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`, [ids]);
 }
 
+/**
+ * The ids that exist, locked FOR KEY SHARE until the transaction ends: a
+ * concurrent delete (FOR UPDATE) waits, then sees the new reference, instead
+ * of removing the site between this check and the write that references it.
+ */
 export async function existingSites(q: Queryable, orgId: string, ids: readonly string[]): Promise<Set<string>> {
   if (!ids.length) return new Set();
-  const rows = await q.query<{ id: string }>(`SELECT id FROM sites WHERE org_id = $1 AND id = ANY($2::text[])`, [orgId, ids]);
+  const rows = await q.query<{ id: string }>(`SELECT id FROM sites WHERE org_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR KEY SHARE`, [orgId, ids]);
   return new Set(rows.map((r) => r.id));
 }
 
