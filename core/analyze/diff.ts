@@ -11,7 +11,7 @@ import { formatCidr, rangeToCidrs, mergeRanges, type AddressRange, type Directio
 import { normalizePolicy, type NormalizedPolicy, type PolicyDocumentInput, type PolicyRule } from "../compile";
 import type { Verdict } from "./packet";
 import { ruleRef, type RuleRef } from "./rules";
-import { addressEvents, cellsOf, ruleAppliesTo, RuleSet, sweep, type Cell, type ValueRange } from "./space";
+import { ADDRESS_SPACE_END, cellsOf, ruleAppliesTo, SignatureSweep, type Cell, type ValueRange } from "./space";
 
 export interface DiffSide {
   verdict: Verdict;
@@ -61,7 +61,8 @@ export function semanticDiff(beforeInput: PolicyInput, afterInput: PolicyInput):
       const b = before.rules.filter((r) => r.direction === direction && inScope(r));
       const a = after.rules.filter((r) => r.direction === direction && inScope(r));
       for (const region of diffDirection(direction, b, a)) {
-        const key = JSON.stringify({ ...region, sites: [] });
+        // Addresses are most of a region: join them rather than JSON-escape them (CIDRs hold no commas or quotes).
+        const key = JSON.stringify({ ...region, addresses: [], sites: [] }) + region.addresses.join(",");
         const seen = merged.get(key);
         if (seen) seen.sites.push(...(site ? [site] : []));
         else merged.set(key, { ...region, sites: site ? [site] : [] });
@@ -80,8 +81,6 @@ export function semanticDiff(beforeInput: PolicyInput, afterInput: PolicyInput):
 function diffDirection(direction: Direction, before: PolicyRule[], after: PolicyRule[]): Omit<DiffRegion, "sites">[] {
   const all = [...before, ...after];
   const nb = before.length;
-  const events = addressEvents(all);
-  const active = new RuleSet(all.length);
   // Cells where the same rules apply give the same address sweep: sweep once per distinct set.
   const bySignature = new Map<string, { applies: Uint8Array; cells: Cell[] }>();
   for (const cell of cellsOf(all)) {
@@ -91,31 +90,80 @@ function diffDirection(direction: Direction, before: PolicyRule[], after: Policy
     entry.cells.push(cell);
     bySignature.set(key, entry);
   }
-  const regions: Omit<DiffRegion, "sites">[] = [];
-  for (const { applies, cells } of bySignature.values()) {
-    // (before winner, after winner) -> addresses where the verdicts differ
-    const changes = new Map<string, { b: number; a: number; ranges: AddressRange[] }>();
-    sweep(events, applies, active, (first, last) => {
-      const b = active.first(0, nb);
-      const a = active.first(nb, all.length);
-      const vb = b < 0 ? "drop" : all[b].action;
-      const va = a < 0 ? "drop" : all[a].action;
-      if (vb === va) return;
-      const key = `${b},${a}`;
-      const change = changes.get(key) ?? { b, a, ranges: [] };
-      const top = change.ranges[change.ranges.length - 1];
-      if (top && top.last + 1 === first) change.ranges[change.ranges.length - 1] = { first: top.first, last };
-      else change.ranges.push({ first, last });
-      changes.set(key, change);
+  // Where before and after apply equal rules in the same order, every address gets the same verdict.
+  const sameRules = equalRuleCache(before, after);
+  const signatures = [...bySignature.values()].filter(({ applies }) => !sameSequence(applies, nb, all.length, sameRules));
+  const changes = signatures.map(() => new Map<number, { b: number; a: number; ranges: AddressRange[] }>());
+  if (signatures.length) {
+    const walk = new SignatureSweep(all, signatures.map((s) => s.applies), nb);
+    // Only changes of the winners (or of rules before them) can change the verdicts.
+    walk.watch.fill(0);
+    // Per signature: where the current run of addresses started, and its winners (key -1: same verdict).
+    const runStart = new Float64Array(signatures.length);
+    const runKey = new Float64Array(signatures.length).fill(-1);
+    const closeRun = (s: number, end: number) => {
+      const key = runKey[s];
+      if (key < 0) return;
+      const a = (key % (all.length + 1)) - 1;
+      const b = (key - a - 1) / (all.length + 1) - 1;
+      const change = changes[s].get(key) ?? { b, a, ranges: [] };
+      change.ranges.push({ first: runStart[s], last: end - 1 });
+      changes[s].set(key, change);
+    };
+    const accepts = Uint8Array.from(all, (r) => (r.action === "accept" ? 1 : 0));
+    walk.run((s, address) => {
+      const b = walk.first(s, 0, nb);
+      const a = walk.first(s, nb, all.length);
+      walk.horizon[2 * s] = b < 0 ? all.length : b;
+      walk.horizon[2 * s + 1] = a < 0 ? all.length : a;
+      const key = (b < 0 ? 0 : accepts[b]) === (a < 0 ? 0 : accepts[a]) ? -1 : (b + 1) * (all.length + 1) + (a + 1);
+      if (key === runKey[s]) return;
+      closeRun(s, address);
+      runKey[s] = key;
+      runStart[s] = address;
     });
-    active.words.fill(0);
-    for (const { b, a, ranges } of changes.values()) {
+    for (let s = 0; s < signatures.length; s++) closeRun(s, ADDRESS_SPACE_END);
+  }
+  const regions: Omit<DiffRegion, "sites">[] = [];
+  signatures.forEach(({ cells }, s) => {
+    for (const { b, a, ranges } of changes[s].values()) {
       const side = (i: number): DiffSide => (i < 0 ? { verdict: "drop" } : { verdict: all[i].action, rule: ruleRef(all[i]) });
       const addresses = mergeRanges(ranges).flatMap(rangeToCidrs).map(formatCidr);
       for (const group of groupCells(cells)) regions.push({ direction, ...group, addresses, before: side(b), after: side(a) });
     }
-  }
+  });
   return regions;
+}
+
+/** Whether the before rules (indices < nb) and the after rules marked in `applies` are pairwise equal, in order. */
+function sameSequence(applies: Uint8Array, nb: number, n: number, same: (b: number, a: number) => boolean): boolean {
+  let b = 0;
+  let a = nb;
+  for (;;) {
+    while (b < nb && !applies[b]) b++;
+    while (a < n && !applies[a]) a++;
+    if (b === nb || a === n) return b === nb && a === n;
+    if (!same(b, a - nb)) return false;
+    b++;
+    a++;
+  }
+}
+
+/** Whether before[b] and after[a] match the same addresses with the same action (memoized; lists are long). */
+function equalRuleCache(before: PolicyRule[], after: PolicyRule[]): (b: number, a: number) => boolean {
+  const memo = new Map<number, boolean>();
+  return (b, a) => {
+    const key = b * after.length + a;
+    let equal = memo.get(key);
+    if (equal === undefined) {
+      const x = before[b].ranges;
+      const y = after[a].ranges;
+      equal = before[b].action === after[a].action && x.length === y.length;
+      for (let i = 0; equal && x !== y && i < x.length; i++) equal = x[i].first === y[i].first && x[i].last === y[i].last;
+      memo.set(key, equal);
+    }
+    return equal;
+  };
 }
 
 /** Cells of one sweep grouped per protocol, with their ports or ICMP ranges merged. */

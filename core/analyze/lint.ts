@@ -15,7 +15,7 @@
 import { cidrRange, mustParseCidr, parsePorts, PROTOCOL, SERVICES, type Direction } from "../model";
 import { normalizePolicy, type PolicyDocumentInput, type PolicyRule } from "../compile";
 import { ruleRef, type RuleRef } from "./rules";
-import { ADDRESS_SPACE_END, addressEvents, cellsOf, ruleAppliesTo, RuleSet, sweep, type Cell } from "./space";
+import { ADDRESS_SPACE_END, cellsOf, ruleAppliesTo, SignatureSweep, type Cell } from "./space";
 
 export type Severity = "low" | "medium" | "high";
 export type FindingKind =
@@ -89,48 +89,74 @@ export function lint(doc: PolicyDocumentInput): Finding[] {
   return findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
 }
 
-/** Shadowed and redundant rules of one direction, from one sweep per distinct set of applicable rules. */
+/** Shadowed and redundant rules of one direction, from one shared sweep over the distinct sets of applicable rules. */
 function decisionFindings(rules: PolicyRule[]): Finding[] {
   const n = rules.length;
   if (!n) return [];
-  const events = addressEvents(rules);
-  const active = new RuleSet(n);
   const decides = new Uint8Array(n);
-  const undecided = new RuleSet(n);
-  for (let i = 0; i < n; i++) undecided.add(i);
   /** Rules that decide some packet whose verdict would change without them. */
   const needed = new Uint8Array(n);
-  const stoppedBy = rules.map(() => new Set<number>());
-  const replacedBy = rules.map(() => new Set<number>());
   const signatures = new Map<string, Uint8Array>();
   for (const cell of cellsOf(rules)) {
     const applies = Uint8Array.from(rules, (r) => (ruleAppliesTo(r, cell) ? 1 : 0));
     signatures.set(applies.join(""), applies);
   }
-  for (const applies of signatures.values()) {
-    sweep(events, applies, active, () => {
-      const winner = active.first(0, n);
-      if (winner < 0) return;
-      decides[winner] = 1;
-      undecided.delete(winner);
-      const next = active.first(winner + 1, n);
-      const fallback = next < 0 ? "drop" : rules[next].action;
-      if (fallback !== rules[winner].action) needed[winner] = 1;
-      else if (next >= 0) replacedBy[winner].add(next);
-      // Who stops each later matching rule here; only rules that have decided nothing yet matter.
-      for (let w = (winner + 1) >>> 5; w < active.words.length; w++) {
-        let bits = active.words[w] & undecided.words[w];
-        if (w === (winner + 1) >>> 5) bits &= ~0 << ((winner + 1) & 31);
-        for (; bits !== 0; bits &= bits - 1) stoppedBy[w * 32 + (31 - Math.clz32(bits & -bits))].add(winner);
+  const walk = new SignatureSweep(rules, [...signatures.values()]);
+  const { words, active, masks } = walk;
+  // Bitsets per rule w: the rules w stopped somewhere (matching but later), and the rules that decide in w's place.
+  const stopped = new Uint32Array(n * words);
+  const replacing = new Uint32Array(n * words);
+  const accepts = Uint8Array.from(rules, (r) => (r.action === "accept" ? 1 : 0));
+  walk.run((s, _address) => {
+    // One pass over the signature's active rules: the winner, the next one, and all after the winner.
+    const base = s * words;
+    let w = 0;
+    let bits = 0;
+    for (; w < words; w++) if ((bits = active[w] & masks[base + w]) !== 0) break;
+    if (w === words) {
+      walk.horizon[2 * s] = n;
+      return;
+    }
+    const winner = w * 32 + (31 - Math.clz32(bits & -bits));
+    decides[winner] = 1;
+    // Who stops a rule matters only until it decides somewhere.
+    walk.watch[winner] = 0;
+    bits &= bits - 1;
+    let next = -1;
+    const row = winner * words;
+    for (;;) {
+      if (bits !== 0) {
+        if (next < 0) next = w * 32 + (31 - Math.clz32(bits & -bits));
+        // Every later matching rule is stopped by the winner here.
+        stopped[row + w] |= bits;
       }
-    });
-    active.words.fill(0);
-  }
+      if (++w === words) break;
+      bits = active[w] & masks[base + w];
+    }
+    // Rules after `next` change neither the winner nor the next (unless watched).
+    walk.horizon[2 * s] = next < 0 ? n : next;
+    // Without the winner, the next rule (or the default drop) decides.
+    if (next < 0) {
+      if (accepts[winner]) needed[winner] = 1;
+    } else if (accepts[next] !== accepts[winner]) needed[winner] = 1;
+    else replacing[row + (next >>> 5)] |= 1 << (next & 31);
+  });
+  const members = (bits: Uint32Array, row: number): number[] => {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) if (bits[row * words + (i >>> 5)] & (1 << (i & 31))) out.push(i);
+    return out;
+  };
+  const stoppedBy = rules.map((_, i) => {
+    const by: number[] = [];
+    for (let w = 0; w < n; w++) if (stopped[w * words + (i >>> 5)] & (1 << (i & 31))) by.push(w);
+    return by;
+  });
+  const replacedBy = rules.map((_, i) => members(replacing, i));
   const findings: Finding[] = [];
   rules.forEach((rule, i) => {
     if (rule.ranges.length === 0) return; // reported as empty-prefix-list
     if (!decides[i]) {
-      const by = [...stoppedBy[i]].sort((a, b) => a - b).map((k) => rules[k]);
+      const by = stoppedBy[i].map((k) => rules[k]);
       const opposite = by.some((r) => r.action !== rule.action);
       const names = by.map((r) => r.id).join(", ");
       findings.push({
@@ -143,7 +169,7 @@ function decisionFindings(rules: PolicyRule[]): Finding[] {
         rules: [ruleRef(rule), ...by.map(ruleRef)],
       });
     } else if (!needed[i]) {
-      const by = [...replacedBy[i]].sort((a, b) => a - b).map((k) => rules[k]);
+      const by = replacedBy[i].map((k) => rules[k]);
       findings.push({
         kind: "redundant",
         severity: "low",
@@ -158,27 +184,40 @@ function decisionFindings(rules: PolicyRule[]): Finding[] {
 /** Sensitive services accepted inbound from every IPv4 address. */
 function worldOpen(inbound: PolicyRule[]): Finding[] {
   if (!inbound.length) return [];
-  const events = addressEvents(inbound);
-  const active = new RuleSet(inbound.length);
-  const findings: Finding[] = [];
-  for (const service of SERVICES.filter((s) => s.sensitive)) {
+  const services = SERVICES.filter((s) => s.sensitive).flatMap((service) => {
     const parsed = parsePorts(service.port);
-    if (!parsed.ok) continue;
-    const port = parsed.ranges[0].from;
+    return parsed.ok ? [{ service, port: parsed.ranges[0].from }] : [];
+  });
+  const applies = services.map(({ service, port }) => {
     const cell: Cell = { protocols: [{ from: service.protocol, to: service.protocol }], sample: { protocol: service.protocol, dstPort: port } };
-    const applies = Uint8Array.from(inbound, (r) => (ruleAppliesTo(r, cell) ? 1 : 0));
-    let accepted = 0;
-    const deciders = new Set<number>();
-    sweep(events, applies, active, (first, last) => {
-      const w = active.first(0, inbound.length);
-      if (w >= 0 && inbound[w].action === "accept") {
-        accepted += last - first + 1;
-        deciders.add(w);
-      }
-    });
-    active.words.fill(0);
-    if (accepted === ADDRESS_SPACE_END) {
-      const by = [...deciders].sort((a, b) => a - b).map((k) => inbound[k]);
+    return Uint8Array.from(inbound, (r) => (ruleAppliesTo(r, cell) ? 1 : 0));
+  });
+  const walk = new SignatureSweep(inbound, applies);
+  // Per service: addresses accepted so far, and the winner of the interval that started at `start`.
+  const accepted = new Float64Array(services.length);
+  const start = new Float64Array(services.length);
+  const winner = new Int32Array(services.length).fill(-1);
+  const deciders = services.map(() => new Set<number>());
+  const close = (s: number, end: number) => {
+    const w = winner[s];
+    if (w >= 0 && inbound[w].action === "accept") {
+      accepted[s] += end - start[s];
+      deciders[s].add(w);
+    }
+  };
+  // Only changes of the winner (or of rules before it) change what is accepted.
+  walk.watch.fill(0);
+  walk.run((s, address) => {
+    close(s, address);
+    winner[s] = walk.first(s, 0, inbound.length);
+    walk.horizon[2 * s] = winner[s] < 0 ? inbound.length : winner[s];
+    start[s] = address;
+  });
+  const findings: Finding[] = [];
+  services.forEach(({ service }, s) => {
+    close(s, ADDRESS_SPACE_END);
+    if (accepted[s] === ADDRESS_SPACE_END) {
+      const by = [...deciders[s]].sort((a, b) => a - b).map((k) => inbound[k]);
       findings.push({
         kind: "world-open-admin-port",
         severity: "high",
@@ -186,7 +225,6 @@ function worldOpen(inbound: PolicyRule[]): Finding[] {
         rules: by.map(ruleRef),
       });
     }
-  }
+  });
   return findings;
 }
-

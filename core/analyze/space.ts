@@ -73,42 +73,157 @@ export interface AddressEvents {
   edge: Int32Array;
 }
 
-export function addressEvents(rules: readonly PolicyRule[]): AddressEvents {
-  const n = rules.reduce((sum, r) => sum + r.ranges.length * 2, 0);
+/** Sort key layout: address * 2^20 + (2^20 - 1 - edge), exact below 2^53. */
+const EDGE_KEYS = 2 ** 20;
+
+/**
+ * The range edges of the rules with include[i] (all rules without it), sorted
+ * by address; at one address, higher edge values first (closing before opening).
+ */
+export function addressEvents(rules: readonly PolicyRule[], include?: Uint8Array): AddressEvents {
+  let n = 0;
+  for (let i = 0; i < rules.length; i++) if (!include || include[i]) n += rules[i].ranges.length * 2;
   const address = new Float64Array(n);
   const edge = new Int32Array(n);
-  let k = 0;
-  rules.forEach((r, i) => {
-    for (const range of r.ranges) {
-      address[k] = range.first;
-      edge[k++] = i * 2;
-      address[k] = range.last + 1;
-      edge[k++] = i * 2 + 1;
+  if (rules.length * 2 < EDGE_KEYS) {
+    // Sort plain numbers (several times faster than an index sort with a comparator).
+    const keys = new Float64Array(n);
+    let k = 0;
+    for (let i = 0; i < rules.length; i++) {
+      if (include && !include[i]) continue;
+      for (const range of rules[i].ranges) {
+        keys[k++] = range.first * EDGE_KEYS + (EDGE_KEYS - 1 - i * 2);
+        keys[k++] = (range.last + 1) * EDGE_KEYS + (EDGE_KEYS - 2 - i * 2);
+      }
     }
+    keys.sort();
+    for (let j = 0; j < n; j++) {
+      const low = keys[j] % EDGE_KEYS;
+      address[j] = (keys[j] - low) / EDGE_KEYS;
+      edge[j] = EDGE_KEYS - 1 - low;
+    }
+    return { address, edge };
+  }
+  const unsorted: { address: number; edge: number }[] = [];
+  rules.forEach((r, i) => {
+    if (include && !include[i]) return;
+    for (const range of r.ranges) unsorted.push({ address: range.first, edge: i * 2 }, { address: range.last + 1, edge: i * 2 + 1 });
   });
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => address[a] - address[b] || edge[b] - edge[a]);
-  return { address: Float64Array.from(order, (i) => address[i]), edge: Int32Array.from(order, (i) => edge[i]) };
+  unsorted.sort((a, b) => a.address - b.address || b.edge - a.edge);
+  unsorted.forEach((e, j) => {
+    address[j] = e.address;
+    edge[j] = e.edge;
+  });
+  return { address, edge };
 }
 
-/** A set of rule indices as a bitset, with "first member in [from, to)" queries. */
-export class RuleSet {
-  readonly words: Uint32Array;
-  constructor(size: number) {
-    this.words = new Uint32Array(Math.ceil(size / 32) + 1);
+export const ADDRESS_SPACE_END = 2 ** 32;
+
+/**
+ * One walk along the address axis for many subsets of the rules at once (one
+ * subset per "signature": the rules that apply in some cells). Each rule's
+ * edges are visited once, not once per signature, and a signature is only
+ * touched where one of its own rules starts or ends.
+ *
+ * run(visit) calls visit(s, address) whenever the set of active rules of
+ * signature s changes at `address` (that set then holds up to the next call
+ * for s, or to the end of the address space). Before the first call for s,
+ * no rule of s is active. Inside visit, first(s, from, to) is the smallest
+ * active rule of s in [from, to), or -1.
+ *
+ * Callers that only care about the first few active rules set horizons: a
+ * change of rule r (r < split) only calls visit for s when r <= horizon[2s]
+ * (rules >= split: horizon[2s + 1]), or when watch[r] is 1. Both start out
+ * "everything".
+ */
+export class SignatureSweep {
+  /** 32-bit words per rule bitset. */
+  readonly words: number;
+  readonly signatures: number;
+  /** Bitset of the rules of each signature, signature s at [s * words, (s + 1) * words). */
+  readonly masks: Uint32Array;
+  /** Rules whose range covers the current address (of every signature). */
+  readonly active: Uint32Array;
+  private readonly events: AddressEvents;
+  /** Signatures of rule i: sigsOf[sigStart[i] .. sigStart[i + 1]). */
+  private readonly sigStart: Int32Array;
+  private readonly sigsOf: Int32Array;
+  readonly horizon: Int32Array;
+  readonly watch: Uint8Array;
+
+  constructor(
+    rules: readonly PolicyRule[],
+    applies: readonly Uint8Array[],
+    private readonly split = rules.length,
+  ) {
+    const n = rules.length;
+    this.horizon = new Int32Array(applies.length * 2).fill(n);
+    this.watch = new Uint8Array(n).fill(1);
+    this.words = Math.ceil(n / 32) + 1;
+    this.signatures = applies.length;
+    this.masks = new Uint32Array(this.signatures * this.words);
+    this.active = new Uint32Array(this.words);
+    const count = new Int32Array(n + 1);
+    applies.forEach((a, s) => {
+      for (let i = 0; i < n; i++) {
+        if (!a[i]) continue;
+        this.masks[s * this.words + (i >>> 5)] |= 1 << (i & 31);
+        count[i + 1]++;
+      }
+    });
+    for (let i = 0; i < n; i++) count[i + 1] += count[i];
+    this.sigStart = count;
+    this.sigsOf = new Int32Array(count[n]);
+    const fill = count.slice(0, n);
+    applies.forEach((a, s) => {
+      for (let i = 0; i < n; i++) if (a[i]) this.sigsOf[fill[i]++] = s;
+    });
+    // Rules of no signature change nothing: leave their edges out.
+    const used = new Uint8Array(n);
+    for (let i = 0; i < n; i++) used[i] = count[i + 1] > count[i] ? 1 : 0;
+    this.events = addressEvents(rules, used);
   }
-  add(i: number): void {
-    this.words[i >>> 5] |= 1 << (i & 31);
+
+  run(visit: (signature: number, address: number) => void): void {
+    const { address, edge } = this.events;
+    const { active, sigStart, sigsOf, horizon, watch, split } = this;
+    const dirty = new Uint8Array(this.signatures);
+    const touched = new Int32Array(this.signatures);
+    active.fill(0);
+    for (let k = 0; k < address.length; ) {
+      const here = address[k];
+      let count = 0;
+      for (; k < address.length && address[k] === here; k++) {
+        const e = edge[k];
+        const rule = e >> 1;
+        if (e & 1) active[rule >>> 5] &= ~(1 << (rule & 31));
+        else active[rule >>> 5] |= 1 << (rule & 31);
+        const watched = watch[rule] === 1;
+        const half = rule < split ? 0 : 1;
+        for (let j = sigStart[rule]; j < sigStart[rule + 1]; j++) {
+          const s = sigsOf[j];
+          if (!dirty[s] && (watched || rule <= horizon[2 * s + half])) {
+            dirty[s] = 1;
+            touched[count++] = s;
+          }
+        }
+      }
+      // Nothing starts at the end of the address space: edges there only close ranges.
+      for (let t = 0; t < count; t++) {
+        const s = touched[t];
+        dirty[s] = 0;
+        if (here < ADDRESS_SPACE_END) visit(s, here);
+      }
+    }
   }
-  delete(i: number): void {
-    this.words[i >>> 5] &= ~(1 << (i & 31));
-  }
-  has(i: number): boolean {
-    return (this.words[i >>> 5] & (1 << (i & 31))) !== 0;
-  }
-  /** Smallest member in [from, to), or -1. */
-  first(from: number, to: number): number {
-    for (let w = from >>> 5; w <= (to - 1) >>> 5 && w < this.words.length; w++) {
-      let bits = this.words[w];
+
+  /** Smallest active rule of signature s in [from, to), or -1. */
+  first(s: number, from: number, to: number): number {
+    const { active, masks, words } = this;
+    const base = s * words;
+    const last = (to - 1) >>> 5;
+    for (let w = from >>> 5; w <= last && w < words; w++) {
+      let bits = active[w] & masks[base + w];
       if (w === from >>> 5) bits &= ~0 << (from & 31);
       if (bits === 0) continue;
       const i = w * 32 + (31 - Math.clz32(bits & -bits));
@@ -116,35 +231,4 @@ export class RuleSet {
     }
     return -1;
   }
-}
-
-export const ADDRESS_SPACE_END = 2 ** 32;
-
-/**
- * Walks the address axis for the rules marked in `applies`, calling `visit`
- * for each maximal interval [first, last] on which the set of matching rules
- * is constant (including intervals where none matches).
- */
-export function sweep(events: AddressEvents, applies: Uint8Array, active: RuleSet, visit: (first: number, last: number) => void): void {
-  let start = 0;
-  const { address, edge } = events;
-  for (let k = 0; k < address.length; ) {
-    const here = address[k];
-    let end = k;
-    let relevant = false;
-    for (; end < address.length && address[end] === here; end++) relevant ||= applies[edge[end] >> 1] === 1;
-    // Edges of rules that do not apply change nothing: no new interval there.
-    if (relevant) {
-      if (here > start) visit(start, here - 1);
-      start = here;
-      for (; k < end; k++) {
-        const rule = edge[k] >> 1;
-        if (!applies[rule]) continue;
-        if (edge[k] & 1) active.delete(rule);
-        else active.add(rule);
-      }
-    }
-    k = end;
-  }
-  if (start < ADDRESS_SPACE_END) visit(start, ADDRESS_SPACE_END - 1);
 }
