@@ -4,7 +4,7 @@
  * on random inputs including invalid ones.
  */
 import fc from "fast-check";
-import { formatCidr, formatIPv4, maskOf, mergeRanges, parseCidr, parseIPv4, type AddressRange, type CidrParse } from "../model";
+import { formatCidr, formatIPv4, maskOf, mergeRanges, parseCidr, parseIPv4, rangeToCidrs, type AddressRange, type CidrParse } from "../model";
 
 const OCTET = /^(0|[1-9][0-9]{0,2})$/;
 
@@ -108,5 +108,29 @@ describe("mergeRanges with numeric sort keys equals the comparator sort", () => 
     const input = [{ first: 5, last: 9 }, { first: 1, last: 6 }];
     mergeRanges(input);
     expect(input).toEqual([{ first: 5, last: 9 }, { first: 1, last: 6 }]);
+  });
+});
+
+describe("rangeToCidrs by bit arithmetic equals halving from the alignment", () => {
+  function referenceRangeToCidrs(range: AddressRange): { network: number; prefixLength: number }[] {
+    const out: { network: number; prefixLength: number }[] = [];
+    let start = range.first;
+    while (start <= range.last) {
+      let size = start === 0 ? 2 ** 32 : start >= 0x80000000 && (start & 0x7fffffff) === 0 ? 0x80000000 : (start & -start) >>> 0;
+      while (start + size - 1 > range.last) size /= 2;
+      out.push({ network: start, prefixLength: 32 - Math.log2(size) });
+      start += size;
+    }
+    return out;
+  }
+  it("on random ranges, including the ends of the space", () => {
+    const bound = fc.oneof(fc.nat({ max: 0xffffffff }), fc.constantFrom(0, 1, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff));
+    fc.assert(
+      fc.property(bound, bound, (a, b) => {
+        const range = { first: Math.min(a, b), last: Math.max(a, b) };
+        expect(rangeToCidrs(range)).toEqual(referenceRangeToCidrs(range));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

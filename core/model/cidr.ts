@@ -155,11 +155,13 @@ export function rangeToCidrs(range: AddressRange): Cidr[] {
   const out: Cidr[] = [];
   let start = range.first;
   while (start <= range.last) {
-    // Largest block aligned at `start` that does not pass `last`.
-    let size = start === 0 ? 2 ** 32 : lowestSetBit(start);
-    while (start + size - 1 > range.last) size /= 2;
-    out.push({ network: start, prefixLength: 32 - Math.log2(size) });
-    start += size;
+    // Largest block aligned at `start` that does not pass `last`: 2^bits, bits = min(log2 of
+    // the alignment, floor(log2(remaining length))).
+    const remaining = range.last - start + 1;
+    let bits = remaining >= 2 ** 32 ? 32 : 31 - Math.clz32(remaining);
+    if (start !== 0) bits = Math.min(bits, 31 - Math.clz32(lowestSetBit(start)));
+    out.push({ network: start, prefixLength: 32 - bits });
+    start += 2 ** bits;
   }
   return out;
 }
