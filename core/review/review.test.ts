@@ -183,3 +183,51 @@ describe("engine inputs", () => {
     expect(() => readReviewJson({ hello: 1 }, "x.json")).toThrow(/x.json: not a format secgroups review reads; expected a policy file/);
   });
 });
+
+describe("incomplete inputs", () => {
+  test("a preview without --show-sames is flagged: unchanged resources are not in it", () => {
+    const json = JSON.parse(readFileSync(join(FIXTURES, "pulumi/preview-head.json"), "utf8"));
+    // As `pulumi preview --json` prints it without --show-sames: the unchanged site is left out.
+    json.steps = json.steps.filter((s: Json) => !s.urn.endsWith("Site::web-1"));
+    json.changeSummary = { ...json.changeSummary, same: (json.changeSummary.same ?? 0) + 1 };
+    const { base, head } = sidesOf(readReviewJson(json, "preview.json"));
+    const md = renderMarkdown(reviewSnapshots(base, head));
+    expect(md).toContain("preview.json leaves out 1 unchanged resource(s): produce it with `pulumi preview --json --show-sames`");
+  });
+
+  test("a rule on a prefix list the input does not define is left out of the comparison, and said to be", () => {
+    const head = basePolicy();
+    rule(head, 20).address = "prfx_lst_000000000000000000000000000";
+    const r = review(basePolicy(), head);
+    expect(r.unevaluated).toEqual([{ group: "web", order: 20, fields: ["address"], side: "head" }]);
+    expect(r.notes).toContain(
+      "web, rule 20: prefix list prfx_lst_000000000000000000000000000 is not defined in this input; its addresses are unknown here",
+    );
+  });
+});
+
+describe("secgroups review (command line)", () => {
+  const { runReview } = jest.requireActual(
+    "../../test/fixtures/review/run-review",
+  ) as typeof import("../../test/fixtures/review/run-review");
+  const policy = join(FIXTURES, "policies/base.json");
+  beforeEach(() => jest.spyOn(console, "error").mockImplementation(() => {}));
+  afterEach(() => jest.restoreAllMocks());
+
+  test("usage errors exit 2", async () => {
+    expect((await runReview([])).code).toBe(2);
+    expect((await runReview([policy, policy, "--fail-on", "critical"])).code).toBe(2);
+    expect((await runReview([policy, policy, "--format", "html"])).code).toBe(2);
+  });
+
+  test("one policy file is one state, not a change: exit 1 with the reason", async () => {
+    expect((await runReview([policy])).code).toBe(1);
+    expect(console.error).toHaveBeenCalledWith(expect.stringMatching(/holds one state \(policy\), not a change/));
+  });
+
+  test("--fail-on passes when no finding reaches the threshold", async () => {
+    const result = await runReview([policy, policy, "--fail-on", "high"]);
+    expect(result.code).toBe(0);
+    expect(result.output).toContain("**No change.**");
+  });
+});

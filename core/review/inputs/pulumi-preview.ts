@@ -50,11 +50,20 @@ export function readPulumiPreview(json: unknown, source: string): ReviewInput {
     const id = step.newState.id || (KEEPS_ID.has(step.op) ? step.oldState?.id : undefined);
     after.set(step.urn, { ...step.newState, id: id ?? null });
   }
-  return {
+  const result: ReviewInput = {
     format: "pulumi-preview",
     before: snapshotOf([...before.values()], `${source} (before)`, "outputs"),
     after: snapshotOf([...after.values()], `${source} (after)`, "inputs"),
   };
+  // Without --show-sames the JSON lists changed resources only: say so, the sites' policies are incomplete.
+  const unchanged = Number(((json as Json).changeSummary as Json | undefined)?.same ?? 0);
+  const listed = steps.filter((s) => s.op === "same").length;
+  if (unchanged > listed) {
+    const note = `${source} leaves out ${unchanged - listed} unchanged resource(s): produce it with \`pulumi preview --json --show-sames\` so the review sees every group and prefix list`;
+    result.before!.notes.unshift(note);
+    result.after.notes.unshift(note);
+  }
+  return result;
 }
 
 function kindOf(state: ResourceState): Kind | undefined {
