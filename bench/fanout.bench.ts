@@ -114,7 +114,7 @@ export async function runFanout(opts: {
   const server = await buildServer({ auth: { secret: SECRET }, databaseUrl: opts.databaseUrl, syncTimeoutMs: 30 * 60_000 });
   const pollers: Poller[] = [];
   try {
-    const base = await server.app.listen({ host: "127.0.0.1", port: 0 });
+    const base = await server.app.listen({ host: "127.0.0.1", port: 0, backlog: 8192 });
     const auth = {
       authorization: `Bearer ${signHs256({ org: "org_fanout", exp: Math.floor(Date.now() / 1000) + 4 * 3600 }, SECRET)}`,
       "content-type": "application/json",
@@ -221,22 +221,27 @@ export async function bareFanout(agents: number): Promise<number> {
     if ((request.body as { revision: number }).revision === 2) reported++;
     return {};
   });
-  const base = await app.listen({ host: "127.0.0.1", port: 0 });
+  const base = await app.listen({ host: "127.0.0.1", port: 0, backlog: 8192 });
   let stopped = false;
   const pollers = Array.from({ length: agents }, async () => {
     let etag = "0";
     while (!stopped) {
-      const res = await fetch(`${base}/poll`, { headers: { "if-none-match": etag } });
-      const body = (await res.json()) as { revision: number };
-      etag = res.headers.get("etag") ?? etag;
-      await (
-        await fetch(`${base}/report`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ revision: body.revision }),
-        })
-      ).arrayBuffer();
-      if (body.revision === 2) return;
+      try {
+        const res = await fetch(`${base}/poll`, { headers: { "if-none-match": etag } });
+        const body = (await res.json()) as { revision: number };
+        etag = res.headers.get("etag") ?? etag;
+        await (
+          await fetch(`${base}/report`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ revision: body.revision }),
+          })
+        ).arrayBuffer();
+        if (body.revision === 2) return;
+      } catch {
+        // A connection refused or reset under load: retry, as the real pollers do.
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
   });
   try {

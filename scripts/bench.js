@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- [--smoke] [--out DIR] [--runs N] [--warmup N] [--no-plots] [--skip-setup] [CASE ...]]`
+ * `npm run bench [-- [--smoke] [--out DIR] [--runs N] [--warmup N] [--no-plots] [--render-only] [--skip-setup] [CASE ...]]`
  *
  * Sets up what the benchmarks and anchors need (scripts/bench.sh), then runs
  * the harness (bench/harness/run.ts): every case, or the named ones, each

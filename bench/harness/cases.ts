@@ -106,6 +106,37 @@ async function compileCase(opts: CaseOptions): Promise<CaseResult> {
 
 // ---------------------------------------------------------------- scaling curves
 
+/**
+ * largePolicy at any size within the API's limits (500 CIDRs per list, orders
+ * up to 250): past 200 lists the groups are repeated, each copy pointing its
+ * rules at the next 200 lists, so that every list is referenced.
+ */
+function scaledPolicy(largePolicy: typeof import("../compile.bench").largePolicy, size: Size) {
+  const doc = largePolicy(1, size);
+  const lists = doc.prefix_lists!;
+  const groups = doc.security_groups as unknown as (typeof doc.security_groups)[number][];
+  const baseGroups = [...groups];
+  for (let k = 1; k * 200 < lists.length; k++) {
+    for (const g of baseGroups) {
+      groups.push({
+        ...g,
+        id: `${g.id}_${k}`,
+        name: `${g.name} ${k}`,
+        rules: g.rules.map((r) => {
+          const i = lists.findIndex((l) => l.id === r.address);
+          const id = (r as { id?: string }).id;
+          return {
+            ...r,
+            ...(id ? { id: `${id.slice(0, -4)}${String(k).padStart(4, "0")}` } : {}),
+            address: i >= 0 && i + 200 * k < lists.length ? lists[i + 200 * k].id : r.address,
+          };
+        }),
+      });
+    }
+  }
+  return doc;
+}
+
 async function curveCidrs(opts: CaseOptions): Promise<CaseResult> {
   const { largePolicy } = await import("../compile.bench");
   const sizes: Size[] = opts.smoke
@@ -113,32 +144,35 @@ async function curveCidrs(opts: CaseOptions): Promise<CaseResult> {
         { lists: 2, perList: 5, rules: 4 },
         { lists: 2, perList: 10, rules: 4 },
       ]
-    : [5, 50, 500, 5000].map((perList) => ({ lists: 200, perList, rules: 250 }));
+    : [1_000, 10_000, 100_000, 1_000_000].map((n) => {
+        const lists = Math.max(200, n / 500);
+        return { lists, perList: n / lists, rules: 250 };
+      });
   return compileCurve(
     opts,
     "cidrs",
-    "Compile time against CIDRs (250 rules, 200 prefix lists)",
+    "Compile time against CIDRs (250 rules per 200 prefix lists of <= 500 CIDRs)",
     "CIDRs",
     sizes,
     cidrsOf,
-    (s) => largePolicy(1, s),
-    150_000,
+    (s) => scaledPolicy(largePolicy, s),
+    100_000,
   );
 }
 
 async function curveRules(opts: CaseOptions): Promise<CaseResult> {
   const { largePolicy } = await import("../compile.bench");
-  // 10,000 CIDRs in every point, spread over min(rules, 200) lists, so that only the rule count changes.
+  // 5,000 CIDRs in every point, spread over min(rules, 200) lists (at most 500 each), so that mostly the rule count changes.
   const sizes: Size[] = opts.smoke
     ? [
         { lists: 2, perList: 5, rules: 2 },
         { lists: 4, perList: 3, rules: 4 },
       ]
-    : [10, 50, 100, 250].map((rules) => ({ rules, lists: Math.min(rules, 200), perList: Math.round(10_000 / Math.min(rules, 200)) }));
+    : [10, 50, 100, 250].map((rules) => ({ rules, lists: Math.min(rules, 200), perList: Math.round(5_000 / Math.min(rules, 200)) }));
   return compileCurve(
     opts,
     "rules",
-    "Compile time against rules (10,000 CIDRs)",
+    "Compile time against rules (5,000 CIDRs)",
     "rules",
     sizes,
     (s) => s.rules,

@@ -3,10 +3,11 @@
  * in its own process, its anchor in the same run; writes results JSON,
  * BENCHMARKS.md and the scaling plots. Started by `npm run bench` (scripts/bench.js).
  *
- *   node dist/bench-build/bench/harness/run.js [--smoke] [--out DIR] [--runs N] [--warmup N] [--no-plots] [CASE ...]
+ *   node dist/bench-build/bench/harness/run.js [--smoke] [--out DIR] [--runs N] [--warmup N] [--no-plots] [--render-only] [CASE ...]
  *
  * --smoke: tiny sizes, 1 repetition, no warm-up, everything written to a temp
- * directory (or --out), never to BENCHMARKS.md. Running some cases only merges
+ * directory (or --out), never to BENCHMARKS.md. --render-only: no case is run;
+ * BENCHMARKS.md and the plots are regenerated from bench/results/latest.json. Running some cases only merges
  * them into the existing bench/results/latest.json before regenerating.
  */
 import { spawnSync } from "node:child_process";
@@ -43,6 +44,7 @@ function parseArgs(argv: string[]) {
     runs: undefined as number | undefined,
     warmup: undefined as number | undefined,
     plots: true,
+    renderOnly: false,
     names: [] as string[],
   };
   for (let i = 0; i < argv.length; i++) {
@@ -52,6 +54,7 @@ function parseArgs(argv: string[]) {
     else if (a === "--runs") out.runs = Number(argv[++i]);
     else if (a === "--warmup") out.warmup = Number(argv[++i]);
     else if (a === "--no-plots") out.plots = false;
+    else if (a === "--render-only") out.renderOnly = true;
     else if (a.startsWith("-")) throw new Error(`unknown option ${a}`);
     else out.names.push(a);
   }
@@ -68,7 +71,7 @@ function main(): void {
   const mdPath = join(outDir, "BENCHMARKS.md");
   mkdirSync(resultsDir, { recursive: true });
   const venv = process.env.SECGROUPS_BENCH_VENV ?? join(homedir(), ".cache/secgroups/bench-venv");
-  const names = args.names.length ? args.names : Object.keys(CASES);
+  const names = args.renderOnly ? [] : args.names.length ? args.names : Object.keys(CASES);
   const workDir = mkdtempSync(join(tmpdir(), "sg-bench-work-"));
   const options: Omit<CaseOptions, "log"> = {
     smoke: args.smoke,
@@ -86,8 +89,6 @@ function main(): void {
   );
 
   const resultsFile = join(resultsDir, "latest.json");
-  let previous: Results | undefined;
-  if (!args.smoke && args.names.length && existsSync(resultsFile)) previous = JSON.parse(readFileSync(resultsFile, "utf8")) as Results;
   const fresh: Results["cases"] = [];
   for (const name of names) {
     const resultFile = join(workDir, `${name}.result.json`);
@@ -117,9 +118,14 @@ function main(): void {
     console.error(`bench: ${name} done in ${result.elapsed_s} s: ${summary.slice(0, 600)}`);
   }
   machine.loadavg_end = loadavg().map((n) => Math.round(n * 100) / 100);
+  // Read at the end, so that runs of other cases that finished meanwhile are kept.
+  let previous: Results | undefined;
+  if (!args.smoke && (args.names.length || args.renderOnly) && existsSync(resultsFile))
+    previous = JSON.parse(readFileSync(resultsFile, "utf8")) as Results;
   const merged = previous ? [...previous.cases.filter((c) => !names.includes(c.name)), ...fresh] : fresh;
   const order = Object.keys(CASES);
   merged.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  if (args.renderOnly && previous) Object.assign(machine, previous.machine);
   const results: Results = { machine, smoke: args.smoke, warmup: options.warmup, runs: options.runs, cases: merged };
   writeFileSync(resultsFile, JSON.stringify(results, null, 2) + "\n");
 
