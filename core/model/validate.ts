@@ -78,7 +78,9 @@ class Checker {
     if (value.includes("\u0000") || !value.isWellFormed()) {
       return this.fail(path, "parameter_invalid", "must be valid Unicode text without NUL characters");
     }
-    const length = [...value].length;
+    // Limits count characters (code points); the UTF-16 length bounds that count, so most strings need no counting.
+    if (value.length <= opts.max && (opts.min === undefined || value.length >= 2 * opts.min)) return value;
+    const length = codePoints(value);
     if (opts.min !== undefined && length < opts.min) {
       return this.fail(path, "value_too_short", `must be at least ${opts.min} characters, got ${length}`);
     }
@@ -132,6 +134,15 @@ class Checker {
   result<T>(value: T): Result<T> {
     return this.issues.length ? { ok: false, issues: this.issues } : { ok: true, value };
   }
+}
+
+function codePoints(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdbff || i + 1 === text.length) n++;
+  }
+  return n;
 }
 
 function join(path: string, key: string): string {
