@@ -11,10 +11,11 @@
  *      whole time (sampled every second), and a change written meanwhile (by
  *      a maintenance core on the same data, on a port the agent does not
  *      know) is applied once the core is back;
- *   2. the agent SIGKILLed, together with its `nft` child, at varying points
- *      of applying a large configuration (250 rules, 500-prefix sets) over
- *      and over, while another loop lists the table: every listing is
- *      exactly the old or the new ruleset, never a part of one.
+ *   2. the agent SIGKILLed, together with its running `nft -f` (found in
+ *      /proc as the agent's child), 0-40 ms after the apply started, over
+ *      and over, with a large configuration (250 rules, 500-prefix sets),
+ *      while another loop lists the table: every listing is exactly the old
+ *      or the new ruleset, never a part of one.
  *
  * FAULTS_AGENT_KILLS (default 4) kill cycles.
  */
@@ -220,7 +221,7 @@ test(`agent SIGKILLed with its nft child during applies of a large config (${KIL
     }
   })();
 
-  const kills: { delay_ms: number; killed_nft: number; outcome: string }[] = [];
+  const kills: { after_nft_started_ms: number | string; killed_children: string; table_right_after: string }[] = [];
   let variant: "A" | "B" = "A";
   for (let cycle = 0; cycle < KILL_CYCLES + 1; cycle++) {
     variant = variant === "A" ? "B" : "A";
@@ -232,21 +233,28 @@ test(`agent SIGKILLed with its nft child during applies of a large config (${KIL
       learnedB = true;
       continue;
     }
-    // Kill at a different point each time: before, during and after `nft -f`.
-    const delay = [0, 150, 400, 800, 1500, 2500][cycle % 6];
+    // Wait for the agent's `nft -f` (the apply) and kill it and the agent while it runs, a few
+    // ms apart each cycle so the kill lands at different points of the transaction; the
+    // drift-check listings (`nft -j list`) are other children and do not count.
+    const extraMs = [0, 2, 5, 10, 20, 40][cycle % 6];
     const pid = agent!.child.pid!;
-    const deadline = Date.now() + delay;
-    let nftPids: number[] = [];
-    while (Date.now() < deadline || (delay > 0 && nftPids.length === 0 && Date.now() < deadline + 3000)) {
-      nftPids = childrenOf(pid);
-      if (nftPids.length && Date.now() >= deadline) break;
-      await sleep(10);
+    const deadline = Date.now() + 30_000;
+    let applying: number | undefined;
+    while (applying === undefined && Date.now() < deadline) {
+      applying = childrenOf(pid).find((c) => / -f /.test(` ${commandOf(c)} `));
+      if (applying === undefined) await sleep(1);
     }
-    nftPids = childrenOf(pid);
-    for (const p of nftPids) tryKill(p);
+    if (applying !== undefined && extraMs) await sleep(extraMs);
+    const children = childrenOf(pid);
+    const commands = children.map(commandOf);
+    for (const p of children) tryKill(p);
     await agent!.kill("SIGKILL");
     const atKill = fingerprints.get(await listTable()) ?? "unknown";
-    kills.push({ delay_ms: delay, killed_nft: nftPids.length, outcome: atKill });
+    kills.push({
+      after_nft_started_ms: applying === undefined ? "never seen" : extraMs,
+      killed_children: commands.join(" | ") || "none (nft had finished)",
+      table_right_after: atKill,
+    });
     agent = runAgent();
     await eventually(`${variant} active after the restart`, async () => (await statusOf(path)) === "active", 180_000);
     expect(fingerprints.get(await listTable())).toBe(variant);
@@ -267,6 +275,20 @@ function childrenOf(pid: number): number[] {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
     return [];
+  }
+}
+
+/** The command line of a process, e.g. "nft -f /path" (to tell an apply from a drift-check listing). */
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8")
+      .split("\0")
+      .filter(Boolean)
+      .slice(0, 3)
+      .join(" ")
+      .replace(/\S*\/(?=nft)/, "");
+  } catch {
+    return "gone";
   }
 }
 
