@@ -56,6 +56,9 @@ export function renderMarkdown(results: Results, plots: string[]): string {
   out.push(`| CPU | ${m.cpu_model} |`);
   out.push(`| load average at start (1, 5, 15 min) | ${m.loadavg_start.join(", ")} |`);
   if (m.loadavg_end) out.push(`| load average at end | ${m.loadavg_end.join(", ")} |`);
+  const loads = results.cases.map((c) => c.loadavg_at_start?.[0]).filter((n): n is number => n !== undefined);
+  if (loads.length)
+    out.push(`| load average (1 min) at the start of each case | ${Math.min(...loads)} to ${Math.max(...loads)} (per case below) |`);
   out.push(
     `| node | ${m.node} |`,
     `| go | ${m.go} |`,
@@ -73,9 +76,12 @@ export function renderMarkdown(results: Results, plots: string[]): string {
       "",
     );
   }
-  const reRun = results.cases.filter((c) => c.run_date && c.run_date.slice(0, 13) !== m.date.slice(0, 13));
+  const reRun = results.cases.filter((c) => c.run_date && c.run_date < m.date);
   if (reRun.length)
-    out.push(`Cases from an earlier run (their own date and load are given in their section): ${reRun.map((c) => c.name).join(", ")}.`, "");
+    out.push(
+      `Cases from an earlier run of \`npm run bench -- NAME\` (their own date and load are given in their section): ${reRun.map((c) => c.name).join(", ")}.`,
+      "",
+    );
 
   out.push("## Summary", "");
   out.push("| case | figure | ours: median (min–max, runs) | anchor | anchor: median | ratio | target |", "|---|---|---|---|---|---|---|");
