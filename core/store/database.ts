@@ -60,7 +60,14 @@ class PostgresDatabase implements Database {
     const client: PoolClient = await this.pool.connect();
     try {
       await client.query("BEGIN");
-      const result = await fn({ query: async <R>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as R[] });
+      // One connection runs one query at a time; callers may still issue several at once (Promise.all).
+      let tail: Promise<unknown> = Promise.resolve();
+      const query = <R>(sql: string, params?: unknown[]): Promise<R[]> => {
+        const next = tail.then(async () => (await client.query(sql, params)).rows as R[]);
+        tail = next.catch(() => undefined);
+        return next;
+      };
+      const result = await fn({ query });
       await client.query("COMMIT");
       return result;
     } catch (err) {
