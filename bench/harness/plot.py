@@ -43,10 +43,12 @@ def main():
             ax.set_title(curve["title"], fontsize=10)
             ax.grid(True, which="both", alpha=0.3)
             ax.legend()
-            load = machine["loadavg_start"][0]
+            # The case's own run: cases may come from different runs of the harness.
+            load = (case.get("loadavg_at_start") or machine["loadavg_start"])[0]
+            when = (case.get("run_date") or machine["date"])[:16]
             fig.text(
                 0.99, 0.01,
-                "%s, %d cores, load %.1f at start%s" % (machine["date"][:16], machine["nproc"], load, " (smoke)" if results.get("smoke") else ""),
+                "%s, %d cores, load %.1f at the case's start%s" % (when, machine["nproc"], load, " (smoke)" if results.get("smoke") else ""),
                 ha="right", fontsize=7, color="gray",
             )
             fig.tight_layout()
