@@ -4,7 +4,22 @@
  * on random inputs including invalid ones.
  */
 import fc from "fast-check";
-import { formatCidr, formatIPv4, maskOf, mergeRanges, parseCidr, parseIPv4, rangeToCidrs, type AddressRange, type CidrParse } from "../model";
+import {
+  cidrKey,
+  cidrRange,
+  collapseCidrTexts,
+  formatCidr,
+  formatIPv4,
+  maskOf,
+  mergeRanges,
+  mustParseCidr,
+  parseCidr,
+  parseIPv4,
+  rangeToCidrs,
+  validatePrefixListWrite,
+  type AddressRange,
+  type CidrParse,
+} from "../model";
 
 const OCTET = /^(0|[1-9][0-9]{0,2})$/;
 
@@ -75,6 +90,15 @@ describe("fast CIDR parser equals the regex definition", () => {
     "edge case %p",
     (text) => expect(parseCidr(text)).toEqual(referenceParseCidr(text)),
   );
+  it("cidrKey accepts exactly what parseCidr accepts, keyed network * 64 + length", () => {
+    fc.assert(
+      fc.property(nearCidr, (text) => {
+        const parsed = referenceParseCidr(text);
+        expect(cidrKey(text)).toBe(parsed.ok ? parsed.cidr.network * 64 + parsed.cidr.prefixLength : -1);
+      }),
+      { numRuns: 20000 },
+    );
+  });
   it("formatCidr inverts parseCidr", () => {
     fc.assert(
       fc.property(fc.nat({ max: 0xffffffff }), fc.integer({ min: 0, max: 32 }), (a, n) => {
@@ -132,5 +156,88 @@ describe("rangeToCidrs by bit arithmetic equals halving from the alignment", () 
       }),
       { numRuns: 5000 },
     );
+  });
+});
+
+describe("collapseCidrTexts equals merging ranges and splitting every range", () => {
+  const cidrText = fc
+    .tuple(fc.oneof(fc.nat({ max: 0xffffffff }), fc.nat({ max: 4096 }).map((n) => 0x0a000000 + n * 64)), fc.integer({ min: 0, max: 32 }))
+    .map(([a, n]) => formatCidr({ network: (a & maskOf(n)) >>> 0, prefixLength: n }));
+  const near = fc.integer({ min: 20, max: 32 }).chain((n) =>
+    fc.nat({ max: 255 }).map((k) => formatCidr({ network: (0x0a000000 + k * 2 ** (32 - n)) >>> 0, prefixLength: n })),
+  );
+  function reference(texts: readonly string[]): { ranges: AddressRange[]; cidrs: string[] } {
+    const ranges = mergeRanges(texts.map((t) => cidrRange(mustParseCidr(t))));
+    return { ranges, cidrs: ranges.flatMap(rangeToCidrs).map(formatCidr) };
+  }
+  it("on random lists with nested, touching and repeated CIDRs", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(cidrText, near), { maxLength: 300 }), (texts) => {
+        expect(collapseCidrTexts(texts)).toEqual(reference(texts));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  it("beyond 2^15 inputs (no index in the sort key) as well", () => {
+    const texts = Array.from({ length: 2 ** 15 + 7 }, (_, i) => formatCidr({ network: 0x0a000000 + ((i * 7919) % 40000) * 4, prefixLength: 30 + (i % 3) }));
+    expect(collapseCidrTexts(texts)).toEqual(reference(texts));
+  });
+  it("refuses text that is not a valid CIDR", () => {
+    expect(() => collapseCidrTexts(["10.0.0.0/8", "10.0.0.1/8"])).toThrow(/invalid CIDR "10.0.0.1\/8"/);
+  });
+});
+
+describe("the validator's plain-entry path accepts only what its checked path accepts", () => {
+  const entry = fc.record(
+    {
+      cidr: fc.oneof(nearCidr, fc.constantFrom("10.0.0.0/8", "10.0.0.0/24", "192.168.1.0/24")),
+      description: fc.oneof(fc.constant(null), fc.string({ maxLength: 3 }), fc.constantFrom("a\u0000b", "x".repeat(256), "\ud800", 5 as never)),
+      id: fc.string({ maxLength: 2 }),
+      note: fc.string({ maxLength: 2 }),
+    },
+    { requiredKeys: [] },
+  );
+  /**
+   * The checked path alone, one entry at a time: an `id` field (read-only, so
+   * the checked path ignores it) keeps the plain path from taking the entry;
+   * ignoring unknown fields is done by dropping them first.
+   */
+  function checkedOnly(prefixes: Record<string, unknown>[], ignoreUnknownFields: boolean) {
+    const issues: string[] = [];
+    const accepted: { cidr: string; description: string | null }[] = [];
+    prefixes.forEach((p, i) => {
+      const known = ignoreUnknownFields ? Object.fromEntries(Object.entries(p).filter(([k]) => k === "cidr" || k === "description")) : p;
+      const alone = validatePrefixListWrite({ name: "n", prefixes: [{ ...known, id: "x" }] });
+      if (!alone.ok) issues.push(...alone.issues.map((issue) => issue.code + " " + issue.path.replace("[0]", `[${i}]`)));
+      else accepted.push(alone.value.prefixes[0]);
+    });
+    return { issues, accepted };
+  }
+  it.each([false, true])("on random entries (ignoreUnknownFields %p)", (ignoreUnknownFields) => {
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 6 }), (prefixes) => {
+        const result = validatePrefixListWrite({ name: "n", prefixes }, { ignoreUnknownFields });
+        const alone = checkedOnly(prefixes, ignoreUnknownFields);
+        if (alone.issues.length) {
+          expect(result.ok).toBe(false);
+          if (!result.ok) for (const code of alone.issues) expect(result.issues.map((i) => i.code + " " + i.path)).toContain(code);
+        } else {
+          // Entries valid one by one: the list fails only for a repeated CIDR.
+          const cidrs = alone.accepted.map((p) => p.cidr);
+          const repeated = cidrs.some((c, i) => cidrs.indexOf(c) !== i);
+          expect(result.ok).toBe(!repeated);
+          if (result.ok) expect(result.value.prefixes).toEqual(alone.accepted);
+          else expect(result.issues.every((i) => i.code === "duplicate_value")).toBe(true);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+  it("names the earlier entry of a repeated CIDR", () => {
+    const result = validatePrefixListWrite({ name: "n", prefixes: [{ cidr: "10.0.0.0/8" }, { cidr: "10.1.0.0/16" }, { cidr: "10.0.0.0/8" }] });
+    expect(result).toEqual({
+      ok: false,
+      issues: [{ path: "prefixes[2].cidr", code: "duplicate_value", message: "prefixes[2].cidr: 10.0.0.0/8 is already listed at prefixes[0]" }],
+    });
   });
 });

@@ -74,7 +74,7 @@ export function compileIptables(policy: NormalizedPolicy): IptablesConfig {
     const next = ipsetNext(list.id);
     sets.push(`create ${name} hash:net family inet -exist`, `create ${next} hash:net family inet -exist`, `flush ${next}`);
     // One flat string per list: 100k template strings would each survive until the final join (GC).
-    if (list.cidrs.length) sets.push(`add ${next} ` + list.cidrs.map(formatCidr).join(`\nadd ${next} `));
+    if (list.cidrs.length) sets.push(`add ${next} ` + list.cidrs.join(`\nadd ${next} `));
     sets.push(`swap ${next} ${name}`, `destroy ${next}`);
   }
 

@@ -41,7 +41,7 @@ export function renderNftables(policy: NormalizedPolicy): string {
   for (const list of policy.prefixLists) {
     if (!used.has(list.id)) continue;
     out.push(`\tset ${list.id} {`, "\t\ttype ipv4_addr", "\t\tflags interval");
-    if (list.cidrs.length) out.push(`\t\telements = { ${list.cidrs.map(formatCidr).join(", ")} }`);
+    if (list.cidrs.length) out.push(`\t\telements = { ${list.cidrs.join(", ")} }`);
     out.push("\t}");
   }
   for (const hook of hooksOf(policy)) {

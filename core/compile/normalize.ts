@@ -7,13 +7,12 @@ import {
   ValidationError,
   checkReferences,
   cidrRange,
+  collapseCidrTexts,
   coversAllPorts,
-  mergeRanges,
   mustParseCidr,
   parseIPv4,
   parsePorts,
   protocolTakesPorts,
-  rangeToCidrs,
   referencedPrefixLists,
   validatePrefixListWrite,
   validateSecurityGroupWrite,
@@ -67,8 +66,8 @@ export interface NormalizedPrefixList {
   name: string;
   /** Exactly the addresses of the list: disjoint, ascending, neighbours merged. */
   ranges: AddressRange[];
-  /** The minimal CIDR list covering `ranges`. */
-  cidrs: Cidr[];
+  /** The minimal CIDR list covering `ranges`, as canonical text. */
+  cidrs: string[];
 }
 
 /** What a rule's address refers to; `ranges` on the rule holds the resolved addresses. */
@@ -117,13 +116,10 @@ export function normalizePolicy(doc: PolicyDocumentInput, options: NormalizeOpti
   (doc.security_groups ?? []).forEach((group, gi) => {
     const path = `security_groups[${gi}]`;
     const rules = (group.rules ?? []) as readonly (FilterRuleWrite & { id?: string })[];
-    const checked = validateSecurityGroupWrite({
-      name: group.name,
-      description: group.description ?? null,
-      // Only the rule fields the model knows: API responses carry extra ones (id).
-      rules: rules.map(pickRuleFields),
-      sites: [],
-    });
+    const checked = validateSecurityGroupWrite(
+      { name: group.name, description: group.description ?? null, rules, sites: [] },
+      IGNORE_UNKNOWN_FIELDS,
+    );
     if (!checked.ok) {
       issues.push(...checked.issues.map((issue) => prefixIssue(issue, path)));
       return;
@@ -193,26 +189,21 @@ function normalizePrefixList(
   path: string,
   issues: ValidationIssue[],
 ): NormalizedPrefixList {
-  const checked = validatePrefixListWrite({
-    name: list.name,
-    description: list.description ?? null,
-    prefixes: (list.prefixes ?? []).map((p) => ({ cidr: p.cidr, description: p.description ?? null })),
-  });
+  const checked = validatePrefixListWrite(
+    { name: list.name, description: list.description ?? null, prefixes: list.prefixes ?? [] },
+    IGNORE_UNKNOWN_FIELDS,
+  );
   if (!checked.ok) issues.push(...checked.issues.map((issue) => prefixIssue(issue, path)));
   if (typeof list.id !== "string" || list.id === "") {
     issues.push({ path: `${path}.id`, code: "parameter_missing", message: `${path}.id: is required` });
   }
-  const prefixes = checked.ok ? checked.value.prefixes : [];
-  // Exact collapse: sort once and merge overlapping or touching ranges (n log n).
-  const ranges = mergeRanges(prefixes.map((p) => cidrRange(mustParseCidr(p.cidr))));
-  return { id: list.id, name: list.name, ranges, cidrs: ranges.flatMap(rangeToCidrs) };
+  // Exact collapse: one numeric sort and one merging pass (n log n).
+  const { ranges, cidrs } = collapseCidrTexts(checked.ok ? checked.value.prefixes.map((p) => p.cidr) : []);
+  return { id: list.id, name: list.name, ranges, cidrs };
 }
 
-function pickRuleFields(rule: FilterRuleWrite & { id?: string }): Record<string, unknown> {
-  const { id: _id, ...rest } = rule as FilterRuleWrite & { id?: string } & Record<string, unknown>;
-  const known = ["direction", "order", "protocol", "port", "address", "description", "action", "icmp_type", "icmp_code", "log"];
-  return Object.fromEntries(Object.entries(rest).filter(([k]) => known.includes(k)));
-}
+// API responses and exports carry fields the write schema lacks (ids, timestamps).
+const IGNORE_UNKNOWN_FIELDS = { ignoreUnknownFields: true } as const;
 
 function prefixIssue(issue: ValidationIssue, path: string): ValidationIssue {
   const full = issue.path ? `${path}.${issue.path}` : path;

@@ -61,7 +61,7 @@ export function renderRouteros(policy: NormalizedPolicy): string {
     // One flat string per list: 100k template strings would each survive until the final join (GC).
     const before = `/ip firewall address-list add list=${listName(list.id)} address=`;
     const after = ' comment=("secgroups:" . $slot . ":list")';
-    out.push(before + list.cidrs.map(formatCidr).join(`${after}\n${before}`) + after);
+    out.push(before + list.cidrs.join(`${after}\n${before}`) + after);
   }
   for (const hook of hooks) {
     const add = `/ip firewall filter add chain=${chainName(hook)}`;

@@ -77,24 +77,48 @@ export type CidrParse =
   | { ok: false; reason: "syntax" }
   | { ok: false; reason: "host_bits"; suggestion: string };
 
-/** Parses `a.b.c.d/n`; a CIDR with host bits set is refused with the network that was probably meant. */
-export function parseCidr(text: string): CidrParse {
+/** The prefix length readCidr read last (module variable, like parsedAddress). */
+let parsedLength = 0;
+
+/**
+ * Reads `a.b.c.d/n` (length `0` or `[1-9][0-9]?`, at most 32): sets parsedAddress
+ * and parsedLength and returns true, or returns false on a syntax error.
+ */
+function readCidr(text: string): boolean {
   const slash = text.indexOf("/");
-  if (slash < 0 || parseIPv4Prefix(text, slash) < 0) return { ok: false, reason: "syntax" };
-  const address = parsedAddress;
-  // The length: `0` or `[1-9][0-9]?`, at most 32.
+  if (slash < 0 || parseIPv4Prefix(text, slash) < 0) return false;
   const digits = text.length - slash - 1;
   const d0 = text.charCodeAt(slash + 1) - 48;
   const d1 = digits === 2 ? text.charCodeAt(slash + 2) - 48 : 0;
   const prefixLength = digits === 2 ? d0 * 10 + d1 : d0;
   if (digits < 1 || digits > 2 || !(d0 >= 0 && d0 <= 9 && d1 >= 0 && d1 <= 9) || (digits === 2 && d0 === 0) || prefixLength > 32) {
-    return { ok: false, reason: "syntax" };
+    return false;
   }
+  parsedLength = prefixLength;
+  return true;
+}
+
+/** Parses `a.b.c.d/n`; a CIDR with host bits set is refused with the network that was probably meant. */
+export function parseCidr(text: string): CidrParse {
+  if (!readCidr(text)) return { ok: false, reason: "syntax" };
+  const address = parsedAddress;
+  const prefixLength = parsedLength;
   const network = (address & maskOf(prefixLength)) >>> 0;
   if (network !== address) {
     return { ok: false, reason: "host_bits", suggestion: formatCidr({ network, prefixLength }) };
   }
   return { ok: true, cidr: { network, prefixLength } };
+}
+
+/**
+ * The same acceptance as parseCidr without allocating, for loops over every
+ * CIDR of a policy: network * 64 + prefixLength (which sorts by network, then
+ * length), or -1 for anything parseCidr refuses.
+ */
+export function cidrKey(text: string): number {
+  if (!readCidr(text)) return -1;
+  const network = (parsedAddress & maskOf(parsedLength)) >>> 0;
+  return network === parsedAddress ? network * 64 + parsedLength : -1;
 }
 
 /** Parses a CIDR the validator has already accepted. */
@@ -174,4 +198,64 @@ function lowestSetBit(n: number): number {
 /** Collapses CIDRs into the minimal equivalent list (merging overlaps and neighbours). */
 export function collapseCidrs(cidrs: readonly Cidr[]): Cidr[] {
   return mergeRanges(cidrs.map(cidrRange)).flatMap(rangeToCidrs);
+}
+
+/** A collapsed address set: exactly the addresses of the input CIDRs. */
+export interface CollapsedCidrs {
+  /** Disjoint, ascending, neighbours merged. */
+  ranges: AddressRange[];
+  /** The minimal CIDR list covering `ranges`, as canonical text. */
+  cidrs: string[];
+}
+
+/**
+ * Collapses CIDR texts the validator has accepted: one numeric sort, then one
+ * pass. A merged range that is still exactly one input CIDR (the usual case)
+ * is emitted as that input's text, without splitting or formatting it again.
+ */
+export function collapseCidrTexts(texts: readonly string[]): CollapsedCidrs {
+  // Sort keys carry the input's index below the CIDR key while that stays exact
+  // (cidrKey < 2^38, so up to 2^15 inputs: a prefix list holds at most 500).
+  const slots = texts.length <= INDEX_SLOTS ? INDEX_SLOTS : 1;
+  const keys = new Float64Array(texts.length);
+  for (let i = 0; i < texts.length; i++) {
+    const key = cidrKey(texts[i]);
+    if (key < 0) throw new Error(`invalid CIDR ${JSON.stringify(texts[i])}`);
+    keys[i] = key * slots + (slots > 1 ? i : 0);
+  }
+  keys.sort();
+  const out: CollapsedCidrs = { ranges: [], cidrs: [] };
+  let first = 0;
+  let last = -2;
+  // The input that spans [first, last] exactly (its index, or -1 without indexes), or -2.
+  let spanning = -2;
+  for (let i = 0; i < keys.length; i++) {
+    const index = keys[i] % slots;
+    const key = (keys[i] - index) / slots;
+    const prefixLength = key % 64;
+    const network = (key - prefixLength) / 64;
+    const end = network + 2 ** (32 - prefixLength) - 1;
+    if (i > 0 && network <= last + 1) {
+      // Contained CIDRs change nothing; one that reaches further extends the range.
+      if (end > last) {
+        last = end;
+        spanning = -2;
+      }
+      continue;
+    }
+    if (i > 0) emitRange(out, first, last, spanning >= 0 ? texts[spanning] : undefined);
+    first = network;
+    last = end;
+    spanning = slots > 1 ? index : -1;
+  }
+  if (keys.length) emitRange(out, first, last, spanning >= 0 ? texts[spanning] : undefined);
+  return out;
+}
+
+const INDEX_SLOTS = 2 ** 15;
+
+function emitRange(out: CollapsedCidrs, first: number, last: number, text: string | undefined): void {
+  out.ranges.push({ first, last });
+  if (text !== undefined) out.cidrs.push(text);
+  else for (const cidr of rangeToCidrs({ first, last })) out.cidrs.push(formatCidr(cidr));
 }

@@ -4,7 +4,7 @@
  * returns the normalized form; whether referenced prefix lists and sites exist
  * is the caller's question (see `checkReferences`).
  */
-import { parseCidr } from "./cidr";
+import { cidrKey, parseCidr } from "./cidr";
 import { ValidationError, type ValidationIssue } from "./errors";
 import { isId } from "./ids";
 import { parsePorts } from "./ports";
@@ -42,8 +42,18 @@ const READ_ONLY = new Set(["id", "status", "sync_errors", "created_at", "updated
 
 export type Result<T> = { ok: true; value: T } | { ok: false; issues: ValidationIssue[] };
 
+export interface ValidateOptions {
+  /**
+   * Policy documents (files, API listings) carry fields the write schema lacks:
+   * ignore unknown fields instead of refusing them. The API refuses them.
+   */
+  ignoreUnknownFields?: boolean;
+}
+
 class Checker {
   readonly issues: ValidationIssue[] = [];
+
+  constructor(readonly options: ValidateOptions = {}) {}
 
   fail(path: string, code: string, message: string): undefined {
     this.issues.push({ path, code, message: `${path || "body"}: ${message}` });
@@ -54,7 +64,7 @@ class Checker {
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       return this.fail(path, "parameter_invalid", `must be an object, got ${describe(value)}`);
     }
-    for (const key of Object.keys(value)) {
+    for (const key of this.options.ignoreUnknownFields ? [] : Object.keys(value)) {
       if (!known.includes(key) && !READ_ONLY.has(key)) {
         this.fail(join(path, key), "parameter_unknown", `is not a known field; known fields are ${known.join(", ")}`);
       }
@@ -241,8 +251,8 @@ function icmpField(c: Checker, value: unknown, path: string, protocol: number | 
 
 const GROUP_FIELDS = ["name", "description", "rules", "sites"];
 
-export function validateSecurityGroupWrite(body: unknown): Result<NormalizedSecurityGroupWrite> {
-  const c = new Checker();
+export function validateSecurityGroupWrite(body: unknown, options?: ValidateOptions): Result<NormalizedSecurityGroupWrite> {
+  const c = new Checker(options);
   const o = c.object(body, "", GROUP_FIELDS);
   if (!o) return c.result(undefined as never);
   const name = c.string(o.name, "name", { ...LIMITS.groupName });
@@ -265,8 +275,8 @@ export function validateSecurityGroupWrite(body: unknown): Result<NormalizedSecu
 
 const PREFIX_LIST_FIELDS = ["name", "description", "prefixes", "sites"];
 
-export function validatePrefixListWrite(body: unknown): Result<NormalizedPrefixListWrite> {
-  const c = new Checker();
+export function validatePrefixListWrite(body: unknown, options?: ValidateOptions): Result<NormalizedPrefixListWrite> {
+  const c = new Checker(options);
   const o = c.object(body, "", PREFIX_LIST_FIELDS);
   if (!o) return c.result(undefined as never);
   const name = c.string(o.name, "name", { ...LIMITS.prefixListName });
@@ -274,24 +284,50 @@ export function validatePrefixListWrite(body: unknown): Result<NormalizedPrefixL
   const items = c.array(o.prefixes, "prefixes", LIMITS.prefixes) ?? [];
   const prefixes: NormalizedPrefixListWrite["prefixes"] = [];
   const seen = new Map<string, number>();
-  items.forEach((item, i) => {
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const plain = plainPrefixCidr(item, c.options);
+    if (plain !== undefined && !seen.has(plain)) {
+      seen.set(plain, i);
+      prefixes.push({ cidr: plain, description: (item as { description?: string | null }).description ?? null });
+      continue;
+    }
     const path = `prefixes[${i}]`;
     const p = c.object(item, path, ["cidr", "description"]);
-    if (!p) return;
+    if (!p) continue;
     const cidrText = c.string(p.cidr, `${path}.cidr`, { max: 18 });
     const cidr = typeof cidrText === "string" ? checkCidr(c, cidrText, `${path}.cidr`) : undefined;
     const desc = c.string(p.description, `${path}.description`, { max: LIMITS.prefixDescription, optional: true, nullable: true });
-    if (cidr === undefined) return;
+    if (cidr === undefined) continue;
     const earlier = seen.get(cidr);
     if (earlier !== undefined) {
       c.fail(`${path}.cidr`, "duplicate_value", `${cidr} is already listed at prefixes[${earlier}]`);
-      return;
+      continue;
     }
     seen.set(cidr, i);
     prefixes.push({ cidr, description: desc ?? null });
-  });
+  }
   const sites = c.siteIds(o.sites, "sites", true);
   return c.result({ name: name as string, description: description ?? null, prefixes, sites });
+}
+
+/**
+ * The CIDR of a prefix entry that plainly passes every check above (a valid
+ * CIDR, a short description or none, no other fields), or undefined: such
+ * entries (nearly all of a 100,000-CIDR policy) skip building paths for
+ * messages; anything else takes the checked path, which accepts a superset.
+ */
+function plainPrefixCidr(item: unknown, options: ValidateOptions): string | undefined {
+  if (typeof item !== "object" || item === null || Array.isArray(item)) return undefined;
+  const { cidr, description } = item as Record<string, unknown>;
+  if (typeof cidr !== "string" || cidrKey(cidr) < 0) return undefined;
+  if (description !== undefined && description !== null) {
+    const plain =
+      typeof description === "string" && description.length <= LIMITS.prefixDescription && !description.includes("\u0000") && description.isWellFormed();
+    if (!plain) return undefined;
+  }
+  if (!options.ignoreUnknownFields) for (const key in item) if (key !== "cidr" && key !== "description") return undefined;
+  return cidr;
 }
 
 export function validateSiteWrite(body: unknown): Result<{ name: string; platform: Platform; mode: SiteMode }> {
