@@ -55,14 +55,27 @@ export function semanticDiff(beforeInput: PolicyInput, afterInput: PolicyInput):
   const sites = [...new Set([...before.rules, ...after.rules].flatMap((r) => r.sites))].sort();
   const scopes: (string | undefined)[] = sites.length ? sites : [undefined];
   const merged = new Map<string, DiffRegion>();
+  // Sites that enforce the same rules (usually: the same groups) get the same regions: diff each rule set once.
+  const computed = new Map<string, { key: string; region: Omit<DiffRegion, "sites"> }[]>();
   for (const site of scopes) {
-    const inScope = (r: PolicyRule) => site === undefined || r.sites.includes(site);
     for (const direction of ["inbound", "outbound"] as Direction[]) {
-      const b = before.rules.filter((r) => r.direction === direction && inScope(r));
-      const a = after.rules.filter((r) => r.direction === direction && inScope(r));
-      for (const region of diffDirection(direction, b, a)) {
-        // Addresses are most of a region: join them rather than JSON-escape them (CIDRs hold no commas or quotes).
-        const key = JSON.stringify({ ...region, addresses: [], sites: [] }) + region.addresses.join(",");
+      const bi = scopeRules(before.rules, direction, site);
+      const ai = scopeRules(after.rules, direction, site);
+      const scopeKey = `${direction}:${bi.join(",")}|${ai.join(",")}`;
+      let regions = computed.get(scopeKey);
+      if (!regions) {
+        regions = diffDirection(
+          direction,
+          bi.map((i) => before.rules[i]),
+          ai.map((i) => after.rules[i]),
+        ).map((region) => ({
+          // Addresses are most of a region: join them rather than JSON-escape them (CIDRs hold no commas or quotes).
+          key: JSON.stringify({ ...region, addresses: [], sites: [] }) + region.addresses.join(","),
+          region,
+        }));
+        computed.set(scopeKey, regions);
+      }
+      for (const { key, region } of regions) {
         const seen = merged.get(key);
         if (seen) seen.sites.push(...(site ? [site] : []));
         else merged.set(key, { ...region, sites: site ? [site] : [] });
@@ -75,6 +88,16 @@ export function semanticDiff(beforeInput: PolicyInput, afterInput: PolicyInput):
     opened: regions.filter((r) => r.after.verdict === "accept"),
     closed: regions.filter((r) => r.after.verdict === "drop"),
   };
+}
+
+/** Indices of the rules of one direction that a site enforces (every rule when site is undefined). */
+function scopeRules(rules: readonly PolicyRule[], direction: Direction, site: string | undefined): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i];
+    if (r.direction === direction && (site === undefined || r.sites.includes(site))) out.push(i);
+  }
+  return out;
 }
 
 /** Regions of one direction where the verdict of `before` and `after` rules differ. */

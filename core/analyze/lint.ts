@@ -12,8 +12,8 @@
  *  - no-outbound-rules:      a group without outbound rules blocks outbound traffic (medium);
  *  - empty-prefix-list:      a rule refers to a prefix list with no entries: it never matches (medium).
  */
-import { cidrRange, mustParseCidr, parsePorts, PROTOCOL, SERVICES, type Direction } from "../model";
-import { normalizePolicy, type PolicyDocumentInput, type PolicyRule } from "../compile";
+import { cidrKey, formatCidr, mustParseCidr, parsePorts, PROTOCOL, SERVICES, type Direction } from "../model";
+import { normalizePolicy, type NormalizedPolicy, type PolicyDocumentInput, type PolicyRule } from "../compile";
 import { ruleRef, type RuleRef } from "./rules";
 import { ADDRESS_SPACE_END, cellsOf, ruleAppliesTo, SignatureSweep, type Cell } from "./space";
 
@@ -38,30 +38,39 @@ export interface Finding {
 
 const SEVERITY_RANK: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
 
-export function lint(doc: PolicyDocumentInput): Finding[] {
-  const policy = normalizePolicy(doc);
-  const findings: Finding[] = [];
-  for (const direction of ["inbound", "outbound"] as Direction[]) {
-    findings.push(...decisionFindings(policy.rules.filter((r) => r.direction === direction)));
-  }
-  findings.push(...worldOpen(policy.rules.filter((r) => r.direction === "inbound")));
+export interface LintOptions {
+  /** normalizePolicy(doc), when the caller has it already (the review normalizes each side once). */
+  policy?: NormalizedPolicy;
+  /** Which checks to run; every one by default. A caller that needs only some findings skips the rest. */
+  checks?: {
+    /** shadowed and redundant rules */
+    decisions?: boolean;
+    /** world-open-admin-port */
+    worldOpen?: boolean;
+    /** overlapping-prefixes over doc.prefix_lists */
+    overlaps?: boolean;
+  };
+  /**
+   * Only shadowed and redundant findings about these rules are needed (the rule a
+   * finding is about first); the sweep then follows no other rule's
+   * shadowing. Findings about these rules are exactly those of a full lint.
+   */
+  about?: (rule: PolicyRule) => boolean;
+}
 
-  (doc.prefix_lists ?? []).forEach((list) => {
-    const ranges = list.prefixes.map((p) => ({ cidr: p.cidr, ...cidrRange(mustParseCidr(p.cidr)) })).sort((a, b) => a.first - b.first || b.last - a.last);
-    let widest = ranges[0];
-    for (const r of ranges.slice(1)) {
-      if (r.first <= widest.last) {
-        findings.push({
-          kind: "overlapping-prefixes",
-          severity: "low",
-          message: `prefix list "${list.name}": ${r.cidr} overlaps ${widest.cidr}`,
-          rules: [],
-          prefixListId: list.id,
-        });
-      }
-      if (r.last > widest.last) widest = r;
+export function lint(doc: PolicyDocumentInput, options: LintOptions = {}): Finding[] {
+  const policy = options.policy ?? normalizePolicy(doc);
+  const checks = { decisions: true, worldOpen: true, overlaps: true, ...options.checks };
+  const findings: Finding[] = [];
+  if (checks.decisions) {
+    for (const direction of ["inbound", "outbound"] as Direction[]) {
+      const rules = policy.rules.filter((r) => r.direction === direction);
+      findings.push(...decisionFindings(rules, options.about));
     }
-  });
+  }
+  if (checks.worldOpen) findings.push(...worldOpen(policy.rules.filter((r) => r.direction === "inbound")));
+
+  if (checks.overlaps) for (const list of doc.prefix_lists ?? []) findings.push(...overlappingPrefixes(list));
 
   for (const rule of policy.rules) {
     if (rule.address.kind === "prefixList" && rule.ranges.length === 0) {
@@ -89,10 +98,56 @@ export function lint(doc: PolicyDocumentInput): Finding[] {
   return findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
 }
 
+/**
+ * Entries of one prefix list that overlap an earlier (wider or equal) entry, in
+ * address order. One typed sort of allocation-free CIDR keys (network * 64 +
+ * length: by network, the wider entry first); entries are validated CIDRs, so
+ * their text is the canonical one formatCidr prints.
+ */
+export function overlappingPrefixes(list: { id: string; name: string; prefixes: readonly { cidr: string }[] }): Finding[] {
+  const n = list.prefixes.length;
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const key = cidrKey(list.prefixes[i].cidr);
+    if (key < 0) mustParseCidr(list.prefixes[i].cidr); // throws: not a valid CIDR
+    keys[i] = key;
+  }
+  keys.sort();
+  const findings: Finding[] = [];
+  let widestKey = -1;
+  let widestLast = -1;
+  for (let i = 0; i < n; i++) {
+    const key = keys[i];
+    const length = key % 64;
+    const first = (key - length) / 64;
+    const last = first + 2 ** (32 - length) - 1;
+    if (widestKey >= 0 && first <= widestLast) {
+      findings.push({
+        kind: "overlapping-prefixes",
+        severity: "low",
+        message: `prefix list "${list.name}": ${cidrText(key)} overlaps ${cidrText(widestKey)}`,
+        rules: [],
+        prefixListId: list.id,
+      });
+    }
+    if (last > widestLast) {
+      widestKey = key;
+      widestLast = last;
+    }
+  }
+  return findings;
+}
+
+function cidrText(key: number): string {
+  const prefixLength = key % 64;
+  return formatCidr({ network: (key - prefixLength) / 64, prefixLength });
+}
+
 /** Shadowed and redundant rules of one direction, from one shared sweep over the distinct sets of applicable rules. */
-function decisionFindings(rules: PolicyRule[]): Finding[] {
+function decisionFindings(rules: PolicyRule[], about?: (rule: PolicyRule) => boolean): Finding[] {
   const n = rules.length;
-  if (!n) return [];
+  const wanted = about ? Uint8Array.from(rules, (r) => (about(r) ? 1 : 0)) : undefined;
+  if (!n || (wanted && !wanted.includes(1))) return [];
   const decides = new Uint8Array(n);
   /** Rules that decide some packet whose verdict would change without them. */
   const needed = new Uint8Array(n);
@@ -102,6 +157,8 @@ function decisionFindings(rules: PolicyRule[]): Finding[] {
     signatures.set(applies.join(""), applies);
   }
   const walk = new SignatureSweep(rules, [...signatures.values()]);
+  // Who stops a rule is followed only for the wanted rules (winners and next rules are followed anyway).
+  if (wanted) walk.watch.set(wanted);
   const { words, active, masks } = walk;
   // Bitsets per rule w: the rules w stopped somewhere (matching but later), and the rules that decide in w's place.
   const stopped = new Uint32Array(n * words);
@@ -155,6 +212,7 @@ function decisionFindings(rules: PolicyRule[]): Finding[] {
   const findings: Finding[] = [];
   rules.forEach((rule, i) => {
     if (rule.ranges.length === 0) return; // reported as empty-prefix-list
+    if (wanted && !wanted[i]) return;
     if (!decides[i]) {
       const by = stoppedBy[i].map((k) => rules[k]);
       const opposite = by.some((r) => r.action !== rule.action);

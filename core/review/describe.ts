@@ -1,5 +1,5 @@
 /** Plain words for traffic regions, rules and sites: "tcp/22 from 0.0.0.0/0 (anywhere) to sites web-1, web-2". */
-import { cidrRange, formatCidr, mergeRanges, mustParseCidr, protocolName, rangeToCidrs, type AddressRange, type PortRange } from "../model";
+import { cidrKey, formatCidr, mustParseCidr, protocolName, rangeToCidrs, type PortRange } from "../model";
 import type { DiffRegion } from "../analyze";
 import type { PolicySnapshot, SnapshotRule } from "./snapshot";
 import { UNKNOWN_UNTIL_APPLY } from "./snapshot";
@@ -49,8 +49,8 @@ export function describeService(region: Pick<DiffRegion, "protocols" | "ports" |
  */
 export function describeAddresses(cidrs: readonly string[]): string {
   if (cidrs.length === 1 && cidrs[0] === "0.0.0.0/0") return "0.0.0.0/0 (anywhere)";
-  const complement = complementCidrs(cidrs);
-  if (complement.length < cidrs.length) return `0.0.0.0/0 except ${listCidrs(complement)}`;
+  const complement = complementCidrs(cidrs, cidrs.length);
+  if (complement) return `0.0.0.0/0 except ${listCidrs(complement)}`;
   return listCidrs(cidrs);
 }
 
@@ -60,16 +60,60 @@ function listCidrs(cidrs: readonly string[]): string {
   return `${cidrs.slice(0, MAX_LISTED_ADDRESSES).join(", ")} and ${rest.toLocaleString("en-US")} more CIDRs`;
 }
 
-function complementCidrs(cidrs: readonly string[]): string[] {
-  const ranges = mergeRanges(cidrs.map((c) => cidrRange(mustParseCidr(c))));
-  const gaps: AddressRange[] = [];
-  let next = 0;
-  for (const r of ranges) {
-    if (r.first > next) gaps.push({ first: next, last: r.first - 1 });
-    next = r.last + 1;
+/**
+ * The minimal CIDRs of the addresses not in `cidrs`, or undefined when they are
+ * `limit` or more. Linear for sorted input (diff regions are sorted): CIDRs are
+ * read as numeric keys without allocating, gaps are counted before any is
+ * written out.
+ */
+function complementCidrs(cidrs: readonly string[], limit: number): string[] | undefined {
+  const n = cidrs.length;
+  const keys = new Float64Array(n);
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    const key = cidrKey(cidrs[i]);
+    if (key < 0) mustParseCidr(cidrs[i]); // throws: not a valid CIDR
+    keys[i] = key;
+    if (i && key < keys[i - 1]) sorted = false;
   }
-  if (next <= 0xffffffff) gaps.push({ first: next, last: 0xffffffff });
-  return gaps.flatMap(rangeToCidrs).map(formatCidr);
+  if (!sorted) keys.sort();
+  const gaps = (visit: (first: number, last: number) => boolean): void => {
+    let next = 0;
+    for (let i = 0; i < n; i++) {
+      const length = keys[i] % 64;
+      const first = (keys[i] - length) / 64;
+      if (first > next && !visit(next, first - 1)) return;
+      next = Math.max(next, first + 2 ** (32 - length));
+    }
+    if (next <= 0xffffffff) visit(next, 0xffffffff);
+  };
+  let count = 0;
+  gaps((first, last) => (count += cidrCount(first, last)) < limit);
+  if (count >= limit) return undefined;
+  const out: string[] = [];
+  gaps((first, last) => {
+    for (const cidr of rangeToCidrs({ first, last })) out.push(formatCidr(cidr));
+    return true;
+  });
+  return out;
+}
+
+/** How many CIDRs rangeToCidrs makes of [first, last]. */
+function cidrCount(first: number, last: number): number {
+  let count = 0;
+  for (let start = first; start <= last; count++) {
+    const remaining = last - start + 1;
+    let bits = remaining >= 2 ** 32 ? 32 : 31 - Math.clz32(remaining);
+    if (start !== 0) bits = Math.min(bits, 31 - Math.clz32(lowestBit(start)));
+    start += 2 ** bits;
+  }
+  return count;
+}
+
+/** The lowest set bit of 0 < n < 2^32, as a number. */
+function lowestBit(n: number): number {
+  const low = n % 2 ** 31;
+  return low === 0 ? 2 ** 31 : (low & -low) >>> 0;
 }
 
 export function siteName(id: string, ...snapshots: PolicySnapshot[]): string {

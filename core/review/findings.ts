@@ -4,9 +4,12 @@
  * and once per group attached to no site. Findings name groups, rules and
  * sites as the reviewer knows them instead of internal ids.
  */
-import { lint, type Finding as LintFinding, type FindingKind, type Severity } from "../analyze";
+import type { Finding as LintFinding, FindingKind, Severity } from "../analyze";
+import { lint, overlappingPrefixes, type LintOptions } from "../analyze/lint";
+import { normalizePolicy, type NormalizedPolicy, type PolicyRule } from "../compile";
+import { ValidationError } from "../model";
 import { siteName } from "./describe";
-import { documentOf, type PolicySnapshot, type SnapshotGroup } from "./snapshot";
+import { documentOf, type PolicySnapshot, type SnapshotGroup, type SnapshotPrefixList } from "./snapshot";
 
 export type { Severity, FindingKind };
 export const SEVERITIES: readonly Severity[] = ["low", "medium", "high"];
@@ -29,34 +32,157 @@ export interface Finding {
   inBase?: boolean;
 }
 
-export function lintSnapshot(snapshot: PolicySnapshot): Finding[] {
-  const scopes = new Map<string, { groups: SnapshotGroup[]; sites: string[] }>();
+interface Scope {
+  groups: SnapshotGroup[];
+  sites: string[];
+}
+
+/** The distinct sets of groups that some site enforces together, and each group attached to no site. */
+function scopesOf(snapshot: PolicySnapshot): Scope[] {
+  const scopes = new Map<string, Scope>();
   for (const group of snapshot.groups) {
     if (group.sites.length) continue;
     scopes.set(`unattached:${group.key}`, { groups: [group], sites: [] });
   }
   const groupsBySite = new Map<string, SnapshotGroup[]>();
-  for (const group of snapshot.groups) for (const site of group.sites) groupsBySite.set(site, [...(groupsBySite.get(site) ?? []), group]);
+  for (const group of snapshot.groups) {
+    for (const site of group.sites) {
+      const groups = groupsBySite.get(site);
+      if (groups) groups.push(group);
+      else groupsBySite.set(site, [group]);
+    }
+  }
   for (const [site, groups] of groupsBySite) {
     const key = groups.map((g) => g.key).join("\n");
     const scope = scopes.get(key) ?? { groups, sites: [] };
     scope.sites.push(site);
     scopes.set(key, scope);
   }
+  return [...scopes.values()];
+}
+
+type Checks = NonNullable<LintOptions["checks"]>;
+
+/**
+ * Lint of every scope of a snapshot. `policy` is normalizePolicy(documentOf(snapshot))
+ * when known: each scope's rules are then taken from it instead of normalizing
+ * the scope again. Overlapping prefixes depend on the prefix lists only (every
+ * scope sees every list): they are computed once, by `overlapsOf`.
+ */
+function lintScopes(
+  snapshot: PolicySnapshot,
+  policy: NormalizedPolicy | undefined,
+  checks: Omit<Checks, "overlaps">,
+  overlapsOf: (list: SnapshotPrefixList) => LintFinding[],
+  subjects?: { wanted?: ReadonlySet<string>; found?: Set<string> },
+  sort = true,
+): Finding[] {
+  const scopes = scopesOf(snapshot);
   const found = new Map<string, Finding>();
   const names = namesOf(snapshot);
-  for (const { groups, sites } of scopes.values()) {
-    for (const f of lint(documentOf(snapshot, groups))) {
-      const finding = present(f, names);
-      const key = `${finding.kind}\n${finding.message}`;
-      const seen = found.get(key);
-      if (seen) seen.sites.push(...sites.map((s) => siteName(s, snapshot)));
-      else found.set(key, { ...finding, sites: sites.map((s) => siteName(s, snapshot)) });
+  const about = subjects?.wanted && ((rule: PolicyRule) => subjects.wanted!.has(presentIds(rule.id, names)));
+  const add = (f: LintFinding, sites: string[]) => {
+    const finding = present(f, names);
+    if (subjects?.found && (f.kind === "shadowed" || f.kind === "redundant")) subjects.found.add(presentIds(f.rules[0].id, names));
+    const key = `${finding.kind}\n${finding.message}`;
+    const seen = found.get(key);
+    if (seen) seen.sites.push(...sites);
+    else found.set(key, { ...finding, sites: [...sites] });
+  };
+  // Group ids identify a scope's rules in the whole policy only when they are unique.
+  const ids = new Set(snapshot.groups.map((g) => g.id));
+  const shared = policy && ids.size === snapshot.groups.length ? policy : undefined;
+  for (const { groups, sites } of scopes) {
+    const doc = documentOf(snapshot, groups);
+    let scoped: NormalizedPolicy | undefined;
+    if (shared) {
+      const inScope = new Set(groups.map((g) => g.id));
+      scoped = { ...shared, rules: shared.rules.filter((r) => inScope.has(r.groupId)) };
     }
+    const named = sites.map((s) => siteName(s, snapshot));
+    for (const f of lint(doc, { policy: scoped, checks: { ...checks, overlaps: false }, about })) add(f, named);
   }
-  return [...found.values()]
-    .map((f) => ({ ...f, sites: [...new Set(f.sites)].sort() }))
-    .sort((a, b) => RANK[b.severity] - RANK[a.severity] || a.message.localeCompare(b.message));
+  if (scopes.length) {
+    const everySite = scopes.flatMap((s) => s.sites.map((site) => siteName(site, snapshot)));
+    for (const list of snapshot.prefixLists) for (const f of overlapsOf(list)) add(f, everySite);
+  }
+  const findings = [...found.values()].map((f) => ({ ...f, sites: [...new Set(f.sites)].sort() }));
+  return sort ? findings.sort((a, b) => RANK[b.severity] - RANK[a.severity] || compareMessages(a.message, b.message)) : findings;
+}
+
+/** String.prototype.localeCompare's order (the default collator), without building a collator per call. */
+const compareMessages = new Intl.Collator().compare;
+
+/** normalizePolicy of the whole snapshot, or undefined when it does not validate (each scope then reports its own error). */
+function normalizedOf(snapshot: PolicySnapshot): NormalizedPolicy | undefined {
+  try {
+    return normalizePolicy(documentOf(snapshot));
+  } catch (err) {
+    if (err instanceof ValidationError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Lint findings of a snapshot, one lint per scope (a site's effective policy,
+ * or a group attached to no site). `policy`: normalizePolicy(documentOf(snapshot)),
+ * when the caller has it.
+ */
+export function lintSnapshot(snapshot: PolicySnapshot, policy: NormalizedPolicy | undefined = normalizedOf(snapshot)): Finding[] {
+  return lintScopes(snapshot, policy, {}, overlappingPrefixes);
+}
+
+/**
+ * The findings of head, each marked whether base had it too. Base is linted
+ * only as far as that question needs: checks that found nothing in head are
+ * skipped on base, and a prefix list that base holds unchanged (same name,
+ * same entries) is not checked for overlaps twice.
+ */
+export function lintChange(
+  base: PolicySnapshot,
+  head: PolicySnapshot,
+  basePolicy: NormalizedPolicy | undefined = normalizedOf(base),
+  headPolicy: NormalizedPolicy | undefined = normalizedOf(head),
+): Finding[] {
+  const headOverlaps = new Map<string, { prefixes: SnapshotPrefixList["prefixes"]; findings: LintFinding[] }[]>();
+  // The rules that head's shadowed and redundant findings are about, as the messages name them.
+  const subjects = new Set<string>();
+  const headFindings = lintScopes(
+    head,
+    headPolicy,
+    {},
+    (list) => {
+      const findings = overlappingPrefixes(list);
+      const same = headOverlaps.get(list.name);
+      if (same) same.push({ prefixes: list.prefixes, findings });
+      else headOverlaps.set(list.name, [{ prefixes: list.prefixes, findings }]);
+      return findings;
+    },
+    { found: subjects },
+  );
+  const kinds = new Set(headFindings.map((f) => f.kind));
+  const baseFindings = lintScopes(
+    base,
+    basePolicy,
+    { decisions: kinds.has("shadowed") || kinds.has("redundant"), worldOpen: kinds.has("world-open-admin-port") },
+    (list) => {
+      if (!kinds.has("overlapping-prefixes")) return [];
+      // Same name and entries: the same messages as in head (no need to sort the entries again).
+      const same = headOverlaps.get(list.name)?.find((h) => sameCidrs(h.prefixes, list.prefixes));
+      return same ? same.findings : overlappingPrefixes(list);
+    },
+    // A base finding can equal a head finding only if it is about a rule named alike.
+    { wanted: subjects },
+    false,
+  );
+  return markInBase(headFindings, baseFindings);
+}
+
+function sameCidrs(a: readonly { cidr: string }[], b: readonly { cidr: string }[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].cidr !== b[i].cidr) return false;
+  return true;
 }
 
 /** Marks the findings of head that base had too. */
@@ -75,12 +201,17 @@ function namesOf(snapshot: PolicySnapshot): Map<string, string> {
 
 const ID = /(sec_grp_[0-9A-Za-z]{27})(?::(\d+))?|prfx_lst_[0-9A-Za-z]{27}/g;
 
-function present(f: LintFinding, names: Map<string, string>): Omit<Finding, "sites"> {
-  // One pass over the message: findings can number in the thousands on large prefix lists.
-  const message = f.message.replace(ID, (id: string, group?: string, order?: string) => {
+/** Text with the ids the analyzer prints replaced by display names, in one pass. */
+function presentIds(text: string, names: Map<string, string>): string {
+  return text.replace(ID, (id: string, group?: string, order?: string) => {
     if (group && order) return names.has(group) ? `${names.get(group)} rule ${order}` : id;
     return names.get(id) ?? id;
   });
+}
+
+function present(f: LintFinding, names: Map<string, string>): Omit<Finding, "sites"> {
+  // One pass over the message: findings can number in the thousands on large prefix lists.
+  const message = presentIds(f.message, names);
   return {
     kind: f.kind,
     severity: f.severity,

@@ -60,11 +60,36 @@ function because(r: DiffRegion, review: Review): string {
       ? [r.before.rule, review.base, "was allowed by"]
       : [];
   if (!ref || !snapshot) return "";
-  const rule = snapshot.groups.find((g) => g.id === ref.groupId)?.rules.find((x) => x.order === ref.order);
-  const list = rule && snapshot.prefixLists.find((l) => l.id === rule.address);
+  const { rules, lists } = indexOf(snapshot);
+  const rule = rules.get(ref.groupId)?.get(ref.order);
+  const list = rule && lists.get(rule.address);
   const via = list ? `, prefix list ${list.name}` : "";
   const what = r.after.rule ? "" : r.after.verdict === "drop" ? " (now dropped by default)" : "";
   return ` — ${verb} "${ref.groupName}" rule ${ref.order} (${ref.description}${via})${what}`;
+}
+
+/** Rules by group id and order, prefix lists by id (the first of each, as a search would find): built once per snapshot, not per line. */
+const indexes = new WeakMap<
+  PolicySnapshot,
+  { rules: Map<string, Map<number, SnapshotRule>>; lists: Map<string, PolicySnapshot["prefixLists"][number]> }
+>();
+
+function indexOf(snapshot: PolicySnapshot) {
+  let index = indexes.get(snapshot);
+  if (!index) {
+    const rules = new Map<string, Map<number, SnapshotRule>>();
+    for (const g of snapshot.groups) {
+      if (rules.has(g.id)) continue;
+      const byOrder = new Map<number, SnapshotRule>();
+      for (const r of g.rules) if (!byOrder.has(r.order)) byOrder.set(r.order, r);
+      rules.set(g.id, byOrder);
+    }
+    const lists = new Map<string, PolicySnapshot["prefixLists"][number]>();
+    for (const l of snapshot.prefixLists) if (!lists.has(l.id)) lists.set(l.id, l);
+    index = { rules, lists };
+    indexes.set(snapshot, index);
+  }
+  return index;
 }
 
 /** Low and medium findings of one kind past this many are counted, not listed (all are in --format json). */

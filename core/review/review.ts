@@ -7,7 +7,7 @@ import { normalizePolicy, type NormalizedPolicy } from "../compile";
 import { ValidationError } from "../model";
 import { semanticDiff, type DiffRegion } from "../analyze";
 import { diffGroups, diffPrefixLists, type GroupDiff, type PrefixListDiff } from "./rule-diff";
-import { lintSnapshot, markInBase, type Finding } from "./findings";
+import { lintChange, type Finding } from "./findings";
 import { documentOf, type PolicySnapshot } from "./snapshot";
 
 export interface UnevaluatedRule {
@@ -41,7 +41,10 @@ export interface Review {
 export function reviewSnapshots(base: PolicySnapshot, head: PolicySnapshot): Review {
   const groups = diffGroups(base, head);
   const prefixLists = diffPrefixLists(base, head);
-  const delta = semanticDiff(policyOf(base, "base"), policyOf(head, "head"));
+  // Each side is validated and normalized once: the semantic diff and lint share the normal form.
+  const basePolicy = policyOf(base, "base");
+  const headPolicy = policyOf(head, "head");
+  const delta = semanticDiff(basePolicy, headPolicy);
   const unevaluated = [...unevaluatedOf(base, "base"), ...unevaluatedOf(head, "head")];
   return {
     base,
@@ -52,7 +55,7 @@ export function reviewSnapshots(base: PolicySnapshot, head: PolicySnapshot): Rev
     closed: delta.closed,
     textChanged: groups.some((g) => g.status !== "unchanged") || prefixLists.length > 0,
     effectiveChange: delta.regions.length > 0,
-    findings: markInBase(lintSnapshot(head), lintSnapshot(base)),
+    findings: lintChange(base, head, basePolicy, headPolicy),
     unevaluated,
     notes: [...new Set([...base.notes, ...head.notes])],
   };

@@ -125,6 +125,7 @@ function diffGroup(b: SnapshotGroup | undefined, h: SnapshotGroup | undefined, b
 export function diffPrefixLists(base: PolicySnapshot, head: PolicySnapshot): PrefixListDiff[] {
   const out: PrefixListDiff[] = [];
   for (const [b, h] of pairByKey(base.prefixLists, head.prefixLists)) {
+    if (b && h && sameEntries(b.prefixes, h.prefixes)) continue;
     const before = new Set((b?.prefixes ?? []).map((p) => p.cidr));
     const after = new Set((h?.prefixes ?? []).map((p) => p.cidr));
     const cidrsAdded = [...after].filter((c) => !before.has(c));
@@ -135,6 +136,13 @@ export function diffPrefixLists(base: PolicySnapshot, head: PolicySnapshot): Pre
     }
   }
   return out;
+}
+
+/** The same CIDRs in the same order (most lists of a change are untouched): no set difference needed. */
+function sameEntries(a: readonly { cidr: string }[], b: readonly { cidr: string }[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].cidr !== b[i].cidr) return false;
+  return true;
 }
 
 /** A site as a reviewer knows it: by name when the input names it (ids of new sites differ per side). */
