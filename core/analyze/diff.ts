@@ -7,7 +7,7 @@
  * Router-mode forwarding is decided by the same rules (inbound by source,
  * outbound by destination), so the per-direction regions describe it too.
  */
-import { formatCidr, rangeToCidrs, mergeRanges, type AddressRange, type Direction } from "../model";
+import { formatIPv4, mergeRanges, type AddressRange, type Direction } from "../model";
 import { normalizePolicy, type NormalizedPolicy, type PolicyDocumentInput, type PolicyRule } from "../compile";
 import type { Verdict } from "./packet";
 import { ruleRef, type RuleRef } from "./rules";
@@ -54,7 +54,9 @@ export function semanticDiff(beforeInput: PolicyInput, afterInput: PolicyInput):
   const after = asPolicy(afterInput);
   const sites = [...new Set([...before.rules, ...after.rules].flatMap((r) => r.sites))].sort();
   const scopes: (string | undefined)[] = sites.length ? sites : [undefined];
-  const merged = new Map<string, DiffRegion>();
+  // Merged regions in order of first appearance; found by their fields and a digest of their addresses.
+  const regions: DiffRegion[] = [];
+  const merged = new Map<string, DiffRegion[]>();
   // Sites that enforce the same rules (usually: the same groups) get the same regions: diff each rule set once.
   const computed = new Map<string, { key: string; region: Omit<DiffRegion, "sites"> }[]>();
   for (const site of scopes) {
@@ -62,32 +64,85 @@ export function semanticDiff(beforeInput: PolicyInput, afterInput: PolicyInput):
       const bi = scopeRules(before.rules, direction, site);
       const ai = scopeRules(after.rules, direction, site);
       const scopeKey = `${direction}:${bi.join(",")}|${ai.join(",")}`;
-      let regions = computed.get(scopeKey);
-      if (!regions) {
-        regions = diffDirection(
+      let scoped = computed.get(scopeKey);
+      if (!scoped) {
+        scoped = diffDirection(
           direction,
           bi.map((i) => before.rules[i]),
           ai.map((i) => after.rules[i]),
         ).map((region) => ({
-          // Addresses are most of a region: join them rather than JSON-escape them (CIDRs hold no commas or quotes).
-          key: JSON.stringify({ ...region, addresses: [], sites: [] }) + region.addresses.join(","),
+          // Addresses are most of a region: a digest of them in the key, compared in full on a hit.
+          key: JSON.stringify({ ...region, addresses: [], sites: [] }) + addressDigest(region.addresses),
           region,
         }));
-        computed.set(scopeKey, regions);
+        computed.set(scopeKey, scoped);
       }
-      for (const { key, region } of regions) {
-        const seen = merged.get(key);
+      for (const { key, region } of scoped) {
+        const bucket = merged.get(key);
+        const seen = bucket?.find((r) => sameStrings(r.addresses, region.addresses));
         if (seen) seen.sites.push(...(site ? [site] : []));
-        else merged.set(key, { ...region, sites: site ? [site] : [] });
+        else {
+          const added = { ...region, sites: site ? [site] : [] };
+          regions.push(added);
+          if (bucket) bucket.push(added);
+          else merged.set(key, [added]);
+        }
       }
     }
   }
-  const regions = [...merged.values()];
   return {
     regions,
     opened: regions.filter((r) => r.after.verdict === "accept"),
     closed: regions.filter((r) => r.after.verdict === "drop"),
   };
+}
+
+function addressDigest(addresses: readonly string[]): string {
+  return `#${addresses.length}:${addresses[0] ?? ""}:${addresses[addresses.length - 1] ?? ""}`;
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The address ranges of a region's `addresses` as semanticDiff computed them
+ * (ascending, disjoint, not touching), so that readers need not parse the
+ * CIDRs back; undefined for an array semanticDiff did not make.
+ */
+export function addressRangesOf(addresses: readonly string[]): readonly AddressRange[] | undefined {
+  return rangesOfAddresses.get(addresses);
+}
+
+const rangesOfAddresses = new WeakMap<readonly string[], readonly AddressRange[]>();
+
+/** mergeRanges(ranges).flatMap(rangeToCidrs).map(formatCidr), without the intermediate objects. */
+function cidrTexts(ranges: AddressRange[]): string[] {
+  for (let i = 1; i < ranges.length; i++) {
+    if (ranges[i].first <= ranges[i - 1].last + 1) return cidrTexts(mergeRanges(ranges));
+  }
+  const out: string[] = [];
+  for (const { first, last } of ranges) {
+    for (let start = first; start <= last; ) {
+      // As rangeToCidrs: the largest aligned block from `start` that does not pass `last`.
+      const remaining = last - start + 1;
+      let bits = remaining >= 2 ** 32 ? 32 : 31 - Math.clz32(remaining);
+      if (start !== 0) bits = Math.min(bits, 31 - Math.clz32(lowestBit(start)));
+      out.push(`${formatIPv4(start)}/${32 - bits}`);
+      start += 2 ** bits;
+    }
+  }
+  rangesOfAddresses.set(out, ranges);
+  return out;
+}
+
+/** The lowest set bit of 0 < n < 2^32. */
+function lowestBit(n: number): number {
+  const low = n % 2 ** 31;
+  return low === 0 ? 2 ** 31 : (low & -low) >>> 0;
 }
 
 /** Indices of the rules of one direction that a site enforces (every rule when site is undefined). */
@@ -151,7 +206,7 @@ function diffDirection(direction: Direction, before: PolicyRule[], after: Policy
   signatures.forEach(({ cells }, s) => {
     for (const { b, a, ranges } of changes[s].values()) {
       const side = (i: number): DiffSide => (i < 0 ? { verdict: "drop" } : { verdict: all[i].action, rule: ruleRef(all[i]) });
-      const addresses = mergeRanges(ranges).flatMap(rangeToCidrs).map(formatCidr);
+      const addresses = cidrTexts(ranges);
       for (const group of groupCells(cells)) regions.push({ direction, ...group, addresses, before: side(b), after: side(a) });
     }
   });

@@ -190,13 +190,14 @@ function decisionFindings(rules: PolicyRule[], about?: (rule: PolicyRule) => boo
       if (++w === words) break;
       bits = active[w] & masks[base + w];
     }
-    // Rules after `next` change neither the winner nor the next (unless watched).
-    walk.horizon[2 * s] = next < 0 ? n : next;
     // Without the winner, the next rule (or the default drop) decides.
     if (next < 0) {
       if (accepts[winner]) needed[winner] = 1;
     } else if (accepts[next] !== accepts[winner]) needed[winner] = 1;
     else replacing[row + (next >>> 5)] |= 1 << (next & 31);
+    // Rules after `next` change neither the winner nor the next (unless watched); once the
+    // winner is known to be needed, its next rule no longer matters either.
+    walk.horizon[2 * s] = needed[winner] ? winner : next < 0 ? n : next;
   });
   const members = (bits: Uint32Array, row: number): number[] => {
     const out: number[] = [];

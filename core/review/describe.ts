@@ -1,6 +1,7 @@
 /** Plain words for traffic regions, rules and sites: "tcp/22 from 0.0.0.0/0 (anywhere) to sites web-1, web-2". */
 import { cidrKey, formatCidr, mustParseCidr, protocolName, rangeToCidrs, type PortRange } from "../model";
 import type { DiffRegion } from "../analyze";
+import { addressRangesOf } from "../analyze/diff";
 import type { PolicySnapshot, SnapshotRule } from "./snapshot";
 import { UNKNOWN_UNTIL_APPLY } from "./snapshot";
 
@@ -67,23 +68,12 @@ function listCidrs(cidrs: readonly string[]): string {
  * written out.
  */
 function complementCidrs(cidrs: readonly string[], limit: number): string[] | undefined {
-  const n = cidrs.length;
-  const keys = new Float64Array(n);
-  let sorted = true;
-  for (let i = 0; i < n; i++) {
-    const key = cidrKey(cidrs[i]);
-    if (key < 0) mustParseCidr(cidrs[i]); // throws: not a valid CIDR
-    keys[i] = key;
-    if (i && key < keys[i - 1]) sorted = false;
-  }
-  if (!sorted) keys.sort();
+  const ranges = rangesOf(cidrs);
   const gaps = (visit: (first: number, last: number) => boolean): void => {
     let next = 0;
-    for (let i = 0; i < n; i++) {
-      const length = keys[i] % 64;
-      const first = (keys[i] - length) / 64;
-      if (first > next && !visit(next, first - 1)) return;
-      next = Math.max(next, first + 2 ** (32 - length));
+    for (let i = 0; i < ranges.length; i += 2) {
+      if (ranges[i] > next && !visit(next, ranges[i] - 1)) return;
+      next = Math.max(next, ranges[i + 1] + 1);
     }
     if (next <= 0xffffffff) visit(next, 0xffffffff);
   };
@@ -96,6 +86,35 @@ function complementCidrs(cidrs: readonly string[], limit: number): string[] | un
     return true;
   });
   return out;
+}
+
+/**
+ * The address ranges of CIDRs as [first, last, first, last, ...], ascending by
+ * first: those the semantic diff made them from when it did, else read as
+ * numeric keys without allocating per CIDR (sorted unless they already are).
+ */
+function rangesOf(cidrs: readonly string[]): Float64Array {
+  const known = addressRangesOf(cidrs);
+  if (known && known.reduce((n, r) => n + cidrCount(r.first, r.last), 0) === cidrs.length) {
+    return Float64Array.from(known.flatMap((r) => [r.first, r.last]));
+  }
+  const n = cidrs.length;
+  const keys = new Float64Array(n);
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    const key = cidrKey(cidrs[i]);
+    if (key < 0) mustParseCidr(cidrs[i]); // throws: not a valid CIDR
+    keys[i] = key;
+    if (i && key < keys[i - 1]) sorted = false;
+  }
+  if (!sorted) keys.sort();
+  const ranges = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const length = keys[i] % 64;
+    ranges[2 * i] = (keys[i] - length) / 64;
+    ranges[2 * i + 1] = ranges[2 * i] + 2 ** (32 - length) - 1;
+  }
+  return ranges;
 }
 
 /** How many CIDRs rangeToCidrs makes of [first, last]. */

@@ -64,31 +64,25 @@ function scopesOf(snapshot: PolicySnapshot): Scope[] {
 type Checks = NonNullable<LintOptions["checks"]>;
 
 /**
- * Lint of every scope of a snapshot. `policy` is normalizePolicy(documentOf(snapshot))
+ * Lints every scope of a snapshot and hands each finding to `emit` with the
+ * display names of the scope's sites. `policy` is normalizePolicy(documentOf(snapshot))
  * when known: each scope's rules are then taken from it instead of normalizing
  * the scope again. Overlapping prefixes depend on the prefix lists only (every
- * scope sees every list): they are computed once, by `overlapsOf`.
+ * scope sees every list): they are computed once per list, by `overlapsOf`.
+ * With `about`, shadowed and redundant findings are only needed about rules
+ * whose display name is in it.
  */
 function lintScopes(
   snapshot: PolicySnapshot,
+  names: Map<string, string>,
   policy: NormalizedPolicy | undefined,
   checks: Omit<Checks, "overlaps">,
   overlapsOf: (list: SnapshotPrefixList) => LintFinding[],
-  subjects?: { wanted?: ReadonlySet<string>; found?: Set<string> },
-  sort = true,
-): Finding[] {
+  emit: (f: LintFinding, sites: string[]) => void,
+  about?: ReadonlySet<string>,
+): void {
   const scopes = scopesOf(snapshot);
-  const found = new Map<string, Finding>();
-  const names = namesOf(snapshot);
-  const about = subjects?.wanted && ((rule: PolicyRule) => subjects.wanted!.has(presentIds(rule.id, names)));
-  const add = (f: LintFinding, sites: string[]) => {
-    const finding = present(f, names);
-    if (subjects?.found && (f.kind === "shadowed" || f.kind === "redundant")) subjects.found.add(presentIds(f.rules[0].id, names));
-    const key = `${finding.kind}\n${finding.message}`;
-    const seen = found.get(key);
-    if (seen) seen.sites.push(...sites);
-    else found.set(key, { ...finding, sites: [...sites] });
-  };
+  const aboutRule = about && ((rule: PolicyRule) => about.has(presentIds(rule.id, names)));
   // Group ids identify a scope's rules in the whole policy only when they are unique.
   const ids = new Set(snapshot.groups.map((g) => g.id));
   const shared = policy && ids.size === snapshot.groups.length ? policy : undefined;
@@ -100,14 +94,32 @@ function lintScopes(
       scoped = { ...shared, rules: shared.rules.filter((r) => inScope.has(r.groupId)) };
     }
     const named = sites.map((s) => siteName(s, snapshot));
-    for (const f of lint(doc, { policy: scoped, checks: { ...checks, overlaps: false }, about })) add(f, named);
+    for (const f of lint(doc, { policy: scoped, checks: { ...checks, overlaps: false }, about: aboutRule })) emit(f, named);
   }
   if (scopes.length) {
     const everySite = scopes.flatMap((s) => s.sites.map((site) => siteName(site, snapshot)));
-    for (const list of snapshot.prefixLists) for (const f of overlapsOf(list)) add(f, everySite);
+    for (const list of snapshot.prefixLists) for (const f of overlapsOf(list)) emit(f, everySite);
   }
-  const findings = [...found.values()].map((f) => ({ ...f, sites: [...new Set(f.sites)].sort() }));
-  return sort ? findings.sort((a, b) => RANK[b.severity] - RANK[a.severity] || compareMessages(a.message, b.message)) : findings;
+}
+
+/** Findings as the report shows them: named as in the input, one per message with all its sites, most severe first. */
+class Collected {
+  private readonly found = new Map<string, Finding>();
+  constructor(private readonly names: Map<string, string>) {}
+
+  readonly add = (f: LintFinding, sites: string[]): void => {
+    const finding = present(f, this.names);
+    const key = `${finding.kind}\n${finding.message}`;
+    const seen = this.found.get(key);
+    if (seen) seen.sites.push(...sites);
+    else this.found.set(key, { ...finding, sites: [...sites] });
+  };
+
+  findings(): Finding[] {
+    const findings = [...this.found.values()];
+    for (const f of findings) f.sites = [...new Set(f.sites)].sort();
+    return findings.sort((a, b) => RANK[b.severity] - RANK[a.severity] || compareMessages(a.message, b.message));
+  }
 }
 
 /** String.prototype.localeCompare's order (the default collator), without building a collator per call. */
@@ -126,17 +138,22 @@ function normalizedOf(snapshot: PolicySnapshot): NormalizedPolicy | undefined {
 /**
  * Lint findings of a snapshot, one lint per scope (a site's effective policy,
  * or a group attached to no site). `policy`: normalizePolicy(documentOf(snapshot)),
- * when the caller has it.
+ * when the caller has it; null normalizes every scope on its own.
  */
-export function lintSnapshot(snapshot: PolicySnapshot, policy: NormalizedPolicy | undefined = normalizedOf(snapshot)): Finding[] {
-  return lintScopes(snapshot, policy, {}, overlappingPrefixes);
+export function lintSnapshot(snapshot: PolicySnapshot, policy: NormalizedPolicy | null = normalizedOf(snapshot) ?? null): Finding[] {
+  const names = namesOf(snapshot);
+  const collected = new Collected(names);
+  lintScopes(snapshot, names, policy ?? undefined, {}, overlappingPrefixes, collected.add);
+  return collected.findings();
 }
 
 /**
  * The findings of head, each marked whether base had it too. Base is linted
  * only as far as that question needs: checks that found nothing in head are
- * skipped on base, and a prefix list that base holds unchanged (same name,
- * same entries) is not checked for overlaps twice.
+ * skipped on base, shadowed and redundant rules are followed only for rules
+ * that head's findings of those kinds are about, a prefix list that base holds
+ * unchanged (same name, same entries) is not checked for overlaps twice, and
+ * base's findings are kept as keys only.
  */
 export function lintChange(
   base: PolicySnapshot,
@@ -144,11 +161,15 @@ export function lintChange(
   basePolicy: NormalizedPolicy | undefined = normalizedOf(base),
   headPolicy: NormalizedPolicy | undefined = normalizedOf(head),
 ): Finding[] {
+  const headNames = namesOf(head);
+  const collected = new Collected(headNames);
   const headOverlaps = new Map<string, { prefixes: SnapshotPrefixList["prefixes"]; findings: LintFinding[] }[]>();
   // The rules that head's shadowed and redundant findings are about, as the messages name them.
   const subjects = new Set<string>();
-  const headFindings = lintScopes(
+  const kinds = new Set<FindingKind>();
+  lintScopes(
     head,
+    headNames,
     headPolicy,
     {},
     (list) => {
@@ -158,11 +179,19 @@ export function lintChange(
       else headOverlaps.set(list.name, [{ prefixes: list.prefixes, findings }]);
       return findings;
     },
-    { found: subjects },
+    (f, sites) => {
+      kinds.add(f.kind);
+      if (f.kind === "shadowed" || f.kind === "redundant") subjects.add(presentIds(f.rules[0].id, headNames));
+      collected.add(f, sites);
+    },
   );
-  const kinds = new Set(headFindings.map((f) => f.kind));
-  const baseFindings = lintScopes(
+  const headFindings = collected.findings();
+
+  const baseNames = namesOf(base);
+  const inBase = new Set<string>();
+  lintScopes(
     base,
+    baseNames,
     basePolicy,
     { decisions: kinds.has("shadowed") || kinds.has("redundant"), worldOpen: kinds.has("world-open-admin-port") },
     (list) => {
@@ -171,11 +200,12 @@ export function lintChange(
       const same = headOverlaps.get(list.name)?.find((h) => sameCidrs(h.prefixes, list.prefixes));
       return same ? same.findings : overlappingPrefixes(list);
     },
+    (f) => inBase.add(`${f.kind}\n${presentIds(f.message, baseNames)}`),
     // A base finding can equal a head finding only if it is about a rule named alike.
-    { wanted: subjects },
-    false,
+    subjects,
   );
-  return markInBase(headFindings, baseFindings);
+  for (const f of headFindings) f.inBase = inBase.has(`${f.kind}\n${f.message}`);
+  return headFindings;
 }
 
 function sameCidrs(a: readonly { cidr: string }[], b: readonly { cidr: string }[]): boolean {

@@ -1,0 +1,153 @@
+/**
+ * The review's shortcuts (issue #7) against the straightforward computations
+ * they replaced, on random policies attached to sites:
+ *  - lintChange (base linted only as far as marking head's findings needs, scopes
+ *    cut from one normal form per side) marks exactly what a full lint of both
+ *    sides marks;
+ *  - lint's `about` and `policy` options change nothing about the findings kept;
+ *  - semanticDiff, which diffs sites enforcing the same rules once, equals the
+ *    reference analyzer, which diffs every site;
+ *  - describeAddresses (complements counted from numeric ranges) equals the
+ *    complement computed with the model's range functions.
+ */
+import { formatCidr, mergeRanges, mustParseCidr, cidrRange, rangeToCidrs, maskOf, type AddressRange } from "../model";
+import { normalizePolicy, type PolicyDocumentInput } from "../compile";
+import { seededRandom, semanticDiff } from "../analyze";
+import { lint } from "../analyze/lint";
+import { semanticDiff as referenceDiff } from "../analyze/reference/diff";
+import { randomPolicy } from "../../test/support/policies";
+import { readReviewJson } from "./inputs/load";
+import { lintChange, lintSnapshot, markInBase } from "./findings";
+import { describeAddresses, MAX_LISTED_ADDRESSES } from "./describe";
+import type { PolicySnapshot } from "./snapshot";
+
+const SITES = ["site_000000000000000000000000001", "site_000000000000000000000000002", "site_000000000000000000000000003"];
+
+/** Groups attached to random subsets of three sites (sometimes none), sites named. */
+function withSites(doc: PolicyDocumentInput, random: () => number): PolicyDocumentInput & { sites: { id: string; name: string }[] } {
+  return {
+    ...doc,
+    sites: SITES.map((id, i) => ({ id, name: `site-${i + 1}` })),
+    security_groups: doc.security_groups.map((g) => ({ ...g, sites: SITES.filter(() => random() < 0.6) })),
+  };
+}
+
+/** An edit of a document: rules dropped, actions flipped, ports changed, a prefix list's entries changed. */
+function edit(doc: PolicyDocumentInput, random: () => number): PolicyDocumentInput {
+  return {
+    ...doc,
+    prefix_lists: (doc.prefix_lists ?? []).map((l) => (random() < 0.3 && l.prefixes.length ? { ...l, prefixes: l.prefixes.slice(1) } : l)),
+    security_groups: doc.security_groups.map((g) => ({
+      ...g,
+      rules: g.rules
+        .filter(() => random() > 0.1)
+        .map((r) => {
+          const x = random();
+          if (x < 0.15) return { ...r, action: r.action === "drop" ? ("accept" as const) : ("drop" as const) };
+          if (x < 0.25 && r.port) return { ...r, port: "22" };
+          return r;
+        }),
+    })),
+  };
+}
+
+const snapshot = (doc: PolicyDocumentInput, name: string): PolicySnapshot => readReviewJson(JSON.parse(JSON.stringify(doc)), name).after;
+
+/** Many rules over few addresses: ties at range edges, shared prefix lists, whole-space rules. */
+const dense = {
+  pools: [
+    { network: 0x0a000000, prefixLength: 28 },
+    { network: 0, prefixLength: 0 },
+  ],
+  maxRules: 40,
+};
+
+describe("review shortcuts equal the full computation", () => {
+  test("lintChange marks what full lints of base and head mark", () => {
+    const random = seededRandom(21);
+    let marked = 0;
+    for (let i = 0; i < 80; i++) {
+      const opts = i % 3 === 0 ? dense : {};
+      const base = withSites(randomPolicy(random, opts), random);
+      const head = i % 4 === 0 ? withSites(randomPolicy(random, opts), random) : { ...base, ...edit(base, random) };
+      const b = snapshot(base, "base.json");
+      const h = snapshot(head, "head.json");
+      const expected = markInBase(lintSnapshot(h, null), lintSnapshot(b, null));
+      expect(lintChange(b, h)).toEqual(expected);
+      marked += expected.filter((f) => f.inBase).length;
+    }
+    expect(marked).toBeGreaterThan(100);
+  });
+
+  test("lintSnapshot from the shared normal form equals linting each scope on its own", () => {
+    const random = seededRandom(22);
+    for (let i = 0; i < 60; i++) {
+      const s = snapshot(withSites(randomPolicy(random, i % 3 === 0 ? dense : {}), random), "policy.json");
+      expect(lintSnapshot(s)).toEqual(lintSnapshot(s, null));
+    }
+  });
+
+  test("lint about some rules keeps exactly the full lint's findings about them", () => {
+    const random = seededRandom(23);
+    for (let i = 0; i < 100; i++) {
+      const doc = randomPolicy(random, i % 3 === 0 ? dense : {});
+      const policy = normalizePolicy(doc);
+      const chosen = new Set(policy.rules.filter(() => random() < 0.4).map((r) => r.id));
+      const full = lint(doc);
+      expect(lint(doc, { policy })).toEqual(full);
+      const decision = (kind: string) => kind === "shadowed" || kind === "redundant";
+      expect(lint(doc, { policy, about: (r) => chosen.has(r.id) })).toEqual(
+        full.filter((f) => !decision(f.kind) || chosen.has(f.rules[0].id)),
+      );
+    }
+  });
+
+  test("semantic diff of policies on sites (sites with equal rules diffed once) equals the reference", () => {
+    const random = seededRandom(24);
+    for (let i = 0; i < 60; i++) {
+      const opts = i % 3 === 0 ? dense : {};
+      const before = withSites(randomPolicy(random, opts), random);
+      const after = i % 2 ? { ...before, ...edit(before, random) } : withSites(randomPolicy(random, opts), random);
+      expect(semanticDiff(before, after)).toEqual(referenceDiff(before, after));
+    }
+  });
+
+  test("describeAddresses names a set by its complement exactly when that is shorter", () => {
+    const naive = (cidrs: string[]): string[] => {
+      const ranges = mergeRanges(cidrs.map((c) => cidrRange(mustParseCidr(c))));
+      const gaps: AddressRange[] = [];
+      let next = 0;
+      for (const r of ranges) {
+        if (r.first > next) gaps.push({ first: next, last: r.first - 1 });
+        next = r.last + 1;
+      }
+      if (next <= 0xffffffff) gaps.push({ first: next, last: 0xffffffff });
+      return gaps.flatMap(rangeToCidrs).map(formatCidr);
+    };
+    const list = (cidrs: string[]) =>
+      cidrs.length <= MAX_LISTED_ADDRESSES
+        ? cidrs.join(", ")
+        : `${cidrs.slice(0, MAX_LISTED_ADDRESSES).join(", ")} and ${(cidrs.length - MAX_LISTED_ADDRESSES).toLocaleString("en-US")} more CIDRs`;
+    const expected = (cidrs: string[]) => {
+      if (cidrs.length === 1 && cidrs[0] === "0.0.0.0/0") return "0.0.0.0/0 (anywhere)";
+      const complement = naive(cidrs);
+      return complement.length < cidrs.length ? `0.0.0.0/0 except ${list(complement)}` : list(cidrs);
+    };
+    const random = seededRandom(25);
+    for (let i = 0; i < 3000; i++) {
+      const cidrs = Array.from({ length: Math.floor(random() * 9) }, () => {
+        const length = Math.floor(random() * 33);
+        return formatCidr({ network: (Math.floor(random() * 2 ** 32) & maskOf(length)) >>> 0, prefixLength: length });
+      });
+      if (random() < 0.5) cidrs.sort();
+      expect(describeAddresses(cidrs)).toBe(expected(cidrs));
+    }
+    // Addresses of diff regions (their ranges are known to the diff, not parsed back).
+    for (let i = 0; i < 30; i++) {
+      const before = randomPolicy(random, dense);
+      for (const region of semanticDiff(before, edit(before, random)).regions) {
+        expect(describeAddresses(region.addresses)).toBe(expected(region.addresses));
+      }
+    }
+  });
+});
