@@ -133,7 +133,8 @@ export const ADDRESS_SPACE_END = 2 ** 32;
  *
  * Callers that only care about the first few active rules set horizons: a
  * change of rule r (r < split) only calls visit for s when r <= horizon[2s]
- * (rules >= split: horizon[2s + 1]), or when watch[r] is 1. Both start out
+ * (rules >= split: horizon[2s + 1]), or when r starts and watch[r] is 1 (a
+ * watched rule's end changes nothing beyond the horizon). Both start out
  * "everything".
  */
 export class SignatureSweep {
@@ -198,7 +199,7 @@ export class SignatureSweep {
         const rule = e >> 1;
         if (e & 1) active[rule >>> 5] &= ~(1 << (rule & 31));
         else active[rule >>> 5] |= 1 << (rule & 31);
-        const watched = watch[rule] === 1;
+        const watched = watch[rule] === 1 && (e & 1) === 0;
         const half = rule < split ? 0 : 1;
         for (let j = sigStart[rule]; j < sigStart[rule + 1]; j++) {
           const s = sigsOf[j];

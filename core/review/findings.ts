@@ -108,18 +108,24 @@ class Collected {
   constructor(private readonly names: Map<string, string>) {}
 
   readonly add = (f: LintFinding, sites: string[]): void => {
-    const finding = present(f, this.names);
-    const key = `${finding.kind}\n${finding.message}`;
+    const message = presentIds(f.message, this.names);
+    const key = `${f.kind}\n${message}`;
     const seen = this.found.get(key);
     if (seen) seen.sites.push(...sites);
-    else this.found.set(key, { ...finding, sites: [...sites] });
+    else this.found.set(key, present(f, message, sites.slice()));
   };
 
   findings(): Finding[] {
     const findings = [...this.found.values()];
-    for (const f of findings) f.sites = [...new Set(f.sites)].sort();
+    for (const f of findings) if (!ascending(f.sites)) f.sites = [...new Set(f.sites)].sort();
     return findings.sort((a, b) => RANK[b.severity] - RANK[a.severity] || compareMessages(a.message, b.message));
   }
+}
+
+/** Whether names are strictly ascending (then already deduplicated and sorted). */
+function ascending(names: readonly string[]): boolean {
+  for (let i = 1; i < names.length; i++) if (!(names[i - 1] < names[i])) return false;
+  return true;
 }
 
 /** String.prototype.localeCompare's order (the default collator), without building a collator per call. */
@@ -231,7 +237,7 @@ function namesOf(snapshot: PolicySnapshot): Map<string, string> {
 
 const ID = /(sec_grp_[0-9A-Za-z]{27})(?::(\d+))?|prfx_lst_[0-9A-Za-z]{27}/g;
 
-/** Text with the ids the analyzer prints replaced by display names, in one pass. */
+/** Text with the ids the analyzer prints replaced by display names, in one pass (findings can number in the thousands). */
 function presentIds(text: string, names: Map<string, string>): string {
   return text.replace(ID, (id: string, group?: string, order?: string) => {
     if (group && order) return names.has(group) ? `${names.get(group)} rule ${order}` : id;
@@ -239,13 +245,13 @@ function presentIds(text: string, names: Map<string, string>): string {
   });
 }
 
-function present(f: LintFinding, names: Map<string, string>): Omit<Finding, "sites"> {
-  // One pass over the message: findings can number in the thousands on large prefix lists.
-  const message = presentIds(f.message, names);
+/** A finding as the report shows it, given its message with ids replaced (presentIds). */
+function present(f: LintFinding, message: string, sites: string[]): Finding {
   return {
     kind: f.kind,
     severity: f.severity,
     message,
     rules: f.rules.map((r) => ({ group: r.groupName, order: r.order, description: r.description })),
+    sites,
   };
 }
