@@ -111,13 +111,24 @@ function sameStrings(a: readonly string[], b: readonly string[]): boolean {
 /**
  * The address ranges of a region's `addresses` as semanticDiff computed them
  * (ascending, disjoint, not touching), so that readers need not parse the
- * CIDRs back; undefined for an array semanticDiff did not make.
+ * CIDRs back; undefined for an array semanticDiff did not make, or one
+ * changed since (by its length and ends).
  */
 export function addressRangesOf(addresses: readonly string[]): readonly AddressRange[] | undefined {
-  return rangesOfAddresses.get(addresses);
+  const known = rangesOfAddresses.get(addresses);
+  const n = addresses.length;
+  if (!known || known.length !== n || (n && (addresses[0] !== known.first || addresses[n - 1] !== known.last))) return undefined;
+  return known.ranges;
 }
 
-const rangesOfAddresses = new WeakMap<readonly string[], readonly AddressRange[]>();
+interface KnownRanges {
+  ranges: readonly AddressRange[];
+  length: number;
+  first?: string;
+  last?: string;
+}
+
+const rangesOfAddresses = new WeakMap<readonly string[], KnownRanges>();
 
 /** mergeRanges(ranges).flatMap(rangeToCidrs).map(formatCidr), without the intermediate objects. */
 function cidrTexts(ranges: AddressRange[]): string[] {
@@ -130,19 +141,14 @@ function cidrTexts(ranges: AddressRange[]): string[] {
       // As rangeToCidrs: the largest aligned block from `start` that does not pass `last`.
       const remaining = last - start + 1;
       let bits = remaining >= 2 ** 32 ? 32 : 31 - Math.clz32(remaining);
-      if (start !== 0) bits = Math.min(bits, 31 - Math.clz32(lowestBit(start)));
+      // start & -start: its lowest set bit (ToInt32 keeps bit 31 as the sign).
+      if (start !== 0) bits = Math.min(bits, 31 - Math.clz32(start & -start));
       out.push(`${formatIPv4(start)}/${32 - bits}`);
       start += 2 ** bits;
     }
   }
-  rangesOfAddresses.set(out, ranges);
+  rangesOfAddresses.set(out, { ranges, length: out.length, first: out[0], last: out[out.length - 1] });
   return out;
-}
-
-/** The lowest set bit of 0 < n < 2^32. */
-function lowestBit(n: number): number {
-  const low = n % 2 ** 31;
-  return low === 0 ? 2 ** 31 : (low & -low) >>> 0;
 }
 
 /** Indices of the rules of one direction that a site enforces (every rule when site is undefined). */
