@@ -12,7 +12,7 @@
  *  - no-outbound-rules:      a group without outbound rules blocks outbound traffic (medium);
  *  - empty-prefix-list:      a rule refers to a prefix list with no entries: it never matches (medium).
  */
-import { cidrKey, formatCidr, mustParseCidr, parsePorts, PROTOCOL, SERVICES, type Direction } from "../model";
+import { cidrKey, formatCidr, mustParseCidr, parsePorts, PROTOCOL, SERVICES, type Direction, type ServiceInfo } from "../model";
 import { normalizePolicy, type NormalizedPolicy, type PolicyDocumentInput, type PolicyRule } from "../compile";
 import { ruleRef, type RuleRef } from "./rules";
 import { ADDRESS_SPACE_END, cellsOf, ruleAppliesTo, SignatureSweep, type Cell } from "./space";
@@ -45,8 +45,8 @@ export interface LintOptions {
   checks?: {
     /** shadowed and redundant rules */
     decisions?: boolean;
-    /** world-open-admin-port */
-    worldOpen?: boolean;
+    /** world-open-admin-port; a function: only for the sensitive services it returns true for */
+    worldOpen?: boolean | ((service: ServiceInfo) => boolean);
     /** overlapping-prefixes over doc.prefix_lists */
     overlaps?: boolean;
   };
@@ -68,7 +68,10 @@ export function lint(doc: PolicyDocumentInput, options: LintOptions = {}): Findi
       findings.push(...decisionFindings(rules, options.about));
     }
   }
-  if (checks.worldOpen) findings.push(...worldOpen(policy.rules.filter((r) => r.direction === "inbound")));
+  if (checks.worldOpen) {
+    const inbound = policy.rules.filter((r) => r.direction === "inbound");
+    findings.push(...worldOpen(inbound, typeof checks.worldOpen === "function" ? checks.worldOpen : undefined));
+  }
 
   if (checks.overlaps) for (const list of doc.prefix_lists ?? []) findings.push(...overlappingPrefixes(list));
 
@@ -241,9 +244,9 @@ function decisionFindings(rules: PolicyRule[], about?: (rule: PolicyRule) => boo
 }
 
 /** Sensitive services accepted inbound from every IPv4 address. */
-function worldOpen(inbound: PolicyRule[]): Finding[] {
+function worldOpen(inbound: PolicyRule[], only?: (service: ServiceInfo) => boolean): Finding[] {
   if (!inbound.length) return [];
-  const services = SERVICES.filter((s) => s.sensitive).flatMap((service) => {
+  const services = SERVICES.filter((s) => s.sensitive && (!only || only(s))).flatMap((service) => {
     const parsed = parsePorts(service.port);
     return parsed.ok ? [{ service, port: parsed.ranges[0].from }] : [];
   });

@@ -173,6 +173,7 @@ export function lintChange(
   // The rules that head's shadowed and redundant findings are about, as the messages name them.
   const subjects = new Set<string>();
   const kinds = new Set<FindingKind>();
+  const worldOpen: string[] = [];
   lintScopes(
     head,
     headNames,
@@ -188,6 +189,7 @@ export function lintChange(
     (f, sites) => {
       kinds.add(f.kind);
       if (f.kind === "shadowed" || f.kind === "redundant") subjects.add(presentIds(f.rules[0].id, headNames));
+      if (f.kind === "world-open-admin-port") worldOpen.push(f.message);
       collected.add(f, sites);
     },
   );
@@ -199,7 +201,11 @@ export function lintChange(
     base,
     baseNames,
     basePolicy,
-    { decisions: kinds.has("shadowed") || kinds.has("redundant"), worldOpen: kinds.has("world-open-admin-port") },
+    {
+      decisions: kinds.has("shadowed") || kinds.has("redundant"),
+      // Messages start with the service's description (a service named like the start of another is checked too).
+      worldOpen: worldOpen.length > 0 && ((service) => worldOpen.some((m) => m.startsWith(`${service.description} (`))),
+    },
     (list) => {
       if (!kinds.has("overlapping-prefixes")) return [];
       // Same name and entries: the same messages as in head (no need to sort the entries again).

@@ -4,13 +4,13 @@
  *  - lintChange (base linted only as far as marking head's findings needs, scopes
  *    cut from one normal form per side) marks exactly what a full lint of both
  *    sides marks;
- *  - lint's `about` and `policy` options change nothing about the findings kept;
+ *  - lint's `about`, `policy` and `checks.worldOpen` options change nothing about the findings kept;
  *  - semanticDiff, which diffs sites enforcing the same rules once, equals the
  *    reference analyzer, which diffs every site;
  *  - describeAddresses (complements counted from numeric ranges) equals the
  *    complement computed with the model's range functions.
  */
-import { formatCidr, mergeRanges, mustParseCidr, cidrRange, rangeToCidrs, maskOf, type AddressRange } from "../model";
+import { formatCidr, mergeRanges, mustParseCidr, cidrRange, rangeToCidrs, maskOf, SERVICES, type AddressRange } from "../model";
 import { normalizePolicy, type PolicyDocumentInput } from "../compile";
 import { seededRandom, semanticDiff } from "../analyze";
 import { lint } from "../analyze/lint";
@@ -98,6 +98,10 @@ describe("review shortcuts equal the full computation", () => {
       const decision = (kind: string) => kind === "shadowed" || kind === "redundant";
       expect(lint(doc, { policy, about: (r) => chosen.has(r.id) })).toEqual(
         full.filter((f) => !decision(f.kind) || chosen.has(f.rules[0].id)),
+      );
+      const services = new Set(SERVICES.filter(() => random() < 0.5).map((s) => s.description));
+      expect(lint(doc, { policy, checks: { worldOpen: (s) => services.has(s.description) } })).toEqual(
+        full.filter((f) => f.kind !== "world-open-admin-port" || [...services].some((d) => f.message.startsWith(`${d} (`))),
       );
     }
   });
