@@ -85,6 +85,30 @@ export function addressEvents(rules: readonly PolicyRule[], include?: Uint8Array
   for (let i = 0; i < rules.length; i++) if (!include || include[i]) n += rules[i].ranges.length * 2;
   const address = new Float64Array(n);
   const edge = new Int32Array(n);
+  if (rules.length * 2 < EDGE_KEYS && n >= RADIX_MIN) {
+    // The same key split into 32-bit words, hi = address / 2^12 and lo = the rest, radix-sorted.
+    let k = 0;
+    const lo = new Uint32Array(n);
+    const hi = new Uint32Array(n);
+    const put = (at: number, e: number) => {
+      const low = at % 4096;
+      hi[k] = (at - low) / 4096;
+      lo[k++] = low * EDGE_KEYS + (EDGE_KEYS - 1 - e);
+    };
+    for (let i = 0; i < rules.length; i++) {
+      if (include && !include[i]) continue;
+      for (const range of rules[i].ranges) {
+        put(range.first, i * 2);
+        put(range.last + 1, i * 2 + 1);
+      }
+    }
+    const sorted = radixSort(lo, hi);
+    for (let j = 0; j < n; j++) {
+      address[j] = sorted.hi[j] * 4096 + (sorted.lo[j] >>> 20);
+      edge[j] = EDGE_KEYS - 1 - (sorted.lo[j] & (EDGE_KEYS - 1));
+    }
+    return { address, edge };
+  }
   if (rules.length * 2 < EDGE_KEYS) {
     // Sort plain numbers (several times faster than an index sort with a comparator).
     const keys = new Float64Array(n);
@@ -115,6 +139,43 @@ export function addressEvents(rules: readonly PolicyRule[], include?: Uint8Array
     edge[j] = e.edge;
   });
   return { address, edge };
+}
+
+/** From this many edges on, addressEvents radix-sorts (V8's typed-array sort takes about 100 ns per key at 200,000 keys). */
+const RADIX_MIN = 4096;
+
+/** Sorts pairs (hi[i], lo[i]) of 32-bit words ascending: LSD radix sort on 16-bit digits, lo first. */
+function radixSort(lo: Uint32Array, hi: Uint32Array): { lo: Uint32Array; hi: Uint32Array } {
+  const n = lo.length;
+  let toLo: Uint32Array = new Uint32Array(n);
+  let toHi: Uint32Array = new Uint32Array(n);
+  const count = new Int32Array(65536);
+  for (const [high, shift] of [
+    [false, 0],
+    [false, 16],
+    [true, 0],
+    [true, 16],
+  ] as const) {
+    const word = high ? hi : lo;
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(word[i] >>> shift) & 0xffff]++;
+    // A digit that every key shares moves nothing.
+    if (count[(word[0] >>> shift) & 0xffff] === n) continue;
+    let sum = 0;
+    for (let d = 0; d < 65536; d++) {
+      const c = count[d];
+      count[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const j = count[(word[i] >>> shift) & 0xffff]++;
+      toLo[j] = lo[i];
+      toHi[j] = hi[i];
+    }
+    [lo, toLo] = [toLo, lo];
+    [hi, toHi] = [toHi, hi];
+  }
+  return { lo, hi };
 }
 
 export const ADDRESS_SPACE_END = 2 ** 32;
