@@ -167,6 +167,12 @@ function decisionFindings(rules: PolicyRule[], about?: (rule: PolicyRule) => boo
   const stopped = new Uint32Array(n * words);
   const replacing = new Uint32Array(n * words);
   const accepts = Uint8Array.from(rules, (r) => (r.action === "accept" ? 1 : 0));
+  // The winner of each signature at its last visit (-1: none).
+  const winners = new Int32Array(walk.signatures).fill(-1);
+  // A watched rule starts behind the unchanged winner (there is one: without, the horizon is everything).
+  const started = (s: number, rule: number) => {
+    stopped[winners[s] * words + (rule >>> 5)] |= 1 << (rule & 31);
+  };
   walk.run((s, _address) => {
     // One pass over the signature's active rules: the winner, the next one, and all after the winner.
     const base = s * words;
@@ -175,9 +181,11 @@ function decisionFindings(rules: PolicyRule[], about?: (rule: PolicyRule) => boo
     for (; w < words; w++) if ((bits = active[w] & masks[base + w]) !== 0) break;
     if (w === words) {
       walk.horizon[2 * s] = n;
+      winners[s] = -1;
       return;
     }
     const winner = w * 32 + (31 - Math.clz32(bits & -bits));
+    winners[s] = winner;
     decides[winner] = 1;
     // Who stops a rule matters only until it decides somewhere.
     walk.watch[winner] = 0;
@@ -201,7 +209,7 @@ function decisionFindings(rules: PolicyRule[], about?: (rule: PolicyRule) => boo
     // Rules after `next` change neither the winner nor the next (unless watched); once the
     // winner is known to be needed, its next rule no longer matters either.
     walk.horizon[2 * s] = needed[winner] ? winner : next < 0 ? n : next;
-  });
+  }, started);
   const members = (bits: Uint32Array, row: number): number[] => {
     const out: number[] = [];
     for (let i = 0; i < n; i++) if (bits[row * words + (i >>> 5)] & (1 << (i & 31))) out.push(i);

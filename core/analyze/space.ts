@@ -196,7 +196,9 @@ export const ADDRESS_SPACE_END = 2 ** 32;
  * change of rule r (r < split) only calls visit for s when r <= horizon[2s]
  * (rules >= split: horizon[2s + 1]), or when r starts and watch[r] is 1 (a
  * watched rule's end changes nothing beyond the horizon). Both start out
- * "everything".
+ * "everything". With `started`, a watched rule's start beyond the horizon
+ * calls started(s, r) instead of visit, unless s is visited at that address
+ * anyway: the rules up to the horizon are then the same as at the last visit.
  */
 export class SignatureSweep {
   /** 32-bit words per rule bitset. */
@@ -246,15 +248,19 @@ export class SignatureSweep {
     this.events = addressEvents(rules, used);
   }
 
-  run(visit: (signature: number, address: number) => void): void {
+  run(visit: (signature: number, address: number) => void, started?: (signature: number, rule: number) => void): void {
     const { address, edge } = this.events;
     const { active, sigStart, sigsOf, horizon, watch, split } = this;
     const dirty = new Uint8Array(this.signatures);
     const touched = new Int32Array(this.signatures);
+    // Starts of watched rules beyond the horizon at this address (signature, rule), for `started`.
+    const startedSig: number[] = [];
+    const startedRule: number[] = [];
     active.fill(0);
     for (let k = 0; k < address.length; ) {
       const here = address[k];
       let count = 0;
+      let starts = 0;
       for (; k < address.length && address[k] === here; k++) {
         const e = edge[k];
         const rule = e >> 1;
@@ -264,12 +270,18 @@ export class SignatureSweep {
         const half = rule < split ? 0 : 1;
         for (let j = sigStart[rule]; j < sigStart[rule + 1]; j++) {
           const s = sigsOf[j];
-          if (!dirty[s] && (watched || rule <= horizon[2 * s + half])) {
+          if (dirty[s]) continue;
+          if (rule <= horizon[2 * s + half] || (watched && !started)) {
             dirty[s] = 1;
             touched[count++] = s;
+          } else if (watched) {
+            startedSig[starts] = s;
+            startedRule[starts++] = rule;
           }
         }
       }
+      // Signatures that only saw watched rules start: nothing up to their horizon changed.
+      for (let t = 0; t < starts; t++) if (!dirty[startedSig[t]]) started!(startedSig[t], startedRule[t]);
       // Nothing starts at the end of the address space: edges there only close ranges.
       for (let t = 0; t < count; t++) {
         const s = touched[t];
