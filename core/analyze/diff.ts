@@ -179,7 +179,9 @@ function diffDirection(direction: Direction, before: PolicyRule[], after: Policy
   const signatures = [...bySignature.values()].filter(({ applies }) => !sameSequence(applies, nb, all.length, sameRules));
   const changes = signatures.map(() => new Map<number, { b: number; a: number; ranges: AddressRange[] }>());
   if (signatures.length) {
-    const walk = new SignatureSweep(all, signatures.map((s) => s.applies), nb);
+    // Horizons are the winners of each half (depth 1).
+    const applies = signatures.map((s) => s.applies);
+    const walk = new SignatureSweep(all, applies, nb, 1);
     // Only changes of the winners (or of rules before them) can change the verdicts.
     walk.watch.fill(0);
     // Per signature: where the current run of addresses started, and its winners (key -1: same verdict).

@@ -159,7 +159,8 @@ function decisionFindings(rules: PolicyRule[], about?: (rule: PolicyRule) => boo
     const applies = Uint8Array.from(rules, (r) => (ruleAppliesTo(r, cell) ? 1 : 0));
     signatures.set(applies.join(""), applies);
   }
-  const walk = new SignatureSweep(rules, [...signatures.values()]);
+  // Horizons are at most the next rule after the winner (depth 2).
+  const walk = new SignatureSweep(rules, [...signatures.values()], rules.length, 2);
   // Who stops a rule is followed only for the wanted rules (winners and next rules are followed anyway).
   if (wanted) walk.watch.set(wanted);
   const { words, active, masks } = walk;
@@ -262,7 +263,8 @@ function worldOpen(inbound: PolicyRule[], only?: (service: ServiceInfo) => boole
     const cell: Cell = { protocols: [{ from: service.protocol, to: service.protocol }], sample: { protocol: service.protocol, dstPort: port } };
     return Uint8Array.from(inbound, (r) => (ruleAppliesTo(r, cell) ? 1 : 0));
   });
-  const walk = new SignatureSweep(inbound, applies);
+  // Horizons are the winners (depth 1).
+  const walk = new SignatureSweep(inbound, applies, inbound.length, 1);
   // Per service: addresses accepted so far, and the winner of the interval that started at `start`.
   const accepted = new Float64Array(services.length);
   const start = new Float64Array(services.length);

@@ -141,6 +141,28 @@ export function addressEvents(rules: readonly PolicyRule[], include?: Uint8Array
   return { address, edge };
 }
 
+/**
+ * Per rule i, the rules q < i of the same half (split) that occur in every
+ * signature i occurs in, as bitsets of `words` words.
+ */
+function dominatorsOf(applies: readonly Uint8Array[], n: number, split: number, words: number): Uint32Array {
+  const sigWords = Math.ceil(applies.length / 32);
+  const sigsOfRule = new Uint32Array(n * sigWords);
+  applies.forEach((a, s) => {
+    for (let i = 0; i < n; i++) if (a[i]) sigsOfRule[i * sigWords + (s >>> 5)] |= 1 << (s & 31);
+  });
+  const dominators = new Uint32Array(n * words);
+  for (let i = 0; i < n; i++) {
+    const from = i < split ? 0 : split;
+    for (let q = from; q < i; q++) {
+      let covers = true;
+      for (let w = 0; covers && w < sigWords; w++) covers = (sigsOfRule[i * sigWords + w] & ~sigsOfRule[q * sigWords + w]) === 0;
+      if (covers) dominators[i * words + (q >>> 5)] |= 1 << (q & 31);
+    }
+  }
+  return dominators;
+}
+
 /** From this many edges on, addressEvents radix-sorts (V8's typed-array sort takes about 100 ns per key at 200,000 keys). */
 const RADIX_MIN = 4096;
 
@@ -199,6 +221,12 @@ export const ADDRESS_SPACE_END = 2 ** 32;
  * "everything". With `started`, a watched rule's start beyond the horizon
  * calls started(s, r) instead of visit, unless s is visited at that address
  * anyway: the rules up to the horizon are then the same as at the last visit.
+ *
+ * `depth` k > 0 promises that after each visit of s, each horizon of s is at
+ * most the k-th active rule of s in its half (when s has k active there). A
+ * rule with k active earlier rules of its half that occur in every signature
+ * it occurs in (its dominators) is then beyond every horizon of its
+ * signatures: its edges skip the signature loop (unless it is a watched start).
  */
 export class SignatureSweep {
   /** 32-bit words per rule bitset. */
@@ -212,6 +240,8 @@ export class SignatureSweep {
   /** Signatures of rule i: sigsOf[sigStart[i] .. sigStart[i + 1]). */
   private readonly sigStart: Int32Array;
   private readonly sigsOf: Int32Array;
+  /** Earlier rules of the same half in every signature of rule i: bitset at [i * words, (i + 1) * words). */
+  private readonly dominators?: Uint32Array;
   readonly horizon: Int32Array;
   readonly watch: Uint8Array;
 
@@ -219,6 +249,7 @@ export class SignatureSweep {
     rules: readonly PolicyRule[],
     applies: readonly Uint8Array[],
     private readonly split = rules.length,
+    private readonly depth = 0,
   ) {
     const n = rules.length;
     this.horizon = new Int32Array(applies.length * 2).fill(n);
@@ -246,11 +277,12 @@ export class SignatureSweep {
     const used = new Uint8Array(n);
     for (let i = 0; i < n; i++) used[i] = count[i + 1] > count[i] ? 1 : 0;
     this.events = addressEvents(rules, used);
+    if (depth > 0) this.dominators = dominatorsOf(applies, n, split, this.words);
   }
 
   run(visit: (signature: number, address: number) => void, started?: (signature: number, rule: number) => void): void {
     const { address, edge } = this.events;
-    const { active, sigStart, sigsOf, horizon, watch, split } = this;
+    const { active, sigStart, sigsOf, horizon, watch, split, depth, dominators, words } = this;
     const dirty = new Uint8Array(this.signatures);
     const touched = new Int32Array(this.signatures);
     // Starts of watched rules beyond the horizon at this address (signature, rule), for `started`.
@@ -267,6 +299,15 @@ export class SignatureSweep {
         if (e & 1) active[rule >>> 5] &= ~(1 << (rule & 31));
         else active[rule >>> 5] |= 1 << (rule & 31);
         const watched = watch[rule] === 1 && (e & 1) === 0;
+        if (dominators && !watched) {
+          // Enough dominators active: the rule is beyond the horizon of each of its signatures.
+          let found = 0;
+          for (let w = 0, at = rule * words; w < words && found < depth; w++) {
+            const bits = active[w] & dominators[at + w];
+            if (bits !== 0) found += (bits & (bits - 1)) === 0 ? 1 : 2;
+          }
+          if (found >= depth) continue;
+        }
         const half = rule < split ? 0 : 1;
         for (let j = sigStart[rule]; j < sigStart[rule + 1]; j++) {
           const s = sigsOf[j];
