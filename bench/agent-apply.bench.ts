@@ -12,9 +12,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { compilePolicy, controlPlaneElements } from "../core/compile";
+import { compilePolicy } from "../core/compile";
 import { formatCidr } from "../core/model";
-import { NftablesEnforcer } from "../core/agent/nftables";
+import { NftablesEnforcer, nftablesFile } from "../core/agent/nftables";
 import type { Runner } from "../core/agent/runner";
 import { runCommand } from "../core/agent/runner";
 
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const config = compilePolicy(largePolicy() as never, "nftables");
   const dir = mkdtempSync(join(tmpdir(), "sg-bench-"));
   const file = join(dir, "raw.nft");
-  writeFileSync(file, config + controlPlaneElements(CP));
+  writeFileSync(file, nftablesFile(config, CP)); // byte for byte the file the agent loads
   execFileSync("ip", ["netns", "add", NS]);
   const inNs: Runner = (cmd, args, stdin) => runCommand("ip", ["netns", "exec", NS, cmd, ...args], stdin);
   try {

@@ -7,7 +7,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { compilePolicy, controlPlaneElements, controlPlaneIpset, normalizePolicy, splitIptablesConfig } from "../../core/compile";
+import { compilePolicy, controlPlaneIpset, normalizePolicy, splitIptablesConfig } from "../../core/compile";
 import { lint, semanticDiff } from "../../core/analyze";
 import { loadReviewInput, renderMarkdown, reviewSnapshots, sidesOf } from "../../core/review";
 import { ratio, summarize, timeIt } from "./stats";
@@ -263,7 +263,7 @@ async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
   const base: CaseResult = { name: "agent-apply", title: "Agent apply + verify", workload: "", rows: [], notes: [] };
   if (!isRoot()) return { ...base, skipped: "needs root (network namespaces, nft, iptables)" };
   const { largePolicy } = await import("../agent-apply.bench");
-  const { NftablesEnforcer } = await import("../../core/agent/nftables");
+  const { NftablesEnforcer, nftablesFile } = await import("../../core/agent/nftables");
   const { IptablesEnforcer } = await import("../../core/agent/iptables");
   const { runCommand } = await import("../../core/agent/runner");
   const doc = largePolicy() as never as Parameters<typeof compilePolicy>[0];
@@ -284,7 +284,8 @@ async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
   const dir = join(opts.workDir, "agent");
   mkdirSync(dir, { recursive: true });
   const nftFile = join(dir, "raw.nft");
-  writeFileSync(nftFile, nftConfig + controlPlaneElements(CP));
+  // Byte for byte the file the agent loads (its control-plane elements included).
+  writeFileSync(nftFile, nftablesFile(nftConfig, CP));
   await withNetns(`sg-bench-nft-${process.pid}`, async (ns) => {
     const run = (cmd: string, args: string[], stdin?: string) => runCommand("ip", ["netns", "exec", ns, cmd, ...args], stdin);
     const enforcer = new NftablesEnforcer({ stateDir: dir, run });

@@ -6,12 +6,13 @@
  *      as one table replacement (iptables-nft: one transaction); other chains stay;
  *   3. the jumps from INPUT/OUTPUT(/FORWARD) to our chains are ensured.
  * If step 2 fails, the old chains stay in force (the old rules refer to the
- * same set names). Verification reads back `iptables-save` and `ipset save`.
+ * same set names). Verification reads back `iptables-save` and one `ipset save`
+ * and compares them with the configuration's canonical form (derived once per revision).
  */
 import { controlPlaneIpset, IPSET_CONTROL_PLANE, IPTABLES_CHAIN, splitIptablesConfig } from "../compile";
-import { cidrRange, mergeRanges, mustParseCidr, parseIPv4, type AddressRange } from "../model";
+import { cidrKey, mergeRanges, parseIPv4, type AddressRange } from "../model";
 import type { ControlPlaneAddress, Enforcer } from "./enforcer";
-import { protocolNumber } from "./nft-semantic";
+import { protocolNumber } from "../analyze/names";
 import { mustRun, runCommand, type Runner } from "./runner";
 
 export interface IptablesOptions {
@@ -24,10 +25,20 @@ export interface IptablesOptions {
 
 const OUR_CHAINS = new Set(Object.values(IPTABLES_CHAIN));
 
+interface Wanted {
+  config: string;
+  cp: string;
+  /** Canonical members of each set (canonicalMembers). */
+  sets: Map<string, string>;
+  chains: Map<string, string[]>;
+  jumps: { chain: string; rule: string; text: string }[];
+}
+
 export class IptablesEnforcer implements Enforcer {
   readonly platform = "iptables";
   private readonly run: Runner;
   private readonly bin: Required<Omit<IptablesOptions, "run">>;
+  private wanted?: Wanted;
 
   constructor(options: IptablesOptions = {}) {
     this.run = options.run ?? runCommand;
@@ -52,13 +63,11 @@ export class IptablesEnforcer implements Enforcer {
   }
 
   async check(config: string, controlPlane: ControlPlaneAddress[]): Promise<string[]> {
-    const parts = splitIptablesConfig(config);
-    const want = wantedSets(parts.ipset + controlPlaneIpset(controlPlane));
+    const want = this.wantedFor(config, controlPlane);
     const save = await mustRun(this.run, this.bin.iptablesSave, ["-t", "filter"]);
     const diff: string[] = [];
-    const wantChains = chainRules(parts.iptables);
     const gotChains = chainRules(save);
-    for (const [chain, rules] of wantChains) {
+    for (const [chain, rules] of want.chains) {
       const got = gotChains.get(chain);
       if (!got) {
         diff.push(`chain ${chain} is missing`);
@@ -72,20 +81,38 @@ export class IptablesEnforcer implements Enforcer {
         }
       }
     }
-    for (const jump of parts.jumps) {
-      const line = canonicalRule(["-A", jump.chain, ...jump.rule].join(" "));
-      if (!(gotChains.get(jump.chain) ?? []).includes(line.rule)) diff.push(`jump ${jump.chain} ${jump.rule.join(" ")} is missing`);
+    for (const jump of want.jumps) {
+      if (!(gotChains.get(jump.chain) ?? []).includes(jump.rule)) diff.push(`jump ${jump.chain} ${jump.text} is missing`);
     }
-    for (const [name, members] of want) {
-      const r = await this.run(this.bin.ipset, ["save", name]);
-      if (r.code !== 0) {
-        diff.push(`ipset ${name} is missing`);
-        continue;
-      }
-      const got = savedSet(r.stdout, name);
-      if (got !== members) diff.push(`ipset ${name} differs from the configuration`);
+    // One `ipset save` of every set, read once (not one ipset process per set).
+    const saved = await this.run(this.bin.ipset, ["save"]);
+    if (saved.code !== 0) return [...diff, `ipset save failed (exit ${saved.code}): ${saved.stderr.trim()}`];
+    const got = savedSets(saved.stdout, new Set(want.sets.keys()));
+    for (const [name, members] of want.sets) {
+      const values = got.get(name);
+      if (!values) diff.push(`ipset ${name} is missing`);
+      else if (canonicalMembers(values) !== members) diff.push(`ipset ${name} differs from the configuration`);
     }
     return diff;
+  }
+
+  /** The canonical form of what `apply(config, controlPlane)` loads, derived once per revision, not on every check. */
+  private wantedFor(config: string, controlPlane: ControlPlaneAddress[]): Wanted {
+    const cp = controlPlaneIpset(controlPlane);
+    if (this.wanted?.config === config && this.wanted.cp === cp) return this.wanted;
+    const parts = splitIptablesConfig(config);
+    this.wanted = {
+      config,
+      cp,
+      sets: wantedSets(parts.ipset + cp),
+      chains: chainRules(parts.iptables),
+      jumps: parts.jumps.map((jump) => ({
+        chain: jump.chain,
+        rule: canonicalRule(["-A", jump.chain, ...jump.rule].join(" ")).rule,
+        text: jump.rule.join(" "),
+      })),
+    };
+    return this.wanted;
   }
 
   async remove(): Promise<void> {
@@ -175,14 +202,25 @@ function wantedSets(text: string): Map<string, string> {
   return new Map([...members].map(([name, values]) => [name, canonicalMembers(values)]));
 }
 
-function savedSet(text: string, name: string): string {
-  return canonicalMembers(
-    text
-      .split("\n")
-      .map((l) => l.trim().split(/\s+/))
-      .filter((w) => w[0] === "add" && w[1] === name)
-      .map((w) => w[2]),
-  );
+/** Members of the sets in `names` as `ipset save` lists them (a set without members is present and empty). */
+function savedSets(text: string, names: ReadonlySet<string>): Map<string, string[]> {
+  const sets = new Map<string, string[]>();
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end).trim();
+    start = end + 1;
+    const a = line.indexOf(" ");
+    const b = line.indexOf(" ", a + 1);
+    const op = line.slice(0, a);
+    const name = b < 0 ? line.slice(a + 1) : line.slice(a + 1, b);
+    if (a < 0 || !names.has(name)) continue;
+    const value = b < 0 ? "" : line.slice(b + 1).split(" ", 1)[0];
+    if (op === "create" && !sets.has(name)) sets.set(name, []);
+    else if (op === "add") (sets.get(name) ?? sets.set(name, []).get(name)!).push(value);
+  }
+  return sets;
 }
 
 function canonicalMembers(values: string[]): string {
@@ -190,8 +228,13 @@ function canonicalMembers(values: string[]): string {
   const others: string[] = [];
   for (const v of values) {
     if (v.includes(",")) others.push(v);
-    else if (v.includes("/")) ranges.push(cidrRange(mustParseCidr(v)));
-    else {
+    else if (v.includes("/")) {
+      const key = cidrKey(v);
+      if (key < 0) throw new Error(`invalid CIDR ${JSON.stringify(v)}`);
+      const length = key % 64;
+      const first = (key - length) / 64;
+      ranges.push({ first, last: first + 2 ** (32 - length) - 1 });
+    } else {
       const a = parseIPv4(v);
       if (a === undefined) others.push(v);
       else ranges.push({ first: a, last: a });

@@ -32,7 +32,12 @@ describe("NftablesEnforcer", () => {
     const state = { table: listed, calls: [] as string[][], loadedFiles: [] as string[] };
     await new NftablesEnforcer({ stateDir, run: fakeNft(state) }).apply(config, CP);
     expect(state.calls.filter((c) => c[0] === "-f")).toHaveLength(1);
-    expect(state.loadedFiles[0]).toBe(config + "add element inet secgroups control_plane { 10.77.0.1 . 8787 }\n");
+    // The elements as a second block of the table, not `add element` (which makes nft fetch the whole current table first).
+    expect(state.loadedFiles[0]).toBe(
+      config +
+        "table inet secgroups {\n\tset control_plane {\n\t\ttype ipv4_addr . inet_service\n\t\telements = { 10.77.0.1 . 8787 }\n\t}\n}\n",
+    );
+    expect(state.loadedFiles[0]).not.toMatch(/^add element/m);
     expect(state.calls).toContainEqual(["-j", "list", "table", "inet", "secgroups"]);
   });
 
@@ -54,6 +59,34 @@ describe("NftablesEnforcer", () => {
     await expect(new NftablesEnforcer({ stateDir, run: fakeNft(state) }).apply(config, other)).rejects.toThrow(
       /table differs from it: set control_plane/,
     );
+  });
+
+  it("reports a read-back it cannot read as a difference (so it is re-applied over), not as an error", async () => {
+    const json = JSON.parse(listed);
+    json.nftables.push({
+      rule: {
+        family: "inet",
+        table: "secgroups",
+        chain: "input",
+        handle: 99,
+        expr: [{ match: { op: "==", left: { fib: { flags: ["daddr"], result: "type" } }, right: "local" } }, { accept: null }],
+      },
+    });
+    const state = { table: JSON.stringify(json), calls: [] as string[][], loadedFiles: [] };
+    expect(await new NftablesEnforcer({ stateDir, run: fakeNft(state) }).check(config, CP)).toEqual([
+      expect.stringMatching(/^the table holds what the agent cannot read: unsupported nft match/),
+    ]);
+  });
+
+  it("verifies once per listing: an unchanged listing is not compared again, a changed one is", async () => {
+    const state = { table: listed, calls: [] as string[][], loadedFiles: [] as string[] };
+    const nft = new NftablesEnforcer({ stateDir, run: fakeNft(state) });
+    await nft.apply(config, CP);
+    expect(await nft.check(config, CP)).toEqual([]);
+    const json = JSON.parse(listed);
+    json.nftables = json.nftables.filter((o: { rule?: { chain: string } }) => o.rule?.chain !== "output");
+    state.table = JSON.stringify(json);
+    expect(await nft.check(config, CP)).toEqual([expect.stringMatching(/^chain output rule 1: \(missing\)/)]);
   });
 
   it("check reports a missing table; remove is one idempotent transaction", async () => {

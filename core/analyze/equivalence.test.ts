@@ -4,9 +4,9 @@
  * ruleset that differs from the policy must be caught. (The kernel versions
  * of these checks are in test/integration/differential.test.ts.)
  */
-import { compileIptables, compilePolicy, normalizePolicy } from "../compile";
+import { compileIptables, compilePolicy, controlPlaneElements, normalizePolicy } from "../compile";
 import { randomPolicy } from "../../test/support/policies";
-import { checkEquivalence, parseIptablesSave, parseRouterosScript, seededRandom, type LoadedRuleset } from ".";
+import { checkEquivalence, parseIptablesSave, parseNftText, parseRouterosScript, seededRandom, type LoadedRuleset } from ".";
 
 /** What iptables-save would list after applying the generated configuration on an empty host. */
 function iptablesAsLoaded(config: ReturnType<typeof compileIptables>): LoadedRuleset {
@@ -28,6 +28,19 @@ describe.each(["host", "router"] as const)("generated rulesets agree with the or
         expect(report.disagreements.slice(0, 2)).toEqual([]);
         expect(report.checked).toBeGreaterThan(300);
       }
+    }
+  });
+
+  test("nftables file with control-plane elements, read by parse-nft, 60 random policies", () => {
+    const random = seededRandom(mode === "host" ? 31 : 32);
+    for (let n = 0; n < 60; n++) {
+      const doc = randomPolicy(random);
+      const controlPlane = n % 3 === 0 ? [{ address: "198.51.100.200", port: 8787 }] : [];
+      const policy = normalizePolicy(doc, { mode, controlPlane });
+      const text = compilePolicy(doc, "nftables", { mode }) + controlPlaneElements(controlPlane);
+      const report = checkEquivalence(policy, parseNftText(text), { random: 300, seed: n });
+      expect(report.disagreements.slice(0, 2)).toEqual([]);
+      expect(report.checked).toBeGreaterThan(300);
     }
   });
 

@@ -17,6 +17,7 @@ export {
   type Disagreement,
 } from "./equivalence";
 export { evaluateLoaded, type LoadedRuleset, type LoadedRule, type LoadedChain, type LoadedSet, type Match, type LoadedDecision } from "./loaded";
-export { parseNftJson } from "./parse-nft";
+export { parseNftJson, parseNftText, chainPriority, type NftTableName } from "./parse-nft";
+export { diffLoaded, ruleText } from "./compare-loaded";
 export { parseIptablesSave, parseIpsetSave } from "./parse-iptables";
 export { parseRouterosScript } from "./parse-routeros";

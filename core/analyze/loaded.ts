@@ -8,10 +8,19 @@ import type { Hook } from "../compile";
 import { inRanges, type ConnectionState, type Packet, type Verdict } from "./packet";
 
 export type Match = (
-  | { kind: "loopback" }
+  | {
+      kind: "loopback";
+      /** How nft matched it (iif, oif, iifname, oifname), when read from nft. */
+      key?: string;
+    }
   | { kind: "state"; states: ConnectionState[] }
   | { kind: "ipv4" }
-  | { kind: "protocol"; protocol: number }
+  | {
+      kind: "protocol";
+      protocol: number;
+      /** nft `meta l4proto`, which matches IPv6 packets too (`ip protocol` implies IPv4). */
+      anyFamily?: boolean;
+    }
   | { kind: "address"; field: "src" | "dst"; ranges?: readonly AddressRange[]; set?: string }
   /** `protocol` undefined: TCP or UDP (RouterOS dst-port). */
   | { kind: "dport"; protocol?: number; ports: PortRange[] }
@@ -31,6 +40,8 @@ export interface LoadedRule {
   action: Action;
   /** The rule's comment (our rule id), when it has one. */
   comment?: string;
+  /** A log statement (it does not change the verdict), after the first `after` matches. */
+  log?: { prefix?: string; after: number };
 }
 
 export interface LoadedChain {
