@@ -7,8 +7,7 @@
  */
 import { mkdir, writeFile, rename } from "node:fs/promises";
 import { join } from "node:path";
-import { NFT_CONTROL_PLANE_SET, NFT_TABLE, parseControlPlaneEndpoint } from "../compile";
-import { formatIPv4 } from "../model";
+import { NFT_TABLE, controlPlaneElements } from "../compile";
 import type { ControlPlaneAddress, Enforcer } from "./enforcer";
 import type { LoadedRuleset } from "../analyze/loaded";
 import { parseNftJson, parseNftText } from "../analyze/parse-nft";
@@ -87,21 +86,7 @@ export class NftablesEnforcer implements Enforcer {
   }
 }
 
-/**
- * The file the agent loads: the compiled configuration, then the control-plane
- * elements in a second block of our table, which adds them to the set the
- * configuration declared (same transaction). Not `add element` lines: that
- * command makes nft 1.0.6 fetch every element of the table's interval sets from
- * the kernel before loading (the whole current table, 100,000 elements in the
- * benchmark, about 0.15 s) although the file deletes that table anyway.
- */
+/** The file the agent loads: the compiled configuration and the control-plane endpoints, one transaction. */
 export function nftablesFile(config: string, controlPlane: ControlPlaneAddress[]): string {
-  const text = config.endsWith("\n") ? config : `${config}\n`;
-  const elements = [...new Set(controlPlane.map(parseControlPlaneEndpoint).map((e) => `${formatIPv4(e.address)} . ${e.port}`))];
-  if (!elements.length) return text;
-  return (
-    text +
-    `table inet ${NFT_TABLE} {\n\tset ${NFT_CONTROL_PLANE_SET} {\n\t\ttype ipv4_addr . inet_service\n` +
-    `\t\telements = { ${elements.join(", ")} }\n\t}\n}\n`
-  );
+  return (config.endsWith("\n") ? config : `${config}\n`) + controlPlaneElements(controlPlane);
 }
