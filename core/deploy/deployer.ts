@@ -10,7 +10,7 @@ import type { Queryable } from "../store/database";
 import { loadGroups, type StoredGroup } from "../store/security-groups";
 import { loadPrefixLists, type StoredPrefixList } from "../store/prefix-lists";
 import { lockSites, type SiteRow } from "../store/sites";
-import { insertRevision, latestRevision, replaceSyncTargets } from "../store/revisions";
+import { insertRevisions, replaceSyncTargets, revisionDigests, type NewRevision } from "../store/revisions";
 
 /** Renders a site's policy; `core/compile` in production. */
 export type CompileFn = (
@@ -77,8 +77,14 @@ export class Deployer {
     const groupsOf = groupBy(groupLinks, (l) => l.site_id, (l) => l.group_id);
     const listsOf = groupBy(listLinks, (l) => l.site_id, (l) => l.prefix_list_id);
 
-    // Sites with the same platform, mode and attachments share one compilation.
+    // Sites with the same platform, mode and attachments share one compilation (and one stored config).
     const compiled = new Map<string, { body: string; digest: string; managed: boolean }>();
+    // What each site enforces now: one query for all of them.
+    const current = await revisionDigests(
+      tx,
+      sites.filter((s) => s.desired_revision > 0).map((s) => ({ siteId: s.id, revision: s.desired_revision })),
+    );
+    const fresh: NewRevision[] = [];
     for (const site of sites) {
       const siteGroups = (groupsOf.get(site.id) ?? []).sort();
       const siteLists = (listsOf.get(site.id) ?? []).sort();
@@ -88,14 +94,15 @@ export class Deployer {
         config = this.compileSite(site, siteGroups.map((id) => groups.get(id)!), siteLists, lists);
         compiled.set(key, config);
       }
-      const current = site.desired_revision ? await latestRevision(tx, site.id, site.desired_revision) : undefined;
       let revision = site.desired_revision;
-      if (current?.digest !== config.digest) {
+      if (current.get(site.id) !== config.digest) {
         revision = site.desired_revision + 1;
-        await insertRevision(tx, site.id, revision, config);
+        fresh.push({ siteId: site.id, revision, digest: config.digest, managed: config.managed });
       }
       out.set(site.id, { revision, applied: site.applied_revision !== null && site.applied_revision >= revision });
     }
+    const used = new Set(fresh.map((r) => r.digest));
+    await insertRevisions(tx, [...compiled.values()].filter((c) => used.has(c.digest)), fresh);
     return out;
   }
 

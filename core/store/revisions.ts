@@ -1,25 +1,59 @@
 /** Queries for compiled site revisions and the sync targets resources wait on. */
 import type { Queryable } from "./database";
 
-export async function latestRevision(q: Queryable, siteId: string, revision: number): Promise<{ digest: string } | undefined> {
-  const rows = await q.query<{ digest: string }>(`SELECT digest FROM site_revisions WHERE site_id = $1 AND revision = $2`, [siteId, revision]);
-  return rows[0];
+/** A site revision to store: which configuration (by digest) the site should enforce next. */
+export interface NewRevision {
+  siteId: string;
+  revision: number;
+  digest: string;
+  managed: boolean;
 }
 
-export async function insertRevision(
+/**
+ * The digest of each given site revision, in one query; sites whose revision
+ * does not exist are absent from the map.
+ */
+export async function revisionDigests(q: Queryable, wanted: readonly { siteId: string; revision: number }[]): Promise<Map<string, string>> {
+  if (!wanted.length) return new Map();
+  const rows = await q.query<{ site_id: string; digest: string }>(
+    `SELECT r.site_id, r.digest
+     FROM unnest($1::text[], $2::bigint[]) AS w(site_id, revision)
+     JOIN site_revisions r ON r.site_id = w.site_id AND r.revision = w.revision`,
+    [wanted.map((w) => w.siteId), wanted.map((w) => w.revision)],
+  );
+  return new Map(rows.map((r) => [r.site_id, r.digest]));
+}
+
+/**
+ * Stores new site revisions in a fixed number of statements: each distinct
+ * configuration once (content-addressed by digest), one row per site
+ * revision, and every site's `desired_revision`.
+ */
+export async function insertRevisions(
   tx: Queryable,
-  siteId: string,
-  revision: number,
-  config: { digest: string; body: string; managed: boolean },
+  configs: readonly { digest: string; body: string }[],
+  revisions: readonly NewRevision[],
 ): Promise<void> {
-  await tx.query(`INSERT INTO configs (digest, body) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING`, [config.digest, config.body]);
-  await tx.query(`INSERT INTO site_revisions (site_id, revision, digest, managed) VALUES ($1, $2, $3, $4)`, [
-    siteId,
-    revision,
-    config.digest,
-    config.managed,
-  ]);
-  await tx.query(`UPDATE sites SET desired_revision = $2 WHERE id = $1`, [siteId, revision]);
+  if (!revisions.length) return;
+  // Digest order: concurrent writers storing the same configurations wait on each other in one order.
+  const distinct = [...new Map(configs.map((c) => [c.digest, c.body]))].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (distinct.length) {
+    await tx.query(
+      `INSERT INTO configs (digest, body) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (digest) DO NOTHING`,
+      [distinct.map(([d]) => d), distinct.map(([, b]) => b)],
+    );
+  }
+  const ids = revisions.map((r) => r.siteId);
+  const numbers = revisions.map((r) => r.revision);
+  await tx.query(
+    `INSERT INTO site_revisions (site_id, revision, digest, managed)
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::boolean[])`,
+    [ids, numbers, revisions.map((r) => r.digest), revisions.map((r) => r.managed)],
+  );
+  await tx.query(
+    `UPDATE sites s SET desired_revision = n.revision FROM unnest($1::text[], $2::bigint[]) AS n(id, revision) WHERE s.id = n.id`,
+    [ids, numbers],
+  );
 }
 
 export interface SyncTarget {
@@ -50,23 +84,6 @@ export async function replaceSyncTargets(
 
 export async function deleteSyncTargets(tx: Queryable, resourceId: string): Promise<void> {
   await tx.query(`DELETE FROM sync_targets WHERE resource_id = $1`, [resourceId]);
-}
-
-/** A site enforced `revision`: everything waiting on it or an earlier one is done (even if it had failed). */
-export async function markApplied(tx: Queryable, siteId: string, revision: number): Promise<void> {
-  await tx.query(
-    `UPDATE sync_targets SET state = 'applied', error = NULL WHERE site_id = $1 AND revision <= $2 AND state <> 'applied'`,
-    [siteId, revision],
-  );
-}
-
-/** A site could not enforce `revision`: everything still waiting on it or an earlier one failed. */
-export async function markFailed(tx: Queryable, siteId: string, revision: number, error: string): Promise<void> {
-  await tx.query(`UPDATE sync_targets SET state = 'failed', error = $3 WHERE site_id = $1 AND revision <= $2 AND state = 'pending'`, [
-    siteId,
-    revision,
-    error,
-  ]);
 }
 
 export async function syncTargets(q: Queryable, resourceIds: readonly string[]): Promise<SyncTarget[]> {

@@ -101,15 +101,22 @@ export interface AgentView {
   managed: boolean | null;
 }
 
+const AGENT_VIEW = `SELECT s.token_hash, s.id, s.platform, s.mode, s.desired_revision, r.digest, r.managed
+     FROM sites s LEFT JOIN site_revisions r ON r.site_id = s.id AND r.revision = s.desired_revision`;
+
 /** What a config poll needs, by token hash: one indexed lookup plus the revision row. */
 export async function siteByTokenHash(q: Queryable, tokenHash: string): Promise<AgentView | undefined> {
-  const rows = await q.query<AgentView>(
-    `SELECT s.id, s.platform, s.mode, s.desired_revision, r.digest, r.managed
-     FROM sites s LEFT JOIN site_revisions r ON r.site_id = s.id AND r.revision = s.desired_revision
-     WHERE s.token_hash = $1`,
-    [tokenHash],
-  );
-  return rows[0];
+  return (await sitesByTokenHashes(q, [tokenHash])).get(tokenHash);
+}
+
+/** The same for many agents at once, in one query (index lookups on token_hash); unknown hashes are absent. */
+export async function sitesByTokenHashes(q: Queryable, tokenHashes: readonly string[]): Promise<Map<string, AgentView>> {
+  if (!tokenHashes.length) return new Map();
+  const rows =
+    tokenHashes.length === 1
+      ? await q.query<AgentView & { token_hash: string }>(`${AGENT_VIEW} WHERE s.token_hash = $1`, [tokenHashes[0]])
+      : await q.query<AgentView & { token_hash: string }>(`${AGENT_VIEW} WHERE s.token_hash = ANY($1::text[])`, [tokenHashes]);
+  return new Map(rows.map(({ token_hash, ...view }) => [token_hash, view]));
 }
 
 export async function configBody(q: Queryable, digest: string): Promise<string | undefined> {
@@ -117,22 +124,57 @@ export async function configBody(q: Queryable, digest: string): Promise<string |
   return rows[0]?.body;
 }
 
-export async function recordHeartbeat(q: Queryable, siteId: string): Promise<void> {
-  await q.query(`UPDATE sites SET last_seen = now() WHERE id = $1`, [siteId]);
+/** Records a heartbeat of the site with this token hash, in one statement; false when no site has it. */
+export async function recordHeartbeat(q: Queryable, tokenHash: string): Promise<boolean> {
+  const rows = await q.query<{ id: string }>(`UPDATE sites SET last_seen = now() WHERE token_hash = $1 RETURNING id`, [tokenHash]);
+  return rows.length > 0;
 }
 
-export async function recordReport(
-  tx: Queryable,
-  siteId: string,
-  report: { revision: number; applied: boolean; digest: string | null; error: string | null; drift: boolean },
-): Promise<void> {
-  if (report.applied) {
-    await tx.query(
-      `UPDATE sites SET applied_revision = GREATEST(COALESCE(applied_revision, 0), $2), applied_digest = $3,
-         last_error = NULL, drift = $4, last_seen = now() WHERE id = $1`,
-      [siteId, report.revision, report.digest, report.drift],
-    );
-  } else {
-    await tx.query(`UPDATE sites SET last_error = $2, drift = $3, last_seen = now() WHERE id = $1`, [siteId, report.error, report.drift]);
-  }
+export interface AgentReport {
+  revision: number;
+  applied: boolean;
+  digest: string | null;
+  error: string | null;
+  drift: boolean;
+}
+
+/**
+ * Records an agent's report in one statement (atomic without an explicit
+ * transaction): the site's applied revision or last error, and what waited on
+ * that revision or an earlier one: `applied` (even if it had failed) or, for a
+ * failure, `failed` where still pending. Touches the one site row and, through
+ * the partial index on pending targets, only that site's open targets: no scan
+ * of other sites' targets and no status recomputation.
+ *
+ * Only applies when the site exists and `revision` was issued to it (at most
+ * its desired revision); returns the site id then, undefined otherwise.
+ */
+export async function recordReport(q: Queryable, tokenHash: string, report: AgentReport, failure: string): Promise<string | undefined> {
+  const rows = report.applied
+    ? await q.query<{ id: string }>(
+        `WITH site AS (
+           UPDATE sites SET applied_revision = GREATEST(COALESCE(applied_revision, 0), $2), applied_digest = $3,
+             last_error = NULL, drift = $4, last_seen = now()
+           WHERE token_hash = $1 AND desired_revision >= $2
+           RETURNING id
+         ), targets AS (
+           UPDATE sync_targets SET state = 'applied', error = NULL
+           WHERE site_id = (SELECT id FROM site) AND revision <= $2 AND state <> 'applied'
+         )
+         SELECT id FROM site`,
+        [tokenHash, report.revision, report.digest, report.drift],
+      )
+    : await q.query<{ id: string }>(
+        `WITH site AS (
+           UPDATE sites SET last_error = $3, drift = $4, last_seen = now()
+           WHERE token_hash = $1 AND desired_revision >= $2
+           RETURNING id
+         ), targets AS (
+           UPDATE sync_targets SET state = 'failed', error = $5
+           WHERE site_id = (SELECT id FROM site) AND revision <= $2 AND state = 'pending'
+         )
+         SELECT id FROM site`,
+        [tokenHash, report.revision, report.error, report.drift, failure],
+      );
+  return rows[0]?.id;
 }
