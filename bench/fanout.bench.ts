@@ -5,7 +5,7 @@
  * HTTP on 127.0.0.1, PGlite in memory unless a database URL is given). One
  * change to what all of them enforce, then the time until every agent has
  * reported the new revision and the change reads `active`.
- * Target (issue #8): 1,000 agents converge <= 10 s after one change to a group
+ * Target (issue #4): 1,000 agents converge <= 10 s after one change to a group
  * attached to all of them.
  *
  * The anchor (`bareFanout`): the same long-poll shape on a bare Fastify route
@@ -31,7 +31,7 @@ export interface FanoutResult {
   create_sites_ms: number;
   /** Attach and first convergence (every agent has applied the first revision). */
   first_converge_ms: number;
-  /** The write itself: the PUT, which recompiles every affected site in its transaction. */
+  /** The write itself: the PUT, which compiles each distinct site policy once and writes every affected site's new revision in its transaction. */
   change_write_ms: number;
   /** From the start of the PUT until every agent reported the new revision. */
   change_converge_ms: number;

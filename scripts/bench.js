@@ -39,7 +39,9 @@ if (!skipSetup) {
 
 const env = { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true" };
 if (pathPrefix) env.PATH = `${pathPrefix}:${env.PATH}`;
-const run = spawnSync(process.execPath, [path.join(repo, "dist/bench-build/bench/harness/run.js"), ...harnessArgs], {
+// 10,000 simulated agents hold two sockets each in one process: raise the open-file limit as far as allowed.
+const raiseFiles = 'ulimit -n 200000 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"';
+const run = spawnSync("bash", ["-c", raiseFiles, process.execPath, path.join(repo, "dist/bench-build/bench/harness/run.js"), ...harnessArgs], {
   cwd: repo,
   stdio: "inherit",
   env,

@@ -643,7 +643,7 @@ async function fanoutCase(opts: CaseOptions): Promise<CaseResult> {
         anchor: { name: "bare Fastify long-poll (as above)", summary: a },
         ratio: ratio(summarize(active), a),
       },
-      { metric: `the PUT itself (recompiles ${n} sites in its transaction)`, ours: summarize(write) },
+      { metric: `the PUT itself (new revisions of ${n} sites in its transaction)`, ours: summarize(write) },
     ],
     notes: [
       "Each run is a fresh server and fleet (site creation and first convergence are not timed); no warm-up run beyond that first convergence.",
@@ -664,7 +664,7 @@ async function curveSites(opts: CaseOptions): Promise<CaseResult> {
   };
   const write: Curve = {
     id: "curve-sites-write",
-    title: "Deploy recompile: the PUT that recompiles every site",
+    title: "Deploy: the PUT that writes every site's new revision",
     x_label: "sites",
     y_label: "ms (log)",
     log_x: true,
