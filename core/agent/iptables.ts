@@ -10,9 +10,10 @@
  * and compares them with the configuration's canonical form (derived once per revision).
  */
 import { controlPlaneIpset, IPSET_CONTROL_PLANE, IPTABLES_CHAIN, splitIptablesConfig } from "../compile";
-import { cidrKey, mergeRanges, parseIPv4, type AddressRange } from "../model";
+import { mergeRanges, parseIPv4, type AddressRange } from "../model";
 import type { ControlPlaneAddress, Enforcer } from "./enforcer";
 import { protocolNumber } from "../analyze/names";
+import { addressRangeOf } from "../analyze/packet";
 import { mustRun, runCommand, type Runner } from "./runner";
 
 export interface IptablesOptions {
@@ -228,17 +229,8 @@ function canonicalMembers(values: string[]): string {
   const others: string[] = [];
   for (const v of values) {
     if (v.includes(",")) others.push(v);
-    else if (v.includes("/")) {
-      const key = cidrKey(v);
-      if (key < 0) throw new Error(`invalid CIDR ${JSON.stringify(v)}`);
-      const length = key % 64;
-      const first = (key - length) / 64;
-      ranges.push({ first, last: first + 2 ** (32 - length) - 1 });
-    } else {
-      const a = parseIPv4(v);
-      if (a === undefined) others.push(v);
-      else ranges.push({ first: a, last: a });
-    }
+    else if (v.includes("/") || parseIPv4(v) !== undefined) ranges.push(addressRangeOf(v));
+    else others.push(v);
   }
   return [...mergeRanges(ranges).map((r) => `${r.first}-${r.last}`), ...others.sort()].join(" ");
 }

@@ -12,7 +12,7 @@
  *  - no-outbound-rules:      a group without outbound rules blocks outbound traffic (medium);
  *  - empty-prefix-list:      a rule refers to a prefix list with no entries: it never matches (medium).
  */
-import { cidrKey, formatCidr, mustParseCidr, parsePorts, PROTOCOL, SERVICES, type Direction, type ServiceInfo } from "../model";
+import { cidrKey, cidrKeyFirst, cidrKeyLast, formatCidrKey, mustParseCidr, parsePorts, PROTOCOL, SERVICES, type Direction, type ServiceInfo } from "../model";
 import { normalizePolicy, type NormalizedPolicy, type PolicyDocumentInput, type PolicyRule } from "../compile";
 import { ruleRef, type RuleRef } from "./rules";
 import { ADDRESS_SPACE_END, cellsOf, ruleAppliesTo, SignatureSweep, type Cell } from "./space";
@@ -121,14 +121,13 @@ export function overlappingPrefixes(list: { id: string; name: string; prefixes: 
   let widestLast = -1;
   for (let i = 0; i < n; i++) {
     const key = keys[i];
-    const length = key % 64;
-    const first = (key - length) / 64;
-    const last = first + 2 ** (32 - length) - 1;
+    const first = cidrKeyFirst(key);
+    const last = cidrKeyLast(key);
     if (widestKey >= 0 && first <= widestLast) {
       findings.push({
         kind: "overlapping-prefixes",
         severity: "low",
-        message: `prefix list "${list.name}": ${cidrText(key)} overlaps ${cidrText(widestKey)}`,
+        message: `prefix list "${list.name}": ${formatCidrKey(key)} overlaps ${formatCidrKey(widestKey)}`,
         rules: [],
         prefixListId: list.id,
       });
@@ -139,11 +138,6 @@ export function overlappingPrefixes(list: { id: string; name: string; prefixes: 
     }
   }
   return findings;
-}
-
-function cidrText(key: number): string {
-  const prefixLength = key % 64;
-  return formatCidr({ network: (key - prefixLength) / 64, prefixLength });
 }
 
 /** Shadowed and redundant rules of one direction, from one shared sweep over the distinct sets of applicable rules. */

@@ -1,5 +1,5 @@
 /** Packets of the IPv4 packet space the policy is defined over. */
-import { cidrRange, mustParseCidr, parseIPv4, type AddressRange } from "../model";
+import { cidrKey, cidrKeyFirst, cidrKeyLast, parseIPv4, type AddressRange } from "../model";
 import type { Hook } from "../compile";
 
 export type ConnectionState = "new" | "established" | "related" | "invalid";
@@ -40,8 +40,13 @@ export function inRanges(ranges: readonly AddressRange[], value: number): boolea
 
 /** "a.b.c.d" or "a.b.c.d/n" as the range of addresses it names. */
 export function addressRangeOf(text: string): AddressRange {
-  if (text.includes("/")) return cidrRange(mustParseCidr(text));
+  if (text.includes("/")) {
+    // Read-backs list every set element through here: cidrKey parses without allocating.
+    const key = cidrKey(text);
+    if (key < 0) throw new Error(`not an IPv4 network: "${text}"`);
+    return { first: cidrKeyFirst(key), last: cidrKeyLast(key) };
+  }
   const a = parseIPv4(text);
-  if (a === undefined) throw new Error(`not an IPv4 address: ${text}`);
+  if (a === undefined) throw new Error(`not an IPv4 address: "${text}"`);
   return { first: a, last: a };
 }

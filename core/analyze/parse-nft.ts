@@ -13,11 +13,11 @@
  * not understand is an error, never guessed at (the agent turns an unreadable
  * read-back into a difference, so hand-made additions are re-applied over).
  */
-import { cidrKey, mergeRanges, parseIPv4, type AddressRange, type PortRange } from "../model";
+import { mergeRanges, parseIPv4, type AddressRange, type PortRange } from "../model";
 import type { Hook } from "../compile";
 import type { LoadedChain, LoadedRule, LoadedRuleset, LoadedSet, Match } from "./loaded";
 import { icmpCodeNumber, icmpTypeNumber, protocolNumber } from "./names";
-import type { ConnectionState } from "./packet";
+import { addressRangeOf, type ConnectionState } from "./packet";
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -43,22 +43,8 @@ export function chainPriority(value: string | number): number {
 
 // ---------------------------------------------------------------- addresses
 
-/** "a.b.c.d" or "a.b.c.d/n" (host bits must be zero). */
-function addressText(text: string): AddressRange {
-  if (text.includes("/")) {
-    const key = cidrKey(text);
-    if (key < 0) throw new Error(`not an IPv4 network: "${text}"`);
-    const length = key % 64;
-    const first = (key - length) / 64;
-    return { first, last: first + 2 ** (32 - length) - 1 };
-  }
-  const a = parseIPv4(text);
-  if (a === undefined) throw new Error(`not an IPv4 address: "${text}"`);
-  return { first: a, last: a };
-}
-
 function addressJson(e: Json): AddressRange {
-  if (typeof e === "string") return addressText(e);
+  if (typeof e === "string") return addressRangeOf(e);
   if (e.prefix) {
     const first = parseIPv4(e.prefix.addr);
     const length = e.prefix.len;
@@ -298,7 +284,7 @@ function ruleText(line: string): LoadedRule {
         const value = next();
         const f = field === "saddr" ? "src" : "dst";
         if (value.startsWith("@")) m.push({ kind: "address", field: f, set: value.slice(1) });
-        else m.push({ kind: "address", field: f, ranges: mergeRanges(braceItems(value).map(addressText)) });
+        else m.push({ kind: "address", field: f, ranges: mergeRanges(braceItems(value).map(addressRangeOf)) });
       } else throw new Error(`unsupported ip match "${field}": ${line}`);
     } else if (word === "tcp" || word === "udp") {
       if (next() !== "dport") throw new Error(`unsupported ${word} match: ${line}`);
@@ -336,7 +322,7 @@ function addItems(set: PendingSet, body: string): void {
     const item = raw.trim();
     if (!item) continue;
     if (set.concat) set.pairs.push(pairText(item));
-    else set.ranges.push(addressText(item));
+    else set.ranges.push(addressRangeOf(item));
   }
 }
 

@@ -6,7 +6,10 @@
 import fc from "fast-check";
 import {
   cidrKey,
+  cidrKeyFirst,
+  cidrKeyLast,
   cidrRange,
+  formatCidrKey,
   collapseCidrTexts,
   formatCidr,
   formatIPv4,
@@ -94,7 +97,12 @@ describe("fast CIDR parser equals the regex definition", () => {
     fc.assert(
       fc.property(nearCidr, (text) => {
         const parsed = referenceParseCidr(text);
-        expect(cidrKey(text)).toBe(parsed.ok ? parsed.cidr.network * 64 + parsed.cidr.prefixLength : -1);
+        const key = cidrKey(text);
+        expect(key).toBe(parsed.ok ? parsed.cidr.network * 64 + parsed.cidr.prefixLength : -1);
+        if (parsed.ok) {
+          expect({ first: cidrKeyFirst(key), last: cidrKeyLast(key) }).toEqual(cidrRange(parsed.cidr));
+          expect(formatCidrKey(key)).toBe(text);
+        }
       }),
       { numRuns: 20000 },
     );

@@ -200,6 +200,21 @@ export function collapseCidrs(cidrs: readonly Cidr[]): Cidr[] {
   return mergeRanges(cidrs.map(cidrRange)).flatMap(rangeToCidrs);
 }
 
+/** The network (first address) of a cidrKey. */
+export function cidrKeyFirst(key: number): number {
+  return (key - (key % 64)) / 64;
+}
+
+/** The last address of a cidrKey. */
+export function cidrKeyLast(key: number): number {
+  return cidrKeyFirst(key) + 2 ** (32 - (key % 64)) - 1;
+}
+
+/** "a.b.c.d/n" of a cidrKey. */
+export function formatCidrKey(key: number): string {
+  return formatIPv4(cidrKeyFirst(key)) + "/" + (key % 64);
+}
+
 /** A collapsed address set: exactly the addresses of the input CIDRs. */
 export interface CollapsedCidrs {
   /** Disjoint, ascending, neighbours merged. */
@@ -232,9 +247,8 @@ export function collapseCidrTexts(texts: readonly string[]): CollapsedCidrs {
   for (let i = 0; i < keys.length; i++) {
     const index = keys[i] % slots;
     const key = (keys[i] - index) / slots;
-    const prefixLength = key % 64;
-    const network = (key - prefixLength) / 64;
-    const end = network + 2 ** (32 - prefixLength) - 1;
+    const network = cidrKeyFirst(key);
+    const end = cidrKeyLast(key);
     if (i > 0 && network <= last + 1) {
       // Contained CIDRs change nothing; one that reaches further extends the range.
       if (end > last) {

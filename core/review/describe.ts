@@ -1,5 +1,5 @@
 /** Plain words for traffic regions, rules and sites: "tcp/22 from 0.0.0.0/0 (anywhere) to sites web-1, web-2". */
-import { cidrKey, formatCidr, mustParseCidr, protocolName, rangeToCidrs, type PortRange } from "../model";
+import { cidrKey, cidrKeyFirst, cidrKeyLast, formatCidr, mustParseCidr, protocolName, rangeToCidrs, type PortRange } from "../model";
 import type { DiffRegion } from "../analyze";
 import { addressRangesOf } from "../analyze/diff";
 import type { PolicySnapshot, SnapshotRule } from "./snapshot";
@@ -123,9 +123,8 @@ function rangesOf(cidrs: readonly string[]): Float64Array {
   if (!sorted) keys.sort();
   const ranges = new Float64Array(2 * n);
   for (let i = 0; i < n; i++) {
-    const length = keys[i] % 64;
-    ranges[2 * i] = (keys[i] - length) / 64;
-    ranges[2 * i + 1] = ranges[2 * i] + 2 ** (32 - length) - 1;
+    ranges[2 * i] = cidrKeyFirst(keys[i]);
+    ranges[2 * i + 1] = cidrKeyLast(keys[i]);
   }
   return ranges;
 }
