@@ -4,32 +4,13 @@
  * one-sweep-per-signature analyzer it replaced: same diff regions in the same
  * order, same lint findings, on random policies and on edits of them.
  */
-import type { FilterRuleWrite } from "../model";
-import { normalizePolicy, type PolicyDocumentInput } from "../compile";
-import { randomPolicy } from "../../test/support/policies";
+import { normalizePolicy } from "../compile";
+import { editPolicy, randomPolicy } from "../../test/support/policies";
 import { lint, seededRandom, semanticDiff } from ".";
 import { semanticDiff as referenceDiff } from "./reference/diff";
 import { lint as referenceLint } from "./reference/lint";
 import { addressEvents } from "./space";
 import { addressEvents as referenceEvents } from "./reference/space";
-
-/** Edits of a document: actions flipped, ports changed, rules dropped, all keeping valid references. */
-function edit(doc: PolicyDocumentInput, random: () => number): PolicyDocumentInput {
-  return {
-    ...doc,
-    security_groups: doc.security_groups.map((g) => ({
-      ...g,
-      rules: g.rules
-        .filter(() => random() > 0.1)
-        .map((r) => {
-          const x = random();
-          if (x < 0.15) return { ...r, action: r.action === "drop" ? "accept" : "drop" } as FilterRuleWrite;
-          if (x < 0.25 && r.port) return { ...r, port: "22" };
-          return r;
-        }),
-    })),
-  };
-}
 
 /** Many rules over few addresses: ties at range edges, prefix lists shared by rules, whole-space rules. */
 const dense = { pools: [{ network: 0x0a000000, prefixLength: 28 }, { network: 0, prefixLength: 0 }], maxRules: 40 };
@@ -40,7 +21,7 @@ describe("shared sweep equals the per-signature sweep", () => {
     for (let i = 0; i < 100; i++) {
       const opts = i % 3 === 0 ? dense : {};
       const before = randomPolicy(random, opts);
-      const after = i % 2 ? edit(before, random) : randomPolicy(random, opts);
+      const after = i % 2 ? editPolicy(before, random) : randomPolicy(random, opts);
       expect(semanticDiff(before, after)).toEqual(referenceDiff(before, after));
       expect(semanticDiff(before, before)).toEqual(referenceDiff(before, before));
       const nb = normalizePolicy(before);

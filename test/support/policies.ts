@@ -96,3 +96,27 @@ export function randomPolicy(random: () => number, opts: RandomPolicyOptions = {
   });
   return { prefix_lists: prefixLists, security_groups: groups };
 }
+
+/**
+ * A random edit of a document that keeps its references valid: rules dropped,
+ * actions flipped, ports changed, and with `prefixLists` a list's first entry dropped.
+ */
+export function editPolicy(doc: PolicyDocumentInput, random: () => number, opts: { prefixLists?: boolean } = {}): PolicyDocumentInput {
+  return {
+    ...doc,
+    ...(opts.prefixLists
+      ? { prefix_lists: (doc.prefix_lists ?? []).map((l) => (random() < 0.3 && l.prefixes.length ? { ...l, prefixes: l.prefixes.slice(1) } : l)) }
+      : {}),
+    security_groups: doc.security_groups.map((g) => ({
+      ...g,
+      rules: g.rules
+        .filter(() => random() > 0.1)
+        .map((r) => {
+          const x = random();
+          if (x < 0.15) return { ...r, action: r.action === "drop" ? ("accept" as const) : ("drop" as const) };
+          if (x < 0.25 && r.port) return { ...r, port: "22" };
+          return r;
+        }),
+    })),
+  };
+}
