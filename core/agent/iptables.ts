@@ -206,12 +206,8 @@ function wantedSets(text: string): Map<string, string> {
 /** Members of the sets in `names` as `ipset save` lists them (a set without members is present and empty). */
 function savedSets(text: string, names: ReadonlySet<string>): Map<string, string[]> {
   const sets = new Map<string, string[]>();
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf("\n", start);
-    if (end < 0) end = text.length;
-    const line = text.slice(start, end).trim();
-    start = end + 1;
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
     const a = line.indexOf(" ");
     const b = line.indexOf(" ", a + 1);
     const op = line.slice(0, a);

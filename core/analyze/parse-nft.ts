@@ -339,12 +339,8 @@ export function parseNftText(text: string, table: NftTableName = { family: "inet
   let set: PendingSet | undefined;
   let chain: LoadedChain | undefined;
   let inTable = false;
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf("\n", start);
-    if (end < 0) end = text.length;
-    const line = text.slice(start, end).trim();
-    start = end + 1;
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
     if (!line || line.startsWith("#")) continue;
     if (set) {
       if (line === "}") set = undefined;
