@@ -2,7 +2,17 @@
 const tseslint = require("typescript-eslint");
 
 module.exports = tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "**/generated/**", "examples/**/node_modules/**", "examples/**/.gen/**", "provider/terraform/**", "bench/results/**"] },
+  {
+    ignores: [
+      "dist/**",
+      "node_modules/**",
+      "**/generated/**",
+      "examples/**/node_modules/**",
+      "examples/**/.gen/**",
+      "provider/terraform/**",
+      "bench/results/**",
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {

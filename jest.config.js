@@ -7,7 +7,11 @@ const common = {
 };
 module.exports = {
   projects: [
-    { ...common, displayName: "unit", testMatch: ["<rootDir>/core/**/*.test.ts", "<rootDir>/provider/pulumi/**/*.test.ts", "<rootDir>/constructs/**/*.test.ts"] },
+    {
+      ...common,
+      displayName: "unit",
+      testMatch: ["<rootDir>/core/**/*.test.ts", "<rootDir>/provider/pulumi/**/*.test.ts", "<rootDir>/constructs/**/*.test.ts"],
+    },
     { ...common, displayName: "integration", testMatch: ["<rootDir>/test/integration/**/*.test.ts"] },
     { ...common, displayName: "faults", testMatch: ["<rootDir>/test/faults/**/*.test.ts"] },
   ],

@@ -67,7 +67,8 @@ export async function measure(program: string, env: Record<string, string>): Pro
     const preview = await timed(async () => {
       changes = (await stack.preview()).changeSummary;
     });
-    if (Object.keys(changes ?? {}).some((k) => k !== "same")) throw new Error(`${program}: unchanged preview shows ${JSON.stringify(changes)}`);
+    if (Object.keys(changes ?? {}).some((k) => k !== "same"))
+      throw new Error(`${program}: unchanged preview shows ${JSON.stringify(changes)}`);
     await stack.destroy();
     return { up, preview };
   } finally {
@@ -78,10 +79,16 @@ export async function measure(program: string, env: Record<string, string>): Pro
 async function main(): Promise<void> {
   ensurePulumi();
   const core = await startServe();
-  const token = signHs256({ org: `bench-${randomUUID().slice(0, 8)}`, sub: "bench", exp: Math.floor(Date.now() / 1000) + 4 * 3600 }, SECRET);
+  const token = signHs256(
+    { org: `bench-${randomUUID().slice(0, 8)}`, sub: "bench", exp: Math.floor(Date.now() / 1000) + 4 * 3600 },
+    SECRET,
+  );
   // The providers read the API from the environment here (the config path is covered by the tests).
   const env = { SECGROUPS_ENDPOINT: core.endpoint, SECGROUPS_TOKEN: token };
-  const results: Record<string, { up: number[]; preview: number[] }> = { secgroups: { up: [], preview: [] }, noop: { up: [], preview: [] } };
+  const results: Record<string, { up: number[]; preview: number[] }> = {
+    secgroups: { up: [], preview: [] },
+    noop: { up: [], preview: [] },
+  };
   try {
     for (let run = 1; run <= RUNS; run++) {
       for (const name of ["noop", "secgroups"] as const) {
@@ -99,8 +106,12 @@ async function main(): Promise<void> {
   const lists = process.env.SG_BENCH_LISTS ?? "10";
   const m = (name: string, step: "up" | "preview") => median(results[name][step]);
   console.log(`pulumi up/preview of ${groups} security groups + ${lists} prefix lists, median of ${RUNS} runs`);
-  console.log(`  up       secgroups ${seconds(m("secgroups", "up"))}  no-op floor ${seconds(m("noop", "up"))}  ratio ${(m("secgroups", "up") / m("noop", "up")).toFixed(2)}`);
-  console.log(`  preview  secgroups ${seconds(m("secgroups", "preview"))}  no-op floor ${seconds(m("noop", "preview"))}  ratio ${(m("secgroups", "preview") / m("noop", "preview")).toFixed(2)}`);
+  console.log(
+    `  up       secgroups ${seconds(m("secgroups", "up"))}  no-op floor ${seconds(m("noop", "up"))}  ratio ${(m("secgroups", "up") / m("noop", "up")).toFixed(2)}`,
+  );
+  console.log(
+    `  preview  secgroups ${seconds(m("secgroups", "preview"))}  no-op floor ${seconds(m("noop", "preview"))}  ratio ${(m("secgroups", "preview") / m("noop", "preview")).toFixed(2)}`,
+  );
 }
 
 // Standalone use; bench/harness imports startServe and measure.

@@ -41,9 +41,13 @@ const env = { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_AUTOMATIO
 if (pathPrefix) env.PATH = `${pathPrefix}:${env.PATH}`;
 // 10,000 simulated agents hold two sockets each in one process: raise the open-file limit as far as allowed.
 const raiseFiles = 'ulimit -n 200000 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"';
-const run = spawnSync("bash", ["-c", raiseFiles, process.execPath, path.join(repo, "dist/bench-build/bench/harness/run.js"), ...harnessArgs], {
-  cwd: repo,
-  stdio: "inherit",
-  env,
-});
+const run = spawnSync(
+  "bash",
+  ["-c", raiseFiles, process.execPath, path.join(repo, "dist/bench-build/bench/harness/run.js"), ...harnessArgs],
+  {
+    cwd: repo,
+    stdio: "inherit",
+    env,
+  },
+);
 process.exit(run.status ?? 1);

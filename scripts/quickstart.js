@@ -59,7 +59,10 @@ function topology() {
 
 function start(ns, args, logName) {
   const log = fs.openSync(path.join(home, `${logName}.log`), "a");
-  const child = spawn("ip", ["netns", "exec", ns, ...args], { stdio: ["ignore", log, log], env: { ...process.env, SECGROUPS_JWT_SECRET: secret } });
+  const child = spawn("ip", ["netns", "exec", ns, ...args], {
+    stdio: ["ignore", log, log],
+    env: { ...process.env, SECGROUPS_JWT_SECRET: secret },
+  });
   children.push(child);
   return child;
 }
@@ -86,7 +89,23 @@ function agentLauncher(tokenDir) {
       if (started.has(site) || !fs.existsSync(file)) continue;
       started.add(site);
       const endpoint = `http://10.213.${LINKS[site]}.1:${PORT}`;
-      start(NS[site], [process.execPath, "bin/secgroups.js", "agent", "--endpoint", endpoint, "--site-token", fs.readFileSync(file, "utf8").trim(), "--state-dir", path.join(home, "agents", site), "--heartbeat", "5s"], `agent-${site}`);
+      start(
+        NS[site],
+        [
+          process.execPath,
+          "bin/secgroups.js",
+          "agent",
+          "--endpoint",
+          endpoint,
+          "--site-token",
+          fs.readFileSync(file, "utf8").trim(),
+          "--state-dir",
+          path.join(home, "agents", site),
+          "--heartbeat",
+          "5s",
+        ],
+        `agent-${site}`,
+      );
       console.log(`   agent for ${site} started in ${NS[site]} (control plane ${endpoint})`);
     }
   }, 200);
@@ -96,14 +115,19 @@ function agentLauncher(tokenDir) {
 /** Runs the pulumi CLI in the control-plane namespace; async, so agents can start while `up` waits for them. */
 function pulumi(args, env, { echo = false } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn("ip", ["netns", "exec", NS.cp, "pulumi", ...args, "--stack", "quickstart", "--non-interactive"], { cwd: repo, env });
+    const child = spawn("ip", ["netns", "exec", NS.cp, "pulumi", ...args, "--stack", "quickstart", "--non-interactive"], {
+      cwd: repo,
+      env,
+    });
     let out = "";
     child.stdout.on("data", (d) => {
       out += d;
       if (echo) process.stdout.write(d);
     });
     child.stderr.on("data", (d) => (out += d));
-    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`pulumi ${args.join(" ")} failed (exit ${code})${echo ? "" : "\n" + out}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`pulumi ${args.join(" ")} failed (exit ${code})${echo ? "" : "\n" + out}`)),
+    );
   });
 }
 
@@ -127,13 +151,42 @@ async function main() {
   topology();
 
   say(`embedded core (PGlite in ${path.relative(repo, home)}/data) in ${NS.cp}`);
-  start(NS.cp, [process.execPath, "bin/secgroups.js", "serve", "--host", "0.0.0.0", "--port", String(PORT), "--data", path.join(home, "data"), "--sync-timeout", "2m"], "core");
-  await waitFor("the core", async () => inNs(NS.cp, process.execPath, ["-e", `fetch("http://127.0.0.1:${PORT}/healthz").then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`]) !== undefined);
-  const token = run(process.execPath, ["bin/secgroups.js", "token", "--org", "quickstart", "--ttl", "2h"], { env: { ...process.env, SECGROUPS_JWT_SECRET: secret } }).trim();
+  start(
+    NS.cp,
+    [
+      process.execPath,
+      "bin/secgroups.js",
+      "serve",
+      "--host",
+      "0.0.0.0",
+      "--port",
+      String(PORT),
+      "--data",
+      path.join(home, "data"),
+      "--sync-timeout",
+      "2m",
+    ],
+    "core",
+  );
+  await waitFor(
+    "the core",
+    async () =>
+      inNs(NS.cp, process.execPath, [
+        "-e",
+        `fetch("http://127.0.0.1:${PORT}/healthz").then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
+      ]) !== undefined,
+  );
+  const token = run(process.execPath, ["bin/secgroups.js", "token", "--org", "quickstart", "--ttl", "2h"], {
+    env: { ...process.env, SECGROUPS_JWT_SECRET: secret },
+  }).trim();
 
   // Every site serves a few ports, so the probes show what the firewall does.
   for (const site of ["web-1", "db-1"]) {
-    start(NS[site], [process.execPath, "-e", `for (const p of [22, 80, 443, 5432]) require("net").createServer((s) => s.end()).listen(p, "0.0.0.0")`], `listeners-${site}`);
+    start(
+      NS[site],
+      [process.execPath, "-e", `for (const p of [22, 80, 443, 5432]) require("net").createServer((s) => s.end()).listen(p, "0.0.0.0")`],
+      `listeners-${site}`,
+    );
   }
 
   say("pulumi up (file:// backend, stack quickstart)");
@@ -157,7 +210,9 @@ async function main() {
     stopLauncher();
   }
   const outputs = JSON.parse(await pulumi(["stack", "output", "--json"], env));
-  console.log(`   web group ${outputs.webGroupId}: ${outputs.webStatus}; database group ${outputs.databaseGroupId}: ${outputs.databaseStatus}`);
+  console.log(
+    `   web group ${outputs.webGroupId}: ${outputs.webStatus}; database group ${outputs.databaseGroupId}: ${outputs.databaseStatus}`,
+  );
 
   say("what the firewall lets through (real TCP connections)");
   const checks = [
@@ -171,14 +226,18 @@ async function main() {
     ["internet", NS.cp, "db-1", "10.213.2.2", 22],
   ];
   const results = await Promise.all(checks.map(([, from, , host, port]) => probe(from, host, port)));
-  checks.forEach(([fromName, , to, , port], i) => console.log(`   ${fromName.padEnd(8)} -> ${to.padEnd(5)} tcp/${String(port).padEnd(5)} ${results[i]}`));
+  checks.forEach(([fromName, , to, , port], i) =>
+    console.log(`   ${fromName.padEnd(8)} -> ${to.padEnd(5)} tcp/${String(port).padEnd(5)} ${results[i]}`),
+  );
 
   if (destroy) {
     say("pulumi destroy");
     await pulumi(["destroy", "--yes", "--skip-preview"], env, { echo: true });
   }
   if (keep) {
-    say(`left running; API at http://127.0.0.1:${PORT} inside ${NS.cp}: ip netns exec ${NS.cp} curl -H "Authorization: Bearer $(SECGROUPS_JWT_SECRET=${secret} npx secgroups token --org quickstart)" http://127.0.0.1:${PORT}/vpc/security-groups`);
+    say(
+      `left running; API at http://127.0.0.1:${PORT} inside ${NS.cp}: ip netns exec ${NS.cp} curl -H "Authorization: Bearer $(SECGROUPS_JWT_SECRET=${secret} npx secgroups token --org quickstart)" http://127.0.0.1:${PORT}/vpc/security-groups`,
+    );
     return;
   }
   say("done; stopping the core and the agents (state kept in .secgroups/quickstart)");

@@ -23,9 +23,36 @@ describe("CDKTF constructs", () => {
     expect(out).toHaveResourceWithProperties(SecurityGroup, {
       name: "web",
       rules: [
-        { direction: "inbound", order: 10, protocol: 6, port: "80", address: "0.0.0.0/0", description: "HTTP from anywhere", action: "accept", log: false },
-        { direction: "inbound", order: 20, protocol: 6, port: "443", address: "0.0.0.0/0", description: "HTTPS from anywhere", action: "accept", log: false },
-        { direction: "outbound", order: 30, protocol: 0, port: "", address: "0.0.0.0/0", description: "Allow all outbound traffic", action: "accept", log: false },
+        {
+          direction: "inbound",
+          order: 10,
+          protocol: 6,
+          port: "80",
+          address: "0.0.0.0/0",
+          description: "HTTP from anywhere",
+          action: "accept",
+          log: false,
+        },
+        {
+          direction: "inbound",
+          order: 20,
+          protocol: 6,
+          port: "443",
+          address: "0.0.0.0/0",
+          description: "HTTPS from anywhere",
+          action: "accept",
+          log: false,
+        },
+        {
+          direction: "outbound",
+          order: 30,
+          protocol: 0,
+          port: "",
+          address: "0.0.0.0/0",
+          description: "Allow all outbound traffic",
+          action: "accept",
+          log: false,
+        },
       ],
     });
     expect(out).not.toHaveResource(PrefixList);
@@ -47,7 +74,10 @@ describe("CDKTF constructs", () => {
       const db = new DatabaseGroup(s, "db", { name: "orders-db", engine: "postgres", applicationSources: [apps], sites: [site.id] });
       db.allowInbound({ protocol: 6, port: "9187", address: apps.id, description: "postgres exporter" });
     });
-    const group = Object.values(resources(out, "secgroups_security_group"))[0] as { sites: string[]; rules: { order: number; port: string; address: string }[] };
+    const group = Object.values(resources(out, "secgroups_security_group"))[0] as {
+      sites: string[];
+      rules: { order: number; port: string; address: string }[];
+    };
     expect(group.sites).toEqual(["${secgroups_site.lab.id}"]);
     expect(group.rules.map((r) => [r.order, r.port, r.address])).toEqual([
       [10, "5432", "${secgroups_prefix_list.apps.id}"],

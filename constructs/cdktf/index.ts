@@ -45,7 +45,7 @@ export class Site extends gen.site.Site implements patterns.SiteLike {
 export type Peer = patterns.Peer;
 
 /** What every pattern construct takes besides the pattern's props. */
-export interface PatternConstructOptions extends Pick<TerraformMetaArguments, "provider" | "dependsOn" | "lifecycle"> {}
+export type PatternConstructOptions = Pick<TerraformMetaArguments, "provider" | "dependsOn" | "lifecycle">;
 
 type Props<P> = P & PatternConstructOptions;
 
@@ -77,7 +77,9 @@ function adaptRule<R extends { address: Peer }>(rule: R): R {
  * are expanded from the pattern at synth time (so rules added later count), and
  * one `secgroups_prefix_list` per prefix list the pattern plans.
  */
-export abstract class SecurityGroupPatternConstruct<P extends patterns.SecurityGroupPattern = patterns.SecurityGroupPattern> extends Construct {
+export abstract class SecurityGroupPatternConstruct<
+  P extends patterns.SecurityGroupPattern = patterns.SecurityGroupPattern,
+> extends Construct {
   /** The engine-neutral pattern (add rules here or through the methods below). */
   readonly pattern: P;
   readonly securityGroup: SecurityGroup;

@@ -142,7 +142,11 @@ export class SecurityGroupPattern {
     this.description = props.description ?? null;
     this.sites = (props.sites ?? []).map((s) => (typeof s === "string" ? s : s.siteId));
     this.checkedSites = (props.sites ?? []).map((s, i) =>
-      typeof s !== "string" && !isId("site", s.siteId) ? "site_" + (PLACEHOLDER_BODY + i.toString(36)).slice(-27) : typeof s === "string" ? s : s.siteId,
+      typeof s !== "string" && !isId("site", s.siteId)
+        ? "site_" + (PLACEHOLDER_BODY + i.toString(36)).slice(-27)
+        : typeof s === "string"
+          ? s
+          : s.siteId,
     );
     this.orderStep = props.orderStep ?? 10;
     if (!Number.isInteger(this.orderStep) || this.orderStep < 1 || this.orderStep > 250) {
@@ -225,11 +229,7 @@ export class SecurityGroupPattern {
    * are; raw CIDRs are gathered into one planned prefix list when `gather` is
    * given (so one rule covers them all), or kept as one rule each otherwise.
    */
-  protected peers(
-    sources: readonly Peer[],
-    what: string,
-    gather?: { key: string; name: string; description: string },
-  ): Peer[] {
+  protected peers(sources: readonly Peer[], what: string, gather?: { key: string; name: string; description: string }): Peer[] {
     if (sources.length === 0) throw this.error(`${what} must list at least one source (a CIDR such as "10.0.0.0/8" or a prefix list)`);
     const cidrs: string[] = [];
     const out: Peer[] = [];
@@ -318,7 +318,9 @@ export class SecurityGroupPattern {
     if (rule.order !== undefined) {
       const clash = this.rules.find((r) => r.spec.order === rule.order);
       if (clash) {
-        throw this.error(`${origin}: order ${rule.order} is already used by ${clash.origin}; choose another order or omit it to have one allocated`);
+        throw this.error(
+          `${origin}: order ${rule.order} is already used by ${clash.origin}; choose another order or omit it to have one allocated`,
+        );
       }
     }
     const { address, ...spec } = rule;
@@ -327,7 +329,9 @@ export class SecurityGroupPattern {
     const probe = { ...stripUndefined(spec), order: rule.order ?? 1, port: spec.port ?? "", address: placeholderId(pending.address) };
     this.check({ name: "probe", rules: [probe], sites: [] }, origin);
     if (this.rules.length >= LIMITS.rules) {
-      throw this.error(`${origin}: a group holds at most ${LIMITS.rules} rules and this would be rule ${this.rules.length + 1}; split the rules over several groups`);
+      throw this.error(
+        `${origin}: a group holds at most ${LIMITS.rules} rules and this would be rule ${this.rules.length + 1}; split the rules over several groups`,
+      );
     }
     this.rules.push(pending);
   }

@@ -32,9 +32,42 @@ describe("expansion", () => {
       description: null,
       sites: [],
       rules: [
-        { direction: "inbound", order: 10, protocol: 6, port: "80", address: "0.0.0.0/0", description: "HTTP from anywhere", action: "accept", icmp_type: null, icmp_code: null, log: false },
-        { direction: "inbound", order: 20, protocol: 6, port: "443", address: "0.0.0.0/0", description: "HTTPS from anywhere", action: "accept", icmp_type: null, icmp_code: null, log: false },
-        { direction: "outbound", order: 30, protocol: 0, port: "", address: "0.0.0.0/0", description: "Allow all outbound traffic", action: "accept", icmp_type: null, icmp_code: null, log: false },
+        {
+          direction: "inbound",
+          order: 10,
+          protocol: 6,
+          port: "80",
+          address: "0.0.0.0/0",
+          description: "HTTP from anywhere",
+          action: "accept",
+          icmp_type: null,
+          icmp_code: null,
+          log: false,
+        },
+        {
+          direction: "inbound",
+          order: 20,
+          protocol: 6,
+          port: "443",
+          address: "0.0.0.0/0",
+          description: "HTTPS from anywhere",
+          action: "accept",
+          icmp_type: null,
+          icmp_code: null,
+          log: false,
+        },
+        {
+          direction: "outbound",
+          order: 30,
+          protocol: 0,
+          port: "",
+          address: "0.0.0.0/0",
+          description: "Allow all outbound traffic",
+          action: "accept",
+          icmp_type: null,
+          icmp_code: null,
+          log: false,
+        },
       ],
     });
     expectValid(out);
@@ -76,10 +109,17 @@ describe("expansion", () => {
       [6, "5432", "10.0.1.0/24"],
       [6, "5432", PL],
     ]);
-    expect(new DatabaseGroup({ name: "orders-db", engine: "mysql", port: " 3307 ", applicationSources: ["10.0.0.0/8"] }).synthesize().securityGroup.rules[0].port).toBe("3307");
-    expect(() => new DatabaseGroup({ name: "orders-db", engine: "postgres", applicationSources: ["0.0.0.0/0"] })).toThrow(/must not be open to the world/);
+    expect(
+      new DatabaseGroup({ name: "orders-db", engine: "mysql", port: " 3307 ", applicationSources: ["10.0.0.0/8"] }).synthesize()
+        .securityGroup.rules[0].port,
+    ).toBe("3307");
+    expect(() => new DatabaseGroup({ name: "orders-db", engine: "postgres", applicationSources: ["0.0.0.0/0"] })).toThrow(
+      /must not be open to the world/,
+    );
     expect(() => new DatabaseGroup({ name: "orders-db", engine: "postgres", applicationSources: [] })).toThrow(/at least one source/);
-    expect(() => new DatabaseGroup({ name: "orders-db", engine: "oracle" as never, applicationSources: ["10.0.0.0/8"] })).toThrow(/engine must be one of/);
+    expect(() => new DatabaseGroup({ name: "orders-db", engine: "oracle" as never, applicationSources: ["10.0.0.0/8"] })).toThrow(
+      /engine must be one of/,
+    );
   });
 
   it("BastionGroup: SSH only from admins", () => {
@@ -100,7 +140,11 @@ describe("expansion", () => {
   });
 
   it("MonitoringGroup: ICMP echo and normalized exporter ports", () => {
-    const out = new MonitoringGroup({ name: "mon", monitoringSources: ["10.9.0.0/16"], exporterPorts: [9100, "9256", "9100"] }).synthesize();
+    const out = new MonitoringGroup({
+      name: "mon",
+      monitoringSources: ["10.9.0.0/16"],
+      exporterPorts: [9100, "9256", "9100"],
+    }).synthesize();
     expect(out.securityGroup.rules.filter((r) => r.direction === "inbound")).toEqual([
       expect.objectContaining({ protocol: 1, port: "", icmp_type: 8, icmp_code: null }),
       expect.objectContaining({ protocol: 6, port: "9100,9256" }),
@@ -123,7 +167,10 @@ describe("expansion", () => {
 
 describe("ordering", () => {
   it("allocates in steps of 10: pattern rules, then user rules, then outbound defaults", () => {
-    const web = new WebServerGroup({ name: "web", rules: [{ direction: "inbound", protocol: 6, port: "8080", address: "10.0.0.0/8", description: "Alt" }] });
+    const web = new WebServerGroup({
+      name: "web",
+      rules: [{ direction: "inbound", protocol: 6, port: "8080", address: "10.0.0.0/8", description: "Alt" }],
+    });
     web.allowInbound({ protocol: 6, port: "9000", address: "10.0.0.0/8", description: "Admin UI" });
     const rules = web.synthesize().securityGroup.rules;
     expect(rules.map((r) => [r.order, r.description])).toEqual([
@@ -159,7 +206,12 @@ describe("ordering", () => {
     expect(orders).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
     const mid = new SecurityGroupPattern({ name: "mid", outbound: "none" });
     for (let i = 0; i < 60; i++) mid.allowInbound({ protocol: 6, port: String(1000 + i), address: "10.0.0.0/8", description: `r${i}` });
-    expect(mid.synthesize().securityGroup.rules.slice(0, 3).map((r) => r.order)).toEqual([4, 8, 12]);
+    expect(
+      mid
+        .synthesize()
+        .securityGroup.rules.slice(0, 3)
+        .map((r) => r.order),
+    ).toEqual([4, 8, 12]);
   });
 });
 
@@ -167,7 +219,9 @@ describe("conflicts and errors", () => {
   it("refuses a duplicate explicit order and names both rules", () => {
     const g = new WebServerGroup({ name: "web" });
     g.addRule({ direction: "inbound", order: 7, protocol: 6, port: "1", address: "10.0.0.0/8", description: "first" });
-    expect(() => g.addRule({ direction: "outbound", order: 7, protocol: 6, port: "2", address: "10.0.0.0/8", description: "second" })).toThrow(
+    expect(() =>
+      g.addRule({ direction: "outbound", order: 7, protocol: 6, port: "2", address: "10.0.0.0/8", description: "second" }),
+    ).toThrow(
       'WebServerGroup "web": rule "second": order 7 is already used by rule "first"; choose another order or omit it to have one allocated',
     );
   });
@@ -176,16 +230,25 @@ describe("conflicts and errors", () => {
     const g = new SecurityGroupPattern({ name: "big" }); // 1 outbound rule
     for (let i = 0; i < 249; i++) g.allowInbound({ protocol: 6, port: String(1000 + i), address: "10.0.0.0/8", description: `r${i}` });
     expect(g.ruleCount).toBe(250);
-    expect(() => g.allowInbound({ protocol: 6, port: "9", address: "10.0.0.0/8", description: "one too many" })).toThrow(/at most 250 rules/);
+    expect(() => g.allowInbound({ protocol: 6, port: "9", address: "10.0.0.0/8", description: "one too many" })).toThrow(
+      /at most 250 rules/,
+    );
     expect(() => g.allowInbound({ protocol: 6, port: "9", address: "10.0.0.0/8", description: "x" })).toThrow(PatternError);
   });
 
   it("refuses orders out of range and when explicit orders leave no room", () => {
-    expect(() => new SecurityGroupPattern({ name: "app" }).addRule({ direction: "inbound", order: 251, protocol: 0, address: "10.0.0.0/8", description: "x" })).toThrow(
-      /order must be an integer from 1 to 250, got 251/,
-    );
+    expect(() =>
+      new SecurityGroupPattern({ name: "app" }).addRule({
+        direction: "inbound",
+        order: 251,
+        protocol: 0,
+        address: "10.0.0.0/8",
+        description: "x",
+      }),
+    ).toThrow(/order must be an integer from 1 to 250, got 251/);
     const g = new SecurityGroupPattern({ name: "full", outbound: "none" });
-    for (let i = 1; i <= 249; i++) g.addRule({ direction: "inbound", order: i, protocol: 6, port: String(i), address: "10.0.0.0/8", description: `r${i}` });
+    for (let i = 1; i <= 249; i++)
+      g.addRule({ direction: "inbound", order: i, protocol: 6, port: String(i), address: "10.0.0.0/8", description: `r${i}` });
     g.allowInbound({ protocol: 6, port: "9", address: "10.0.0.0/8", description: "last" });
     expect(g.synthesize().securityGroup.rules.find((r) => r.description === "last")?.order).toBe(250);
   });
@@ -195,7 +258,9 @@ describe("conflicts and errors", () => {
     expect(() => g.allowInbound({ protocol: 6, port: "80", address: "10.0.0.1/8", description: "bad" })).toThrow(
       'WebServerGroup "web": rule "bad": address: "10.0.0.1/8" has host bits set; did you mean 10.0.0.0/8?',
     );
-    expect(() => g.allowInbound({ protocol: 1, port: "80", address: "10.0.0.0/8", description: "icmp" })).toThrow(/only TCP \(6\) and UDP \(17\) have ports/);
+    expect(() => g.allowInbound({ protocol: 1, port: "80", address: "10.0.0.0/8", description: "icmp" })).toThrow(
+      /only TCP \(6\) and UDP \(17\) have ports/,
+    );
     expect(() => new WebServerGroup({ name: "ab" })).toThrow(/name: must be at least 3 characters/);
     expect(() => new WebServerGroup({ name: "web", adminSources: ["10.1.2.3"] })).toThrow(/did you mean 10.1.2.3\/32\?/);
     expect(() => new WebServerGroup({ name: "web", http: false, https: false })).toThrow(/both false/);
@@ -209,7 +274,10 @@ describe("conflicts and errors", () => {
 
 describe("engine references", () => {
   it("accepts site objects whose ids are engine tokens, and passes them through", () => {
-    const out = new WebServerGroup({ name: "web", sites: [{ siteId: "${TfToken[TOKEN.7]}" }, "site_2Nq8ZJbT0m3s4C1x2y3z4a5b6c7"] }).synthesize();
+    const out = new WebServerGroup({
+      name: "web",
+      sites: [{ siteId: "${TfToken[TOKEN.7]}" }, "site_2Nq8ZJbT0m3s4C1x2y3z4a5b6c7"],
+    }).synthesize();
     expect(out.securityGroup.sites).toEqual(["${TfToken[TOKEN.7]}", "site_2Nq8ZJbT0m3s4C1x2y3z4a5b6c7"]);
   });
 });

@@ -29,11 +29,26 @@ export class WebServerGroup extends SecurityGroupPattern {
     super(props, kind);
     const http = props.http ?? true;
     const https = props.https ?? true;
-    if (!http && !https) throw this.error("http and https are both false; enable one, or use SecurityGroupPattern for a group without web ports");
+    if (!http && !https)
+      throw this.error("http and https are both false; enable one, or use SecurityGroupPattern for a group without web ports");
     const sources = this.peers(props.sources ?? [ANYWHERE], "sources");
     for (const source of sources) {
-      if (http) this.addPatternRule({ direction: "inbound", protocol: PROTOCOL.TCP, port: "80", address: source, description: `HTTP from ${label(source)}` });
-      if (https) this.addPatternRule({ direction: "inbound", protocol: PROTOCOL.TCP, port: "443", address: source, description: `HTTPS from ${label(source)}` });
+      if (http)
+        this.addPatternRule({
+          direction: "inbound",
+          protocol: PROTOCOL.TCP,
+          port: "80",
+          address: source,
+          description: `HTTP from ${label(source)}`,
+        });
+      if (https)
+        this.addPatternRule({
+          direction: "inbound",
+          protocol: PROTOCOL.TCP,
+          port: "443",
+          address: source,
+          description: `HTTPS from ${label(source)}`,
+        });
     }
     if (props.adminSources !== undefined) {
       this.addSshRules(props.adminSources, props.sshPort ?? "22");
@@ -76,17 +91,27 @@ export class DatabaseGroup extends SecurityGroupPattern {
     super(props, "DatabaseGroup");
     const service = SERVICES.find((s) => s.name === props.engine);
     if (!service || !(DATABASE_ENGINES as readonly string[]).includes(props.engine)) {
-      throw this.error(`engine must be one of ${DATABASE_ENGINES.join(", ")}, got ${JSON.stringify(props.engine)}; use SecurityGroupPattern for other engines`);
+      throw this.error(
+        `engine must be one of ${DATABASE_ENGINES.join(", ")}, got ${JSON.stringify(props.engine)}; use SecurityGroupPattern for other engines`,
+      );
     }
     if (!props.applicationSources) throw this.error("applicationSources is required: the application servers allowed to connect");
     if (props.applicationSources.some((s) => s === ANYWHERE)) {
-      throw this.error(`applicationSources contains 0.0.0.0/0; a database must not be open to the world. List the application servers' CIDRs or a prefix list`);
+      throw this.error(
+        `applicationSources contains 0.0.0.0/0; a database must not be open to the world. List the application servers' CIDRs or a prefix list`,
+      );
     }
     const port = props.port ?? service.port;
     const parsed = parsePorts(port);
     if (!parsed.ok) throw this.error(`port: ${parsed.message}`);
     for (const source of this.peers(props.applicationSources, "applicationSources")) {
-      this.addPatternRule({ direction: "inbound", protocol: service.protocol, port: parsed.normalized, address: source, description: `${props.engine} from ${label(source)}` });
+      this.addPatternRule({
+        direction: "inbound",
+        protocol: service.protocol,
+        port: parsed.normalized,
+        address: source,
+        description: `${props.engine} from ${label(source)}`,
+      });
     }
   }
 }
@@ -101,8 +126,20 @@ export class DnsServerGroup extends SecurityGroupPattern {
   constructor(props: DnsServerGroupProps) {
     super(props, "DnsServerGroup");
     for (const source of this.peers(props.clientSources ?? [ANYWHERE], "clientSources")) {
-      this.addPatternRule({ direction: "inbound", protocol: PROTOCOL.UDP, port: "53", address: source, description: `DNS (UDP) from ${label(source)}` });
-      this.addPatternRule({ direction: "inbound", protocol: PROTOCOL.TCP, port: "53", address: source, description: `DNS (TCP) from ${label(source)}` });
+      this.addPatternRule({
+        direction: "inbound",
+        protocol: PROTOCOL.UDP,
+        port: "53",
+        address: source,
+        description: `DNS (UDP) from ${label(source)}`,
+      });
+      this.addPatternRule({
+        direction: "inbound",
+        protocol: PROTOCOL.TCP,
+        port: "53",
+        address: source,
+        description: `DNS (TCP) from ${label(source)}`,
+      });
     }
   }
 }
@@ -132,10 +169,23 @@ export class MonitoringGroup extends SecurityGroupPattern {
     if (!icmp && !port) throw this.error("icmpEcho is false and exporterPorts is empty; the group would allow nothing in");
     for (const source of this.peers(props.monitoringSources, "monitoringSources")) {
       if (icmp) {
-        this.addPatternRule({ direction: "inbound", protocol: PROTOCOL.ICMP, port: "", icmp_type: 8, address: source, description: `ICMP echo from ${label(source)}` });
+        this.addPatternRule({
+          direction: "inbound",
+          protocol: PROTOCOL.ICMP,
+          port: "",
+          icmp_type: 8,
+          address: source,
+          description: `ICMP echo from ${label(source)}`,
+        });
       }
       if (port) {
-        this.addPatternRule({ direction: "inbound", protocol: PROTOCOL.TCP, port, address: source, description: `Exporters from ${label(source)}` });
+        this.addPatternRule({
+          direction: "inbound",
+          protocol: PROTOCOL.TCP,
+          port,
+          address: source,
+          description: `Exporters from ${label(source)}`,
+        });
       }
     }
   }

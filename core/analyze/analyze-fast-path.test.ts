@@ -13,7 +13,13 @@ import { addressEvents } from "./space";
 import { addressEvents as referenceEvents } from "./reference/space";
 
 /** Many rules over few addresses: ties at range edges, prefix lists shared by rules, whole-space rules. */
-const dense = { pools: [{ network: 0x0a000000, prefixLength: 28 }, { network: 0, prefixLength: 0 }], maxRules: 40 };
+const dense = {
+  pools: [
+    { network: 0x0a000000, prefixLength: 28 },
+    { network: 0, prefixLength: 0 },
+  ],
+  maxRules: 40,
+};
 
 describe("shared sweep equals the per-signature sweep", () => {
   test("semantic diff of random pairs and of edits (documents and normalized)", () => {

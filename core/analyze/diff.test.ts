@@ -7,7 +7,13 @@ function inRegion(region: DiffRegion, p: Packet): boolean {
   if (region.direction !== (p.hook === "input" ? "inbound" : "outbound")) return false;
   if (!region.protocols.some((r) => p.protocol >= r.from && p.protocol <= r.to)) return false;
   if (region.ports && !region.ports.some((r) => p.dstPort! >= r.from && p.dstPort! <= r.to)) return false;
-  if (region.icmp && !region.icmp.some((i) => p.icmpType! >= i.types.from && p.icmpType! <= i.types.to && p.icmpCode! >= i.codes.from && p.icmpCode! <= i.codes.to)) return false;
+  if (
+    region.icmp &&
+    !region.icmp.some(
+      (i) => p.icmpType! >= i.types.from && p.icmpType! <= i.types.to && p.icmpCode! >= i.codes.from && p.icmpCode! <= i.codes.to,
+    )
+  )
+    return false;
   const address = region.direction === "inbound" ? p.src : p.dst;
   return region.addresses.some((c) => containsAddress(mustParseCidr(c), address));
 }
@@ -22,7 +28,9 @@ function mutate(doc: PolicyDocumentInput, random: () => number): PolicyDocumentI
         .filter(() => random() > 0.2)
         .map((r) => (random() < 0.3 ? ({ ...r, action: r.action === "drop" ? "accept" : "drop" } as FilterRuleWrite) : r));
       const used = new Set(rules.map((r) => r.order));
-      const extra = (other.security_groups[gi % other.security_groups.length].rules ?? []).filter((r) => !used.has(r.order) && random() < 0.5);
+      const extra = (other.security_groups[gi % other.security_groups.length].rules ?? []).filter(
+        (r) => !used.has(r.order) && random() < 0.5,
+      );
       return { ...g, rules: [...rules, ...extra] };
     }),
   };
@@ -53,7 +61,12 @@ describe("semanticDiff", () => {
         const vb = evaluate(before, p).verdict;
         const va = evaluate(after, p).verdict;
         const hits = regions.filter((r) => inRegion(r, p));
-        expect({ n, packet: p, changed: vb !== va, regions: hits.length }).toEqual({ n, packet: p, changed: vb !== va, regions: vb !== va ? 1 : 0 });
+        expect({ n, packet: p, changed: vb !== va, regions: hits.length }).toEqual({
+          n,
+          packet: p,
+          changed: vb !== va,
+          regions: vb !== va ? 1 : 0,
+        });
         if (hits.length) expect([hits[0].before.verdict, hits[0].after.verdict]).toEqual([vb, va]);
       }
     }
@@ -69,7 +82,14 @@ describe("semanticDiff", () => {
           sites: ["site_a", "site_b"],
           rules: [
             { direction: "inbound", order: 10, protocol: 6, port: "443", address: "0.0.0.0/0", description: "https" },
-            { direction: "inbound", order: 30, protocol: 6, port: "22", address: "prfx_lst_000000000000000000000000001", description: "ssh office" },
+            {
+              direction: "inbound",
+              order: 30,
+              protocol: 6,
+              port: "22",
+              address: "prfx_lst_000000000000000000000000001",
+              description: "ssh office",
+            },
           ],
         },
         { id: "sec_grp_2", name: "other", sites: ["site_c"], rules: [] },
@@ -78,7 +98,13 @@ describe("semanticDiff", () => {
     const head: PolicyDocumentInput = {
       ...base,
       security_groups: [
-        { ...base.security_groups[0], rules: [...base.security_groups[0].rules, { direction: "inbound", order: 40, protocol: 6, port: "22", address: "0.0.0.0/0", description: "ssh world" }] },
+        {
+          ...base.security_groups[0],
+          rules: [
+            ...base.security_groups[0].rules,
+            { direction: "inbound", order: 40, protocol: 6, port: "22", address: "0.0.0.0/0", description: "ssh world" },
+          ],
+        },
         base.security_groups[1],
       ],
     };
@@ -86,7 +112,12 @@ describe("semanticDiff", () => {
     expect(diff.closed).toEqual([]);
     expect(diff.opened).toHaveLength(1);
     const [region] = diff.opened;
-    expect(region).toMatchObject({ direction: "inbound", protocols: [{ from: 6, to: 6 }], ports: [{ from: 22, to: 22 }], sites: ["site_a", "site_b"] });
+    expect(region).toMatchObject({
+      direction: "inbound",
+      protocols: [{ from: 6, to: 6 }],
+      ports: [{ from: 22, to: 22 }],
+      sites: ["site_a", "site_b"],
+    });
     expect(region.after.rule?.description).toBe("ssh world");
     expect(region.before).toEqual({ verdict: "drop" });
     // Everything but the office /24, as minimal CIDRs.

@@ -24,7 +24,10 @@ describe.each(["host", "router"] as const)("generated rulesets agree with the or
       const policy = normalizePolicy(doc, { mode });
       const script = compilePolicy(doc, "routeros", { mode });
       for (const slot of ["a", "b"]) {
-        const report = checkEquivalence(policy, parseRouterosScript(script, { slot, old: slot === "a" ? "b" : "a" }), { random: 300, seed: n });
+        const report = checkEquivalence(policy, parseRouterosScript(script, { slot, old: slot === "a" ? "b" : "a" }), {
+          random: 300,
+          seed: n,
+        });
         expect(report.disagreements.slice(0, 2)).toEqual([]);
         expect(report.checked).toBeGreaterThan(300);
       }
@@ -64,7 +67,14 @@ describe("the equivalence check catches a ruleset that differs", () => {
         name: "web",
         rules: [
           { direction: "inbound" as const, order: 10, protocol: 6, port: "443,8000-8080", address: "0.0.0.0/0", description: "web" },
-          { direction: "inbound" as const, order: 20, protocol: 6, port: "22", address: "prfx_lst_000000000000000000000000001", description: "ssh" },
+          {
+            direction: "inbound" as const,
+            order: 20,
+            protocol: 6,
+            port: "22",
+            address: "prfx_lst_000000000000000000000000001",
+            description: "ssh",
+          },
           { direction: "outbound" as const, order: 30, protocol: 17, port: "53", address: "10.0.0.0/8", description: "dns" },
         ],
       },

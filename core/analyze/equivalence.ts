@@ -59,8 +59,14 @@ export function boundaryPackets(policy: NormalizedPolicy): Packet[] {
     // Implicit parts: loopback and connection states, for a few protocols.
     for (const protocol of [PROTOCOL.TCP, PROTOCOL.UDP, PROTOCOL.ICMP, 47]) {
       const base: Packet = { hook, protocol, src: 0x0a000001, dst: SITE_ADDRESS, srcPort: 40000, dstPort: 22, icmpType: 8, icmpCode: 0 };
-      if (!protocolTakesPorts(protocol)) delete base.srcPort, delete base.dstPort;
-      if (protocol !== PROTOCOL.ICMP) delete base.icmpType, delete base.icmpCode;
+      if (!protocolTakesPorts(protocol)) {
+        delete base.srcPort;
+        delete base.dstPort;
+      }
+      if (protocol !== PROTOCOL.ICMP) {
+        delete base.icmpType;
+        delete base.icmpCode;
+      }
       for (const state of ["new", "established", "related", "invalid"] as ConnectionState[]) {
         out.push({ ...base, state }, { ...base, state, loopback: true });
       }
@@ -68,7 +74,8 @@ export function boundaryPackets(policy: NormalizedPolicy): Packet[] {
   }
   for (const e of policy.controlPlane) {
     for (const port of near(e.port, 65535)) {
-      for (const dst of near(e.address, MAX_ADDRESS)) out.push({ hook: "output", protocol: PROTOCOL.TCP, src: SITE_ADDRESS, dst, srcPort: 40000, dstPort: port });
+      for (const dst of near(e.address, MAX_ADDRESS))
+        out.push({ hook: "output", protocol: PROTOCOL.TCP, src: SITE_ADDRESS, dst, srcPort: 40000, dstPort: port });
     }
   }
   for (const rule of policy.rules) {

@@ -8,7 +8,13 @@ const seed: PolicyDocumentInput = JSON.parse(readFileSync(join(__dirname, "..", 
 const ip = (s: string) => parseIPv4(s)!;
 const SITE = ip("192.0.2.10");
 const tcpIn = (src: string, port: number, extra: Partial<Packet> = {}): Packet => ({
-  hook: "input", protocol: 6, src: ip(src), dst: SITE, srcPort: 50000, dstPort: port, ...extra,
+  hook: "input",
+  protocol: 6,
+  src: ip(src),
+  dst: SITE,
+  srcPort: 50000,
+  dstPort: port,
+  ...extra,
 });
 
 describe("evaluate (seed example)", () => {
@@ -32,13 +38,22 @@ describe("evaluate (seed example)", () => {
     expect(evaluate(policy, tcpIn("8.8.8.8", 22, { loopback: true })).reason).toBe("loopback");
     expect(evaluate(policy, tcpIn("8.8.8.8", 22, { state: "established" })).verdict).toBe("accept");
     expect(evaluate(policy, tcpIn("8.8.8.8", 443, { state: "invalid" })).verdict).toBe("drop");
-    expect(evaluate(policy, { hook: "output", protocol: 6, src: SITE, dst: ip("8.8.8.8"), srcPort: 1, dstPort: 443 }).reason).toBe("default");
+    expect(evaluate(policy, { hook: "output", protocol: 6, src: SITE, dst: ip("8.8.8.8"), srcPort: 1, dstPort: 443 }).reason).toBe(
+      "default",
+    );
     expect(evaluate(policy, { hook: "input", protocol: 17, src: ip("8.8.8.8"), dst: SITE, srcPort: 1, dstPort: 443 }).verdict).toBe("drop");
   });
 
   test("the control-plane exception accepts exactly its endpoints, outbound tcp", () => {
     const withCp = normalizePolicy(seed, { controlPlane: [{ address: "10.1.2.3", port: 8787 }] });
-    const out = (dst: string, dstPort: number, protocol = 6): Packet => ({ hook: "output", protocol, src: SITE, dst: ip(dst), srcPort: 1, dstPort });
+    const out = (dst: string, dstPort: number, protocol = 6): Packet => ({
+      hook: "output",
+      protocol,
+      src: SITE,
+      dst: ip(dst),
+      srcPort: 1,
+      dstPort,
+    });
     expect(evaluate(withCp, out("10.1.2.3", 8787)).reason).toBe("control-plane");
     expect(evaluate(withCp, out("10.1.2.3", 8788)).verdict).toBe("drop");
     expect(evaluate(withCp, out("10.1.2.4", 8787)).verdict).toBe("drop");
@@ -57,7 +72,11 @@ describe("evaluate (seed example)", () => {
 describe("evaluate: actions, ICMP, first match across groups", () => {
   const policy = normalizePolicy({
     security_groups: [
-      { id: "sec_grp_b", name: "deny", rules: [{ direction: "inbound", order: 5, protocol: 0, port: "", address: "10.0.0.0/8", description: "deny ten", action: "drop" }] },
+      {
+        id: "sec_grp_b",
+        name: "deny",
+        rules: [{ direction: "inbound", order: 5, protocol: 0, port: "", address: "10.0.0.0/8", description: "deny ten", action: "drop" }],
+      },
       {
         id: "sec_grp_a",
         name: "allow",
@@ -68,7 +87,14 @@ describe("evaluate: actions, ICMP, first match across groups", () => {
       },
     ],
   });
-  const icmp = (src: string, icmpType: number, icmpCode: number): Packet => ({ hook: "input", protocol: 1, src: ip(src), dst: SITE, icmpType, icmpCode });
+  const icmp = (src: string, icmpType: number, icmpCode: number): Packet => ({
+    hook: "input",
+    protocol: 1,
+    src: ip(src),
+    dst: SITE,
+    icmpType,
+    icmpCode,
+  });
 
   test("equal orders: the smaller group id decides first", () => {
     // sec_grp_a's ping (order 5) comes before sec_grp_b's drop (order 5).

@@ -8,15 +8,16 @@ export { semanticDiff, type SemanticDiff, type DiffRegion, type DiffSide, type P
 export { lint, type Finding, type FindingKind, type Severity } from "./lint";
 export type { RuleRef } from "./rules";
 export type { ValueRange } from "./space";
+export { checkEquivalence, boundaryPackets, randomPackets, seededRandom, type EquivalenceReport, type Disagreement } from "./equivalence";
 export {
-  checkEquivalence,
-  boundaryPackets,
-  randomPackets,
-  seededRandom,
-  type EquivalenceReport,
-  type Disagreement,
-} from "./equivalence";
-export { evaluateLoaded, type LoadedRuleset, type LoadedRule, type LoadedChain, type LoadedSet, type Match, type LoadedDecision } from "./loaded";
+  evaluateLoaded,
+  type LoadedRuleset,
+  type LoadedRule,
+  type LoadedChain,
+  type LoadedSet,
+  type Match,
+  type LoadedDecision,
+} from "./loaded";
 export { parseNftJson, parseNftText, chainPriority, type NftTableName } from "./parse-nft";
 export { diffLoaded, ruleText } from "./compare-loaded";
 export { parseIptablesSave, parseIpsetSave } from "./parse-iptables";

@@ -15,7 +15,10 @@ const r = (order: number, extra: Partial<FilterRuleWrite> & { id?: string } = {}
   description: `rule ${order}`,
   ...extra,
 });
-const doc = (rules: (FilterRuleWrite & { id?: string })[], lists = [{ id: LIST, name: "office", prefixes: [{ cidr: "203.0.113.0/24" }] }]): PolicyDocumentInput => ({
+const doc = (
+  rules: (FilterRuleWrite & { id?: string })[],
+  lists = [{ id: LIST, name: "office", prefixes: [{ cidr: "203.0.113.0/24" }] }],
+): PolicyDocumentInput => ({
   prefix_lists: lists,
   security_groups: [{ id: "sec_grp_1", name: "group", rules: [...rules, r(250, { direction: "outbound", port: "1-65535" })] }],
 });
@@ -29,7 +32,9 @@ describe("lint", () => {
   });
 
   test("a rule shadowed by the union of earlier rules names all of them", () => {
-    const findings = lint(doc([r(10, { address: "0.0.0.0/1" }), r(20, { address: "128.0.0.0/1" }), r(30, { address: "10.0.0.0/8", port: "443" })]));
+    const findings = lint(
+      doc([r(10, { address: "0.0.0.0/1" }), r(20, { address: "128.0.0.0/1" }), r(30, { address: "10.0.0.0/8", port: "443" })]),
+    );
     const f = findings.find((x) => x.kind === "shadowed")!;
     expect(f).toMatchObject({ severity: "low" });
     expect(f.rules.map((x) => x.id)).toEqual(["fltr_30", "fltr_10"]);
@@ -45,7 +50,14 @@ describe("lint", () => {
   });
 
   test("world-open administrative ports, but not ones open to a prefix list", () => {
-    const findings = lint(doc([r(10, { port: "20-25" }), r(20, { port: "3389", address: LIST }), r(30, { protocol: 0, port: "", address: "0.0.0.0/1" }), r(31, { protocol: 0, port: "", address: "128.0.0.0/1" })]));
+    const findings = lint(
+      doc([
+        r(10, { port: "20-25" }),
+        r(20, { port: "3389", address: LIST }),
+        r(30, { protocol: 0, port: "", address: "0.0.0.0/1" }),
+        r(31, { protocol: 0, port: "", address: "128.0.0.0/1" }),
+      ]),
+    );
     const open = findings.filter((x) => x.kind === "world-open-admin-port");
     expect(open.every((x) => x.severity === "high")).toBe(true);
     const messages = open.map((x) => x.message).join("\n");
@@ -66,7 +78,13 @@ describe("lint", () => {
       security_groups: [{ id: "sec_grp_1", name: "inbound only", rules: [r(10, { address: LIST }), r(20, { address: EMPTY })] }],
     });
     const kinds = findings.map((f) => [f.kind, f.severity]);
-    expect(kinds).toEqual(expect.arrayContaining([["overlapping-prefixes", "low"], ["empty-prefix-list", "medium"], ["no-outbound-rules", "medium"]]));
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        ["overlapping-prefixes", "low"],
+        ["empty-prefix-list", "medium"],
+        ["no-outbound-rules", "medium"],
+      ]),
+    );
     expect(findings.filter((f) => f.kind === "overlapping-prefixes")).toHaveLength(1);
     expect(findings.find((f) => f.kind === "empty-prefix-list")!.rules[0].id).toBe("fltr_20");
     expect(findings.find((f) => f.kind === "no-outbound-rules")!.groupId).toBe("sec_grp_1");
@@ -83,7 +101,11 @@ describe("lint", () => {
     for (let n = 0; n < 40; n++) {
       const d = randomPolicy(random);
       const policy = normalizePolicy(d);
-      const shadowed = new Set(lint(d).filter((f) => f.kind === "shadowed").map((f) => f.rules[0].id));
+      const shadowed = new Set(
+        lint(d)
+          .filter((f) => f.kind === "shadowed")
+          .map((f) => f.rules[0].id),
+      );
       for (const p of [...boundaryPackets(policy), ...randomPackets(policy, 500, random)]) {
         const id = evaluate(policy, p).rule?.id;
         expect(id === undefined || !shadowed.has(id)).toBe(true);

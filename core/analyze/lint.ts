@@ -12,7 +12,18 @@
  *  - no-outbound-rules:      a group without outbound rules blocks outbound traffic (medium);
  *  - empty-prefix-list:      a rule refers to a prefix list with no entries: it never matches (medium).
  */
-import { cidrKey, cidrKeyFirst, cidrKeyLast, formatCidrKey, mustParseCidr, parsePorts, PROTOCOL, SERVICES, type Direction, type ServiceInfo } from "../model";
+import {
+  cidrKey,
+  cidrKeyFirst,
+  cidrKeyLast,
+  formatCidrKey,
+  mustParseCidr,
+  parsePorts,
+  PROTOCOL,
+  SERVICES,
+  type Direction,
+  type ServiceInfo,
+} from "../model";
 import { normalizePolicy, type NormalizedPolicy, type PolicyDocumentInput, type PolicyRule } from "../compile";
 import { ruleRef, type RuleRef } from "./rules";
 import { ADDRESS_SPACE_END, cellsOf, ruleAppliesTo, SignatureSweep, type Cell } from "./space";
@@ -254,7 +265,10 @@ function worldOpen(inbound: PolicyRule[], only?: (service: ServiceInfo) => boole
     return parsed.ok ? [{ service, port: parsed.ranges[0].from }] : [];
   });
   const applies = services.map(({ service, port }) => {
-    const cell: Cell = { protocols: [{ from: service.protocol, to: service.protocol }], sample: { protocol: service.protocol, dstPort: port } };
+    const cell: Cell = {
+      protocols: [{ from: service.protocol, to: service.protocol }],
+      sample: { protocol: service.protocol, dstPort: port },
+    };
     return Uint8Array.from(inbound, (r) => (ruleAppliesTo(r, cell) ? 1 : 0));
   });
   // Horizons are the winners (depth 1).

@@ -79,7 +79,11 @@ function parseRule(words: string[], line: string) {
         break;
       case "--icmp-type": {
         const [type, code] = next().split("/");
-        push({ kind: "icmp", type: icmpTypeNumber(type), ...(code !== undefined ? { code: [icmpCodeNumber(code), icmpCodeNumber(code)] as const } : {}) });
+        push({
+          kind: "icmp",
+          type: icmpTypeNumber(type),
+          ...(code !== undefined ? { code: [icmpCodeNumber(code), icmpCodeNumber(code)] as const } : {}),
+        });
         break;
       }
       case "--match-set": {
@@ -96,7 +100,8 @@ function parseRule(words: string[], line: string) {
       case "-j":
       case "-g": {
         const target = next();
-        if (target === "ACCEPT" || target === "DROP" || target === "RETURN") action = { kind: target === "ACCEPT" ? "accept" : target === "DROP" ? "drop" : "return" };
+        if (target === "ACCEPT" || target === "DROP" || target === "RETURN")
+          action = { kind: target === "ACCEPT" ? "accept" : target === "DROP" ? "drop" : "return" };
         else if (target === "LOG") action = { kind: "continue" };
         else action = { kind: w === "-j" ? "jump" : "goto", target };
         break;
@@ -141,7 +146,6 @@ function tokenize(line: string): string[] {
   for (let m = re.exec(line); m; m = re.exec(line)) words.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : m[2]);
   return words;
 }
-
 
 function portRange(text: string): PortRange {
   const [from, to] = text.split(":").map(Number);

@@ -169,7 +169,6 @@ function evaluateConcat(body: string, variables: Record<string, string>): string
     .join("");
 }
 
-
 function portRange(text: string): PortRange {
   const [from, to] = text.split("-").map(Number);
   return { from, to: to ?? from };

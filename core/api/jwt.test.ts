@@ -71,7 +71,13 @@ describe("TokenVerifier (RS256 via JWKS)", () => {
 });
 
 describe("parseDuration", () => {
-  it.each([["90s", 90], ["15m", 900], ["1h", 3600], ["7d", 604800], ["30", 30]])("%s is %d seconds", (text, seconds) => {
+  it.each([
+    ["90s", 90],
+    ["15m", 900],
+    ["1h", 3600],
+    ["7d", 604800],
+    ["30", 30],
+  ])("%s is %d seconds", (text, seconds) => {
     expect(parseDuration(text)).toBe(seconds);
   });
   it("refuses other forms", () => expect(() => parseDuration("1w")).toThrow(/not a duration/));

@@ -56,7 +56,8 @@ export class TokenVerifier {
     const signature = Buffer.from(sig, "base64url");
     if (header.alg === "HS256" && this.config.secret) {
       const expected = createHmac("sha256", this.config.secret).update(signed).digest();
-      if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) throw new TokenError("the token's signature is invalid");
+      if (signature.length !== expected.length || !timingSafeEqual(signature, expected))
+        throw new TokenError("the token's signature is invalid");
     } else if (header.alg === "RS256" && this.config.jwksUrl) {
       const key = await this.key(typeof header.kid === "string" ? header.kid : "");
       if (!verify("RSA-SHA256", signed, key, signature)) throw new TokenError("the token's signature is invalid");

@@ -19,7 +19,12 @@ const ruleWrite = {
   required: ["direction", "order", "protocol", "port", "address", "description"],
   properties: {
     direction: { type: "string", enum: DIRECTIONS },
-    order: { type: "integer", minimum: LIMITS.order.min, maximum: LIMITS.order.max, description: "Processing order, unique within the group; lowest first." },
+    order: {
+      type: "integer",
+      minimum: LIMITS.order.min,
+      maximum: LIMITS.order.max,
+      description: "Processing order, unique within the group; lowest first.",
+    },
     protocol: { type: "integer", minimum: 0, maximum: 255, description: "IP protocol number; 0 = all." },
     port: { type: "string", description: 'TCP/UDP only: "80", "1024-2048" or a comma list; "" for other protocols.' },
     address: { type: "string", description: "IPv4 CIDR (host bits zero) or a prefix list id (prfx_lst_...)." },
@@ -40,7 +45,10 @@ export const schemas = {
       code: { type: "string", example: "parameter_missing" },
       message: { type: "string" },
       doc_url: { type: "string" },
-      errors: { type: "array", items: { type: "object", properties: { path: { type: "string" }, code: { type: "string" }, message: { type: "string" } } } },
+      errors: {
+        type: "array",
+        items: { type: "object", properties: { path: { type: "string" }, code: { type: "string" }, message: { type: "string" } } },
+      },
     },
   },
   FilterRuleWrite: ruleWrite,
@@ -78,7 +86,11 @@ export const schemas = {
       prefixes: {
         type: "array",
         maxItems: LIMITS.prefixes,
-        items: { type: "object", required: ["cidr"], properties: { cidr: { type: "string" }, description: nullableString(LIMITS.prefixDescription) } },
+        items: {
+          type: "object",
+          required: ["cidr"],
+          properties: { cidr: { type: "string" }, description: nullableString(LIMITS.prefixDescription) },
+        },
       },
       sites: { type: "array", items: id("site") },
     },
@@ -92,7 +104,10 @@ export const schemas = {
       status,
       prefixes: {
         type: "array",
-        items: { type: "object", properties: { id: id("prefix"), cidr: { type: "string" }, description: { type: "string", nullable: true } } },
+        items: {
+          type: "object",
+          properties: { id: id("prefix"), cidr: { type: "string" }, description: { type: "string", nullable: true } },
+        },
       },
       sites: { type: "array", items: id("site") },
       sync_errors: syncErrors,

@@ -64,7 +64,11 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
           level: "info",
           serializers: {
             // Site tokens may travel in a query string (RouterOS fetch); never log them.
-            req: (req: FastifyRequest) => ({ method: req.method, url: String(req.url).replace(/([?&]token=)[^&]*/g, "$1[redacted]"), remoteAddress: req.ip }),
+            req: (req: FastifyRequest) => ({
+              method: req.method,
+              url: String(req.url).replace(/([?&]token=)[^&]*/g, "$1[redacted]"),
+              remoteAddress: req.ip,
+            }),
           },
         }
       : false,
@@ -123,7 +127,8 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
       info: {
         title: "secgroups API",
         version: "1.0.0",
-        description: "Security groups and prefix lists as code: stored, compiled and deployed to sites. Contract follows the Altostrat Security Groups API.",
+        description:
+          "Security groups and prefix lists as code: stored, compiled and deployed to sites. Contract follows the Altostrat Security Groups API.",
       },
       components: { securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
     },
@@ -133,9 +138,39 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true, engine: db.engine }));
 
-  await app.register(resourceRoutes({ path: "/vpc/security-groups", tag: "Security Groups", kind: "securityGroup", noun: "security group", writeSchema: "SecurityGroupWrite", readSchema: "SecurityGroup", service: new SecurityGroupService(ctx) }));
-  await app.register(resourceRoutes({ path: "/vpc/prefix-lists", tag: "Prefix Lists", kind: "prefixList", noun: "prefix list", writeSchema: "PrefixListWrite", readSchema: "PrefixList", service: new PrefixListService(ctx) }));
-  await app.register(resourceRoutes({ path: "/vpc/sites", tag: "Sites", kind: "site", noun: "site", writeSchema: "SiteWrite", readSchema: "Site", service: new SiteService(ctx) }));
+  await app.register(
+    resourceRoutes({
+      path: "/vpc/security-groups",
+      tag: "Security Groups",
+      kind: "securityGroup",
+      noun: "security group",
+      writeSchema: "SecurityGroupWrite",
+      readSchema: "SecurityGroup",
+      service: new SecurityGroupService(ctx),
+    }),
+  );
+  await app.register(
+    resourceRoutes({
+      path: "/vpc/prefix-lists",
+      tag: "Prefix Lists",
+      kind: "prefixList",
+      noun: "prefix list",
+      writeSchema: "PrefixListWrite",
+      readSchema: "PrefixList",
+      service: new PrefixListService(ctx),
+    }),
+  );
+  await app.register(
+    resourceRoutes({
+      path: "/vpc/sites",
+      tag: "Sites",
+      kind: "site",
+      noun: "site",
+      writeSchema: "SiteWrite",
+      readSchema: "Site",
+      service: new SiteService(ctx),
+    }),
+  );
   await app.register(referenceRoutes);
   await app.register(agentRoutes(new AgentService(ctx, waiters)));
 
@@ -172,7 +207,9 @@ function clientError(err: NodeJS.ErrnoException, socket: Socket): void {
         : errors.badRequest("malformed_http", "the request is not valid HTTP/1.1");
   const body = JSON.stringify(e.toResponse());
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${e.status} ${STATUS_CODES[e.status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
+    socket.write(
+      `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
   socket.destroy(err);
 }

@@ -49,7 +49,11 @@ function referenceParseCidr(text: string): CidrParse {
   if (prefixLength > 32) return { ok: false, reason: "syntax" };
   const network = (address & maskOf(prefixLength)) >>> 0;
   if (network !== address) {
-    return { ok: false, reason: "host_bits", suggestion: `${[network >>> 24, (network >>> 16) & 255, (network >>> 8) & 255, network & 255].join(".")}/${prefixLength}` };
+    return {
+      ok: false,
+      reason: "host_bits",
+      suggestion: `${[network >>> 24, (network >>> 16) & 255, (network >>> 8) & 255, network & 255].join(".")}/${prefixLength}`,
+    };
   }
   return { ok: true, cidr: { network, prefixLength } };
 }
@@ -83,16 +87,30 @@ const nearCidr = fc.oneof(
 
 describe("fast CIDR parser equals the regex definition", () => {
   it("parseCidr on random near-CIDR text", () => {
-    fc.assert(fc.property(nearCidr, (text) => expect(parseCidr(text)).toEqual(referenceParseCidr(text))), { numRuns: 20000 });
+    fc.assert(
+      fc.property(nearCidr, (text) => expect(parseCidr(text)).toEqual(referenceParseCidr(text))),
+      { numRuns: 20000 },
+    );
   });
   it("parseIPv4 on random near-address text", () => {
     const nearAddress = nearCidr.map((t) => t.replace(/\/.*$/, ""));
-    fc.assert(fc.property(nearAddress, (text) => parseIPv4(text) === referenceParseIPv4(text)), { numRuns: 20000 });
+    fc.assert(
+      fc.property(nearAddress, (text) => parseIPv4(text) === referenceParseIPv4(text)),
+      { numRuns: 20000 },
+    );
   });
-  it.each(["1.2.3.4/", "1.2.3.4/3 ", "1.2.3.4/+1", "1.2.3.4//1", "1.2.3.4/0x", "1.2.3.4/١", "٣.2.3.4/8", "1.2.3.4.", ".1.2.3/8", "1.2.3.4/٣٢"])(
-    "edge case %p",
-    (text) => expect(parseCidr(text)).toEqual(referenceParseCidr(text)),
-  );
+  it.each([
+    "1.2.3.4/",
+    "1.2.3.4/3 ",
+    "1.2.3.4/+1",
+    "1.2.3.4//1",
+    "1.2.3.4/0x",
+    "1.2.3.4/١",
+    "٣.2.3.4/8",
+    "1.2.3.4.",
+    ".1.2.3/8",
+    "1.2.3.4/٣٢",
+  ])("edge case %p", (text) => expect(parseCidr(text)).toEqual(referenceParseCidr(text)));
   it("cidrKey accepts exactly what parseCidr accepts, keyed network * 64 + length", () => {
     fc.assert(
       fc.property(nearCidr, (text) => {
@@ -123,7 +141,12 @@ describe("mergeRanges with numeric sort keys equals the comparator sort", () => 
     .tuple(fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }))
     .map(([a, b]) => ({ first: Math.min(a, b), last: Math.max(a, b) }));
   const small = fc.tuple(fc.nat({ max: 64 }), fc.nat({ max: 8 })).map(([f, len]) => ({ first: f, last: f + len }));
-  const edges = fc.constantFrom({ first: 0, last: 0 }, { first: 0, last: 0xffffffff }, { first: 0xffffffff, last: 0xffffffff }, { first: 0xfffffffe, last: 0xffffffff });
+  const edges = fc.constantFrom(
+    { first: 0, last: 0 },
+    { first: 0, last: 0xffffffff },
+    { first: 0xffffffff, last: 0xffffffff },
+    { first: 0xfffffffe, last: 0xffffffff },
+  );
   it("on random ranges (many ties, touching neighbours, the ends of the space)", () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(range, small, edges), { maxLength: 200 }), (ranges) => {
@@ -133,13 +156,23 @@ describe("mergeRanges with numeric sort keys equals the comparator sort", () => 
     );
   });
   it("falls back to the comparator sort for values outside 32 bits", () => {
-    const odd = [{ first: 2 ** 33, last: 2 ** 33 + 5 }, { first: 1, last: 2 }, { first: 0.5, last: 3 }];
+    const odd = [
+      { first: 2 ** 33, last: 2 ** 33 + 5 },
+      { first: 1, last: 2 },
+      { first: 0.5, last: 3 },
+    ];
     expect(mergeRanges(odd)).toEqual(referenceMergeRanges(odd));
   });
   it("does not modify its input", () => {
-    const input = [{ first: 5, last: 9 }, { first: 1, last: 6 }];
+    const input = [
+      { first: 5, last: 9 },
+      { first: 1, last: 6 },
+    ];
     mergeRanges(input);
-    expect(input).toEqual([{ first: 5, last: 9 }, { first: 1, last: 6 }]);
+    expect(input).toEqual([
+      { first: 5, last: 9 },
+      { first: 1, last: 6 },
+    ]);
   });
 });
 
@@ -169,11 +202,17 @@ describe("rangeToCidrs by bit arithmetic equals halving from the alignment", () 
 
 describe("collapseCidrTexts equals merging ranges and splitting every range", () => {
   const cidrText = fc
-    .tuple(fc.oneof(fc.nat({ max: 0xffffffff }), fc.nat({ max: 4096 }).map((n) => 0x0a000000 + n * 64)), fc.integer({ min: 0, max: 32 }))
+    .tuple(
+      fc.oneof(
+        fc.nat({ max: 0xffffffff }),
+        fc.nat({ max: 4096 }).map((n) => 0x0a000000 + n * 64),
+      ),
+      fc.integer({ min: 0, max: 32 }),
+    )
     .map(([a, n]) => formatCidr({ network: (a & maskOf(n)) >>> 0, prefixLength: n }));
-  const near = fc.integer({ min: 20, max: 32 }).chain((n) =>
-    fc.nat({ max: 255 }).map((k) => formatCidr({ network: (0x0a000000 + k * 2 ** (32 - n)) >>> 0, prefixLength: n })),
-  );
+  const near = fc
+    .integer({ min: 20, max: 32 })
+    .chain((n) => fc.nat({ max: 255 }).map((k) => formatCidr({ network: (0x0a000000 + k * 2 ** (32 - n)) >>> 0, prefixLength: n })));
   function reference(texts: readonly string[]): { ranges: AddressRange[]; cidrs: string[] } {
     const ranges = mergeRanges(texts.map((t) => cidrRange(mustParseCidr(t))));
     return { ranges, cidrs: ranges.flatMap(rangeToCidrs).map(formatCidr) };
@@ -187,7 +226,9 @@ describe("collapseCidrTexts equals merging ranges and splitting every range", ()
     );
   });
   it("beyond 2^15 inputs (no index in the sort key) as well", () => {
-    const texts = Array.from({ length: 2 ** 15 + 7 }, (_, i) => formatCidr({ network: 0x0a000000 + ((i * 7919) % 40000) * 4, prefixLength: 30 + (i % 3) }));
+    const texts = Array.from({ length: 2 ** 15 + 7 }, (_, i) =>
+      formatCidr({ network: 0x0a000000 + ((i * 7919) % 40000) * 4, prefixLength: 30 + (i % 3) }),
+    );
     expect(collapseCidrTexts(texts)).toEqual(reference(texts));
   });
   it("refuses text that is not a valid CIDR", () => {
@@ -199,7 +240,11 @@ describe("the validator's plain-entry path accepts only what its checked path ac
   const entry = fc.record(
     {
       cidr: fc.oneof(nearCidr, fc.constantFrom("10.0.0.0/8", "10.0.0.0/24", "192.168.1.0/24")),
-      description: fc.oneof(fc.constant(null), fc.string({ maxLength: 3 }), fc.constantFrom("a\u0000b", "x".repeat(256), "\ud800", 5 as never)),
+      description: fc.oneof(
+        fc.constant(null),
+        fc.string({ maxLength: 3 }),
+        fc.constantFrom("a\u0000b", "x".repeat(256), "\ud800", 5 as never),
+      ),
       id: fc.string({ maxLength: 2 }),
       note: fc.string({ maxLength: 2 }),
     },
@@ -242,10 +287,15 @@ describe("the validator's plain-entry path accepts only what its checked path ac
     );
   });
   it("names the earlier entry of a repeated CIDR", () => {
-    const result = validatePrefixListWrite({ name: "n", prefixes: [{ cidr: "10.0.0.0/8" }, { cidr: "10.1.0.0/16" }, { cidr: "10.0.0.0/8" }] });
+    const result = validatePrefixListWrite({
+      name: "n",
+      prefixes: [{ cidr: "10.0.0.0/8" }, { cidr: "10.1.0.0/16" }, { cidr: "10.0.0.0/8" }],
+    });
     expect(result).toEqual({
       ok: false,
-      issues: [{ path: "prefixes[2].cidr", code: "duplicate_value", message: "prefixes[2].cidr: 10.0.0.0/8 is already listed at prefixes[0]" }],
+      issues: [
+        { path: "prefixes[2].cidr", code: "duplicate_value", message: "prefixes[2].cidr: 10.0.0.0/8 is already listed at prefixes[0]" },
+      ],
     });
   });
 });

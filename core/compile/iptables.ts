@@ -85,10 +85,7 @@ export function compileIptables(policy: NormalizedPolicy): IptablesConfig {
     const chain = IPTABLES_CHAIN[hook];
     if (hook === "input") rules.push(`-A ${chain} -i lo -j ACCEPT`);
     if (hook === "output") rules.push(`-A ${chain} -o lo -j ACCEPT`);
-    rules.push(
-      `-A ${chain} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
-      `-A ${chain} -m conntrack --ctstate INVALID -j DROP`,
-    );
+    rules.push(`-A ${chain} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`, `-A ${chain} -m conntrack --ctstate INVALID -j DROP`);
     if (hook === "output") rules.push(`-A ${chain} -p tcp -m set --match-set ${IPSET_CONTROL_PLANE} dst,dst -j ACCEPT`);
     for (const rule of rulesOnHook(policy, hook)) rules.push(...iptablesRule(chain, rule));
     rules.push(`-A ${chain} -j DROP`);
@@ -126,9 +123,7 @@ function iptablesRule(chain: string, rule: PolicyRule): string[] {
 }
 
 function iptablesProtocol(protocol: number): string {
-  return protocol === PROTOCOL.TCP || protocol === PROTOCOL.UDP || protocol === PROTOCOL.ICMP
-    ? protocolName(protocol)
-    : String(protocol);
+  return protocol === PROTOCOL.TCP || protocol === PROTOCOL.UDP || protocol === PROTOCOL.ICMP ? protocolName(protocol) : String(protocol);
 }
 
 function portMatches(protocol: number, ports: PortRange[]): string[] {
@@ -155,25 +150,25 @@ function logPrefix(ruleId: string): string {
 
 /** Lines the agent appends to the ipset section: fill the next control-plane set, swap it in. */
 export function controlPlaneIpset(addrs: { address: string; port: number }[]): string {
-  const lines = addrs
-    .map(parseControlPlaneEndpoint)
-    .map((e) => `add ${IPSET_CONTROL_PLANE_NEXT} ${formatIPv4(e.address)},tcp:${e.port}`);
+  const lines = addrs.map(parseControlPlaneEndpoint).map((e) => `add ${IPSET_CONTROL_PLANE_NEXT} ${formatIPv4(e.address)},tcp:${e.port}`);
   lines.push(`swap ${IPSET_CONTROL_PLANE_NEXT} ${IPSET_CONTROL_PLANE}`, `destroy ${IPSET_CONTROL_PLANE_NEXT}`);
   return lines.join("\n") + "\n";
 }
 
 export function joinIptablesConfig(config: IptablesConfig): string {
-  return [
-    "# secgroups iptables configuration. Apply the sections in order:",
-    "#   ipset restore < ipset; iptables-restore --noflush < iptables; then ensure each jump",
-    "#   (iptables -C CHAIN RULE || iptables -I CHAIN 1 RULE).",
-    SECTION.ipset,
-    config.ipset.trimEnd(),
-    SECTION.iptables,
-    config.iptables.trimEnd(),
-    SECTION.jumps,
-    ...config.jumps.map((j) => `${j.chain} ${j.rule.join(" ")}`),
-  ].join("\n") + "\n";
+  return (
+    [
+      "# secgroups iptables configuration. Apply the sections in order:",
+      "#   ipset restore < ipset; iptables-restore --noflush < iptables; then ensure each jump",
+      "#   (iptables -C CHAIN RULE || iptables -I CHAIN 1 RULE).",
+      SECTION.ipset,
+      config.ipset.trimEnd(),
+      SECTION.iptables,
+      config.iptables.trimEnd(),
+      SECTION.jumps,
+      ...config.jumps.map((j) => `${j.chain} ${j.rule.join(" ")}`),
+    ].join("\n") + "\n"
+  );
 }
 
 /** The sections of a rendered iptables configuration. */

@@ -75,9 +75,7 @@ function nftRule(rule: PolicyRule): string {
 
 function nftProtocol(protocol: number): string {
   // Names nft knows for sure; numbers otherwise.
-  return protocol === PROTOCOL.TCP || protocol === PROTOCOL.UDP || protocol === PROTOCOL.ICMP
-    ? protocolName(protocol)
-    : String(protocol);
+  return protocol === PROTOCOL.TCP || protocol === PROTOCOL.UDP || protocol === PROTOCOL.ICMP ? protocolName(protocol) : String(protocol);
 }
 
 function nftPorts(ports: PortRange[]): string {

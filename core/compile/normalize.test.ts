@@ -32,8 +32,13 @@ describe("normalizePolicy", () => {
   });
 
   test("normalizes port lists (whitespace, order, overlaps)", () => {
-    const [r] = normalizePolicy({ security_groups: [{ id: "g", name: "group", rules: [rule(1, { port: " 80 , 20-30,25-40, 22" })] }] }).rules;
-    expect(r.ports).toEqual([{ from: 20, to: 40 }, { from: 80, to: 80 }]);
+    const [r] = normalizePolicy({
+      security_groups: [{ id: "g", name: "group", rules: [rule(1, { port: " 80 , 20-30,25-40, 22" })] }],
+    }).rules;
+    expect(r.ports).toEqual([
+      { from: 20, to: 40 },
+      { from: 80, to: 80 },
+    ]);
   });
 
   test("collapses prefix lists exactly: same addresses, disjoint and minimal", () => {
@@ -71,7 +76,9 @@ describe("normalizePolicy", () => {
   test("refuses invalid documents with paths into the document", () => {
     const bad: PolicyDocumentInput = {
       prefix_lists: [{ id: LIST, name: "l", prefixes: [{ cidr: "10.0.0.1/8" }] }],
-      security_groups: [{ id: "g", name: "group", rules: [rule(1, { port: "0" }), rule(2, { address: "prfx_lst_000000000000000000000000009" })] }],
+      security_groups: [
+        { id: "g", name: "group", rules: [rule(1, { port: "0" }), rule(2, { address: "prfx_lst_000000000000000000000000009" })] },
+      ],
     };
     let error: unknown;
     try {
@@ -87,7 +94,9 @@ describe("normalizePolicy", () => {
 
   test("ignores fields of API responses (ids, status, timestamps)", () => {
     const doc = {
-      security_groups: [{ id: "g", name: "group", status: "active", created_at: "x", rules: [{ ...rule(1), id: "fltr_x", status: "active" }] }],
+      security_groups: [
+        { id: "g", name: "group", status: "active", created_at: "x", rules: [{ ...rule(1), id: "fltr_x", status: "active" }] },
+      ],
     } as unknown as PolicyDocumentInput;
     expect(normalizePolicy(doc).rules[0].id).toBe("fltr_x");
   });

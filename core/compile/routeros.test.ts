@@ -9,8 +9,23 @@ import { seededRandom } from "../analyze/equivalence";
 import { randomPolicy } from "../../test/support/policies";
 
 const FILTER_KEYS = new Set([
-  "chain", "action", "jump-target", "protocol", "src-address", "dst-address", "src-address-list", "dst-address-list",
-  "dst-port", "icmp-options", "connection-state", "in-interface", "out-interface", "log", "log-prefix", "comment", "place-before",
+  "chain",
+  "action",
+  "jump-target",
+  "protocol",
+  "src-address",
+  "dst-address",
+  "src-address-list",
+  "dst-address-list",
+  "dst-port",
+  "icmp-options",
+  "connection-state",
+  "in-interface",
+  "out-interface",
+  "log",
+  "log-prefix",
+  "comment",
+  "place-before",
 ]);
 
 function balanced(line: string): boolean {

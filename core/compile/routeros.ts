@@ -109,7 +109,5 @@ function routerosRule(rule: PolicyRule): string {
 
 function routerosProtocol(protocol: number): string {
   // RouterOS names differ from IANA's for several protocols; numbers are unambiguous.
-  return protocol === PROTOCOL.TCP || protocol === PROTOCOL.UDP || protocol === PROTOCOL.ICMP
-    ? protocolName(protocol)
-    : String(protocol);
+  return protocol === PROTOCOL.TCP || protocol === PROTOCOL.UDP || protocol === PROTOCOL.ICMP ? protocolName(protocol) : String(protocol);
 }

@@ -74,8 +74,16 @@ export class Deployer {
     for (const g of groups.values()) for (const r of g.rules) if (r.address.startsWith("prfx_lst_")) referenced.add(r.address);
     const lists = new Map((await loadPrefixLists(tx, undefined, [...referenced])).map((l) => [l.id, l]));
 
-    const groupsOf = groupBy(groupLinks, (l) => l.site_id, (l) => l.group_id);
-    const listsOf = groupBy(listLinks, (l) => l.site_id, (l) => l.prefix_list_id);
+    const groupsOf = groupBy(
+      groupLinks,
+      (l) => l.site_id,
+      (l) => l.group_id,
+    );
+    const listsOf = groupBy(
+      listLinks,
+      (l) => l.site_id,
+      (l) => l.prefix_list_id,
+    );
 
     // Sites with the same platform, mode and attachments share one compilation (and one stored config).
     const compiled = new Map<string, { body: string; digest: string; managed: boolean }>();
@@ -91,7 +99,12 @@ export class Deployer {
       const key = [site.platform, site.mode, siteGroups.join(","), siteLists.join(",")].join("|");
       let config = compiled.get(key);
       if (!config) {
-        config = this.compileSite(site, siteGroups.map((id) => groups.get(id)!), siteLists, lists);
+        config = this.compileSite(
+          site,
+          siteGroups.map((id) => groups.get(id)!),
+          siteLists,
+          lists,
+        );
         compiled.set(key, config);
       }
       let revision = site.desired_revision;
@@ -102,7 +115,11 @@ export class Deployer {
       out.set(site.id, { revision, applied: site.applied_revision !== null && site.applied_revision >= revision });
     }
     const used = new Set(fresh.map((r) => r.digest));
-    await insertRevisions(tx, [...compiled.values()].filter((c) => used.has(c.digest)), fresh);
+    await insertRevisions(
+      tx,
+      [...compiled.values()].filter((c) => used.has(c.digest)),
+      fresh,
+    );
     return out;
   }
 

@@ -19,7 +19,10 @@ export function deriveStatus(targets: readonly SyncTarget[], now: Date = new Dat
     if (t.state === "failed") errors.push({ site: t.site_id, message: t.error ?? "the site could not apply the configuration" });
     else if (t.state === "pending") {
       if (t.deadline.getTime() <= now.getTime()) {
-        errors.push({ site: t.site_id, message: `the site did not confirm revision ${t.revision} before the deadline (${t.deadline.toISOString()})` });
+        errors.push({
+          site: t.site_id,
+          message: `the site did not confirm revision ${t.revision} before the deadline (${t.deadline.toISOString()})`,
+        });
       } else pending = true;
     }
   }
@@ -28,7 +31,11 @@ export function deriveStatus(targets: readonly SyncTarget[], now: Date = new Dat
 }
 
 /** Statuses of many resources from one query's rows. */
-export function deriveStatuses(resourceIds: readonly string[], targets: readonly SyncTarget[], now = new Date()): Map<string, DerivedStatus> {
+export function deriveStatuses(
+  resourceIds: readonly string[],
+  targets: readonly SyncTarget[],
+  now = new Date(),
+): Map<string, DerivedStatus> {
   const grouped = new Map<string, SyncTarget[]>(resourceIds.map((id) => [id, []]));
   for (const t of targets) grouped.get(t.resource_id)?.push(t);
   return new Map([...grouped].map(([id, ts]) => [id, deriveStatus(ts, now)]));

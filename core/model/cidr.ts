@@ -72,10 +72,7 @@ export function formatCidr(cidr: Cidr): string {
   return formatIPv4(cidr.network) + "/" + cidr.prefixLength;
 }
 
-export type CidrParse =
-  | { ok: true; cidr: Cidr }
-  | { ok: false; reason: "syntax" }
-  | { ok: false; reason: "host_bits"; suggestion: string };
+export type CidrParse = { ok: true; cidr: Cidr } | { ok: false; reason: "syntax" } | { ok: false; reason: "host_bits"; suggestion: string };
 
 /** The prefix length readCidr read last (module variable, like parsedAddress). */
 let parsedLength = 0;
@@ -129,7 +126,7 @@ export function mustParseCidr(text: string): Cidr {
 }
 
 export function containsAddress(cidr: Cidr, address: number): boolean {
-  return ((address & maskOf(cidr.prefixLength)) >>> 0) === cidr.network;
+  return (address & maskOf(cidr.prefixLength)) >>> 0 === cidr.network;
 }
 
 /**

@@ -1,11 +1,6 @@
 /** Error classes of the API: one place that maps a failure to status, type and code. */
 
-export type ErrorType =
-  | "invalid_request_error"
-  | "authentication_error"
-  | "not_found_error"
-  | "conflict_error"
-  | "api_error";
+export type ErrorType = "invalid_request_error" | "authentication_error" | "not_found_error" | "conflict_error" | "api_error";
 
 export interface ErrorResponse {
   type: ErrorType;
@@ -65,7 +60,6 @@ export const errors = {
     new ApiError(409, "conflict_error", code, message, undefined, headers),
   preconditionFailed: (message: string) => new ApiError(412, "conflict_error", "precondition_failed", message),
   tooLarge: (message: string) => new ApiError(413, "invalid_request_error", "payload_too_large", message),
-  unsupportedMediaType: (message: string) =>
-    new ApiError(415, "invalid_request_error", "unsupported_media_type", message),
+  unsupportedMediaType: (message: string) => new ApiError(415, "invalid_request_error", "unsupported_media_type", message),
   internal: () => new ApiError(500, "api_error", "internal_error", "An unexpected error occurred on the server."),
 };

@@ -130,7 +130,11 @@ class Checker {
     const out: string[] = [];
     items.forEach((item, i) => {
       if (!isId("site", item)) {
-        this.fail(`${path}[${i}]`, "parameter_invalid", `must be a site id (site_ followed by 27 letters or digits), got ${describe(item)}`);
+        this.fail(
+          `${path}[${i}]`,
+          "parameter_invalid",
+          `must be a site id (site_ followed by 27 letters or digits), got ${describe(item)}`,
+        );
       } else if (seen.has(item)) {
         this.fail(`${path}[${i}]`, "duplicate_value", `site ${item} is listed twice`);
       } else {
@@ -172,7 +176,8 @@ const RULE_FIELDS = ["direction", "order", "protocol", "port", "address", "descr
 /** Validates a CIDR or a prefix-list id; returns the address unchanged when valid. */
 function checkAddress(c: Checker, value: unknown, path: string): string | undefined {
   if (value === undefined) return c.fail(path, "parameter_missing", "is required");
-  if (typeof value !== "string") return c.fail(path, "parameter_invalid", `must be an IPv4 CIDR or a prefix list id, got ${describe(value)}`);
+  if (typeof value !== "string")
+    return c.fail(path, "parameter_invalid", `must be an IPv4 CIDR or a prefix list id, got ${describe(value)}`);
   if (value.startsWith("prfx_lst_")) {
     return isId("prefixList", value)
       ? value
@@ -232,9 +237,15 @@ function checkRule(c: Checker, value: unknown, path: string): NormalizedRuleWrit
   }
 
   if (
-    direction === undefined || order === undefined || protocol === undefined || port === undefined ||
-    address === undefined || typeof description !== "string" || action === undefined ||
-    icmp_type === undefined || icmp_code === undefined
+    direction === undefined ||
+    order === undefined ||
+    protocol === undefined ||
+    port === undefined ||
+    address === undefined ||
+    typeof description !== "string" ||
+    action === undefined ||
+    icmp_type === undefined ||
+    icmp_code === undefined
   ) {
     return undefined;
   }
@@ -265,7 +276,11 @@ export function validateSecurityGroupWrite(body: unknown, options?: ValidateOpti
     if (!rule) return;
     const earlier = orders.get(rule.order);
     if (earlier !== undefined) {
-      c.fail(`rules[${i}].order`, "duplicate_order", `order ${rule.order} is already used by rules[${earlier}]; orders must be unique in a group`);
+      c.fail(
+        `rules[${i}].order`,
+        "duplicate_order",
+        `order ${rule.order} is already used by rules[${earlier}]; orders must be unique in a group`,
+      );
     } else orders.set(rule.order, i);
     rules.push(rule);
   });
@@ -323,7 +338,10 @@ function plainPrefixCidr(item: unknown, options: ValidateOptions): string | unde
   if (typeof cidr !== "string" || cidrKey(cidr) < 0) return undefined;
   if (description !== undefined && description !== null) {
     const plain =
-      typeof description === "string" && description.length <= LIMITS.prefixDescription && !description.includes("\u0000") && description.isWellFormed();
+      typeof description === "string" &&
+      description.length <= LIMITS.prefixDescription &&
+      !description.includes("\u0000") &&
+      description.isWellFormed();
     if (!plain) return undefined;
   }
   if (!options.ignoreUnknownFields) for (const key in item) if (key !== "cidr" && key !== "description") return undefined;
@@ -368,7 +386,11 @@ export function checkReferences(
   }
   (refs.sites ?? []).forEach((id, i) => {
     if (!known.sites.has(id)) {
-      issues.push({ path: `sites[${i}]`, code: "reference_not_found", message: `sites[${i}]: site ${id} does not exist in this organization` });
+      issues.push({
+        path: `sites[${i}]`,
+        code: "reference_not_found",
+        message: `sites[${i}]: site ${id} does not exist in this organization`,
+      });
     }
   });
   return issues;

@@ -287,7 +287,12 @@ export class AgentService {
       // Nothing recorded: no such site (401), or a revision never issued to it (422).
       const view = await this.read(hash);
       if (report.revision > view.desired_revision || attempt > 0) {
-        throw new ApiError(422, "invalid_request_error", "unknown_revision", `revision ${report.revision} was never issued to this site (latest is ${view.desired_revision})`);
+        throw new ApiError(
+          422,
+          "invalid_request_error",
+          "unknown_revision",
+          `revision ${report.revision} was never issued to this site (latest is ${view.desired_revision})`,
+        );
       }
       // The revision was issued between the two statements: record it now.
     }
@@ -315,7 +320,13 @@ function parseReport(body: unknown): AgentReport {
     revision: o.revision as number,
     applied: o.status === "applied",
     digest: (o.digest as string | undefined) ?? null,
-    error: typeof o.error === "string" ? o.error.replace(/\u0000/g, "").toWellFormed().slice(0, 4000) : null,
+    error:
+      typeof o.error === "string"
+        ? o.error
+            .replace(/\u0000/g, "")
+            .toWellFormed()
+            .slice(0, 4000)
+        : null,
     drift: (o.drift as boolean | undefined) ?? false,
   };
 }

@@ -83,7 +83,13 @@ async function sitesOfGroupsUsing(tx: Queryable, prefixListId: string): Promise<
 }
 
 async function withStatus(q: Queryable, stored: lists.StoredPrefixList[]): Promise<Versioned<PrefixList>[]> {
-  const statuses = deriveStatuses(stored.map((l) => l.id), await syncTargets(q, stored.map((l) => l.id)));
+  const statuses = deriveStatuses(
+    stored.map((l) => l.id),
+    await syncTargets(
+      q,
+      stored.map((l) => l.id),
+    ),
+  );
   return stored.map(({ version, created_at, updated_at, ...l }) => {
     const s = statuses.get(l.id)!;
     return { version, resource: { ...l, status: s.status, sync_errors: s.sync_errors, created_at, updated_at } };

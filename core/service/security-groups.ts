@@ -81,7 +81,13 @@ export class SecurityGroupService {
 }
 
 async function withStatus(q: Queryable, stored: groups.StoredGroup[]): Promise<Versioned<SecurityGroup>[]> {
-  const statuses = deriveStatuses(stored.map((g) => g.id), await syncTargets(q, stored.map((g) => g.id)));
+  const statuses = deriveStatuses(
+    stored.map((g) => g.id),
+    await syncTargets(
+      q,
+      stored.map((g) => g.id),
+    ),
+  );
   return stored.map(({ version, ...g }) => {
     const s = statuses.get(g.id)!;
     const { created_at, updated_at, ...rest } = g;

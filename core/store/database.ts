@@ -30,7 +30,9 @@ class PGliteDatabase implements Database {
   }
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.db.transaction(async (tx) => fn({ query: async <R>(sql: string, params?: unknown[]) => (await tx.query<R>(sql, params)).rows }));
+    return this.db.transaction(async (tx) =>
+      fn({ query: async <R>(sql: string, params?: unknown[]) => (await tx.query<R>(sql, params)).rows }),
+    );
   }
 
   async listen(channel: string, listener: Listener): Promise<() => Promise<void>> {

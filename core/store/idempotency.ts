@@ -1,7 +1,9 @@
 /** Stored responses of POSTs made with an Idempotency-Key. */
 import type { Queryable } from "./database";
 
-export type Claim = { claimed: true } | { claimed: false; requestHash: string; route: string; status: number | null; response: string | null };
+export type Claim =
+  | { claimed: true }
+  | { claimed: false; requestHash: string; route: string; status: number | null; response: string | null };
 
 /**
  * Claims a key inside the caller's transaction. On PostgreSQL a concurrent

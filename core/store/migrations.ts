@@ -125,7 +125,9 @@ const MIGRATIONS: string[] = [
 ];
 
 export async function migrate(db: Database): Promise<void> {
-  await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+  await db.query(
+    `CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+  );
   for (let i = 0; i < MIGRATIONS.length; i++) {
     const version = i + 1;
     await db.transaction(async (tx) => {

@@ -23,13 +23,21 @@ interface ListRow {
 }
 
 export async function lockPrefixList(tx: Queryable, orgId: string, id: string): Promise<{ version: number } | undefined> {
-  const rows = await tx.query<{ version: number }>(`SELECT version FROM prefix_lists WHERE org_id = $1 AND id = $2 FOR UPDATE`, [orgId, id]);
+  const rows = await tx.query<{ version: number }>(`SELECT version FROM prefix_lists WHERE org_id = $1 AND id = $2 FOR UPDATE`, [
+    orgId,
+    id,
+  ]);
   return rows[0];
 }
 
 export async function insertPrefixList(tx: Queryable, orgId: string, list: NormalizedPrefixListWrite): Promise<string> {
   const id = newId("prefixList");
-  await tx.query(`INSERT INTO prefix_lists (id, org_id, name, description) VALUES ($1, $2, $3, $4)`, [id, orgId, list.name, list.description]);
+  await tx.query(`INSERT INTO prefix_lists (id, org_id, name, description) VALUES ($1, $2, $3, $4)`, [
+    id,
+    orgId,
+    list.name,
+    list.description,
+  ]);
   await writePrefixesAndSites(tx, id, list, new Map());
   return id;
 }
@@ -71,7 +79,10 @@ export async function deletePrefixList(tx: Queryable, id: string): Promise<void>
 /** The ids that exist, locked FOR KEY SHARE until the transaction ends (see existingSites): a concurrent delete waits. */
 export async function existingPrefixLists(q: Queryable, orgId: string, ids: readonly string[]): Promise<Set<string>> {
   if (!ids.length) return new Set();
-  const rows = await q.query<{ id: string }>(`SELECT id FROM prefix_lists WHERE org_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR KEY SHARE`, [orgId, ids]);
+  const rows = await q.query<{ id: string }>(
+    `SELECT id FROM prefix_lists WHERE org_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR KEY SHARE`,
+    [orgId, ids],
+  );
   return new Set(rows.map((r) => r.id));
 }
 

@@ -38,10 +38,10 @@ export async function insertRevisions(
   // Digest order: concurrent writers storing the same configurations wait on each other in one order.
   const distinct = [...new Map(configs.map((c) => [c.digest, c.body]))].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (distinct.length) {
-    await tx.query(
-      `INSERT INTO configs (digest, body) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (digest) DO NOTHING`,
-      [distinct.map(([d]) => d), distinct.map(([, b]) => b)],
-    );
+    await tx.query(`INSERT INTO configs (digest, body) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (digest) DO NOTHING`, [
+      distinct.map(([d]) => d),
+      distinct.map(([, b]) => b),
+    ]);
   }
   const ids = revisions.map((r) => r.siteId);
   const numbers = revisions.map((r) => r.revision);
@@ -78,7 +78,11 @@ export async function replaceSyncTargets(
     `INSERT INTO sync_targets (resource_id, site_id, revision, state, deadline)
      SELECT $1, t.site_id, t.revision, t.state, now() + ($3::int * interval '1 millisecond')
      FROM json_to_recordset($2::json) AS t(site_id text, revision bigint, state text)`,
-    [resourceId, JSON.stringify(targets.map((t) => ({ site_id: t.siteId, revision: t.revision, state: t.applied ? "applied" : "pending" }))), timeoutMs],
+    [
+      resourceId,
+      JSON.stringify(targets.map((t) => ({ site_id: t.siteId, revision: t.revision, state: t.applied ? "applied" : "pending" }))),
+      timeoutMs,
+    ],
   );
 }
 

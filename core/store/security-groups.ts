@@ -39,13 +39,21 @@ interface RuleRow {
 
 /** Locks a group of the organization for a write; undefined when it does not exist there. */
 export async function lockGroup(tx: Queryable, orgId: string, id: string): Promise<{ version: number } | undefined> {
-  const rows = await tx.query<{ version: number }>(`SELECT version FROM security_groups WHERE org_id = $1 AND id = $2 FOR UPDATE`, [orgId, id]);
+  const rows = await tx.query<{ version: number }>(`SELECT version FROM security_groups WHERE org_id = $1 AND id = $2 FOR UPDATE`, [
+    orgId,
+    id,
+  ]);
   return rows[0];
 }
 
 export async function insertGroup(tx: Queryable, orgId: string, group: NormalizedSecurityGroupWrite): Promise<string> {
   const id = newId("securityGroup");
-  await tx.query(`INSERT INTO security_groups (id, org_id, name, description) VALUES ($1, $2, $3, $4)`, [id, orgId, group.name, group.description]);
+  await tx.query(`INSERT INTO security_groups (id, org_id, name, description) VALUES ($1, $2, $3, $4)`, [
+    id,
+    orgId,
+    group.name,
+    group.description,
+  ]);
   await writeRulesAndSites(tx, id, group, new Map());
   return id;
 }
@@ -53,10 +61,11 @@ export async function insertGroup(tx: Queryable, orgId: string, group: Normalize
 /** Full replacement; a rule keeps its id when a rule of the same `order` existed. */
 export async function replaceGroup(tx: Queryable, id: string, group: NormalizedSecurityGroupWrite): Promise<void> {
   const existing = await tx.query<{ id: string; rule_order: number }>(`SELECT id, rule_order FROM rules WHERE group_id = $1`, [id]);
-  await tx.query(
-    `UPDATE security_groups SET name = $2, description = $3, version = version + 1, updated_at = now() WHERE id = $1`,
-    [id, group.name, group.description],
-  );
+  await tx.query(`UPDATE security_groups SET name = $2, description = $3, version = version + 1, updated_at = now() WHERE id = $1`, [
+    id,
+    group.name,
+    group.description,
+  ]);
   await tx.query(`DELETE FROM rules WHERE group_id = $1`, [id]);
   await tx.query(`DELETE FROM group_sites WHERE group_id = $1`, [id]);
   await writeRulesAndSites(tx, id, group, new Map(existing.map((r) => [r.rule_order, r.id])));

@@ -44,10 +44,10 @@ export async function updateSite(tx: Queryable, id: string, site: { name: string
 }
 
 export async function getSite(q: Queryable, orgId: string, id: string, forUpdate = false): Promise<SiteRow | undefined> {
-  const rows = await q.query<SiteRow>(
-    `SELECT ${COLUMNS} FROM sites WHERE org_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`,
-    [orgId, id],
-  );
+  const rows = await q.query<SiteRow>(`SELECT ${COLUMNS} FROM sites WHERE org_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`, [
+    orgId,
+    id,
+  ]);
   return rows[0];
 }
 
@@ -73,7 +73,10 @@ export async function lockSites(tx: Queryable, ids: readonly string[]): Promise<
  */
 export async function existingSites(q: Queryable, orgId: string, ids: readonly string[]): Promise<Set<string>> {
   if (!ids.length) return new Set();
-  const rows = await q.query<{ id: string }>(`SELECT id FROM sites WHERE org_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR KEY SHARE`, [orgId, ids]);
+  const rows = await q.query<{ id: string }>(`SELECT id FROM sites WHERE org_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR KEY SHARE`, [
+    orgId,
+    ids,
+  ]);
   return new Set(rows.map((r) => r.id));
 }
 

@@ -18,7 +18,12 @@ import type { Construct } from "constructs";
 import { DatabaseGroup, PrefixList, SecgroupsProvider, WebServerGroup } from "secgroups/cdktf";
 
 const list = (value: string | undefined, fallback: string[]): string[] =>
-  value ? value.split(",").map((s) => s.trim()).filter(Boolean) : fallback;
+  value
+    ? value
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : fallback;
 
 class WebTier extends TerraformStack {
   constructor(scope: Construct, id: string) {

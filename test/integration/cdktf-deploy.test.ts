@@ -41,7 +41,10 @@ async function api<T>(p: string): Promise<T> {
 function terraformBinary(): string {
   const ensure = path.join(ROOT, "scripts/ensure-terraform.sh");
   if (fs.existsSync(ensure)) {
-    const dir = execFileSync(ensure, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop()!;
+    const dir = execFileSync(ensure, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
+      .trim()
+      .split("\n")
+      .pop()!;
     for (const name of ["terraform", "tofu"]) if (fs.existsSync(path.join(dir, name))) return path.join(dir, name);
   }
   return "terraform";
@@ -49,7 +52,12 @@ function terraformBinary(): string {
 
 function cdktf(...args: string[]): string {
   try {
-    return execFileSync(path.join(ROOT, "node_modules/.bin/cdktf"), args, { cwd: EXAMPLE, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    return execFileSync(path.join(ROOT, "node_modules/.bin/cdktf"), args, {
+      cwd: EXAMPLE,
+      env,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
     throw new Error(`cdktf ${args.join(" ")} failed: ${err.message}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`);
@@ -59,14 +67,20 @@ function cdktf(...args: string[]): string {
 beforeAll(async () => {
   // The example imports "secgroups/cdktf" from dist/.
   try {
-    execFileSync(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "pipe" });
+    execFileSync(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
+      cwd: ROOT,
+      stdio: "pipe",
+    });
   } catch {
     // Type errors elsewhere in the tree still emit JavaScript; what we need is checked next.
   }
   for (const f of ["dist/constructs/cdktf/index.js", "dist/core/cli/main.js"]) {
     if (!fs.existsSync(path.join(ROOT, f))) throw new Error(`${f} is missing; run npm run build`);
   }
-  const cliConfig = execFileSync(path.join(ROOT, "scripts/build-terraform-provider.sh"), { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
+  const cliConfig = execFileSync(path.join(ROOT, "scripts/build-terraform-provider.sh"), {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  })
     .trim()
     .split("\n")
     .pop()!;

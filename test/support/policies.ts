@@ -50,7 +50,11 @@ export function randomPolicy(random: () => number, opts: RandomPolicyOptions = {
         if (length > 8) {
           const network = parseIPv4(a)!;
           const neighbour = (network ^ (2 ** (32 - length))) >>> 0;
-          cidrs.add(random() < 0.5 ? formatCidr({ network: neighbour, prefixLength: length }) : formatCidr({ network: (network & maskOf(length - 1)) >>> 0, prefixLength: length - 1 }));
+          cidrs.add(
+            random() < 0.5
+              ? formatCidr({ network: neighbour, prefixLength: length })
+              : formatCidr({ network: (network & maskOf(length - 1)) >>> 0, prefixLength: length - 1 }),
+          );
         }
       }
     }
@@ -105,7 +109,11 @@ export function editPolicy(doc: PolicyDocumentInput, random: () => number, opts:
   return {
     ...doc,
     ...(opts.prefixLists
-      ? { prefix_lists: (doc.prefix_lists ?? []).map((l) => (random() < 0.3 && l.prefixes.length ? { ...l, prefixes: l.prefixes.slice(1) } : l)) }
+      ? {
+          prefix_lists: (doc.prefix_lists ?? []).map((l) =>
+            random() < 0.3 && l.prefixes.length ? { ...l, prefixes: l.prefixes.slice(1) } : l,
+          ),
+        }
       : {}),
     security_groups: doc.security_groups.map((g) => ({
       ...g,

@@ -132,7 +132,16 @@ function groupCells(cells: Cell[]): Pick<DiffRegion, "protocols" | "ports" | "ic
     const ports = joinRanges(group.flatMap((c) => (c.ports ? [c.ports] : [])));
     if (ports.length && !isWhole(ports, 65535)) region.ports = ports;
     const icmp = group.flatMap((c) => (c.icmpTypes ? [{ types: c.icmpTypes, codes: c.icmpCodes! }] : []));
-    if (icmp.length && !(icmp.every((i) => i.codes.from === 0 && i.codes.to === 255) && isWhole(icmp.map((i) => i.types), 255))) {
+    if (
+      icmp.length &&
+      !(
+        icmp.every((i) => i.codes.from === 0 && i.codes.to === 255) &&
+        isWhole(
+          icmp.map((i) => i.types),
+          255,
+        )
+      )
+    ) {
       region.icmp = icmp;
     }
     out.push(region);

@@ -48,7 +48,9 @@ export function lint(doc: PolicyDocumentInput): Finding[] {
   findings.push(...worldOpen(policy.rules.filter((r) => r.direction === "inbound")));
 
   (doc.prefix_lists ?? []).forEach((list) => {
-    const ranges = list.prefixes.map((p) => ({ cidr: p.cidr, ...cidrRange(mustParseCidr(p.cidr)) })).sort((a, b) => a.first - b.first || b.last - a.last);
+    const ranges = list.prefixes
+      .map((p) => ({ cidr: p.cidr, ...cidrRange(mustParseCidr(p.cidr)) }))
+      .sort((a, b) => a.first - b.first || b.last - a.last);
     let widest = ranges[0];
     for (const r of ranges.slice(1)) {
       if (r.first <= widest.last) {
@@ -166,7 +168,10 @@ function worldOpen(inbound: PolicyRule[]): Finding[] {
     const parsed = parsePorts(service.port);
     if (!parsed.ok) continue;
     const port = parsed.ranges[0].from;
-    const cell: Cell = { protocols: [{ from: service.protocol, to: service.protocol }], sample: { protocol: service.protocol, dstPort: port } };
+    const cell: Cell = {
+      protocols: [{ from: service.protocol, to: service.protocol }],
+      sample: { protocol: service.protocol, dstPort: port },
+    };
     const applies = Uint8Array.from(inbound, (r) => (ruleAppliesTo(r, cell) ? 1 : 0));
     let accepted = 0;
     const deciders = new Set<number>();
@@ -190,4 +195,3 @@ function worldOpen(inbound: PolicyRule[]): Finding[] {
   }
   return findings;
 }
-

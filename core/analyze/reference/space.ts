@@ -38,13 +38,25 @@ export function cellsOf(rules: readonly PolicyRule[]): Cell[] {
     const own = rules.filter((r) => r.protocol === protocol);
     if (protocolTakesPorts(protocol)) {
       const cuts = own.flatMap((r) => (r.ports ?? []).flatMap((p) => [p.from, p.to + 1]));
-      for (const ports of elementary(cuts, 0, 65535)) cells.push({ protocols: [{ from: protocol, to: protocol }], ports, sample: { protocol, dstPort: ports.from } });
+      for (const ports of elementary(cuts, 0, 65535))
+        cells.push({ protocols: [{ from: protocol, to: protocol }], ports, sample: { protocol, dstPort: ports.from } });
     } else if (protocol === PROTOCOL.ICMP) {
       const typed = own.filter((r) => r.icmpType !== null);
-      for (const types of elementary(typed.flatMap((r) => [r.icmpType!, r.icmpType! + 1]), 0, 255)) {
-        const codeCuts = typed.filter((r) => r.icmpType === types.from && r.icmpCode !== null).flatMap((r) => [r.icmpCode!, r.icmpCode! + 1]);
+      for (const types of elementary(
+        typed.flatMap((r) => [r.icmpType!, r.icmpType! + 1]),
+        0,
+        255,
+      )) {
+        const codeCuts = typed
+          .filter((r) => r.icmpType === types.from && r.icmpCode !== null)
+          .flatMap((r) => [r.icmpCode!, r.icmpCode! + 1]);
         for (const codes of elementary(codeCuts, 0, 255)) {
-          cells.push({ protocols: [{ from: 1, to: 1 }], icmpTypes: types, icmpCodes: codes, sample: { protocol, icmpType: types.from, icmpCode: codes.from } });
+          cells.push({
+            protocols: [{ from: 1, to: 1 }],
+            icmpTypes: types,
+            icmpCodes: codes,
+            sample: { protocol, icmpType: types.from, icmpCode: codes.from },
+          });
         }
       }
     } else {
@@ -52,7 +64,11 @@ export function cellsOf(rules: readonly PolicyRule[]): Cell[] {
     }
   }
   // Every protocol no rule names behaves alike.
-  const others = elementary(named.flatMap((p) => [p, p + 1]), 0, 255).filter((r) => !named.includes(r.from));
+  const others = elementary(
+    named.flatMap((p) => [p, p + 1]),
+    0,
+    255,
+  ).filter((r) => !named.includes(r.from));
   if (others.length) cells.push({ protocols: others, sample: { protocol: others[0].from } });
   return cells;
 }

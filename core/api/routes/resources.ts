@@ -42,66 +42,92 @@ export function resourceRoutes<T extends { id: string }>(opts: ResourceRoutesOpt
       return id;
     };
 
-    app.post(opts.path, {
-      schema: {
-        tags: [opts.tag],
-        summary: `Create a ${noun}`,
-        security,
-        headers: { type: "object", properties: { "idempotency-key": { type: "string" } } },
-        body: write,
-        response: { 201: read, ...errorResponses },
+    app.post(
+      opts.path,
+      {
+        schema: {
+          tags: [opts.tag],
+          summary: `Create a ${noun}`,
+          security,
+          headers: { type: "object", properties: { "idempotency-key": { type: "string" } } },
+          body: write,
+          response: { 201: read, ...errorResponses },
+        },
       },
-    }, async (request, reply) => {
-      const created = await service.create(request.org, request.body, header(request, "idempotency-key"));
-      reply.code(created.status as 201).header("Location", `${opts.path}/${created.body.id}`);
-      if (created.replayed) reply.header("Idempotent-Replayed", "true");
-      return created.body;
-    });
-
-    app.get(opts.path, {
-      schema: {
-        tags: [opts.tag],
-        summary: `List ${noun}s`,
-        security,
-        querystring: { type: "object", properties: { limit: { type: "integer", minimum: 1, maximum: 100 }, cursor: { type: "string" } } },
-        response: { 200: { type: "array", items: read }, ...errorResponses },
+      async (request, reply) => {
+        const created = await service.create(request.org, request.body, header(request, "idempotency-key"));
+        reply.code(created.status as 201).header("Location", `${opts.path}/${created.body.id}`);
+        if (created.replayed) reply.header("Idempotent-Replayed", "true");
+        return created.body;
       },
-    }, async (request, reply) => {
-      const { limit, after } = pageOf(request, opts.kind);
-      const items = await service.list(request.org, limit, after);
-      setNextCursor(reply, items, limit);
-      return items;
-    });
+    );
 
-    app.get(`${opts.path}/:id`, {
-      schema: { tags: [opts.tag], summary: `Get a ${noun}`, security, params: idParam, response: { 200: read, ...errorResponses } },
-    }, async (request, reply) => {
-      const found = await service.get(request.org, idOf(request));
-      reply.header("ETag", etagOf(found.version));
-      return found.resource;
-    });
-
-    app.put(`${opts.path}/:id`, {
-      schema: {
-        tags: [opts.tag],
-        summary: `Replace a ${noun} (full replacement)`,
-        security,
-        params: idParam,
-        headers: { type: "object", properties: { "if-match": { type: "string" } } },
-        body: write,
-        response: { 200: read, ...errorResponses },
+    app.get(
+      opts.path,
+      {
+        schema: {
+          tags: [opts.tag],
+          summary: `List ${noun}s`,
+          security,
+          querystring: { type: "object", properties: { limit: { type: "integer", minimum: 1, maximum: 100 }, cursor: { type: "string" } } },
+          response: { 200: { type: "array", items: read }, ...errorResponses },
+        },
       },
-    }, async (request, reply) => {
-      const updated = await service.replace(request.org, idOf(request), request.body, header(request, "if-match"));
-      reply.header("ETag", etagOf(updated.version));
-      return updated.resource;
-    });
+      async (request, reply) => {
+        const { limit, after } = pageOf(request, opts.kind);
+        const items = await service.list(request.org, limit, after);
+        setNextCursor(reply, items, limit);
+        return items;
+      },
+    );
 
-    app.delete(`${opts.path}/:id`, {
-      schema: { tags: [opts.tag], summary: `Delete a ${noun}`, security, params: idParam, response: { 204: { type: "null" }, ...errorResponses } },
-    }, async (request, reply) => {
-      await service.remove(request.org, idOf(request), header(request, "if-match"));
-      reply.code(204).send();
-    });
+    app.get(
+      `${opts.path}/:id`,
+      {
+        schema: { tags: [opts.tag], summary: `Get a ${noun}`, security, params: idParam, response: { 200: read, ...errorResponses } },
+      },
+      async (request, reply) => {
+        const found = await service.get(request.org, idOf(request));
+        reply.header("ETag", etagOf(found.version));
+        return found.resource;
+      },
+    );
+
+    app.put(
+      `${opts.path}/:id`,
+      {
+        schema: {
+          tags: [opts.tag],
+          summary: `Replace a ${noun} (full replacement)`,
+          security,
+          params: idParam,
+          headers: { type: "object", properties: { "if-match": { type: "string" } } },
+          body: write,
+          response: { 200: read, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const updated = await service.replace(request.org, idOf(request), request.body, header(request, "if-match"));
+        reply.header("ETag", etagOf(updated.version));
+        return updated.resource;
+      },
+    );
+
+    app.delete(
+      `${opts.path}/:id`,
+      {
+        schema: {
+          tags: [opts.tag],
+          summary: `Delete a ${noun}`,
+          security,
+          params: idParam,
+          response: { 204: { type: "null" }, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        await service.remove(request.org, idOf(request), header(request, "if-match"));
+        reply.code(204).send();
+      },
+    );
   };
 }

@@ -26,7 +26,8 @@ Options:
     if (!target || !(PLATFORMS as readonly string[]).includes(target)) {
       throw new UsageError(`--target must be one of ${PLATFORMS.join(", ")}`);
     }
-    if (!(SITE_MODES as readonly string[]).includes(v.mode as string)) throw new UsageError(`--mode must be one of ${SITE_MODES.join(", ")}`);
+    if (!(SITE_MODES as readonly string[]).includes(v.mode as string))
+      throw new UsageError(`--mode must be one of ${SITE_MODES.join(", ")}`);
     if (positionals.length !== 1) throw new UsageError("expected exactly one policy FILE");
     const file = positionals[0];
     let doc: PolicyDocumentInput;
@@ -35,7 +36,8 @@ Options:
     } catch (err) {
       throw new Error(`cannot read ${file}: ${(err as Error).message}`);
     }
-    if (!doc || !Array.isArray(doc.security_groups)) throw new Error(`${file}: expected { "prefix_lists": [...], "security_groups": [...] }`);
+    if (!doc || !Array.isArray(doc.security_groups))
+      throw new Error(`${file}: expected { "prefix_lists": [...], "security_groups": [...] }`);
     try {
       process.stdout.write(compilePolicy(doc, target as Platform, { mode: v.mode as SiteMode }));
     } catch (err) {
