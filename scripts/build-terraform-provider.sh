@@ -7,7 +7,7 @@
 # prints: the CLI config path (last line of stdout)
 #
 # Cache: ~/.cache/secgroups (override with SECGROUPS_CACHE). Rebuilds only when
-# the provider's Go sources changed.
+# the provider's Go sources changed (by content).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,10 +37,14 @@ OS_ARCH="$(go env GOOS)_$(go env GOARCH)"
 BIN="$CACHE/terraform-provider/terraform-provider-secgroups_v${VERSION}_${OS_ARCH}"
 mkdir -p "$(dirname "$BIN")"
 
-if [ ! -x "$BIN" ] || [ -n "$(find "$SRC" \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -newer "$BIN" -print -quit)" ]; then
+# Keyed by a digest of the sources, not their mtimes: another checkout sharing
+# this cache (a worktree, CI's clone) must never reuse a binary of other sources.
+SOURCES_DIGEST="$(cd "$SRC" && find . \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -not -path './vendor/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
+if [ ! -x "$BIN" ] || [ "$(cat "$BIN.sources" 2>/dev/null)" != "$SOURCES_DIGEST" ]; then
   echo "building terraform-provider-secgroups v$VERSION ($OS_ARCH)..." >&2
   (cd "$SRC" && go build -ldflags "-s -w -X main.version=$VERSION" -o "$BIN.tmp" .)
   mv "$BIN.tmp" "$BIN"
+  echo "$SOURCES_DIGEST" > "$BIN.sources"
 else
   echo "terraform-provider-secgroups v$VERSION is up to date ($BIN)" >&2
 fi

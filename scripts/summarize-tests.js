@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Adds up jest's JSON report and `go test -json` output into one plain line,
+// Adds up jest's JSON report, `go test -json` output and the gates into one plain line,
 // "N passed, N failed". A suite that failed to run counts as one failure.
 "use strict";
 const fs = require("node:fs");
@@ -47,6 +47,22 @@ if (goFile) {
     }
   }
   if (buildFailed) failed += 1;
+}
+
+// Gates (scripts/gates.sh): one "name<TAB>passed|failed" line each.
+const gatesFile = fileAfter("--gates");
+if (args.includes("--gates")) {
+  if (!gatesFile) failed += 1;
+  else {
+    for (const line of fs.readFileSync(gatesFile, "utf8").split("\n").filter(Boolean)) {
+      const [name, result] = line.split("\t");
+      if (result === "passed") passed += 1;
+      else {
+        failed += 1;
+        failures.push(`gate: ${name}`);
+      }
+    }
+  }
 }
 
 if (failures.length) console.error("failed:\n  " + failures.join("\n  "));

@@ -20,7 +20,13 @@ else
     (cd provider/terraform && TF_ACC=1 go test -count=1 -json ./... > "$results/go.json" 2> "$results/go.stderr")
     node scripts/summarize-tests.js --go "$results/go.json" --failures >&2 || true
   fi
+  log "gates: lint, types, generated files"
+  bash scripts/gates.sh "$results/gates.tsv"
   log "jest: unit, integration, faults"
   npx jest --ci --runInBand --selectProjects unit integration faults --json --outputFile="$results/jest.json"
 fi
-node scripts/summarize-tests.js --jest "$results/jest.json" --go "$results/go.json"
+if [ "$scope" = unit ]; then
+  node scripts/summarize-tests.js --jest "$results/jest.json"
+else
+  node scripts/summarize-tests.js --jest "$results/jest.json" --go "$results/go.json" --gates "$results/gates.tsv"
+fi
