@@ -1,6 +1,19 @@
 import { UsageError, parseCommandArgs } from "./command";
 import { commands } from "./commands";
 
+/** The installed package's version (package.json sits two levels above dist/core/cli and core/cli). */
+function packageVersion(): string {
+  for (const up of ["../../../package.json", "../../package.json"]) {
+    try {
+      const pkg = require(up) as { name?: string; version?: string };
+      if (pkg.name === "secgroups" && pkg.version) return pkg.version;
+    } catch {
+      // not at this depth
+    }
+  }
+  return "unknown";
+}
+
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
@@ -11,12 +24,16 @@ function overview(): string {
     "Commands:",
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
-    "Run `secgroups <command> --help` for a command's options.",
+    "Run `secgroups <command> --help` for a command's options; `secgroups --version` prints the version.",
   ].join("\n");
 }
 
 export async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
+  if (name === "--version" || name === "-v" || name === "version") {
+    console.log(packageVersion());
+    return;
+  }
   if (!name || name === "--help" || name === "-h" || name === "help") {
     console.log(overview());
     return;

@@ -74,6 +74,14 @@ describe("help", () => {
     const bare = await cli([]);
     expect(bare.stdout).toBe(r.stdout);
   });
+  it("secgroups --version prints the installed package's version", async () => {
+    const { version } = require(join(ROOT, "package.json")) as { version: string };
+    for (const flag of ["--version", "-v"]) {
+      const r = await cli([flag]);
+      expect(r).toMatchObject({ code: 0, stdout: `${version}\n` });
+    }
+  });
+
   it("serve --help documents its options", async () => {
     const r = await cli(["serve", "--help"]);
     expect(r.code).toBe(0);
