@@ -88,13 +88,12 @@ export async function lockDirectory(dir: string, options: LockOptions = {}): Pro
     child.once("exit", () => {
       if (releasing || child !== helper) return;
       // Someone killed the helper: take the lock back before anyone else does, or give up.
-      acquire(absolute, path, what, options.flag, 0).then(
+      acquire(absolute, path, what, options.flag, Math.min(settleMs, 1000)).then(
         (next) => {
           if (releasing) void stop(next);
           else watch((helper = next));
         },
-        (err: Error) =>
-          options.onLost?.(new Error(`lost the lock on ${what} ${absolute} (its helper process was killed): ${err.message}`)),
+        (err: Error) => options.onLost?.(new Error(`lost the lock on ${what} ${absolute} (its helper process was killed): ${err.message}`)),
       );
     });
   };
