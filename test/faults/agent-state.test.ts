@@ -37,7 +37,7 @@ afterAll(async () => {
   await pg?.stop();
 }, 60_000);
 
-/** 250 rules over four 500-prefix lists (about 34 KB of state: writing it takes a few ms, fsync included). */
+/** 250 rules over four 500-prefix lists: about 34 KB of state. */
 function groupBody(listIds: string[], siteId: string, variant: number) {
   return {
     name: "big state",
