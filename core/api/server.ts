@@ -140,7 +140,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   // Liveness: the process answers. Readiness: it can serve, i.e. the database answers (and, on
   // PostgreSQL, other replicas' changes reach it); 503 with Retry-After otherwise.
   app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true, engine: db.engine }));
-  app.get("/readyz", { schema: { hide: true } }, async (request) => {
+  app.get("/readyz", { schema: { hide: true } }, async () => {
     const readiness = await db.readiness();
     if (!readiness.ready) throw new DatabaseUnavailableError(readiness.problem ?? "not ready");
     return { ready: true, engine: db.engine };

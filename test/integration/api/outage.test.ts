@@ -116,7 +116,11 @@ test("the LISTEN connection comes back by itself and reports the gap, so subscri
   const db = replicas[1].db;
   const heard: string[] = [];
   let gaps = 0;
-  const unlisten = await db.listen("outage_test", (payload) => heard.push(payload), () => gaps++);
+  const unlisten = await db.listen(
+    "outage_test",
+    (payload) => heard.push(payload),
+    () => gaps++,
+  );
   await replicas[0].db.query("SELECT pg_notify('outage_test', 'before')");
   await eventually("heard before", () => heard.includes("before"), 10_000, 20);
   expect(gaps).toBe(0);
