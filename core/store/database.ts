@@ -185,7 +185,11 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
     const lock = await lockDirectory(options.dataDir, {
       what: "the data directory",
       flag: "--data",
-      onLost: (err) => pglite?.disown(err),
+      onLost: (err) => {
+        pglite?.disown(err);
+        // Rare and serious (someone killed the lock's helper and another process took the directory): say so where operators look.
+        console.error(`secgroups: ${err.message}; this process no longer reads or writes ${options.dataDir} and answers 503`);
+      },
     });
     try {
       pglite = new PGliteDatabase(new PGlite(lock.dir), lock);

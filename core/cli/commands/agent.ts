@@ -23,7 +23,7 @@ Options:
   --endpoint URL         control plane, e.g. https://secgroups.example.com:8787
   --site-token TOKEN     the site's token (sgs_...); or SECGROUPS_SITE_TOKEN
   --state-dir DIR        where the last applied configuration is kept
-                         (default /var/lib/secgroups-agent)
+                         (default /var/lib/secgroups-agent); one agent per directory
   --poll-wait SECONDS    how long one config poll is held open (default 30, <= 60)
   --heartbeat DUR        heartbeat interval: 500ms, 30s, 1m (default 30s)
   --drift-check DUR      how often to compare the loaded rules with the applied ones (default 10s)
