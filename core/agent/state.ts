@@ -2,7 +2,7 @@
  * What the agent last put in force, persisted in --state-dir so a restarted
  * agent re-applies it before (or without) reaching the control plane.
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
 import type { ControlPlaneAddress } from "./enforcer";
 
@@ -30,10 +30,27 @@ export async function loadState(dir: string): Promise<AppliedState | undefined> 
   }
 }
 
-/** Written to a temporary file and renamed, so a crash leaves the old or the new state, never half of one. */
+/**
+ * A crash (or power loss) leaves the old state or the new one, never half of
+ * one: the new state goes to a temporary file that is flushed to disk before
+ * it is renamed over the old one, and the directory is flushed after the
+ * rename so that the rename itself survives.
+ */
 export async function saveState(dir: string, state: AppliedState): Promise<void> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, FILE);
-  await writeFile(`${path}.tmp`, JSON.stringify(state));
+  const file = await open(`${path}.tmp`, "w");
+  try {
+    await file.writeFile(JSON.stringify(state));
+    await file.sync();
+  } finally {
+    await file.close();
+  }
   await rename(`${path}.tmp`, path);
+  const directory = await open(dir, "r");
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
+  }
 }

@@ -11,7 +11,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import { ApiError, errors } from "../model";
 import { compilePolicy } from "../compile";
 import { Deployer } from "../deploy/deployer";
-import { openDatabase, type Database, type OpenOptions } from "../store/database";
+import { DatabaseUnavailableError, openDatabase, type Database, type OpenOptions } from "../store/database";
 import { AgentService, SiteWaiters } from "../service/agent";
 import type { ServiceContext } from "../service/context";
 import { PrefixListService } from "../service/prefix-lists";
@@ -48,7 +48,7 @@ export interface Server {
   close(): Promise<void>;
 }
 
-const PUBLIC_PREFIXES = ["/openapi.json", "/docs", "/healthz", "/agent/"];
+const PUBLIC_PREFIXES = ["/openapi.json", "/docs", "/healthz", "/readyz", "/agent/"];
 
 export async function buildServer(options: ServerOptions): Promise<Server> {
   const verifier = new TokenVerifier({ orgClaim: "org", ...options.auth });
@@ -113,7 +113,8 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
 
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     const apiError = toApiError(error);
-    if (apiError.status >= 500) request.log.error({ err: error }, "request failed");
+    if (apiError.code === "database_unavailable") request.log.warn({ err: error }, "database unavailable");
+    else if (apiError.status >= 500) request.log.error({ err: error }, "request failed");
     reply.code(apiError.status).headers(apiError.headers).send(apiError.toResponse());
   });
   app.setNotFoundHandler((request, reply) => {
@@ -136,7 +137,14 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  // Liveness: the process answers. Readiness: it can serve, i.e. the database answers (and, on
+  // PostgreSQL, other replicas' changes reach it); 503 with Retry-After otherwise.
   app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true, engine: db.engine }));
+  app.get("/readyz", { schema: { hide: true } }, async () => {
+    const readiness = await db.readiness();
+    if (!readiness.ready) throw new DatabaseUnavailableError(readiness.problem ?? "not ready");
+    return { ready: true, engine: db.engine };
+  });
 
   await app.register(
     resourceRoutes({
@@ -217,6 +225,7 @@ function clientError(err: NodeJS.ErrnoException, socket: Socket): void {
 /** Maps anything thrown while handling a request to the API's error classes. */
 function toApiError(error: FastifyError | ApiError): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof DatabaseUnavailableError) return errors.databaseUnavailable();
   const code = (error as FastifyError).code;
   switch (code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":

@@ -62,4 +62,16 @@ export const errors = {
   tooLarge: (message: string) => new ApiError(413, "invalid_request_error", "payload_too_large", message),
   unsupportedMediaType: (message: string) => new ApiError(415, "invalid_request_error", "unsupported_media_type", message),
   internal: () => new ApiError(500, "api_error", "internal_error", "An unexpected error occurred on the server."),
+  /** The store cannot be reached (restart, outage): retrying soon will work, so 503 with Retry-After, not a 500. */
+  databaseUnavailable: () =>
+    new ApiError(
+      503,
+      "api_error",
+      "database_unavailable",
+      `The database is unavailable right now; retry in ${DATABASE_RETRY_AFTER_SECONDS} s.`,
+      undefined,
+      { "Retry-After": String(DATABASE_RETRY_AFTER_SECONDS) },
+    ),
 };
+
+export const DATABASE_RETRY_AFTER_SECONDS = 2;

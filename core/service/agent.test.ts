@@ -187,6 +187,31 @@ describe("AgentService", () => {
     expect(woken.body).toMatchObject({ revision: 2, config: "table 443" });
   });
 
+  it("a held poll woken without a change (re-check after a reconnect) keeps waiting, then gets the change", async () => {
+    const site = await siteWithGroup();
+    const first = await agent.poll(site.token, undefined, 0);
+    if (!first.changed) throw new Error("expected a config");
+    let answered = false;
+    const held = agent.poll(site.token, first.etag, 30_000).finally(() => (answered = true));
+    await new Promise((r) => setTimeout(r, 50));
+    waiters.wakeAll();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(answered).toBe(false);
+    await change(site, "22");
+    const woken = await held;
+    expect(woken.changed && woken.body.config).toBe("table 22");
+  });
+
+  it("a held poll still ends at its deadline with 304", async () => {
+    const site = await siteWithGroup();
+    const first = await agent.poll(site.token, undefined, 0);
+    const started = Date.now();
+    const held = agent.poll(site.token, first.etag, 300);
+    waiters.wakeAll();
+    expect(await held).toEqual({ changed: false, etag: first.etag });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+
   it("a long poll that starts after a change returns at once", async () => {
     const site = await siteWithGroup();
     const first = await agent.poll(site.token, undefined, 0);

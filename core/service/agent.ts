@@ -26,19 +26,31 @@ export type ConfigPoll = { changed: false; etag: string } | { changed: true; eta
 const EMPTY_DIGEST = digestOf("");
 export const MAX_WAIT_MS = 60_000;
 
-/** Long-poll wake-ups; fed by NOTIFY so a change on any replica wakes agents on every replica. */
+/**
+ * Long-poll wake-ups; fed by NOTIFY so a change on any replica wakes agents on
+ * every replica. When notifications may have been missed (the LISTEN
+ * connection was down), every waiting poll is woken once to re-read.
+ */
 export class SiteWaiters {
   private readonly waiting = new Map<string, Set<() => void>>();
   private unlisten?: () => Promise<void>;
 
   async start(db: Database): Promise<void> {
-    this.unlisten = await db.listen(SITE_CHANNEL, (payload) => {
-      for (const id of payload.split(",")) this.wake(id);
-    });
+    this.unlisten = await db.listen(
+      SITE_CHANNEL,
+      (payload) => {
+        for (const id of payload.split(",")) this.wake(id);
+      },
+      () => this.wakeAll(),
+    );
   }
 
   async stop(): Promise<void> {
     await this.unlisten?.();
+    this.wakeAll();
+  }
+
+  wakeAll(): void {
     for (const id of [...this.waiting.keys()]) this.wake(id);
   }
 
@@ -222,8 +234,9 @@ export class AgentService {
   /** Returns the config unless it still matches `ifNoneMatch`, waiting up to `waitMs` for a change. */
   async poll(token: string | undefined, ifNoneMatch: string | undefined, waitMs: number, aborted?: AbortSignal): Promise<ConfigPoll> {
     const hash = this.tokenHash(token);
+    const deadline = Date.now() + Math.min(waitMs, MAX_WAIT_MS);
     const waitFor = (siteId: string) => {
-      const w = this.waiters.wait(siteId, Math.min(waitMs, MAX_WAIT_MS));
+      const w = this.waiters.wait(siteId, Math.max(0, deadline - Date.now()));
       aborted?.addEventListener("abort", w.cancel, { once: true });
       return w;
     };
@@ -244,8 +257,15 @@ export class AgentService {
           // Re-read after subscribing so a change between the two reads is not missed.
           view = await this.read(hash);
         }
-        if (ifNoneMatch === etagFor(view)) {
+        while (ifNoneMatch === etagFor(view)) {
           await waiter.done;
+          if (aborted?.aborted || Date.now() >= deadline) {
+            view = await this.read(hash);
+            break;
+          }
+          // Woken without a change for this site (every poll re-checks after the
+          // notification connection came back): subscribe again, then re-read, and keep waiting.
+          waiter = waitFor(view.id);
           view = await this.read(hash);
         }
       }

@@ -9,6 +9,7 @@
  *
  *   const pg = await startPostgres();          // beforeAll
  *   const url = await pg.createDatabase("t1");  // a fresh database per test file/case
+ *   await pg.halt("fast"); await pg.resume();   // an outage: same data, same port
  *   await pg.stop();                            // afterAll
  *
  * Set SECGROUPS_TEST_PG_BIN to use another bin directory.
@@ -25,6 +26,14 @@ export interface PostgresServer {
   url: string;
   /** Creates a new empty database and returns its URL. */
   createDatabase(name: string): Promise<string>;
+  /**
+   * Stops the server and keeps its data, like `pg_ctl stop -m fast` (SIGINT:
+   * clients are disconnected) or `-m immediate` (SIGQUIT: a crash, recovery
+   * on the next start).
+   */
+  halt(mode: "fast" | "immediate"): Promise<void>;
+  /** Starts a halted server again on the same data and port; resolves once it accepts queries. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -98,7 +107,16 @@ async function waitReady(url: string, child: ChildProcess, log: () => string): P
   }
 }
 
-export async function startPostgres(): Promise<PostgresServer> {
+export interface StartPostgresOptions {
+  /**
+   * Commits survive a crash of the server (`halt("immediate")`). By default
+   * `synchronous_commit=off` trades the last few hundred ms of commits on a
+   * server crash for speed; fsync stays off either way (the OS does not crash).
+   */
+  durableCommits?: boolean;
+}
+
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
   const bin = findPostgresBin();
   const dir = mkdtempSync(join(tmpdir(), "secgroups-pg-"));
   const dataDir = join(dir, "data");
@@ -121,7 +139,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     "-c",
     "fsync=off",
     "-c",
-    "synchronous_commit=off",
+    `synchronous_commit=${options.durableCommits ? "on" : "off"}`,
     "-c",
     "full_page_writes=off",
     "-c",
@@ -130,24 +148,35 @@ export async function startPostgres(): Promise<PostgresServer> {
     "shared_buffers=32MB",
   ];
   let output = "";
-  const child = spawn(join(bin, "postgres"), args, { ...asPostgres(ids), stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const launch = () => {
+    const child = spawn(join(bin, "postgres"), args, { ...asPostgres(ids), stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    return { child, exited };
+  };
+  let server = launch();
   // If the test process dies without stop(), do not leave a server behind.
-  const killOnExit = () => child.kill("SIGKILL");
+  const killOnExit = () => server.child.kill("SIGKILL");
   process.once("exit", killOnExit);
 
   const base = `postgres://postgres@127.0.0.1:${port}`;
   const url = `${base}/postgres`;
   try {
-    await waitReady(url, child, () => output);
+    await waitReady(url, server.child, () => output);
   } catch (err) {
-    child.kill("SIGKILL");
-    await exited;
+    server.child.kill("SIGKILL");
+    await server.exited;
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+  const halt = async (signal: NodeJS.Signals) => {
+    if (server.child.exitCode !== null || server.child.signalCode !== null) return;
+    server.child.kill(signal);
+    const timer = setTimeout(() => server.child.kill("SIGKILL"), 10_000);
+    await server.exited;
+    clearTimeout(timer);
+  };
 
   let stopped = false;
   return {
@@ -163,17 +192,21 @@ export async function startPostgres(): Promise<PostgresServer> {
       }
       return `${base}/${name}`;
     },
+    async halt(mode): Promise<void> {
+      await halt(mode === "fast" ? "SIGINT" : "SIGQUIT");
+    },
+    async resume(): Promise<void> {
+      if (stopped) throw new Error("the server was stopped for good");
+      if (server.child.exitCode === null && server.child.signalCode === null) return;
+      server = launch();
+      await waitReady(url, server.child, () => output);
+    },
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
       process.removeListener("exit", killOnExit);
-      if (child.exitCode === null) {
-        // SIGINT = "fast" shutdown: disconnects clients, no waiting for them.
-        child.kill("SIGINT");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      // SIGINT = "fast" shutdown: disconnects clients, no waiting for them.
+      await halt("SIGINT");
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -5,6 +5,7 @@ import { resolveControlPlane } from "../../agent/control-plane";
 import { DryRunEnforcer, type Enforcer } from "../../agent/enforcer";
 import { IptablesEnforcer } from "../../agent/iptables";
 import { NftablesEnforcer } from "../../agent/nftables";
+import { lockDirectory } from "../../util/directory-lock";
 import type { Command } from "../command";
 import { UsageError } from "../command";
 
@@ -22,7 +23,7 @@ Options:
   --endpoint URL         control plane, e.g. https://secgroups.example.com:8787
   --site-token TOKEN     the site's token (sgs_...); or SECGROUPS_SITE_TOKEN
   --state-dir DIR        where the last applied configuration is kept
-                         (default /var/lib/secgroups-agent)
+                         (default /var/lib/secgroups-agent); one agent per directory
   --poll-wait SECONDS    how long one config poll is held open (default 30, <= 60)
   --heartbeat DUR        heartbeat interval: 500ms, 30s, 1m (default 30s)
   --drift-check DUR      how often to compare the loaded rules with the applied ones (default 10s)
@@ -87,6 +88,16 @@ Options:
       driftCheckMs: durationMs(v["drift-check"] as string, "--drift-check"),
       backoff: new Backoff({ maxMs: durationMs(v["backoff-max"] as string, "--backoff-max") }),
     });
+    // One agent per state directory: two would fight over the host's rules and the state file.
+    let lost: Error | undefined;
+    const lock = await lockDirectory(stateDir, {
+      what: "the agent state directory",
+      flag: "--state-dir",
+      onLost(err) {
+        lost = err;
+        site.stop();
+      },
+    });
     const stop = () => site.stop();
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
@@ -99,12 +110,14 @@ Options:
       }
       await site.run();
       // Stopping leaves the policy in force: an agent restart must not open the host.
+      if (lost) throw lost;
     } catch (err) {
       if (err instanceof RejectedError) throw new Error(`the control plane refused the agent: ${err.message}`);
       throw err;
     } finally {
       process.off("SIGTERM", stop);
       process.off("SIGINT", stop);
+      await lock.release();
     }
   },
 };

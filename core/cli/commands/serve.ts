@@ -14,7 +14,8 @@ Serves the secgroups API and the agent endpoints.
 Options:
   --host HOST            address to listen on (default 127.0.0.1)
   --port PORT            port to listen on (default 8787)
-  --data DIR             PGlite data directory (default .secgroups/data)
+  --data DIR             PGlite data directory (default .secgroups/data); one serve
+                         process per directory (a second one is refused)
   --database-url URL     PostgreSQL server instead of PGlite (postgres://...)
   --tls-cert FILE        serve HTTPS with this certificate (with --tls-key)
   --tls-key FILE         private key of --tls-cert
