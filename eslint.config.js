@@ -9,6 +9,7 @@ module.exports = tseslint.config(
       "**/generated/**",
       "examples/**/node_modules/**",
       "examples/**/.gen/**",
+      "examples/**/out/**",
       "provider/terraform/**",
       "bench/results/**",
     ],
