@@ -118,6 +118,7 @@ export class TokenVerifier {
           throw new TokenError("the token's signing key is unknown");
         }
         // Down, timed out, not JSON, not a key set: the token cannot be checked (401), the server is fine.
+        if (err instanceof jose.JWKSInvalid) throw new TokenError("the key set is not a valid JWKS", { cause: err });
         throw new TokenError("the key set could not be fetched", { cause: err });
       }
     }

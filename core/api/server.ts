@@ -201,7 +201,11 @@ async function authenticate(verifier: TokenVerifier, request: FastifyRequest): P
   try {
     return (await verifier.verify(token)).org;
   } catch (err) {
-    if (err instanceof TokenError) throw errors.unauthorized(err.message);
+    if (err instanceof TokenError) {
+      // A key set that is down or a key unfit for its algorithm is the operator's to fix: say why in the log.
+      if (err.cause) request.log.warn({ err: err.cause }, `token refused: ${err.message}`);
+      throw errors.unauthorized(err.message);
+    }
     throw err;
   }
 }
