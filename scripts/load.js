@@ -64,6 +64,7 @@ const { Agent } = require(path.join(repo, "dist", "core", "agent", "agent.js"));
 const { Backoff } = require(path.join(repo, "dist", "core", "agent", "backoff.js"));
 const { HttpAgentApi } = require(path.join(repo, "dist", "core", "agent", "client.js"));
 const { DryRunEnforcer } = require(path.join(repo, "dist", "core", "agent", "enforcer.js"));
+const { createAgentLog } = require(path.join(repo, "dist", "core", "agent", "log.js"));
 
 const SECRET = "load-test-secret-" + process.pid + "-0123456789abcdef";
 const now = () => Math.floor(Date.now() / 1000);
@@ -226,7 +227,7 @@ async function main() {
       heartbeatMs: 5000,
       driftCheckMs: 60_000,
       backoff: new Backoff({ maxMs: 2000 }),
-      log: () => undefined,
+      log: createAgentLog({ level: "silent" }),
     });
     return { agent, running: agent.run() };
   });

@@ -6,6 +6,7 @@ import { Backoff } from "./backoff";
 import type { AgentApi, AgentConfigBody, PollResult, Report } from "./client";
 import { RejectedError } from "./client";
 import type { ControlPlaneAddress, Enforcer } from "./enforcer";
+import { createAgentLog } from "./log";
 import { loadState } from "./state";
 
 /** An enforcer that keeps "the kernel" in a variable and can be told to reject a config. */
@@ -61,6 +62,7 @@ function setUp(stateDir = mkdtempSync(join(tmpdir(), "sg-agent-unit-"))) {
   const api = new FakeApi();
   const enforcer = new FakeEnforcer();
   const logs: string[] = [];
+  const lines: Record<string, unknown>[] = [];
   const agent = new Agent({
     api,
     enforcerFor: (platform) => {
@@ -70,9 +72,16 @@ function setUp(stateDir = mkdtempSync(join(tmpdir(), "sg-agent-unit-"))) {
     resolveControlPlane: async () => CP,
     stateDir,
     backoff: new Backoff({ initialMs: 1, maxMs: 2 }),
-    log: (m) => logs.push(m),
+    log: createAgentLog({
+      destination: {
+        write(line) {
+          lines.push(JSON.parse(line));
+          logs.push(JSON.parse(line).msg);
+        },
+      },
+    }),
   });
-  return { api, enforcer, agent, stateDir, logs };
+  return { api, enforcer, agent, stateDir, logs, lines };
 }
 
 describe("Agent", () => {
@@ -85,6 +94,20 @@ describe("Agent", () => {
     expect(enforcer.loaded).toBe("ruleset-1|10.0.0.1:8787");
     expect(api.reports).toEqual([{ revision: 1, status: "applied", digest: "d1" }]);
     expect(await loadState(stateDir)).toMatchObject({ revision: 1, config: "ruleset-1", control_plane: CP });
+  });
+
+  it("logs every line with the site and the revision in force", async () => {
+    const { api, enforcer, agent, lines } = setUp();
+    api.push(1, "ruleset-1");
+    await agent.pollOnce(0);
+    enforcer.reject = (c) => (c === "ruleset-2" ? "Error: Could not process rule" : undefined);
+    api.push(2, "ruleset-2");
+    await agent.pollOnce(0);
+    expect(lines.map((l) => [l.site, l.revision, l.msg])).toEqual([
+      ["site_1", 1, "revision 1 applied (digest d1)"],
+      ["site_1", 1, "revision 2 failed: Error: Could not process rule"],
+    ]);
+    expect(lines[1]).toMatchObject({ level: 50, failed_revision: 2 });
   });
 
   it("reports a rejected revision as failed and keeps the previous one in force and on disk", async () => {

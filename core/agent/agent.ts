@@ -7,6 +7,7 @@
 import { Backoff } from "./backoff";
 import { RejectedError, type AgentApi, type AgentConfigBody, type Report } from "./client";
 import type { ControlPlaneAddress, Enforcer } from "./enforcer";
+import { createAgentLog, type AgentLog } from "./log";
 import { saveState, loadState, type AppliedState } from "./state";
 
 export interface AgentOptions {
@@ -20,7 +21,8 @@ export interface AgentOptions {
   heartbeatMs?: number;
   driftCheckMs?: number;
   backoff?: Backoff;
-  log?: (message: string) => void;
+  /** Default: JSON lines on stderr. */
+  log?: AgentLog;
 }
 
 /** Older undelivered reports beyond this are dropped; the newest state is what matters. */
@@ -37,11 +39,11 @@ export class Agent {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly stopController = new AbortController();
   private readonly backoff: Backoff;
-  private readonly log: (message: string) => void;
+  private readonly log: AgentLog;
 
   constructor(private readonly options: AgentOptions) {
     this.backoff = options.backoff ?? new Backoff();
-    this.log = options.log ?? ((m) => console.error(`${new Date().toISOString()} secgroups agent: ${m}`));
+    this.log = options.log ?? createAgentLog();
   }
 
   get stopped(): boolean {
@@ -57,14 +59,15 @@ export class Agent {
     const state = await loadState(this.options.stateDir);
     if (!state) return;
     this.applied = state;
+    this.log.setContext({ site: state.site_id, revision: state.revision });
     this.etag = state.etag;
     await this.serially(async () => {
       const diff = await this.driftOf(state).catch((err: Error) => [err.message]);
       if (!diff.length) {
-        this.log(`revision ${state.revision} from ${this.options.stateDir} is in force`);
+        this.log.info(`revision ${state.revision} from ${this.options.stateDir} is in force`);
         return;
       }
-      this.log(`re-applying revision ${state.revision} from ${this.options.stateDir} (${diff.join("; ")})`);
+      this.log.info(`re-applying revision ${state.revision} from ${this.options.stateDir} (${diff.join("; ")})`);
       await this.enforce(state, state.control_plane);
     });
     // The control plane may not have heard of it (it may have crashed before the report arrived).
@@ -75,10 +78,10 @@ export class Agent {
   async run(): Promise<void> {
     const { heartbeatMs = 30_000, driftCheckMs = 10_000 } = this.options;
     const heartbeat = setInterval(
-      () => void this.options.api.heartbeat().catch((e: Error) => this.log(`heartbeat: ${e.message}`)),
+      () => void this.options.api.heartbeat().catch((e: Error) => this.log.warn(`heartbeat: ${e.message}`)),
       heartbeatMs,
     );
-    const drift = setInterval(() => void this.checkDrift().catch((e: Error) => this.log(`drift check: ${e.message}`)), driftCheckMs);
+    const drift = setInterval(() => void this.checkDrift().catch((e: Error) => this.log.warn(`drift check: ${e.message}`)), driftCheckMs);
     void this.options.api.heartbeat().catch(() => undefined);
     try {
       while (!this.stopped) {
@@ -89,7 +92,7 @@ export class Agent {
         } catch (err) {
           if (this.stopped) break;
           const delay = this.backoff.next();
-          this.log(`${(err as Error).message}; retrying in ${delay} ms (the last policy stays in force)`);
+          this.log.warn(`${(err as Error).message}; retrying in ${delay} ms (the last policy stays in force)`, { retry_ms: delay });
           await sleep(delay, this.stopController.signal);
         }
       }
@@ -111,7 +114,7 @@ export class Agent {
       } catch (err) {
         if (err instanceof RejectedError) throw err;
         const delay = this.backoff.next();
-        this.log(`${(err as Error).message}; retrying in ${delay} ms`);
+        this.log.warn(`${(err as Error).message}; retrying in ${delay} ms`, { retry_ms: delay });
         await sleep(delay, this.stopController.signal);
         if (this.stopped) throw err;
       }
@@ -135,7 +138,7 @@ export class Agent {
       if (!state) return;
       const diff = await this.driftOf(state);
       if (!diff.length) return;
-      this.log(`drift at revision ${state.revision}: ${diff.join("; ")}; re-applying`);
+      this.log.warn(`drift at revision ${state.revision}: ${diff.join("; ")}; re-applying`);
       try {
         await this.enforce(state, state.control_plane);
         this.queueReport({ revision: state.revision, status: "applied", digest: state.digest, drift: true });
@@ -148,11 +151,12 @@ export class Agent {
         });
       }
     });
-    await this.flushReport().catch((e: Error) => this.log(`report: ${e.message}`));
+    await this.flushReport().catch((e: Error) => this.log.warn(`report: ${e.message}`));
   }
 
   private async applyConfig(body: AgentConfigBody, etag: string | undefined): Promise<Outcome> {
     this.etag = etag;
+    this.log.setContext({ site: body.site_id, revision: this.applied?.revision ?? null });
     if (
       this.applied &&
       this.applied.revision === body.revision &&
@@ -167,7 +171,7 @@ export class Agent {
     }
     const controlPlane = await this.options.resolveControlPlane().catch((err: Error) => {
       if (!this.applied?.control_plane.length) throw err;
-      this.log(`resolving the control plane failed (${err.message}); using the last known addresses`);
+      this.log.warn(`resolving the control plane failed (${err.message}); using the last known addresses`);
       return this.applied.control_plane;
     });
     const next: AppliedState = { ...body, etag, control_plane: controlPlane };
@@ -175,14 +179,17 @@ export class Agent {
       await this.enforce(next, controlPlane);
     } catch (err) {
       const error = (err as Error).message;
-      this.log(`revision ${body.revision} failed: ${error}`);
+      this.log.error(`revision ${body.revision} failed: ${error}`, { failed_revision: body.revision });
       this.queueReport({ revision: body.revision, status: "failed", error });
       await this.reinstatePrevious();
       return { status: "failed", revision: body.revision, error };
     }
     this.applied = next;
+    this.log.setContext({ site: next.site_id, revision: next.revision });
     await saveState(this.options.stateDir, next);
-    this.log(`revision ${body.revision} applied (${body.managed ? `digest ${body.digest.slice(0, 12)}` : "unmanaged: our rules removed"})`);
+    this.log.info(
+      `revision ${body.revision} applied (${body.managed ? `digest ${body.digest.slice(0, 12)}` : "unmanaged: our rules removed"})`,
+    );
     this.queueReport({ revision: body.revision, status: "applied", digest: body.digest });
     return { status: "applied", revision: body.revision };
   }
@@ -198,10 +205,10 @@ export class Agent {
     try {
       const diff = await this.driftOf(previous);
       if (!diff.length) return;
-      this.log(`re-applying revision ${previous.revision} after the failure (${diff.join("; ")})`);
+      this.log.warn(`re-applying revision ${previous.revision} after the failure (${diff.join("; ")})`);
       await this.enforce(previous, previous.control_plane);
     } catch (err) {
-      this.log(`re-applying revision ${previous.revision} failed too: ${(err as Error).message}`);
+      this.log.error(`re-applying revision ${previous.revision} failed too: ${(err as Error).message}`);
     }
   }
 
@@ -232,7 +239,7 @@ export class Agent {
         await this.options.api.report(report);
       } catch (err) {
         if (!(err instanceof RejectedError)) throw new Error(`report of revision ${report.revision}: ${(err as Error).message}`);
-        this.log(`the control plane refused the report of revision ${report.revision}: ${err.message}`);
+        this.log.warn(`the control plane refused the report of revision ${report.revision}: ${err.message}`);
       }
       if (this.pendingReports[0] === report) this.pendingReports.shift();
     }

@@ -1,125 +1,172 @@
 /**
- * Bearer JWT verification: HS256 with a shared secret, or RS256 with keys from
- * a JWKS URL (issuer and audience checked). The algorithm is fixed by the
- * configuration, never taken from the token, so `alg: none` and HS/RS
- * confusion are refused.
+ * Bearer JWT verification through `jose`: HS256 with the shared secret, or
+ * RS256/ES256/EdDSA with keys from a JWKS URL (fetched on demand, cached,
+ * refetched at most once a minute for unknown `kid`s, so key rotation works
+ * and junk tokens cannot hammer the identity provider). Which key verifies a
+ * token follows from an allow-list per key kind, never from the token alone:
+ * `alg: none`, other algorithms and HS/RS confusion are refused. Then the
+ * claims we rely on are checked as input: `exp`/`nbf`/`iat` finite numbers,
+ * the organization claim a well-formed identifier (core/model/organization.ts),
+ * so a strange claim is a 401 that names it, never a 500 from the store.
  */
-import { createHmac, createPublicKey, timingSafeEqual, verify, type KeyObject, type JsonWebKey } from "node:crypto";
+import { createHmac } from "node:crypto";
+import {
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  errors as jose,
+  jwtVerify,
+  type FlattenedJWSInput,
+  type JWTHeaderParameters,
+  type JWTPayload,
+  type KeyLike,
+} from "jose";
+import { organizationProblem } from "../model";
 
 export interface AuthConfig {
   /** HS256 secret (SECGROUPS_JWT_SECRET). */
   secret?: string;
-  /** RS256 key set URL, e.g. an Auth0 tenant's /.well-known/jwks.json. */
+  /** Key set URL for RS256/ES256/EdDSA tokens, e.g. an Auth0 tenant's /.well-known/jwks.json. */
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
   /** Claim naming the organization. */
   orgClaim: string;
-  /** Clock skew tolerated on exp/nbf, in seconds. */
+  /** Clock skew tolerated on exp/nbf/iat, in seconds (default 30). */
   leewaySeconds?: number;
 }
 
 export type Claims = Record<string, unknown> & { org: string };
 
+/** A token refused: the message says why, for the 401's ErrorResponse. */
 export class TokenError extends Error {}
 
-const b64 = (data: Buffer | string) => Buffer.from(data).toString("base64url");
+export const DEFAULT_LEEWAY_SECONDS = 30;
+/** Verified with the secret. */
+const SECRET_ALGORITHMS = ["HS256"];
+/** Verified with keys from the key set. */
+const JWKS_ALGORITHMS = ["RS256", "ES256", "EdDSA"];
+/** An unknown `kid` refetches the key set at most this often. */
+const JWKS_COOLDOWN_MS = 60_000;
+const JWKS_CACHE_MS = 600_000;
+const JWKS_TIMEOUT_MS = 5_000;
 
+/**
+ * Signs an HS256 JWT. Kept by hand (it is the easy half) because tests and
+ * benchmarks need it synchronous and must be able to sign any payload at all,
+ * malformed claims included; verification is jose's.
+ */
 export function signHs256(payload: Record<string, unknown>, secret: string): string {
-  const head = b64(JSON.stringify({ alg: "HS256", typ: "JWT" }));
-  const body = b64(JSON.stringify(payload));
-  const sig = createHmac("sha256", secret).update(`${head}.${body}`).digest("base64url");
-  return `${head}.${body}.${sig}`;
-}
-
-/** Parses a duration like `90s`, `15m`, `1h`, `7d` into seconds. */
-export function parseDuration(text: string): number {
-  const m = /^(\d+)\s*(s|m|h|d)?$/.exec(text.trim());
-  if (!m) throw new Error(`"${text}" is not a duration; use forms like 90s, 15m, 1h, 7d`);
-  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? "s") as "s"];
+  const b64 = (data: string) => Buffer.from(data).toString("base64url");
+  const signed = `${b64(JSON.stringify({ alg: "HS256", typ: "JWT" }))}.${b64(JSON.stringify(payload))}`;
+  return `${signed}.${createHmac("sha256", secret).update(signed).digest("base64url")}`;
 }
 
 export class TokenVerifier {
-  private jwks?: { keys: Map<string, KeyObject>; fetchedAt: number };
+  private readonly secret?: Uint8Array;
+  private readonly jwks?: ReturnType<typeof createRemoteJWKSet>;
+  private readonly algorithms: string[];
+  private readonly leeway: number;
 
   constructor(private readonly config: AuthConfig) {
     if (!config.secret && !config.jwksUrl) throw new Error("set SECGROUPS_JWT_SECRET or --jwks-url to verify tokens");
+    if (config.secret) this.secret = new TextEncoder().encode(config.secret);
+    if (config.jwksUrl) {
+      this.jwks = createRemoteJWKSet(new URL(config.jwksUrl), {
+        cooldownDuration: JWKS_COOLDOWN_MS,
+        cacheMaxAge: JWKS_CACHE_MS,
+        timeoutDuration: JWKS_TIMEOUT_MS,
+      });
+    }
+    this.algorithms = [...(this.secret ? SECRET_ALGORITHMS : []), ...(this.jwks ? JWKS_ALGORITHMS : [])];
+    this.leeway = config.leewaySeconds ?? DEFAULT_LEEWAY_SECONDS;
   }
 
+  /** The token's claims, with the organization; throws TokenError saying what is wrong. `now` in seconds (tests). */
   async verify(token: string, now = Date.now() / 1000): Promise<Claims> {
-    const parts = token.split(".");
-    if (parts.length !== 3) throw new TokenError("the token is not a JWT");
-    const [head, body, sig] = parts;
-    const header = parseJson(head, "header");
-    const claims = parseJson(body, "payload");
-    const signed = Buffer.from(`${head}.${body}`);
-    const signature = Buffer.from(sig, "base64url");
-    if (header.alg === "HS256" && this.config.secret) {
-      const expected = createHmac("sha256", this.config.secret).update(signed).digest();
-      if (signature.length !== expected.length || !timingSafeEqual(signature, expected))
-        throw new TokenError("the token's signature is invalid");
-    } else if (header.alg === "RS256" && this.config.jwksUrl) {
-      const key = await this.key(typeof header.kid === "string" ? header.kid : "");
-      if (!verify("RSA-SHA256", signed, key, signature)) throw new TokenError("the token's signature is invalid");
-    } else {
-      throw new TokenError(`tokens signed with ${JSON.stringify(header.alg)} are not accepted`);
-    }
-    const leeway = this.config.leewaySeconds ?? 30;
-    if (typeof claims.exp !== "number") throw new TokenError("the token has no expiry (exp)");
-    if (claims.exp + leeway < now) throw new TokenError("the token has expired");
-    if (typeof claims.nbf === "number" && claims.nbf - leeway > now) throw new TokenError("the token is not valid yet");
-    if (this.config.issuer && claims.iss !== this.config.issuer) throw new TokenError("the token's issuer is not accepted");
-    if (this.config.audience) {
-      const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-      if (!aud.includes(this.config.audience)) throw new TokenError("the token's audience is not accepted");
-    }
-    const org = claims[this.config.orgClaim];
-    if (typeof org !== "string" || org.length === 0 || org.length > 255) {
-      throw new TokenError(`the token has no organization claim "${this.config.orgClaim}"`);
-    }
-    return { ...claims, org };
-  }
-
-  private async key(kid: string): Promise<KeyObject> {
-    const fresh = this.jwks && Date.now() - this.jwks.fetchedAt < 600_000;
-    if (!fresh || !this.jwks!.keys.has(kid)) await this.refresh();
-    const key = this.jwks!.keys.get(kid);
-    if (!key) throw new TokenError("the token's signing key is unknown");
-    return key;
-  }
-
-  private async refresh(): Promise<void> {
-    // Never refetch more than once a minute, whatever tokens arrive.
-    if (this.jwks && Date.now() - this.jwks.fetchedAt < 60_000) return;
-    // An unreachable key set, one that is not JSON or holds a key that does not parse is the
-    // token's problem to the caller (401), not an unexpected server error.
-    let set: { keys?: (JsonWebKey & { kid?: string; use?: string })[] };
+    let payload: JWTPayload;
     try {
-      const res = await fetch(this.config.jwksUrl!, { signal: AbortSignal.timeout(5000) });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      set = (await res.json()) as typeof set;
-    } catch {
-      throw new TokenError("the key set could not be fetched");
+      ({ payload } = await jwtVerify(token, (header, jws) => this.keyFor(header, jws), {
+        algorithms: this.algorithms,
+        issuer: this.config.issuer,
+        audience: this.config.audience,
+        clockTolerance: this.leeway,
+        currentDate: new Date(now * 1000),
+        requiredClaims: ["exp"],
+      }));
+    } catch (err) {
+      throw refusal(err, token);
     }
-    const keys = new Map<string, KeyObject>();
-    for (const jwk of Array.isArray(set?.keys) ? set.keys : []) {
-      if (jwk?.kty !== "RSA" || (jwk.use !== undefined && jwk.use !== "sig")) continue;
+    checkTimes(payload, now, this.leeway);
+    const claim = this.config.orgClaim;
+    const problem = organizationProblem(payload[claim]);
+    if (problem) throw new TokenError(`token claim ${JSON.stringify(claim)} ${problem}`);
+    return { ...payload, org: payload[claim] as string };
+  }
+
+  private async keyFor(header: JWTHeaderParameters, jws: FlattenedJWSInput): Promise<KeyLike | Uint8Array> {
+    // `algorithms` already limited alg to what some configured key verifies.
+    if (SECRET_ALGORITHMS.includes(header.alg)) {
+      if (this.secret) return this.secret;
+    } else if (this.jwks) {
+      if (typeof header.kid !== "string" || header.kid.length === 0) {
+        throw new TokenError(`tokens signed with ${header.alg} must name their key (kid header)`);
+      }
       try {
-        keys.set(typeof jwk.kid === "string" ? jwk.kid : "", createPublicKey({ key: jwk, format: "jwk" }));
-      } catch {
-        // A malformed key is skipped; tokens naming it get "the token's signing key is unknown".
+        return await this.jwks(header, jws);
+      } catch (err) {
+        if (err instanceof jose.JWKSNoMatchingKey || err instanceof jose.JWKSMultipleMatchingKeys) {
+          throw new TokenError("the token's signing key is unknown");
+        }
+        // Down, timed out, not JSON, not a key set: the token cannot be checked (401), the server is fine.
+        if (err instanceof jose.JWKSInvalid) throw new TokenError("the key set is not a valid JWKS", { cause: err });
+        throw new TokenError("the key set could not be fetched", { cause: err });
       }
     }
-    this.jwks = { keys, fetchedAt: Date.now() };
+    throw new TokenError(`tokens signed with ${JSON.stringify(header.alg)} are not accepted`);
   }
 }
 
-function parseJson(part: string, what: string): Record<string, unknown> {
-  try {
-    const value = JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
-    if (typeof value === "object" && value !== null && !Array.isArray(value)) return value;
-  } catch {
-    /* fall through */
+/** exp/nbf/iat are numbers (jose checked that): they must also be finite, and iat not in the future. */
+function checkTimes(payload: JWTPayload, now: number, leeway: number): void {
+  for (const claim of ["exp", "nbf", "iat"] as const) {
+    const value = payload[claim];
+    if (value !== undefined && !Number.isFinite(value)) {
+      throw new TokenError(`token claim "${claim}" must be a finite number of seconds since 1970, got ${value}`);
+    }
   }
-  throw new TokenError(`the token's ${what} is not valid JSON`);
+  if (payload.iat !== undefined && payload.iat > now + leeway) {
+    throw new TokenError(`token claim "iat" is in the future (issued at ${payload.iat}, now ${Math.floor(now)}); check the issuer's clock`);
+  }
+}
+
+/** A jose failure as the sentence the 401 carries. */
+function refusal(err: unknown, token: string): TokenError {
+  if (err instanceof TokenError) return err;
+  if (err instanceof jose.JWTExpired) return new TokenError("the token has expired");
+  if (err instanceof jose.JWTClaimValidationFailed) {
+    if (err.claim === "exp" && err.reason === "missing") return new TokenError("the token has no expiry (exp)");
+    if (err.claim === "nbf" && err.reason === "check_failed") return new TokenError("the token is not valid yet (nbf)");
+    if (err.claim === "iss") return new TokenError("the token's issuer is not accepted");
+    if (err.claim === "aud") return new TokenError("the token's audience is not accepted");
+    if (err.reason === "invalid") return new TokenError(`token claim "${err.claim}" must be a number of seconds since 1970`);
+    return new TokenError(`token claim "${err.claim}" is not accepted`);
+  }
+  if (err instanceof jose.JOSEAlgNotAllowed) return new TokenError(`tokens signed with ${JSON.stringify(algOf(token))} are not accepted`);
+  if (err instanceof jose.JWSSignatureVerificationFailed) return new TokenError("the token's signature is invalid");
+  if (err instanceof jose.JWTInvalid) return new TokenError("the token's payload is not a JSON object of claims");
+  if (err instanceof jose.JWSInvalid) {
+    if (token.split(".").length !== 3) return new TokenError("the token is not a JWT (three base64url parts)");
+    return new TokenError(`the token is not a valid JWS: ${err.message}`);
+  }
+  if (err instanceof jose.JOSEError) return new TokenError(`the token is not accepted: ${err.message}`);
+  // jose raises TypeError for a key unfit for the algorithm (an RSA key under 2048 bits in the key set, say).
+  return new TokenError("the token could not be verified with the configured keys", { cause: err });
+}
+
+function algOf(token: string): unknown {
+  try {
+    return decodeProtectedHeader(token).alg;
+  } catch {
+    return undefined;
+  }
 }

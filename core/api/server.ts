@@ -19,6 +19,7 @@ import { SecurityGroupService } from "../service/security-groups";
 import { SiteService } from "../service/sites";
 import { TokenError, TokenVerifier, type AuthConfig } from "./jwt";
 import { bearer } from "./http";
+import { errorDocsRoutes, publicUrlOf, socketUrl } from "./error-docs";
 import { schemas } from "./schemas";
 import { agentRoutes } from "./routes/agent";
 import { referenceRoutes } from "./routes/reference";
@@ -40,6 +41,11 @@ export interface ServerOptions extends OpenOptions {
   /** An already open database (tests); otherwise opened from `databaseUrl`/`dataDir`. */
   db?: Database;
   bodyLimit?: number;
+  /**
+   * Base URL clients reach this server at (e.g. behind a proxy), for `doc_url`
+   * links; default: the scheme and Host header of each request.
+   */
+  publicUrl?: string;
 }
 
 export interface Server {
@@ -83,16 +89,16 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     // Errors Fastify answers before any hook runs (bad percent-encoding, an
     // over-long path parameter) and Node's own refusals (headers over 16 KiB)
     // are ErrorResponses too, not Fastify's {error, message, statusCode}.
-    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const e =
         error.code === "FST_ERR_MAX_PARAM_LENGTH"
           ? errors.notFound("no resource has an id this long")
           : error.code === "FST_ERR_BAD_URL"
             ? errors.badRequest("invalid_url", "the URL path is not valid percent-encoded UTF-8")
             : errors.internal();
-      reply.code(e.status).send(e.toResponse());
+      reply.code(e.status).send(e.toResponse(publicUrlOf(request, options.publicUrl)));
     },
-    clientErrorHandler: clientError,
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => clientError(err, socket, options.publicUrl ?? socketUrl(socket)),
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the https overload narrows the instance type
   } as any) as unknown as FastifyInstance;
 
@@ -115,11 +121,14 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     const apiError = toApiError(error);
     if (apiError.code === "database_unavailable") request.log.warn({ err: error }, "database unavailable");
     else if (apiError.status >= 500) request.log.error({ err: error }, "request failed");
-    reply.code(apiError.status).headers(apiError.headers).send(apiError.toResponse());
+    reply
+      .code(apiError.status)
+      .headers(apiError.headers)
+      .send(apiError.toResponse(publicUrlOf(request, options.publicUrl)));
   });
   app.setNotFoundHandler((request, reply) => {
-    const e = errors.notFound(`no route ${request.method} ${request.url.split("?")[0]}`);
-    reply.code(404).send({ ...e.toResponse(), code: "route_not_found" });
+    const e = errors.routeNotFound(`no route ${request.method} ${request.url.split("?")[0]}`);
+    reply.code(e.status).send(e.toResponse(publicUrlOf(request, options.publicUrl)));
   });
 
   await app.register(swagger, {
@@ -136,6 +145,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
+  await app.register(errorDocsRoutes);
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   // Liveness: the process answers. Readiness: it can serve, i.e. the database answers (and, on
   // PostgreSQL, other replicas' changes reach it); 503 with Retry-After otherwise.
@@ -199,21 +209,25 @@ async function authenticate(verifier: TokenVerifier, request: FastifyRequest): P
   try {
     return (await verifier.verify(token)).org;
   } catch (err) {
-    if (err instanceof TokenError) throw errors.unauthorized(err.message);
+    if (err instanceof TokenError) {
+      // A key set that is down or a key unfit for its algorithm is the operator's to fix: say why in the log.
+      if (err.cause) request.log.warn({ err: err.cause }, `token refused: ${err.message}`);
+      throw errors.unauthorized(err.message);
+    }
     throw err;
   }
 }
 
 /** Requests Node's HTTP parser refuses (431 headers too large, 408, 400) answered with an ErrorResponse. */
-function clientError(err: NodeJS.ErrnoException, socket: Socket): void {
+function clientError(err: NodeJS.ErrnoException, socket: Socket, publicUrl: string): void {
   if (err.code === "ECONNRESET" || socket.destroyed) return;
   const e =
     err.code === "HPE_HEADER_OVERFLOW"
-      ? new ApiError(431, "invalid_request_error", "headers_too_large", "the request line and headers exceed 16 KiB")
+      ? new ApiError("headers_too_large", "the request line and headers exceed 16 KiB")
       : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
-        ? new ApiError(408, "invalid_request_error", "request_timeout", "the request was not received in time")
+        ? new ApiError("request_timeout", "the request was not received in time")
         : errors.badRequest("malformed_http", "the request is not valid HTTP/1.1");
-  const body = JSON.stringify(e.toResponse());
+  const body = JSON.stringify(e.toResponse(publicUrl));
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
@@ -241,6 +255,10 @@ function toApiError(error: FastifyError | ApiError): ApiError {
     return errors.badRequest("malformed_json", `the request body is not valid JSON: ${error.message}`);
   }
   const status = (error as FastifyError).statusCode;
-  if (status && status >= 400 && status < 500) return new ApiError(status, "invalid_request_error", "bad_request", error.message);
+  // Fastify's other client errors (404, 413, 414, 415 besides the 400s above) keep their meaning.
+  if (status === 404) return errors.routeNotFound(error.message);
+  if (status === 413) return errors.tooLarge(error.message);
+  if (status === 415) return errors.unsupportedMediaType(error.message);
+  if (status && status >= 400 && status < 500) return errors.badRequest("bad_request", error.message);
   return errors.internal();
 }

@@ -1,40 +1,50 @@
-/** Error classes of the API: one place that maps a failure to status, type and code. */
+/** Error classes of the API: a failure's code decides its status and type (core/model/error-codes.ts). */
+import { ERROR_CODES, errorDocPath, type ErrorCode, type ErrorCodeWithStatus, type ErrorType } from "./error-codes";
 
-export type ErrorType = "invalid_request_error" | "authentication_error" | "not_found_error" | "conflict_error" | "api_error";
+export * from "./error-codes";
 
-export interface ErrorResponse {
-  type: ErrorType;
-  code: string;
-  message: string;
-  doc_url: string;
-  /** Every validation problem, when there are several. */
-  errors?: ValidationIssue[];
-}
-
-export interface ValidationIssue {
+/** A problem as it travels in an ErrorResponse (clients may meet codes newer than their copy of the table). */
+export interface IssueBody {
   /** Field path in the request body, e.g. `rules[2].port`. */
   path: string;
   code: string;
   message: string;
 }
 
-export const DOC_BASE = "https://secgroups.dev/docs/errors/";
+export interface ErrorResponse {
+  type: ErrorType;
+  code: string;
+  message: string;
+  /** The page of this code on the server that answered: `<public URL>/docs/errors/<code>`. */
+  doc_url: string;
+  /** Every validation problem, when there are several. */
+  errors?: IssueBody[];
+}
+
+/** A validation problem found here: its code is one of the table's. */
+export interface ValidationIssue extends IssueBody {
+  code: ErrorCode;
+}
 
 export class ApiError extends Error {
+  readonly status: number;
+  readonly type: ErrorType;
+
   constructor(
-    readonly status: number,
-    readonly type: ErrorType,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly issues?: ValidationIssue[],
     /** Extra response headers, e.g. Retry-After. */
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
+    this.status = ERROR_CODES[code].status;
+    this.type = ERROR_CODES[code].type;
   }
 
-  toResponse(): ErrorResponse {
-    const body: ErrorResponse = { type: this.type, code: this.code, message: this.message, doc_url: DOC_BASE + this.code };
+  /** The response body; `publicUrl` is the server's base URL (no trailing slash), so `doc_url` resolves where the client is. */
+  toResponse(publicUrl: string): ErrorResponse {
+    const body: ErrorResponse = { type: this.type, code: this.code, message: this.message, doc_url: publicUrl + errorDocPath(this.code) };
     if (this.issues && this.issues.length > 1) body.errors = this.issues;
     return body;
   }
@@ -42,7 +52,7 @@ export class ApiError extends Error {
 
 export class ValidationError extends ApiError {
   constructor(override readonly issues: ValidationIssue[]) {
-    super(422, "invalid_request_error", issues[0]?.code ?? "parameter_invalid", summarize(issues), issues);
+    super(issues[0]?.code ?? "parameter_invalid", summarize(issues), issues);
   }
 }
 
@@ -53,25 +63,21 @@ function summarize(issues: ValidationIssue[]): string {
 }
 
 export const errors = {
-  badRequest: (code: string, message: string) => new ApiError(400, "invalid_request_error", code, message),
-  unauthorized: (message: string) => new ApiError(401, "authentication_error", "unauthorized", message),
-  notFound: (message: string) => new ApiError(404, "not_found_error", "resource_not_found", message),
-  conflict: (code: string, message: string, headers?: Record<string, string>) =>
-    new ApiError(409, "conflict_error", code, message, undefined, headers),
-  preconditionFailed: (message: string) => new ApiError(412, "conflict_error", "precondition_failed", message),
-  tooLarge: (message: string) => new ApiError(413, "invalid_request_error", "payload_too_large", message),
-  unsupportedMediaType: (message: string) => new ApiError(415, "invalid_request_error", "unsupported_media_type", message),
-  internal: () => new ApiError(500, "api_error", "internal_error", "An unexpected error occurred on the server."),
+  badRequest: (code: ErrorCodeWithStatus<400>, message: string) => new ApiError(code, message),
+  unauthorized: (message: string) => new ApiError("unauthorized", message),
+  notFound: (message: string) => new ApiError("resource_not_found", message),
+  routeNotFound: (message: string) => new ApiError("route_not_found", message),
+  conflict: (code: ErrorCodeWithStatus<409>, message: string, headers?: Record<string, string>) =>
+    new ApiError(code, message, undefined, headers),
+  preconditionFailed: (message: string) => new ApiError("precondition_failed", message),
+  tooLarge: (message: string) => new ApiError("payload_too_large", message),
+  unsupportedMediaType: (message: string) => new ApiError("unsupported_media_type", message),
+  internal: () => new ApiError("internal_error", "An unexpected error occurred on the server."),
   /** The store cannot be reached (restart, outage): retrying soon will work, so 503 with Retry-After, not a 500. */
   databaseUnavailable: () =>
-    new ApiError(
-      503,
-      "api_error",
-      "database_unavailable",
-      `The database is unavailable right now; retry in ${DATABASE_RETRY_AFTER_SECONDS} s.`,
-      undefined,
-      { "Retry-After": String(DATABASE_RETRY_AFTER_SECONDS) },
-    ),
+    new ApiError("database_unavailable", `The database is unavailable right now; retry in ${DATABASE_RETRY_AFTER_SECONDS} s.`, undefined, {
+      "Retry-After": String(DATABASE_RETRY_AFTER_SECONDS),
+    }),
 };
 
 export const DATABASE_RETRY_AFTER_SECONDS = 2;

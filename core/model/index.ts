@@ -1,6 +1,7 @@
 export * from "./cidr";
 export * from "./errors";
 export * from "./ids";
+export * from "./organization";
 export * from "./ports";
 export * from "./protocols";
 export * from "./types";

@@ -226,8 +226,12 @@ describe("references and orThrow", () => {
       expect(err).toBeInstanceOf(ValidationError);
       const e = err as ValidationError;
       expect(e.status).toBe(422);
-      expect(e.toResponse()).toMatchObject({ type: "invalid_request_error", code: "value_too_short" });
-      expect(e.toResponse().errors).toHaveLength(2);
+      expect(e.toResponse("http://api.test")).toMatchObject({
+        type: "invalid_request_error",
+        code: "value_too_short",
+        doc_url: "http://api.test/docs/errors/value_too_short",
+      });
+      expect(e.toResponse("http://api.test").errors).toHaveLength(2);
     }
   });
 });

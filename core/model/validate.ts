@@ -5,7 +5,7 @@
  * is the caller's question (see `checkReferences`).
  */
 import { cidrKey, parseCidr } from "./cidr";
-import { ValidationError, type ValidationIssue } from "./errors";
+import { ValidationError, type ErrorCode, type ValidationIssue } from "./errors";
 import { isId } from "./ids";
 import { parsePorts } from "./ports";
 import { PROTOCOL, protocolTakesPorts } from "./protocols";
@@ -55,7 +55,7 @@ class Checker {
 
   constructor(readonly options: ValidateOptions = {}) {}
 
-  fail(path: string, code: string, message: string): undefined {
+  fail(path: string, code: ErrorCode, message: string): undefined {
     this.issues.push({ path, code, message: `${path || "body"}: ${message}` });
     return undefined;
   }

@@ -308,8 +308,6 @@ export class AgentService {
       const view = await this.read(hash);
       if (report.revision > view.desired_revision || attempt > 0) {
         throw new ApiError(
-          422,
-          "invalid_request_error",
           "unknown_revision",
           `revision ${report.revision} was never issued to this site (latest is ${view.desired_revision})`,
         );
@@ -335,7 +333,7 @@ function parseReport(body: unknown): AgentReport {
   if (o.error !== undefined && o.error !== null && typeof o.error !== "string") problems.push("error must be a string");
   if (o.digest !== undefined && o.digest !== null && typeof o.digest !== "string") problems.push("digest must be a string");
   if (o.drift !== undefined && typeof o.drift !== "boolean") problems.push("drift must be a boolean");
-  if (problems.length) throw new ApiError(422, "invalid_request_error", "parameter_invalid", problems.join("; "));
+  if (problems.length) throw new ApiError("parameter_invalid", problems.join("; "));
   return {
     revision: o.revision as number,
     applied: o.status === "applied",

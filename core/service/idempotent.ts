@@ -26,15 +26,13 @@ export async function onceper<T>(
 ): Promise<Created<T>> {
   if (key === undefined) return { status: 201, body: await create(), replayed: false };
   if (!KEY.test(key)) {
-    throw new ApiError(400, "invalid_request_error", "invalid_idempotency_key", "Idempotency-Key must be 1-255 visible ASCII characters");
+    throw new ApiError("invalid_idempotency_key", "Idempotency-Key must be 1-255 visible ASCII characters");
   }
   const hash = createHash("sha256").update(route).update("\0").update(JSON.stringify(body)).digest("hex");
   const claim = await claimKey(tx, orgId, key, route, hash);
   if (!claim.claimed) {
     if (claim.requestHash !== hash || claim.route !== route) {
       throw new ApiError(
-        422,
-        "invalid_request_error",
         "idempotency_key_reused",
         "this Idempotency-Key was already used with a different request; use a new key for a new request",
       );

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
-import type { ErrorResponse, SyncError, ValidationIssue } from "../../core/model";
+import type { ErrorResponse, IssueBody, SyncError } from "../../core/model";
 
 export interface ClientSettings {
   endpoint: string;
@@ -35,7 +35,7 @@ export class SecgroupsApiError extends Error {
   }
 
   /** Every validation problem (422), one per field path. */
-  get issues(): ValidationIssue[] {
+  get issues(): IssueBody[] {
     if (this.status !== 422 || !this.body) return [];
     if (this.body.errors?.length) return this.body.errors;
     return [{ path: "", code: this.body.code, message: this.body.message }];

@@ -24,6 +24,7 @@ import { Agent } from "../../core/agent/agent";
 import { Backoff } from "../../core/agent/backoff";
 import { HttpAgentApi } from "../../core/agent/client";
 import { DryRunEnforcer } from "../../core/agent/enforcer";
+import { createAgentLog } from "../../core/agent/log";
 import { signHs256 } from "../../core/api/jwt";
 import { startPostgres, type PostgresServer } from "../support/postgres";
 import { eventually, tempDir } from "../support/secgroups";
@@ -103,7 +104,7 @@ describe.each(["pglite", "postgres"] as const)("SIGKILL of serve (%s)", (engine)
         heartbeatMs: 2000,
         driftCheckMs: 60_000,
         backoff: new Backoff({ maxMs: 1000 }),
-        log: () => undefined,
+        log: createAgentLog({ level: "silent" }),
       });
       agents.push({ agent, running: agent.run() });
     }

@@ -24,6 +24,7 @@ import { Agent } from "../../core/agent/agent";
 import { Backoff } from "../../core/agent/backoff";
 import { HttpAgentApi, type AgentApi, type PollResult, type Report } from "../../core/agent/client";
 import { DryRunEnforcer } from "../../core/agent/enforcer";
+import { createAgentLog } from "../../core/agent/log";
 import { signHs256 } from "../../core/api/jwt";
 import { startPostgres, type PostgresServer } from "../support/postgres";
 import { eventually } from "../support/secgroups";
@@ -115,7 +116,7 @@ beforeAll(async () => {
     heartbeatMs: 1000,
     driftCheckMs: 2000,
     backoff: new Backoff({ maxMs: 2000 }),
-    log: () => undefined,
+    log: createAgentLog({ level: "silent" }),
   });
   running = agent.run();
   await eventually("group active", async () => (await groupStatus(a)) === "active", 60_000, 100);

@@ -14,6 +14,7 @@ import { Agent } from "../../core/agent/agent";
 import { Backoff } from "../../core/agent/backoff";
 import { HttpAgentApi } from "../../core/agent/client";
 import { DryRunEnforcer } from "../../core/agent/enforcer";
+import { createAgentLog } from "../../core/agent/log";
 import { startPostgres, type PostgresServer } from "../support/postgres";
 import { Api, Proc, ensureBuilt, eventually, startServer, userToken } from "../support/secgroups";
 
@@ -75,7 +76,7 @@ test("20 agents on two replicas converge, and a change on either replica reaches
       heartbeatMs: 2000,
       driftCheckMs: 60_000,
       backoff: new Backoff({ maxMs: 2000 }),
-      log: () => undefined,
+      log: createAgentLog({ level: "silent" }),
     });
     agents.push({ agent, running: agent.run() });
   }

@@ -85,7 +85,17 @@ describe("help", () => {
   it("serve --help documents its options", async () => {
     const r = await cli(["serve", "--help"]);
     expect(r.code).toBe(0);
-    for (const o of ["--host", "--port", "--data", "--database-url", "--tls-cert", "--sync-timeout", "SECGROUPS_JWT_SECRET"])
+    for (const o of [
+      "--host",
+      "--port",
+      "--data",
+      "--database-url",
+      "--tls-cert",
+      "--sync-timeout",
+      "--jwt-clock-skew",
+      "--public-url",
+      "SECGROUPS_JWT_SECRET",
+    ])
       expect(r.stdout).toContain(o);
   });
   it("token --help documents its options", async () => {
@@ -101,6 +111,76 @@ describe("help", () => {
     const noSecret = await cli(["token", "--org", "a"], { SECGROUPS_JWT_SECRET: "" });
     expect(noSecret.code).toBe(1);
     expect(noSecret.stderr).toContain("SECGROUPS_JWT_SECRET");
+  });
+});
+
+describe("durations, organizations and agent logs", () => {
+  const agentArgs = (dir: string, ...extra: string[]) => [
+    "agent",
+    "--endpoint",
+    "http://127.0.0.1:1",
+    "--site-token",
+    "sgs_cli",
+    "--dry-run",
+    "--state-dir",
+    dir,
+    ...extra,
+  ];
+
+  const refused: [string[], string][] = [
+    [["serve", "--sync-timeout", "soon"], "--sync-timeout"],
+    [["serve", "--sync-timeout", "0s"], "--sync-timeout"],
+    [["serve", "--jwt-clock-skew", "1h"], "--jwt-clock-skew"],
+    [["token", "--org", "a", "--ttl", "1w"], "--ttl"],
+    [["token", "--org", "a", "--ttl", "1500ms"], "--ttl"],
+    [agentArgs("/nonexistent", "--heartbeat", "0"), "--heartbeat"],
+    [agentArgs("/nonexistent", "--drift-check", "fast"), "--drift-check"],
+    [agentArgs("/nonexistent", "--backoff-max=-1s"), "--backoff-max"],
+    [agentArgs("/nonexistent", "--poll-wait", "90s"), "--poll-wait"],
+    [agentArgs("/nonexistent", "--log-format", "xml"), "--log-format"],
+  ];
+  it.each(refused.map(([args, flag]) => [`${args[0]} ${args.slice(args[0] === "agent" ? 8 : 1).join(" ")}`, args, flag] as const))(
+    "%s is a usage error naming the flag",
+    async (_label, args, flag) => {
+      const r = await cli([...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^secgroups \\w+: ${flag} must be`));
+    },
+  );
+
+  it("token refuses an organization serve would refuse, and accepts any other", async () => {
+    for (const org of [" acme", "cafe\u0301", "acme\u202e", "x".repeat(129)]) {
+      const r = await cli(["token", "--org", org]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^secgroups token: --org (must|contains)/);
+    }
+    for (const org of ["Acme Inc.", "東京", "tenant:eu-1/team"]) expect((await cli(["token", "--org", org])).code).toBe(0);
+  });
+
+  it("the agent logs JSON lines with site and revision by default, and plain lines with --log-format text", async () => {
+    const firstLine = (args: string[]) =>
+      new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+        let err = "";
+        child.stderr!.on("data", (d: Buffer) => {
+          err += d.toString();
+          if (err.includes("\n")) {
+            child.kill("SIGTERM");
+            resolve(err.slice(0, err.indexOf("\n")));
+          }
+        });
+        child.once("exit", (code) => reject(new Error(`agent exited ${code} before logging: ${err}`)));
+      });
+    const dir = mkdtempSync(join(tmpdir(), "secgroups-cli-agent-"));
+    try {
+      const json = JSON.parse(await firstLine(agentArgs(dir, "--backoff-max", "100ms")));
+      expect(json).toMatchObject({ level: 40, name: "secgroups-agent", site: null, revision: null });
+      expect(json.msg).toMatch(/retrying in \d+ ms \(the last policy stays in force\)$/);
+      const text = await firstLine(agentArgs(dir, "--backoff-max", "100ms", "--log-format", "text"));
+      expect(text).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z WARN  - r-  .*retrying in \d+ ms .*retry_ms=\d+$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -204,7 +284,8 @@ describe("serve on PGlite (--data)", () => {
       const exited = await stop(first);
       expect(exited).toEqual({ code: 0, signal: null });
     }
-    const second = await serve(["--data", data, "--quiet"]);
+    // The one duration syntax: 500ms is a --sync-timeout like any other (it was refused before).
+    const second = await serve(["--data", data, "--quiet", "--sync-timeout", "500ms", "--jwt-clock-skew", "0s"]);
     try {
       const got = await call(second.url, "GET", `/vpc/security-groups/${id}`, await token("org_cli"));
       expect(got.status).toBe(200);

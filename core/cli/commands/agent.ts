@@ -4,10 +4,15 @@ import { HttpAgentApi, RejectedError } from "../../agent/client";
 import { resolveControlPlane } from "../../agent/control-plane";
 import { DryRunEnforcer, type Enforcer } from "../../agent/enforcer";
 import { IptablesEnforcer } from "../../agent/iptables";
+import { createAgentLog, LOG_FORMATS, type LogFormat } from "../../agent/log";
 import { NftablesEnforcer } from "../../agent/nftables";
 import { lockDirectory } from "../../util/directory-lock";
 import type { Command } from "../command";
 import { UsageError } from "../command";
+import { parseDuration } from "../duration";
+
+/** Longest interval a timer can wait (setInterval takes a signed 32-bit number of ms). */
+const TIMER_MAX_MS = 24 * 86_400_000;
 
 export const agent: Command = {
   name: "agent",
@@ -24,20 +29,24 @@ Options:
   --site-token TOKEN     the site's token (sgs_...); or SECGROUPS_SITE_TOKEN
   --state-dir DIR        where the last applied configuration is kept
                          (default /var/lib/secgroups-agent); one agent per directory
-  --poll-wait SECONDS    how long one config poll is held open (default 30, <= 60)
-  --heartbeat DUR        heartbeat interval: 500ms, 30s, 1m (default 30s)
+  --poll-wait DUR        how long one config poll is held open, whole seconds, 0s-60s (default 30s)
+  --heartbeat DUR        heartbeat interval (default 30s)
   --drift-check DUR      how often to compare the loaded rules with the applied ones (default 10s)
   --backoff-max DUR      longest wait between retries when the control plane is unreachable (default 30s)
+  --log-format FORMAT    json (default: one JSON object per line, with site and revision)
+                         or text (one plain line per event, for a terminal)
   --once                 apply the current configuration once, report, exit (1 if it failed)
   --dry-run              report every configuration as applied without touching the host
   --nft-bin PATH         nft binary (default nft); tests point it at a wrapper
   --iptables-bin PATH    iptables binary (default iptables; -restore/-save are found beside it)
-  --ipset-bin PATH       ipset binary (default ipset)`,
+  --ipset-bin PATH       ipset binary (default ipset)
+
+Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
   options: {
     endpoint: { type: "string" },
     "site-token": { type: "string" },
     "state-dir": { type: "string", default: "/var/lib/secgroups-agent" },
-    "poll-wait": { type: "string", default: "30" },
+    "poll-wait": { type: "string", default: "30s" },
     heartbeat: { type: "string", default: "30s" },
     "drift-check": { type: "string", default: "10s" },
     "backoff-max": { type: "string", default: "30s" },
@@ -46,6 +55,7 @@ Options:
     "nft-bin": { type: "string", default: "nft" },
     "iptables-bin": { type: "string", default: "iptables" },
     "ipset-bin": { type: "string", default: "ipset" },
+    "log-format": { type: "string", default: "json" },
   },
   async run(v) {
     const endpoint = v.endpoint as string | undefined;
@@ -57,8 +67,14 @@ Options:
     } catch {
       throw new UsageError(`--endpoint must be a URL, got ${endpoint}`);
     }
-    const pollWait = Number(v["poll-wait"]);
-    if (!Number.isInteger(pollWait) || pollWait < 0 || pollWait > 60) throw new UsageError("--poll-wait must be 0 to 60 seconds");
+    const pollWait = parseDuration(v["poll-wait"] as string, "--poll-wait", { minMs: 0, maxMs: 60_000, wholeSeconds: true }) / 1000;
+    const interval = (flag: string) => parseDuration(v[flag] as string, `--${flag}`, { maxMs: TIMER_MAX_MS });
+    const heartbeatMs = interval("heartbeat");
+    const driftCheckMs = interval("drift-check");
+    const backoffMaxMs = interval("backoff-max");
+    const format = v["log-format"] as LogFormat;
+    if (!LOG_FORMATS.includes(format)) throw new UsageError(`--log-format must be ${LOG_FORMATS.join(" or ")}, got ${format}`);
+    const log = createAgentLog({ format });
     const stateDir = v["state-dir"] as string;
     const iptables = v["iptables-bin"] as string;
     const enforcers: Record<string, Enforcer> = v["dry-run"]
@@ -84,9 +100,10 @@ Options:
       resolveControlPlane: () => resolveControlPlane(endpoint),
       stateDir,
       pollWaitSeconds: pollWait,
-      heartbeatMs: durationMs(v.heartbeat as string, "--heartbeat"),
-      driftCheckMs: durationMs(v["drift-check"] as string, "--drift-check"),
-      backoff: new Backoff({ maxMs: durationMs(v["backoff-max"] as string, "--backoff-max") }),
+      heartbeatMs,
+      driftCheckMs,
+      backoff: new Backoff({ maxMs: backoffMaxMs }),
+      log,
     });
     // One agent per state directory: two would fight over the host's rules and the state file.
     let lost: Error | undefined;
@@ -105,15 +122,17 @@ Options:
       await site.restore();
       if (v.once) {
         const outcome = await site.once();
-        if (outcome.status === "failed") console.error(`revision ${outcome.revision} failed: ${outcome.error}`);
+        // The agent already logged a failure, with its revision.
         return outcome.status === "applied" ? 0 : 1;
       }
       await site.run();
       // Stopping leaves the policy in force: an agent restart must not open the host.
       if (lost) throw lost;
     } catch (err) {
-      if (err instanceof RejectedError) throw new Error(`the control plane refused the agent: ${err.message}`);
-      throw err;
+      // The last word goes to the same log as every other line, in its format.
+      const reason = err instanceof RejectedError ? `the control plane refused the agent: ${err.message}` : (err as Error).message;
+      log.error(`stopping: ${reason}`);
+      return 1;
     } finally {
       process.off("SIGTERM", stop);
       process.off("SIGINT", stop);
@@ -121,9 +140,3 @@ Options:
     }
   },
 };
-
-function durationMs(text: string, flag: string): number {
-  const m = /^(\d+)\s*(ms|s|m|h)?$/.exec(text.trim());
-  if (!m || Number(m[1]) === 0) throw new UsageError(`${flag} must be a duration like 500ms, 30s, 1m; got ${text}`);
-  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "s"];
-}
