@@ -7,6 +7,7 @@ import { formatCidr6, formatIPv6, parseCidr6, type Cidr6, type IPv6Address } fro
 import {
   cidr6Range,
   collapseCidr6Texts,
+  collapseCidr6TextsPacked,
   collapseCidrs6,
   compareIPv6,
   containsAddress6,
@@ -15,6 +16,7 @@ import {
   previousIPv6,
   rangeToCidrs6,
   sortRowsByKey,
+  unpackRanges6,
   type AddressRange6,
 } from "./cidr6-ranges";
 
@@ -244,6 +246,18 @@ describe("collapseCidr6Texts equals merging ranges and splitting every range", (
         },
       ),
       { numRuns: 1000 },
+    );
+  });
+  it("collapseCidr6TextsPacked is the same collapse, its ranges as packed words", () => {
+    fc.assert(
+      fc.property(fc.array(cidrIn.filter((c) => !mapped(c)).map(formatCidr6), { maxLength: 100 }), (texts) => {
+        const packed = collapseCidr6TextsPacked(texts);
+        const objects = collapseCidr6Texts(texts);
+        expect(packed.cidrs).toEqual(objects.cidrs);
+        expect(packed.words).toHaveLength(objects.ranges.length * 8);
+        expect(unpackRanges6(packed.words)).toEqual(objects.ranges);
+      }),
+      { numRuns: 300 },
     );
   });
   it("keeps the input strings of unmerged canonical CIDRs", () => {

@@ -3,11 +3,14 @@
  * CIDR texts, on the four-word addresses of cidr6.ts (the IPv6 side of the
  * range half of cidr.ts).
  *
- * Hot paths work on packed rows of words in a Uint32Array, sorted by
- * sortRowsByKey: an LSD radix sort on bytes of an index array, which skips
- * every byte that is the same in all rows (in a prefix list most bytes are:
- * one site's /48 or /64 networks share their first 4-6 bytes and their zero
- * host bits). Nothing is allocated per CIDR until the output ranges; no BigInt.
+ * Hot paths work on packed rows of words in a Uint32Array, ordered by
+ * sortRowsByKey: an LSD radix sort on bytes of an index array that skips every
+ * byte alike in all rows (in a prefix list many are: one site's networks share
+ * their first bytes). bench/cidr6.bench.ts: on 100,000 random CIDRs it takes
+ * about a fifth of the time of an index sort with a comparator over the same
+ * rows. No BigInt, no object per CIDR; collapseCidr6TextsPacked also returns
+ * its ranges as packed words (the objects collapseCidr6Texts builds, two
+ * address tuples per range, add about 40% to a collapse).
  */
 import { CIDR6_ROW, formatCidr6, formatIPv6At, readCidr6Rows, type Cidr6, type IPv6Address } from "./cidr6";
 
@@ -126,35 +129,22 @@ export function sortRowsByKey(rows: Uint32Array, stride: number, keyWords: numbe
   return order;
 }
 
-/** Scratch words: a current range [first 0-3, last 4-7] and a candidate's last (8-11). */
-const cur = new Uint32Array(12);
-
-/** Whether words[first..] <= words[last..] + 1 (touching or overlapping a range ending at last). */
-function reaches(words: Uint32Array, first: number, lastWords: Uint32Array, last: number): boolean {
-  let l0 = lastWords[last];
-  let l1 = lastWords[last + 1];
-  let l2 = lastWords[last + 2];
-  let l3 = lastWords[last + 3] + 1;
-  if (l3 > MAX_WORD) {
-    l3 = 0;
-    if (++l2 > MAX_WORD) {
-      l2 = 0;
-      if (++l1 > MAX_WORD) {
-        l1 = 0;
-        if (++l0 > MAX_WORD) return true; // last is the top of the space
-      }
-    }
-  }
-  const f0 = words[first];
-  const f1 = words[first + 1];
-  const f2 = words[first + 2];
-  return f0 !== l0 ? f0 < l0 : f1 !== l1 ? f1 < l1 : f2 !== l2 ? f2 < l2 : words[first + 3] <= l3;
+/**
+ * Whether address n <= address l + 1 (n touches or overlaps a range ending at
+ * l), word by word on numbers (the merge loops keep their words in locals).
+ */
+function reaches(n0: number, n1: number, n2: number, n3: number, l0: number, l1: number, l2: number, l3: number): boolean {
+  // Above l in a word is still l + 1 when l carries into that word: all ones below it in l, zeros in n.
+  if (n0 !== l0)
+    return n0 < l0 || (n0 === l0 + 1 && n1 === 0 && n2 === 0 && n3 === 0 && l1 === MAX_WORD && l2 === MAX_WORD && l3 === MAX_WORD);
+  if (n1 !== l1) return n1 < l1 || (n1 === l1 + 1 && n2 === 0 && n3 === 0 && l2 === MAX_WORD && l3 === MAX_WORD);
+  if (n2 !== l2) return n2 < l2 || (n2 === l2 + 1 && n3 === 0 && l3 === MAX_WORD);
+  return n3 <= l3 + 1;
 }
 
-/** Whether a[ai..ai+3] > b[bi..bi+3]. */
-function above(a: Uint32Array, ai: number, b: Uint32Array, bi: number): boolean {
-  for (let w = 0; w < 4; w++) if (a[ai + w] !== b[bi + w]) return a[ai + w] > b[bi + w];
-  return false;
+/** Whether address a > address b. */
+function above(a0: number, a1: number, a2: number, a3: number, b0: number, b1: number, b2: number, b3: number): boolean {
+  return a0 !== b0 ? a0 > b0 : a1 !== b1 ? a1 > b1 : a2 !== b2 ? a2 > b2 : a3 > b3;
 }
 
 const tupleAt = (words: Uint32Array, at: number): IPv6Address => [words[at], words[at + 1], words[at + 2], words[at + 3]];
@@ -181,14 +171,24 @@ export function mergeRanges6(ranges: readonly AddressRange6[]): AddressRange6[] 
   const merged: AddressRange6[] = [];
   let top = -1; // the range whose `first` opens the current run
   let reach = -1; // the range whose `last` ends it
+  let l0 = 0;
+  let l1 = 0;
+  let l2 = 0;
+  let l3 = 0;
   for (let k = 0; k < n; k++) {
     const r = order[k];
-    if (top >= 0 && reaches(rows, r * 8, rows, reach * 8 + 4)) {
-      if (above(rows, r * 8 + 4, rows, reach * 8 + 4)) reach = r;
-      continue;
+    const at = r * 8;
+    if (top >= 0 && reaches(rows[at], rows[at + 1], rows[at + 2], rows[at + 3], l0, l1, l2, l3)) {
+      if (!above(rows[at + 4], rows[at + 5], rows[at + 6], rows[at + 7], l0, l1, l2, l3)) continue;
+    } else {
+      if (top >= 0) merged.push({ first: ranges[top].first, last: ranges[reach].last });
+      top = r;
     }
-    if (top >= 0) merged.push({ first: ranges[top].first, last: ranges[reach].last });
-    top = reach = r;
+    reach = r;
+    l0 = rows[at + 4];
+    l1 = rows[at + 5];
+    l2 = rows[at + 6];
+    l3 = rows[at + 7];
   }
   if (top >= 0) merged.push({ first: ranges[top].first, last: ranges[reach].last });
   return merged;
@@ -227,7 +227,7 @@ export function rangeToCidrs6(range: AddressRange6): Cidr6[] {
       add = v > MAX_WORD ? 1 : 0;
       w--;
     }
-    if (add || above(s, 0, s, 8)) break;
+    if (add || above(s[0], s[1], s[2], s[3], s[8], s[9], s[10], s[11])) break;
   }
   return out;
 }
@@ -272,51 +272,113 @@ export interface CollapsedCidrs6 {
   cidrs: string[];
 }
 
+/** CollapsedCidrs6 with its ranges packed: range i is words[8i..8i+3] (first) and words[8i+4..8i+7] (last). */
+export interface PackedCollapsedCidrs6 {
+  words: Uint32Array;
+  cidrs: string[];
+}
+
+/** The ranges of packed words (8 per range) as AddressRange6 objects. */
+export function unpackRanges6(words: Uint32Array): AddressRange6[] {
+  const ranges: AddressRange6[] = [];
+  for (let at = 0; at < words.length; at += 8) ranges.push({ first: tupleAt(words, at), last: tupleAt(words, at + 4) });
+  return ranges;
+}
+
 /**
  * Collapses IPv6 CIDR texts the validator has accepted (throws on others), as
- * collapseCidrTexts does IPv4: one radix sort of packed rows, then one pass. A
- * merged range that is exactly one input CIDR (the usual case) is emitted as
- * that input's text when it is RFC 5952 text already, else formatted.
+ * collapseCidrTexts does IPv4. A merged range that is exactly one input CIDR
+ * (the usual case) is emitted as that input's text when it is RFC 5952 text
+ * already, else formatted.
  */
 export function collapseCidr6Texts(texts: readonly string[]): CollapsedCidrs6 {
+  const packed = collapseCidr6TextsPacked(texts);
+  return { ranges: unpackRanges6(packed.words), cidrs: packed.cidrs };
+}
+
+/**
+ * collapseCidr6Texts without an object per range (for the compiler, which
+ * needs the text, and for code that works on packed words): one radix sort of
+ * packed rows, then one pass.
+ */
+export function collapseCidr6TextsPacked(texts: readonly string[]): PackedCollapsedCidrs6 {
   const n = texts.length;
   const rows = new Uint32Array(n * CIDR6_ROW);
   const canonical = new Uint8Array(n);
   readCidr6Rows(texts, rows, canonical);
   // By network, then prefix length: of CIDRs sharing a network the widest comes first.
   const order = sortRowsByKey(rows, CIDR6_ROW, CIDR6_ROW, n);
-  const out: CollapsedCidrs6 = { ranges: [], cidrs: [] };
-  // The input that spans the current range exactly, or -1.
+  const words = new Uint32Array(n * 8);
+  const cidrs: string[] = [];
+  let count = 0;
+  // The current range [l - words[count*8..], l] and the input that spans it exactly, or -1.
+  let l0 = 0;
+  let l1 = 0;
+  let l2 = 0;
+  let l3 = 0;
   let spanning = -1;
   for (let k = 0; k < n; k++) {
-    const at = order[k] * CIDR6_ROW;
+    const r = order[k];
+    const at = r * CIDR6_ROW;
+    const n0 = rows[at];
+    const n1 = rows[at + 1];
+    const n2 = rows[at + 2];
+    const n3 = rows[at + 3];
     const prefixLength = rows[at + 4];
-    for (let w = 0; w < 4; w++) cur[8 + w] = (rows[at + w] | hostMask(prefixLength, w)) >>> 0;
-    if (k > 0 && reaches(rows, at, cur, 4)) {
+    const e0 = (n0 | hostMask(prefixLength, 0)) >>> 0;
+    const e1 = (n1 | hostMask(prefixLength, 1)) >>> 0;
+    const e2 = (n2 | hostMask(prefixLength, 2)) >>> 0;
+    const e3 = (n3 | hostMask(prefixLength, 3)) >>> 0;
+    if (k > 0 && reaches(n0, n1, n2, n3, l0, l1, l2, l3)) {
       // Contained CIDRs change nothing; one that reaches further extends the range.
-      if (above(cur, 8, cur, 4)) {
-        for (let w = 0; w < 4; w++) cur[4 + w] = cur[8 + w];
+      if (above(e0, e1, e2, e3, l0, l1, l2, l3)) {
+        l0 = e0;
+        l1 = e1;
+        l2 = e2;
+        l3 = e3;
         spanning = -1;
       }
       continue;
     }
-    if (k > 0) emitRange(out, texts, rows, canonical, spanning);
-    for (let w = 0; w < 4; w++) {
-      cur[w] = rows[at + w];
-      cur[4 + w] = cur[8 + w];
-    }
-    spanning = order[k];
+    if (k > 0) emitRange(words, count++, l0, l1, l2, l3, cidrs, texts, rows, canonical, spanning);
+    words[count * 8] = n0;
+    words[count * 8 + 1] = n1;
+    words[count * 8 + 2] = n2;
+    words[count * 8 + 3] = n3;
+    l0 = e0;
+    l1 = e1;
+    l2 = e2;
+    l3 = e3;
+    spanning = r;
   }
-  if (n) emitRange(out, texts, rows, canonical, spanning);
-  return out;
+  if (n) emitRange(words, count++, l0, l1, l2, l3, cidrs, texts, rows, canonical, spanning);
+  return { words: words.subarray(0, count * 8), cidrs };
 }
 
-function emitRange(out: CollapsedCidrs6, texts: readonly string[], rows: Uint32Array, canonical: Uint8Array, spanning: number): void {
-  const range = { first: tupleAt(cur, 0), last: tupleAt(cur, 4) };
-  out.ranges.push(range);
-  if (spanning >= 0) {
-    out.cidrs.push(canonical[spanning] ? texts[spanning] : formatIPv6At(rows, spanning * CIDR6_ROW) + "/" + rows[spanning * CIDR6_ROW + 4]);
+/** Completes range i of words (its first is written) with its last, and its CIDR text(s). */
+function emitRange(
+  words: Uint32Array,
+  i: number,
+  l0: number,
+  l1: number,
+  l2: number,
+  l3: number,
+  cidrs: string[],
+  texts: readonly string[],
+  rows: Uint32Array,
+  canonical: Uint8Array,
+  spanning: number,
+): void {
+  const at = i * 8;
+  words[at + 4] = l0;
+  words[at + 5] = l1;
+  words[at + 6] = l2;
+  words[at + 7] = l3;
+  if (spanning < 0) {
+    for (const cidr of rangeToCidrs6({ first: tupleAt(words, at), last: tupleAt(words, at + 4) })) cidrs.push(formatCidr6(cidr));
+  } else if (canonical[spanning]) {
+    cidrs.push(texts[spanning]);
   } else {
-    for (const cidr of rangeToCidrs6(range)) out.cidrs.push(formatCidr6(cidr));
+    cidrs.push(formatIPv6At(rows, spanning * CIDR6_ROW) + "/" + rows[spanning * CIDR6_ROW + 4]);
   }
 }

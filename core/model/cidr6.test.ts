@@ -113,23 +113,26 @@ const address128 = fc.oneof(
 
 /** Every way to write an address: any case, leading zeros, any zero run compressed, a dotted tail. */
 const spelling = (v: bigint) =>
-  fc.record({ upper: fc.boolean(), pad: fc.nat({ max: 3 }), gap: fc.nat({ max: 8 }), dotted: fc.boolean() }).map((how) => {
-    const groups = Array.from({ length: 8 }, (_, i) => Number((v >> BigInt(112 - 16 * i)) & 0xffffn));
-    const text = groups.map((g, i) => {
-      const h = g.toString(16).padStart(Math.min(4, g.toString(16).length + ((i + how.pad) % 4)), "0");
-      return how.upper ? h.toUpperCase() : h;
+  fc
+    .record({ upper: fc.boolean(), pad: fc.nat({ max: 3 }), gap: fc.nat({ max: 8 }), span: fc.nat({ max: 8 }), dotted: fc.boolean() })
+    .map((how) => {
+      const groups = Array.from({ length: 8 }, (_, i) => Number((v >> BigInt(112 - 16 * i)) & 0xffffn));
+      const text = groups.map((g, i) => {
+        const h = g.toString(16).padStart(Math.min(4, g.toString(16).length + ((i + how.pad) % 4)), "0");
+        return how.upper ? h.toUpperCase() : h;
+      });
+      let parts: string[] = text;
+      if (how.dotted) {
+        const v4 = Number(v & 0xffffffffn);
+        parts = [...text.slice(0, 6), `${v4 >>> 24}.${(v4 >>> 16) & 255}.${(v4 >>> 8) & 255}.${v4 & 255}`];
+      }
+      // Compress a zero run starting at `gap` (within the hex groups) if there is one.
+      const hexCount = how.dotted ? 6 : 8;
+      let end = how.gap;
+      // Over part of the run or all of it.
+      while (end < hexCount && end < how.gap + 1 + how.span && groups[end] === 0) end++;
+      return end > how.gap ? parts.slice(0, how.gap).join(":") + "::" + parts.slice(end).join(":") : parts.join(":");
     });
-    let parts: string[] = text;
-    if (how.dotted) {
-      const v4 = Number(v & 0xffffffffn);
-      parts = [...text.slice(0, 6), `${v4 >>> 24}.${(v4 >>> 16) & 255}.${(v4 >>> 8) & 255}.${v4 & 255}`];
-    }
-    // Compress a zero run starting at `gap` (within the hex groups) if there is one.
-    const hexCount = how.dotted ? 6 : 8;
-    let end = how.gap;
-    while (end < hexCount && groups[end] === 0) end++;
-    return end > how.gap ? parts.slice(0, how.gap).join(":") + "::" + parts.slice(end).join(":") : parts.join(":");
-  });
 const spelled = address128.chain((v) => spelling(v).map((text) => ({ v, text })));
 
 /** Text that is often almost an address: groups near the limits, stray and doubled separators. */
@@ -306,6 +309,11 @@ describe("parseCidr6", () => {
     ["::/80", "::/80"],
     ["64:ff9b::/96", "64:ff9b::/96"],
     ["::13.1.68.0/120", "::d01:4400/120"],
+    ["2001:db8::0:1/128", "2001:db8::1/128"], // "::" over part of the zero run
+    ["2001:db8:0::1/128", "2001:db8::1/128"],
+    ["2001:db8::1:0:0:1/128", "2001:db8::1:0:0:1/128"],
+    ["2001:db8:0:0:1::1/128", "2001:db8::1:0:0:1/128"], // not the first of equal runs
+    ["2001:db8::1:1:1:1:1/128", "2001:db8:0:1:1:1:1:1/128"], // "::" for one group
   ])("%s -> %p", (text, canonical) => {
     expect(canonicalCidr6(text)).toBe(canonical);
     expect(isCanonicalCidr6(text)).toBe(text === canonical);

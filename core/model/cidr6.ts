@@ -48,77 +48,109 @@ const groups = new Uint16Array(8);
 /** Whether the text readIPv6 read last was RFC 5952 text. */
 let parsedCanonical = false;
 
+/** Hex digit values by char code: 0-15, upper-case letters + 16, anything else -1. */
+const HEX = new Int8Array(128).fill(-1);
+for (let c = 0; c < 10; c++) HEX[48 + c] = c;
+for (let c = 0; c < 6; c++) {
+  HEX[97 + c] = 10 + c;
+  HEX[65 + c] = 26 + c;
+}
+
 /**
- * Reads an IPv6 address from text[start, end) into out[offset..offset+3] and
- * sets parsedCanonical; returns false (out unspecified) unless text[start, end)
- * is exactly one address. Char codes, not a regex: it runs once per CIDR.
+ * Reads an IPv6 address at the start of text into out[offset..offset+3] and sets
+ * parsedCanonical. It stops at the first character that cannot continue an
+ * address (`/`, `%`, anything else, or the end) and returns that index, or -1
+ * (out unspecified) if what precedes it is not exactly one address. Char codes
+ * and one pass, not a regex: it runs once per CIDR.
  */
-function readIPv6(text: string, start: number, end: number, out: Uint32Array, offset: number): boolean {
-  let i = start;
+function readIPv6(text: string, out: Uint32Array, offset: number): number {
+  const length = text.length;
+  let i = 0;
   let n = 0; // groups read
   let gap = -1; // the group index where "::" stands
   let plain = true; // lower case, no leading zeros, no dotted quad (RFC 5952 as far as the text goes)
-  if (end - start >= 2 && text.charCodeAt(i) === 58 && text.charCodeAt(i + 1) === 58) {
+  // After "::" the address may end; after a single ":" a group must follow.
+  let more = true;
+  if (length >= 2 && text.charCodeAt(0) === 58 && text.charCodeAt(1) === 58) {
     gap = 0;
-    i += 2;
+    i = 2;
+    more = hexAt(text, i);
   }
-  while (i < end) {
+  while (more) {
     const groupStart = i;
     let value = 0;
-    // Five digits at most: the fifth only shows that the group is too long.
-    while (i < end && i - groupStart < 5) {
-      const c = text.charCodeAt(i);
-      if (c >= 48 && c <= 57) value = value * 16 + c - 48;
-      else if (c >= 97 && c <= 102) value = value * 16 + c - 87;
-      else if (c >= 65 && c <= 70) {
-        value = value * 16 + c - 55;
+    let c = text.charCodeAt(i);
+    let h = c < 128 ? HEX[c] : -1;
+    while (h >= 0) {
+      if (h >= 16) {
         plain = false;
-      } else break;
-      i++;
-    }
-    if (i < end && text.charCodeAt(i) === 46 /* . */) {
-      // A dotted quad, the last 32 bits, read by the IPv4 parser (the slice is off the canonical path).
-      const v4 = n <= 6 ? parseIPv4(text.slice(groupStart, end)) : undefined;
-      if (v4 === undefined) return false;
-      groups[n++] = v4 >>> 16;
-      groups[n++] = v4 & 0xffff;
-      plain = false;
-      break;
+        h -= 16;
+      }
+      value = value * 16 + h;
+      if (++i === length) break;
+      c = text.charCodeAt(i);
+      h = c < 128 ? HEX[c] : -1;
     }
     const digits = i - groupStart;
-    if (digits === 0 || digits > 4 || n === 8) return false;
+    if (i < length && c === 46 /* . */) return readDottedTail(text, groupStart, n, gap, out, offset);
+    if (digits === 0 || digits > 4 || n === 8) return -1;
     if (digits > 1 && text.charCodeAt(groupStart) === 48) plain = false;
     groups[n++] = value;
-    if (i === end) break;
-    if (text.charCodeAt(i) !== 58 /* : */) return false;
+    if (i === length || c !== 58 /* : */) break;
     i++;
-    if (i < end && text.charCodeAt(i) === 58) {
-      if (gap >= 0) return false;
+    if (i < length && text.charCodeAt(i) === 58) {
+      if (gap >= 0) return -1;
       gap = n;
       i++;
-    } else if (i === end) {
-      return false;
+      more = hexAt(text, i);
     }
   }
-  // "::" stands for at least one group (RFC 4291 2.2).
-  if (gap < 0 ? n !== 8 : n > 7) return false;
-  const zeros = 8 - n;
-  if (gap >= 0) {
-    const tail = n - gap;
-    for (let k = 1; k <= tail; k++) groups[8 - k] = groups[n - k];
-    for (let k = gap; k < gap + zeros; k++) groups[k] = 0;
-  }
-  for (let w = 0; w < 4; w++) out[offset + w] = ((groups[2 * w] << 16) | groups[2 * w + 1]) >>> 0;
+  if (!finishGroups(n, gap, out, offset)) return -1;
   if (isMapped(out, offset)) {
     // Canonical only as ::ffff:a.b.c.d: compare with the formatter (rare, so it may allocate).
-    parsedCanonical = text.slice(start, end) === formatIPv6At(out, offset);
+    parsedCanonical = text.slice(0, i) === formatIPv6At(out, offset);
   } else if (plain) {
     // RFC 5952 4.2: "::" exactly over the first longest run of two or more zero groups, else no "::".
     const run = longestZeroRun(groups);
-    parsedCanonical = run.length < 2 ? gap < 0 : gap === run.start && zeros === run.length;
+    parsedCanonical = run.length < 2 ? gap < 0 : gap === run.start && 8 - n === run.length;
   } else {
     parsedCanonical = false;
   }
+  return i;
+}
+
+/** Whether text[i] is a hex digit (false past the end: charCodeAt is NaN there). */
+function hexAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c < 128 && HEX[c] >= 0;
+}
+
+/**
+ * The rest of readIPv6 once a dotted quad starts at text[from]: the IPv4
+ * parser reads it as the last two groups (a slice, off the canonical path).
+ */
+function readDottedTail(text: string, from: number, n: number, gap: number, out: Uint32Array, offset: number): number {
+  let end = from;
+  for (let c = text.charCodeAt(end); (c >= 48 && c <= 57) || c === 46; c = text.charCodeAt(++end));
+  const v4 = n <= 6 ? parseIPv4(text.slice(from, end)) : undefined;
+  if (v4 === undefined) return -1;
+  groups[n] = v4 >>> 16;
+  groups[n + 1] = v4 & 0xffff;
+  if (!finishGroups(n + 2, gap, out, offset)) return -1;
+  parsedCanonical = isMapped(out, offset) && text.slice(0, end) === formatIPv6At(out, offset);
+  return end;
+}
+
+/** Expands the n groups read (with "::" at group index gap, or -1) into out's words; false if not eight. */
+function finishGroups(n: number, gap: number, out: Uint32Array, offset: number): boolean {
+  // "::" stands for at least one group (RFC 4291 2.2).
+  if (gap < 0 ? n !== 8 : n > 7) return false;
+  if (gap >= 0) {
+    const tail = n - gap;
+    for (let k = 1; k <= tail; k++) groups[8 - k] = groups[n - k];
+    for (let k = gap; k < 8 - tail; k++) groups[k] = 0;
+  }
+  for (let w = 0; w < 4; w++) out[offset + w] = ((groups[2 * w] << 16) | groups[2 * w + 1]) >>> 0;
   return true;
 }
 
@@ -148,12 +180,12 @@ function isMapped(words: ArrayLike<number>, offset: number): boolean {
 
 /** Parses an IPv6 address (any RFC 4291 text form, no zone id); undefined unless it is exactly one. */
 export function parseIPv6(text: string): IPv6Address | undefined {
-  return readIPv6(text, 0, text.length, scratch, 0) ? [scratch[0], scratch[1], scratch[2], scratch[3]] : undefined;
+  return readIPv6(text, scratch, 0) === text.length ? [scratch[0], scratch[1], scratch[2], scratch[3]] : undefined;
 }
 
 /** parseIPv6 without allocating: writes the words to out[offset..offset+3]; false (out unspecified) if refused. */
 export function parseIPv6Into(text: string, out: Uint32Array, offset = 0): boolean {
-  return readIPv6(text, 0, text.length, out, offset);
+  return readIPv6(text, out, offset) === text.length;
 }
 
 const scratch = new Uint32Array(4);
@@ -214,11 +246,12 @@ let refusedLength = 0;
  * `[1-9][0-9]{0,2}`, at most 128. Sets parsedCanonical.
  */
 function scanCidr6(text: string, out: Uint32Array, offset: number): number {
-  const slash = text.indexOf("/");
-  const end = slash < 0 ? text.length : slash;
-  if (!readIPv6(text, 0, end, out, offset)) return isZoned(text, slash) ? ZONE_ID : SYNTAX;
-  if (slash < 0) return SYNTAX;
-  const prefixLength = readPrefixLength(text, slash + 1, 128);
+  const stop = readIPv6(text, out, offset);
+  if (stop < 0 || stop === text.length) return SYNTAX;
+  const c = text.charCodeAt(stop);
+  if (c === 37 /* % */) return isZone(text, stop) ? ZONE_ID : SYNTAX;
+  if (c !== 47 /* / */) return SYNTAX;
+  const prefixLength = readPrefixLength(text, stop + 1, 128);
   if (prefixLength < 0) return SYNTAX;
   let hostBits = false;
   for (let w = 0; w < 4; w++) {
@@ -242,20 +275,18 @@ function scanCidr6(text: string, out: Uint32Array, offset: number): number {
 }
 
 /**
- * Whether text is `address%zone` or `address%zone/...` with a valid address and a
- * zone of RFC 6874 unreserved characters (so that a message may quote it as is).
+ * Whether text[percent..] is `%zone` or `%zone/...` after a valid address, the
+ * zone RFC 6874 unreserved characters (so that a message may show it as is).
  */
-function isZoned(text: string, slash: number): boolean {
-  const percent = text.indexOf("%");
-  const end = slash < 0 ? text.length : slash;
-  if (percent < 0 || percent >= end - 1 || end - percent > 65) return false;
-  for (let i = percent + 1; i < end; i++) {
-    const c = text.charCodeAt(i);
+function isZone(text: string, percent: number): boolean {
+  let end = percent + 1;
+  for (; end < text.length && end - percent <= 64; end++) {
+    const c = text.charCodeAt(end);
     const unreserved =
       (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 46 || c === 95 || c === 126;
-    if (!unreserved) return false;
+    if (!unreserved) break;
   }
-  return readIPv6(text, 0, percent, scratch, 0);
+  return end > percent + 1 && (end === text.length || text.charCodeAt(end) === 47);
 }
 
 /** A prefix length text[from..] (`0` or `[1-9][0-9]*`, at most max), or -1. */
