@@ -161,6 +161,15 @@ describe("mergeRanges6 equals the BigInt merge", () => {
     expect(merged.map(fromRange)).toEqual([{ first: 0n, last: MAX }]);
     expect(mergeRanges6([])).toEqual([]);
   });
+  it.each([32n, 64n, 96n])("at a carry into word boundary 2^%d: touching merges, one address apart does not", (bit) => {
+    const edge = 5n << bit;
+    const touching = [toRange({ first: edge - 9n, last: edge - 1n }), toRange({ first: edge, last: edge + 1n })];
+    expect(mergeRanges6(touching).map(fromRange)).toEqual([{ first: edge - 9n, last: edge + 1n }]);
+    for (const gap of [1n, 2n, 1n << (bit - 1n)]) {
+      const apart = [toRange({ first: edge - 9n, last: edge - 1n }), toRange({ first: edge + gap, last: edge + gap })];
+      expect(mergeRanges6(apart)).toHaveLength(2);
+    }
+  });
   it("does not modify its input", () => {
     const input = [toRange({ first: 5n, last: 9n }), toRange({ first: 1n, last: 6n })];
     const copy = JSON.stringify(input);

@@ -77,7 +77,9 @@ function refParseCidr(text: string): Cidr6Parse {
   const percent = addressText.indexOf("%");
   if (percent >= 0) {
     const zone = addressText.slice(percent + 1);
-    const zoned = refParse(addressText.slice(0, percent)) !== undefined && /^[A-Za-z0-9._~-]{1,64}$/.test(zone);
+    const rest = slash < 0 ? "" : text.slice(slash);
+    const zoned =
+      refParse(addressText.slice(0, percent)) !== undefined && /^[A-Za-z0-9._~-]{1,64}$/.test(zone) && /^(\/[0-9]{1,3})?$/.test(rest);
     return { ok: false, reason: zoned ? "zone_id" : "syntax" };
   }
   const address = refParse(addressText);
@@ -362,6 +364,10 @@ describe("parseCidr6", () => {
     "2001:db8:::/32",
     "fe80::1%/64",
     "fe80::1%eth 0/64",
+    "fe80::1%eth0/",
+    "fe80::1%eth0/1234",
+    "fe80::1%eth0/6a",
+    "fe80::1%eth0/64/64",
     "fe80::g%eth0",
     "[2001:db8::]/32",
   ])("syntax error %p", (text) => expect(parseCidr6(text)).toEqual({ ok: false, reason: "syntax" }));

@@ -45,7 +45,10 @@ export type Cidr6Parse =
 
 /** The eight 16-bit groups readIPv6 read last (module scratch: the hot path allocates nothing). */
 const groups = new Uint16Array(8);
-/** Whether the text readIPv6 read last was RFC 5952 text. */
+/**
+ * Whether the text readIPv6 read last was RFC 5952 text. Not meaningful for
+ * IPv4-mapped addresses (formatted with a dotted quad): no CIDR may be one.
+ */
 let parsedCanonical = false;
 
 /** Hex digit values by char code: 0-15, upper-case letters + 16, anything else -1. */
@@ -93,6 +96,7 @@ function readIPv6(text: string, out: Uint32Array, offset: number): number {
     }
     const digits = i - groupStart;
     if (i < length && c === 46 /* . */) return readDottedTail(text, groupStart, n, gap, out, offset);
+    // (A ninth group would fail in finishGroups too; this stops at it.)
     if (digits === 0 || digits > 4 || n === 8) return -1;
     if (digits > 1 && text.charCodeAt(groupStart) === 48) plain = false;
     groups[n++] = value;
@@ -106,10 +110,7 @@ function readIPv6(text: string, out: Uint32Array, offset: number): number {
     }
   }
   if (!finishGroups(n, gap, out, offset)) return -1;
-  if (isMapped(out, offset)) {
-    // Canonical only as ::ffff:a.b.c.d: compare with the formatter (rare, so it may allocate).
-    parsedCanonical = text.slice(0, i) === formatIPv6At(out, offset);
-  } else if (plain) {
+  if (plain) {
     // RFC 5952 4.2: "::" exactly over the first longest run of two or more zero groups, else no "::".
     const run = longestZeroRun(groups);
     parsedCanonical = run.length < 2 ? gap < 0 : gap === run.start && 8 - n === run.length;
@@ -127,7 +128,8 @@ function hexAt(text: string, i: number): boolean {
 
 /**
  * The rest of readIPv6 once a dotted quad starts at text[from]: the IPv4
- * parser reads it as the last two groups (a slice, off the canonical path).
+ * parser reads it as the last two groups (a slice: no RFC 5952 text has one,
+ * but IPv4-mapped addresses, so it is off the hot path).
  */
 function readDottedTail(text: string, from: number, n: number, gap: number, out: Uint32Array, offset: number): number {
   let end = from;
@@ -137,7 +139,7 @@ function readDottedTail(text: string, from: number, n: number, gap: number, out:
   groups[n] = v4 >>> 16;
   groups[n + 1] = v4 & 0xffff;
   if (!finishGroups(n + 2, gap, out, offset)) return -1;
-  parsedCanonical = isMapped(out, offset) && text.slice(0, end) === formatIPv6At(out, offset);
+  parsedCanonical = false;
   return end;
 }
 
@@ -275,8 +277,9 @@ function scanCidr6(text: string, out: Uint32Array, offset: number): number {
 }
 
 /**
- * Whether text[percent..] is `%zone` or `%zone/...` after a valid address, the
- * zone RFC 6874 unreserved characters (so that a message may show it as is).
+ * Whether text[percent..] (readIPv6 read a valid address before it) is `%zone`
+ * or `%zone/nnn`, the zone 1-64 RFC 6874 unreserved characters and nnn 1-3
+ * digits: text a message may show as it is.
  */
 function isZone(text: string, percent: number): boolean {
   let end = percent + 1;
@@ -286,7 +289,12 @@ function isZone(text: string, percent: number): boolean {
       (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 46 || c === 95 || c === 126;
     if (!unreserved) break;
   }
-  return end > percent + 1 && (end === text.length || text.charCodeAt(end) === 47);
+  if (end === percent + 1) return false;
+  if (end === text.length) return true;
+  const digits = text.length - end - 1;
+  if (text.charCodeAt(end) !== 47 || digits < 1 || digits > 3) return false;
+  for (let i = end + 1; i < text.length; i++) if (text.charCodeAt(i) < 48 || text.charCodeAt(i) > 57) return false;
+  return true;
 }
 
 /** A prefix length text[from..] (`0` or `[1-9][0-9]*`, at most max), or -1. */
