@@ -125,14 +125,12 @@ describe("collapseAddressTexts", () => {
     const v4 = fc
       .tuple(fc.nat({ max: 4095 }), fc.integer({ min: 20, max: 32 }))
       .map(([k, n]) => formatCidr({ network: (0x0a000000 + ((k << 12) & maskOf(n))) >>> 0, prefixLength: n }));
-    const v6 = fc
-      .tuple(fc.nat({ max: 4095 }), fc.integer({ min: 44, max: 64 }))
-      .map(([k, n]) =>
-        formatCidr6({
-          network: [0x20010db8, (k << 20) & (n >= 64 ? 0xffffffff : maskOf(n - 32)), 0, 0].map((w) => w >>> 0) as never,
-          prefixLength: n,
-        }),
-      );
+    const v6 = fc.tuple(fc.nat({ max: 4095 }), fc.integer({ min: 44, max: 64 })).map(([k, n]) =>
+      formatCidr6({
+        network: [0x20010db8, (k << 20) & (n >= 64 ? 0xffffffff : maskOf(n - 32)), 0, 0].map((w) => w >>> 0) as never,
+        prefixLength: n,
+      }),
+    );
     fc.assert(
       fc.property(fc.array(fc.oneof(v4, v6), { maxLength: 100 }), (texts) => {
         const collapsed = collapseAddressTexts(texts);
