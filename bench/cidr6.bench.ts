@@ -49,7 +49,7 @@ function median(label: string, fn: () => unknown): number {
   cpuTimes.sort((a, b) => a - b);
   const m = times[Math.floor(times.length / 2)];
   console.log(
-    `${label.padEnd(52)} median ${m.toFixed(2).padStart(8)} ms  (min ${times[0].toFixed(2)}, max ${times[times.length - 1].toFixed(2)}, ${RUNS} runs)  cpu ${cpuTimes[Math.floor(cpuTimes.length / 2)].toFixed(2)} ms`,
+    `${label.padEnd(58)} median ${m.toFixed(2).padStart(8)} ms  (min ${times[0].toFixed(2)}, max ${times[times.length - 1].toFixed(2)}, ${RUNS} runs)  cpu ${cpuTimes[Math.floor(cpuTimes.length / 2)].toFixed(2)} ms`,
   );
   return m;
 }
