@@ -1,4 +1,7 @@
+export * from "./address";
 export * from "./cidr";
+export * from "./cidr6";
+export * from "./cidr6-ranges";
 export * from "./errors";
 export * from "./ids";
 export * from "./organization";
