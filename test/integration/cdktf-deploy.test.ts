@@ -141,6 +141,9 @@ beforeAll(async () => {
 afterAll(() => {
   core?.kill("SIGTERM");
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  // The synthesized app, its compiled program and the state (git-ignored; out/ is not prettier-clean).
+  for (const d of ["cdktf.out", "out"]) fs.rmSync(path.join(EXAMPLE, d), { recursive: true, force: true });
+  for (const f of fs.readdirSync(EXAMPLE)) if (f.includes(".tfstate")) fs.rmSync(path.join(EXAMPLE, f));
 });
 
 interface Group {
