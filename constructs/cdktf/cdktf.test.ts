@@ -1,7 +1,19 @@
 import "cdktf/lib/testing/adapters/jest";
 import { Testing, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { PatternError, PrefixList, SecgroupsProvider, SecurityGroup, Site, WebServerGroup, DatabaseGroup, MonitoringGroup } from "./index";
+import {
+  DataSecgroupsPrefixList,
+  DataSecgroupsSecurityGroup,
+  DataSecgroupsSite,
+  PatternError,
+  PrefixList,
+  SecgroupsProvider,
+  SecurityGroup,
+  Site,
+  WebServerGroup,
+  DatabaseGroup,
+  MonitoringGroup,
+} from "./index";
 
 Testing.setupJest();
 
@@ -15,6 +27,10 @@ function synth(build: (scope: Construct) => void): string {
 
 function resources(json: string, type: string): Record<string, Record<string, unknown>> {
   return (JSON.parse(json).resource?.[type] ?? {}) as Record<string, Record<string, unknown>>;
+}
+
+function dataSources(json: string, type: string): Record<string, Record<string, unknown>> {
+  return (JSON.parse(json).data?.[type] ?? {}) as Record<string, Record<string, unknown>>;
 }
 
 describe("CDKTF constructs", () => {
@@ -84,6 +100,31 @@ describe("CDKTF constructs", () => {
       [20, "9187", "${secgroups_prefix_list.apps.id}"],
       [30, "", "0.0.0.0/0"],
     ]);
+  });
+
+  it("looks up existing prefix lists, groups and sites by name or id, usable as sources, sites and rules", () => {
+    const out = synth((s) => {
+      const office = PrefixList.fromLookup(s, "office", { name: "office" });
+      const edge = Site.fromLookup(s, "edge", { id: "site_2Nq8ZJbT0m3s4C1x2y3z4a5b6c7" });
+      const baseline = SecurityGroup.fromLookup(s, "baseline", { name: "baseline" });
+      expect(office).toBeInstanceOf(DataSecgroupsPrefixList);
+      expect(edge).toBeInstanceOf(DataSecgroupsSite);
+      expect(baseline).toBeInstanceOf(DataSecgroupsSecurityGroup);
+      new WebServerGroup(s, "web", { name: "web", adminSources: [office], sites: [edge] });
+      new SecurityGroup(s, "copy", { name: "baseline-copy", rules: baseline.rules });
+    });
+    expect(dataSources(out, "secgroups_prefix_list")).toEqual({ office: { name: "office" } });
+    expect(dataSources(out, "secgroups_site")).toEqual({ edge: { id: "site_2Nq8ZJbT0m3s4C1x2y3z4a5b6c7" } });
+    expect(dataSources(out, "secgroups_security_group")).toEqual({ baseline: { name: "baseline" } });
+    const groups = resources(out, "secgroups_security_group");
+    const web = Object.values(groups).find((g) => g.name === "web") as { sites: string[]; rules: { port: string; address: string }[] };
+    expect(web.rules.find((r) => r.port === "22")?.address).toBe("${data.secgroups_prefix_list.office.id}");
+    expect(web.sites).toEqual(["${data.secgroups_site.edge.id}"]);
+    expect(Object.values(groups).find((g) => g.name === "baseline-copy")?.rules).toBe(
+      "${tolist(data.secgroups_security_group.baseline.rules)}",
+    );
+    // No prefix list is created for a looked-up source.
+    expect(resources(out, "secgroups_prefix_list")).toEqual({});
   });
 
   it("MonitoringGroup writes icmp_type only where set", () => {

@@ -8,6 +8,9 @@
  * new SecgroupsProvider(this, "secgroups", {});
  * const web = new WebServerGroup(this, "web", { name: "web", adminSources: ["203.0.113.0/24"] });
  * web.allowInbound({ protocol: 6, port: "8443", address: "0.0.0.0/0", description: "Alt HTTPS" });
+ * // Existing objects, looked up by name (or id) at plan time:
+ * const office = PrefixList.fromLookup(this, "office", { name: "office" });
+ * new WebServerGroup(this, "intranet", { name: "intranet", sources: [office], sites: [Site.fromLookup(this, "web-1", { name: "web-1" })] });
  * ```
  */
 import { Lazy, Token, type TerraformMetaArguments } from "cdktf";
@@ -21,14 +24,51 @@ export { DataSecgroupsServices } from "./generated/providers/secgroups/data-secg
 export type { SecurityGroupConfig, SecurityGroupRules } from "./generated/providers/secgroups/security-group";
 export type { PrefixListConfig, PrefixListPrefixes } from "./generated/providers/secgroups/prefix-list";
 export type { SiteConfig } from "./generated/providers/secgroups/site";
+export type { DataSecgroupsPrefixListConfig } from "./generated/providers/secgroups/data-secgroups-prefix-list";
+export type { DataSecgroupsSecurityGroupConfig } from "./generated/providers/secgroups/data-secgroups-security-group";
+export type { DataSecgroupsSiteConfig } from "./generated/providers/secgroups/data-secgroups-site";
 export { PatternError, ANYWHERE } from "../patterns";
 export type { RuleSpec, OutboundPolicy } from "../patterns";
 
+/**
+ * How a look-up finds one existing object of the organization: by `name`
+ * (the plan fails when no object or several have it, naming their ids) or by `id`.
+ */
+export type LookupOptions = ({ name: string; id?: undefined } | { id: string; name?: undefined }) &
+  Pick<TerraformMetaArguments, "provider" | "dependsOn">;
+
+/** `data.secgroups_prefix_list`: an existing prefix list; usable wherever a pattern takes a source. */
+export class DataSecgroupsPrefixList extends gen.dataSecgroupsPrefixList.DataSecgroupsPrefixList implements patterns.PrefixListLike {
+  get prefixListId(): string {
+    return this.id;
+  }
+}
+
+/** `data.secgroups_security_group`: an existing security group (its `rules` can seed another group). */
+export class DataSecgroupsSecurityGroup extends gen.dataSecgroupsSecurityGroup.DataSecgroupsSecurityGroup {}
+
+/** `data.secgroups_site`: an existing site; usable in a pattern's `sites`. */
+export class DataSecgroupsSite extends gen.dataSecgroupsSite.DataSecgroupsSite implements patterns.SiteLike {
+  get siteId(): string {
+    return this.id;
+  }
+}
+
 /** `secgroups_security_group`. */
-export class SecurityGroup extends gen.securityGroup.SecurityGroup {}
+export class SecurityGroup extends gen.securityGroup.SecurityGroup {
+  /** An existing security group, looked up when Terraform plans. */
+  static fromLookup(scope: Construct, id: string, options: LookupOptions): DataSecgroupsSecurityGroup {
+    return new DataSecgroupsSecurityGroup(scope, id, options);
+  }
+}
 
 /** `secgroups_prefix_list`; usable wherever a pattern takes a source. */
 export class PrefixList extends gen.prefixList.PrefixList implements patterns.PrefixListLike {
+  /** An existing prefix list, looked up when Terraform plans; usable as a source like a PrefixList. */
+  static fromLookup(scope: Construct, id: string, options: LookupOptions): DataSecgroupsPrefixList {
+    return new DataSecgroupsPrefixList(scope, id, options);
+  }
+
   get prefixListId(): string {
     return this.id;
   }
@@ -36,6 +76,11 @@ export class PrefixList extends gen.prefixList.PrefixList implements patterns.Pr
 
 /** `secgroups_site`; usable in a pattern's `sites`. */
 export class Site extends gen.site.Site implements patterns.SiteLike {
+  /** An existing site, looked up when Terraform plans; usable in `sites` like a Site. */
+  static fromLookup(scope: Construct, id: string, options: LookupOptions): DataSecgroupsSite {
+    return new DataSecgroupsSite(scope, id, options);
+  }
+
   get siteId(): string {
     return this.id;
   }

@@ -11,7 +11,9 @@
  *
  * Environment (optional): WEB_SUBNET (10.0.1.0/24), OFFICE_PREFIXES
  * (comma-separated CIDRs, 203.0.113.0/24), SITE_IDS (comma-separated site ids
- * to enforce the groups on).
+ * to enforce the groups on), MONITORING_PREFIX_LIST (the name of an existing
+ * prefix list, looked up rather than managed here, whose hosts may ping the
+ * web servers).
  */
 import { App, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
@@ -43,6 +45,12 @@ class WebTier extends TerraformStack {
     const web = new WebServerGroup(this, "web", { name: "web", adminSources: [office], sites });
     // Composable: an extra rule after the pattern's own.
     web.allowInbound({ protocol: 6, port: "8443", address: "0.0.0.0/0", description: "Alt HTTPS" });
+    const monitoring = process.env.MONITORING_PREFIX_LIST;
+    if (monitoring) {
+      // A prefix list another team owns: looked up by name when Terraform plans.
+      const monitors = PrefixList.fromLookup(this, "monitoring", { name: monitoring });
+      web.allowInbound({ protocol: 1, icmp_type: 8, address: monitors, description: "Ping from monitoring" });
+    }
 
     const db = new DatabaseGroup(this, "db", { name: "orders-db", engine: "postgres", applicationSources: [webSubnet], sites });
 

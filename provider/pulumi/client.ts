@@ -21,6 +21,8 @@ export interface ClientSettings {
   maxBackoffMs?: number;
   /** Injected sleep (tests). */
   sleep?: (ms: number) => Promise<void>;
+  /** Items per page of a list (the API's `limit`, 1-100; default 100). */
+  pageSize?: number;
 }
 
 /** An error answer of the API, with its ErrorResponse when there was one. */
@@ -66,6 +68,7 @@ export class ApiClient {
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
   private readonly maxBackoffMs: number;
+  private readonly pageSize: number;
   readonly sleep: (ms: number) => Promise<void>;
 
   constructor(settings: ClientSettings) {
@@ -81,6 +84,7 @@ export class ApiClient {
     this.maxAttempts = settings.maxAttempts ?? 5;
     this.backoffMs = settings.backoffMs ?? 250;
     this.maxBackoffMs = settings.maxBackoffMs ?? 5_000;
+    this.pageSize = settings.pageSize ?? 100;
     this.sleep = settings.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
@@ -105,7 +109,7 @@ export class ApiClient {
     const items: T[] = [];
     let cursor: string | undefined;
     do {
-      const response = await this.send<T[]>("GET", path, { params: { limit: 100, ...(cursor ? { cursor } : {}) } });
+      const response = await this.send<T[]>("GET", path, { params: { limit: this.pageSize, ...(cursor ? { cursor } : {}) } });
       if (response.status !== 200) throw toApiError(response, `GET ${path}`);
       items.push(...response.data);
       cursor = header(response, "x-next-cursor");

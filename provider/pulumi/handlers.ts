@@ -64,9 +64,14 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }
 
-export function clientSettings(): ClientSettings {
-  const endpoint = configured.endpoint ?? nonEmpty(process.env.SECGROUPS_ENDPOINT);
-  const token = configured.token ?? nonEmpty(process.env.SECGROUPS_TOKEN);
+/**
+ * Endpoint and token from stack config (the engine's, or a program's own for
+ * the look-ups), else SECGROUPS_ENDPOINT / SECGROUPS_TOKEN; the fix in the
+ * message when one is missing.
+ */
+export function clientSettings(config: Pick<ProviderConfig, "endpoint" | "token"> = configured): ClientSettings {
+  const endpoint = nonEmpty(config.endpoint) ?? nonEmpty(process.env.SECGROUPS_ENDPOINT);
+  const token = nonEmpty(config.token) ?? nonEmpty(process.env.SECGROUPS_TOKEN);
   if (!endpoint) {
     throw new Error("secgroups: no API endpoint; run `pulumi config set secgroups:endpoint https://HOST:PORT` or set SECGROUPS_ENDPOINT");
   }

@@ -38,6 +38,16 @@ async function api<T>(p: string): Promise<T> {
   return (await res.json()) as T;
 }
 
+async function apiWrite<T>(method: string, p: string, body: unknown): Promise<T> {
+  const res = await fetch(endpoint + p, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
 function terraformBinary(): string {
   const ensure = path.join(ROOT, "scripts/ensure-terraform.sh");
   if (fs.existsSync(ensure)) {
@@ -131,6 +141,9 @@ beforeAll(async () => {
 afterAll(() => {
   core?.kill("SIGTERM");
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  // The synthesized app, its compiled program and the state (git-ignored; out/ is not prettier-clean).
+  for (const d of ["cdktf.out", "out"]) fs.rmSync(path.join(EXAMPLE, d), { recursive: true, force: true });
+  for (const f of fs.readdirSync(EXAMPLE)) if (f.includes(".tfstate")) fs.rmSync(path.join(EXAMPLE, f));
 });
 
 interface Group {
@@ -140,12 +153,19 @@ interface Group {
   rules: { order: number; protocol: number; port: string; address: string; description: string }[];
 }
 
-it("cdktf deploy creates the example's groups and prefix list; cdktf destroy removes them", async () => {
+it("cdktf deploy creates the example's groups and prefix list, using one looked up by name; cdktf destroy removes them", async () => {
+  // A prefix list the stack does not manage: the example looks it up by name (MONITORING_PREFIX_LIST).
+  const monitoring = await apiWrite<{ id: string }>("POST", "/vpc/prefix-lists", {
+    name: "monitoring",
+    prefixes: [{ cidr: "198.51.100.0/28" }],
+  });
+  env = { ...env, MONITORING_PREFIX_LIST: "monitoring" };
   cdktf("deploy", "--auto-approve", "--skip-provider-lock");
 
   const lists = await api<{ id: string; name: string; prefixes: { cidr: string }[] }[]>("/vpc/prefix-lists");
-  expect(lists.map((l) => [l.name, l.prefixes.map((p) => p.cidr)])).toEqual([["office", ["203.0.113.0/24"]]]);
-  const office = lists[0].id;
+  const office = lists.find((l) => l.name === "office")!;
+  expect(office.prefixes.map((p) => p.cidr)).toEqual(["203.0.113.0/24"]);
+  expect(lists.map((l) => l.name).sort()).toEqual(["monitoring", "office"]);
 
   const groups = await api<Group[]>("/vpc/security-groups");
   const byName = Object.fromEntries(groups.map((g) => [g.name, g]));
@@ -154,9 +174,10 @@ it("cdktf deploy creates the example's groups and prefix list; cdktf destroy rem
   expect(byName.web.rules.map((r) => [r.order, r.protocol, r.port, r.address])).toEqual([
     [10, 6, "80", "0.0.0.0/0"],
     [20, 6, "443", "0.0.0.0/0"],
-    [30, 6, "22", office],
+    [30, 6, "22", office.id],
     [40, 6, "8443", "0.0.0.0/0"],
-    [50, 0, "", "0.0.0.0/0"],
+    [50, 1, "", monitoring.id],
+    [60, 0, "", "0.0.0.0/0"],
   ]);
   expect(byName["orders-db"].rules.map((r) => [r.protocol, r.port, r.address])).toEqual([
     [6, "5432", "10.0.1.0/24"],
@@ -169,5 +190,6 @@ it("cdktf deploy creates the example's groups and prefix list; cdktf destroy rem
 
   cdktf("destroy", "--auto-approve", "--skip-provider-lock");
   expect(await api<Group[]>("/vpc/security-groups")).toEqual([]);
-  expect(await api<unknown[]>("/vpc/prefix-lists")).toEqual([]);
+  // The looked-up list is not the stack's: it stays.
+  expect((await api<{ id: string }[]>("/vpc/prefix-lists")).map((l) => l.id)).toEqual([monitoring.id]);
 });

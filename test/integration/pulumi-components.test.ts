@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { ReportingAgent, startCore, type Core } from "../support/pulumi-core";
-import { buildPackage, createStack, ensurePulumi, removeDirs, REPO, tempDir } from "../support/pulumi-cli";
+import { buildPackage, createStack, ensurePulumi, removeDirs, tempDir, writeProgram } from "../support/pulumi-cli";
 
 jest.setTimeout(5 * 60_000);
 
@@ -49,35 +49,6 @@ export const componentUrn = web.urn;
 export const siteIds = sites.map((site) => site.id);
 `;
 
-const TSCONFIG = {
-  compilerOptions: {
-    target: "ES2022",
-    module: "commonjs",
-    moduleResolution: "node",
-    strict: true,
-    esModuleInterop: true,
-    skipLibCheck: true,
-    types: ["node"],
-  },
-  files: ["index.ts"],
-};
-
-/** A program dir that resolves every package the repo has, plus `secgroups` (the repo). */
-function writeProgram(): string {
-  const dir = tempDir("sg-pulumi-components-program-");
-  const modules = path.join(dir, "node_modules");
-  fs.mkdirSync(modules);
-  for (const entry of fs.readdirSync(path.join(REPO, "node_modules"))) {
-    if (entry === ".bin" || entry === ".package-lock.json") continue;
-    fs.symlinkSync(path.join(REPO, "node_modules", entry), path.join(modules, entry));
-  }
-  fs.symlinkSync(REPO, path.join(modules, "secgroups"));
-  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "components-program", private: true }));
-  fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(TSCONFIG));
-  fs.writeFileSync(path.join(dir, "index.ts"), PROGRAM);
-  return dir;
-}
-
 interface ApiRule {
   direction: string;
   order: number;
@@ -102,7 +73,7 @@ beforeAll(async () => {
   tokenDir = tempDir("sg-pulumi-components-tokens-");
   // The agent starts as soon as `up` has created the site and the program wrote its token.
   watcher = setInterval(() => fs.readdirSync(tokenDir).forEach((f) => agent.add(fs.readFileSync(path.join(tokenDir, f), "utf8"))), 100);
-  const programDir = writeProgram();
+  const programDir = writeProgram("sg-pulumi-components-program-", PROGRAM);
   const created = await createStack({ program: path.join(programDir, "index.ts"), project: PROJECT });
   stack = created.stack;
   dirs = [programDir, created.workDir, created.backendDir, tokenDir];

@@ -65,6 +65,39 @@ export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+const PROGRAM_TSCONFIG = {
+  compilerOptions: {
+    target: "ES2022",
+    module: "commonjs",
+    moduleResolution: "node",
+    strict: true,
+    esModuleInterop: true,
+    skipLibCheck: true,
+    types: ["node"],
+  },
+  files: ["index.ts"],
+};
+
+/**
+ * A program dir (index.ts = source) whose node_modules links every package
+ * the repo has and `secgroups` to the repo itself, so the program imports the
+ * built package by its public name and is type-checked against its declarations.
+ */
+export function writeProgram(prefix: string, source: string): string {
+  const dir = tempDir(prefix);
+  const modules = path.join(dir, "node_modules");
+  fs.mkdirSync(modules);
+  for (const entry of fs.readdirSync(path.join(REPO, "node_modules"))) {
+    if (entry === ".bin" || entry === ".package-lock.json") continue;
+    fs.symlinkSync(path.join(REPO, "node_modules", entry), path.join(modules, entry));
+  }
+  fs.symlinkSync(REPO, path.join(modules, "secgroups"));
+  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: path.basename(dir), private: true }));
+  fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(PROGRAM_TSCONFIG));
+  fs.writeFileSync(path.join(dir, "index.ts"), source);
+  return dir;
+}
+
 export interface StackOptions {
   /** Program entry (absolute path to a .ts file). */
   program: string;

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,8 @@ type Client struct {
 	SyncTimeout  time.Duration
 	PollInterval time.Duration
 	UserAgent    string
+	// PageSize is the `limit` of each page List reads (DefaultPageSize when 0).
+	PageSize int
 }
 
 // APIError is the API's ErrorResponse plus the HTTP status.
@@ -163,18 +166,51 @@ type Service struct {
 // A 409 carrying Retry-After (resource syncing) is retried until ctx or the
 // sync timeout ends.
 func (c *Client) Do(ctx context.Context, method, path string, body, out any) error {
+	_, err := c.send(ctx, method, path, body, out)
+	return err
+}
+
+// DefaultPageSize is the page size of List: the API's maximum.
+const DefaultPageSize = 100
+
+// List reads every page of a list route, following X-Next-Cursor.
+func List[T any](ctx context.Context, c *Client, path string) ([]T, error) {
+	limit := c.PageSize
+	if limit <= 0 {
+		limit = DefaultPageSize
+	}
+	var all []T
+	cursor := ""
+	for {
+		query := url.Values{"limit": {strconv.Itoa(limit)}}
+		if cursor != "" {
+			query.Set("cursor", cursor)
+		}
+		var page []T
+		header, err := c.send(ctx, "GET", path+"?"+query.Encode(), nil, &page)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if cursor = header.Get("X-Next-Cursor"); cursor == "" {
+			return all, nil
+		}
+	}
+}
+
+func (c *Client) send(ctx context.Context, method, path string, body, out any) (http.Header, error) {
 	var payload []byte
 	if body != nil {
 		var err error
 		if payload, err = json.Marshal(body); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	deadline := time.Now().Add(c.syncTimeout())
 	for {
 		req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.Endpoint, "/")+path, bytes.NewReader(payload))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 		req.Header.Set("Accept", "application/json")
@@ -186,12 +222,12 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 		}
 		resp, err := c.http().Do(req)
 		if err != nil {
-			return fmt.Errorf("%s %s: %w", method, path, err)
+			return nil, fmt.Errorf("%s %s: %w", method, path, err)
 		}
 		data, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if err != nil {
-			return fmt.Errorf("%s %s: reading response: %w", method, path, err)
+			return nil, fmt.Errorf("%s %s: reading response: %w", method, path, err)
 		}
 		if resp.StatusCode == http.StatusConflict && resp.Header.Get("Retry-After") != "" && time.Now().Before(deadline) {
 			wait := time.Second
@@ -203,7 +239,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 			}
 			select {
 			case <-ctx.Done():
-				return ctx.Err()
+				return nil, ctx.Err()
 			case <-time.After(wait):
 			}
 			continue
@@ -214,14 +250,14 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 				apiErr.Code = http.StatusText(resp.StatusCode)
 				apiErr.Message = fmt.Sprintf("%s %s: %s", method, path, strings.TrimSpace(string(data)))
 			}
-			return apiErr
+			return nil, apiErr
 		}
 		if out != nil && len(data) > 0 {
 			if err := json.Unmarshal(data, out); err != nil {
-				return fmt.Errorf("%s %s: decoding response: %w", method, path, err)
+				return nil, fmt.Errorf("%s %s: decoding response: %w", method, path, err)
 			}
 		}
-		return nil
+		return resp.Header, nil
 	}
 }
 

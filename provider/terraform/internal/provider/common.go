@@ -6,11 +6,14 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -69,6 +72,17 @@ func syncErrorsAttribute() schema.ListNestedAttribute {
 	}
 }
 
+func syncErrorsDataSourceAttribute() dsschema.ListNestedAttribute {
+	return dsschema.ListNestedAttribute{
+		Description: "Why the last deployment failed, per site; empty unless `status` is `failed`.",
+		Computed:    true,
+		NestedObject: dsschema.NestedAttributeObject{Attributes: map[string]dsschema.Attribute{
+			"site":    dsschema.StringAttribute{Computed: true, Description: "Site id."},
+			"message": dsschema.StringAttribute{Computed: true, Description: "What went wrong."},
+		}},
+	}
+}
+
 func syncErrorsValue(list []SyncError) (types.List, diag.Diagnostics) {
 	values := make([]attr.Value, 0, len(list))
 	for _, s := range list {
@@ -111,8 +125,66 @@ func stringPtr(v types.String) *string {
 	return &s
 }
 
-func computedString(desc string) schema.StringAttribute {
-	return schema.StringAttribute{Computed: true, Description: desc}
+// Server-set attributes of groups and prefix lists. A plan leaves them as
+// they are unless it sends a write; a write ends `active` with no sync errors
+// (apply waits for that and fails otherwise), so only `updated_at` (and, on
+// create, `id` and `created_at`) is unknown until apply.
+
+func statusAttribute() schema.StringAttribute {
+	return schema.StringAttribute{
+		Computed: true,
+		Description: "`active`, `syncing` or `failed`. Every create and update is planned as `active`: apply waits until every attached site enforces the change " +
+			"(the provider's `sync_timeout`) and fails, saving the real status, if one does not.",
+	}
+}
+
+func createdAtAttribute() schema.StringAttribute {
+	return schema.StringAttribute{
+		Computed:      true,
+		Description:   "Creation time (RFC 3339).",
+		PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+	}
+}
+
+func updatedAtAttribute() schema.StringAttribute {
+	return schema.StringAttribute{Computed: true, Description: "Last update time (RFC 3339); unknown in a plan only when the plan sends a change."}
+}
+
+// stateSetter is resp.State of Create and Update.
+type stateSetter interface {
+	Set(context.Context, any) diag.Diagnostics
+}
+
+// planServerFields sets the server-set attributes of a create or update
+// plan: the state's values when nothing will be sent (unchanged), else
+// `active` with no sync errors and an unknown `updated_at`.
+func planServerFields(ctx context.Context, state tfsdk.State, plan *tfsdk.Plan, unchanged bool, diags *diag.Diagnostics) {
+	if !unchanged {
+		diags.Append(plan.SetAttribute(ctx, path.Root("status"), types.StringValue("active"))...)
+		diags.Append(plan.SetAttribute(ctx, path.Root("sync_errors"), types.ListValueMust(syncErrorType, []attr.Value{}))...)
+		return
+	}
+	var status, updatedAt types.String
+	var syncErrors types.List
+	diags.Append(state.GetAttribute(ctx, path.Root("status"), &status)...)
+	diags.Append(state.GetAttribute(ctx, path.Root("updated_at"), &updatedAt)...)
+	diags.Append(state.GetAttribute(ctx, path.Root("sync_errors"), &syncErrors)...)
+	diags.Append(plan.SetAttribute(ctx, path.Root("status"), status)...)
+	diags.Append(plan.SetAttribute(ctx, path.Root("updated_at"), updatedAt)...)
+	diags.Append(plan.SetAttribute(ctx, path.Root("sync_errors"), syncErrors)...)
+}
+
+// settle waits for `active` unless obj already is; it returns the last
+// object read (obj itself on a failed read) and why it is not active.
+func settle[T any](ctx context.Context, c *Client, what string, obj *T, status string, get func(context.Context) (*T, error), statusOf func(*T) (string, []SyncError)) (*T, error) {
+	if status == "active" {
+		return obj, nil
+	}
+	got, err := WaitActive(ctx, c, what, get, statusOf)
+	if got == nil {
+		return obj, err
+	}
+	return got, err
 }
 
 func idAttribute(desc string) schema.StringAttribute {

@@ -211,12 +211,16 @@ type Issue struct {
 	Message string
 }
 
-// Path is the issue's attribute path as text, e.g. rules[2].port.
-func (i Issue) Path() string {
+// Path is the issue's attribute path as text. Rules are a set identified by
+// `order`, so a rule's path names its order: rules[order=20].port.
+func (i Issue) Path(rules []RuleInput) string {
 	if i.Index < 0 {
 		return "rules"
 	}
-	return fmt.Sprintf("rules[%d].%s", i.Index, i.Field)
+	if order := rules[i.Index].Order; order != nil {
+		return fmt.Sprintf("rules[order=%d].%s", *order, i.Field)
+	}
+	return "rules[order unknown]." + i.Field
 }
 
 // CheckRules applies the cross-field rules of core/model/validate.ts checkRule
@@ -228,14 +232,13 @@ func CheckRules(rules []RuleInput) []Issue {
 	if len(rules) > MaxRules {
 		issues = append(issues, Issue{-1, "", fmt.Sprintf("has %d items; at most %d are allowed (split the rules over several groups)", len(rules), MaxRules)})
 	}
-	seen := map[int64]int{}
+	seen := map[int64]bool{}
 	for i, r := range rules {
 		if r.Order != nil {
-			if earlier, ok := seen[*r.Order]; ok {
-				issues = append(issues, Issue{i, "order", fmt.Sprintf("order %d is already used by rules[%d]; orders must be unique in a group", *r.Order, earlier)})
-			} else {
-				seen[*r.Order] = i
+			if seen[*r.Order] {
+				issues = append(issues, Issue{i, "order", fmt.Sprintf("order %d is used by more than one rule; orders must be unique in a group", *r.Order)})
 			}
+			seen[*r.Order] = true
 		}
 		if r.Protocol != nil && r.Port != nil {
 			port := *r.Port

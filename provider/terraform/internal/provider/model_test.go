@@ -71,29 +71,31 @@ func i64(v int64) *int64   { return &v }
 func str(v string) *string { return &v }
 
 func TestCheckRules(t *testing.T) {
-	issues := CheckRules([]RuleInput{
+	rules := []RuleInput{
 		{Order: i64(10), Protocol: i64(6), Port: str("443"), IcmpTypeNull: true, IcmpCodeNull: true},
 		{Order: i64(10), Protocol: i64(6), Port: str(""), IcmpTypeNull: true, IcmpCodeNull: true},
 		{Order: i64(20), Protocol: i64(1), Port: str("80"), IcmpCode: i64(0), IcmpTypeNull: true},
 		{Order: i64(30), Protocol: i64(17), Port: str("53"), IcmpType: i64(8), IcmpCodeNull: true},
 		{Order: nil, Protocol: nil, Port: nil}, // unknown at plan time: nothing to say
-	})
+		{Order: nil, Protocol: i64(6), Port: str(""), IcmpTypeNull: true, IcmpCodeNull: true},
+	}
 	got := []string{}
-	for _, i := range issues {
-		got = append(got, i.Path()+": "+i.Message)
+	for _, i := range CheckRules(rules) {
+		got = append(got, i.Path(rules)+": "+i.Message)
 	}
 	want := []string{
-		"rules[1].order: order 10 is already used by rules[0]; orders must be unique in a group",
-		`rules[1].port: is required for TCP and UDP; use "1-65535" for all ports`,
-		`rules[2].port: must be "" for protocol 1; only TCP (6) and UDP (17) have ports`,
-		"rules[2].icmp_code: needs icmp_type as well",
-		"rules[3].icmp_type: only applies to ICMP rules (protocol 1), not protocol 17",
+		"rules[order=10].order: order 10 is used by more than one rule; orders must be unique in a group",
+		`rules[order=10].port: is required for TCP and UDP; use "1-65535" for all ports`,
+		`rules[order=20].port: must be "" for protocol 1; only TCP (6) and UDP (17) have ports`,
+		"rules[order=20].icmp_code: needs icmp_type as well",
+		"rules[order=30].icmp_type: only applies to ICMP rules (protocol 1), not protocol 17",
+		`rules[order unknown].port: is required for TCP and UDP; use "1-65535" for all ports`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	many := make([]RuleInput, 251)
-	if is := CheckRules(many); len(is) == 0 || is[0].Path() != "rules" {
+	if is := CheckRules(many); len(is) == 0 || is[0].Path(many) != "rules" {
 		t.Fatalf("251 rules: %v", is)
 	}
 }

@@ -3,36 +3,39 @@ package provider
 import (
 	"context"
 	"fmt"
-	"sort"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 )
 
 var (
 	_ resource.ResourceWithConfigure      = (*prefixListResource)(nil)
 	_ resource.ResourceWithImportState    = (*prefixListResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*prefixListResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*prefixListResource)(nil)
 )
 
 func NewPrefixListResource() resource.Resource { return &prefixListResource{} }
 
 type prefixListResource struct{ client *Client }
 
+// prefixListModel is the state of the resource and of the data source.
 type prefixListModel struct {
 	ID          types.String `tfsdk:"id"`
 	Name        types.String `tfsdk:"name"`
 	Description types.String `tfsdk:"description"`
-	Prefixes    types.List   `tfsdk:"prefixes"`
+	Prefixes    types.Set    `tfsdk:"prefixes"`
 	Sites       types.Set    `tfsdk:"sites"`
 	Status      types.String `tfsdk:"status"`
 	SyncErrors  types.List   `tfsdk:"sync_errors"`
@@ -41,11 +44,18 @@ type prefixListModel struct {
 }
 
 type prefixModel struct {
-	Cidr        types.String `tfsdk:"cidr"`
-	Description types.String `tfsdk:"description"`
+	Cidr        NormalizedString `tfsdk:"cidr"`
+	Description types.String     `tfsdk:"description"`
 }
 
-var prefixAttrTypes = map[string]attr.Type{"cidr": types.StringType, "description": types.StringType}
+var prefixObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{"cidr": AddressType, "description": types.StringType}}
+
+const (
+	prefixesDescription = "The CIDRs, at most 500, each listed once: a set identified by `cidr`, so their order in the configuration does not matter; " +
+		"a plan shows an added, removed or changed prefix only (a changed description shows as the old prefix removed and the new one added)."
+	prefixCidrDescription        = "IPv4 CIDR with no host bits set, e.g. `203.0.113.0/24` (a single host is `/32`); identifies the prefix."
+	prefixDescriptionDescription = "What the prefix is, at most 255 characters."
+)
 
 func (r *prefixListResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_prefix_list"
@@ -53,7 +63,7 @@ func (r *prefixListResource) Metadata(_ context.Context, req resource.MetadataRe
 
 func (r *prefixListResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "A named list of IPv4 CIDRs that security group rules refer to by id in `address`. " +
+		Description: "A named set of IPv4 CIDRs that security group rules refer to by id in `address`. " +
 			"Deleting a prefix list that a group still refers to fails (HTTP 409): remove the references first.",
 		Attributes: map[string]schema.Attribute{
 			"id": idAttribute("Prefix list id (`prfx_lst_...`)."),
@@ -67,18 +77,20 @@ func (r *prefixListResource) Schema(_ context.Context, _ resource.SchemaRequest,
 				Optional:    true,
 				Validators:  []validator.String{stringvalidator.UTF8LengthAtMost(PrefixListDescMax)},
 			},
-			"prefixes": schema.ListNestedAttribute{
-				Description: "The CIDRs, at most 500, each listed once.",
-				Required:    true,
-				Validators:  []validator.List{listvalidator.SizeAtMost(MaxPrefixes)},
+			"prefixes": schema.SetNestedAttribute{
+				Description:   prefixesDescription,
+				Required:      true,
+				Validators:    []validator.Set{setvalidator.SizeAtMost(MaxPrefixes)},
+				PlanModifiers: []planmodifier.Set{prefixesByCidr.planModifier()},
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"cidr": schema.StringAttribute{
-						Description: "IPv4 CIDR with no host bits set, e.g. `203.0.113.0/24` (a single host is `/32`).",
+						Description: prefixCidrDescription,
+						CustomType:  AddressType,
 						Required:    true,
 						Validators:  []validator.String{addressValidator{cidrOnly: true}},
 					},
 					"description": schema.StringAttribute{
-						Description: "What the prefix is, at most 255 characters.",
+						Description: prefixDescriptionDescription,
 						Optional:    true,
 						Validators:  []validator.String{stringvalidator.UTF8LengthAtMost(PrefixDescriptionMax)},
 					},
@@ -92,11 +104,22 @@ func (r *prefixListResource) Schema(_ context.Context, _ resource.SchemaRequest,
 				Default:     setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{})),
 				Validators:  []validator.Set{setvalidator.SizeAtMost(1000), setvalidator.ValueStringsAre(idValidator{"site", "site_"})},
 			},
-			"status":      computedString("`active`, `syncing` or `failed`."),
+			"status":      statusAttribute(),
 			"sync_errors": syncErrorsAttribute(),
-			"created_at":  computedString("Creation time (RFC 3339)."),
-			"updated_at":  computedString("Last update time (RFC 3339)."),
+			"created_at":  createdAtAttribute(),
+			"updated_at":  updatedAtAttribute(),
 		},
+	}
+}
+
+func prefixesDataSourceAttribute() dsschema.SetNestedAttribute {
+	return dsschema.SetNestedAttribute{
+		Description: "The CIDRs, as a set identified by `cidr`.",
+		Computed:    true,
+		NestedObject: dsschema.NestedAttributeObject{Attributes: map[string]dsschema.Attribute{
+			"cidr":        dsschema.StringAttribute{Description: prefixCidrDescription, CustomType: AddressType, Computed: true},
+			"description": dsschema.StringAttribute{Description: prefixDescriptionDescription, Computed: true},
+		}},
 	}
 }
 
@@ -104,29 +127,45 @@ func (r *prefixListResource) Configure(_ context.Context, req resource.Configure
 	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
+// ValidateConfig refuses a CIDR listed twice (with different descriptions:
+// identical prefixes are one element of the set).
 func (r *prefixListResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var prefixes types.List
+	var prefixes types.Set
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("prefixes"), &prefixes)...)
 	if resp.Diagnostics.HasError() || prefixes.IsNull() || prefixes.IsUnknown() {
 		return
 	}
-	var models []prefixModel
-	if diags := prefixes.ElementsAs(ctx, &models, false); diags.HasError() {
-		return
-	}
-	seen := map[string]int{}
-	for i, p := range models {
-		if p.Cidr.IsNull() || p.Cidr.IsUnknown() {
+	seen := map[string]bool{}
+	for _, e := range prefixes.Elements() {
+		key, ok := prefixesByCidr.keyOf(e)
+		if !ok {
 			continue
 		}
-		cidr := p.Cidr.ValueString()
-		if earlier, ok := seen[cidr]; ok {
-			resp.Diagnostics.AddAttributeError(path.Root("prefixes").AtListIndex(i).AtName("cidr"), "Duplicate prefix",
-				fmt.Sprintf("prefixes[%d].cidr: %s is already listed at prefixes[%d]", i, cidr, earlier))
-			continue
+		if seen[key] {
+			resp.Diagnostics.AddAttributeError(path.Root("prefixes").AtSetValue(e).AtName("cidr"), "Duplicate prefix",
+				fmt.Sprintf("prefixes[cidr=%s]: %s is listed more than once; list each CIDR once", key, key))
 		}
-		seen[cidr] = i
+		seen[key] = true
 	}
+}
+
+// ModifyPlan plans the server-set attributes (see planServerFields).
+func (r *prefixListResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return // destroy
+	}
+	unchanged := false
+	if !req.State.Raw.IsNull() {
+		var plan, state prefixListModel
+		resp.Diagnostics.Append(resp.Plan.Get(ctx, &plan)...)
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		unchanged = plan.Name.Equal(state.Name) && plan.Description.Equal(state.Description) &&
+			plan.Sites.Equal(state.Sites) && plan.Prefixes.Equal(state.Prefixes)
+	}
+	planServerFields(ctx, req.State, &resp.Plan, unchanged, &resp.Diagnostics)
 }
 
 func (r *prefixListResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
@@ -137,18 +176,21 @@ func (r *prefixListResource) ImportState(ctx context.Context, req resource.Impor
 	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
 }
 
-func (r *prefixListResource) write(ctx context.Context, m *prefixListModel, diags *diag.Diagnostics) (PrefixListWrite, []prefixModel) {
-	var prefixes []prefixModel
-	diags.Append(m.Prefixes.ElementsAs(ctx, &prefixes, false)...)
+func (r *prefixListResource) write(ctx context.Context, m *prefixListModel, diags *diag.Diagnostics) PrefixListWrite {
 	body := PrefixListWrite{Name: m.Name.ValueString(), Description: stringPtr(m.Description), Sites: setStrings(ctx, m.Sites, diags), Prefixes: []Prefix{}}
-	for _, p := range prefixes {
+	for _, e := range m.Prefixes.Elements() {
+		var p prefixModel
+		if obj, ok := e.(types.Object); ok {
+			diags.Append(obj.As(ctx, &p, basetypes.ObjectAsOptions{})...)
+		}
 		body.Prefixes = append(body.Prefixes, Prefix{Cidr: p.Cidr.ValueString(), Description: stringPtr(p.Description)})
 	}
-	return body, prefixes
+	return body
 }
 
-// setState keeps the prior order of prefixes (matched by CIDR).
-func (r *prefixListResource) setState(m *prefixListModel, l *PrefixList, prior []prefixModel, diags *diag.Diagnostics) {
+// prefixListState maps the API object onto the model. prior (the plan or the
+// previous state, or null) keeps its spelling of prefixes that mean the same.
+func prefixListState(ctx context.Context, m *prefixListModel, l *PrefixList, prior types.Set, diags *diag.Diagnostics) {
 	m.ID = types.StringValue(l.ID)
 	m.Name = types.StringValue(l.Name)
 	m.Description = nullableString(l.Description)
@@ -159,48 +201,29 @@ func (r *prefixListResource) setState(m *prefixListModel, l *PrefixList, prior [
 	se, d := syncErrorsValue(l.SyncErrors)
 	diags.Append(d...)
 	m.SyncErrors = se
-	position := map[string]int{}
-	for i, p := range prior {
-		position[p.Cidr.ValueString()] = i
-	}
-	prefixes := append([]Prefix(nil), l.Prefixes...)
-	sort.SliceStable(prefixes, func(i, j int) bool {
-		pi, iok := position[prefixes[i].Cidr]
-		pj, jok := position[prefixes[j].Cidr]
-		if iok && jok {
-			return pi < pj
-		}
-		return iok && !jok
-	})
-	values := make([]attr.Value, 0, len(prefixes))
-	for _, p := range prefixes {
-		values = append(values, types.ObjectValueMust(prefixAttrTypes, map[string]attr.Value{
-			"cidr": types.StringValue(p.Cidr), "description": nullableString(p.Description),
+	values := make([]attr.Value, 0, len(l.Prefixes))
+	for _, p := range l.Prefixes {
+		values = append(values, types.ObjectValueMust(prefixObjectType.AttrTypes, map[string]attr.Value{
+			"cidr": AddressValue(p.Cidr), "description": nullableString(p.Description),
 		}))
 	}
-	list, d := types.ListValue(types.ObjectType{AttrTypes: prefixAttrTypes}, values)
+	set, d := types.SetValue(prefixObjectType, values)
 	diags.Append(d...)
-	m.Prefixes = list
+	m.Prefixes = prefixesByCidr.merge(ctx, set, prior)
 }
 
-func (r *prefixListResource) finish(ctx context.Context, m *prefixListModel, l *PrefixList, prior []prefixModel, state interface {
-	Set(context.Context, any) diag.Diagnostics
-}, diags *diag.Diagnostics) {
-	final := l
-	var waitErr error
-	if l.Status != "active" {
-		var got *PrefixList
-		got, waitErr = WaitActive(ctx, r.client, "prefix list "+l.ID, func(ctx context.Context) (*PrefixList, error) {
-			var p PrefixList
-			err := r.client.Do(ctx, "GET", "/vpc/prefix-lists/"+l.ID, nil, &p)
-			return &p, err
-		}, func(p *PrefixList) (string, []SyncError) { return p.Status, p.SyncErrors })
-		if got != nil {
-			final = got
-		}
+func (r *prefixListResource) getter(id string) func(context.Context) (*PrefixList, error) {
+	return func(ctx context.Context) (*PrefixList, error) {
+		var l PrefixList
+		err := r.client.Do(ctx, "GET", "/vpc/prefix-lists/"+id, nil, &l)
+		return &l, err
 	}
-	r.setState(m, final, prior, diags)
-	diags.Append(state.Set(ctx, m)...)
+}
+
+func (r *prefixListResource) finish(ctx context.Context, plan *prefixListModel, l *PrefixList, state stateSetter, diags *diag.Diagnostics) {
+	final, waitErr := settle(ctx, r.client, "prefix list "+l.ID, l, l.Status, r.getter(l.ID), func(p *PrefixList) (string, []SyncError) { return p.Status, p.SyncErrors })
+	prefixListState(ctx, plan, final, plan.Prefixes, diags)
+	diags.Append(state.Set(ctx, plan)...)
 	if waitErr != nil {
 		diags.AddError("Prefix list "+l.ID+" is not active", waitErr.Error())
 	}
@@ -212,7 +235,7 @@ func (r *prefixListResource) Create(ctx context.Context, req resource.CreateRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	body, prior := r.write(ctx, &plan, &resp.Diagnostics)
+	body := r.write(ctx, &plan, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -221,7 +244,7 @@ func (r *prefixListResource) Create(ctx context.Context, req resource.CreateRequ
 		addAPIError(&resp.Diagnostics, "Creating prefix list "+body.Name, err)
 		return
 	}
-	r.finish(ctx, &plan, &created, prior, &resp.State, &resp.Diagnostics)
+	r.finish(ctx, &plan, &created, &resp.State, &resp.Diagnostics)
 }
 
 func (r *prefixListResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -231,7 +254,7 @@ func (r *prefixListResource) Update(ctx context.Context, req resource.UpdateRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	body, prior := r.write(ctx, &plan, &resp.Diagnostics)
+	body := r.write(ctx, &plan, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -240,7 +263,7 @@ func (r *prefixListResource) Update(ctx context.Context, req resource.UpdateRequ
 		addAPIError(&resp.Diagnostics, "Updating prefix list "+state.ID.ValueString(), err)
 		return
 	}
-	r.finish(ctx, &plan, &updated, prior, &resp.State, &resp.Diagnostics)
+	r.finish(ctx, &plan, &updated, &resp.State, &resp.Diagnostics)
 }
 
 func (r *prefixListResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -249,8 +272,8 @@ func (r *prefixListResource) Read(ctx context.Context, req resource.ReadRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	var l PrefixList
-	if err := r.client.Do(ctx, "GET", "/vpc/prefix-lists/"+state.ID.ValueString(), nil, &l); err != nil {
+	l, err := r.getter(state.ID.ValueString())(ctx)
+	if err != nil {
 		if IsNotFound(err) {
 			resp.State.RemoveResource(ctx)
 			return
@@ -258,11 +281,7 @@ func (r *prefixListResource) Read(ctx context.Context, req resource.ReadRequest,
 		addAPIError(&resp.Diagnostics, "Reading prefix list "+state.ID.ValueString(), err)
 		return
 	}
-	var prior []prefixModel
-	if !state.Prefixes.IsNull() && !state.Prefixes.IsUnknown() {
-		resp.Diagnostics.Append(state.Prefixes.ElementsAs(ctx, &prior, false)...)
-	}
-	r.setState(&state, &l, prior, &resp.Diagnostics)
+	prefixListState(ctx, &state, l, state.Prefixes, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 

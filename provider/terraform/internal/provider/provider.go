@@ -113,7 +113,10 @@ func (p *secgroupsProvider) Resources(context.Context) []func() resource.Resourc
 }
 
 func (p *secgroupsProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{NewProtocolsDataSource, NewServicesDataSource}
+	return []func() datasource.DataSource{
+		NewProtocolsDataSource, NewServicesDataSource,
+		NewPrefixListDataSource, NewSecurityGroupDataSource, NewSiteDataSource,
+	}
 }
 
 // clientFrom extracts the configured client (nil before Configure).

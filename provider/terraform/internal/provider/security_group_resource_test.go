@@ -15,10 +15,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 )
 
+const webGroup = "secgroups_security_group.web"
+
 func checkDestroyed(resourceType, apiPath string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		for _, rs := range s.RootModule().Resources {
-			if rs.Type != resourceType {
+		for address, rs := range s.RootModule().Resources {
+			if rs.Type != resourceType || strings.HasPrefix(address, "data.") {
 				continue
 			}
 			if err := apiGone(apiPath + rs.Primary.ID); err != nil {
@@ -29,7 +31,7 @@ func checkDestroyed(resourceType, apiPath string) resource.TestCheckFunc {
 	}
 }
 
-// Rules listed out of order and a port list written loosely: the provider keeps
+// Rules listed out of order and a port list written loosely: state keeps
 // both as written, so the plan after apply is empty.
 const sgCreate = `
 resource "secgroups_security_group" "web" {
@@ -43,7 +45,6 @@ resource "secgroups_security_group" "web" {
 }
 `
 
-// Normalized and sorted, so import (which reads the API's form) verifies exactly.
 const sgUpdate = `
 resource "secgroups_security_group" "web" {
   name = "acc-web-renamed"
@@ -66,21 +67,24 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 			{
 				Config: sgCreate,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("secgroups_security_group.web", plancheck.ResourceActionCreate)},
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(webGroup, plancheck.ResourceActionCreate),
+						// A create is planned to end active with no sync errors (apply waits for it).
+						plancheck.ExpectKnownValue(webGroup, tfjsonpath.New("status"), knownvalue.StringExact("active")),
+						plancheck.ExpectKnownValue(webGroup, tfjsonpath.New("sync_errors"), knownvalue.ListSizeExact(0)),
+					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestMatchResourceAttr("secgroups_security_group.web", "id", regexp.MustCompile(`^sec_grp_[0-9a-zA-Z]{27}$`)),
-					resource.TestCheckResourceAttr("secgroups_security_group.web", "status", "active"),
-					resource.TestCheckResourceAttr("secgroups_security_group.web", "rules.#", "3"),
-					resource.TestCheckResourceAttr("secgroups_security_group.web", "rules.0.order", "100"),
-					resource.TestCheckResourceAttr("secgroups_security_group.web", "rules.1.port", "443, 80"),
-					resource.TestCheckResourceAttr("secgroups_security_group.web", "rules.1.action", "accept"),
-					resource.TestCheckResourceAttr("secgroups_security_group.web", "rules.2.icmp_type", "8"),
-					resource.TestCheckResourceAttr("secgroups_security_group.web", "rules.2.log", "true"),
-					resource.TestCheckResourceAttr("secgroups_security_group.web", "sites.#", "0"),
-					resource.TestCheckResourceAttr("secgroups_security_group.web", "sync_errors.#", "0"),
-					checkAPIGroup("secgroups_security_group.web", func(g *SecurityGroup) error {
+					resource.TestMatchResourceAttr(webGroup, "id", regexp.MustCompile(`^sec_grp_[0-9a-zA-Z]{27}$`)),
+					resource.TestCheckResourceAttr(webGroup, "status", "active"),
+					resource.TestCheckResourceAttr(webGroup, "rules.#", "3"),
+					resource.TestCheckTypeSetElemNestedAttrs(webGroup, "rules.*", map[string]string{"order": "10", "port": "443, 80", "action": "accept", "log": "false"}),
+					resource.TestCheckTypeSetElemNestedAttrs(webGroup, "rules.*", map[string]string{"order": "20", "icmp_type": "8", "log": "true", "port": ""}),
+					resource.TestCheckTypeSetElemNestedAttrs(webGroup, "rules.*", map[string]string{"order": "100", "protocol": "0"}),
+					resource.TestCheckResourceAttr(webGroup, "sites.#", "0"),
+					resource.TestCheckResourceAttr(webGroup, "sync_errors.#", "0"),
+					checkAPIGroup(webGroup, func(g *SecurityGroup) error {
 						// The API stores the normalized port and returns rules sorted by order.
 						if len(g.Rules) != 3 || g.Rules[0].Order != 10 || g.Rules[0].Port != "80,443" {
 							return fmt.Errorf("unexpected rules in the API: %+v", g.Rules)
@@ -88,26 +92,35 @@ func TestAccSecurityGroup_lifecycle(t *testing.T) {
 						return nil
 					}),
 				),
-				ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue("secgroups_security_group.web", tfjsonpath.New("id"))},
+				ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(webGroup, tfjsonpath.New("id"))},
 			},
 			{
 				Config: sgUpdate,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("secgroups_security_group.web", plancheck.ResourceActionUpdate)},
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(webGroup, plancheck.ResourceActionUpdate),
+						// Only what is sent changes; of the server's fields only updated_at is unknown.
+						expectAttributeChanges(webGroup, []string{"name", "description", "rules", "updated_at"}, []string{"updated_at"}),
+						expectSetChanges(webGroup, "rules", "order",
+							elementChange{"10": {"port": "443, 80"}, "20": {"protocol": "1"}},
+							elementChange{"10": {"port": "80,443,8080-8090"}, "15": {"port": "22"}, "16": {"action": "drop"}}),
+					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					sameID.AddStateValue("secgroups_security_group.web", tfjsonpath.New("id")),
-					statecheck.ExpectKnownValue("secgroups_security_group.web", tfjsonpath.New("description"), knownvalue.Null()),
-					statecheck.ExpectKnownValue("secgroups_security_group.web", tfjsonpath.New("rules").AtSliceIndex(2).AtMapKey("action"), knownvalue.StringExact("drop")),
+					sameID.AddStateValue(webGroup, tfjsonpath.New("id")),
+					statecheck.ExpectKnownValue(webGroup, tfjsonpath.New("description"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(webGroup, tfjsonpath.New("rules"), knownvalue.SetPartial([]knownvalue.Check{
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{"order": knownvalue.Int64Exact(16), "action": knownvalue.StringExact("drop")}),
+					})),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					resource.TestCheckResourceAttr("secgroups_security_group.web", "name", "acc-web-renamed"),
-					resource.TestCheckResourceAttr("secgroups_security_group.web", "rules.#", "4"),
+					resource.TestCheckResourceAttr(webGroup, "name", "acc-web-renamed"),
+					resource.TestCheckResourceAttr(webGroup, "rules.#", "4"),
 				),
 			},
 			{
-				ResourceName:      "secgroups_security_group.web",
+				ResourceName:      webGroup,
 				ImportState:       true,
 				ImportStateVerify: true,
 			},
@@ -134,6 +147,184 @@ func checkAPIGroup(name string, check func(*SecurityGroup) error) resource.TestC
 	}
 }
 
+// looseGroup is written as people write it: rules out of order, ports with
+// spaces and unsorted. The API stores "22,2222" and "80,443".
+const looseGroup = `
+resource "secgroups_security_group" "web" {
+  name = "acc-imported"
+  rules = [
+    { direction = "outbound", order = 100, protocol = 0, address = "0.0.0.0/0", description = "all out" },
+    { direction = "inbound", order = 20, protocol = 6, port = "22, 2222", address = "192.0.2.0/24", description = "ssh" },
+    { direction = "inbound", order = 10, protocol = 6, port = "443,80", address = "0.0.0.0/0", description = "web" },
+  ]
+}
+`
+
+// A group made elsewhere, then `terraform import` and `terraform plan`: no change.
+func TestAccSecurityGroup_importThenEmptyPlan(t *testing.T) {
+	var id string
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkDestroyed("secgroups_security_group", "/vpc/security-groups/"),
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					var g SecurityGroup
+					err := testClient().Do(t0(), "POST", "/vpc/security-groups", SecurityGroupWrite{Name: "acc-imported", Sites: []string{}, Rules: []Rule{
+						{Direction: "inbound", Order: 10, Protocol: 6, Port: "80, 443", Address: "0.0.0.0/0", Description: "web", Action: "accept"},
+						{Direction: "inbound", Order: 20, Protocol: 6, Port: "2222,22", Address: "192.0.2.0/24", Description: "ssh"},
+						{Direction: "outbound", Order: 100, Protocol: 0, Port: "", Address: "0.0.0.0/0", Description: "all out"},
+					}}, &g)
+					if err != nil {
+						t.Fatal(err)
+					}
+					id = g.ID
+				},
+				Config:             looseGroup,
+				ResourceName:       webGroup,
+				ImportState:        true,
+				ImportStateIdFunc:  func(*terraform.State) (string, error) { return id, nil },
+				ImportStatePersist: true,
+			},
+			{
+				Config: looseGroup,
+				// Both the plan from the imported state and the one after a refresh are empty.
+				PlanOnly: true,
+			},
+		},
+	})
+}
+
+func groupWithRules(rules ...string) string {
+	return `
+resource "secgroups_security_group" "web" {
+  name  = "acc-reorder"
+  rules = [
+    ` + strings.Join(rules, ",\n    ") + `
+  ]
+}`
+}
+
+const (
+	ruleWeb    = `{ direction = "inbound", order = 10, protocol = 6, port = "80,443", address = "0.0.0.0/0", description = "web" }`
+	ruleWebRe  = `{ direction = "inbound", order = 10, protocol = 6, port = "443, 80", address = "0.0.0.0/0", description = "web" }`
+	ruleSSH    = `{ direction = "inbound", order = 20, protocol = 6, port = "22", address = "192.0.2.0/24", description = "ssh" }`
+	ruleSSH2   = `{ direction = "inbound", order = 20, protocol = 6, port = "22,2222", address = "192.0.2.0/24", description = "ssh" }`
+	ruleDNS    = `{ direction = "inbound", order = 15, protocol = 17, port = "53", address = "10.0.0.0/8", description = "dns" }`
+	ruleAllOut = `{ direction = "outbound", order = 100, protocol = 0, address = "0.0.0.0/0", description = "all out" }`
+)
+
+// Moving rules around (same orders) plans nothing; a change shows only the
+// rule that changes, also when made together with a reordering; a rule
+// inserted in the middle shows as one added rule.
+func TestAccSecurityGroup_rulesKeyedByOrder(t *testing.T) {
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkDestroyed("secgroups_security_group", "/vpc/security-groups/"),
+		Steps: []resource.TestStep{
+			{Config: groupWithRules(ruleWeb, ruleSSH, ruleAllOut)},
+			{
+				Config: groupWithRules(ruleAllOut, ruleWebRe, ruleSSH),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				Config: groupWithRules(ruleSSH2, ruleAllOut, ruleWeb),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(webGroup, plancheck.ResourceActionUpdate),
+						expectAttributeChanges(webGroup, []string{"rules", "updated_at"}, []string{"updated_at"}),
+						expectSetChanges(webGroup, "rules", "order", elementChange{"20": {"port": "22"}}, elementChange{"20": {"port": "22,2222"}}),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				Config: groupWithRules(ruleWeb, ruleDNS, ruleSSH2, ruleAllOut),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						expectAttributeChanges(webGroup, []string{"rules", "updated_at"}, []string{"updated_at"}),
+						expectSetChanges(webGroup, "rules", "order", elementChange{}, elementChange{"15": {"protocol": "17", "port": "53"}}),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+		},
+	})
+}
+
+// A rule changed through the API (by a colleague, or the console) shows up on
+// refresh as exactly that change, and apply puts the configuration back.
+func TestAccSecurityGroup_outOfBandChange(t *testing.T) {
+	config := groupWithRules(ruleWebRe, ruleSSH, ruleAllOut)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkDestroyed("secgroups_security_group", "/vpc/security-groups/"),
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				PreConfig: func() { editGroupRule(t, "acc-reorder", 20, func(r *Rule) { r.Port = "2222, 22" }) },
+				Config:    config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(webGroup, plancheck.ResourceActionUpdate),
+						expectAttributeChanges(webGroup, []string{"rules", "updated_at"}, []string{"updated_at"}),
+						expectSetChanges(webGroup, "rules", "order", elementChange{"20": {"port": "22,2222"}}, elementChange{"20": {"port": "22"}}),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: checkAPIGroup(webGroup, func(g *SecurityGroup) error {
+					for _, r := range g.Rules {
+						if r.Order == 20 && r.Port != "22" {
+							return fmt.Errorf("rule 20 has port %q after apply, want 22", r.Port)
+						}
+					}
+					return nil
+				}),
+			},
+			{
+				// Respelled by someone else to the same ports: nothing to do.
+				PreConfig: func() { editGroupRule(t, "acc-reorder", 10, func(r *Rule) { r.Port = "80 , 443" }) },
+				Config:    config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+		},
+	})
+}
+
+// editGroupRule changes one rule of the group named name through the API.
+func editGroupRule(t *testing.T, name string, order int64, edit func(*Rule)) {
+	t.Helper()
+	var groups []SecurityGroup
+	groups, err := List[SecurityGroup](t0(), testClient(), "/vpc/security-groups")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range groups {
+		if g.Name != name {
+			continue
+		}
+		for i := range g.Rules {
+			if g.Rules[i].Order == order {
+				edit(&g.Rules[i])
+			}
+			g.Rules[i].ID = ""
+		}
+		body := SecurityGroupWrite{Name: g.Name, Description: g.Description, Rules: g.Rules, Sites: g.Sites}
+		if err := testClient().Do(t0(), "PUT", "/vpc/security-groups/"+g.ID, body, nil); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Fatalf("no group named %s", name)
+}
+
 func TestAccSecurityGroup_planTimeValidation(t *testing.T) {
 	group := func(rules string) string {
 		return fmt.Sprintf(`resource "secgroups_security_group" "bad" {
@@ -143,15 +334,15 @@ func TestAccSecurityGroup_planTimeValidation(t *testing.T) {
 	}
 	many := make([]string, 251)
 	for i := range many {
-		many[i] = fmt.Sprintf(`{ direction = "inbound", order = %d, protocol = 0, address = "10.0.0.0/8", description = "r" }`, i%250+1)
+		many[i] = fmt.Sprintf(`{ direction = "inbound", order = %d, protocol = 0, address = "10.0.0.0/8", description = "r%d" }`, i%250+1, i)
 	}
 	cases := []struct{ config, want string }{
 		{group(`{ direction = "inbound", order = 1, protocol = 6, port = "22", address = "10.0.0.1/8", description = "x" }`), `did\s+you\s+mean\s+10\.0\.0\.0/8\?`},
 		{group(`{ direction = "inbound", order = 1, protocol = 6, port = "22", address = "10.1.2.3", description = "x" }`), `did\s+you\s+mean\s+10\.1\.2\.3/32\?`},
 		{group(`{ direction = "inbound", order = 5, protocol = 6, port = "22", address = "10.0.0.0/8", description = "x" },
-		        { direction = "outbound", order = 5, protocol = 0, address = "0.0.0.0/0", description = "y" }`), `order\s+5\s+is\s+already\s+used\s+by\s+rules\[0\]`},
-		{group(`{ direction = "inbound", order = 1, protocol = 1, port = "80", address = "10.0.0.0/8", description = "x" }`), `only\s+TCP\s+\(6\)\s+and\s+UDP\s+\(17\)\s+have\s+ports`},
-		{group(`{ direction = "inbound", order = 1, protocol = 6, address = "10.0.0.0/8", description = "x" }`), `is\s+required\s+for\s+TCP\s+and\s+UDP`},
+		        { direction = "outbound", order = 5, protocol = 0, address = "0.0.0.0/0", description = "y" }`), `order\s+5\s+is\s+used\s+by\s+more\s+than\s+one\s+rule`},
+		{group(`{ direction = "inbound", order = 1, protocol = 1, port = "80", address = "10.0.0.0/8", description = "x" }`), `rules\[order=1\]\.port:\s+must\s+be\s+""\s+for\s+protocol\s+1`},
+		{group(`{ direction = "inbound", order = 7, protocol = 6, address = "10.0.0.0/8", description = "x" }`), `rules\[order=7\]\.port:\s+is\s+required\s+for\s+TCP\s+and\s+UDP`},
 		{group(`{ direction = "inbound", order = 1, protocol = 6, port = "20-10", address = "10.0.0.0/8", description = "x" }`), `did\s+you\s+mean\s+"10-20"\?`},
 		{group(`{ direction = "sideways", order = 1, protocol = 0, address = "10.0.0.0/8", description = "x" }`), `direction`},
 		{group(`{ direction = "inbound", order = 251, protocol = 0, address = "10.0.0.0/8", description = "x" }`), `between\s+1\s+and\s+250`},

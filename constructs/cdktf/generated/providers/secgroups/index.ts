@@ -2,7 +2,10 @@
 export * as prefixList from './prefix-list';
 export * as securityGroup from './security-group';
 export * as site from './site';
+export * as dataSecgroupsPrefixList from './data-secgroups-prefix-list';
 export * as dataSecgroupsProtocols from './data-secgroups-protocols';
+export * as dataSecgroupsSecurityGroup from './data-secgroups-security-group';
 export * as dataSecgroupsServices from './data-secgroups-services';
+export * as dataSecgroupsSite from './data-secgroups-site';
 export * as provider from './provider';
 

@@ -2,7 +2,10 @@
 Object.defineProperty(exports, 'prefixList', { get: function () { return require('./prefix-list'); } });
 Object.defineProperty(exports, 'securityGroup', { get: function () { return require('./security-group'); } });
 Object.defineProperty(exports, 'site', { get: function () { return require('./site'); } });
+Object.defineProperty(exports, 'dataSecgroupsPrefixList', { get: function () { return require('./data-secgroups-prefix-list'); } });
 Object.defineProperty(exports, 'dataSecgroupsProtocols', { get: function () { return require('./data-secgroups-protocols'); } });
+Object.defineProperty(exports, 'dataSecgroupsSecurityGroup', { get: function () { return require('./data-secgroups-security-group'); } });
 Object.defineProperty(exports, 'dataSecgroupsServices', { get: function () { return require('./data-secgroups-services'); } });
+Object.defineProperty(exports, 'dataSecgroupsSite', { get: function () { return require('./data-secgroups-site'); } });
 Object.defineProperty(exports, 'provider', { get: function () { return require('./provider'); } });
 

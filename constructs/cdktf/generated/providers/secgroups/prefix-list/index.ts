@@ -20,7 +20,7 @@ export interface PrefixListConfig extends cdktf.TerraformMetaArguments {
   */
   readonly name: string;
   /**
-  * The CIDRs, at most 500, each listed once.
+  * The CIDRs, at most 500, each listed once: a set identified by `cidr`, so their order in the configuration does not matter; a plan shows an added, removed or changed prefix only (a changed description shows as the old prefix removed and the new one added).
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/prefix_list#prefixes PrefixList#prefixes}
   */
@@ -34,7 +34,7 @@ export interface PrefixListConfig extends cdktf.TerraformMetaArguments {
 }
 export interface PrefixListPrefixes {
   /**
-  * IPv4 CIDR with no host bits set, e.g. `203.0.113.0/24` (a single host is `/32`).
+  * IPv4 CIDR with no host bits set, e.g. `203.0.113.0/24` (a single host is `/32`); identifies the prefix.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/prefix_list#cidr PrefixList#cidr}
   */
@@ -363,7 +363,7 @@ export class PrefixList extends cdktf.TerraformResource {
   }
 
   // prefixes - computed: false, optional: false, required: true
-  private _prefixes = new PrefixListPrefixesList(this, "prefixes", false);
+  private _prefixes = new PrefixListPrefixesList(this, "prefixes", true);
   public get prefixes() {
     return this._prefixes;
   }
@@ -437,7 +437,7 @@ export class PrefixList extends cdktf.TerraformResource {
       prefixes: {
         value: cdktf.listMapperHcl(prefixListPrefixesToHclTerraform, false)(this._prefixes.internalValue),
         isBlock: true,
-        type: "list",
+        type: "set",
         storageClassType: "PrefixListPrefixesList",
       },
       sites: {

@@ -20,7 +20,7 @@ export interface SecurityGroupConfig extends cdktf.TerraformMetaArguments {
   */
   readonly name: string;
   /**
-  * Filter rules, at most 250. Each has a unique `order` (1-250); rules are evaluated in ascending order and the first match decides. List them in any order: the provider keeps your order in state and compares rules by `order`.
+  * Filter rules, at most 250, each with a unique `order` (1-250). Rules are evaluated in ascending `order` and the first match decides; where a rule appears in the configuration does not matter. The rules are a set identified by `order`: a plan never shows a rule whose meaning is unchanged (ports and CIDRs are compared as the API normalizes them, so `"443, 80"` equals `"80,443"`), and a changed rule shows as the old rule removed and the new one added, with the same `order`. Two identical rules are one rule.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#rules SecurityGroup#rules}
   */
@@ -76,13 +76,13 @@ export interface SecurityGroupRules {
   */
   readonly log?: boolean | cdktf.IResolvable;
   /**
-  * Evaluation order, 1-250, unique within the group.
+  * Evaluation order, 1-250, unique within the group; identifies the rule.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#order SecurityGroup#order}
   */
   readonly order: number;
   /**
-  * Ports for TCP and UDP: `80`, `1024-2048` or comma lists of those (normalized: whitespace removed, sorted, overlaps merged). Must be empty for other protocols. Defaults to `""`.
+  * Ports for TCP and UDP: `80`, `1024-2048` or comma lists of those. The API stores them normalized (whitespace removed, sorted, overlaps merged); state keeps your spelling when it means the same ports. Must be empty for other protocols. Defaults to `""`.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#port SecurityGroup#port}
   */
@@ -631,7 +631,7 @@ export class SecurityGroup extends cdktf.TerraformResource {
   }
 
   // rules - computed: false, optional: false, required: true
-  private _rules = new SecurityGroupRulesList(this, "rules", false);
+  private _rules = new SecurityGroupRulesList(this, "rules", true);
   public get rules() {
     return this._rules;
   }
@@ -705,7 +705,7 @@ export class SecurityGroup extends cdktf.TerraformResource {
       rules: {
         value: cdktf.listMapperHcl(securityGroupRulesToHclTerraform, false)(this._rules.internalValue),
         isBlock: true,
-        type: "list",
+        type: "set",
         storageClassType: "SecurityGroupRulesList",
       },
       sites: {
