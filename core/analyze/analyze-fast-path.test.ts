@@ -4,7 +4,7 @@
  * one-sweep-per-signature analyzer it replaced: same diff regions in the same
  * order, same lint findings, on random policies and on edits of them.
  */
-import { normalizePolicy } from "../compile";
+import { normalizePolicy } from "../policy";
 import { editPolicy, randomPolicy } from "../../test/support/policies";
 import { lint, seededRandom, semanticDiff } from ".";
 import { semanticDiff as referenceDiff } from "./reference/diff";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseIPv4 } from "../model";
-import { normalizePolicy, type PolicyDocumentInput } from "../compile";
+import { normalizePolicy, type PolicyDocumentInput } from "../policy";
 import { evaluate, type Packet } from ".";
 
 const seed: PolicyDocumentInput = JSON.parse(readFileSync(join(__dirname, "..", "compile", "testdata", "seed.json"), "utf8"));

@@ -4,7 +4,7 @@
  * default drop). Every generator is held against this function.
  */
 import { PROTOCOL, protocolTakesPorts } from "../model";
-import { rulesOnHook, type Hook, type NormalizedPolicy, type PolicyRule } from "../compile";
+import { rulesOnHook, type Hook, type NormalizedPolicy, type PolicyRule } from "../policy";
 import { inRanges, type Packet, type Verdict } from "./packet";
 
 export type DecisionReason = "unfiltered" | "loopback" | "established" | "invalid" | "control-plane" | "rule" | "default";

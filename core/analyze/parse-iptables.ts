@@ -1,6 +1,6 @@
 /** Reads `iptables-save` (filter table) and `ipset save` into the loaded-ruleset model. */
 import { mergeRanges, type AddressRange, type PortRange } from "../model";
-import type { Hook } from "../compile";
+import type { Hook } from "../policy";
 import type { Action, LoadedRuleset, Match } from "./loaded";
 import { icmpCodeNumber, icmpTypeNumber, protocolNumber } from "./names";
 import { addressRangeOf, type ConnectionState } from "./packet";

@@ -14,7 +14,7 @@
  * read-back into a difference, so hand-made additions are re-applied over).
  */
 import { mergeRanges, parseIPv4, type AddressRange, type PortRange } from "../model";
-import type { Hook } from "../compile";
+import type { Hook } from "../policy";
 import type { LoadedChain, LoadedRule, LoadedRuleset, LoadedSet, Match } from "./loaded";
 import { icmpCodeNumber, icmpTypeNumber, protocolNumber } from "./names";
 import { addressRangeOf, type ConnectionState } from "./packet";

@@ -8,7 +8,7 @@
  * accept at the end), checked against the oracle.
  */
 import { mergeRanges, type AddressRange, type PortRange } from "../model";
-import type { Hook } from "../compile";
+import type { Hook } from "../policy";
 import type { Action, LoadedRuleset, Match } from "./loaded";
 import { protocolNumber } from "./names";
 import { addressRangeOf, type ConnectionState } from "./packet";

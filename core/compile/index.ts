@@ -3,28 +3,22 @@
  * one generator per platform renders it.
  */
 import type { Platform } from "../model";
-import type { Generator } from "./generator";
 import { iptablesGenerator } from "./iptables";
 import { nftablesGenerator } from "./nftables";
-import { normalizePolicy, type CompileOptions, type PolicyDocumentInput } from "./normalize";
+import { normalizePolicy, type NormalizedPolicy, type PolicyDocumentInput } from "../policy";
 import { routerosGenerator } from "./routeros";
 
-export type { Generator, Hook } from "./generator";
-export { hooksOf, rulesOnHook } from "./generator";
-export {
-  normalizePolicy,
-  parseControlPlaneEndpoint,
-  matchesAllAddresses,
-  ALL_ADDRESSES,
-  type CompileOptions,
-  type ControlPlaneEndpoint,
-  type NormalizeOptions,
-  type NormalizedPolicy,
-  type NormalizedPrefixList,
-  type PolicyDocumentInput,
-  type PolicyRule,
-  type RuleAddress,
-} from "./normalize";
+export { normalizePolicy, type NormalizedPolicy, type PolicyDocumentInput } from "../policy";
+
+/** One platform's renderer: a pure function of the normalized policy (same input, same bytes). */
+export interface Generator {
+  readonly platform: Platform;
+  render(policy: NormalizedPolicy): string;
+}
+
+export interface CompileOptions {
+  mode?: "host" | "router";
+}
 export { controlPlaneElements, NFT_TABLE, NFT_CONTROL_PLANE_SET } from "./nftables";
 export {
   compileIptables,

@@ -21,8 +21,9 @@
  * not touched.
  */
 import { formatCidr, formatIPv4, formatPorts, protocolName, PROTOCOL, type PortRange } from "../model";
-import { hooksOf, referencedListIds, rulesOnHook, type Generator, type Hook } from "./generator";
-import { parseControlPlaneEndpoint, type NormalizedPolicy, type PolicyRule } from "./normalize";
+import type { Generator } from ".";
+import { hooksOf, referencedListIds, rulesOnHook, type Hook } from "../policy";
+import { parseControlPlaneEndpoint, type NormalizedPolicy, type PolicyRule } from "../policy";
 
 export const IPTABLES_CHAIN: Record<Hook, string> = {
   input: "secgroups-input",

@@ -14,8 +14,9 @@
  * controlPlaneElements) to the same file, so they load in the same transaction.
  */
 import { formatCidr, formatIPv4, formatPorts, protocolName, PROTOCOL, type PortRange } from "../model";
-import { hooksOf, referencedListIds, rulesOnHook, type Generator } from "./generator";
-import { parseControlPlaneEndpoint, type NormalizedPolicy, type PolicyRule } from "./normalize";
+import type { Generator } from ".";
+import { hooksOf, referencedListIds, rulesOnHook } from "../policy";
+import { parseControlPlaneEndpoint, type NormalizedPolicy, type PolicyRule } from "../policy";
 
 export const NFT_TABLE = "secgroups";
 export const NFT_CONTROL_PLANE_SET = "control_plane";

@@ -19,8 +19,9 @@
  * bootstrap fills (any port: address lists hold no ports).
  */
 import { formatCidr, formatPorts, protocolName, PROTOCOL } from "../model";
-import { hooksOf, referencedListIds, rulesOnHook, type Generator, type Hook } from "./generator";
-import type { NormalizedPolicy, PolicyRule } from "./normalize";
+import type { Generator } from ".";
+import { hooksOf, referencedListIds, rulesOnHook, type Hook } from "../policy";
+import type { NormalizedPolicy, PolicyRule } from "../policy";
 
 export const ROUTEROS_CONTROL_PLANE_LIST = "secgroups-control-plane";
 

@@ -11,7 +11,7 @@
  *    complement computed with the model's range functions.
  */
 import { formatCidr, mergeRanges, mustParseCidr, cidrRange, rangeToCidrs, maskOf, SERVICES, type AddressRange } from "../model";
-import { normalizePolicy, type PolicyDocumentInput } from "../compile";
+import { normalizePolicy, type PolicyDocumentInput } from "../policy";
 import { seededRandom, semanticDiff } from "../analyze";
 import { lint } from "../analyze/lint";
 import { semanticDiff as referenceDiff } from "../analyze/reference/diff";

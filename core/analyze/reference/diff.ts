@@ -9,7 +9,7 @@
  * outbound by destination), so the per-direction regions describe it too.
  */
 import { formatCidr, rangeToCidrs, mergeRanges, type AddressRange, type Direction } from "../../model";
-import { normalizePolicy, type NormalizedPolicy, type PolicyDocumentInput, type PolicyRule } from "../../compile";
+import { normalizePolicy, type NormalizedPolicy, type PolicyDocumentInput, type PolicyRule } from "../../policy";
 import type { Verdict } from "../packet";
 import { ruleRef, type RuleRef } from "../rules";
 import { addressEvents, cellsOf, ruleAppliesTo, RuleSet, sweep, type Cell, type ValueRange } from "./space";

@@ -14,7 +14,7 @@
  *  - empty-prefix-list:      a rule refers to a prefix list with no entries: it never matches (medium).
  */
 import { cidrRange, mustParseCidr, parsePorts, PROTOCOL, SERVICES, type Direction } from "../../model";
-import { normalizePolicy, type PolicyDocumentInput, type PolicyRule } from "../../compile";
+import { normalizePolicy, type PolicyDocumentInput, type PolicyRule } from "../../policy";
 import { ruleRef, type RuleRef } from "../rules";
 import { ADDRESS_SPACE_END, addressEvents, cellsOf, ruleAppliesTo, RuleSet, sweep, type Cell } from "./space";
 

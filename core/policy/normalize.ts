@@ -1,5 +1,5 @@
 /**
- * The one intermediate form every generator and the analyzer read: prefix
+ * The normal form every platform and the analyzer start from: prefix
  * lists collapsed to exact disjoint ranges, port lists merged, rule fields
  * defaulted, and the rules of all groups of a site in evaluation order.
  */
@@ -43,19 +43,17 @@ export interface PolicyDocumentInput {
   }[];
 }
 
-export interface CompileOptions {
-  mode?: "host" | "router";
-}
-
 /** An endpoint of the control plane the agent must always reach (tcp). */
 export interface ControlPlaneEndpoint {
   address: number;
   port: number;
 }
 
-export interface NormalizeOptions extends CompileOptions {
+export interface NormalizeOptions {
+  /** host (default): input and output hooks; router: forward as well. */
+  mode?: SiteMode;
   /**
-   * What the agent will put in the control-plane set. Generators always emit
+   * What the agent will put in the control-plane set. Renderers always emit
    * the set empty (the agent fills it); the oracle uses these entries.
    */
   controlPlane?: readonly { address: string; port: number }[];
@@ -226,7 +224,7 @@ function addressOf(address: string): RuleAddress {
   return cidr.prefixLength === 0 ? { kind: "any" } : { kind: "cidr", cidr };
 }
 
-/** Validates one control-plane endpoint (used by the oracle and by the generators' helpers). */
+/** Validates one control-plane endpoint (used by the oracle and by the platforms' control-plane helpers). */
 export function parseControlPlaneEndpoint(e: { address: string; port: number }): ControlPlaneEndpoint {
   const address = parseIPv4(e.address);
   if (address === undefined || !Number.isInteger(e.port) || e.port < 1 || e.port > 65535) {
@@ -236,11 +234,6 @@ export function parseControlPlaneEndpoint(e: { address: string; port: number }):
 }
 
 /** Code-unit order, so the result does not depend on the locale. */
-export function compareText(a: string, b: string): number {
+function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Whether the rule's address set is every IPv4 address. */
-export function matchesAllAddresses(rule: PolicyRule): boolean {
-  return rule.ranges.length === 1 && rule.ranges[0].first === 0 && rule.ranges[0].last === 0xffffffff;
 }

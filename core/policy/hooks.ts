@@ -1,11 +1,5 @@
-import type { Platform } from "../model";
+/** Where each rule of the normal form is enforced: the hooks of a site and the rules evaluated on each. */
 import type { NormalizedPolicy, PolicyRule } from "./normalize";
-
-/** One platform's renderer: a pure function of the normalized policy (same input, same bytes). */
-export interface Generator {
-  readonly platform: Platform;
-  render(policy: NormalizedPolicy): string;
-}
 
 /** The hooks a rule is enforced on: its own direction, and forwarding in router mode. */
 export type Hook = "input" | "output" | "forward";
@@ -21,7 +15,7 @@ export function rulesOnHook(policy: NormalizedPolicy, hook: Hook): PolicyRule[] 
   return policy.rules.filter((r) => r.direction === direction);
 }
 
-/** Prefix lists some rule refers to (a generator emits only those). */
+/** Prefix lists some rule refers to (a platform renders only those). */
 export function referencedListIds(policy: NormalizedPolicy): Set<string> {
   const ids = new Set<string>();
   for (const r of policy.rules) if (r.address.kind === "prefixList") ids.add(r.address.id);
