@@ -7,7 +7,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { compilePolicy, controlPlaneIpset, normalizePolicy, splitIptablesConfig } from "../../core/compile";
+import { compilePolicy } from "../../core/platforms";
+import { normalizePolicy } from "../../core/policy";
 import { lint, semanticDiff } from "../../core/analyze";
 import { loadReviewInput, renderMarkdown, reviewSnapshots, sidesOf } from "../../core/review";
 import { ratio, summarize, timeIt } from "./stats";
@@ -263,9 +264,9 @@ async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
   const base: CaseResult = { name: "agent-apply", title: "Agent apply + verify", workload: "", rows: [], notes: [] };
   if (!isRoot()) return { ...base, skipped: "needs root (network namespaces, nft, iptables)" };
   const { largePolicy } = await import("../agent-apply.bench");
-  const { NftablesEnforcer, nftablesFile } = await import("../../core/agent/nftables");
-  const { IptablesEnforcer } = await import("../../core/agent/iptables");
-  const { runCommand } = await import("../../core/agent/runner");
+  const { NftablesEnforcer, nftablesFile } = await import("../../core/platforms/nftables");
+  const { IptablesEnforcer, controlPlaneIpset, splitIptablesConfig } = await import("../../core/platforms/iptables");
+  const { runCommand } = await import("../../core/platforms/runner");
   const doc = largePolicy() as never as Parameters<typeof compilePolicy>[0];
   if (opts.smoke) {
     const d = doc as unknown as { prefix_lists: { prefixes: unknown[] }[]; security_groups: { rules: unknown[] }[] };

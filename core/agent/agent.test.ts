@@ -5,7 +5,7 @@ import { Agent } from "./agent";
 import { Backoff } from "./backoff";
 import type { AgentApi, AgentConfigBody, PollResult, Report } from "./client";
 import { RejectedError } from "./client";
-import type { ControlPlaneAddress, Enforcer } from "./enforcer";
+import type { ControlPlaneAddress, Enforcer } from "../platforms/platform";
 import { loadState } from "./state";
 
 /** An enforcer that keeps "the kernel" in a variable and can be told to reject a config. */

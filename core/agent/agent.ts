@@ -6,7 +6,7 @@
  */
 import { Backoff } from "./backoff";
 import { RejectedError, type AgentApi, type AgentConfigBody, type Report } from "./client";
-import type { ControlPlaneAddress, Enforcer } from "./enforcer";
+import type { ControlPlaneAddress, Enforcer } from "../platforms/platform";
 import { saveState, loadState, type AppliedState } from "./state";
 
 export interface AgentOptions {

@@ -9,7 +9,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { ApiError, errors } from "../model";
-import { compilePolicy } from "../compile";
+import { compilePolicy } from "../platforms";
 import { Deployer } from "../deploy/deployer";
 import { openDatabase, type Database, type OpenOptions } from "../store/database";
 import { AgentService, SiteWaiters } from "../service/agent";

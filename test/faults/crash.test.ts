@@ -23,7 +23,7 @@ import { join } from "node:path";
 import { Agent } from "../../core/agent/agent";
 import { Backoff } from "../../core/agent/backoff";
 import { HttpAgentApi } from "../../core/agent/client";
-import { DryRunEnforcer } from "../../core/agent/enforcer";
+import { DryRunEnforcer } from "../../core/agent/dry-run";
 import { signHs256 } from "../../core/api/jwt";
 import { startPostgres, type PostgresServer } from "../support/postgres";
 import { eventually, tempDir } from "../support/secgroups";

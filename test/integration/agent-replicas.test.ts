@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { Agent } from "../../core/agent/agent";
 import { Backoff } from "../../core/agent/backoff";
 import { HttpAgentApi } from "../../core/agent/client";
-import { DryRunEnforcer } from "../../core/agent/enforcer";
+import { DryRunEnforcer } from "../../core/agent/dry-run";
 import { startPostgres, type PostgresServer } from "../support/postgres";
 import { Api, Proc, ensureBuilt, eventually, startServer, userToken } from "../support/secgroups";
 

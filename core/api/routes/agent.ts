@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { errors } from "../../model";
+import { servedRouterosScript } from "../../platforms/routeros";
 import type { AgentService } from "../../service/agent";
 import { bearer, header } from "../http";
 
@@ -89,35 +90,8 @@ export function agentRoutes(agent: AgentService) {
           );
         }
         reply.header("ETag", poll.etag).type("text/plain; charset=utf-8");
-        const script = poll.body.managed ? poll.body.config : ROUTEROS_UNMANAGED;
-        return script + routerosConfirmation(poll.body.revision, poll.body.digest);
+        return servedRouterosScript(poll.body);
       },
     );
   };
-}
-
-/** No group attached: remove everything secgroups put on the router (not the bootstrap's control-plane entry). */
-export const ROUTEROS_UNMANAGED = [
-  "# secgroups: no group is attached to this site; nothing of ours filters",
-  '/ip firewall filter remove [find where comment~"^secgroups:"]',
-  '/ip firewall address-list remove [find where comment~"^secgroups:"]',
-  "",
-].join("\n");
-
-/**
- * Appended to the served RouterOS script: `/import` stops at the first failing
- * line, so this report is only sent once everything above is in force. The
- * bootstrap (docs/routeros.md) sets the two globals; without them the script
- * still imports, it just does not confirm.
- */
-export function routerosConfirmation(revision: number, digest: string): string {
-  const body = JSON.stringify({ revision, status: "applied", digest }).replace(/"/g, '\\"');
-  return [
-    "",
-    `# secgroups: confirm revision ${revision} (reached only when every line above was imported)`,
-    ":global secgroupsEndpoint",
-    ":global secgroupsToken",
-    `:if ([:typeof $secgroupsEndpoint] = "str") do={ /tool fetch url=($secgroupsEndpoint . "/agent/v1/report") http-method=post http-header-field=("Authorization: Bearer " . $secgroupsToken . ",Content-Type: application/json") http-data="${body}" output=none }`,
-    "",
-  ].join("\n");
 }

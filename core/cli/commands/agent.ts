@@ -2,9 +2,8 @@ import { Agent } from "../../agent/agent";
 import { Backoff } from "../../agent/backoff";
 import { HttpAgentApi, RejectedError } from "../../agent/client";
 import { resolveControlPlane } from "../../agent/control-plane";
-import { DryRunEnforcer, type Enforcer } from "../../agent/enforcer";
-import { IptablesEnforcer } from "../../agent/iptables";
-import { NftablesEnforcer } from "../../agent/nftables";
+import { DryRunEnforcer } from "../../agent/dry-run";
+import { PLATFORM, type Enforcer } from "../../platforms";
 import type { Command } from "../command";
 import { UsageError } from "../command";
 
@@ -59,24 +58,20 @@ Options:
     const pollWait = Number(v["poll-wait"]);
     if (!Number.isInteger(pollWait) || pollWait < 0 || pollWait > 60) throw new UsageError("--poll-wait must be 0 to 60 seconds");
     const stateDir = v["state-dir"] as string;
-    const iptables = v["iptables-bin"] as string;
-    const enforcers: Record<string, Enforcer> = v["dry-run"]
-      ? {}
-      : {
-          nftables: new NftablesEnforcer({ stateDir, nft: v["nft-bin"] as string }),
-          iptables: new IptablesEnforcer({
-            iptables,
-            iptablesRestore: `${iptables}-restore`,
-            iptablesSave: `${iptables}-save`,
-            ipset: v["ipset-bin"] as string,
-          }),
-        };
+    const tools = { nft: v["nft-bin"] as string, iptables: v["iptables-bin"] as string, ipset: v["ipset-bin"] as string };
+    const enforcers = new Map<string, Enforcer>();
+    if (!v["dry-run"]) {
+      for (const platform of Object.values(PLATFORM)) {
+        const enforcer = platform.createEnforcer?.({ stateDir, tools });
+        if (enforcer) enforcers.set(platform.name, enforcer);
+      }
+    }
     const dryRun = new DryRunEnforcer();
     const site = new Agent({
       api: new HttpAgentApi(endpoint, token),
       enforcerFor(platform) {
         if (v["dry-run"]) return dryRun;
-        const e = enforcers[platform];
+        const e = enforcers.get(platform);
         if (!e) throw new Error(`the agent does not enforce ${platform} sites (RouterOS fetches its script itself; see docs/routeros.md)`);
         return e;
       },

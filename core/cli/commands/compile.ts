@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { compilePolicy, type PolicyDocumentInput } from "../../compile";
+import { compilePolicy } from "../../platforms";
+import type { PolicyDocumentInput } from "../../policy";
 import { PLATFORMS, SITE_MODES, ValidationError, type Platform, type SiteMode } from "../../model";
 import type { Command } from "../command";
 import { UsageError } from "../command";

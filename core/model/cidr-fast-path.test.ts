@@ -22,7 +22,7 @@ import {
   validatePrefixListWrite,
   type AddressRange,
   type CidrParse,
-} from "../model";
+} from ".";
 
 const OCTET = /^(0|[1-9][0-9]{0,2})$/;
 

@@ -5,7 +5,8 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { compilePolicy, type PolicyDocumentInput } from ".";
+import { compilePolicy } from ".";
+import type { PolicyDocumentInput } from "../policy";
 import type { Platform } from "../model";
 
 const DATA = join(__dirname, "testdata");

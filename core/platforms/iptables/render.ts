@@ -1,5 +1,5 @@
 /**
- * iptables generator: one text with three sections, split by splitIptablesConfig.
+ * iptables render: one text with three sections, split by splitIptablesConfig.
  *
  *   #== ipset      for `ipset restore`. Each prefix list is a hash:net set
  *                  `sg-<list id suffix>`; it is created if missing, a temporary
@@ -20,33 +20,17 @@
  * the file is iptables-legacy compatible too. IPv4 only: IPv6 (ip6tables) is
  * not touched.
  */
-import { formatCidr, formatIPv4, formatPorts, protocolName, PROTOCOL, type PortRange } from "../model";
-import type { Generator } from ".";
-import { hooksOf, referencedListIds, rulesOnHook, type Hook } from "../policy";
-import { parseControlPlaneEndpoint, type NormalizedPolicy, type PolicyRule } from "../policy";
+import { formatCidr, formatIPv4, formatPorts, protocolName, PROTOCOL, type PortRange } from "../../model";
+import { hooksOf, parseControlPlaneEndpoint, referencedListIds, rulesOnHook, type NormalizedPolicy, type PolicyRule } from "../../policy";
+import type { ControlPlaneAddress } from "../platform";
+import { BUILTIN_CHAIN, IPSET_CONTROL_PLANE, IPSET_CONTROL_PLANE_NEXT, IPTABLES_CHAIN, ipsetName, ipsetNext } from "./names";
 
-export const IPTABLES_CHAIN: Record<Hook, string> = {
-  input: "secgroups-input",
-  output: "secgroups-output",
-  forward: "secgroups-forward",
-};
-const BUILTIN: Record<Hook, string> = { input: "INPUT", output: "OUTPUT", forward: "FORWARD" };
-export const IPSET_CONTROL_PLANE = "secgroups-cp";
-const IPSET_CONTROL_PLANE_NEXT = "secgroups-cp-t";
 /** iptables' LOG prefix limit. */
 const LOG_PREFIX_MAX = 29;
 /** multiport takes at most 15 ports, a range counting as two. */
 const MULTIPORT_SLOTS = 15;
 
 const SECTION = { ipset: "#== ipset", iptables: "#== iptables", jumps: "#== jumps" } as const;
-
-/** ipset name of a prefix list (at most 31 characters). */
-export function ipsetName(listId: string): string {
-  return `sg-${listId.replace(/^prfx_lst_/, "")}`;
-}
-function ipsetNext(listId: string): string {
-  return `sgt-${listId.replace(/^prfx_lst_/, "")}`;
-}
 
 export interface IptablesConfig {
   /** Input of `ipset restore`. */
@@ -57,10 +41,9 @@ export interface IptablesConfig {
   jumps: { chain: string; rule: string[] }[];
 }
 
-export const iptablesGenerator: Generator = {
-  platform: "iptables",
-  render: (policy) => joinIptablesConfig(compileIptables(policy)),
-};
+export function renderIptables(policy: NormalizedPolicy): string {
+  return joinIptablesConfig(compileIptables(policy));
+}
 
 export function compileIptables(policy: NormalizedPolicy): IptablesConfig {
   const sets: string[] = [
@@ -96,7 +79,7 @@ export function compileIptables(policy: NormalizedPolicy): IptablesConfig {
   return {
     ipset: sets.join("\n") + "\n",
     iptables: rules.join("\n") + "\n",
-    jumps: hooks.map((h) => ({ chain: BUILTIN[h], rule: ["-j", IPTABLES_CHAIN[h]] })),
+    jumps: hooks.map((h) => ({ chain: BUILTIN_CHAIN[h], rule: ["-j", IPTABLES_CHAIN[h]] })),
   };
 }
 
@@ -150,7 +133,7 @@ function logPrefix(ruleId: string): string {
 }
 
 /** Lines the agent appends to the ipset section: fill the next control-plane set, swap it in. */
-export function controlPlaneIpset(addrs: { address: string; port: number }[]): string {
+export function controlPlaneIpset(addrs: readonly ControlPlaneAddress[]): string {
   const lines = addrs.map(parseControlPlaneEndpoint).map((e) => `add ${IPSET_CONTROL_PLANE_NEXT} ${formatIPv4(e.address)},tcp:${e.port}`);
   lines.push(`swap ${IPSET_CONTROL_PLANE_NEXT} ${IPSET_CONTROL_PLANE}`, `destroy ${IPSET_CONTROL_PLANE_NEXT}`);
   return lines.join("\n") + "\n";

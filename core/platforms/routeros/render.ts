@@ -1,5 +1,5 @@
 /**
- * RouterOS v7 generator: a script for `/import` that is safe to import again.
+ * RouterOS v7 render: a script for `/import` that is safe to import again.
  *
  * RouterOS has no transactions, so the script keeps two slots ("a" and "b") and
  * only ever builds the slot that is not jumped to:
@@ -18,28 +18,9 @@
  * accepts tcp to the address list `secgroups-control-plane`, which the
  * bootstrap fills (any port: address lists hold no ports).
  */
-import { formatCidr, formatPorts, protocolName, PROTOCOL } from "../model";
-import type { Generator } from ".";
-import { hooksOf, referencedListIds, rulesOnHook, type Hook } from "../policy";
-import type { NormalizedPolicy, PolicyRule } from "../policy";
-
-export const ROUTEROS_CONTROL_PLANE_LIST = "secgroups-control-plane";
-
-export const routerosGenerator: Generator = {
-  platform: "routeros",
-  render: renderRouteros,
-};
-
-/** The slot-dependent name of something: a RouterOS expression. */
-function slotted(prefix: string, suffix = ""): string {
-  return `("${prefix}" . $slot${suffix ? ` . "${suffix}"` : ""})`;
-}
-function listName(listId: string): string {
-  return slotted("sg-", `-${listId}`);
-}
-function chainName(hook: Hook): string {
-  return slotted(`secgroups-${hook}-`);
-}
+import { formatCidr, formatPorts, protocolName, PROTOCOL } from "../../model";
+import { hooksOf, referencedListIds, rulesOnHook, type NormalizedPolicy, type PolicyRule } from "../../policy";
+import { chainName, listName, ROUTEROS_CONTROL_PLANE_LIST } from "./names";
 
 export function renderRouteros(policy: NormalizedPolicy): string {
   const hooks = hooksOf(policy);

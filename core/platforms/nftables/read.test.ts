@@ -1,11 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { compilePolicy, controlPlaneElements } from "../compile";
-import { diffLoaded, ruleText } from "./compare-loaded";
-import { parseNftJson, parseNftText } from "./parse-nft";
+import { diffLoaded, ruleText } from "../../analyze/compare-loaded";
+import { compilePolicy } from "..";
+import { parseNftJson } from "./read";
+import { parseNftText } from "./read-file";
+import { controlPlaneElements } from "./render";
 
 const TABLE = { family: "inet", name: "secgroups" };
-const testdata = (name: string) => readFileSync(join(__dirname, "..", "agent", "testdata", name), "utf8");
+const testdata = (name: string) => readFileSync(join(__dirname, "..", "testdata", name), "utf8");
 // policy.nft.json is real `nft -j list table inet secgroups` output (nft 1.0.6) after loading this text.
 const loadedText =
   compilePolicy(JSON.parse(testdata("policy.json")), "nftables") + controlPlaneElements([{ address: "10.77.0.1", port: 8787 }]);

@@ -3,15 +3,35 @@
  * `/ip firewall filter add` commands into the loaded-ruleset model, as a router
  * with an empty configuration would hold it after `/import`. Removal commands
  * and control flow are skipped; `$variables` take the values given (the
- * generator's slot variable defaults to "a"). No router runs here: this is a
+ * renderer's slot variable defaults to "a"). No router runs here: this is a
  * model of RouterOS filter semantics (first match, jump/return, built-in chains
  * accept at the end), checked against the oracle.
  */
-import { mergeRanges, type AddressRange, type PortRange } from "../model";
-import type { Hook } from "../policy";
-import type { Action, LoadedRuleset, Match } from "./loaded";
-import { protocolNumber } from "./names";
-import { addressRangeOf, type ConnectionState } from "./packet";
+import { mergeRanges, type AddressRange, type PortRange } from "../../model";
+import type { Hook } from "../../policy";
+import type { Action, LoadedRuleset, Match } from "../../analyze/loaded";
+import { addressRangeOf, type ConnectionState } from "../../analyze/packet";
+import { protocolNumber } from "../protocol-names";
+
+/** A script as a router imports it: `slot` is the slot it builds (the one no jump pointed at), "a" on a fresh router. */
+export interface RouterosListing {
+  script: string;
+  slot?: "a" | "b";
+}
+
+/** What the router holds once the script is imported. */
+export function readRouteros({ script, slot = "a" }: RouterosListing): LoadedRuleset {
+  return parseRouterosScript(script, { slot, old: slot === "a" ? "b" : "a" });
+}
+
+/**
+ * What importing `config` leaves on a router that held nothing of ours. The
+ * control-plane list stays as the bootstrap filled it (empty here): address
+ * lists hold no ports, so its entries are not modelled.
+ */
+export function expectedRouteros(config: string): LoadedRuleset {
+  return readRouteros({ script: config });
+}
 
 export function parseRouterosScript(script: string, variables: Record<string, string> = { slot: "a", old: "b" }): LoadedRuleset {
   const lists = new Map<string, AddressRange[]>();

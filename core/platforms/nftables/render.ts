@@ -1,5 +1,5 @@
 /**
- * nftables generator: one `nft -f` file that replaces `table inet secgroups`
+ * nftables render: one `nft -f` file that replaces `table inet secgroups`
  * (and nothing else) in one transaction.
  *
  * Layout:
@@ -13,18 +13,10 @@
  * drop policy. The agent appends the control-plane endpoints (see
  * controlPlaneElements) to the same file, so they load in the same transaction.
  */
-import { formatCidr, formatIPv4, formatPorts, protocolName, PROTOCOL, type PortRange } from "../model";
-import type { Generator } from ".";
-import { hooksOf, referencedListIds, rulesOnHook } from "../policy";
-import { parseControlPlaneEndpoint, type NormalizedPolicy, type PolicyRule } from "../policy";
-
-export const NFT_TABLE = "secgroups";
-export const NFT_CONTROL_PLANE_SET = "control_plane";
-
-export const nftablesGenerator: Generator = {
-  platform: "nftables",
-  render: renderNftables,
-};
+import { formatCidr, formatIPv4, formatPorts, protocolName, PROTOCOL, type PortRange } from "../../model";
+import { hooksOf, parseControlPlaneEndpoint, referencedListIds, rulesOnHook, type NormalizedPolicy, type PolicyRule } from "../../policy";
+import type { ControlPlaneAddress } from "../platform";
+import { NFT_CONTROL_PLANE_SET, NFT_TABLE } from "./names";
 
 export function renderNftables(policy: NormalizedPolicy): string {
   const out: string[] = [
@@ -98,4 +90,9 @@ export function controlPlaneElements(addrs: readonly { address: string; port: nu
     `table inet ${NFT_TABLE} {\n\tset ${NFT_CONTROL_PLANE_SET} {\n\t\ttype ipv4_addr . inet_service\n` +
     `\t\telements = { ${elements.join(", ")} }\n\t}\n}\n`
   );
+}
+
+/** The file the agent loads: the compiled configuration and the control-plane endpoints, one transaction. */
+export function nftablesFile(config: string, controlPlane: readonly ControlPlaneAddress[]): string {
+  return (config.endsWith("\n") ? config : `${config}\n`) + controlPlaneElements(controlPlane);
 }

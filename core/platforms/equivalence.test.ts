@@ -1,20 +1,14 @@
 /**
- * In-process equivalence: the generators' output, read back by the parsers,
- * must agree with the oracle on boundary and random packets; and a loaded
- * ruleset that differs from the policy must be caught. (The kernel versions
- * of these checks are in test/integration/differential.test.ts.)
+ * In-process equivalence: each platform's rendering, read back by that
+ * platform's reader (the one the agent verifies with), must agree with the
+ * oracle on boundary and random packets; and a loaded ruleset that differs
+ * from the policy must be caught. (The kernel versions of these checks are in
+ * test/integration/differential.test.ts.)
  */
-import { compileIptables, compilePolicy, controlPlaneElements, normalizePolicy } from "../compile";
+import { checkEquivalence, seededRandom } from "../analyze";
+import { normalizePolicy } from "../policy";
 import { randomPolicy } from "../../test/support/policies";
-import { checkEquivalence, parseIptablesSave, parseNftText, parseRouterosScript, seededRandom, type LoadedRuleset } from ".";
-
-/** What iptables-save would list after applying the generated configuration on an empty host. */
-function iptablesAsLoaded(config: ReturnType<typeof compileIptables>): LoadedRuleset {
-  const builtins = ["INPUT", "FORWARD", "OUTPUT"].map((c) => `:${c} ACCEPT [0:0]`).join("\n");
-  const body = config.iptables.replace("*filter\n", `*filter\n${builtins}\n`);
-  const jumps = config.jumps.map((j) => `-A ${j.chain} ${j.rule.join(" ")}`).join("\n");
-  return parseIptablesSave(body.replace("COMMIT", `${jumps}\nCOMMIT`), config.ipset.replace(/sgt-/g, "sg-"));
-}
+import { iptables, nftables, routeros } from ".";
 
 describe.each(["host", "router"] as const)("generated rulesets agree with the oracle (%s mode)", (mode) => {
   test("RouterOS script, both slots, 60 random policies", () => {
@@ -22,9 +16,9 @@ describe.each(["host", "router"] as const)("generated rulesets agree with the or
     for (let n = 0; n < 60; n++) {
       const doc = randomPolicy(random);
       const policy = normalizePolicy(doc, { mode });
-      const script = compilePolicy(doc, "routeros", { mode });
-      for (const slot of ["a", "b"]) {
-        const report = checkEquivalence(policy, parseRouterosScript(script, { slot, old: slot === "a" ? "b" : "a" }), {
+      const script = routeros.render(policy);
+      for (const slot of ["a", "b"] as const) {
+        const report = checkEquivalence(policy, routeros.read({ script, slot }), {
           random: 300,
           seed: n,
         });
@@ -34,14 +28,13 @@ describe.each(["host", "router"] as const)("generated rulesets agree with the or
     }
   });
 
-  test("nftables file with control-plane elements, read by parse-nft, 60 random policies", () => {
+  test("nftables file with control-plane elements, read by the nftables reader, 60 random policies", () => {
     const random = seededRandom(mode === "host" ? 31 : 32);
     for (let n = 0; n < 60; n++) {
       const doc = randomPolicy(random);
       const controlPlane = n % 3 === 0 ? [{ address: "198.51.100.200", port: 8787 }] : [];
       const policy = normalizePolicy(doc, { mode, controlPlane });
-      const text = compilePolicy(doc, "nftables", { mode }) + controlPlaneElements(controlPlane);
-      const report = checkEquivalence(policy, parseNftText(text), { random: 300, seed: n });
+      const report = checkEquivalence(policy, nftables.expected(nftables.render(policy), controlPlane), { random: 300, seed: n });
       expect(report.disagreements.slice(0, 2)).toEqual([]);
       expect(report.checked).toBeGreaterThan(300);
     }
@@ -52,7 +45,7 @@ describe.each(["host", "router"] as const)("generated rulesets agree with the or
     for (let n = 0; n < 60; n++) {
       const doc = randomPolicy(random);
       const policy = normalizePolicy(doc, { mode });
-      const report = checkEquivalence(policy, iptablesAsLoaded(compileIptables(policy)), { random: 300, seed: n });
+      const report = checkEquivalence(policy, iptables.expected(iptables.render(policy), []), { random: 300, seed: n });
       expect(report.disagreements.slice(0, 2)).toEqual([]);
     }
   });
@@ -81,7 +74,7 @@ describe("the equivalence check catches a ruleset that differs", () => {
     ],
   };
   const policy = normalizePolicy(doc);
-  const loaded = () => parseRouterosScript(compilePolicy(doc, "routeros"));
+  const loaded = () => routeros.expected(routeros.render(policy), []);
 
   test("an unchanged ruleset passes", () => {
     expect(checkEquivalence(policy, loaded()).disagreements).toEqual([]);

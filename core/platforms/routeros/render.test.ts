@@ -1,12 +1,13 @@
 /**
  * RouterOS output: no router can run here, so these are syntax tests of the
- * script plus the oracle on the parsed script (core/analyze/equivalence.test.ts).
+ * script plus the oracle on the parsed script (core/platforms/equivalence.test.ts).
  * See docs/routeros.md.
  */
-import { compilePolicy, normalizePolicy } from ".";
-import { parseArgs } from "../analyze/parse-routeros";
-import { seededRandom } from "../analyze/equivalence";
-import { randomPolicy } from "../../test/support/policies";
+import { compilePolicy } from "..";
+import { normalizePolicy } from "../../policy";
+import { seededRandom } from "../../analyze/equivalence";
+import { randomPolicy } from "../../../test/support/policies";
+import { parseArgs } from "./read";
 
 const FILTER_KEYS = new Set([
   "chain",

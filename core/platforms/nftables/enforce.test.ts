@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { compilePolicy } from "../compile";
-import { NftablesEnforcer } from "./nftables";
-import type { Runner } from "./runner";
+import { compilePolicy } from "..";
+import type { Runner } from "../runner";
+import { NftablesEnforcer } from "./enforce";
 
-const testdata = (name: string) => readFileSync(join(__dirname, "testdata", name), "utf8");
+const testdata = (name: string) => readFileSync(join(__dirname, "..", "testdata", name), "utf8");
 const config = compilePolicy(JSON.parse(testdata("policy.json")), "nftables");
 // What nft 1.0.6 listed after loading `config` with this control plane.
 const CP = [{ address: "10.77.0.1", port: 8787 }];

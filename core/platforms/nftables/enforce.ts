@@ -3,16 +3,19 @@
  * to the kernel in ONE `nft -f` transaction, so either all of it is in force
  * or (on any error) none of it and the previous table stays. Then the table
  * is read back with `nft -j` and compared with what the file meant, both read
- * into one model by core/analyze/parse-nft.ts and compared by diffLoaded.
+ * into one model by this platform's reader (read.ts, read-file.ts) and
+ * compared by diffLoaded.
  */
 import { mkdir, writeFile, rename } from "node:fs/promises";
 import { join } from "node:path";
-import { NFT_TABLE, controlPlaneElements } from "../compile";
-import type { ControlPlaneAddress, Enforcer } from "./enforcer";
-import type { LoadedRuleset } from "../analyze/loaded";
-import { parseNftJson, parseNftText } from "../analyze/parse-nft";
-import { diffLoaded } from "../analyze/compare-loaded";
-import { mustRun, runCommand, type Runner } from "./runner";
+import { diffLoaded } from "../../analyze/compare-loaded";
+import type { LoadedRuleset } from "../../analyze/loaded";
+import type { ControlPlaneAddress, Enforcer } from "../platform";
+import { mustRun, runCommand, type Runner } from "../runner";
+import { NFT_TABLE } from "./names";
+import { readNftables } from "./read";
+import { expectedNftables } from "./read-file";
+import { nftablesFile } from "./render";
 
 export interface NftablesOptions {
   /** Where the file that is loaded is written (kept for inspection). */
@@ -23,7 +26,6 @@ export interface NftablesOptions {
 }
 
 const REMOVE = `table inet ${NFT_TABLE} {}\ndelete table inet ${NFT_TABLE}\n`;
-const TABLE = { family: "inet", name: NFT_TABLE };
 
 export class NftablesEnforcer implements Enforcer {
   readonly platform = "nftables";
@@ -50,14 +52,14 @@ export class NftablesEnforcer implements Enforcer {
 
   async check(config: string, controlPlane: ControlPlaneAddress[]): Promise<string[]> {
     const text = nftablesFile(config, controlPlane);
-    if (this.wanted?.text !== text) this.wanted = { text, table: parseNftText(text, TABLE) };
+    if (this.wanted?.text !== text) this.wanted = { text, table: expectedNftables(config, controlPlane) };
     const wanted = this.wanted;
     const listed = await this.list();
     // nft lists an unchanged table byte for byte the same (handles included): skip the comparison.
     if (listed !== undefined && wanted.verifiedListing === listed) return [];
     let loaded: LoadedRuleset | undefined;
     try {
-      loaded = listed === undefined ? undefined : parseNftJson(listed, TABLE);
+      loaded = listed === undefined ? undefined : readNftables(listed);
     } catch (err) {
       // Something we never load (a hand-made rule, say): a difference to re-apply over, not an error.
       return [`the table holds what the agent cannot read: ${(err as Error).message}`];
@@ -84,9 +86,4 @@ export class NftablesEnforcer implements Enforcer {
     }
     return r.stdout;
   }
-}
-
-/** The file the agent loads: the compiled configuration and the control-plane endpoints, one transaction. */
-export function nftablesFile(config: string, controlPlane: ControlPlaneAddress[]): string {
-  return (config.endsWith("\n") ? config : `${config}\n`) + controlPlaneElements(controlPlane);
 }
