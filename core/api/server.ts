@@ -12,7 +12,7 @@ import { ApiError, errors } from "../model";
 import { compilePolicy } from "../platforms";
 import { Deployer } from "../deploy/deployer";
 import { openDatabase, type Database, type OpenOptions } from "../store/database";
-import { AgentService, SiteWaiters } from "../service/agent";
+import { AgentService, SiteWaiters } from "../service/agent-sessions";
 import type { ServiceContext } from "../service/context";
 import { PrefixListService } from "../service/prefix-lists";
 import { SecurityGroupService } from "../service/security-groups";
@@ -20,7 +20,7 @@ import { SiteService } from "../service/sites";
 import { TokenError, TokenVerifier, type AuthConfig } from "./jwt";
 import { bearer } from "./http";
 import { schemas } from "./schemas";
-import { agentRoutes } from "./routes/agent";
+import { agentRoutes } from "./routes/agent-protocol";
 import { referenceRoutes } from "./routes/reference";
 import { resourceRoutes } from "./routes/resources";
 

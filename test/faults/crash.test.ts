@@ -20,7 +20,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Agent } from "../../core/agent/agent";
+import { Agent } from "../../core/agent/loop";
 import { Backoff } from "../../core/agent/backoff";
 import { HttpAgentApi } from "../../core/agent/client";
 import { DryRunEnforcer } from "../../core/agent/dry-run";

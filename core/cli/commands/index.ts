@@ -1,7 +1,7 @@
 import type { Command } from "../command";
 import { serve } from "./serve";
 import { token } from "./token";
-import { agent } from "./agent";
+import { agent } from "./agent-command";
 import { compile } from "./compile";
 import { review } from "./review";
 import { exportCommand } from "./export";

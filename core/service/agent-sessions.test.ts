@@ -6,7 +6,7 @@ import { openDatabase, type Database } from "../store/database";
 import { insertGroup, replaceGroup } from "../store/security-groups";
 import { syncTargets } from "../store/revisions";
 import { insertSite } from "../store/sites";
-import { AgentService, CoalescedReader, ConfigCache, SiteWaiters } from "./agent";
+import { AgentService, CoalescedReader, ConfigCache, SiteWaiters } from "./agent-sessions";
 import { hashSiteToken } from "./sites";
 
 /** Turns of the event loop until `done` holds (no clock involved). */

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { errors } from "../../model";
 import { servedRouterosScript } from "../../platforms/routeros";
-import type { AgentService } from "../../service/agent";
+import type { AgentService } from "../../service/agent-sessions";
 import { bearer, header } from "../http";
 
 export function agentRoutes(agent: AgentService) {

@@ -1,4 +1,4 @@
-import { Agent } from "../../agent/agent";
+import { Agent } from "../../agent/loop";
 import { Backoff } from "../../agent/backoff";
 import { HttpAgentApi, RejectedError } from "../../agent/client";
 import { resolveControlPlane } from "../../agent/control-plane";

@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Agent } from "./agent";
+import { Agent } from "./loop";
 import { Backoff } from "./backoff";
 import type { AgentApi, AgentConfigBody, PollResult, Report } from "./client";
 import { RejectedError } from "./client";
