@@ -703,6 +703,77 @@ async function curveSites(opts: CaseOptions): Promise<CaseResult> {
   };
 }
 
+// ---------------------------------------------------------------- CLI start-up
+
+const mibText = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
+
+/** Packages whose load `secgroups agent` must not pay for: the API server and its stores. */
+const SERVER_PACKAGES = ["fastify", "@electric-sql/pglite", "pg"];
+
+async function startupCase(opts: CaseOptions): Promise<CaseResult> {
+  const base: CaseResult = {
+    name: "startup",
+    title: "CLI start-up: `secgroups agent --help`",
+    workload: '`node bin/secgroups.js agent --help` (and `serve --help`), spawn to exit, against a bare `node -e ""`',
+    rows: [],
+    notes: [],
+  };
+  const bin = join(opts.repo, "bin/secgroups.js");
+  if (!existsSync(join(opts.repo, "dist/core/cli/main.js")))
+    return { ...base, skipped: "dist/ is not built (npx tsc -p tsconfig.build.json)" };
+  // Preloaded into each process: at exit, its peak RSS and the packages it loaded, as the last line of stderr.
+  const reporter = join(opts.workDir, "startup-reporter.js");
+  writeFileSync(
+    reporter,
+    [
+      'process.on("exit", () => {',
+      "  const packages = new Set();",
+      "  for (const file of Object.keys(require.cache)) {",
+      '    const at = file.lastIndexOf("/node_modules/");',
+      "    if (at < 0) continue;",
+      '    const parts = file.slice(at + 14).split("/");',
+      '    packages.add(parts[0].startsWith("@") ? parts[0] + "/" + parts[1] : parts[0]);',
+      "  }",
+      '  process.stderr.write("\\n" + JSON.stringify({ rss: process.resourceUsage().maxRSS, packages: [...packages] }) + "\\n");',
+      "});",
+    ].join("\n"),
+  );
+  const measure = async (args: string[]) => {
+    let last: { rss: number; packages: string[] } = { rss: 0, packages: [] };
+    const rss: number[] = [];
+    const summary = await timeIt(
+      () => {
+        const r = spawnSync(process.execPath, ["-r", reporter, ...args], { encoding: "utf8", stdio: ["ignore", "ignore", "pipe"] });
+        if (r.status !== 0) throw new Error(`node ${args.join(" ")} exited ${r.status}: ${r.stderr.slice(0, 300)}`);
+        last = JSON.parse(r.stderr.trim().split("\n").pop()!);
+        rss.push(last.rss);
+      },
+      { warmup: opts.warmup, runs: Math.max(opts.runs, opts.smoke ? 1 : 15) },
+    );
+    const medianRss = [...rss].sort((a, b) => a - b)[Math.floor(rss.length / 2)];
+    return { summary, rss: medianRss, packages: last.packages };
+  };
+  opts.log("startup: bare node, agent --help, serve --help");
+  const bare = await measure(["-e", ""]);
+  const anchor = { name: 'bare `node -e ""`', summary: bare.summary, peak_rss_kib: bare.rss };
+  for (const command of ["agent", "serve"]) {
+    const ours = await measure([bin, command, "--help"]);
+    const server = SERVER_PACKAGES.filter((p) => ours.packages.includes(p));
+    base.rows.push({
+      metric: `secgroups ${command} --help: start-up and exit`,
+      ours: ours.summary,
+      anchor,
+      ratio: ratio(ours.summary, bare.summary),
+      note: `peak RSS ${mibText(ours.rss)} (bare node ${mibText(bare.rss)}); of ${SERVER_PACKAGES.join(", ")} it loads ${server.length ? server.join(", ") : "none"}`,
+    });
+  }
+  base.notes.push(
+    "Peak RSS is the median ru_maxrss of the timed runs. Each command's module is loaded when it runs (core/cli/commands/index.ts), so `agent` loads no server package; test/integration/cli.test.ts checks that.",
+    "Before issue #13 (every command module loaded at start), measured by hand on the same machine (load average about 5, 11 runs): `agent --help` 319 ms median and 70.7 MiB peak RSS, loading fastify, @electric-sql/pglite and pg (256 modules); after: see the row above (42 modules).",
+  );
+  return base;
+}
+
 export const CASES: Record<string, (opts: CaseOptions) => Promise<CaseResult>> = {
   compile: compileCase,
   "agent-apply": agentApplyCase,
@@ -713,6 +784,7 @@ export const CASES: Record<string, (opts: CaseOptions) => Promise<CaseResult>> =
   "curve-cidrs": curveCidrs,
   "curve-rules": curveRules,
   "curve-sites": curveSites,
+  startup: startupCase,
 };
 
 export const exists = existsSync;

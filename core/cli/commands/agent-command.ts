@@ -8,8 +8,6 @@ import type { Command } from "../command";
 import { UsageError } from "../command";
 
 export const agent: Command = {
-  name: "agent",
-  summary: "Enforce a site's policy on this host (nftables or iptables), in this network namespace",
   usage: `Usage: secgroups agent --endpoint URL --site-token TOKEN [options]
 
 Polls the control plane for this site's configuration, applies every new

@@ -6,8 +6,6 @@ import type { Command } from "../command";
 import { UsageError } from "../command";
 
 export const compile: Command = {
-  name: "compile",
-  summary: "Compile a policy file to nftables, iptables or RouterOS configuration",
   usage: `Usage: secgroups compile --target nftables|iptables|routeros [--mode host|router] FILE.json
 
 Prints the configuration one site enforces for all groups of FILE, which holds

@@ -5,8 +5,6 @@ import type { Command } from "../command";
 import { UsageError } from "../command";
 
 export const serve: Command = {
-  name: "serve",
-  summary: "Serve the API (PGlite in --data DIR, or PostgreSQL with --database-url)",
   usage: `Usage: secgroups serve [options]
 
 Serves the secgroups API and the agent endpoints.
