@@ -6,7 +6,7 @@
 import type { PolicyRule } from "../policy";
 import { seededRandom } from "./equivalence";
 import { addressEvents } from "./space";
-import { addressEvents as referenceEvents } from "./reference/space";
+import { addressEvents as referenceEvents } from "../../test/oracle/space";
 
 function randomRules(random: () => number, count: number, spread: number): PolicyRule[] {
   return Array.from({ length: count }, (_, i) => {

@@ -14,7 +14,7 @@ import { formatCidr, mergeRanges, mustParseCidr, cidrRange, rangeToCidrs, maskOf
 import { normalizePolicy, type PolicyDocumentInput } from "../policy";
 import { seededRandom, semanticDiff } from "../analyze";
 import { lint } from "../analyze/lint";
-import { semanticDiff as referenceDiff } from "../analyze/reference/diff";
+import { semanticDiff as referenceDiff } from "../../test/oracle/diff";
 import { editPolicy, randomPolicy } from "../../test/support/policies";
 import { readReviewJson } from "./inputs/load";
 import { lintChange, lintSnapshot, markInBase } from "./findings";

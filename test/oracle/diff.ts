@@ -1,4 +1,4 @@
-/* Reference implementation for tests only: the one-sweep-per-signature analyzer that the shared sweep in ../diff.ts replaced. ../analyze-fast-path.test.ts holds the two equal. */
+/* Test oracle, not product code: the one-sweep-per-signature analyzer that the shared sweep in core/analyze/diff.ts replaced. core/analyze/analyze-fast-path.test.ts (and core/review/review-fast-path.test.ts) hold the two equal. */
 /**
  * Semantic diff: the regions of packet space whose verdict changes between two
  * policies, per direction, as (protocols, ports or ICMP type/code, addresses,
@@ -8,10 +8,10 @@
  * Router-mode forwarding is decided by the same rules (inbound by source,
  * outbound by destination), so the per-direction regions describe it too.
  */
-import { formatCidr, rangeToCidrs, mergeRanges, type AddressRange, type Direction } from "../../model";
-import { normalizePolicy, type NormalizedPolicy, type PolicyDocumentInput, type PolicyRule } from "../../policy";
-import type { Verdict } from "../packet";
-import { ruleRef, type RuleRef } from "../rules";
+import { formatCidr, rangeToCidrs, mergeRanges, type AddressRange, type Direction } from "../../core/model";
+import { normalizePolicy, type NormalizedPolicy, type PolicyDocumentInput, type PolicyRule } from "../../core/policy";
+import type { Verdict } from "../../core/analyze/packet";
+import { ruleRef, type RuleRef } from "../../core/analyze/rules";
 import { addressEvents, cellsOf, ruleAppliesTo, RuleSet, sweep, type Cell, type ValueRange } from "./space";
 
 export interface DiffSide {

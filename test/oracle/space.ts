@@ -1,4 +1,4 @@
-/* Reference implementation for tests only: the one-sweep-per-signature analyzer that the shared sweep in ../space.ts replaced. ../analyze-fast-path.test.ts holds the two equal. */
+/* Test oracle, not product code: the one-sweep-per-signature analyzer that the shared sweep in core/analyze/space.ts replaced. core/analyze/analyze-fast-path.test.ts (and core/review/review-fast-path.test.ts) hold the two equal. */
 /**
  * The packet space of one direction, cut into pieces on which every rule
  * either matches entirely or not at all: "cells" over protocol, port and ICMP
@@ -7,8 +7,8 @@
  * n log n in the number of address ranges (one sort per direction), no
  * pairwise comparison of rules.
  */
-import { PROTOCOL, protocolTakesPorts, type PortRange } from "../../model";
-import type { PolicyRule } from "../../policy";
+import { PROTOCOL, protocolTakesPorts, type PortRange } from "../../core/model";
+import type { PolicyRule } from "../../core/policy";
 
 /** An inclusive range of values (ports, protocol numbers, ICMP types or codes). */
 export type ValueRange = PortRange;

@@ -1,4 +1,4 @@
-/* Reference implementation for tests only: the one-sweep-per-signature analyzer that the shared sweep in ../lint.ts replaced. ../analyze-fast-path.test.ts holds the two equal. */
+/* Test oracle, not product code: the one-sweep-per-signature analyzer that the shared sweep in core/analyze/lint.ts replaced. core/analyze/analyze-fast-path.test.ts (and core/review/review-fast-path.test.ts) hold the two equal. */
 /**
  * Lint of a policy document, as one site would enforce it (all groups).
  * Findings name the rules involved and carry a severity:
@@ -13,9 +13,9 @@
  *  - no-outbound-rules:      a group without outbound rules blocks outbound traffic (medium);
  *  - empty-prefix-list:      a rule refers to a prefix list with no entries: it never matches (medium).
  */
-import { cidrRange, mustParseCidr, parsePorts, PROTOCOL, SERVICES, type Direction } from "../../model";
-import { normalizePolicy, type PolicyDocumentInput, type PolicyRule } from "../../policy";
-import { ruleRef, type RuleRef } from "../rules";
+import { cidrRange, mustParseCidr, parsePorts, PROTOCOL, SERVICES, type Direction } from "../../core/model";
+import { normalizePolicy, type PolicyDocumentInput, type PolicyRule } from "../../core/policy";
+import { ruleRef, type RuleRef } from "../../core/analyze/rules";
 import { ADDRESS_SPACE_END, addressEvents, cellsOf, ruleAppliesTo, RuleSet, sweep, type Cell } from "./space";
 
 export type Severity = "low" | "medium" | "high";
