@@ -769,7 +769,7 @@ async function startupCase(opts: CaseOptions): Promise<CaseResult> {
   }
   base.notes.push(
     "Peak RSS is the median ru_maxrss of the timed runs. Each command's module is loaded when it runs (core/cli/commands/index.ts), so `agent` loads no server package; test/integration/cli.test.ts checks that.",
-    "Before issue #13 (every command module loaded at start), measured by hand on the same machine (load average about 5, 11 runs): `agent --help` 319 ms median and 70.7 MiB peak RSS, loading fastify, @electric-sql/pglite and pg (256 modules); after: see the row above (42 modules).",
+    "Before and after issue #13, measured by hand (the former build, where every command module loaded at start, interleaved with this one: 31 runs each of `agent --help` through core/cli/main.js, load average about 5.5 on 2 cores): before 495 ms median (min 303 ms) and 70.7 MiB peak RSS, 256 modules loaded, fastify, @electric-sql/pglite and pg among them; after 230 ms median (min 125 ms) and 49.5 MiB, 42 modules, none of those three.",
   );
   return base;
 }

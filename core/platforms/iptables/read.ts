@@ -13,7 +13,7 @@
  */
 import { mergeRanges, type AddressRange, type PortRange } from "../../model";
 import type { Hook } from "../../policy";
-import type { Action, LoadedRule, LoadedRuleset, LoadedSet, Match } from "../../analyze/loaded";
+import type { Action, LoadedRule, LoadedRuleset, Match } from "../../analyze/loaded";
 import { addressRangeOf, type ConnectionState } from "../../analyze/packet";
 import type { ControlPlaneAddress } from "../platform";
 import { icmpCodeNumber, icmpTypeNumber, protocolNumber } from "../protocol-names";
@@ -235,7 +235,7 @@ export function parseIpsetSave(text: string, scope: IptablesReadScope = {}): Loa
     } else throw new Error(`unsupported ipset line: ${line}`);
   }
   const sets: LoadedRuleset["sets"] = new Map();
-  for (const [name, set] of pending) sets.set(name, set.pairs ? { pairs: set.pairs } : ({ ranges: mergeRanges(set.ranges!) } as LoadedSet));
+  for (const [name, set] of pending) sets.set(name, set.pairs ? { pairs: set.pairs } : { ranges: mergeRanges(set.ranges!) });
   return sets;
 }
 
