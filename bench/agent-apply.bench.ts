@@ -12,11 +12,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { compilePolicy } from "../core/compile";
 import { formatCidr } from "../core/model";
-import { NftablesEnforcer, nftablesFile } from "../core/agent/nftables";
-import type { Runner } from "../core/agent/runner";
-import { runCommand } from "../core/agent/runner";
+import { compilePolicy } from "../core/platforms";
+import { NftablesEnforcer, nftablesFile } from "../core/platforms/nftables";
+import { runCommand, type Runner } from "../core/platforms/runner";
 
 const RUNS = require.main === module ? Number(process.argv[2] ?? 5) : 5;
 const LISTS = 200;

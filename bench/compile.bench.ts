@@ -12,7 +12,8 @@
  */
 import { performance } from "node:perf_hooks";
 import { formatCidr, type FilterRuleWrite } from "../core/model";
-import { compilePolicy, normalizePolicy, type PolicyDocumentInput } from "../core/compile";
+import { compilePolicy } from "../core/platforms";
+import { normalizePolicy, type PolicyDocumentInput } from "../core/policy";
 import { lint, seededRandom, semanticDiff } from "../core/analyze";
 
 const RUNS = Number(process.argv[2] ?? 7);

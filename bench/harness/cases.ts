@@ -7,7 +7,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { compilePolicy, controlPlaneIpset, normalizePolicy, splitIptablesConfig } from "../../core/compile";
+import { compilePolicy } from "../../core/platforms";
+import { normalizePolicy } from "../../core/policy";
 import { lint, semanticDiff } from "../../core/analyze";
 import { loadReviewInput, renderMarkdown, reviewSnapshots, sidesOf } from "../../core/review";
 import { ratio, summarize, timeIt } from "./stats";
@@ -263,9 +264,9 @@ async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
   const base: CaseResult = { name: "agent-apply", title: "Agent apply + verify", workload: "", rows: [], notes: [] };
   if (!isRoot()) return { ...base, skipped: "needs root (network namespaces, nft, iptables)" };
   const { largePolicy } = await import("../agent-apply.bench");
-  const { NftablesEnforcer, nftablesFile } = await import("../../core/agent/nftables");
-  const { IptablesEnforcer } = await import("../../core/agent/iptables");
-  const { runCommand } = await import("../../core/agent/runner");
+  const { NftablesEnforcer, nftablesFile } = await import("../../core/platforms/nftables");
+  const { IptablesEnforcer, controlPlaneIpset, splitIptablesConfig } = await import("../../core/platforms/iptables");
+  const { runCommand } = await import("../../core/platforms/runner");
   const doc = largePolicy() as never as Parameters<typeof compilePolicy>[0];
   if (opts.smoke) {
     const d = doc as unknown as { prefix_lists: { prefixes: unknown[] }[]; security_groups: { rules: unknown[] }[] };
@@ -702,6 +703,77 @@ async function curveSites(opts: CaseOptions): Promise<CaseResult> {
   };
 }
 
+// ---------------------------------------------------------------- CLI start-up
+
+const mibText = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
+
+/** Packages whose load `secgroups agent` must not pay for: the API server and its stores. */
+const SERVER_PACKAGES = ["fastify", "@electric-sql/pglite", "pg"];
+
+async function startupCase(opts: CaseOptions): Promise<CaseResult> {
+  const base: CaseResult = {
+    name: "startup",
+    title: "CLI start-up: `secgroups agent --help`",
+    workload: '`node bin/secgroups.js agent --help` (and `serve --help`), spawn to exit, against a bare `node -e ""`',
+    rows: [],
+    notes: [],
+  };
+  const bin = join(opts.repo, "bin/secgroups.js");
+  if (!existsSync(join(opts.repo, "dist/core/cli/main.js")))
+    return { ...base, skipped: "dist/ is not built (npx tsc -p tsconfig.build.json)" };
+  // Preloaded into each process: at exit, its peak RSS and the packages it loaded, as the last line of stderr.
+  const reporter = join(opts.workDir, "startup-reporter.js");
+  writeFileSync(
+    reporter,
+    [
+      'process.on("exit", () => {',
+      "  const packages = new Set();",
+      "  for (const file of Object.keys(require.cache)) {",
+      '    const at = file.lastIndexOf("/node_modules/");',
+      "    if (at < 0) continue;",
+      '    const parts = file.slice(at + 14).split("/");',
+      '    packages.add(parts[0].startsWith("@") ? parts[0] + "/" + parts[1] : parts[0]);',
+      "  }",
+      '  process.stderr.write("\\n" + JSON.stringify({ rss: process.resourceUsage().maxRSS, packages: [...packages] }) + "\\n");',
+      "});",
+    ].join("\n"),
+  );
+  const measure = async (args: string[]) => {
+    let last: { rss: number; packages: string[] } = { rss: 0, packages: [] };
+    const rss: number[] = [];
+    const summary = await timeIt(
+      () => {
+        const r = spawnSync(process.execPath, ["-r", reporter, ...args], { encoding: "utf8", stdio: ["ignore", "ignore", "pipe"] });
+        if (r.status !== 0) throw new Error(`node ${args.join(" ")} exited ${r.status}: ${r.stderr.slice(0, 300)}`);
+        last = JSON.parse(r.stderr.trim().split("\n").pop()!);
+        rss.push(last.rss);
+      },
+      { warmup: opts.warmup, runs: Math.max(opts.runs, opts.smoke ? 1 : 15) },
+    );
+    const medianRss = [...rss].sort((a, b) => a - b)[Math.floor(rss.length / 2)];
+    return { summary, rss: medianRss, packages: last.packages };
+  };
+  opts.log("startup: bare node, agent --help, serve --help");
+  const bare = await measure(["-e", ""]);
+  const anchor = { name: 'bare `node -e ""`', summary: bare.summary, peak_rss_kib: bare.rss };
+  for (const command of ["agent", "serve"]) {
+    const ours = await measure([bin, command, "--help"]);
+    const server = SERVER_PACKAGES.filter((p) => ours.packages.includes(p));
+    base.rows.push({
+      metric: `secgroups ${command} --help: start-up and exit`,
+      ours: ours.summary,
+      anchor,
+      ratio: ratio(ours.summary, bare.summary),
+      note: `peak RSS ${mibText(ours.rss)} (bare node ${mibText(bare.rss)}); of ${SERVER_PACKAGES.join(", ")} it loads ${server.length ? server.join(", ") : "none"}`,
+    });
+  }
+  base.notes.push(
+    "Peak RSS is the median ru_maxrss of the timed runs. Each command's module is loaded when it runs (core/cli/commands/index.ts), so `agent` loads no server package; test/integration/cli.test.ts checks that.",
+    "Before and after issue #13, measured by hand (the former build, where every command module loaded at start, interleaved with this one: 31 runs each of `agent --help` through core/cli/main.js, load average about 5.5 on 2 cores): before 495 ms median (min 303 ms) and 70.7 MiB peak RSS, 256 modules loaded, fastify, @electric-sql/pglite and pg among them; after 230 ms median (min 125 ms) and 49.5 MiB, 42 modules, none of those three.",
+  );
+  return base;
+}
+
 export const CASES: Record<string, (opts: CaseOptions) => Promise<CaseResult>> = {
   compile: compileCase,
   "agent-apply": agentApplyCase,
@@ -712,6 +784,7 @@ export const CASES: Record<string, (opts: CaseOptions) => Promise<CaseResult>> =
   "curve-cidrs": curveCidrs,
   "curve-rules": curveRules,
   "curve-sites": curveSites,
+  startup: startupCase,
 };
 
 export const exists = existsSync;

@@ -135,7 +135,17 @@ function main(): void {
     const python = existsSync(join(venv, "bin/python")) ? join(venv, "bin/python") : "python3";
     const r = spawnSync(python, [script, resultsFile, plotDir], { encoding: "utf8" });
     if (r.status === 0) plots.push(...r.stdout.trim().split("\n").filter(Boolean));
-    else console.error(`bench: plots not made (${python}): ${r.stderr.trim().split("\n").slice(-2).join(" ")}`);
+    else {
+      // Without matplotlib, keep the plots of curves this run did not measure (their figures did not change).
+      const kept = merged
+        .filter((c) => !names.includes(c.name))
+        .flatMap((c) => (c.curves ?? []).map((curve) => join(plotDir, `${curve.id}.png`)))
+        .filter((file) => existsSync(file));
+      plots.push(...kept);
+      console.error(
+        `bench: plots not made (${python}): ${r.stderr.trim().split("\n").slice(-2).join(" ")}; kept ${kept.length} existing plot(s) of curves not run`,
+      );
+    }
   }
   writeFileSync(
     mdPath,

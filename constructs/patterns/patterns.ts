@@ -1,6 +1,7 @@
 /** WebServerGroup and friends: common server roles as SecurityGroupPatterns. */
 import { PROTOCOL, SERVICES, parsePorts } from "../../core/model";
-import { ANYWHERE, SecurityGroupPattern, type Peer, type SecurityGroupPatternProps } from "./group";
+import { SecurityGroupPattern } from "./group";
+import { ANYWHERE, type Peer, type SecurityGroupPatternProps } from "./spec";
 
 function label(peer: Peer): string {
   if (typeof peer === "string") return peer === ANYWHERE ? "anywhere" : peer;

@@ -1,7 +1,7 @@
 /** The IPv4 addresses and TCP port of the control plane, for the exception that keeps it reachable. */
 import { lookup } from "node:dns/promises";
 import { isIPv4 } from "node:net";
-import type { ControlPlaneAddress } from "./enforcer";
+import type { ControlPlaneAddress } from "../platforms/platform";
 
 export async function resolveControlPlane(endpoint: string): Promise<ControlPlaneAddress[]> {
   const url = new URL(endpoint);

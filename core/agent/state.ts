@@ -4,7 +4,7 @@
  */
 import { mkdir, open, readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
-import type { ControlPlaneAddress } from "./enforcer";
+import type { ControlPlaneAddress } from "../platforms/platform";
 
 export interface AppliedState {
   site_id: string;

@@ -3,10 +3,10 @@
  * reference comparator sort: same addresses and edges in the same order, with
  * ranges ending at the top of the address space and rules left out by `include`.
  */
-import type { PolicyRule } from "../compile";
+import type { PolicyRule } from "../policy";
 import { seededRandom } from "./equivalence";
 import { addressEvents } from "./space";
-import { addressEvents as referenceEvents } from "./reference/space";
+import { addressEvents as referenceEvents } from "../../test/oracle/space";
 
 function randomRules(random: () => number, count: number, spread: number): PolicyRule[] {
   return Array.from({ length: count }, (_, i) => {

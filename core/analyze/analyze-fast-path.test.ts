@@ -1,16 +1,16 @@
 /**
  * The shared address sweep (SignatureSweep: one walk for all signatures,
- * signatures with equal before/after rules skipped) against the reference
+ * signatures with equal before/after rules skipped) against the reference (test/oracle)
  * one-sweep-per-signature analyzer it replaced: same diff regions in the same
  * order, same lint findings, on random policies and on edits of them.
  */
-import { normalizePolicy } from "../compile";
+import { normalizePolicy } from "../policy";
 import { editPolicy, randomPolicy } from "../../test/support/policies";
 import { lint, seededRandom, semanticDiff } from ".";
-import { semanticDiff as referenceDiff } from "./reference/diff";
-import { lint as referenceLint } from "./reference/lint";
+import { semanticDiff as referenceDiff } from "../../test/oracle/diff";
+import { lint as referenceLint } from "../../test/oracle/lint";
 import { addressEvents } from "./space";
-import { addressEvents as referenceEvents } from "./reference/space";
+import { addressEvents as referenceEvents } from "../../test/oracle/space";
 
 /** Many rules over few addresses: ties at range edges, prefix lists shared by rules, whole-space rules. */
 const dense = {

@@ -1,6 +1,7 @@
 /**
  * Structural comparison of two loaded rulesets (loaded.ts): what was meant to be
- * loaded against what the kernel lists, both read by parse-nft.ts. Equal means
+ * loaded against what the kernel lists, both read by the platform's reader
+ * (core/platforms/<name>/read.ts). Equal means
  * the same sets (as merged address ranges or address-port pairs), the same
  * chains with the same hook, priority and policy, and the same rules in the same
  * order, each compared in a canonical form (ruleText). The agent uses it to
@@ -78,7 +79,7 @@ function chainHead(c: LoadedChain): string {
 /**
  * Human-readable differences between what was meant (`want`) and what is loaded
  * (`got`, undefined when the table is absent); empty when they are equal. Sets
- * must hold merged ranges (as parse-nft.ts builds them).
+ * must hold merged ranges (as the platforms' readers build them).
  */
 export function diffLoaded(want: LoadedRuleset, got: LoadedRuleset | undefined): string[] {
   if (!got) return ["the table is missing"];

@@ -1,5 +1,5 @@
 import { mustParseCidr, containsAddress, type FilterRuleWrite } from "../model";
-import { normalizePolicy, type PolicyDocumentInput } from "../compile";
+import { normalizePolicy, type PolicyDocumentInput } from "../policy";
 import { randomPolicy } from "../../test/support/policies";
 import { evaluate, randomPackets, boundaryPackets, seededRandom, semanticDiff, type DiffRegion, type Packet } from ".";
 

@@ -8,7 +8,7 @@
  * outbound by destination), so the per-direction regions describe it too.
  */
 import { formatIPv4, mergeRanges, type AddressRange, type Direction } from "../model";
-import { normalizePolicy, type NormalizedPolicy, type PolicyDocumentInput, type PolicyRule } from "../compile";
+import { normalizePolicy, type NormalizedPolicy, type PolicyDocumentInput, type PolicyRule } from "../policy";
 import type { Verdict } from "./packet";
 import { ruleRef, type RuleRef } from "./rules";
 import { ADDRESS_SPACE_END, cellsOf, ruleAppliesTo, SignatureSweep, type Cell, type ValueRange } from "./space";

@@ -6,7 +6,7 @@
  * control-plane entries) plus random packets.
  */
 import { PROTOCOL, protocolTakesPorts } from "../model";
-import { hooksOf, type Hook, type NormalizedPolicy, type PolicyRule } from "../compile";
+import { hooksOf, type Hook, type NormalizedPolicy, type PolicyRule } from "../policy";
 import { evaluate, type Decision } from "./evaluate";
 import { evaluateLoaded, type LoadedDecision, type LoadedRuleset } from "./loaded";
 import type { ConnectionState, Packet } from "./packet";

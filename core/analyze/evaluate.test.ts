@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseIPv4 } from "../model";
-import { normalizePolicy, type PolicyDocumentInput } from "../compile";
+import { normalizePolicy, type PolicyDocumentInput } from "../policy";
 import { evaluate, type Packet } from ".";
 
-const seed: PolicyDocumentInput = JSON.parse(readFileSync(join(__dirname, "..", "compile", "testdata", "seed.json"), "utf8"));
+const seed: PolicyDocumentInput = JSON.parse(readFileSync(join(__dirname, "..", "platforms", "testdata", "seed.json"), "utf8"));
 const ip = (s: string) => parseIPv4(s)!;
 const SITE = ip("192.0.2.10");
 const tcpIn = (src: string, port: number, extra: Partial<Packet> = {}): Packet => ({

@@ -1,10 +1,10 @@
 /**
  * The oracle: what the whole compiled artefact does with one packet, including
  * its implicit parts (loopback, connection state, control-plane exception,
- * default drop). Every generator is held against this function.
+ * default drop). Every platform's rendering is held against this function.
  */
 import { PROTOCOL, protocolTakesPorts } from "../model";
-import { rulesOnHook, type Hook, type NormalizedPolicy, type PolicyRule } from "../compile";
+import { rulesOnHook, type Hook, type NormalizedPolicy, type PolicyRule } from "../policy";
 import { inRanges, type Packet, type Verdict } from "./packet";
 
 export type DecisionReason = "unfiltered" | "loopback" | "established" | "invalid" | "control-plane" | "rule" | "default";

@@ -18,7 +18,4 @@ export {
   type Match,
   type LoadedDecision,
 } from "./loaded";
-export { parseNftJson, parseNftText, chainPriority, type NftTableName } from "./parse-nft";
 export { diffLoaded, ruleText } from "./compare-loaded";
-export { parseIptablesSave, parseIpsetSave } from "./parse-iptables";
-export { parseRouterosScript } from "./parse-routeros";

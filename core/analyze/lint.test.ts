@@ -1,5 +1,5 @@
 import type { FilterRuleWrite } from "../model";
-import { normalizePolicy, type PolicyDocumentInput } from "../compile";
+import { normalizePolicy, type PolicyDocumentInput } from "../policy";
 import { randomPolicy } from "../../test/support/policies";
 import { boundaryPackets, evaluate, lint, randomPackets, seededRandom } from ".";
 

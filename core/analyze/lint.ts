@@ -24,7 +24,7 @@ import {
   type Direction,
   type ServiceInfo,
 } from "../model";
-import { normalizePolicy, type NormalizedPolicy, type PolicyDocumentInput, type PolicyRule } from "../compile";
+import { normalizePolicy, type NormalizedPolicy, type PolicyDocumentInput, type PolicyRule } from "../policy";
 import { ruleRef, type RuleRef } from "./rules";
 import { ADDRESS_SPACE_END, cellsOf, ruleAppliesTo, SignatureSweep, type Cell } from "./space";
 

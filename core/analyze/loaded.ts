@@ -4,7 +4,7 @@
  * and its packet evaluator. Equivalence checks compare this with the oracle.
  */
 import { PROTOCOL, type AddressRange, type PortRange } from "../model";
-import type { Hook } from "../compile";
+import type { Hook } from "../policy";
 import { inRanges, type ConnectionState, type Packet, type Verdict } from "./packet";
 
 export type Match = (

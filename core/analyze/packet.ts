@@ -1,6 +1,6 @@
 /** Packets of the IPv4 packet space the policy is defined over. */
 import { cidrKey, cidrKeyFirst, cidrKeyLast, parseIPv4, type AddressRange } from "../model";
-import type { Hook } from "../compile";
+import type { Hook } from "../policy";
 
 export type ConnectionState = "new" | "established" | "related" | "invalid";
 export type Verdict = "accept" | "drop";

@@ -1,4 +1,4 @@
-import type { PolicyRule } from "../compile";
+import type { PolicyRule } from "../policy";
 
 /** How findings and diff regions name a rule. */
 export interface RuleRef {

@@ -7,7 +7,7 @@
  * pairwise comparison of rules.
  */
 import { PROTOCOL, protocolTakesPorts, type PortRange } from "../model";
-import type { PolicyRule } from "../compile";
+import type { PolicyRule } from "../policy";
 
 /** An inclusive range of values (ports, protocol numbers, ICMP types or codes). */
 export type ValueRange = PortRange;

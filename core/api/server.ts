@@ -9,10 +9,10 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { ApiError, errors } from "../model";
-import { compilePolicy } from "../compile";
+import { compilePolicy } from "../platforms";
 import { Deployer } from "../deploy/deployer";
 import { DatabaseUnavailableError, openDatabase, type Database, type OpenOptions } from "../store/database";
-import { AgentService, SiteWaiters } from "../service/agent";
+import { AgentService, SiteWaiters } from "../service/agent-sessions";
 import type { ServiceContext } from "../service/context";
 import { PrefixListService } from "../service/prefix-lists";
 import { SecurityGroupService } from "../service/security-groups";
@@ -21,7 +21,7 @@ import { TokenError, TokenVerifier, type AuthConfig } from "./jwt";
 import { bearer } from "./http";
 import { errorDocsRoutes, publicUrlOf, socketUrl } from "./error-docs";
 import { schemas } from "./schemas";
-import { agentRoutes } from "./routes/agent";
+import { agentRoutes } from "./routes/agent-protocol";
 import { referenceRoutes } from "./routes/reference";
 import { resourceRoutes } from "./routes/resources";
 

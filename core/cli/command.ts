@@ -1,9 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
-/** One `secgroups` sub-command. */
+/** One `secgroups` sub-command's implementation (its name and summary are in commands/index.ts). */
 export interface Command {
-  readonly name: string;
-  readonly summary: string;
   /** Full `--help` text. */
   readonly usage: string;
   readonly options: NonNullable<ParseArgsConfig["options"]>;

@@ -38,12 +38,13 @@ export async function main(argv: string[]): Promise<void> {
     console.log(overview());
     return;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     console.error(`secgroups: unknown command "${name}"\n\n${overview()}`);
     process.exitCode = 2;
     return;
   }
+  const command = await entry.load();
   try {
     const { values, positionals } = parseCommandArgs(command, rest);
     if (values.help) {

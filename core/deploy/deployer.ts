@@ -12,7 +12,7 @@ import { loadPrefixLists, type StoredPrefixList } from "../store/prefix-lists";
 import { lockSites, type SiteRow } from "../store/sites";
 import { insertRevisions, replaceSyncTargets, revisionDigests, type NewRevision } from "../store/revisions";
 
-/** Renders a site's policy; `core/compile` in production. */
+/** Renders a site's policy; `compilePolicy` of core/platforms in production. */
 export type CompileFn = (
   doc: { prefix_lists: StoredPrefixList[]; security_groups: StoredGroup[] },
   platform: Platform,

@@ -6,7 +6,7 @@
  */
 import type { Finding as LintFinding, FindingKind, Severity } from "../analyze";
 import { lint, overlappingPrefixes, type LintOptions } from "../analyze/lint";
-import { normalizePolicy, type NormalizedPolicy, type PolicyRule } from "../compile";
+import { normalizePolicy, type NormalizedPolicy, type PolicyRule } from "../policy";
 import { ValidationError } from "../model";
 import { siteName } from "./describe";
 import { documentOf, type PolicySnapshot, type SnapshotGroup, type SnapshotPrefixList } from "./snapshot";

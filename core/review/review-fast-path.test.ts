@@ -11,10 +11,10 @@
  *    complement computed with the model's range functions.
  */
 import { formatCidr, mergeRanges, mustParseCidr, cidrRange, rangeToCidrs, maskOf, SERVICES, type AddressRange } from "../model";
-import { normalizePolicy, type PolicyDocumentInput } from "../compile";
+import { normalizePolicy, type PolicyDocumentInput } from "../policy";
 import { seededRandom, semanticDiff } from "../analyze";
 import { lint } from "../analyze/lint";
-import { semanticDiff as referenceDiff } from "../analyze/reference/diff";
+import { semanticDiff as referenceDiff } from "../../test/oracle/diff";
 import { editPolicy, randomPolicy } from "../../test/support/policies";
 import { readReviewJson } from "./inputs/load";
 import { lintChange, lintSnapshot, markInBase } from "./findings";

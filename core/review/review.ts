@@ -3,7 +3,7 @@
  * diff per group, the semantic delta (core/analyze's semanticDiff over the
  * sites the groups are attached to) and lint findings on the result (core/analyze's lint).
  */
-import { normalizePolicy, type NormalizedPolicy } from "../compile";
+import { normalizePolicy, type NormalizedPolicy } from "../policy";
 import { ValidationError } from "../model";
 import { semanticDiff, type DiffRegion } from "../analyze";
 import { diffGroups, diffPrefixLists, type GroupDiff, type PrefixListDiff } from "./rule-diff";

@@ -5,7 +5,7 @@
  * compares two of them.
  */
 import { isId, type FilterRuleWrite } from "../model";
-import type { PolicyDocumentInput } from "../compile";
+import type { PolicyDocumentInput } from "../policy";
 
 /** Shown wherever a value is computed by apply (a new prefix list's id, a new site's id). */
 export const UNKNOWN_UNTIL_APPLY = "(unknown until apply)";

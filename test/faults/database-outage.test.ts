@@ -20,10 +20,10 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Agent } from "../../core/agent/agent";
+import { Agent } from "../../core/agent/loop";
 import { Backoff } from "../../core/agent/backoff";
 import { HttpAgentApi, type AgentApi, type PollResult, type Report } from "../../core/agent/client";
-import { DryRunEnforcer } from "../../core/agent/enforcer";
+import { DryRunEnforcer } from "../../core/agent/dry-run";
 import { createAgentLog } from "../../core/agent/log";
 import { signHs256 } from "../../core/api/jwt";
 import { startPostgres, type PostgresServer } from "../support/postgres";

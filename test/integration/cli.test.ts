@@ -103,6 +103,22 @@ describe("help", () => {
     expect(r.code).toBe(0);
     for (const o of ["--org", "--ttl", "SECGROUPS_JWT_SECRET"]) expect(r.stdout).toContain(o);
   });
+  it("each command loads only what it needs: agent --help loads neither Fastify nor PGlite nor pg, serve --help does", async () => {
+    // The packages a `secgroups <command> --help` process has loaded once it is done (the CLI as bin/secgroups.js runs it).
+    const packagesLoaded = (command: string) =>
+      new Promise<string[]>((resolve, reject) => {
+        const script = `require(${JSON.stringify(join(ROOT, "dist", "core", "cli", "main.js"))}).main([${JSON.stringify(command)}, "--help"]).then(() => {
+          const names = Object.keys(require.cache).map((k) => /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(k)?.[1]).filter(Boolean);
+          console.error(JSON.stringify([...new Set(names)]));
+        });`;
+        execFile(process.execPath, ["-e", script], { cwd: ROOT }, (err, _stdout, stderr) =>
+          err ? reject(err) : resolve(JSON.parse(stderr.trim().split("\n").pop()!)),
+        );
+      });
+    const heavy = ["fastify", "@electric-sql/pglite", "pg"];
+    expect((await packagesLoaded("agent")).filter((p) => heavy.includes(p))).toEqual([]);
+    expect(await packagesLoaded("serve")).toEqual(expect.arrayContaining(["fastify", "pg"]));
+  });
   it("usage errors exit 2, other errors 1", async () => {
     expect((await cli(["nope"])).code).toBe(2);
     expect((await cli(["token"])).code).toBe(2); // --org missing

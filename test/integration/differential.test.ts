@@ -7,7 +7,8 @@
  * (priority -300, before us) and again at input/postrouting (priority 100, after
  * us), so a packet is accepted exactly when it reaches the second set.
  * Also checks, for each load, what the kernel lists (nft -j, iptables-save,
- * ipset save) against the oracle on boundary and random packets.
+ * ipset save), read by the platform's reader (the one the agent verifies
+ * with), against the oracle on boundary and random packets.
  *
  * Packets are limited to what the kernel judges as NEW without modelling
  * conntrack: TCP SYNs, UDP, ICMP echo/timestamp requests, protocols without a
@@ -17,19 +18,13 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatIPv4, parseIPv4, PROTOCOL } from "../../core/model";
-import {
-  compilePolicy,
-  controlPlaneElements,
-  controlPlaneIpset,
-  normalizePolicy,
-  splitIptablesConfig,
-  type NormalizedPolicy,
-} from "../../core/compile";
+import { normalizePolicy, type NormalizedPolicy } from "../../core/policy";
 import { evaluate } from "../../core/analyze/evaluate";
 import { boundaryPackets, checkEquivalence, randomPackets, seededRandom } from "../../core/analyze/equivalence";
-import { parseNftJson } from "../../core/analyze/parse-nft";
-import { parseIptablesSave } from "../../core/analyze/parse-iptables";
 import type { Packet } from "../../core/analyze/packet";
+import { compilePolicy, iptables, nftables } from "../../core/platforms";
+import { controlPlaneElements } from "../../core/platforms/nftables";
+import { controlPlaneIpset, splitIptablesConfig } from "../../core/platforms/iptables";
 import { connect, Netns, netnsAvailable, uniqueSuffix } from "../support/netns";
 import { randomPolicy } from "../support/policies";
 
@@ -183,7 +178,7 @@ describeKernel.each(["nftables", "iptables"] as const)("kernel agrees with the o
         writeFileSync(file, text + controlPlaneElements(controlPlane));
         site.exec("nft", ["-c", "-f", file]);
         site.exec("nft", ["-f", file]);
-        loaded = parseNftJson(site.exec("nft", ["-j", "list", "table", "inet", "secgroups"]), { family: "inet", name: "secgroups" });
+        loaded = nftables.read(site.exec("nft", ["-j", "list", "table", "inet", "secgroups"]));
       } else {
         const config = splitIptablesConfig(text);
         site.exec("ipset", ["restore"], config.ipset + controlPlaneIpset(controlPlane));
@@ -194,7 +189,7 @@ describeKernel.each(["nftables", "iptables"] as const)("kernel agrees with the o
             site.exec("iptables", ["-I", jump.chain, "1", ...jump.rule]);
           }
         }
-        loaded = parseIptablesSave(site.exec("iptables-save", []), site.exec("ipset", ["save"]));
+        loaded = iptables.read({ iptablesSave: site.exec("iptables-save", []), ipsetSave: site.exec("ipset", ["save"]) });
       }
       const listed = checkEquivalence(policy, loaded, { random: 300, seed: n });
       expect({ policy: n, disagreements: listed.disagreements.slice(0, 3) }).toEqual({ policy: n, disagreements: [] });

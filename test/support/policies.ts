@@ -5,7 +5,7 @@
  * code, logging, rules with and without ids.
  */
 import { formatCidr, maskOf, parseIPv4, type FilterRuleWrite } from "../../core/model";
-import type { PolicyDocumentInput } from "../../core/compile";
+import type { PolicyDocumentInput } from "../../core/policy";
 
 const ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 

@@ -1,12 +1,11 @@
 import { readFileSync } from "node:fs";
-import { compilePolicy, type PolicyDocumentInput } from "../../compile";
+import { compilePolicy } from "../../platforms";
+import type { PolicyDocumentInput } from "../../policy";
 import { PLATFORMS, SITE_MODES, ValidationError, type Platform, type SiteMode } from "../../model";
 import type { Command } from "../command";
 import { UsageError } from "../command";
 
 export const compile: Command = {
-  name: "compile",
-  summary: "Compile a policy file to nftables, iptables or RouterOS configuration",
   usage: `Usage: secgroups compile --target nftables|iptables|routeros [--mode host|router] FILE.json
 
 Prints the configuration one site enforces for all groups of FILE, which holds

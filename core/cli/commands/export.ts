@@ -16,8 +16,6 @@ export interface Inventory {
 }
 
 export const exportCommand: Command = {
-  name: "export",
-  summary: "Print stack code (--pulumi) for the groups, prefix lists and sites of an organization",
   usage: `Usage: secgroups export --pulumi [--endpoint URL] [--token JWT]
 
 Reads every site, prefix list and security group the token's organization has

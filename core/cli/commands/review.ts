@@ -3,8 +3,6 @@ import type { Command } from "../command";
 import { UsageError } from "../command";
 
 export const review: Command = {
-  name: "review",
-  summary: "Review a policy change: rule diff, effective change, lint (Markdown or JSON)",
   usage: `Usage: secgroups review BASE HEAD [options]
        secgroups review PLAN [options]
 

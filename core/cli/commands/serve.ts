@@ -8,8 +8,6 @@ import { parseDuration } from "../duration";
 const DAY_MS = 86_400_000;
 
 export const serve: Command = {
-  name: "serve",
-  summary: "Serve the API (PGlite in --data DIR, or PostgreSQL with --database-url)",
   usage: `Usage: secgroups serve [options]
 
 Serves the secgroups API and the agent endpoints.

@@ -6,8 +6,6 @@ import { UsageError } from "../command";
 import { parseDuration } from "../duration";
 
 export const token: Command = {
-  name: "token",
-  summary: "Print a JWT for an organization, signed with SECGROUPS_JWT_SECRET",
   usage: `Usage: secgroups token --org ORG [--ttl 1h] [--sub NAME]
 
 Prints an HS256 JWT whose "org" claim is ORG, for the API's Bearer auth.

@@ -1,0 +1,89 @@
+/**
+ * What users hand a security-group pattern and what it gives back: peers,
+ * sites, rule specs, props, the synthesis and its error. The pattern itself
+ * is group.ts.
+ */
+import type { Action, Direction, NormalizedRuleWrite, PrefixListWrite, SecurityGroupWrite, ValidationIssue } from "../../core/model";
+
+/** Something that names an existing prefix list; `prefixListId` may be an engine token. */
+export interface PrefixListLike {
+  readonly prefixListId: string;
+}
+
+/** Something that names an existing site; `siteId` may be an engine token. */
+export interface SiteLike {
+  readonly siteId: string;
+}
+
+/** A site id ("site_...") or a site object. */
+export type SiteRef = string | SiteLike;
+
+/** A traffic peer: an IPv4 CIDR ("10.0.0.0/8"), a prefix list id ("prfx_lst_..."), or a prefix list object. */
+export type Peer = string | PrefixListLike;
+
+export const ANYWHERE = "0.0.0.0/0";
+
+/** A rule as users write it: `order` is optional (allocated when omitted); `port` defaults to "". */
+export interface RuleSpec {
+  readonly direction: Direction;
+  readonly protocol: number;
+  readonly port?: string;
+  /** CIDR, prefix list id or prefix list object. */
+  readonly address: Peer;
+  readonly description: string;
+  /** Fixed evaluation order (1-250). Omit to let the pattern allocate one. */
+  readonly order?: number;
+  readonly action?: Action;
+  readonly icmp_type?: number | null;
+  readonly icmp_code?: number | null;
+  readonly log?: boolean;
+}
+
+/** `"all"`: one rule allowing all outbound traffic (the default); `"none"`: no outbound rule; or explicit rules. */
+export type OutboundPolicy = "all" | "none" | readonly Omit<RuleSpec, "direction">[];
+
+export interface SecurityGroupPatternProps {
+  /** Group name, 3-255 characters. */
+  readonly name: string;
+  readonly description?: string | null;
+  /** Sites the group is attached to: ids or site objects. @default [] */
+  readonly sites?: readonly SiteRef[];
+  /** Outbound traffic the group allows. @default "all" */
+  readonly outbound?: OutboundPolicy;
+  /** Extra rules, added after the pattern's own rules. */
+  readonly rules?: readonly RuleSpec[];
+  /** Gap between allocated orders, leaving room to insert rules later. Shrinks when rules would not fit. @default 10 */
+  readonly orderStep?: number;
+}
+
+/** A prefix list the pattern needs created (e.g. raw admin CIDRs); rules refer to it by `key`. */
+export interface PlannedPrefixList {
+  /** Stable key, unique within the pattern, e.g. "admins". */
+  readonly key: string;
+  readonly write: PrefixListWrite;
+}
+
+export interface SynthesizeOptions {
+  /**
+   * The id (or engine token) of a planned prefix list, once the engine has
+   * declared it. Required when the pattern plans prefix lists.
+   */
+  readonly prefixListId?: (key: string) => string;
+}
+
+export interface PatternSynthesis {
+  /** Validated and normalized (ports normalized, optional fields resolved), rules sorted by order. */
+  readonly securityGroup: SecurityGroupWrite & { rules: NormalizedRuleWrite[] };
+  /** Prefix lists to create before the group. */
+  readonly prefixLists: readonly PlannedPrefixList[];
+}
+
+export class PatternError extends Error {
+  constructor(
+    message: string,
+    readonly issues: readonly ValidationIssue[] = [],
+  ) {
+    super(message);
+    this.name = "PatternError";
+  }
+}

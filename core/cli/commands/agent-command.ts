@@ -1,0 +1,135 @@
+import { Agent } from "../../agent/loop";
+import { Backoff } from "../../agent/backoff";
+import { HttpAgentApi, RejectedError } from "../../agent/client";
+import { resolveControlPlane } from "../../agent/control-plane";
+import { DryRunEnforcer } from "../../agent/dry-run";
+import { createAgentLog, LOG_FORMATS, type LogFormat } from "../../agent/log";
+import { PLATFORM, type Enforcer } from "../../platforms";
+import { lockDirectory } from "../../util/directory-lock";
+import type { Command } from "../command";
+import { UsageError } from "../command";
+import { parseDuration } from "../duration";
+
+/** Longest interval a timer can wait (setInterval takes a signed 32-bit number of ms). */
+const TIMER_MAX_MS = 24 * 86_400_000;
+
+export const agent: Command = {
+  usage: `Usage: secgroups agent --endpoint URL --site-token TOKEN [options]
+
+Polls the control plane for this site's configuration, applies every new
+revision atomically, verifies it by reading it back and reports the outcome.
+Keeps the last policy in force while the control plane is unreachable and
+re-applies it after a restart (from --state-dir) or when it was changed by hand.
+
+Options:
+  --endpoint URL         control plane, e.g. https://secgroups.example.com:8787
+  --site-token TOKEN     the site's token (sgs_...); or SECGROUPS_SITE_TOKEN
+  --state-dir DIR        where the last applied configuration is kept
+                         (default /var/lib/secgroups-agent); one agent per directory
+  --poll-wait DUR        how long one config poll is held open, whole seconds, 0s-60s (default 30s)
+  --heartbeat DUR        heartbeat interval (default 30s)
+  --drift-check DUR      how often to compare the loaded rules with the applied ones (default 10s)
+  --backoff-max DUR      longest wait between retries when the control plane is unreachable (default 30s)
+  --log-format FORMAT    json (default: one JSON object per line, with site and revision)
+                         or text (one plain line per event, for a terminal)
+  --once                 apply the current configuration once, report, exit (1 if it failed)
+  --dry-run              report every configuration as applied without touching the host
+  --nft-bin PATH         nft binary (default nft); tests point it at a wrapper
+  --iptables-bin PATH    iptables binary (default iptables; -restore/-save are found beside it)
+  --ipset-bin PATH       ipset binary (default ipset)
+
+Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
+  options: {
+    endpoint: { type: "string" },
+    "site-token": { type: "string" },
+    "state-dir": { type: "string", default: "/var/lib/secgroups-agent" },
+    "poll-wait": { type: "string", default: "30s" },
+    heartbeat: { type: "string", default: "30s" },
+    "drift-check": { type: "string", default: "10s" },
+    "backoff-max": { type: "string", default: "30s" },
+    once: { type: "boolean", default: false },
+    "dry-run": { type: "boolean", default: false },
+    "nft-bin": { type: "string", default: "nft" },
+    "iptables-bin": { type: "string", default: "iptables" },
+    "ipset-bin": { type: "string", default: "ipset" },
+    "log-format": { type: "string", default: "json" },
+  },
+  async run(v) {
+    const endpoint = v.endpoint as string | undefined;
+    const token = (v["site-token"] as string | undefined) ?? process.env.SECGROUPS_SITE_TOKEN;
+    if (!endpoint) throw new UsageError("--endpoint is required");
+    if (!token) throw new UsageError("--site-token (or SECGROUPS_SITE_TOKEN) is required");
+    try {
+      new URL(endpoint);
+    } catch {
+      throw new UsageError(`--endpoint must be a URL, got ${endpoint}`);
+    }
+    const pollWait = parseDuration(v["poll-wait"] as string, "--poll-wait", { minMs: 0, maxMs: 60_000, wholeSeconds: true }) / 1000;
+    const interval = (flag: string) => parseDuration(v[flag] as string, `--${flag}`, { maxMs: TIMER_MAX_MS });
+    const heartbeatMs = interval("heartbeat");
+    const driftCheckMs = interval("drift-check");
+    const backoffMaxMs = interval("backoff-max");
+    const format = v["log-format"] as LogFormat;
+    if (!LOG_FORMATS.includes(format)) throw new UsageError(`--log-format must be ${LOG_FORMATS.join(" or ")}, got ${format}`);
+    const log = createAgentLog({ format });
+    const stateDir = v["state-dir"] as string;
+    const tools = { nft: v["nft-bin"] as string, iptables: v["iptables-bin"] as string, ipset: v["ipset-bin"] as string };
+    const enforcers = new Map<string, Enforcer>();
+    if (!v["dry-run"]) {
+      for (const platform of Object.values(PLATFORM)) {
+        const enforcer = platform.createEnforcer?.({ stateDir, tools });
+        if (enforcer) enforcers.set(platform.name, enforcer);
+      }
+    }
+    const dryRun = new DryRunEnforcer();
+    const site = new Agent({
+      api: new HttpAgentApi(endpoint, token),
+      enforcerFor(platform) {
+        if (v["dry-run"]) return dryRun;
+        const e = enforcers.get(platform);
+        if (!e) throw new Error(`the agent does not enforce ${platform} sites (RouterOS fetches its script itself; see docs/routeros.md)`);
+        return e;
+      },
+      resolveControlPlane: () => resolveControlPlane(endpoint),
+      stateDir,
+      pollWaitSeconds: pollWait,
+      heartbeatMs,
+      driftCheckMs,
+      backoff: new Backoff({ maxMs: backoffMaxMs }),
+      log,
+    });
+    // One agent per state directory: two would fight over the host's rules and the state file.
+    let lost: Error | undefined;
+    const lock = await lockDirectory(stateDir, {
+      what: "the agent state directory",
+      flag: "--state-dir",
+      onLost(err) {
+        lost = err;
+        site.stop();
+      },
+    });
+    const stop = () => site.stop();
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+    try {
+      await site.restore();
+      if (v.once) {
+        const outcome = await site.once();
+        // The agent already logged a failure, with its revision.
+        return outcome.status === "applied" ? 0 : 1;
+      }
+      await site.run();
+      // Stopping leaves the policy in force: an agent restart must not open the host.
+      if (lost) throw lost;
+    } catch (err) {
+      // The last word goes to the same log as every other line, in its format.
+      const reason = err instanceof RejectedError ? `the control plane refused the agent: ${err.message}` : (err as Error).message;
+      log.error(`stopping: ${reason}`);
+      return 1;
+    } finally {
+      process.off("SIGTERM", stop);
+      process.off("SIGINT", stop);
+      await lock.release();
+    }
+  },
+};

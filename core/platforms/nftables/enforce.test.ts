@@ -1,0 +1,100 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { compilePolicy } from "..";
+import type { Runner } from "../runner";
+import { NftablesEnforcer } from "./enforce";
+
+const testdata = (name: string) => readFileSync(join(__dirname, "..", "testdata", name), "utf8");
+const config = compilePolicy(JSON.parse(testdata("policy.json")), "nftables");
+// What nft 1.0.6 listed after loading `config` with this control plane.
+const CP = [{ address: "10.77.0.1", port: 8787 }];
+const listed = testdata("policy.nft.json");
+
+/** A fake nft: records calls, fails `-f` when told to, lists `table` (undefined: no such table). */
+function fakeNft(state: { table?: string; reject?: string; calls: string[][]; loadedFiles: string[] }): Runner {
+  return async (_cmd, args) => {
+    state.calls.push(args);
+    if (args[0] === "-f") {
+      if (state.reject) return { code: 1, stdout: "", stderr: state.reject };
+      if (args[1] !== "-") state.loadedFiles.push(readFileSync(args[1], "utf8"));
+      return { code: 0, stdout: "", stderr: "" };
+    }
+    if (state.table === undefined) return { code: 1, stdout: "", stderr: "Error: No such file or directory; did you mean table ..." };
+    return { code: 0, stdout: state.table, stderr: "" };
+  };
+}
+
+describe("NftablesEnforcer", () => {
+  const stateDir = mkdtempSync(join(tmpdir(), "sg-nft-unit-"));
+
+  it("loads the config and the control-plane elements in one nft -f, then verifies the read-back", async () => {
+    const state = { table: listed, calls: [] as string[][], loadedFiles: [] as string[] };
+    await new NftablesEnforcer({ stateDir, run: fakeNft(state) }).apply(config, CP);
+    expect(state.calls.filter((c) => c[0] === "-f")).toHaveLength(1);
+    // The elements as a second block of the table, not `add element` (which makes nft fetch the whole current table first).
+    expect(state.loadedFiles[0]).toBe(
+      config +
+        "table inet secgroups {\n\tset control_plane {\n\t\ttype ipv4_addr . inet_service\n\t\telements = { 10.77.0.1 . 8787 }\n\t}\n}\n",
+    );
+    expect(state.loadedFiles[0]).not.toMatch(/^add element/m);
+    expect(state.calls).toContainEqual(["-j", "list", "table", "inet", "secgroups"]);
+  });
+
+  it("fails with nft's own error text when nft rejects the file", async () => {
+    const state = {
+      table: listed,
+      reject: "/x.nft:9:1-20: Error: Could not process rule: No such file or directory",
+      calls: [] as string[][],
+      loadedFiles: [],
+    };
+    await expect(new NftablesEnforcer({ stateDir, run: fakeNft(state) }).apply(config, CP)).rejects.toThrow(
+      /exit 1\): \/x\.nft:9:1-20: Error: Could not process rule/,
+    );
+  });
+
+  it("fails when the table read back is not what was loaded", async () => {
+    const state = { table: listed, calls: [] as string[][], loadedFiles: [] };
+    const other = [{ address: "10.77.0.9", port: 8787 }];
+    await expect(new NftablesEnforcer({ stateDir, run: fakeNft(state) }).apply(config, other)).rejects.toThrow(
+      /table differs from it: set control_plane/,
+    );
+  });
+
+  it("reports a read-back it cannot read as a difference (so it is re-applied over), not as an error", async () => {
+    const json = JSON.parse(listed);
+    json.nftables.push({
+      rule: {
+        family: "inet",
+        table: "secgroups",
+        chain: "input",
+        handle: 99,
+        expr: [{ match: { op: "==", left: { fib: { flags: ["daddr"], result: "type" } }, right: "local" } }, { accept: null }],
+      },
+    });
+    const state = { table: JSON.stringify(json), calls: [] as string[][], loadedFiles: [] };
+    expect(await new NftablesEnforcer({ stateDir, run: fakeNft(state) }).check(config, CP)).toEqual([
+      expect.stringMatching(/^the table holds what the agent cannot read: unsupported nft match/),
+    ]);
+  });
+
+  it("verifies once per listing: an unchanged listing is not compared again, a changed one is", async () => {
+    const state = { table: listed, calls: [] as string[][], loadedFiles: [] as string[] };
+    const nft = new NftablesEnforcer({ stateDir, run: fakeNft(state) });
+    await nft.apply(config, CP);
+    expect(await nft.check(config, CP)).toEqual([]);
+    const json = JSON.parse(listed);
+    json.nftables = json.nftables.filter((o: { rule?: { chain: string } }) => o.rule?.chain !== "output");
+    state.table = JSON.stringify(json);
+    expect(await nft.check(config, CP)).toEqual([expect.stringMatching(/^chain output rule 1: \(missing\)/)]);
+  });
+
+  it("check reports a missing table; remove is one idempotent transaction", async () => {
+    const state = { table: undefined as string | undefined, calls: [] as string[][], loadedFiles: [] };
+    const nft = new NftablesEnforcer({ stateDir, run: fakeNft(state) });
+    expect(await nft.check(config, CP)).toEqual(["the table is missing"]);
+    expect(await nft.present()).toBe(false);
+    await nft.remove();
+    expect(state.calls[state.calls.length - 1]).toEqual(["-f", "-"]);
+  });
+});

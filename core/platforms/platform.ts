@@ -1,0 +1,60 @@
+/**
+ * What every platform provides, behind one interface: render a site's
+ * configuration from the normal form, read back what the device holds into
+ * the loaded-ruleset model (core/analyze/loaded.ts), and, where an agent runs,
+ * an enforcer that puts a configuration in force, verifies it and removes it.
+ * The agent, the equivalence and differential tests all read a platform
+ * through the same `read`/`expected` pair.
+ */
+import type { LoadedRuleset } from "../analyze/loaded";
+import type { Platform as PlatformName } from "../model";
+import type { NormalizedPolicy } from "../policy";
+import type { Runner } from "./runner";
+
+/** An address and TCP port of the control plane, for the exception that keeps it reachable. */
+export interface ControlPlaneAddress {
+  address: string;
+  port: number;
+}
+
+/** What the agent needs from a platform: load a configuration atomically, check it is still in force, remove it. */
+export interface Enforcer {
+  readonly platform: string;
+  /**
+   * Loads `config` plus the control-plane exception in one atomic step and
+   * verifies the result; throws with the tool's error text when the kernel
+   * rejects it (the previous rules then stay in force).
+   */
+  apply(config: string, controlPlane: ControlPlaneAddress[]): Promise<void>;
+  /** Differences between what is loaded and what `apply(config, controlPlane)` loaded; empty when in force. */
+  check(config: string, controlPlane: ControlPlaneAddress[]): Promise<string[]>;
+  /** Removes everything of ours (no filtering by us); idempotent. */
+  remove(): Promise<void>;
+  /** Whether anything of ours is loaded. */
+  present(): Promise<boolean>;
+}
+
+export interface EnforcerOptions {
+  /** Where the enforcer keeps the files it loads (kept for inspection). */
+  stateDir: string;
+  /** The tools' binaries; by default found on PATH. iptables-restore and iptables-save are taken from beside `iptables`. */
+  tools?: { nft?: string; iptables?: string; ipset?: string };
+  /** Runs the tools; a seam for tests. */
+  run?: Runner;
+}
+
+export interface Platform<Listing = unknown> {
+  readonly name: PlatformName;
+  /** The site's configuration text; a pure function of the normal form (same policy, same bytes). */
+  render(policy: NormalizedPolicy): string;
+  /** What the device holds, read from what its tools list. Anything it does not understand is an error, never guessed at. */
+  read(listing: Listing): LoadedRuleset;
+  /**
+   * What putting `config` in force with these control-plane endpoints leaves
+   * on a device that held nothing of ours: the side a read-back is compared
+   * with, and what the equivalence checks evaluate without a kernel.
+   */
+  expected(config: string, controlPlane: readonly ControlPlaneAddress[]): LoadedRuleset;
+  /** Puts configurations in force on this host; absent where no agent runs (a RouterOS router fetches its script). */
+  createEnforcer?(options: EnforcerOptions): Enforcer;
+}

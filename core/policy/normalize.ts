@@ -1,0 +1,239 @@
+/**
+ * The normal form every platform and the analyzer start from: prefix
+ * lists collapsed to exact disjoint ranges, port lists merged, rule fields
+ * defaulted, and the rules of all groups of a site in evaluation order.
+ */
+import {
+  ValidationError,
+  checkReferences,
+  cidrRange,
+  collapseCidrTexts,
+  coversAllPorts,
+  mustParseCidr,
+  parseIPv4,
+  parsePorts,
+  protocolTakesPorts,
+  referencedPrefixLists,
+  validatePrefixListWrite,
+  validateSecurityGroupWrite,
+  type Action,
+  type AddressRange,
+  type Cidr,
+  type Direction,
+  type FilterRuleWrite,
+  type PortRange,
+  type SiteMode,
+  type ValidationIssue,
+} from "../model";
+
+/** A policy file or API listing: prefix lists and security groups in API shape; extra fields are ignored. */
+export interface PolicyDocumentInput {
+  prefix_lists?: readonly {
+    id: string;
+    name: string;
+    description?: string | null;
+    prefixes: readonly { cidr: string; description?: string | null }[];
+  }[];
+  security_groups: readonly {
+    id?: string;
+    name: string;
+    description?: string | null;
+    sites?: readonly string[];
+    rules: readonly (FilterRuleWrite & { id?: string })[];
+  }[];
+}
+
+/** An endpoint of the control plane the agent must always reach (tcp). */
+export interface ControlPlaneEndpoint {
+  address: number;
+  port: number;
+}
+
+export interface NormalizeOptions {
+  /** host (default): input and output hooks; router: forward as well. */
+  mode?: SiteMode;
+  /**
+   * What the agent will put in the control-plane set. Renderers always emit
+   * the set empty (the agent fills it); the oracle uses these entries.
+   */
+  controlPlane?: readonly { address: string; port: number }[];
+}
+
+export interface NormalizedPrefixList {
+  id: string;
+  name: string;
+  /** Exactly the addresses of the list: disjoint, ascending, neighbours merged. */
+  ranges: AddressRange[];
+  /** The minimal CIDR list covering `ranges`, as canonical text. */
+  cidrs: string[];
+}
+
+/** What a rule's address refers to; `ranges` on the rule holds the resolved addresses. */
+export type RuleAddress = { kind: "any" } | { kind: "cidr"; cidr: Cidr } | { kind: "prefixList"; id: string };
+
+export interface PolicyRule {
+  /** The rule id, or `<group id>:<order>` when the policy file has none. */
+  id: string;
+  groupId: string;
+  groupName: string;
+  /** Sites the rule's group is attached to (empty in most policy files). */
+  sites: readonly string[];
+  direction: Direction;
+  order: number;
+  protocol: number;
+  /** Destination ports for TCP/UDP; null means any port (and always for other protocols). */
+  ports: PortRange[] | null;
+  icmpType: number | null;
+  icmpCode: number | null;
+  address: RuleAddress;
+  /** The addresses the rule matches (source when inbound, destination when outbound). */
+  ranges: readonly AddressRange[];
+  action: Action;
+  log: boolean;
+  description: string;
+}
+
+export interface NormalizedPolicy {
+  mode: SiteMode;
+  /** Every prefix list of the document, sorted by id. */
+  prefixLists: NormalizedPrefixList[];
+  /** All rules in evaluation order: order, then group id, then rule id (or position). */
+  rules: PolicyRule[];
+  controlPlane: ControlPlaneEndpoint[];
+}
+
+export const ALL_ADDRESSES: readonly AddressRange[] = Object.freeze([{ first: 0, last: 0xffffffff }]);
+
+/** Validates (with the model's validators) and normalizes; throws ValidationError with document paths. */
+export function normalizePolicy(doc: PolicyDocumentInput, options: NormalizeOptions = {}): NormalizedPolicy {
+  const issues: ValidationIssue[] = [];
+  const prefixLists = (doc.prefix_lists ?? []).map((list, i) => normalizePrefixList(list, `prefix_lists[${i}]`, issues));
+  const listsById = new Map(prefixLists.map((l) => [l.id, l]));
+
+  const keyed: { rule: PolicyRule; group: number; position: number; hasId: boolean }[] = [];
+  (doc.security_groups ?? []).forEach((group, gi) => {
+    const path = `security_groups[${gi}]`;
+    const rules = (group.rules ?? []) as readonly (FilterRuleWrite & { id?: string })[];
+    const checked = validateSecurityGroupWrite(
+      { name: group.name, description: group.description ?? null, rules, sites: [] },
+      IGNORE_UNKNOWN_FIELDS,
+    );
+    if (!checked.ok) {
+      issues.push(...checked.issues.map((issue) => prefixIssue(issue, path)));
+      return;
+    }
+    const refs = referencedPrefixLists(checked.value);
+    const missing = checkReferences({ prefixLists: refs }, { prefixLists: new Set(listsById.keys()), sites: new Set() });
+    if (missing.length) {
+      issues.push(...missing.map((issue) => prefixIssue(issue, path)));
+      return;
+    }
+    const groupId = group.id ?? `group-${gi + 1}`;
+    checked.value.rules.forEach((r, ri) => {
+      const given = rules[ri].id;
+      const ports = protocolTakesPorts(r.protocol) ? portsOf(r.port) : null;
+      const address = addressOf(r.address);
+      const ranges =
+        address.kind === "prefixList"
+          ? listsById.get(address.id)!.ranges
+          : address.kind === "any"
+            ? ALL_ADDRESSES
+            : [cidrRange(address.cidr)];
+      keyed.push({
+        group: gi,
+        position: ri,
+        hasId: typeof given === "string",
+        rule: {
+          id: typeof given === "string" ? given : `${groupId}:${r.order}`,
+          groupId,
+          groupName: group.name,
+          sites: [...(group.sites ?? [])],
+          direction: r.direction,
+          order: r.order,
+          protocol: r.protocol,
+          ports,
+          icmpType: r.icmp_type,
+          icmpCode: r.icmp_code,
+          address,
+          ranges,
+          action: r.action,
+          log: r.log,
+          description: r.description,
+        },
+      });
+    });
+  });
+  if (issues.length) throw new ValidationError(issues);
+
+  keyed.sort(
+    (a, b) =>
+      a.rule.order - b.rule.order ||
+      compareText(a.rule.groupId, b.rule.groupId) ||
+      a.group - b.group ||
+      (a.hasId && b.hasId ? compareText(a.rule.id, b.rule.id) : 0) ||
+      a.position - b.position,
+  );
+
+  return {
+    mode: options.mode ?? "host",
+    prefixLists: prefixLists.sort((a, b) => compareText(a.id, b.id)),
+    rules: keyed.map((k) => k.rule),
+    controlPlane: (options.controlPlane ?? []).map(parseControlPlaneEndpoint),
+  };
+}
+
+function normalizePrefixList(
+  list: NonNullable<PolicyDocumentInput["prefix_lists"]>[number],
+  path: string,
+  issues: ValidationIssue[],
+): NormalizedPrefixList {
+  const checked = validatePrefixListWrite(
+    { name: list.name, description: list.description ?? null, prefixes: list.prefixes ?? [] },
+    IGNORE_UNKNOWN_FIELDS,
+  );
+  if (!checked.ok) issues.push(...checked.issues.map((issue) => prefixIssue(issue, path)));
+  if (typeof list.id !== "string" || list.id === "") {
+    issues.push({ path: `${path}.id`, code: "parameter_missing", message: `${path}.id: is required` });
+  }
+  // Exact collapse: one numeric sort and one merging pass (n log n).
+  const { ranges, cidrs } = collapseCidrTexts(checked.ok ? checked.value.prefixes.map((p) => p.cidr) : []);
+  return { id: list.id, name: list.name, ranges, cidrs };
+}
+
+// API responses and exports carry fields the write schema lacks (ids, timestamps).
+const IGNORE_UNKNOWN_FIELDS = { ignoreUnknownFields: true } as const;
+
+function prefixIssue(issue: ValidationIssue, path: string): ValidationIssue {
+  const full = issue.path ? `${path}.${issue.path}` : path;
+  const message = issue.message.startsWith(`${issue.path || "body"}: `)
+    ? `${full}: ${issue.message.slice((issue.path || "body").length + 2)}`
+    : `${path}: ${issue.message}`;
+  return { ...issue, path: full, message };
+}
+
+function portsOf(port: string): PortRange[] | null {
+  const parsed = parsePorts(port);
+  if (!parsed.ok) throw new Error(`validated port ${JSON.stringify(port)} does not parse`);
+  // "1-65535" means every port: no port match at all (so port 0 matches too).
+  return coversAllPorts(parsed.ranges) ? null : parsed.ranges;
+}
+
+function addressOf(address: string): RuleAddress {
+  if (address.startsWith("prfx_lst_")) return { kind: "prefixList", id: address };
+  const cidr = mustParseCidr(address);
+  return cidr.prefixLength === 0 ? { kind: "any" } : { kind: "cidr", cidr };
+}
+
+/** Validates one control-plane endpoint (used by the oracle and by the platforms' control-plane helpers). */
+export function parseControlPlaneEndpoint(e: { address: string; port: number }): ControlPlaneEndpoint {
+  const address = parseIPv4(e.address);
+  if (address === undefined || !Number.isInteger(e.port) || e.port < 1 || e.port > 65535) {
+    throw new Error(`invalid control-plane endpoint ${e.address}:${e.port}`);
+  }
+  return { address, port: e.port };
+}
+
+/** Code-unit order, so the result does not depend on the locale. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
