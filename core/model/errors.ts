@@ -1,22 +1,6 @@
 /** Error classes of the API: one place that maps a failure to status, type and code. */
 
-export type ErrorType = "invalid_request_error" | "authentication_error" | "not_found_error" | "conflict_error" | "api_error";
-
-export interface ErrorResponse {
-  type: ErrorType;
-  code: string;
-  message: string;
-  doc_url: string;
-  /** Every validation problem, when there are several. */
-  errors?: ValidationIssue[];
-}
-
-export interface ValidationIssue {
-  /** Field path in the request body, e.g. `rules[2].port`. */
-  path: string;
-  code: string;
-  message: string;
-}
+import type { ErrorResponse, ErrorType, ValidationIssue } from "./shapes/error";
 
 export const DOC_BASE = "https://secgroups.dev/docs/errors/";
 
