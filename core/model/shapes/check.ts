@@ -121,32 +121,17 @@ interface Field {
 
 const nodes = new WeakMap<Schema, Node>();
 
-// Every node has every property, in one order, so `node.kind` and the rest stay monomorphic in the walk.
-const BLANK = {
-  kind: "",
-  schema: undefined,
-  fields: undefined,
-  known: undefined,
-  knownText: "",
-  closed: false,
-  items: undefined,
-  maxItems: undefined,
-  unique: false,
-  noun: undefined,
-  min: undefined,
-  max: undefined,
-  pattern: undefined,
-  patternText: undefined,
-  text: false,
-  expected: undefined,
-  allowed: undefined,
-  allowedText: "",
-  inner: undefined,
-  checkFields: undefined,
-};
+// Every node gets every property, in one order (one hidden class), so the walk's reads stay monomorphic.
+// prettier-ignore
+const NODE_KEYS = ["kind", "schema", "fields", "known", "knownText", "closed", "checkFields", "items", "maxItems", "unique", "noun",
+  "min", "max", "pattern", "patternText", "text", "expected", "allowed", "allowedText", "inner"] as const;
 
 function uniform<N extends Node>(node: N): N {
-  return Object.assign({ ...BLANK }, node);
+  const missing = Object.keys(node).find((key) => !(NODE_KEYS as readonly string[]).includes(key));
+  if (missing) throw new Error(`check: NODE_KEYS lacks ${missing}`);
+  const out: Record<string, unknown> = {};
+  for (const key of NODE_KEYS) out[key] = (node as Record<string, unknown>)[key];
+  return out as N;
 }
 
 function nodeOf(schema: Schema): Node {
