@@ -1,23 +1,11 @@
 /** The agent's side of /agent/v1: HTTP only, authenticated by the site token. */
-export interface AgentConfigBody {
-  site_id: string;
-  revision: number;
-  digest: string;
-  managed: boolean;
-  platform: string;
-  mode: string;
-  config: string;
-}
+import { validateAgentConfig, type AgentConfig, type AgentReport } from "../model";
+
+/** The wire shapes are declared once, in core/model/shapes/agent-protocol.ts, for both ends. */
+export type AgentConfigBody = AgentConfig;
+export type Report = AgentReport;
 
 export type PollResult = { changed: false } | { changed: true; etag: string | undefined; body: AgentConfigBody };
-
-export interface Report {
-  revision: number;
-  status: "applied" | "failed";
-  error?: string;
-  digest?: string;
-  drift?: boolean;
-}
 
 /** A response the control plane will keep refusing (bad token, unknown revision): retrying does not help. */
 export class RejectedError extends Error {
@@ -56,7 +44,10 @@ export class HttpAgentApi implements AgentApi {
     });
     if (response.status === 304) return { changed: false };
     if (!response.ok) throw await failure(response, "config poll");
-    return { changed: true, etag: response.headers.get("etag") ?? undefined, body: (await response.json()) as AgentConfigBody };
+    const checked = validateAgentConfig(await response.json());
+    // Not a RejectedError: a control plane mid-upgrade may answer properly on the next poll.
+    if (!checked.ok) throw new Error(`config poll: the control plane sent a malformed configuration: ${checked.issues[0].message}`);
+    return { changed: true, etag: response.headers.get("etag") ?? undefined, body: checked.value };
   }
 
   async report(report: Report): Promise<void> {

@@ -1,148 +1,120 @@
 /**
- * Request and response schemas, declared once and served as OpenAPI. Limits
- * come from core/model's LIMITS; the model's validator is what enforces them.
+ * The shape declarations of core/model/shapes as Fastify takes them: OpenAPI
+ * 3.0 JSON Schema (`T | null` as `nullable: true`, a nested declaration as a
+ * `$ref` to its component), added once with `app.addSchema`. The served
+ * /openapi.json and the response serializer (fast-json-stringify) both read
+ * these, so a response field the declaration lacks is dropped, never leaked.
+ * Requests are checked by core/model's validator, which reads the same
+ * declarations.
  */
-import { ACTIONS, DIRECTIONS, idPattern, LIMITS, PLATFORMS, SITE_MODES } from "../model";
+import type { TSchema } from "@sinclair/typebox";
+import {
+  AgentConfig,
+  AgentReport,
+  ErrorResponse,
+  FilterRule,
+  FilterRuleWrite,
+  Prefix,
+  PrefixList,
+  PrefixListWrite,
+  PrefixWrite,
+  ProtocolInfo,
+  SecurityGroup,
+  SecurityGroupWrite,
+  ServiceInfo,
+  Site,
+  SiteCreated,
+  SiteWrite,
+  SyncError,
+  IssueBody,
+} from "../model";
 
-const nullableString = (maxLength: number) => ({ type: "string", maxLength, nullable: true });
-const id = (kind: Parameters<typeof idPattern>[0]) => ({ type: "string", pattern: idPattern(kind) });
-const timestamp = { type: "string", format: "date-time" };
-const status = { type: "string", enum: ["active", "syncing", "failed"] };
-const syncErrors = {
-  type: "array",
-  description: "Why the last deployment failed, per site; empty unless status is failed.",
-  items: { type: "object", properties: { site: { type: "string" }, message: { type: "string" } } },
+export type JsonSchema = { [keyword: string]: unknown };
+
+const NAMED: TSchema[] = [
+  IssueBody,
+  ErrorResponse,
+  FilterRuleWrite,
+  FilterRule,
+  SyncError,
+  SecurityGroupWrite,
+  SecurityGroup,
+  PrefixWrite,
+  Prefix,
+  PrefixListWrite,
+  PrefixList,
+  SiteWrite,
+  Site,
+  SiteCreated,
+  ProtocolInfo,
+  ServiceInfo,
+  AgentConfig,
+  AgentReport,
+];
+
+/** One declaration in OpenAPI 3.0 form; `nested` declarations with an $id become references. */
+export function toOpenApi(schema: TSchema | JsonSchema, nested = false): JsonSchema {
+  const s = schema as JsonSchema;
+  if (nested && typeof s.$id === "string") return { $ref: `${s.$id}#` };
+  const out: JsonSchema = {};
+  for (const [keyword, value] of Object.entries(s)) {
+    if (keyword === "properties") {
+      out.properties = Object.fromEntries(Object.entries(value as Record<string, JsonSchema>).map(([k, v]) => [k, toOpenApi(v, true)]));
+    } else if (keyword === "items") out.items = toOpenApi(value as JsonSchema, true);
+    else if (keyword !== "anyOf") out[keyword] = value;
+  }
+  if (!s.anyOf) return out;
+  // OpenAPI 3.0 has no null type: `T | null` is T with `nullable: true`.
+  const members = s.anyOf as JsonSchema[];
+  const inner = members.filter((m) => m.type !== "null");
+  if (members.length !== 2 || inner.length !== 1 || inner[0].$id !== undefined) {
+    throw new Error(`schemas: only T | null of an unnamed T is supported, in ${JSON.stringify(s)}`);
+  }
+  return { ...toOpenApi(inner[0], true), ...out, nullable: true };
+}
+
+/** Every named shape, in OpenAPI form, for `app.addSchema`. */
+export const componentSchemas: JsonSchema[] = NAMED.map((schema) => toOpenApi(schema));
+
+/** A reference to a named shape, as route schemas use it. */
+export function ref(schema: TSchema, description?: string): JsonSchema {
+  if (!schema.$id) throw new Error("schemas: ref() needs a named shape");
+  return { ...(description ? { description } : {}), $ref: `${schema.$id}#` };
+}
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: "Bad request: malformed JSON, query parameters or headers.",
+  401: "Unauthorized: a valid Bearer token is required.",
+  404: "Not found: no such resource in the caller's organization.",
+  409: "Conflict: the resource is locked while it syncs, or still in use.",
+  412: "Precondition failed: If-Match does not match the current version.",
+  413: "Payload too large.",
+  415: "Unsupported media type: send the body as application/json.",
+  422: "Unprocessable: validation failed; `errors` lists every problem when there are several.",
+  500: "Internal server error.",
+  503: "Service unavailable: the database cannot be reached right now; retry after `Retry-After` seconds.",
 };
 
-const ruleWrite = {
-  type: "object",
-  required: ["direction", "order", "protocol", "port", "address", "description"],
-  properties: {
-    direction: { type: "string", enum: DIRECTIONS },
-    order: {
-      type: "integer",
-      minimum: LIMITS.order.min,
-      maximum: LIMITS.order.max,
-      description: "Processing order, unique within the group; lowest first.",
-    },
-    protocol: { type: "integer", minimum: 0, maximum: 255, description: "IP protocol number; 0 = all." },
-    port: { type: "string", description: 'TCP/UDP only: "80", "1024-2048" or a comma list; "" for other protocols.' },
-    address: { type: "string", description: "IPv4 CIDR (host bits zero) or a prefix list id (prfx_lst_...)." },
-    description: { type: "string", minLength: 1, maxLength: LIMITS.ruleDescription },
-    action: { type: "string", enum: ACTIONS, default: "accept", description: "Extension: what a match does." },
-    icmp_type: { type: "integer", minimum: 0, maximum: 255, nullable: true, description: "Extension, ICMP only." },
-    icmp_code: { type: "integer", minimum: 0, maximum: 255, nullable: true, description: "Extension, ICMP only; needs icmp_type." },
-    log: { type: "boolean", default: false, description: "Extension: log matching packets." },
-  },
-};
+/** Statuses every route may answer with, whatever it does (503: the database is down). */
+const ALWAYS = [500, 503];
 
-export const schemas = {
-  ErrorResponse: {
-    type: "object",
-    required: ["type", "code", "message", "doc_url"],
-    properties: {
-      type: { type: "string", example: "invalid_request_error" },
-      code: { type: "string", example: "parameter_missing" },
-      message: { type: "string" },
-      doc_url: { type: "string" },
-      errors: {
-        type: "array",
-        items: { type: "object", properties: { path: { type: "string" }, code: { type: "string" }, message: { type: "string" } } },
-      },
-    },
-  },
-  FilterRuleWrite: ruleWrite,
-  FilterRule: { ...ruleWrite, properties: { id: id("rule"), ...ruleWrite.properties } },
-  SecurityGroupWrite: {
-    type: "object",
-    required: ["name", "rules", "sites"],
-    properties: {
-      name: { type: "string", minLength: LIMITS.groupName.min, maxLength: LIMITS.groupName.max },
-      description: nullableString(LIMITS.groupDescription),
-      rules: { type: "array", maxItems: LIMITS.rules, items: { $ref: "FilterRuleWrite#" } },
-      sites: { type: "array", items: id("site") },
-    },
-  },
-  SecurityGroup: {
-    type: "object",
-    properties: {
-      id: id("securityGroup"),
-      name: { type: "string" },
-      description: { type: "string", nullable: true },
-      status,
-      sites: { type: "array", items: id("site") },
-      rules: { type: "array", items: { $ref: "FilterRule#" } },
-      sync_errors: syncErrors,
-      created_at: timestamp,
-      updated_at: timestamp,
-    },
-  },
-  PrefixListWrite: {
-    type: "object",
-    required: ["name", "prefixes"],
-    properties: {
-      name: { type: "string", minLength: LIMITS.prefixListName.min, maxLength: LIMITS.prefixListName.max },
-      description: nullableString(LIMITS.prefixListDescription),
-      prefixes: {
-        type: "array",
-        maxItems: LIMITS.prefixes,
-        items: {
-          type: "object",
-          required: ["cidr"],
-          properties: { cidr: { type: "string" }, description: nullableString(LIMITS.prefixDescription) },
-        },
-      },
-      sites: { type: "array", items: id("site") },
-    },
-  },
-  PrefixList: {
-    type: "object",
-    properties: {
-      id: id("prefixList"),
-      name: { type: "string" },
-      description: { type: "string", nullable: true },
-      status,
-      prefixes: {
-        type: "array",
-        items: {
-          type: "object",
-          properties: { id: id("prefix"), cidr: { type: "string" }, description: { type: "string", nullable: true } },
-        },
-      },
-      sites: { type: "array", items: id("site") },
-      sync_errors: syncErrors,
-      created_at: timestamp,
-      updated_at: timestamp,
-    },
-  },
-  SiteWrite: {
-    type: "object",
-    required: ["name", "platform"],
-    properties: {
-      name: { type: "string", minLength: LIMITS.siteName.min, maxLength: LIMITS.siteName.max },
-      platform: { type: "string", enum: PLATFORMS },
-      mode: { type: "string", enum: SITE_MODES, default: "host", description: "router: filter the forward path as well." },
-    },
-  },
-  Site: {
-    type: "object",
-    properties: {
-      id: id("site"),
-      name: { type: "string" },
-      platform: { type: "string", enum: PLATFORMS },
-      mode: { type: "string", enum: SITE_MODES },
-      token: { type: "string", description: "The agent's token; only in the response that created the site." },
-      desired_revision: { type: "integer" },
-      applied_revision: { type: "integer", nullable: true },
-      last_seen: { ...timestamp, nullable: true },
-      online: { type: "boolean" },
-      drift: { type: "boolean" },
-      last_error: { type: "string", nullable: true },
-      created_at: timestamp,
-    },
-  },
-} as const;
+/**
+ * A route's `response` schema: its successes plus the error statuses it can
+ * answer with (each an ErrorResponse); `default` covers anything else (5xx).
+ */
+export function responses(success: Record<number, JsonSchema>, errorStatuses: number[]): Record<string, JsonSchema> {
+  const out: Record<string, JsonSchema> = {};
+  for (const [status, schema] of Object.entries(success)) out[status] = schema;
+  for (const status of [...errorStatuses, ...ALWAYS]) {
+    const description = ERROR_DESCRIPTIONS[status];
+    if (!description) throw new Error(`schemas: no description for status ${status}`);
+    out[status] = ref(ErrorResponse, description);
+  }
+  out.default = ref(ErrorResponse, "Any other error.");
+  return out;
+}
 
-export const errorResponses = Object.fromEntries(
-  [400, 401, 404, 409, 412, 413, 422, 500].map((code) => [code, { $ref: "ErrorResponse#" }]),
-);
+/** A success without a body (204, 304). */
+export function noBody(description: string): JsonSchema {
+  return { type: "null", description };
+}

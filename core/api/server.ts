@@ -8,7 +8,7 @@ import type { Socket } from "node:net";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import { ApiError, errors } from "../model";
+import { ApiError, errors, PrefixList, PrefixListWrite, SecurityGroup, SecurityGroupWrite, Site, SiteCreated, SiteWrite } from "../model";
 import { compilePolicy } from "../platforms";
 import { Deployer } from "../deploy/deployer";
 import { DatabaseUnavailableError, openDatabase, type Database, type OpenOptions } from "../store/database";
@@ -20,7 +20,7 @@ import { SiteService } from "../service/sites";
 import { TokenError, TokenVerifier, type AuthConfig } from "./jwt";
 import { bearer } from "./http";
 import { errorDocsRoutes, publicUrlOf, socketUrl } from "./error-docs";
-import { schemas } from "./schemas";
+import { componentSchemas } from "./schemas";
 import { agentRoutes } from "./routes/agent-protocol";
 import { referenceRoutes } from "./routes/reference";
 import { resourceRoutes } from "./routes/resources";
@@ -104,10 +104,12 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
 
   // Bodies are JSON only: anything else is 415 (Fastify also parses text/plain by default).
   app.removeContentTypeParser("text/plain");
-  // Schemas document the API; core/model's validator is the one that enforces it.
+  // One declaration of each shape (core/model/shapes): served as OpenAPI and used by the
+  // response serializer (Fastify's default, fast-json-stringify), so undeclared fields never
+  // leave. Requests are checked by core/model's validator, which reads the same declarations
+  // and words its messages with the field path and the fix; Fastify's validator stays off.
   app.setValidatorCompiler(() => () => true);
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  for (const [name, schema] of Object.entries(schemas)) app.addSchema({ $id: name, ...schema });
+  for (const schema of componentSchemas) app.addSchema(schema);
 
   app.decorateRequest("org", "");
   app.addHook("onRequest", async (request, reply) => {
@@ -140,7 +142,12 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
         description:
           "Security groups and prefix lists as code: stored, compiled and deployed to sites. Contract follows the Altostrat Security Groups API.",
       },
-      components: { securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+          siteToken: { type: "http", scheme: "bearer", description: "A site's agent token (sgs_...), from POST /vpc/sites." },
+        },
+      },
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
@@ -162,8 +169,9 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
       tag: "Security Groups",
       kind: "securityGroup",
       noun: "security group",
-      writeSchema: "SecurityGroupWrite",
-      readSchema: "SecurityGroup",
+      write: SecurityGroupWrite,
+      read: SecurityGroup,
+      conflicts: { replace: true, remove: true },
       service: new SecurityGroupService(ctx),
     }),
   );
@@ -173,8 +181,9 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
       tag: "Prefix Lists",
       kind: "prefixList",
       noun: "prefix list",
-      writeSchema: "PrefixListWrite",
-      readSchema: "PrefixList",
+      write: PrefixListWrite,
+      read: PrefixList,
+      conflicts: { replace: true, remove: true },
       service: new PrefixListService(ctx),
     }),
   );
@@ -184,8 +193,10 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
       tag: "Sites",
       kind: "site",
       noun: "site",
-      writeSchema: "SiteWrite",
-      readSchema: "Site",
+      write: SiteWrite,
+      read: Site,
+      created: SiteCreated,
+      conflicts: { replace: false, remove: true },
       service: new SiteService(ctx),
     }),
   );

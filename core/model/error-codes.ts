@@ -9,7 +9,7 @@
 
 import { ORGANIZATION_RULE } from "./organization";
 
-export type ErrorType = "invalid_request_error" | "authentication_error" | "not_found_error" | "conflict_error" | "api_error";
+import type { ErrorType } from "./shapes/error";
 
 export interface ErrorCodeEntry {
   readonly status: number;

@@ -1,25 +1,8 @@
 /** Error classes of the API: a failure's code decides its status and type (core/model/error-codes.ts). */
-import { ERROR_CODES, errorDocPath, type ErrorCode, type ErrorCodeWithStatus, type ErrorType } from "./error-codes";
+import { ERROR_CODES, errorDocPath, type ErrorCode, type ErrorCodeWithStatus } from "./error-codes";
+import type { ErrorResponse, ErrorType, IssueBody } from "./shapes/error";
 
 export * from "./error-codes";
-
-/** A problem as it travels in an ErrorResponse (clients may meet codes newer than their copy of the table). */
-export interface IssueBody {
-  /** Field path in the request body, e.g. `rules[2].port`. */
-  path: string;
-  code: string;
-  message: string;
-}
-
-export interface ErrorResponse {
-  type: ErrorType;
-  code: string;
-  message: string;
-  /** The page of this code on the server that answered: `<public URL>/docs/errors/<code>`. */
-  doc_url: string;
-  /** Every validation problem, when there are several. */
-  errors?: IssueBody[];
-}
 
 /** A validation problem found here: its code is one of the table's. */
 export interface ValidationIssue extends IssueBody {

@@ -13,7 +13,8 @@ export type IdKind = keyof typeof ID_PREFIX;
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const KSUID_EPOCH = 1_400_000_000; // seconds; KSUID's epoch (2014-05-13)
-const BODY_LENGTH = 27;
+/** Characters after an id's prefix. */
+export const ID_BODY_LENGTH = 27;
 
 /**
  * A KSUID body: 4 bytes of seconds since the KSUID epoch and 16 random bytes,
@@ -29,7 +30,7 @@ export function ksuid(now: number = Date.now()): string {
     out = BASE62[Number(n % 62n)] + out;
     n /= 62n;
   }
-  return out.padStart(BODY_LENGTH, "0");
+  return out.padStart(ID_BODY_LENGTH, "0");
 }
 
 export function newId(kind: IdKind, now?: number): string {
@@ -37,7 +38,7 @@ export function newId(kind: IdKind, now?: number): string {
 }
 
 const patterns: Record<IdKind, RegExp> = Object.fromEntries(
-  Object.entries(ID_PREFIX).map(([k, p]) => [k, new RegExp(`^${p}[0-9a-zA-Z]{${BODY_LENGTH}}$`)]),
+  Object.entries(ID_PREFIX).map(([k, p]) => [k, new RegExp(`^${p}[0-9a-zA-Z]{${ID_BODY_LENGTH}}$`)]),
 ) as Record<IdKind, RegExp>;
 
 export function isId(kind: IdKind, value: unknown): value is string {

@@ -1,14 +1,7 @@
 /** Reference data: IP protocols and well-known services. */
+import type { ProtocolInfo, ServiceInfo } from "./shapes/reference";
 
 export const PROTOCOL = { ALL: 0, ICMP: 1, TCP: 6, UDP: 17 } as const;
-
-export interface ProtocolInfo {
-  readonly number: number;
-  readonly name: string;
-  readonly description: string;
-  /** Whether rules of this protocol take a `port` expression. */
-  readonly ports: boolean;
-}
 
 export const PROTOCOLS: readonly ProtocolInfo[] = [
   { number: 0, name: "all", description: "All protocols", ports: false },
@@ -34,15 +27,6 @@ export function protocolTakesPorts(protocol: number): boolean {
 
 export function protocolName(protocol: number): string {
   return byNumber.get(protocol)?.name ?? `proto-${protocol}`;
-}
-
-export interface ServiceInfo {
-  readonly name: string;
-  readonly protocol: number;
-  readonly port: string;
-  readonly description: string;
-  /** Administrative or data services that should never be open to the world. */
-  readonly sensitive: boolean;
 }
 
 export const SERVICES: readonly ServiceInfo[] = [

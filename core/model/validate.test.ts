@@ -1,7 +1,7 @@
 import { ValidationError } from "./errors";
+import { LIMITS } from "./shapes";
 import {
   checkReferences,
-  LIMITS,
   orThrow,
   referencedPrefixLists,
   validatePrefixListWrite,
@@ -83,7 +83,7 @@ describe("validateSecurityGroupWrite", () => {
     expect(LIMITS.groupDescription).toBe(1024);
     expect(LIMITS.rules).toBe(250);
     expect(LIMITS.order).toEqual({ min: 1, max: 250 });
-    expect(LIMITS.ruleDescription).toBe(255);
+    expect(LIMITS.ruleDescription).toEqual({ min: 1, max: 255 });
     expect(LIMITS.prefixListDescription).toBe(1000);
     expect(LIMITS.prefixes).toBe(500);
   });

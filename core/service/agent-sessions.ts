@@ -2,7 +2,7 @@
  * The agent side of the API: a site, identified by its token, polls its
  * stored configuration (ETag, long-poll) and reports what it enforced.
  */
-import { ApiError, errors } from "../model";
+import { ApiError, errors, orThrow, validateAgentReport, type AgentConfig } from "../model";
 import { digestOf, SITE_CHANNEL } from "../deploy/deployer";
 import type { Database } from "../store/database";
 import * as sites from "../store/sites";
@@ -10,16 +10,7 @@ import type { AgentReport, AgentView } from "../store/sites";
 import type { ServiceContext } from "./context";
 import { hashSiteToken } from "./sites";
 
-export interface AgentConfig {
-  site_id: string;
-  revision: number;
-  digest: string;
-  /** False: no group is attached; the agent removes our ruleset and filters nothing. */
-  managed: boolean;
-  platform: string;
-  mode: string;
-  config: string;
-}
+export type { AgentConfig } from "../model";
 
 export type ConfigPoll = { changed: false; etag: string } | { changed: true; etag: string; body: AgentConfig };
 
@@ -325,26 +316,20 @@ function unauthorized(): ApiError {
   return errors.unauthorized("a valid site token is required (Authorization: Bearer sgs_...)");
 }
 
+/** The wire report (core/model/shapes/agent-protocol.ts) as the store records it. */
 function parseReport(body: unknown): AgentReport {
-  const o = (typeof body === "object" && body !== null && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
-  const problems: string[] = [];
-  if (!Number.isInteger(o.revision) || (o.revision as number) < 0) problems.push("revision must be a non-negative integer");
-  if (o.status !== "applied" && o.status !== "failed") problems.push(`status must be "applied" or "failed"`);
-  if (o.error !== undefined && o.error !== null && typeof o.error !== "string") problems.push("error must be a string");
-  if (o.digest !== undefined && o.digest !== null && typeof o.digest !== "string") problems.push("digest must be a string");
-  if (o.drift !== undefined && typeof o.drift !== "boolean") problems.push("drift must be a boolean");
-  if (problems.length) throw new ApiError("parameter_invalid", problems.join("; "));
+  const report = orThrow(validateAgentReport(body));
   return {
-    revision: o.revision as number,
-    applied: o.status === "applied",
-    digest: (o.digest as string | undefined) ?? null,
+    revision: report.revision,
+    applied: report.status === "applied",
+    digest: report.digest,
     error:
-      typeof o.error === "string"
-        ? o.error
+      report.error === null
+        ? null
+        : report.error
             .replace(/\u0000/g, "")
             .toWellFormed()
-            .slice(0, 4000)
-        : null,
-    drift: (o.drift as boolean | undefined) ?? false,
+            .slice(0, 4000),
+    drift: report.drift,
   };
 }

@@ -10,7 +10,8 @@ export interface Created<T> {
   replayed: boolean;
 }
 
-const KEY = /^[\x21-\x7e]{1,255}$/;
+/** Idempotency-Key values: 1-255 visible ASCII characters. */
+export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /**
  * Runs a create inside `tx` at most once per Idempotency-Key: the same key
@@ -25,7 +26,7 @@ export async function onceper<T>(
   create: () => Promise<T>,
 ): Promise<Created<T>> {
   if (key === undefined) return { status: 201, body: await create(), replayed: false };
-  if (!KEY.test(key)) {
+  if (!IDEMPOTENCY_KEY.test(key)) {
     throw new ApiError("invalid_idempotency_key", "Idempotency-Key must be 1-255 visible ASCII characters");
   }
   const hash = createHash("sha256").update(route).update("\0").update(JSON.stringify(body)).digest("hex");

@@ -4,14 +4,18 @@
  * script that a router fetches on a schedule.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { errors } from "../../model";
+import { AgentConfig, AgentReport, errors } from "../../model";
 import { servedRouterosScript } from "../../platforms/routeros";
-import type { AgentService } from "../../service/agent-sessions";
+import { MAX_WAIT_MS, type AgentService } from "../../service/agent-sessions";
 import { bearer, header } from "../http";
+import { noBody, ref, responses } from "../schemas";
+
+const MAX_WAIT_SECONDS = MAX_WAIT_MS / 1000;
 
 export function agentRoutes(agent: AgentService) {
   return async function plugin(app: FastifyInstance): Promise<void> {
     const tags = ["Agent"];
+    const security = [{ siteToken: [] }];
     const tokenOf = (request: FastifyRequest) =>
       bearer(request) ?? ((request.query as Record<string, unknown>).token as string | undefined);
 
@@ -21,16 +25,29 @@ export function agentRoutes(agent: AgentService) {
         schema: {
           tags,
           summary: "Fetch this site's compiled configuration",
-          description:
-            "Send If-None-Match with the last ETag; with `wait` (seconds, <= 60) the request is held until the configuration changes.",
-          querystring: { type: "object", properties: { wait: { type: "integer", minimum: 0, maximum: 60 } } },
+          description: "Send If-None-Match with the last ETag; with `wait` (seconds) the request is held until the configuration changes.",
+          security,
+          querystring: {
+            type: "object",
+            properties: {
+              wait: { type: "integer", minimum: 0, maximum: MAX_WAIT_SECONDS, description: "Long-poll for up to this many seconds." },
+            },
+          },
+          headers: {
+            type: "object",
+            properties: { "if-none-match": { type: "string", description: "The ETag of the configuration held." } },
+          },
+          response: responses(
+            { 200: ref(AgentConfig, "The site's configuration; ETag identifies it."), 304: noBody("Unchanged since If-None-Match.") },
+            [400, 401],
+          ),
         },
       },
       async (request, reply) => {
         const waitText = (request.query as Record<string, unknown>).wait;
         const wait = waitText === undefined ? 0 : Number(waitText);
-        if (!Number.isInteger(wait) || wait < 0 || wait > 60)
-          throw errors.badRequest("invalid_wait", "wait must be an integer number of seconds from 0 to 60");
+        if (!Number.isInteger(wait) || wait < 0 || wait > MAX_WAIT_SECONDS)
+          throw errors.badRequest("invalid_wait", `wait must be an integer number of seconds from 0 to ${MAX_WAIT_SECONDS}`);
         const controller = new AbortController();
         request.raw.on("close", () => controller.abort());
         const poll = await agent.poll(bearer(request), header(request, "if-none-match"), wait * 1000, controller.signal);
@@ -46,17 +63,9 @@ export function agentRoutes(agent: AgentService) {
         schema: {
           tags,
           summary: "Report the outcome of applying a revision",
-          body: {
-            type: "object",
-            required: ["revision", "status"],
-            properties: {
-              revision: { type: "integer" },
-              status: { type: "string", enum: ["applied", "failed"] },
-              error: { type: "string", nullable: true },
-              digest: { type: "string", nullable: true },
-              drift: { type: "boolean" },
-            },
-          },
+          security,
+          body: ref(AgentReport),
+          response: responses({ 204: noBody("Recorded.") }, [400, 401, 413, 415, 422]),
         },
       },
       async (request, reply) => {
@@ -65,10 +74,21 @@ export function agentRoutes(agent: AgentService) {
       },
     );
 
-    app.post("/agent/v1/heartbeat", { schema: { tags, summary: "Tell the control plane the agent is alive" } }, async (request, reply) => {
-      await agent.heartbeat(bearer(request));
-      reply.code(204).send();
-    });
+    app.post(
+      "/agent/v1/heartbeat",
+      {
+        schema: {
+          tags,
+          summary: "Tell the control plane the agent is alive",
+          security,
+          response: responses({ 204: noBody("Recorded.") }, [401]),
+        },
+      },
+      async (request, reply) => {
+        await agent.heartbeat(bearer(request));
+        reply.code(204).send();
+      },
+    );
 
     app.get(
       "/agent/v1/routeros.rsc",
@@ -78,6 +98,20 @@ export function agentRoutes(agent: AgentService) {
           summary: "The compiled RouterOS script of a routeros site",
           description:
             "For `/tool fetch` on the router: the site token goes in an Authorization header or, where that cannot be set, the `token` query parameter.",
+          security,
+          querystring: {
+            type: "object",
+            properties: { token: { type: "string", description: "The site token, where no header can be set." } },
+          },
+          response: responses(
+            {
+              200: {
+                description: "The script, ending in its own confirmation report.",
+                content: { "text/plain": { schema: { type: "string" } } },
+              },
+            },
+            [400, 401],
+          ),
         },
       },
       async (request, reply) => {

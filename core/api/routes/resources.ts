@@ -3,12 +3,13 @@
  * sites): POST 201, GET list, GET one with ETag, PUT full replacement with
  * If-Match, DELETE 204. One plugin, registered once per resource.
  */
+import type { TSchema } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { errors, isId, type IdKind } from "../../model";
+import { errors, idPattern, isId, type IdKind } from "../../model";
 import { etagOf, type Versioned } from "../../service/context";
-import type { Created } from "../../service/idempotent";
-import { errorResponses } from "../schemas";
-import { header, pageOf, setNextCursor } from "../http";
+import { IDEMPOTENCY_KEY, type Created } from "../../service/idempotent";
+import { noBody, ref, responses } from "../schemas";
+import { header, MAX_PAGE, pageOf, setNextCursor } from "../http";
 
 export interface ResourceService<T extends { id: string }> {
   create(orgId: string, body: unknown, idempotencyKey?: string): Promise<Created<T>>;
@@ -24,17 +25,28 @@ export interface ResourceRoutesOptions<T extends { id: string }> {
   kind: IdKind;
   /** Human name, e.g. "security group". */
   noun: string;
-  writeSchema: string;
-  readSchema: string;
+  /** The write body's shape (POST, PUT). */
+  write: TSchema;
+  /** The resource's shape (responses). */
+  read: TSchema;
+  /** The 201 body's shape, when it has more than `read` (a site's one-time token). */
+  created?: TSchema;
+  /** Whether PUT and DELETE can be refused with 409 (locked while syncing, still in use). */
+  conflicts: { replace: boolean; remove: boolean };
   service: ResourceService<T>;
 }
 
 export function resourceRoutes<T extends { id: string }>(opts: ResourceRoutesOptions<T>) {
   return async function plugin(app: FastifyInstance): Promise<void> {
     const { service, noun } = opts;
-    const idParam = { type: "object", properties: { id: { type: "string" } }, required: ["id"] };
-    const read = { $ref: `${opts.readSchema}#` };
-    const write = { $ref: `${opts.writeSchema}#` };
+    const idParam = {
+      type: "object",
+      properties: { id: { type: "string", pattern: idPattern(opts.kind), description: `The ${noun}'s id.` } },
+      required: ["id"],
+    };
+    const read = ref(opts.read);
+    const write = ref(opts.write);
+    const conflict = (yes: boolean) => (yes ? [409] : []);
     const security = [{ bearerAuth: [] }];
     const idOf = (request: FastifyRequest) => {
       const id = (request.params as { id: string }).id;
@@ -49,9 +61,18 @@ export function resourceRoutes<T extends { id: string }>(opts: ResourceRoutesOpt
           tags: [opts.tag],
           summary: `Create a ${noun}`,
           security,
-          headers: { type: "object", properties: { "idempotency-key": { type: "string" } } },
+          headers: {
+            type: "object",
+            properties: {
+              "idempotency-key": {
+                type: "string",
+                pattern: IDEMPOTENCY_KEY.source,
+                description: "Replays the first response for the same key and body.",
+              },
+            },
+          },
           body: write,
-          response: { 201: read, ...errorResponses },
+          response: responses({ 201: ref(opts.created ?? opts.read, `The new ${noun}.`) }, [400, 401, 413, 415, 422]),
         },
       },
       async (request, reply) => {
@@ -69,8 +90,17 @@ export function resourceRoutes<T extends { id: string }>(opts: ResourceRoutesOpt
           tags: [opts.tag],
           summary: `List ${noun}s`,
           security,
-          querystring: { type: "object", properties: { limit: { type: "integer", minimum: 1, maximum: 100 }, cursor: { type: "string" } } },
-          response: { 200: { type: "array", items: read }, ...errorResponses },
+          querystring: {
+            type: "object",
+            properties: {
+              limit: { type: "integer", minimum: 1, maximum: MAX_PAGE, description: "Page size." },
+              cursor: { type: "string", description: "The X-Next-Cursor header of the previous page." },
+            },
+          },
+          response: responses(
+            { 200: { type: "array", items: read, maxItems: MAX_PAGE, description: `A page of ${noun}s, by id.` } },
+            [400, 401],
+          ),
         },
       },
       async (request, reply) => {
@@ -84,7 +114,13 @@ export function resourceRoutes<T extends { id: string }>(opts: ResourceRoutesOpt
     app.get(
       `${opts.path}/:id`,
       {
-        schema: { tags: [opts.tag], summary: `Get a ${noun}`, security, params: idParam, response: { 200: read, ...errorResponses } },
+        schema: {
+          tags: [opts.tag],
+          summary: `Get a ${noun}`,
+          security,
+          params: idParam,
+          response: responses({ 200: ref(opts.read, `The ${noun}; its ETag header carries the version.`) }, [401, 404]),
+        },
       },
       async (request, reply) => {
         const found = await service.get(request.org, idOf(request));
@@ -101,9 +137,18 @@ export function resourceRoutes<T extends { id: string }>(opts: ResourceRoutesOpt
           summary: `Replace a ${noun} (full replacement)`,
           security,
           params: idParam,
-          headers: { type: "object", properties: { "if-match": { type: "string" } } },
+          headers: { type: "object", properties: { "if-match": { type: "string", description: "Replace only this version (an ETag)." } } },
           body: write,
-          response: { 200: read, ...errorResponses },
+          response: responses({ 200: ref(opts.read, `The replaced ${noun}.`) }, [
+            400,
+            401,
+            404,
+            ...conflict(opts.conflicts.replace),
+            412,
+            413,
+            415,
+            422,
+          ]),
         },
       },
       async (request, reply) => {
@@ -121,7 +166,8 @@ export function resourceRoutes<T extends { id: string }>(opts: ResourceRoutesOpt
           summary: `Delete a ${noun}`,
           security,
           params: idParam,
-          response: { 204: { type: "null" }, ...errorResponses },
+          headers: { type: "object", properties: { "if-match": { type: "string", description: "Delete only this version (an ETag)." } } },
+          response: responses({ 204: noBody(`The ${noun} is gone.`) }, [401, 404, ...conflict(opts.conflicts.remove), 412]),
         },
       },
       async (request, reply) => {

@@ -1,8 +1,9 @@
 package provider
 
-// Mirrors of core/model's limits and normalization (core/model/validate.ts,
-// ports.ts, cidr.ts), so `terraform plan` reports the same problems the API
-// would, and state holds the same normalized port strings the API returns.
+// Mirrors of core/model's normalization (core/model/validate.ts, ports.ts,
+// cidr.ts), so `terraform plan` reports the same problems the API would, and
+// state holds the same normalized port strings the API returns. The limits
+// and enums are generated from the API's shape declarations: limits_gen.go.
 
 import (
 	"fmt"
@@ -10,33 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-)
-
-const (
-	GroupNameMin         = 3
-	GroupNameMax         = 255
-	GroupDescriptionMax  = 1024
-	MaxRules             = 250
-	OrderMin             = 1
-	OrderMax             = 250
-	RuleDescriptionMax   = 255
-	PrefixListNameMax    = 255
-	PrefixListDescMax    = 1000
-	MaxPrefixes          = 500
-	PrefixDescriptionMax = 255
-	SiteNameMax          = 255
-	MaxPortItems         = 50
-	ProtocolICMP         = 1
-	ProtocolTCP          = 6
-	ProtocolUDP          = 17
-	idBodyLength         = 27
-)
-
-var (
-	Directions = []string{"inbound", "outbound"}
-	Actions    = []string{"accept", "drop"}
-	Platforms  = []string{"nftables", "iptables", "routeros"}
-	SiteModes  = []string{"host", "router"}
 )
 
 func idPattern(prefix string) *regexp.Regexp {

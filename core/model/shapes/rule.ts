@@ -1,0 +1,74 @@
+/** Filter rules: what a write sends (FilterRuleWrite) and what a read returns (FilterRule). */
+import { Type, type Static } from "@sinclair/typebox";
+import { LIMITS } from "./limits";
+import { Echoed, type Writable, hinted, IdOf, Nullable, StringEnum, Text } from "./kit";
+
+export const DIRECTIONS = ["inbound", "outbound"] as const;
+export const ACTIONS = ["accept", "drop"] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+export type Action = (typeof ACTIONS)[number];
+
+const direction = StringEnum(DIRECTIONS, {
+  description: "The direction of traffic: inbound (the input hook on a host), outbound (the output hook).",
+});
+const order = Type.Integer({
+  minimum: LIMITS.order.min,
+  maximum: LIMITS.order.max,
+  description: "Processing order, unique within the group; lowest first.",
+});
+const protocol = Type.Integer({ minimum: LIMITS.protocol.min, maximum: LIMITS.protocol.max, description: "IP protocol number; 0 = all." });
+const port = hinted(
+  Type.String({
+    description:
+      'TCP (6) and UDP (17) only: "80", "1024-2048" or a comma list of those (whitespace tolerated, normalized on write); "" for every other protocol.',
+  }),
+  { expected: 'a string such as "443" or ""', missing: 'is required (use "" for protocols without ports)', content: "parsed" },
+);
+const address = hinted(
+  Type.String({ description: "An IPv4 CIDR with host bits zero (10.0.0.0/24) or a prefix list id (prfx_lst_...) of this organization." }),
+  { expected: "an IPv4 CIDR or a prefix list id", content: "parsed" },
+);
+const description = Text(LIMITS.ruleDescription, { description: "What the rule is for." });
+const icmp = (what: string) =>
+  Type.Integer({ minimum: LIMITS.icmp.min, maximum: LIMITS.icmp.max, description: `Extension, ICMP (protocol 1) only: ${what}.` });
+const actionText = "Extension: what a match does.";
+const logText = "Extension: log the packets this rule matches.";
+
+export const FilterRuleWrite = Type.Object(
+  {
+    direction,
+    order,
+    protocol,
+    port,
+    address,
+    description,
+    action: Type.Optional(StringEnum(ACTIONS, { default: "accept", description: actionText })),
+    icmp_type: Type.Optional(Nullable(icmp("the ICMP type to match; all types when null"), { default: null })),
+    icmp_code: Type.Optional(Nullable(icmp("the ICMP code to match; needs icmp_type"), { default: null })),
+    log: Type.Optional(Type.Boolean({ default: false, description: logText })),
+    id: Echoed("the rule id"),
+  },
+  { $id: "FilterRuleWrite", additionalProperties: false, description: "The writable properties of a filter rule." },
+);
+export type FilterRuleWrite = Writable<Static<typeof FilterRuleWrite>>;
+
+export const FilterRule = Type.Object(
+  {
+    id: IdOf("rule"),
+    direction,
+    order,
+    protocol,
+    port,
+    address,
+    description,
+    action: StringEnum(ACTIONS, { description: actionText }),
+    icmp_type: Nullable(icmp("the ICMP type matched; all types when null")),
+    icmp_code: Nullable(icmp("the ICMP code matched")),
+    log: Type.Boolean({ description: logText }),
+  },
+  { $id: "FilterRule", description: "A stored filter rule, every optional field resolved." },
+);
+export type FilterRule = Static<typeof FilterRule>;
+
+/** A validated, normalized rule: a stored rule before it has an id. */
+export type NormalizedRuleWrite = Omit<FilterRule, "id">;
