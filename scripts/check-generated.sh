@@ -9,7 +9,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # generated paths, and the command that writes them
-GENERATED=(constructs/cdktf/generated provider/terraform/schema.json provider/terraform/docs)
+GENERATED=(constructs/cdktf/generated provider/terraform/schema.json provider/terraform/docs provider/terraform/internal/provider/limits_gen.go)
+npx tsc -p tsconfig.build.json
+node scripts/generate-provider-limits.js >&2
 bash scripts/generate-cdktf-bindings.sh >&2
 bash scripts/generate-terraform-docs.sh >&2
 
