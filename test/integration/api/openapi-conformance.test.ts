@@ -29,8 +29,8 @@ let ajv: { addSchema(schema: unknown, key: string): void; compile(schema: unknow
 const observed = new Map<string, Set<string>>();
 const validators = new Map<string, Validate>();
 
-/** Non-API routes: the document itself, its UI and the health check. */
-const UNDOCUMENTED = [/^\/openapi\.json$/, /^\/healthz$/, /^\/docs(\/|$)/];
+/** Non-API routes: the document itself, its UI and error pages, liveness and readiness. */
+const UNDOCUMENTED = [/^\/openapi\.json$/, /^\/healthz$/, /^\/readyz$/, /^\/docs(\/|$)/];
 
 beforeAll(async () => {
   const res = await t.core.request("GET", "/openapi.json", undefined, { token: null });
