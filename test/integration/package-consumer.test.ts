@@ -6,14 +6,16 @@
  * and bundler resolution, the installed bin prints its version and serves the
  * API, and a TypeScript Pulumi program using WebServerGroup goes through the
  * real pulumi CLI (`up`, `preview --expect-no-changes`, `destroy`) against
- * that installed core.
+ * that installed core, and a CDKTF app using it is synthesized, deployed and
+ * destroyed with the Terraform provider from its filesystem mirror (as
+ * scripts/build-terraform-provider.sh installs it for users).
  *
  * The tarball is packed with --ignore-scripts from the dist/ the test command
  * built (`npm run build`, which cleans dist/ first): packing with scripts would
  * rebuild dist/ under the other tests' feet. npm installs with
  * --prefer-offline, so once its cache holds these versions nothing is fetched.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
@@ -179,7 +181,7 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-describe("the installed core with a Pulumi program", () => {
+describe("the installed core with a Pulumi program and a CDKTF app", () => {
   let server: { url: string; child: ChildProcess };
   let dataDir: string;
   let backendDir: string;
@@ -275,5 +277,87 @@ describe("the installed core with a Pulumi program", () => {
     await stack.destroy();
     expect((await api(`/vpc/security-groups/${groupId}`)).status).toBe(404);
     expect((await api(`/vpc/prefix-lists/${adminsId}`)).status).toBe(404);
+  });
+
+  test("a CDKTF app with WebServerGroup from the install: synth, cdktf deploy, destroy, with the provider from its filesystem mirror", async () => {
+    const appDir = path.join(consumer, "infra-cdktf");
+    fs.mkdirSync(appDir);
+    fs.writeFileSync(
+      path.join(appDir, "main.ts"),
+      [
+        'import { App, TerraformStack } from "cdktf";',
+        'import type { Construct } from "constructs";',
+        'import { SecgroupsProvider, WebServerGroup } from "secgroups/cdktf";',
+        "class Edge extends TerraformStack {",
+        "  constructor(scope: Construct, id: string) {",
+        "    super(scope, id);",
+        '    new SecgroupsProvider(this, "secgroups", {});',
+        '    new WebServerGroup(this, "web", { name: "cdktf-web", adminSources: ["198.51.100.0/24"] });',
+        "  }",
+        "}",
+        "const app = new App();",
+        'new Edge(app, "edge");',
+        "app.synth();",
+        "",
+      ].join("\n"),
+    );
+    fs.writeFileSync(
+      path.join(appDir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          module: "commonjs",
+          moduleResolution: "node",
+          strict: true,
+          skipLibCheck: true,
+          types: ["node"],
+          outDir: "out",
+        },
+        files: ["main.ts"],
+      }),
+    );
+    fs.writeFileSync(
+      path.join(appDir, "cdktf.json"),
+      JSON.stringify({
+        language: "typescript",
+        app: "node ../node_modules/typescript/bin/tsc -p tsconfig.json && node out/main.js",
+        terraformProviders: [],
+        sendCrashReports: "false",
+      }),
+    );
+    const lastLine = (script: string) =>
+      execFileSync("bash", [path.join(REPO, "scripts", script)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
+        .trim()
+        .split("\n")
+        .pop()!;
+    const terraformDir = lastLine("ensure-terraform.sh");
+    const terraform = ["terraform", "tofu"].map((name) => path.join(terraformDir, name)).find((f) => fs.existsSync(f)) ?? "terraform";
+    // cdktf-cli is the user's tool (npm install -g cdktf-cli); the repo's copy stands in for it.
+    const cdktf = (...args: string[]) =>
+      run(path.join(REPO, "node_modules", ".bin", "cdktf"), args, appDir, {
+        TF_CLI_CONFIG_FILE: lastLine("build-terraform-provider.sh"),
+        TERRAFORM_BINARY_NAME: terraform,
+        SECGROUPS_ENDPOINT: server.url,
+        SECGROUPS_TOKEN: token,
+        CHECKPOINT_DISABLE: "1",
+        CDKTF_DISABLE_TELEMETRY: "true",
+        DISABLE_VERSION_CHECK: "true",
+        CI: "1",
+        FORCE_COLOR: "0",
+      });
+
+    await cdktf("synth");
+    const synthesized = JSON.parse(fs.readFileSync(path.join(appDir, "cdktf.out", "stacks", "edge", "cdk.tf.json"), "utf8")) as {
+      resource: Record<string, unknown>;
+    };
+    expect(Object.keys(synthesized.resource)).toEqual(expect.arrayContaining(["secgroups_security_group", "secgroups_prefix_list"]));
+
+    await cdktf("deploy", "--auto-approve", "--skip-provider-lock");
+    const groups = (await api("/vpc/security-groups")).body as unknown as { id: string; name: string; rules: { port: string }[] }[];
+    const web = groups.find((g) => g.name === "cdktf-web");
+    expect(web?.rules.map((r) => r.port)).toEqual(expect.arrayContaining(["22", "80", "443"]));
+
+    await cdktf("destroy", "--auto-approve", "--skip-provider-lock");
+    expect((await api(`/vpc/security-groups/${web!.id}`)).status).toBe(404);
   });
 });
