@@ -6,7 +6,7 @@
  * and bundler resolution, the installed bin prints its version and serves the
  * API, and a TypeScript Pulumi program using WebServerGroup goes through the
  * real pulumi CLI (`up`, `preview --expect-no-changes`, `destroy`) against
- * that installed core, and a CDKTF app using it is synthesized, deployed and
+ * that installed core (previews with the installed policy pack), and a CDKTF app using it is synthesized, deployed and
  * destroyed with the Terraform provider from its filesystem mirror (as
  * scripts/build-terraform-provider.sh installs it for users).
  *
@@ -56,7 +56,9 @@ beforeAll(async () => {
   tarballFiles = packed[0].files.map((f) => f.path);
   fs.writeFileSync(path.join(consumer, "package.json"), JSON.stringify({ name: "my-firewall-stack", version: "1.0.0", private: true }));
   // What the README's Install section tells a user to type (plus typescript, which Pulumi's TypeScript templates carry).
-  const peers = ["@pulumi/pulumi", "cdktf", "constructs", "typescript", "@types/node"].map((p) => `${p}@${repoVersion(p)}`);
+  const peers = ["@pulumi/pulumi", "@pulumi/policy", "cdktf", "constructs", "typescript", "@types/node"].map(
+    (p) => `${p}@${repoVersion(p)}`,
+  );
   await run(
     "npm",
     ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", path.join(packDir, packed[0].filename), ...peers],
@@ -151,6 +153,11 @@ test("a subpath the package does not export is refused (the exports map is the p
 test("npx secgroups --version prints the package version from the install", async () => {
   expect((await run("npx", ["--no-install", "secgroups", "--version"], consumer)).trim()).toBe(VERSION);
 });
+
+/** The policy pack as installed: `pulumi preview --policy-pack node_modules/secgroups/dist/policy`. */
+function policyPack(): string {
+  return path.join(consumer, "node_modules", "secgroups", "dist", "policy");
+}
 
 /** `secgroups serve` from the installed bin on a free port; resolves with its URL. */
 function serveFromInstall(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
@@ -271,12 +278,32 @@ describe("the installed core with a Pulumi program and a CDKTF app", () => {
     expect(rules).toEqual(expect.arrayContaining([expect.objectContaining({ direction: "inbound", port: "22", address: adminsId })]));
     expect((await api(`/vpc/prefix-lists/${adminsId}`)).status).toBe(200);
 
-    const preview = await stack.preview({ expectNoChanges: true });
+    // The policy pack from the install lets the pattern's rules through.
+    const preview = await stack.preview({ expectNoChanges: true, policyPacks: [policyPack()] });
     expect(Object.keys(preview.changeSummary).filter((op) => op !== "same")).toEqual([]);
 
     await stack.destroy();
     expect((await api(`/vpc/security-groups/${groupId}`)).status).toBe(404);
     expect((await api(`/vpc/prefix-lists/${adminsId}`)).status).toBe(404);
+  });
+
+  test("the policy pack from the install stops a world-open SSH rule in preview, before anything is created", async () => {
+    fs.writeFileSync(
+      path.join(consumer, "index.ts"),
+      [
+        'import { SecurityGroup } from "secgroups/pulumi";',
+        'new SecurityGroup("open-ssh", {',
+        '  name: "open-ssh",',
+        '  rules: [{ direction: "inbound", order: 10, protocol: 6, port: "22", address: "0.0.0.0/0", description: "SSH" }],',
+        "});",
+        "",
+      ].join("\n"),
+    );
+    await expect(stack.preview({ policyPacks: [policyPack()] })).rejects.toThrow(
+      /\[world-open-admin-port\] Secure Shell \(tcp\/22\) is open to the world/,
+    );
+    const groups = (await api("/vpc/security-groups")).body as unknown as { name: string }[];
+    expect(groups.map((g) => g.name)).not.toContain("open-ssh");
   });
 
   test("a CDKTF app with WebServerGroup from the install: synth, cdktf deploy, destroy, with the provider from its filesystem mirror", async () => {
