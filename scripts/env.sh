@@ -14,8 +14,8 @@ if [ ! -f node_modules/.lock-hash ] || [ "$(cat node_modules/.lock-hash)" != "$_
   npm ci --no-audit --no-fund --loglevel=error >&2
   echo "$_lock_hash" > node_modules/.lock-hash
 fi
-_log "tsc build"
-npx tsc -p tsconfig.build.json >&2
+_log "build (cleans dist/ first, so npm pack ships no stale files)"
+npm run --silent build >&2
 
 _pulumi_bin=$(bash scripts/ensure-pulumi.sh | tail -n1)
 export PATH="$_pulumi_bin:$PATH"
