@@ -14,6 +14,23 @@ const syncErrors = {
   items: { type: "object", properties: { site: { type: "string" }, message: { type: "string" } } },
 };
 
+/** Read-only, beyond the seed: who has not applied the latest change, and why (core/deploy/status.ts). */
+const pendingSites = {
+  type: "array",
+  description:
+    "Attached sites that have not applied the latest change yet: applying (online; locks writes until it confirms or --sync-timeout passes), offline or never_connected (the revision is queued for them; no lock).",
+  items: {
+    type: "object",
+    properties: {
+      site: { type: "string" },
+      reason: { type: "string", enum: ["applying", "offline", "never_connected"] },
+      revision: { type: "integer" },
+      applied_revision: { type: "integer", nullable: true },
+      last_seen: { ...timestamp, nullable: true },
+    },
+  },
+};
+
 const ruleWrite = {
   type: "object",
   required: ["direction", "order", "protocol", "port", "address", "description"],
@@ -73,6 +90,7 @@ export const schemas = {
       sites: { type: "array", items: id("site") },
       rules: { type: "array", items: { $ref: "FilterRule#" } },
       sync_errors: syncErrors,
+      pending_sites: pendingSites,
       created_at: timestamp,
       updated_at: timestamp,
     },
@@ -111,6 +129,7 @@ export const schemas = {
       },
       sites: { type: "array", items: id("site") },
       sync_errors: syncErrors,
+      pending_sites: pendingSites,
       created_at: timestamp,
       updated_at: timestamp,
     },

@@ -60,6 +60,23 @@ export interface SyncError {
   message: string;
 }
 
+/**
+ * Why an attached site has not applied a resource's latest change: `applying`
+ * (its agent is online and within --sync-timeout: this holds the write lock),
+ * `offline` (not heard from for 90 s) or `never_connected` (no agent yet): the
+ * revision is queued for those, and they do not lock the resource.
+ */
+export type PendingReason = "applying" | "offline" | "never_connected";
+
+export interface PendingSite {
+  site: string;
+  reason: PendingReason;
+  /** The site revision that contains the change. */
+  revision: number;
+  applied_revision: number | null;
+  last_seen: string | null;
+}
+
 export interface SecurityGroup {
   id: string;
   name: string;
@@ -69,6 +86,8 @@ export interface SecurityGroup {
   rules: FilterRule[];
   /** Why the last deployment failed, per site; empty unless `failed`. */
   sync_errors: SyncError[];
+  /** Attached sites that have not applied the latest change yet, and why; empty when `active`. */
+  pending_sites: PendingSite[];
   created_at: string;
   updated_at: string;
 }
@@ -106,6 +125,7 @@ export interface PrefixList {
   prefixes: Prefix[];
   sites: string[];
   sync_errors: SyncError[];
+  pending_sites: PendingSite[];
   created_at: string;
   updated_at: string;
 }

@@ -38,7 +38,7 @@ export const LIMITS = {
 } as const;
 
 /** Server-set fields a client may echo back from a GET; accepted and ignored. */
-const READ_ONLY = new Set(["id", "status", "sync_errors", "created_at", "updated_at"]);
+const READ_ONLY = new Set(["id", "status", "sync_errors", "pending_sites", "created_at", "updated_at"]);
 
 export type Result<T> = { ok: true; value: T } | { ok: false; issues: ValidationIssue[] };
 
