@@ -81,6 +81,25 @@ describe.each(ENGINES)("sites that cannot confirm do not lock (%s)", (engine) =>
     });
   });
 
+  describe("with a short sync timeout", () => {
+    const t = useCore(engine, { syncTimeoutMs: 300 });
+
+    it("a site that connects after the deadline passed gets a fresh one: applying (locked), not failed", async () => {
+      const site = await t.core.createSite("late-comer");
+      const g = await t.core.create(GROUPS, simpleGroup({ sites: [site.id] }));
+      await pause(400);
+      expect((await t.core.get(`${GROUPS}/${g.id}`)).json.status).toBe("syncing");
+      await agentHeartbeat(t.core, site.token);
+      const after = (await t.core.get(`${GROUPS}/${g.id}`)).json;
+      expect(after.status).toBe("syncing");
+      expect(after.pending_sites).toEqual([expect.objectContaining({ site: site.id, reason: "applying" })]);
+      expectError(await t.core.put(`${GROUPS}/${g.id}`, simpleGroup({ sites: [site.id] })), 409, "resource_syncing");
+      // and once online, the usual timeout applies again
+      await pause(400);
+      expect((await t.core.get(`${GROUPS}/${g.id}`)).json.status).toBe("failed");
+    });
+  });
+
   describe("with a short offline window", () => {
     const t = useCore(engine, { siteOfflineAfterMs: 50 });
 
