@@ -65,14 +65,12 @@ export interface SyncedResource {
 }
 
 /**
- * Whether a write still waits: `syncing` with a site that can confirm soon.
- * Sites that never connected or are offline only queue their revision (the
- * API does not lock on them), so they are reported, not waited for. A server
- * without `pending_sites` is waited on while `syncing`.
+ * Whether a write still waits: while `syncing`, for every pending site, also
+ * one whose agent has not connected yet (a stack often starts its agents
+ * while `up` runs); progress lines say which sites and why.
  */
 export function stillSyncing(r: SyncedResource): boolean {
-  if (r.status !== "syncing") return false;
-  return r.pending_sites === undefined || r.pending_sites.some((p) => p.reason === "applying");
+  return r.status === "syncing";
 }
 
 const TRANSIENT_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "ECONNABORTED", "ERR_SOCKET_CONNECTION_TIMEOUT"]);

@@ -4,9 +4,9 @@
  * Pulumi state: only the tiny provider closure is. What differs per kind
  * (API path, validator, canonical form, outputs) is in kinds.ts.
  */
-import { ID_PREFIX, isId, type PendingSite, type SyncError, type ValidationIssue } from "../../core/model";
+import { ID_PREFIX, isId, type SyncError, type ValidationIssue } from "../../core/model";
 import { ApiClient, SecgroupsApiError, stillSyncing, type ClientSettings, type SyncedResource } from "./client";
-import { applying, describeErrors, describePending, ProgressLog, queued, type SiteNames } from "./progress";
+import { applying, describeErrors, describePending, ProgressLog } from "./progress";
 import { specOf, type KindSpec, type ResourceKind } from "./kinds";
 
 export { specOf, type ResourceKind } from "./kinds";
@@ -237,10 +237,10 @@ async function settle(
   let current = resource;
   if (spec.synced && wait) {
     current = await client.waitWhileSyncing(`${spec.path}/${resource.id}`, resource, Date.now() + timeoutMs, async (r) => {
-      const waiting = applying(r.pending_sites ?? []);
+      const waiting = r.pending_sites ?? [];
       if (!waiting.length || !progress.due()) return;
-      await learnSiteNames(client, r.pending_sites ?? [], names);
-      progress.tick(`waiting for ${describePending(waiting, names)}${queuedNote(r.pending_sites ?? [], names)}`);
+      await learnSiteNames(client, waiting, names);
+      progress.tick(`waiting for ${describePending(waiting, names)}`);
     });
   }
   const outs = { ...spec.outputs(current, previous), ...keepOptions(inputs) };
@@ -258,32 +258,23 @@ async function settle(
   }
   if (wait && stillSyncing(current)) {
     await learnSiteNames(client, pending, names);
-    const waiting = applying(pending);
-    const what = waiting.length
-      ? describePending(waiting, names)
+    const what = pending.length
+      ? describePending(pending, names)
       : `its sites (${(current.sites as string[] | undefined)?.join(", ") ?? ""})`;
+    // Sites that never connected or are offline do not lock the resource: their revision is queued.
+    const queuedOnly = pending.length > 0 && !applying(pending).length;
     const message =
-      `${spec.noun} ${resource.id} was ${verb} but is still syncing after ${timeoutMs / 1000}s; waiting for ${what}${queuedNote(pending, names)}. ` +
-      `Check those sites' agents (secgroups agent --site-token ...), or raise syncTimeout / set waitForSync: false.`;
+      `${spec.noun} ${resource.id} was ${verb} but is still syncing after ${timeoutMs / 1000}s; waiting for ${what}. ` +
+      (queuedOnly
+        ? `Its revision is queued for them (they do not lock it); start their agents (secgroups agent --site-token ...) and run \`pulumi up\` again, or set waitForSync: false.`
+        : `Check those sites' agents (secgroups agent --site-token ...), or raise syncTimeout / set waitForSync: false.`);
     throw new ResourceInitError(message, resource.id, outs, [message]);
-  }
-  const later = queued(pending);
-  if (later.length) {
-    await learnSiteNames(client, later, names);
-    progress.say(
-      `${verb}; not waiting for ${describePending(later, names)}: they cannot confirm now, so the revision is queued and they apply it when their agents connect`,
-    );
   }
   return outs;
 }
 
 function progressOf(client: ApiClient, spec: KindSpec, id: string): ProgressLog {
   return new ProgressLog(`secgroups ${spec.noun} ${id}`, client.log);
-}
-
-function queuedNote(pending: readonly PendingSite[], names: SiteNames): string {
-  const later = queued(pending);
-  return later.length ? `; queued (not waited for): ${describePending(later, names)}` : "";
 }
 
 /** Fills in the names of these sites (one GET each, once per wait); ids stay as they are when a read fails. */
