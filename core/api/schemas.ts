@@ -26,6 +26,7 @@ import {
   SiteCreated,
   SiteWrite,
   SyncError,
+  PendingSite,
   IssueBody,
 } from "../model";
 
@@ -37,6 +38,7 @@ const NAMED: TSchema[] = [
   FilterRuleWrite,
   FilterRule,
   SyncError,
+  PendingSite,
   SecurityGroupWrite,
   SecurityGroup,
   PrefixWrite,

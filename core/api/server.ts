@@ -36,6 +36,8 @@ export interface ServerOptions extends OpenOptions {
   auth: Omit<AuthConfig, "orgClaim"> & { orgClaim?: string };
   /** Deadline for sites to confirm a change, in ms (default 2 minutes). */
   syncTimeoutMs?: number;
+  /** `serve --site-offline-after`: a site not heard from for this long no longer holds the syncing lock. */
+  siteOfflineAfterMs?: number;
   logger?: boolean;
   https?: { cert: Buffer; key: Buffer };
   /** An already open database (tests); otherwise opened from `databaseUrl`/`dataDir`. */
@@ -59,7 +61,11 @@ const PUBLIC_PREFIXES = ["/openapi.json", "/docs", "/healthz", "/readyz", "/agen
 export async function buildServer(options: ServerOptions): Promise<Server> {
   const verifier = new TokenVerifier({ orgClaim: "org", ...options.auth });
   const db = options.db ?? (await openDatabase(options));
-  const deployer = new Deployer({ compile: compilePolicy, syncTimeoutMs: options.syncTimeoutMs ?? 120_000 });
+  const deployer = new Deployer({
+    compile: compilePolicy,
+    syncTimeoutMs: options.syncTimeoutMs ?? 120_000,
+    onlineWindowMs: options.siteOfflineAfterMs,
+  });
   const ctx: ServiceContext = { db, deployer };
   const waiters = new SiteWaiters();
   await waiters.start(db);

@@ -31,6 +31,8 @@ export interface DeployerOptions {
   compile: CompileFn;
   /** How long a site may take to confirm a revision before the change counts as failed. */
   syncTimeoutMs: number;
+  /** How long since its agent was last heard from a site counts as online (and can hold the syncing lock). */
+  onlineWindowMs?: number;
 }
 
 export function digestOf(body: string): string {

@@ -131,8 +131,8 @@ const catalog = {
     type: "conflict_error",
     title: "The resource is syncing to its sites",
     explanation:
-      "A change to a group or prefix list attached to sites locks it until every affected site's agent confirms the new revision (or --sync-timeout passes).",
-    fix: "Retry after the Retry-After header's seconds; watch status until it is active or failed.",
+      "A change to a group or prefix list locks it until every affected online site's agent confirms the new revision (or --sync-timeout passes). Sites that never connected or are offline do not lock: their revision queues.",
+    fix: "Retry after the Retry-After header's seconds; the message and the resource's pending_sites name the sites it waits for.",
   },
   prefix_list_in_use: {
     status: 409,

@@ -4,6 +4,7 @@
  */
 import { ApiError, errors, orThrow, validateAgentReport, type AgentConfig } from "../model";
 import { digestOf, SITE_CHANNEL } from "../deploy/deployer";
+import { ONLINE_WINDOW_MS } from "../deploy/status";
 import type { Database } from "../store/database";
 import * as sites from "../store/sites";
 import type { AgentReport, AgentView } from "../store/sites";
@@ -308,7 +309,8 @@ export class AgentService {
   }
 
   async heartbeat(token: string | undefined): Promise<void> {
-    if (!(await sites.recordHeartbeat(this.ctx.db, this.tokenHash(token)))) throw unauthorized();
+    const { onlineWindowMs = ONLINE_WINDOW_MS, syncTimeoutMs } = this.ctx.deployer.options;
+    if (!(await sites.recordHeartbeat(this.ctx.db, this.tokenHash(token), { onlineWindowMs, syncTimeoutMs }))) throw unauthorized();
   }
 }
 

@@ -1,4 +1,5 @@
-import { errors, type SyncStatus } from "../model";
+import { errors, type PendingSite } from "../model";
+import { lockingSites } from "../deploy/status";
 import type { Deployer } from "../deploy/deployer";
 import type { Database } from "../store/database";
 
@@ -29,15 +30,21 @@ export function etagOf(version: number): string {
   return `"v${version}"`;
 }
 
-/** The checks before any write to a group or prefix list: If-Match, then the seed's `syncing` lock. */
-export function guardWrite(kind: string, id: string, version: number, status: SyncStatus, ifMatch: string | undefined): void {
+/**
+ * The checks before any write to a group or prefix list: If-Match, then the
+ * seed's `syncing` lock, held only by sites that are online and applying (see
+ * core/deploy/status.ts); offline and never-connected sites just queue.
+ */
+export function guardWrite(kind: string, id: string, version: number, pending: readonly PendingSite[], ifMatch: string | undefined): void {
   if (!matchesETag(ifMatch, version)) {
     throw errors.preconditionFailed(`${kind} ${id} has changed (it is now ${etagOf(version)}); read it again and retry`);
   }
-  if (status === "syncing") {
+  const locking = lockingSites(pending);
+  if (locking.length) {
+    const names = locking.map((p) => `${p.site} (revision ${p.revision})`).join(", ");
     throw errors.conflict(
       "resource_syncing",
-      `${kind} ${id} is syncing to its sites and is locked until they confirm; retry in ${RETRY_AFTER_SECONDS} s`,
+      `${kind} ${id} is syncing and is locked until its online sites confirm; waiting for ${names}; retry in ${RETRY_AFTER_SECONDS} s`,
       { "Retry-After": String(RETRY_AFTER_SECONDS) },
     );
   }

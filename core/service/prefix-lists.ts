@@ -32,7 +32,7 @@ export class PrefixListService {
 
   async list(orgId: string, limit: number, after?: string): Promise<PrefixList[]> {
     const stored = await lists.listPrefixLists(this.ctx.db, orgId, limit, after);
-    return (await withStatus(this.ctx.db, stored)).map((v) => v.resource);
+    return (await withStatus(this.ctx.db, stored, this.ctx.deployer.options.onlineWindowMs)).map((v) => v.resource);
   }
 
   async replace(orgId: string, id: string, body: unknown, ifMatch?: string): Promise<Versioned<PrefixList>> {
@@ -67,13 +67,13 @@ export class PrefixListService {
     const locked = await lists.lockPrefixList(tx, orgId, id);
     if (!locked) throw notFound(id);
     const current = (await this.read(tx, orgId, id))!;
-    guardWrite("prefix list", id, locked.version, current.resource.status, ifMatch);
+    guardWrite("prefix list", id, locked.version, current.resource.pending_sites, ifMatch);
     return current.resource;
   }
 
   private async read(q: Queryable, orgId: string, id: string): Promise<Versioned<PrefixList> | undefined> {
     const [stored] = await lists.loadPrefixLists(q, orgId, [id]);
-    return stored ? (await withStatus(q, [stored]))[0] : undefined;
+    return stored ? (await withStatus(q, [stored], this.ctx.deployer.options.onlineWindowMs))[0] : undefined;
   }
 }
 
@@ -82,17 +82,22 @@ async function sitesOfGroupsUsing(tx: Queryable, prefixListId: string): Promise<
   return (await Promise.all(groupIds.map((g) => groupSites(tx, g)))).flat();
 }
 
-async function withStatus(q: Queryable, stored: lists.StoredPrefixList[]): Promise<Versioned<PrefixList>[]> {
+async function withStatus(q: Queryable, stored: lists.StoredPrefixList[], onlineWindowMs?: number): Promise<Versioned<PrefixList>[]> {
   const statuses = deriveStatuses(
     stored.map((l) => l.id),
     await syncTargets(
       q,
       stored.map((l) => l.id),
     ),
+    undefined,
+    onlineWindowMs,
   );
   return stored.map(({ version, created_at, updated_at, ...l }) => {
     const s = statuses.get(l.id)!;
-    return { version, resource: { ...l, status: s.status, sync_errors: s.sync_errors, created_at, updated_at } };
+    return {
+      version,
+      resource: { ...l, status: s.status, sync_errors: s.sync_errors, pending_sites: s.pending_sites, created_at, updated_at },
+    };
   });
 }
 

@@ -41,7 +41,7 @@ export class SecurityGroupService {
 
   async list(orgId: string, limit: number, after?: string): Promise<SecurityGroup[]> {
     const stored = await groups.listGroups(this.ctx.db, orgId, limit, after);
-    return (await withStatus(this.ctx.db, stored)).map((v) => v.resource);
+    return (await withStatus(this.ctx.db, stored, this.ctx.deployer.options.onlineWindowMs)).map((v) => v.resource);
   }
 
   async replace(orgId: string, id: string, body: unknown, ifMatch?: string): Promise<Versioned<SecurityGroup>> {
@@ -70,28 +70,33 @@ export class SecurityGroupService {
     const locked = await groups.lockGroup(tx, orgId, id);
     if (!locked) throw notFound(id);
     const current = (await this.read(tx, orgId, id))!;
-    guardWrite("security group", id, locked.version, current.resource.status, ifMatch);
+    guardWrite("security group", id, locked.version, current.resource.pending_sites, ifMatch);
     return current.resource;
   }
 
   private async read(q: Queryable, orgId: string, id: string): Promise<Versioned<SecurityGroup> | undefined> {
     const [stored] = await groups.loadGroups(q, orgId, [id]);
-    return stored ? (await withStatus(q, [stored]))[0] : undefined;
+    return stored ? (await withStatus(q, [stored], this.ctx.deployer.options.onlineWindowMs))[0] : undefined;
   }
 }
 
-async function withStatus(q: Queryable, stored: groups.StoredGroup[]): Promise<Versioned<SecurityGroup>[]> {
+async function withStatus(q: Queryable, stored: groups.StoredGroup[], onlineWindowMs?: number): Promise<Versioned<SecurityGroup>[]> {
   const statuses = deriveStatuses(
     stored.map((g) => g.id),
     await syncTargets(
       q,
       stored.map((g) => g.id),
     ),
+    undefined,
+    onlineWindowMs,
   );
   return stored.map(({ version, ...g }) => {
     const s = statuses.get(g.id)!;
     const { created_at, updated_at, ...rest } = g;
-    return { version, resource: { ...rest, status: s.status, sync_errors: s.sync_errors, created_at, updated_at } };
+    return {
+      version,
+      resource: { ...rest, status: s.status, sync_errors: s.sync_errors, pending_sites: s.pending_sites, created_at, updated_at },
+    };
   });
 }
 

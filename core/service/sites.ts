@@ -5,9 +5,8 @@ import * as sites from "../store/sites";
 import type { SiteRow } from "../store/sites";
 import { matchesETag, etagOf, type ServiceContext, type Versioned } from "./context";
 import { onceper, type Created } from "./idempotent";
+import { isOnline } from "../deploy/status";
 
-/** A site counts as online when its agent was heard from within this window (3 heartbeats). */
-export const ONLINE_WINDOW_MS = 90_000;
 export const SITE_TOKEN_PREFIX = "sgs_";
 
 export function hashSiteToken(token: string): string {
@@ -17,6 +16,10 @@ export function hashSiteToken(token: string): string {
 export class SiteService {
   constructor(private readonly ctx: ServiceContext) {}
 
+  private get windowMs(): number | undefined {
+    return this.ctx.deployer.options.onlineWindowMs;
+  }
+
   async create(orgId: string, body: unknown, idempotencyKey?: string): Promise<Created<Site & { token: string }>> {
     const site = orThrow(validateSiteWrite(body));
     return this.ctx.db.transaction((tx) =>
@@ -24,7 +27,7 @@ export class SiteService {
         const id = newId("site");
         const token = SITE_TOKEN_PREFIX + randomBytes(32).toString("base64url");
         await sites.insertSite(tx, { id, orgId, ...site, tokenHash: hashSiteToken(token) });
-        return { ...toSite((await sites.getSite(tx, orgId, id))!), token };
+        return { ...toSite((await sites.getSite(tx, orgId, id))!, this.windowMs), token };
       }),
     );
   }
@@ -32,11 +35,11 @@ export class SiteService {
   async get(orgId: string, id: string): Promise<Versioned<Site>> {
     const row = await sites.getSite(this.ctx.db, orgId, id);
     if (!row) throw notFound(id);
-    return { resource: toSite(row), version: row.version };
+    return { resource: toSite(row, this.windowMs), version: row.version };
   }
 
   async list(orgId: string, limit: number, after?: string): Promise<Site[]> {
-    return (await sites.listSites(this.ctx.db, orgId, limit, after)).map((r) => toSite(r));
+    return (await sites.listSites(this.ctx.db, orgId, limit, after)).map((r) => toSite(r, this.windowMs));
   }
 
   async replace(orgId: string, id: string, body: unknown, ifMatch?: string): Promise<Versioned<Site>> {
@@ -48,7 +51,7 @@ export class SiteService {
         await this.ctx.deployer.deploy(tx, [], [id]);
       }
       const row = (await sites.getSite(tx, orgId, id))!;
-      return { resource: toSite(row), version: row.version };
+      return { resource: toSite(row, this.windowMs), version: row.version };
     });
   }
 
@@ -74,7 +77,7 @@ export class SiteService {
   }
 }
 
-export function toSite(row: SiteRow, now = Date.now()): Site {
+export function toSite(row: SiteRow, onlineWindowMs?: number, now = Date.now()): Site {
   return {
     id: row.id,
     name: row.name,
@@ -83,7 +86,7 @@ export function toSite(row: SiteRow, now = Date.now()): Site {
     desired_revision: row.desired_revision,
     applied_revision: row.applied_revision,
     last_seen: row.last_seen?.toISOString() ?? null,
-    online: row.last_seen !== null && now - row.last_seen.getTime() < ONLINE_WINDOW_MS,
+    online: isOnline(row.last_seen, now, onlineWindowMs),
     drift: row.drift,
     last_error: row.last_error,
     created_at: row.created_at.toISOString(),

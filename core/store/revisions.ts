@@ -63,6 +63,9 @@ export interface SyncTarget {
   state: "pending" | "applied" | "failed";
   error: string | null;
   deadline: Date;
+  /** The site's last contact and applied revision, to tell who can confirm soon. */
+  last_seen: Date | null;
+  applied_revision: number | null;
 }
 
 /** Replaces what `resourceId` waits for with the given site revisions. */
@@ -93,8 +96,9 @@ export async function deleteSyncTargets(tx: Queryable, resourceId: string): Prom
 export async function syncTargets(q: Queryable, resourceIds: readonly string[]): Promise<SyncTarget[]> {
   if (!resourceIds.length) return [];
   return q.query<SyncTarget>(
-    `SELECT resource_id, site_id, revision, state, error, deadline FROM sync_targets
-     WHERE resource_id = ANY($1::text[]) AND state <> 'applied' ORDER BY resource_id, site_id`,
+    `SELECT t.resource_id, t.site_id, t.revision, t.state, t.error, t.deadline, s.last_seen, s.applied_revision
+     FROM sync_targets t JOIN sites s ON s.id = t.site_id
+     WHERE t.resource_id = ANY($1::text[]) AND t.state <> 'applied' ORDER BY t.resource_id, t.site_id`,
     [resourceIds],
   );
 }

@@ -127,9 +127,31 @@ export async function configBody(q: Queryable, digest: string): Promise<string |
   return rows[0]?.body;
 }
 
-/** Records a heartbeat of the site with this token hash, in one statement; false when no site has it. */
-export async function recordHeartbeat(q: Queryable, tokenHash: string): Promise<boolean> {
-  const rows = await q.query<{ id: string }>(`UPDATE sites SET last_seen = now() WHERE token_hash = $1 RETURNING id`, [tokenHash]);
+/**
+ * Records a heartbeat of the site with this token hash, in one statement;
+ * false when no site has it. A site coming online (never seen, or not for
+ * `onlineWindowMs`) gets `syncTimeoutMs` from now to confirm what queued
+ * for it, instead of failing at once on deadlines that passed while it was away.
+ */
+export async function recordHeartbeat(
+  q: Queryable,
+  tokenHash: string,
+  comeback: { onlineWindowMs: number; syncTimeoutMs: number } = { onlineWindowMs: 90_000, syncTimeoutMs: 120_000 },
+): Promise<boolean> {
+  const rows = await q.query<{ id: string }>(
+    `WITH site AS (
+       UPDATE sites s SET last_seen = now() FROM sites old
+       WHERE s.token_hash = $1 AND old.id = s.id
+       RETURNING s.id, old.last_seen AS prev
+     ), targets AS (
+       UPDATE sync_targets t SET deadline = GREATEST(t.deadline, now() + $3::bigint * interval '1 millisecond')
+       FROM site
+       WHERE t.site_id = site.id AND t.state = 'pending'
+         AND (site.prev IS NULL OR site.prev <= now() - $2::bigint * interval '1 millisecond')
+     )
+     SELECT id FROM site`,
+    [tokenHash, comeback.onlineWindowMs, comeback.syncTimeoutMs],
+  );
   return rows.length > 0;
 }
 

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
-import type { ErrorResponse, IssueBody, SyncError } from "../../core/model";
+import type { ErrorResponse, IssueBody, PendingSite, SyncError } from "../../core/model";
 
 export interface ClientSettings {
   endpoint: string;
@@ -23,6 +23,8 @@ export interface ClientSettings {
   sleep?: (ms: number) => Promise<void>;
   /** Items per page of a list (the API's `limit`, 1-100; default 100). */
   pageSize?: number;
+  /** Where progress lines go (tests); stderr by default, see progress.ts. */
+  log?: (line: string) => void;
 }
 
 /** An error answer of the API, with its ErrorResponse when there was one. */
@@ -59,6 +61,16 @@ export interface SyncedResource {
   id: string;
   status?: "active" | "syncing" | "failed";
   sync_errors?: SyncError[];
+  pending_sites?: PendingSite[];
+}
+
+/**
+ * Whether a write still waits: while `syncing`, for every pending site, also
+ * one whose agent has not connected yet (a stack often starts its agents
+ * while `up` runs); progress lines say which sites and why.
+ */
+export function stillSyncing(r: SyncedResource): boolean {
+  return r.status === "syncing";
 }
 
 const TRANSIENT_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "ECONNABORTED", "ERR_SOCKET_CONNECTION_TIMEOUT"]);
@@ -70,6 +82,7 @@ export class ApiClient {
   private readonly maxBackoffMs: number;
   private readonly pageSize: number;
   readonly sleep: (ms: number) => Promise<void>;
+  readonly log: ((line: string) => void) | undefined;
 
   constructor(settings: ClientSettings) {
     this.http = axios.create({
@@ -85,6 +98,7 @@ export class ApiClient {
     this.backoffMs = settings.backoffMs ?? 250;
     this.maxBackoffMs = settings.maxBackoffMs ?? 5_000;
     this.pageSize = settings.pageSize ?? 100;
+    this.log = settings.log;
     this.sleep = settings.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
@@ -122,33 +136,39 @@ export class ApiClient {
    * retried after Retry-After until `deadline`; a 412 (changed between our GET
    * and PUT) reads again and retries.
    */
-  async replace<T>(path: string, body: unknown, deadline: number): Promise<Fetched<T>> {
+  async replace<T>(path: string, body: unknown, deadline: number, onConflict?: (message: string) => void): Promise<Fetched<T>> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.get<T>(path);
       if (!current) throw new SecgroupsApiError(404, undefined, `PUT ${path}: the resource no longer exists (run \`pulumi refresh\`)`);
       const response = await this.send<T>("PUT", path, { data: body, headers: current.etag ? { "If-Match": current.etag } : {} });
       if (response.status === 200) return { body: response.data, etag: header(response, "etag") };
       if (response.status === 412 && attempt < this.maxAttempts) continue;
-      if (response.status === 409 && (await this.waitOutConflict(response, deadline))) continue;
+      if (response.status === 409 && (await this.waitOutConflict(response, deadline, onConflict))) continue;
       throw toApiError(response, `PUT ${path}`);
     }
   }
 
   /** DELETE; a 404 means it is already gone. A 409 while syncing is retried until `deadline`. */
-  async remove(path: string, deadline: number): Promise<void> {
+  async remove(path: string, deadline: number, onConflict?: (message: string) => void): Promise<void> {
     for (;;) {
       const response = await this.send("DELETE", path);
       if (response.status === 204 || response.status === 200 || response.status === 404) return;
-      if (response.status === 409 && (await this.waitOutConflict(response, deadline))) continue;
+      if (response.status === 409 && (await this.waitOutConflict(response, deadline, onConflict))) continue;
       throw toApiError(response, `DELETE ${path}`);
     }
   }
 
-  /** Polls GET until the resource leaves `syncing` or `deadline` passes; returns the last read. */
-  async waitWhileSyncing<T extends SyncedResource>(path: string, first: T, deadline: number): Promise<T> {
+  /** Polls GET while `stillSyncing` until `deadline`, telling `onPoll` each read; returns the last read. */
+  async waitWhileSyncing<T extends SyncedResource>(
+    path: string,
+    first: T,
+    deadline: number,
+    onPoll?: (current: T) => void | Promise<void>,
+  ): Promise<T> {
     let current = first;
     let delay = this.backoffMs;
-    while (current.status === "syncing" && Date.now() < deadline) {
+    while (stillSyncing(current) && Date.now() < deadline) {
+      await onPoll?.(current);
       await this.sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
       delay = Math.min(delay * 2, 2_000);
       const fetched = await this.get<T>(path);
@@ -159,12 +179,13 @@ export class ApiClient {
   }
 
   /** Sleeps out a 409 `resource_syncing` if the deadline allows; false for any other conflict. */
-  private async waitOutConflict(response: AxiosResponse, deadline: number): Promise<boolean> {
+  private async waitOutConflict(response: AxiosResponse, deadline: number, onConflict?: (message: string) => void): Promise<boolean> {
     const body = response.data as ErrorResponse | undefined;
     const retryAfter = retryAfterMs(header(response, "retry-after"));
     if (body?.code !== "resource_syncing" && retryAfter === undefined) return false;
     const wait = Math.min(retryAfter ?? this.backoffMs, this.maxBackoffMs);
     if (Date.now() + wait > deadline) return false;
+    onConflict?.(body?.message ?? `HTTP ${response.status}, retrying in ${Math.round(wait / 1000)} s`);
     await this.sleep(wait);
     return true;
   }

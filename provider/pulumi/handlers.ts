@@ -5,7 +5,8 @@
  * (API path, validator, canonical form, outputs) is in kinds.ts.
  */
 import { ID_PREFIX, isId, type SyncError, type ValidationIssue } from "../../core/model";
-import { ApiClient, SecgroupsApiError, type ClientSettings, type SyncedResource } from "./client";
+import { ApiClient, SecgroupsApiError, stillSyncing, type ClientSettings, type SyncedResource } from "./client";
+import { applying, describeErrors, describePending, ProgressLog } from "./progress";
 import { specOf, type KindSpec, type ResourceKind } from "./kinds";
 
 export { specOf, type ResourceKind } from "./kinds";
@@ -231,41 +232,58 @@ async function settle(
   verb: string,
 ): Promise<Props> {
   const { wait, timeoutMs } = optionsOf(inputs);
+  const progress = progressOf(client, spec, resource.id);
+  const names = new Map<string, string>();
   let current = resource;
-  if (spec.synced && wait) current = await client.waitWhileSyncing(`${spec.path}/${resource.id}`, resource, Date.now() + timeoutMs);
+  if (spec.synced && wait) {
+    current = await client.waitWhileSyncing(`${spec.path}/${resource.id}`, resource, Date.now() + timeoutMs, async (r) => {
+      const waiting = r.pending_sites ?? [];
+      if (!waiting.length || !progress.due()) return;
+      await learnSiteNames(client, waiting, names);
+      progress.tick(`waiting for ${describePending(waiting, names)}`);
+    });
+  }
   const outs = { ...spec.outputs(current, previous), ...keepOptions(inputs) };
-  if (spec.synced && current.status === "failed") {
+  if (!spec.synced) return outs;
+  const pending = current.pending_sites ?? [];
+  if (current.status === "failed") {
     const errors = (current.sync_errors ?? []) as SyncError[];
-    const perSite = errors.map((e) => `site ${e.site}: ${e.message}`);
+    await learnSiteNames(client, [...errors, ...pending], names);
     const message =
-      `${spec.noun} ${resource.id} was ${verb} but failed to sync to ${errors.length} site(s): ${perSite.join("; ")}. ` +
+      `${spec.noun} ${resource.id} was ${verb} but failed to sync to ${errors.length} site(s): ${describeErrors(errors, names)}` +
+      `${pending.length ? `; still pending: ${describePending(pending, names)}` : ""}. ` +
       `Fix the sites (agent running? platform right?) and run \`pulumi up\` again.`;
     // The engine shows an init failure's reasons, not its message.
     throw new ResourceInitError(message, resource.id, outs, [message]);
   }
-  if (spec.synced && wait && current.status === "syncing") {
-    const pending = await describePendingSites(client, current);
+  if (wait && stillSyncing(current)) {
+    await learnSiteNames(client, pending, names);
+    const what = pending.length
+      ? describePending(pending, names)
+      : `its sites (${(current.sites as string[] | undefined)?.join(", ") ?? ""})`;
+    // Sites that never connected or are offline do not lock the resource: their revision is queued.
+    const queuedOnly = pending.length > 0 && !applying(pending).length;
     const message =
-      `${spec.noun} ${resource.id} was ${verb} but is still syncing after ${timeoutMs / 1000}s; waiting for ${pending.join("; ")}. ` +
-      `Start those sites' agents (secgroups agent --site-token ...), or raise syncTimeout / set waitForSync: false.`;
+      `${spec.noun} ${resource.id} was ${verb} but is still syncing after ${timeoutMs / 1000}s; waiting for ${what}. ` +
+      (queuedOnly
+        ? `Its revision is queued for them (they do not lock it); start their agents (secgroups agent --site-token ...) and run \`pulumi up\` again, or set waitForSync: false.`
+        : `Check those sites' agents (secgroups agent --site-token ...), or raise syncTimeout / set waitForSync: false.`);
     throw new ResourceInitError(message, resource.id, outs, [message]);
   }
   return outs;
 }
 
-async function describePendingSites(client: ApiClient, resource: Props): Promise<string[]> {
-  const sites = Array.isArray(resource.sites) ? (resource.sites as string[]) : [];
-  const out: string[] = [];
-  for (const id of sites) {
-    const site = await client.get<Props>(`/vpc/sites/${id}`).catch(() => undefined);
-    if (!site) out.push(`site ${id}`);
-    else if (site.body.applied_revision !== site.body.desired_revision) {
-      out.push(
-        `site ${id} (${String(site.body.name)}): online=${String(site.body.online)}, applied revision ${String(site.body.applied_revision)} of ${String(site.body.desired_revision)}`,
-      );
-    }
+function progressOf(client: ApiClient, spec: KindSpec, id: string): ProgressLog {
+  return new ProgressLog(`secgroups ${spec.noun} ${id}`, client.log);
+}
+
+/** Fills in the names of these sites (one GET each, once per wait); ids stay as they are when a read fails. */
+async function learnSiteNames(client: ApiClient, sites: readonly { site: string }[], names: Map<string, string>): Promise<void> {
+  for (const { site } of sites) {
+    if (names.has(site)) continue;
+    const found = await client.get<Props>(`/vpc/sites/${site}`).catch(() => undefined);
+    names.set(site, typeof found?.body.name === "string" ? found.body.name : "");
   }
-  return out.length ? out : sites.map((s) => `site ${s}`);
 }
 
 /** Rewrites a 422 so each field path also names the rule's order (paths index the sorted rules we sent). */
@@ -287,7 +305,14 @@ export async function create(kind: ResourceKind, inputs: Props): Promise<{ id: s
   try {
     // Adopting takes an existing resource over with a full replacement instead of creating a copy.
     created = adopt
-      ? (await client.replace<Props & SyncedResource>(`${spec.path}/${adopt}`, body, Date.now() + optionsOf(inputs).timeoutMs)).body
+      ? (
+          await client.replace<Props & SyncedResource>(
+            `${spec.path}/${adopt}`,
+            body,
+            Date.now() + optionsOf(inputs).timeoutMs,
+            locked(client, spec, adopt),
+          )
+        ).body
       : await client.create<Props & SyncedResource>(spec.path, body);
   } catch (err) {
     throw explain(err, body);
@@ -313,7 +338,8 @@ export async function update(kind: ResourceKind, id: string, olds: Props, news: 
   const { timeoutMs } = optionsOf(news);
   let updated: Props & SyncedResource;
   try {
-    updated = (await client.replace<Props & SyncedResource>(`${spec.path}/${id}`, body, Date.now() + timeoutMs)).body;
+    updated = (await client.replace<Props & SyncedResource>(`${spec.path}/${id}`, body, Date.now() + timeoutMs, locked(client, spec, id)))
+      .body;
   } catch (err) {
     throw explain(err, body);
   }
@@ -323,5 +349,11 @@ export async function update(kind: ResourceKind, id: string, olds: Props, news: 
 export async function remove(kind: ResourceKind, id: string, props: Props): Promise<void> {
   const spec = specOf(kind);
   const client = new ApiClient(clientSettings());
-  await client.remove(`${spec.path}/${id}`, Date.now() + optionsOf(props).timeoutMs);
+  await client.remove(`${spec.path}/${id}`, Date.now() + optionsOf(props).timeoutMs, locked(client, spec, id));
+}
+
+/** Says (at most every ~10 s) why a write is refused with 409 and retried: the API's message names the sites. */
+function locked(client: ApiClient, spec: KindSpec, id: string): (message: string) => void {
+  const progress = progressOf(client, spec, id);
+  return (message) => progress.tick(`locked, retrying: ${message}`);
 }

@@ -241,8 +241,26 @@ describe("sync with sites", () => {
     return { id: site.id, token: site.outs.token as string };
   }
 
+  /** One heartbeat: the site is online (and holds the syncing lock) but confirms nothing. */
+  async function heartbeat(siteToken: string) {
+    const res = await fetch(`${core.endpoint}/agent/v1/heartbeat`, { method: "POST", headers: { Authorization: `Bearer ${siteToken}` } });
+    expect(res.status).toBe(204);
+  }
+
+  /** Runs `fn` with the provider's progress lines captured. */
+  async function withLog<T>(fn: (lines: string[]) => Promise<T>): Promise<T> {
+    const lines: string[] = [];
+    setClientOverrides({ log: (line) => lines.push(line) });
+    try {
+      return await fn(lines);
+    } finally {
+      setClientOverrides({});
+    }
+  }
+
   it("waits for the site's agent to confirm before create returns active", async () => {
     const site = await newSite("sync-ok");
+    await heartbeat(site.token); // its agent runs: online, so the write waits for it
     const agent = new ReportingAgent(core.endpoint);
     try {
       setTimeout(() => agent.add(site.token), 500);
@@ -256,6 +274,7 @@ describe("sync with sites", () => {
 
   it("fails with the sites and their errors when an agent cannot apply, keeping the id for the next up", async () => {
     const site = await newSite("sync-fails");
+    await heartbeat(site.token); // its agent runs: online, so the write waits for it
     const agent = new ReportingAgent(core.endpoint);
     agent.add(site.token, { fail: "nft: syntax error, unexpected junk" });
     try {
@@ -263,23 +282,51 @@ describe("sync with sites", () => {
       expect(error).toBeInstanceOf(ResourceInitError);
       const init = error as ResourceInitError;
       expect(init.id).toMatch(/^sec_grp_/);
-      expect(init.message).toContain(`site ${site.id}: nft: syntax error, unexpected junk`);
+      expect(init.message).toContain(`sync-fails (${site.id}): nft: syntax error, unexpected junk`);
       expect(init.properties.status).toBe("failed");
     } finally {
       await agent.stop();
     }
   });
 
-  it("stops waiting after syncTimeout and names the sites that have not confirmed", async () => {
+  it("stops waiting after syncTimeout for an online site and names it; says what it waits for meanwhile", async () => {
     const site = await newSite("sync-silent");
-    const error = await groups
-      .create(await checked(groups, { ...web, name: "silent", sites: [site.id], syncTimeout: 1 }))
-      .catch((e: unknown) => e);
+    await heartbeat(site.token);
+    const { error, lines } = await withLog(async (lines) => ({
+      lines,
+      error: await groups
+        .create(await checked(groups, { ...web, name: "silent", sites: [site.id], syncTimeout: 1 }))
+        .catch((e: unknown) => e),
+    }));
     expect(error).toBeInstanceOf(ResourceInitError);
     expect((error as Error).message).toMatch(
-      new RegExp(`still syncing after 1s; waiting for site ${site.id} \\(sync-silent\\): online=false`),
+      new RegExp(`still syncing after 1s; waiting for 1 site to apply revision \\d+: sync-silent \\(${site.id}, last seen \\d+ s ago\\)`),
     );
     expect((error as ResourceInitError).properties.syncTimeout).toBe(1);
+    // Within one second: exactly the first line (then at most one every 10 s).
+    expect(lines).toEqual([
+      expect.stringMatching(new RegExp(`^secgroups security group sec_grp_\\w+: waiting for 1 site .*sync-silent \\(${site.id}`)),
+    ]);
+  });
+
+  it("waits for a site whose agent never connected saying so, and destroy is not locked by it", async () => {
+    const site = await newSite("no-agent-yet");
+    const { error, lines } = await withLog(async (lines) => ({
+      lines,
+      error: await groups
+        .create(await checked(groups, { ...web, name: "queued", sites: [site.id], syncTimeout: 1 }))
+        .catch((e: unknown) => e),
+    }));
+    expect(error).toBeInstanceOf(ResourceInitError);
+    const init = error as ResourceInitError;
+    expect(init.message).toMatch(
+      new RegExp(`waiting for 1 site to apply revision \\d+: no-agent-yet \\(${site.id}, never connected\\)\\. Its revision is queued`),
+    );
+    expect(lines).toEqual([expect.stringMatching(new RegExp(`waiting for 1 site .*no-agent-yet \\(${site.id}, never connected\\)`))]);
+    const started = Date.now();
+    await groups.delete!(init.id, init.properties);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await core.api("GET", `/vpc/security-groups/${init.id}`)).status).toBe(404);
   });
 
   it("does not wait when waitForSync is false", async () => {
@@ -290,6 +337,7 @@ describe("sync with sites", () => {
 
   it("retries an update refused with 409 while syncing, after Retry-After, until the site confirms", async () => {
     const site = await newSite("sync-409");
+    await heartbeat(site.token);
     const inputs = await checked(groups, { ...web, name: "locked", sites: [site.id], waitForSync: false });
     const created = await groups.create(inputs);
     expect(created.outs.status).toBe("syncing");
@@ -301,8 +349,12 @@ describe("sync with sites", () => {
     const started = Date.now();
     setTimeout(() => agent.add(site.token), 1_000);
     try {
-      const updated = await groups.update!(created.id, created.outs, { ...inputs, description: "after the lock", waitForSync: true });
+      const { updated, lines } = await withLog(async (lines) => ({
+        lines,
+        updated: await groups.update!(created.id, created.outs, { ...inputs, description: "after the lock", waitForSync: true }),
+      }));
       expect(updated.outs.description).toBe("after the lock");
+      expect(lines[0]).toMatch(new RegExp(`locked, retrying: .*waiting for ${site.id}`));
       expect(updated.outs.status).toBe("active");
       expect(Date.now() - started).toBeGreaterThanOrEqual(4_000);
     } finally {

@@ -3,7 +3,7 @@
  * API, outputs as the API returns them.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { Action, Direction, FilterRule, Platform, Prefix, SiteMode, SyncError, SyncStatus } from "../../core/model";
+import type { Action, Direction, FilterRule, Platform, Prefix, SiteMode, PendingSite, SyncError, SyncStatus } from "../../core/model";
 import { dynamicProvider } from "./provider";
 
 /** Options of the provider that ride along as args; none of them is sent to the API. */
@@ -84,6 +84,8 @@ export class SecurityGroup extends pulumi.dynamic.Resource {
   declare readonly sites: pulumi.Output<string[]>;
   declare readonly status: pulumi.Output<SyncStatus>;
   declare readonly sync_errors: pulumi.Output<SyncError[]>;
+  /** Sites that have not applied the latest change, and why (`applying`, `offline`, `never_connected`). */
+  declare readonly pending_sites: pulumi.Output<PendingSite[]>;
   declare readonly created_at: pulumi.Output<string>;
   declare readonly updated_at: pulumi.Output<string>;
 
@@ -91,7 +93,15 @@ export class SecurityGroup extends pulumi.dynamic.Resource {
     super(
       providers.securityGroup,
       name,
-      { sites: [], ...args, status: undefined, sync_errors: undefined, created_at: undefined, updated_at: undefined },
+      {
+        sites: [],
+        ...args,
+        status: undefined,
+        sync_errors: undefined,
+        pending_sites: undefined,
+        created_at: undefined,
+        updated_at: undefined,
+      },
       opts,
       MODULE,
       "SecurityGroup",
@@ -107,6 +117,8 @@ export class PrefixList extends pulumi.dynamic.Resource {
   declare readonly sites: pulumi.Output<string[]>;
   declare readonly status: pulumi.Output<SyncStatus>;
   declare readonly sync_errors: pulumi.Output<SyncError[]>;
+  /** Sites that have not applied the latest change, and why (`applying`, `offline`, `never_connected`). */
+  declare readonly pending_sites: pulumi.Output<PendingSite[]>;
   declare readonly created_at: pulumi.Output<string>;
   declare readonly updated_at: pulumi.Output<string>;
 
@@ -114,7 +126,15 @@ export class PrefixList extends pulumi.dynamic.Resource {
     super(
       providers.prefixList,
       name,
-      { sites: [], ...args, status: undefined, sync_errors: undefined, created_at: undefined, updated_at: undefined },
+      {
+        sites: [],
+        ...args,
+        status: undefined,
+        sync_errors: undefined,
+        pending_sites: undefined,
+        created_at: undefined,
+        updated_at: undefined,
+      },
       opts,
       MODULE,
       "PrefixList",

@@ -92,6 +92,7 @@ describe("help", () => {
       "--database-url",
       "--tls-cert",
       "--sync-timeout",
+      "--site-offline-after",
       "--jwt-clock-skew",
       "--public-url",
       "SECGROUPS_JWT_SECRET",
@@ -146,6 +147,8 @@ describe("durations, organizations and agent logs", () => {
   const refused: [string[], string][] = [
     [["serve", "--sync-timeout", "soon"], "--sync-timeout"],
     [["serve", "--sync-timeout", "0s"], "--sync-timeout"],
+    // Below the agent's 30 s heartbeat, healthy sites would flap offline.
+    [["serve", "--site-offline-after", "5s"], "--site-offline-after"],
     [["serve", "--jwt-clock-skew", "1h"], "--jwt-clock-skew"],
     [["token", "--org", "a", "--ttl", "1w"], "--ttl"],
     [["token", "--org", "a", "--ttl", "1500ms"], "--ttl"],

@@ -292,6 +292,12 @@ export async function agentApply(
   return { revision, digest };
 }
 
+/** A heartbeat like an agent's: the site counts as online (and so holds the syncing lock) for 90 s. */
+export async function agentHeartbeat(core: TestCore, siteToken: string): Promise<void> {
+  const res = await core.post("/agent/v1/heartbeat", {}, { token: siteToken });
+  if (res.status !== 204 && res.status !== 200) throw new Error(`agent heartbeat -> ${res.status}: ${res.body}`);
+}
+
 // ---------------------------------------------------------------- assertions
 
 /** Asserts an ErrorResponse {type, code, message, doc_url} with this status. */

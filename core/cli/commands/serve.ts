@@ -21,6 +21,9 @@ Options:
   --tls-cert FILE        serve HTTPS with this certificate (with --tls-key)
   --tls-key FILE         private key of --tls-cert
   --sync-timeout DUR     how long sites may take to confirm a change before it fails (default 2m)
+  --site-offline-after DUR
+                         a site not heard from for this long (or never) is offline: its revision
+                         queues and it does not lock writes (default 90s, at least 30s)
   --jwks-url URL         verify RS256/ES256/EdDSA tokens with this key set (e.g. Auth0)
   --jwt-issuer ISS       required issuer (iss) of tokens
   --jwt-audience AUD     required audience (aud) of tokens
@@ -42,6 +45,7 @@ Environment:
     "tls-cert": { type: "string" },
     "tls-key": { type: "string" },
     "sync-timeout": { type: "string", default: "2m" },
+    "site-offline-after": { type: "string", default: "90s" },
     "jwks-url": { type: "string" },
     "jwt-issuer": { type: "string" },
     "jwt-audience": { type: "string" },
@@ -56,6 +60,11 @@ Environment:
     if (Boolean(v["tls-cert"]) !== Boolean(v["tls-key"])) throw new UsageError("--tls-cert and --tls-key go together");
     if (v.data && v["database-url"]) throw new UsageError("use either --data or --database-url, not both");
     const syncTimeoutMs = parseDuration(v["sync-timeout"] as string, "--sync-timeout", { maxMs: 30 * DAY_MS });
+    // At least one agent heartbeat interval (30 s), or healthy sites would flap offline.
+    const siteOfflineAfterMs = parseDuration(v["site-offline-after"] as string, "--site-offline-after", {
+      minMs: 30_000,
+      maxMs: 30 * DAY_MS,
+    });
     const leewayMs = parseDuration(v["jwt-clock-skew"] as string, "--jwt-clock-skew", { minMs: 0, maxMs: 600_000, wholeSeconds: true });
     const orgClaim = v["org-claim"] as string;
     if (!orgClaim) throw new UsageError("--org-claim must name a claim");
@@ -63,6 +72,7 @@ Environment:
       databaseUrl: v["database-url"] as string | undefined,
       dataDir: v["database-url"] ? undefined : ((v.data as string | undefined) ?? ".secgroups/data"),
       syncTimeoutMs,
+      siteOfflineAfterMs,
       publicUrl: publicUrl(v["public-url"] as string | undefined),
       logger: !v.quiet,
       https: v["tls-cert"] ? { cert: readFileSync(v["tls-cert"] as string), key: readFileSync(v["tls-key"] as string) } : undefined,

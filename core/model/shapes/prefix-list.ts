@@ -2,7 +2,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { LIMITS } from "./limits";
 import { Echoed, type Writable, hinted, IdOf, Nullable, Text, Timestamp } from "./kit";
-import { SiteIds, SyncStatusField, syncErrors } from "./security-group";
+import { pendingSites, SiteIds, SyncStatusField, syncErrors } from "./security-group";
 
 const cidr = hinted(Type.String({ maxLength: LIMITS.prefixCidr, description: "An IPv4 CIDR with host bits zero, e.g. 203.0.113.0/24." }), {
   content: "parsed",
@@ -30,6 +30,7 @@ export const PrefixListWrite = Type.Object(
     id: Echoed("the prefix list id"),
     status: Echoed("the sync status"),
     sync_errors: Echoed("the last deployment's failures"),
+    pending_sites: Echoed("the sites that have not applied the latest change"),
     created_at: Echoed("creation time"),
     updated_at: Echoed("last update time"),
   },
@@ -46,6 +47,7 @@ export const PrefixList = Type.Object(
     prefixes: Type.Array(Prefix, { maxItems: LIMITS.prefixes }),
     sites: SiteIds(sitesText),
     sync_errors: syncErrors,
+    pending_sites: pendingSites,
     created_at: Timestamp(),
     updated_at: Timestamp(),
   },

@@ -17,6 +17,32 @@ export const SyncError = Type.Object(
 );
 export type SyncError = Static<typeof SyncError>;
 
+export const PENDING_REASONS = ["applying", "offline", "never_connected"] as const;
+/**
+ * Why an attached site has not applied a resource's latest change: `applying`
+ * (its agent is online and within --sync-timeout: this holds the write lock),
+ * `offline` (not heard from within --site-offline-after) or `never_connected`
+ * (no agent yet): the revision is queued for those, and they do not lock.
+ */
+export type PendingReason = (typeof PENDING_REASONS)[number];
+
+export const PendingSite = Type.Object(
+  {
+    site: IdOf("site"),
+    reason: StringEnum(PENDING_REASONS, { description: "applying locks writes; offline and never_connected only queue." }),
+    revision: Type.Integer({ description: "The site revision that contains the change." }),
+    applied_revision: Nullable(Type.Integer({ description: "The revision the site last applied." })),
+    last_seen: Nullable(Timestamp({ description: "When the site's agent was last heard from." })),
+  },
+  { $id: "PendingSite", description: "An attached site that has not applied the latest change yet, and why." },
+);
+export type PendingSite = Static<typeof PendingSite>;
+
+export const pendingSites = Type.Array(PendingSite, {
+  description:
+    "Attached sites that have not applied the latest change yet: applying (online; locks writes until it confirms or --sync-timeout passes), offline or never_connected (the revision is queued for them; no lock). Empty when active.",
+});
+
 /** The site ids a group or prefix list is attached to. */
 export function SiteIds(description: string, options: ArrayOptions = {}) {
   return Type.Array(IdOf("site"), { maxItems: LIMITS.sitesPerResource, uniqueItems: true, description, ...options });
@@ -42,6 +68,7 @@ export const SecurityGroupWrite = Type.Object(
     id: Echoed("the group id"),
     status: Echoed("the sync status"),
     sync_errors: Echoed("the last deployment's failures"),
+    pending_sites: Echoed("the sites that have not applied the latest change"),
     created_at: Echoed("creation time"),
     updated_at: Echoed("last update time"),
   },
@@ -58,6 +85,7 @@ export const SecurityGroup = Type.Object(
     sites: SiteIds(sitesText),
     rules: Type.Array(FilterRule, { maxItems: LIMITS.rules, description: "The rules, ascending by `order`." }),
     sync_errors: syncErrors,
+    pending_sites: pendingSites,
     created_at: Timestamp(),
     updated_at: Timestamp(),
   },

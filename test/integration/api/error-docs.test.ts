@@ -11,7 +11,7 @@
 import { connect } from "node:net";
 import { request } from "node:http";
 import { ERROR_CODES, type ErrorCode } from "../../../core/model";
-import { agentApply, ORG_A, rule, simpleGroup, startCore, tokenFor, type TestCore } from "../../support/core";
+import { agentApply, agentHeartbeat, ORG_A, rule, simpleGroup, startCore, tokenFor, type TestCore } from "../../support/core";
 
 jest.setTimeout(120_000);
 
@@ -100,6 +100,8 @@ async function expectPage(url: string, code: ErrorCode): Promise<void> {
 test("every error the API answers links to its code's page on this server, and the page is there", async () => {
   const site = await core.createSite();
   const attachedSite = await core.createSite();
+  // Online, so that its pending revision locks the group (offline sites only queue).
+  await agentHeartbeat(core, attachedSite.token);
   const routerSite = await core.createSite(undefined, { platform: "routeros" });
   const list = await core.createPrefixList();
   const free = await core.create("/vpc/security-groups", simpleGroup());

@@ -1,6 +1,6 @@
 /** Every error class: status and ErrorResponse {type, code, message, doc_url}, on both engines. */
 import { createHmac } from "node:crypto";
-import { ENGINES, ORG_A, ORG_B, SECRET, expectError, rule, simpleGroup, tokenFor, useCore } from "../../support/core";
+import { ENGINES, ORG_A, ORG_B, SECRET, agentHeartbeat, expectError, rule, simpleGroup, tokenFor, useCore } from "../../support/core";
 
 const GROUPS = "/vpc/security-groups";
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
@@ -155,8 +155,9 @@ describe.each(ENGINES)("error responses (%s)", (engine) => {
   });
 
   describe("409", () => {
-    it("modifying or deleting a syncing group, with Retry-After", async () => {
+    it("modifying or deleting a group syncing to an online site, with Retry-After", async () => {
       const site = await t.core.createSite();
+      await agentHeartbeat(t.core, site.token);
       const g = await t.core.create(GROUPS, simpleGroup({ sites: [site.id] }));
       expect(g.status).toBe("syncing");
       const put = await t.core.put(`${GROUPS}/${g.id}`, simpleGroup({ name: "changed" }));
@@ -167,8 +168,9 @@ describe.each(ENGINES)("error responses (%s)", (engine) => {
       expect(del.headers["retry-after"]).toBeDefined();
       expect((await t.core.get(`${GROUPS}/${g.id}`)).json.name).toBe(g.name);
     });
-    it("modifying a syncing prefix list", async () => {
+    it("modifying a prefix list syncing to an online site", async () => {
       const site = await t.core.createSite();
+      await agentHeartbeat(t.core, site.token);
       const list = await t.core.createPrefixList({ sites: [site.id] });
       expect(list.status).toBe("syncing");
       const put = await t.core.put(`/vpc/prefix-lists/${list.id}`, { name: "x", prefixes: [] });

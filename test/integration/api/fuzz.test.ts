@@ -9,7 +9,18 @@
  * PostgreSQL. FUZZ_RUNS overrides the PGlite count; FUZZ_SEED replays a run.
  */
 import fc from "fast-check";
-import { expectErrorShape, ORG_A, rule, SECRET, tokenFor, useCore, type Engine, type Response, type TestCore } from "../../support/core";
+import {
+  agentHeartbeat,
+  expectErrorShape,
+  ORG_A,
+  rule,
+  SECRET,
+  tokenFor,
+  useCore,
+  type Engine,
+  type Response,
+  type TestCore,
+} from "../../support/core";
 
 const RUNS: Record<Engine, number> = {
   pglite: Number(process.env.FUZZ_RUNS ?? 5000),
@@ -19,7 +30,7 @@ const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
 
 interface Fixtures {
   activeGroup: any; // no sites: writable
-  syncingGroup: any; // attached to a site without agent
+  syncingGroup: any; // attached to an online site whose agent never confirms
   list: any;
   site: any;
 }
@@ -577,13 +588,15 @@ async function send(core: TestCore, r: FuzzRequest): Promise<Response> {
 
 describe.each(["pglite", "postgres"] as Engine[])("random invalid requests (%s)", (engine) => {
   // A sync deadline far beyond the run, so the syncing fixture stays locked however slow the machine is.
-  const t = useCore(engine, { syncTimeoutMs: 7 * 24 * 3600 * 1000 });
+  // The site heartbeats once and stays online (so it holds the syncing lock) for the whole run.
+  const t = useCore(engine, { syncTimeoutMs: 7 * 24 * 3600 * 1000, siteOfflineAfterMs: 7 * 24 * 3600 * 1000 });
   let fixtures: Fixtures;
 
   beforeAll(async () => {
     const { core } = t;
     const list = await core.createPrefixList();
     const site = await core.createSite("fuzz-site");
+    await agentHeartbeat(core, site.token);
     const activeGroup = await core.create("/vpc/security-groups", validGroup({ list } as Fixtures));
     const syncingGroup = await core.create("/vpc/security-groups", {
       ...validGroup({ list } as Fixtures),

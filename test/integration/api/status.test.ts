@@ -1,5 +1,5 @@
 /** Status lifecycle (active / syncing / failed) with a simulated agent, on both engines. */
-import { ENGINES, agentApply, rule, simpleGroup, useCore, type TestCore } from "../../support/core";
+import { ENGINES, agentApply, agentHeartbeat, rule, simpleGroup, useCore, type TestCore } from "../../support/core";
 
 const GROUPS = "/vpc/security-groups";
 
@@ -117,8 +117,9 @@ describe.each(ENGINES)("status lifecycle (%s)", (engine) => {
   describe("with a tiny sync timeout", () => {
     const t = useCore(engine, { syncTimeoutMs: 1 });
 
-    it("a site that never confirms -> failed, sync_errors naming the site", async () => {
+    it("an online site that never confirms -> failed, sync_errors naming the site", async () => {
       const site = await t.core.createSite("silent");
+      await agentHeartbeat(t.core, site.token);
       const g = await t.core.create(GROUPS, simpleGroup({ sites: [site.id] }));
       await pause(20);
       const after = (await t.core.get(`${GROUPS}/${g.id}`)).json;
@@ -129,6 +130,16 @@ describe.each(ENGINES)("status lifecycle (%s)", (engine) => {
       // a late confirmation still makes it active
       await agentApply(t.core, site.token);
       expect((await t.core.get(`${GROUPS}/${g.id}`)).json.status).toBe("active");
+    });
+
+    it("a site whose agent never connected is queued, not failed, past the deadline", async () => {
+      const site = await t.core.createSite("no-agent-yet");
+      const g = await t.core.create(GROUPS, simpleGroup({ sites: [site.id] }));
+      await pause(20);
+      const after = (await t.core.get(`${GROUPS}/${g.id}`)).json;
+      expect(after.status).toBe("syncing");
+      expect(after.sync_errors).toEqual([]);
+      expect(after.pending_sites).toEqual([expect.objectContaining({ site: site.id, reason: "never_connected", last_seen: null })]);
     });
   });
 });

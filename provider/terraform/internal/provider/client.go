@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
 // Client is a thin HTTP client of the secgroups API. It holds no business
@@ -68,6 +70,46 @@ type SyncError struct {
 	Message string `json:"message"`
 }
 
+// PendingSite is a site that has not applied a change yet: "applying" (online;
+// waited for), "offline" or "never_connected" (its revision queues; not waited for).
+type PendingSite struct {
+	Site            string  `json:"site"`
+	Reason          string  `json:"reason"`
+	Revision        int64   `json:"revision"`
+	AppliedRevision *int64  `json:"applied_revision"`
+	LastSeen        *string `json:"last_seen"`
+}
+
+// SyncState is what a wait looks at: status, errors and who is pending.
+type SyncState struct {
+	Status  string
+	Errors  []SyncError
+	Pending []PendingSite
+}
+
+func describePending(pending []PendingSite) string {
+	parts := make([]string, 0, len(pending))
+	for _, p := range pending {
+		why := strings.ReplaceAll(p.Reason, "_", " ")
+		if p.LastSeen != nil {
+			why += ", last seen " + *p.LastSeen
+		}
+		parts = append(parts, fmt.Sprintf("%s (revision %d, %s)", p.Site, p.Revision, why))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func splitPending(pending []PendingSite) (applying, queued []PendingSite) {
+	for _, p := range pending {
+		if p.Reason == "applying" {
+			applying = append(applying, p)
+		} else {
+			queued = append(queued, p)
+		}
+	}
+	return applying, queued
+}
+
 type Rule struct {
 	ID          string `json:"id,omitempty"`
 	Direction   string `json:"direction"`
@@ -90,15 +132,16 @@ type SecurityGroupWrite struct {
 }
 
 type SecurityGroup struct {
-	ID          string      `json:"id"`
-	Name        string      `json:"name"`
-	Description *string     `json:"description"`
-	Status      string      `json:"status"`
-	Sites       []string    `json:"sites"`
-	Rules       []Rule      `json:"rules"`
-	SyncErrors  []SyncError `json:"sync_errors"`
-	CreatedAt   string      `json:"created_at"`
-	UpdatedAt   string      `json:"updated_at"`
+	ID           string        `json:"id"`
+	Name         string        `json:"name"`
+	Description  *string       `json:"description"`
+	Status       string        `json:"status"`
+	Sites        []string      `json:"sites"`
+	Rules        []Rule        `json:"rules"`
+	SyncErrors   []SyncError   `json:"sync_errors"`
+	PendingSites []PendingSite `json:"pending_sites"`
+	CreatedAt    string        `json:"created_at"`
+	UpdatedAt    string        `json:"updated_at"`
 }
 
 type Prefix struct {
@@ -115,15 +158,16 @@ type PrefixListWrite struct {
 }
 
 type PrefixList struct {
-	ID          string      `json:"id"`
-	Name        string      `json:"name"`
-	Description *string     `json:"description"`
-	Status      string      `json:"status"`
-	Prefixes    []Prefix    `json:"prefixes"`
-	Sites       []string    `json:"sites"`
-	SyncErrors  []SyncError `json:"sync_errors"`
-	CreatedAt   string      `json:"created_at"`
-	UpdatedAt   string      `json:"updated_at"`
+	ID           string        `json:"id"`
+	Name         string        `json:"name"`
+	Description  *string       `json:"description"`
+	Status       string        `json:"status"`
+	Prefixes     []Prefix      `json:"prefixes"`
+	Sites        []string      `json:"sites"`
+	SyncErrors   []SyncError   `json:"sync_errors"`
+	PendingSites []PendingSite `json:"pending_sites"`
+	CreatedAt    string        `json:"created_at"`
+	UpdatedAt    string        `json:"updated_at"`
 }
 
 type SiteWrite struct {
@@ -285,22 +329,36 @@ func (c *Client) pollInterval() time.Duration {
 // WaitActive polls get until the status is "active" (done), "failed" (an
 // error naming every site's sync error) or the sync timeout passes. It
 // returns the last object read, also on error, so callers can save state.
-func WaitActive[T any](ctx context.Context, c *Client, what string, get func(context.Context) (*T, error), status func(*T) (string, []SyncError)) (*T, error) {
+//
+// Only online sites are waited for: when every pending site is offline or has
+// never connected (their revision queues), it stops at once with an error that
+// names them, instead of waiting out the timeout in silence. While it waits it
+// logs (TF_LOG=INFO) the sites it waits for, at most every 10 s.
+func WaitActive[T any](ctx context.Context, c *Client, what string, get func(context.Context) (*T, error), status func(*T) SyncState) (*T, error) {
 	deadline := time.Now().Add(c.syncTimeout())
+	var lastLog time.Time
 	for {
 		obj, err := get(ctx)
 		if err != nil {
 			return nil, err
 		}
-		st, syncErrors := status(obj)
-		switch st {
+		st := status(obj)
+		switch st.Status {
 		case "active":
 			return obj, nil
 		case "failed":
-			return obj, &SyncFailedError{What: what, SyncErrors: syncErrors}
+			return obj, &SyncFailedError{What: what, SyncErrors: st.Errors}
+		}
+		applying, queued := splitPending(st.Pending)
+		if st.Pending != nil && len(applying) == 0 {
+			return obj, fmt.Errorf("%s is saved, but its revision is only queued for sites that cannot confirm it now: %s; they apply it when their agents connect (start them with `secgroups agent --site-token ...`, then run apply again)", what, describePending(queued))
 		}
 		if time.Now().After(deadline) {
-			return obj, fmt.Errorf("%s is still %q after %s; sites have not applied it yet (raise the provider's sync_timeout, or check the site agents)", what, st, c.syncTimeout())
+			return obj, fmt.Errorf("%s is still %q after %s; waiting for %s (raise the provider's sync_timeout, or check the site agents)", what, st.Status, c.syncTimeout(), describePending(applying))
+		}
+		if time.Since(lastLog) >= 10*time.Second {
+			lastLog = time.Now()
+			tflog.Info(ctx, fmt.Sprintf("%s: waiting for %d site(s) to apply: %s", what, len(applying), describePending(applying)))
 		}
 		select {
 		case <-ctx.Done():

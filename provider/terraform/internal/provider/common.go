@@ -176,7 +176,7 @@ func planServerFields(ctx context.Context, state tfsdk.State, plan *tfsdk.Plan, 
 
 // settle waits for `active` unless obj already is; it returns the last
 // object read (obj itself on a failed read) and why it is not active.
-func settle[T any](ctx context.Context, c *Client, what string, obj *T, status string, get func(context.Context) (*T, error), statusOf func(*T) (string, []SyncError)) (*T, error) {
+func settle[T any](ctx context.Context, c *Client, what string, obj *T, status string, get func(context.Context) (*T, error), statusOf func(*T) SyncState) (*T, error) {
 	if status == "active" {
 		return obj, nil
 	}

@@ -221,7 +221,7 @@ func (r *prefixListResource) getter(id string) func(context.Context) (*PrefixLis
 }
 
 func (r *prefixListResource) finish(ctx context.Context, plan *prefixListModel, l *PrefixList, state stateSetter, diags *diag.Diagnostics) {
-	final, waitErr := settle(ctx, r.client, "prefix list "+l.ID, l, l.Status, r.getter(l.ID), func(p *PrefixList) (string, []SyncError) { return p.Status, p.SyncErrors })
+	final, waitErr := settle(ctx, r.client, "prefix list "+l.ID, l, l.Status, r.getter(l.ID), func(p *PrefixList) SyncState { return SyncState{p.Status, p.SyncErrors, p.PendingSites} })
 	prefixListState(ctx, plan, final, plan.Prefixes, diags)
 	diags.Append(state.Set(ctx, plan)...)
 	if waitErr != nil {

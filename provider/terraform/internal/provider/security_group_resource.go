@@ -189,7 +189,7 @@ func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateR
 // finish waits for `active` and saves state, also when the group failed to
 // sync (so it is tracked, and the apply reports the error).
 func (r *securityGroupResource) finish(ctx context.Context, plan *securityGroupModel, g *SecurityGroup, state stateSetter, diags *diag.Diagnostics) {
-	final, waitErr := settle(ctx, r.client, "security group "+g.ID, g, g.Status, r.getter(g.ID), func(g *SecurityGroup) (string, []SyncError) { return g.Status, g.SyncErrors })
+	final, waitErr := settle(ctx, r.client, "security group "+g.ID, g, g.Status, r.getter(g.ID), func(g *SecurityGroup) SyncState { return SyncState{g.Status, g.SyncErrors, g.PendingSites} })
 	securityGroupState(ctx, plan, final, plan.Rules, diags)
 	diags.Append(state.Set(ctx, plan)...)
 	if waitErr != nil {

@@ -365,9 +365,11 @@ func TestAccSecurityGroup_planTimeValidation(t *testing.T) {
 	})
 }
 
-// A group attached to a site with no agent goes `failed` (the test core runs
-// with --sync-timeout 2s); apply reports the sync errors.
-func TestAccSecurityGroup_syncFailed(t *testing.T) {
+// A group attached to a site whose agent never connected is saved, but its
+// revision only queues for that site (it does not lock and is not waited for):
+// apply stops at once and names the site and why, instead of waiting out
+// sync_timeout in silence. Destroy is not locked either (CheckDestroy).
+func TestAccSecurityGroup_syncQueued(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -384,7 +386,7 @@ resource "secgroups_security_group" "attached" {
   sites = [secgroups_site.lab.id]
   rules = [{ direction = "outbound", order = 1, protocol = 0, address = "0.0.0.0/0", description = "all out" }]
 }`,
-				ExpectError: regexp.MustCompile(`(?s)failed\s+to\s+sync\s+to\s+its\s+sites.*site_[0-9a-zA-Z]{27}:\s+the\s+site\s+did\s+not\s+confirm`),
+				ExpectError: regexp.MustCompile(`(?s)only\s+queued\s+for\s+sites\s+that\s+cannot\s+confirm.*site_[0-9a-zA-Z]{27}\s+\(revision\s+\d+,\s+never\s+connected\)`),
 			},
 		},
 	})
