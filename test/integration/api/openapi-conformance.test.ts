@@ -16,7 +16,7 @@
  *     invalid side.
  */
 import AjvCompiler from "@fastify/ajv-compiler";
-import { rule, useCore, type RequestOptions, type Response } from "../../support/core";
+import { agentHeartbeat, rule, useCore, type RequestOptions, type Response } from "../../support/core";
 
 jest.setTimeout(180_000);
 
@@ -123,7 +123,8 @@ const UNKNOWN = {
 };
 
 describe("openapi conformance", () => {
-  let pending: { id: string; token: string }; // a site whose agent never reports: what is attached to it stays syncing
+  // A site whose agent is online (heartbeats) but never reports: what is attached to it stays syncing and locked.
+  let pending: { id: string; token: string };
   let agentSite: { id: string; token: string };
   let routerSite: { id: string; token: string };
 
@@ -165,6 +166,7 @@ describe("openapi conformance", () => {
         await t.core.create("/vpc/security-groups", { name: "uses it", rules: [], sites: [site.id] });
         return site.id;
       }
+      await agentHeartbeat(t.core, pending.token);
       return (await call("POST", base, { body: { ...body(), sites: [pending.id] } })).json.id as string;
     };
 
