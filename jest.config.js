@@ -3,11 +3,11 @@ const common = {
   preset: "ts-jest",
   testEnvironment: "node",
   transform: { "^.+\\.ts$": ["ts-jest", {}] },
-  // PGlite takes seconds to open on a loaded machine; a hook that opens it must not fail on that.
-  testTimeout: 30_000,
   modulePathIgnorePatterns: ["<rootDir>/dist/", "<rootDir>/examples/.*/node_modules/"],
 };
 module.exports = {
+  // PGlite takes seconds to open on a loaded machine; a hook that opens it must not fail on that.
+  testTimeout: 30_000,
   projects: [
     {
       ...common,
