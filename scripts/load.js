@@ -56,14 +56,14 @@ if (!(MINUTES > 0 && MINUTES <= 120) || !(RATE > 0 && RATE <= 5000) || !(AGENTS 
 const say = (...m) => args.quiet || console.log(...m);
 
 // dist/ is what `secgroups serve` runs; build it when it is missing.
-if (!fs.existsSync(path.join(repo, "dist", "core", "agent", "agent.js"))) {
+if (!fs.existsSync(path.join(repo, "dist", "core", "agent", "loop.js"))) {
   execFileSync(path.join(repo, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.build.json"], { cwd: repo, stdio: "inherit" });
 }
 const { signHs256 } = require(path.join(repo, "dist", "core", "api", "jwt.js"));
-const { Agent } = require(path.join(repo, "dist", "core", "agent", "agent.js"));
+const { Agent } = require(path.join(repo, "dist", "core", "agent", "loop.js"));
 const { Backoff } = require(path.join(repo, "dist", "core", "agent", "backoff.js"));
 const { HttpAgentApi } = require(path.join(repo, "dist", "core", "agent", "client.js"));
-const { DryRunEnforcer } = require(path.join(repo, "dist", "core", "agent", "enforcer.js"));
+const { DryRunEnforcer } = require(path.join(repo, "dist", "core", "agent", "dry-run.js"));
 const { createAgentLog } = require(path.join(repo, "dist", "core", "agent", "log.js"));
 
 const SECRET = "load-test-secret-" + process.pid + "-0123456789abcdef";

@@ -27,7 +27,7 @@ function newestMtime(dir: string): number {
 
 /** Builds dist/ when it is missing or older than the sources the CLI runs. */
 export function ensureBuilt(): void {
-  const marker = join(ROOT, "dist", "core", "cli", "commands", "agent.js");
+  const marker = join(ROOT, "dist", "core", "cli", "commands", "agent-command.js");
   if (existsSync(marker) && statSync(marker).mtimeMs >= newestMtime(join(ROOT, "core"))) return;
   execFileSync(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "inherit" });
 }
