@@ -7,11 +7,17 @@
  * order, each compared in a canonical form (ruleText). The agent uses it to
  * verify a load and to detect drift; differences come back as readable lines.
  */
-import { formatIPv4, type AddressRange } from "../model";
+import { compareIPv6, formatIPv4, formatIPv6, type AddressRange, type AddressRange6 } from "../model";
 import type { LoadedChain, LoadedRule, LoadedRuleset, LoadedSet, Match } from "./loaded";
 
 function rangesText(ranges: readonly AddressRange[]): string {
   return ranges.map((r) => (r.first === r.last ? formatIPv4(r.first) : `${formatIPv4(r.first)}-${formatIPv4(r.last)}`)).join(",");
+}
+
+function ranges6Text(ranges: readonly AddressRange6[]): string {
+  return ranges
+    .map((r) => (compareIPv6(r.first, r.last) === 0 ? formatIPv6(r.first) : `${formatIPv6(r.first)}-${formatIPv6(r.last)}`))
+    .join(",");
 }
 
 const PROTOCOL_NAMES: Record<number, string> = { 6: "tcp", 17: "udp" };
@@ -25,22 +31,28 @@ function matchText(m: Match): string {
       return `${not}ct state ${[...m.states].sort().join(",")}`;
     case "ipv4":
       return `${not}meta nfproto ipv4`;
+    case "ipv6":
+      return `${not}meta nfproto ipv6`;
     case "protocol":
-      return `${not}${m.anyFamily ? "meta l4proto" : "ip protocol"} ${m.protocol}`;
-    case "address":
-      return `${not}ip ${m.field === "src" ? "saddr" : "daddr"} ${m.set !== undefined ? `@${m.set}` : rangesText(m.ranges ?? [])}`;
+      return `${not}${m.anyFamily ? "meta l4proto" : m.family === 6 ? "ip6 nexthdr" : "ip protocol"} ${m.protocol}`;
+    case "address": {
+      const addresses = m.set !== undefined ? `@${m.set}` : m.family === 6 ? ranges6Text(m.ranges6 ?? []) : rangesText(m.ranges ?? []);
+      return `${not}${m.family === 6 ? "ip6" : "ip"} ${m.field === "src" ? "saddr" : "daddr"} ${addresses}`;
+    }
     case "dport": {
       const ports = m.ports.map((p) => (p.from === p.to ? `${p.from}` : `${p.from}-${p.to}`)).join(",");
       const proto = m.protocol === undefined ? "tcp/udp" : (PROTOCOL_NAMES[m.protocol] ?? `protocol ${m.protocol}`);
       return `${not}${proto} dport ${ports}`;
     }
-    case "icmp":
+    case "icmp": {
+      const icmp = m.family === 6 ? "icmpv6" : "icmp";
       return [
-        ...(m.type !== undefined ? [`${not}icmp type ${m.type}`] : []),
-        ...(m.code !== undefined ? [`${not}icmp code ${m.code[0] === m.code[1] ? m.code[0] : `${m.code[0]}-${m.code[1]}`}`] : []),
+        ...(m.type !== undefined ? [`${not}${icmp} type ${m.type}`] : []),
+        ...(m.code !== undefined ? [`${not}${icmp} code ${m.code[0] === m.code[1] ? m.code[0] : `${m.code[0]}-${m.code[1]}`}`] : []),
       ].join(" ; ");
+    }
     case "addressPort":
-      return `${not}ip daddr . tcp dport @${m.set}`;
+      return `${not}${m.family === 6 ? "ip6" : "ip"} daddr . tcp dport @${m.set}`;
   }
 }
 
@@ -56,7 +68,7 @@ export function ruleText(rule: LoadedRule): string {
 }
 
 function setSize(s: LoadedSet): number {
-  return s.pairs ? s.pairs.size : (s.ranges?.length ?? 0);
+  return s.pairs ? s.pairs.size : (s.ranges?.length ?? 0) + (s.ranges6?.length ?? 0);
 }
 
 function sameSet(a: LoadedSet, b: LoadedSet): boolean {
@@ -69,6 +81,12 @@ function sameSet(a: LoadedSet, b: LoadedSet): boolean {
   const y = b.ranges ?? [];
   if (x.length !== y.length) return false;
   for (let i = 0; i < x.length; i++) if (x[i].first !== y[i].first || x[i].last !== y[i].last) return false;
+  const x6 = a.ranges6 ?? [];
+  const y6 = b.ranges6 ?? [];
+  if (x6.length !== y6.length) return false;
+  for (let i = 0; i < x6.length; i++) {
+    if (compareIPv6(x6[i].first, y6[i].first) !== 0 || compareIPv6(x6[i].last, y6[i].last) !== 0) return false;
+  }
   return true;
 }
 

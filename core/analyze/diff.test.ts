@@ -1,7 +1,7 @@
 import { mustParseCidr, containsAddress, type FilterRuleWrite } from "../model";
 import { normalizePolicy, type PolicyDocumentInput } from "../policy";
 import { randomPolicy } from "../../test/support/policies";
-import { evaluate, randomPackets, boundaryPackets, seededRandom, semanticDiff, type DiffRegion, type Packet } from ".";
+import { evaluate, randomPackets, boundaryPackets, seededRandom, semanticDiff, type DiffRegion, type Packet4 as Packet } from ".";
 
 function inRegion(region: DiffRegion, p: Packet): boolean {
   if (region.direction !== (p.hook === "input" ? "inbound" : "outbound")) return false;

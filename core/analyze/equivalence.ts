@@ -9,7 +9,7 @@ import { PROTOCOL, protocolTakesPorts } from "../model";
 import { hooksOf, type Hook, type NormalizedPolicy, type PolicyRule } from "../policy";
 import { evaluate, type Decision } from "./evaluate";
 import { evaluateLoaded, type LoadedDecision, type LoadedRuleset } from "./loaded";
-import type { ConnectionState, Packet } from "./packet";
+import type { ConnectionState, Packet4 as Packet } from "./packet";
 
 const MAX_ADDRESS = 0xffffffff;
 /** A fixed local address for the side of a packet no rule looks at. */
@@ -73,6 +73,7 @@ export function boundaryPackets(policy: NormalizedPolicy): Packet[] {
     }
   }
   for (const e of policy.controlPlane) {
+    if (e.family !== 4) continue; // TODO(#14): IPv6 packets
     for (const port of near(e.port, 65535)) {
       for (const dst of near(e.address, MAX_ADDRESS))
         out.push({ hook: "output", protocol: PROTOCOL.TCP, src: SITE_ADDRESS, dst, srcPort: 40000, dstPort: port });

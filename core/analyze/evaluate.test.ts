@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseIPv4 } from "../model";
 import { normalizePolicy, type PolicyDocumentInput } from "../policy";
-import { evaluate, type Packet } from ".";
+import { evaluate, type Packet4 as Packet } from ".";
 
 const seed: PolicyDocumentInput = JSON.parse(readFileSync(join(__dirname, "..", "platforms", "testdata", "seed.json"), "utf8"));
 const ip = (s: string) => parseIPv4(s)!;

@@ -3,7 +3,17 @@
  * loaded ruleset with a policy, semantic diff and lint.
  */
 export { evaluate, ruleMatches, type Decision, type DecisionReason } from "./evaluate";
-export { inRanges, addressRangeOf, type Packet, type Verdict, type ConnectionState } from "./packet";
+export {
+  inRanges,
+  addressRangeOf,
+  inRanges6,
+  packetAddressIn,
+  type Packet,
+  type Packet4,
+  type Packet6,
+  type Verdict,
+  type ConnectionState,
+} from "./packet";
 export { semanticDiff, type SemanticDiff, type DiffRegion, type DiffSide, type PolicyInput } from "./diff";
 export { lint, type Finding, type FindingKind, type Severity } from "./lint";
 export type { RuleRef } from "./rules";

@@ -3,10 +3,15 @@
  * `nft -j list table`, `iptables-save` + `ipset save`, or a RouterOS script),
  * and its packet evaluator. Equivalence checks compare this with the oracle.
  */
-import { PROTOCOL, type AddressRange, type PortRange } from "../model";
+import { formatIPv6, PROTOCOL, type AddressFamily, type AddressRange, type AddressRange6, type PortRange } from "../model";
 import type { Hook } from "../policy";
-import { inRanges, type ConnectionState, type Packet, type Verdict } from "./packet";
+import { packetAddressIn, type ConnectionState, type Packet, type Verdict } from "./packet";
 
+/**
+ * One match of a loaded rule. Family-specific matches (`ip protocol`, `ip saddr`,
+ * `icmp type`, ip6tables `-s` ...) carry `family`: absent means IPv4, 6 means
+ * IPv6; a packet of the other family never matches them.
+ */
 export type Match = (
   | {
       kind: "loopback";
@@ -15,18 +20,28 @@ export type Match = (
     }
   | { kind: "state"; states: ConnectionState[] }
   | { kind: "ipv4" }
+  | { kind: "ipv6" }
   | {
       kind: "protocol";
       protocol: number;
-      /** nft `meta l4proto`, which matches IPv6 packets too (`ip protocol` implies IPv4). */
+      /** nft `meta l4proto`, which matches either family (`ip protocol` implies IPv4, `ip6 nexthdr` IPv6). */
       anyFamily?: boolean;
+      family?: AddressFamily;
     }
-  | { kind: "address"; field: "src" | "dst"; ranges?: readonly AddressRange[]; set?: string }
+  | {
+      kind: "address";
+      field: "src" | "dst";
+      family?: AddressFamily;
+      ranges?: readonly AddressRange[];
+      ranges6?: readonly AddressRange6[];
+      set?: string;
+    }
   /** `protocol` undefined: TCP or UDP (RouterOS dst-port). */
   | { kind: "dport"; protocol?: number; ports: PortRange[] }
-  | { kind: "icmp"; type?: number; code?: readonly [number, number] }
+  /** ICMP, or ICMPv6 with family 6. */
+  | { kind: "icmp"; family?: AddressFamily; type?: number; code?: readonly [number, number] }
   /** Destination address and TCP port in a set of pairs (the control-plane exception). */
-  | { kind: "addressPort"; set: string }
+  | { kind: "addressPort"; family?: AddressFamily; set: string }
 ) & { negate?: boolean };
 
 export type Action =
@@ -54,8 +69,15 @@ export interface LoadedChain {
 
 export interface LoadedSet {
   ranges?: AddressRange[];
-  /** "address:port" keys of an address-and-port set. */
+  /** An IPv6 address set's ranges (disjoint, ascending). */
+  ranges6?: AddressRange6[];
+  /** Keys of an address-and-port set: see pairKey. */
   pairs?: Set<string>;
+}
+
+/** The key of an address-and-port pair in LoadedSet.pairs: "167772161:8787" (IPv4 as a number), "[2001:db8::1]:8787" (IPv6, RFC 5952). */
+export function pairKey(packet: Packet): string {
+  return packet.family === 6 ? `[${formatIPv6(packet.dst)}]:${packet.dstPort}` : `${packet.dst}:${packet.dstPort}`;
 }
 
 export interface LoadedRuleset {
@@ -109,12 +131,15 @@ function matches(ruleset: LoadedRuleset, m: Match, p: Packet): boolean {
     case "state":
       return m.states.includes(p.state ?? "new");
     case "ipv4":
-      return true;
+      return p.family !== 6;
+    case "ipv6":
+      return p.family === 6;
     case "protocol":
-      return p.protocol === m.protocol;
+      return p.protocol === m.protocol && (m.anyFamily || familyOf(p) === (m.family ?? 4));
     case "address": {
-      const value = m.field === "src" ? p.src : p.dst;
-      return inRanges(m.ranges ?? setOf(ruleset, m.set!).ranges ?? [], value);
+      if (familyOf(p) !== (m.family ?? 4)) return false;
+      const set = m.set === undefined ? undefined : setOf(ruleset, m.set);
+      return packetAddressIn(p, m.field, m.ranges ?? set?.ranges ?? [], m.ranges6 ?? set?.ranges6 ?? []);
     }
     case "dport":
       if (m.protocol !== undefined ? p.protocol !== m.protocol : p.protocol !== PROTOCOL.TCP && p.protocol !== PROTOCOL.UDP) {
@@ -123,13 +148,18 @@ function matches(ruleset: LoadedRuleset, m: Match, p: Packet): boolean {
       return p.dstPort !== undefined && m.ports.some((r) => p.dstPort! >= r.from && p.dstPort! <= r.to);
     case "icmp":
       return (
-        p.protocol === PROTOCOL.ICMP &&
+        familyOf(p) === (m.family ?? 4) &&
+        p.protocol === ((m.family ?? 4) === 6 ? PROTOCOL.ICMPV6 : PROTOCOL.ICMP) &&
         (m.type === undefined || p.icmpType === m.type) &&
         (m.code === undefined || (p.icmpCode !== undefined && p.icmpCode >= m.code[0] && p.icmpCode <= m.code[1]))
       );
     case "addressPort":
-      return p.protocol === PROTOCOL.TCP && Boolean(setOf(ruleset, m.set).pairs?.has(`${p.dst}:${p.dstPort}`));
+      return familyOf(p) === (m.family ?? 4) && p.protocol === PROTOCOL.TCP && Boolean(setOf(ruleset, m.set).pairs?.has(pairKey(p)));
   }
+}
+
+function familyOf(p: Packet): AddressFamily {
+  return p.family ?? 4;
 }
 
 function setOf(ruleset: LoadedRuleset, name: string): LoadedSet {

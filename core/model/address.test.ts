@@ -23,19 +23,19 @@ describe("parseAddressCidr", () => {
   });
 
   it.each([
-    ["10.0.0.5/24", 4, "host_bits", "10.0.0.0/24", "10.0.0.5/24 has host bits set; did you mean 10.0.0.0/24?"],
-    ["2001:db8::1/64", 6, "host_bits", "2001:db8::/64", "2001:db8::1/64 has host bits set; did you mean 2001:db8::/64?"],
-    ["2001:DB8::1/64", 6, "host_bits", "2001:db8::/64", "2001:DB8::1/64 has host bits set; did you mean 2001:db8::/64?"],
-    ["fe80::1%eth0", 6, "zone_id", undefined, "fe80::1%eth0: zone ids are not allowed in a CIDR"],
-    ["fe80::1%eth0/64", 6, "zone_id", undefined, "fe80::1%eth0/64: zone ids are not allowed in a CIDR"],
+    ["10.0.0.5/24", 4, "host_bits", "10.0.0.0/24", `"10.0.0.5/24" has host bits set; did you mean 10.0.0.0/24?`],
+    ["2001:db8::1/64", 6, "host_bits", "2001:db8::/64", `"2001:db8::1/64" has host bits set; did you mean 2001:db8::/64?`],
+    ["2001:DB8::1/64", 6, "host_bits", "2001:db8::/64", `"2001:DB8::1/64" has host bits set; did you mean 2001:db8::/64?`],
+    ["fe80::1%eth0", 6, "zone_id", undefined, `"fe80::1%eth0": zone ids are not allowed in a CIDR`],
+    ["fe80::1%eth0/64", 6, "zone_id", undefined, `"fe80::1%eth0/64": zone ids are not allowed in a CIDR`],
     [
       "::ffff:10.0.0.0/104",
       6,
       "ipv4_mapped",
       "10.0.0.0/8",
-      "::ffff:10.0.0.0/104 is an IPv4-mapped address; write the IPv4 CIDR 10.0.0.0/8",
+      `"::ffff:10.0.0.0/104" is an IPv4-mapped address; write the IPv4 CIDR 10.0.0.0/8`,
     ],
-    ["::ffff:0:0/96", 6, "ipv4_mapped", "0.0.0.0/0", "::ffff:0:0/96 is an IPv4-mapped address; write the IPv4 CIDR 0.0.0.0/0"],
+    ["::ffff:0:0/96", 6, "ipv4_mapped", "0.0.0.0/0", `"::ffff:0:0/96" is an IPv4-mapped address; write the IPv4 CIDR 0.0.0.0/0`],
     ["10.0.0.1", 4, "syntax", undefined, `"10.0.0.1" is not an IPv4 CIDR like 10.0.0.0/24; did you mean 10.0.0.1/32?`],
     [
       "10.0.0.0/33",

@@ -4,9 +4,8 @@
  * prefix-list entry. `0.0.0.0/0` is all IPv4 and `::/0` all IPv6; a CIDR's text
  * decides its family (an IPv6 CIDR has a colon, an IPv4 one never does).
  *
- * Messages name the text as written when it is well-formed (host bits, mapped,
- * zone id: "10.0.0.5/24 has host bits set; did you mean 10.0.0.0/24?") and
- * quoted otherwise, so that stray spaces or control characters show.
+ * Messages quote the text as written ("\"10.0.0.5/24\" has host bits set; did
+ * you mean 10.0.0.0/24?"), so that stray spaces or control characters show.
  */
 import { collapseCidrTexts, cidrKey, parseCidr, parseIPv4, type Cidr, type CollapsedCidrs } from "./cidr";
 import { cidr6Words, formatIPv6, parseCidr6, parseIPv6, type Cidr6 } from "./cidr6";
@@ -38,11 +37,16 @@ export function parseAddressCidr(text: string): AddressCidrParse {
     if (parsed.ok) return { ok: true, family: 6, cidr: parsed.cidr, canonical: parsed.canonical };
     switch (parsed.reason) {
       case "host_bits":
-        return refusal(6, "host_bits", `${text} has host bits set; did you mean ${parsed.suggestion}?`, parsed.suggestion);
+        return refusal(6, "host_bits", `${quote(text)} has host bits set; did you mean ${parsed.suggestion}?`, parsed.suggestion);
       case "ipv4_mapped":
-        return refusal(6, "ipv4_mapped", `${text} is an IPv4-mapped address; write the IPv4 CIDR ${parsed.suggestion}`, parsed.suggestion);
+        return refusal(
+          6,
+          "ipv4_mapped",
+          `${quote(text)} is an IPv4-mapped address; write the IPv4 CIDR ${parsed.suggestion}`,
+          parsed.suggestion,
+        );
       case "zone_id":
-        return refusal(6, "zone_id", `${text}: zone ids are not allowed in a CIDR`);
+        return refusal(6, "zone_id", `${quote(text)}: zone ids are not allowed in a CIDR`);
       case "syntax":
         return refusal(6, "syntax", syntaxMessage(text, 6));
     }
@@ -50,7 +54,7 @@ export function parseAddressCidr(text: string): AddressCidrParse {
   const parsed = parseCidr(text);
   if (parsed.ok) return { ok: true, family: 4, cidr: parsed.cidr, canonical: text };
   if (parsed.reason === "host_bits") {
-    return refusal(4, "host_bits", `${text} has host bits set; did you mean ${parsed.suggestion}?`, parsed.suggestion);
+    return refusal(4, "host_bits", `${quote(text)} has host bits set; did you mean ${parsed.suggestion}?`, parsed.suggestion);
   }
   const looksIPv4 = /^[0-9./]+$/.test(text) && text.includes(".");
   return refusal(looksIPv4 ? 4 : undefined, "syntax", syntaxMessage(text, looksIPv4 ? 4 : undefined));

@@ -1,7 +1,7 @@
 /** Reference data: IP protocols and well-known services. */
 import type { ProtocolInfo, ServiceInfo } from "./shapes/reference";
 
-export const PROTOCOL = { ALL: 0, ICMP: 1, TCP: 6, UDP: 17 } as const;
+export const PROTOCOL = { ALL: 0, ICMP: 1, TCP: 6, UDP: 17, ICMPV6: 58 } as const;
 
 export const PROTOCOLS: readonly ProtocolInfo[] = [
   { number: 0, name: "all", description: "All protocols", ports: false },
@@ -14,6 +14,7 @@ export const PROTOCOLS: readonly ProtocolInfo[] = [
   { number: 47, name: "gre", description: "Generic Routing Encapsulation", ports: false },
   { number: 50, name: "esp", description: "IPsec Encapsulating Security Payload", ports: false },
   { number: 51, name: "ah", description: "IPsec Authentication Header", ports: false },
+  { number: 58, name: "ipv6-icmp", description: "ICMP for IPv6 (IPv6 addresses only)", ports: false },
   { number: 89, name: "ospf", description: "Open Shortest Path First", ports: false },
   { number: 112, name: "vrrp", description: "Virtual Router Redundancy Protocol", ports: false },
   { number: 132, name: "sctp", description: "Stream Control Transmission Protocol", ports: false },
@@ -23,6 +24,16 @@ const byNumber = new Map(PROTOCOLS.map((p) => [p.number, p]));
 
 export function protocolTakesPorts(protocol: number): boolean {
   return protocol === PROTOCOL.TCP || protocol === PROTOCOL.UDP;
+}
+
+/** ICMP (1) and ICMPv6 (58): the protocols icmp_type and icmp_code apply to. */
+export function protocolIsIcmp(protocol: number): boolean {
+  return protocol === PROTOCOL.ICMP || protocol === PROTOCOL.ICMPV6;
+}
+
+/** The one address family a protocol exists in (ICMP: IPv4, ICMPv6: IPv6), undefined for the others. */
+export function protocolFamily(protocol: number): 4 | 6 | undefined {
+  return protocol === PROTOCOL.ICMP ? 4 : protocol === PROTOCOL.ICMPV6 ? 6 : undefined;
 }
 
 export function protocolName(protocol: number): string {

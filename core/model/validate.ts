@@ -7,11 +7,12 @@
  * normalized form; whether referenced prefix lists and sites exist is the
  * caller's question (see `checkReferences`).
  */
-import { cidrKey, parseCidr } from "./cidr";
+import { parseAddressCidr } from "./address";
+import { cidrKey } from "./cidr";
 import { ValidationError, type ValidationIssue } from "./errors";
 import { isId } from "./ids";
 import { parsePorts } from "./ports";
-import { PROTOCOL, protocolTakesPorts } from "./protocols";
+import { protocolFamily, protocolIsIcmp, protocolTakesPorts } from "./protocols";
 import { Checker, describe, indexOf, type Checked, type Path, type Result, type ValidateOptions } from "./shapes/check";
 import { PrefixListWrite, PrefixWrite, type NormalizedPrefixListWrite } from "./shapes/prefix-list";
 import { FilterRuleWrite, type NormalizedRuleWrite } from "./shapes/rule";
@@ -32,15 +33,10 @@ function checkAddress(c: Checker, value: string, path: Path): string | undefined
   return checkCidr(c, value, path);
 }
 
+/** An IPv4 or IPv6 CIDR; returns the text to store (RFC 5952 for IPv6). */
 function checkCidr(c: Checker, value: string, path: Path): string | undefined {
-  if (cidrKey(value) >= 0) return value;
-  const parsed = parseCidr(value);
-  if (parsed.ok) return value;
-  if (parsed.reason === "host_bits") {
-    return c.fail(path, "invalid_cidr", `${describe(value)} has host bits set; did you mean ${parsed.suggestion}?`);
-  }
-  const hint = /^\d+\.\d+\.\d+\.\d+$/.test(value) ? `; did you mean ${value}/32?` : "";
-  return c.fail(path, "invalid_cidr", `${describe(value)} is not an IPv4 CIDR like 10.0.0.0/24${hint}`);
+  const parsed = parseAddressCidr(value);
+  return parsed.ok ? parsed.canonical : c.fail(path, "invalid_cidr", parsed.message);
 }
 
 /** The checks of one rule that need more than its shape: address, port against protocol, ICMP fields. */
@@ -65,13 +61,25 @@ function refineRule(rule: Checked<FilterRuleWrite>, path: Path, c: Checker): Nor
   }
 
   let icmpOk = true;
-  if (protocol !== undefined && protocol !== PROTOCOL.ICMP) {
+  if (protocol !== undefined && !protocolIsIcmp(protocol)) {
     for (const key of ["icmp_type", "icmp_code"] as const) {
       if (rule[key] !== null && rule[key] !== undefined) {
         icmpOk = false;
-        c.fail(at(path, key), "parameter_invalid", `only applies to ICMP rules (protocol 1), not protocol ${protocol}`);
+        c.fail(at(path, key), "parameter_invalid", `only applies to ICMP rules (protocol 1, or 58 for IPv6), not protocol ${protocol}`);
       }
     }
+  }
+  // ICMP exists in IPv4 only and ICMPv6 in IPv6 only: the CIDR's family must fit.
+  const family = address === undefined || address.startsWith("prfx_lst_") ? undefined : address.includes(":") ? 6 : 4;
+  if (family !== undefined && protocol !== undefined && protocolFamily(protocol) !== undefined && protocolFamily(protocol) !== family) {
+    icmpOk = false;
+    c.fail(
+      at(path, "protocol"),
+      "parameter_invalid",
+      family === 6
+        ? `protocol 1 (icmp) is IPv4 only; use protocol 58 (ipv6-icmp) with the IPv6 address ${address}`
+        : `protocol 58 (ipv6-icmp) is IPv6 only; use protocol 1 (icmp) with the IPv4 address ${address}`,
+    );
   }
   if (typeof icmp_code === "number" && icmp_type === null) {
     icmpOk = false;
@@ -126,8 +134,9 @@ export function validatePrefixListWrite(body: unknown, options?: ValidateOptions
     const earlier = seen.get(cidr);
     if (earlier !== undefined) return c.fail(at(path, "cidr"), "duplicate_value", `${cidr} is already listed at prefixes[${earlier}]`);
     seen.set(cidr, indexOf(path));
-    // The checked entry has exactly the normalized fields.
-    return prefix.description === undefined ? undefined : prefix;
+    if (prefix.description === undefined) return undefined;
+    // The checked entry has exactly the normalized fields; IPv6 is stored in RFC 5952 text.
+    return cidr === prefix.cidr ? prefix : { ...prefix, cidr };
   };
   return c.result(c.check(PrefixListWrite, body, "", new Map([[PrefixWrite, checkPrefix]])) as NormalizedPrefixListWrite);
 }

@@ -2,11 +2,13 @@
  * The normal form of a site's policy: what every platform renders from and
  * what the analyzer evaluates. Knows no platform.
  */
+export { ESSENTIAL_ICMPV6, isEssentialIcmpv6, type EssentialIcmpv6 } from "./icmpv6";
 export { hooksOf, rulesOnHook, referencedListIds, type Hook } from "./hooks";
 export {
   normalizePolicy,
   parseControlPlaneEndpoint,
   ALL_ADDRESSES,
+  ALL_ADDRESSES6,
   type ControlPlaneEndpoint,
   type NormalizeOptions,
   type NormalizedPolicy,

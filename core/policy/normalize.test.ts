@@ -103,7 +103,7 @@ describe("normalizePolicy", () => {
 
   test("control-plane endpoints are parsed for the oracle", () => {
     const p = normalizePolicy({ security_groups: [] }, { controlPlane: [{ address: "10.1.2.3", port: 8787 }] });
-    expect(p.controlPlane).toEqual([{ address: parseIPv4("10.1.2.3"), port: 8787 }]);
+    expect(p.controlPlane).toEqual([{ family: 4, address: parseIPv4("10.1.2.3"), port: 8787 }]);
     expect(() => normalizePolicy({ security_groups: [] }, { controlPlane: [{ address: "10.1.2", port: 1 }] })).toThrow();
   });
 });

@@ -1,24 +1,39 @@
 /**
  * The normal form every platform and the analyzer start from: prefix
- * lists collapsed to exact disjoint ranges, port lists merged, rule fields
- * defaulted, and the rules of all groups of a site in evaluation order.
+ * lists collapsed to exact disjoint ranges (per address family), port lists
+ * merged, rule fields defaulted, and the rules of all groups of a site in
+ * evaluation order.
+ *
+ * Families: a rule's CIDR decides its family (`0.0.0.0/0` is all IPv4, `::/0`
+ * all IPv6); a prefix-list rule matches the members of the packet's family, so
+ * it applies to both; ICMP (1) exists only in IPv4 and ICMPv6 (58) only in
+ * IPv6, which narrows a prefix-list rule to that family. `families` says which
+ * families a rule applies to; `ranges` and `ranges6` are exactly the addresses
+ * it matches in each (empty for a family it does not apply to).
  */
 import {
   ValidationError,
   checkReferences,
+  cidr6Range,
   cidrRange,
-  collapseCidrTexts,
+  collapseAddressTexts,
   coversAllPorts,
-  mustParseCidr,
+  parseAddressCidr,
   parseIPv4,
+  parseIPv6,
   parsePorts,
+  protocolFamily,
   protocolTakesPorts,
   referencedPrefixLists,
   validatePrefixListWrite,
   validateSecurityGroupWrite,
   type Action,
+  type AddressFamily,
   type AddressRange,
+  type AddressRange6,
   type Cidr,
+  type Cidr6,
+  type IPv6Address,
   type Direction,
   type FilterRuleWrite,
   type PortRange,
@@ -43,11 +58,8 @@ export interface PolicyDocumentInput {
   }[];
 }
 
-/** An endpoint of the control plane the agent must always reach (tcp). */
-export interface ControlPlaneEndpoint {
-  address: number;
-  port: number;
-}
+/** An endpoint of the control plane the agent must always reach (tcp), IPv4 or IPv6. */
+export type ControlPlaneEndpoint = { family: 4; address: number; port: number } | { family: 6; address: IPv6Address; port: number };
 
 export interface NormalizeOptions {
   /** host (default): input and output hooks; router: forward as well. */
@@ -62,14 +74,25 @@ export interface NormalizeOptions {
 export interface NormalizedPrefixList {
   id: string;
   name: string;
-  /** Exactly the addresses of the list: disjoint, ascending, neighbours merged. */
+  /** Exactly the IPv4 addresses of the list: disjoint, ascending, neighbours merged. */
   ranges: AddressRange[];
   /** The minimal CIDR list covering `ranges`, as canonical text. */
   cidrs: string[];
+  /** Exactly the IPv6 addresses of the list, as `ranges` for IPv4. */
+  ranges6: AddressRange6[];
+  /** The minimal IPv6 CIDR list covering `ranges6`, RFC 5952 text. */
+  cidrs6: string[];
 }
 
-/** What a rule's address refers to; `ranges` on the rule holds the resolved addresses. */
-export type RuleAddress = { kind: "any" } | { kind: "cidr"; cidr: Cidr } | { kind: "prefixList"; id: string };
+/**
+ * What a rule's address refers to; `ranges`/`ranges6` on the rule hold the
+ * resolved addresses. `any` is a /0 of one family: every address of it.
+ */
+export type RuleAddress =
+  | { kind: "any"; family: AddressFamily }
+  | { kind: "cidr"; family: 4; cidr: Cidr }
+  | { kind: "cidr"; family: 6; cidr: Cidr6 }
+  | { kind: "prefixList"; id: string };
 
 export interface PolicyRule {
   /** The rule id, or `<group id>:<order>` when the policy file has none. */
@@ -86,8 +109,12 @@ export interface PolicyRule {
   icmpType: number | null;
   icmpCode: number | null;
   address: RuleAddress;
-  /** The addresses the rule matches (source when inbound, destination when outbound). */
+  /** The families the rule applies to, ascending: [4], [6] or [4, 6] (a prefix list). */
+  families: readonly AddressFamily[];
+  /** The IPv4 addresses the rule matches (source when inbound, destination when outbound); [] when not IPv4. */
   ranges: readonly AddressRange[];
+  /** The IPv6 addresses the rule matches; [] when the rule does not apply to IPv6. */
+  ranges6: readonly AddressRange6[];
   action: Action;
   log: boolean;
   description: string;
@@ -103,6 +130,10 @@ export interface NormalizedPolicy {
 }
 
 export const ALL_ADDRESSES: readonly AddressRange[] = Object.freeze([{ first: 0, last: 0xffffffff }]);
+export const ALL_ADDRESSES6: readonly AddressRange6[] = Object.freeze([
+  { first: [0, 0, 0, 0] as const, last: [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff] as const },
+]);
+const NONE: readonly never[] = Object.freeze([]);
 
 /** Validates (with the model's validators) and normalizes; throws ValidationError with document paths. */
 export function normalizePolicy(doc: PolicyDocumentInput, options: NormalizeOptions = {}): NormalizedPolicy {
@@ -133,12 +164,7 @@ export function normalizePolicy(doc: PolicyDocumentInput, options: NormalizeOpti
       const given = rules[ri].id;
       const ports = protocolTakesPorts(r.protocol) ? portsOf(r.port) : null;
       const address = addressOf(r.address);
-      const ranges =
-        address.kind === "prefixList"
-          ? listsById.get(address.id)!.ranges
-          : address.kind === "any"
-            ? ALL_ADDRESSES
-            : [cidrRange(address.cidr)];
+      const { families, ranges, ranges6 } = resolveAddress(address, r.protocol, listsById);
       keyed.push({
         group: gi,
         position: ri,
@@ -155,7 +181,9 @@ export function normalizePolicy(doc: PolicyDocumentInput, options: NormalizeOpti
           icmpType: r.icmp_type,
           icmpCode: r.icmp_code,
           address,
+          families,
           ranges,
+          ranges6,
           action: r.action,
           log: r.log,
           description: r.description,
@@ -195,9 +223,9 @@ function normalizePrefixList(
   if (typeof list.id !== "string" || list.id === "") {
     issues.push({ path: `${path}.id`, code: "parameter_missing", message: `${path}.id: is required` });
   }
-  // Exact collapse: one numeric sort and one merging pass (n log n).
-  const { ranges, cidrs } = collapseCidrTexts(checked.ok ? checked.value.prefixes.map((p) => p.cidr) : []);
-  return { id: list.id, name: list.name, ranges, cidrs };
+  // Exact collapse per family: one sort and one merging pass each (n log n).
+  const { v4, v6 } = collapseAddressTexts(checked.ok ? checked.value.prefixes.map((p) => p.cidr) : []);
+  return { id: list.id, name: list.name, ranges: v4.ranges, cidrs: v4.cidrs, ranges6: v6.ranges, cidrs6: v6.cidrs };
 }
 
 // API responses and exports carry fields the write schema lacks (ids, timestamps).
@@ -220,17 +248,41 @@ function portsOf(port: string): PortRange[] | null {
 
 function addressOf(address: string): RuleAddress {
   if (address.startsWith("prfx_lst_")) return { kind: "prefixList", id: address };
-  const cidr = mustParseCidr(address);
-  return cidr.prefixLength === 0 ? { kind: "any" } : { kind: "cidr", cidr };
+  const parsed = parseAddressCidr(address);
+  if (!parsed.ok) throw new Error(`validated address ${JSON.stringify(address)} does not parse`);
+  if (parsed.cidr.prefixLength === 0) return { kind: "any", family: parsed.family };
+  return parsed.family === 4 ? { kind: "cidr", family: 4, cidr: parsed.cidr } : { kind: "cidr", family: 6, cidr: parsed.cidr };
 }
 
-/** Validates one control-plane endpoint (used by the oracle and by the platforms' control-plane helpers). */
+/** The families and addresses a rule matches (see the opening comment). */
+function resolveAddress(
+  address: RuleAddress,
+  protocol: number,
+  listsById: ReadonlyMap<string, NormalizedPrefixList>,
+): Pick<PolicyRule, "families" | "ranges" | "ranges6"> {
+  if (address.kind === "prefixList") {
+    const list = listsById.get(address.id)!;
+    const only = protocolFamily(protocol);
+    return {
+      families: only === undefined ? [4, 6] : [only],
+      ranges: only === 6 ? NONE : list.ranges,
+      ranges6: only === 4 ? NONE : list.ranges6,
+    };
+  }
+  if (address.family === 4) {
+    return { families: [4], ranges: address.kind === "any" ? ALL_ADDRESSES : [cidrRange(address.cidr)], ranges6: NONE };
+  }
+  return { families: [6], ranges: NONE, ranges6: address.kind === "any" ? ALL_ADDRESSES6 : [cidr6Range(address.cidr)] };
+}
+
+/** Validates one control-plane endpoint, IPv4 or IPv6 (used by the oracle and by the platforms' control-plane helpers). */
 export function parseControlPlaneEndpoint(e: { address: string; port: number }): ControlPlaneEndpoint {
-  const address = parseIPv4(e.address);
-  if (address === undefined || !Number.isInteger(e.port) || e.port < 1 || e.port > 65535) {
+  const v4 = parseIPv4(e.address);
+  const v6 = v4 === undefined ? parseIPv6(e.address) : undefined;
+  if ((v4 === undefined && v6 === undefined) || !Number.isInteger(e.port) || e.port < 1 || e.port > 65535) {
     throw new Error(`invalid control-plane endpoint ${e.address}:${e.port}`);
   }
-  return { address, port: e.port };
+  return v4 !== undefined ? { family: 4, address: v4, port: e.port } : { family: 6, address: v6!, port: e.port };
 }
 
 /** Code-unit order, so the result does not depend on the locale. */

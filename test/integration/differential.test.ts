@@ -21,7 +21,7 @@ import { formatIPv4, parseIPv4, PROTOCOL } from "../../core/model";
 import { normalizePolicy, type NormalizedPolicy } from "../../core/policy";
 import { evaluate } from "../../core/analyze/evaluate";
 import { boundaryPackets, checkEquivalence, randomPackets, seededRandom } from "../../core/analyze/equivalence";
-import type { Packet } from "../../core/analyze/packet";
+import type { Packet4 as Packet } from "../../core/analyze/packet";
 import { compilePolicy, iptables, nftables } from "../../core/platforms";
 import { controlPlaneElements } from "../../core/platforms/nftables";
 import { controlPlaneIpset, splitIptablesConfig } from "../../core/platforms/iptables";
@@ -78,6 +78,7 @@ function pickPackets(policy: NormalizedPolicy, random: () => number): Packet[] {
     .map(wirePacket)
     .filter((p): p is Packet => p !== undefined);
   for (const e of policy.controlPlane) {
+    if (e.family !== 4) continue;
     candidates.push({ hook: "output", protocol: PROTOCOL.TCP, src: parseIPv4(SITE_OUT)!, dst: e.address, srcPort: 40001, dstPort: e.port });
   }
   // Half inbound, half outbound, drawn without replacement.

@@ -86,6 +86,7 @@ function matchRank(m: Match): number {
     case "state":
       return 1;
     case "ipv4":
+    case "ipv6":
       return 2;
     case "protocol":
       return 3;

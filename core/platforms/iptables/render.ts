@@ -87,6 +87,7 @@ function iptablesRule(chain: string, rule: PolicyRule): string[] {
   const m: string[] = [];
   if (rule.protocol !== PROTOCOL.ALL) m.push(`-p ${iptablesProtocol(rule.protocol)}`);
   const flag = rule.direction === "inbound" ? "-s" : "-d";
+  if (rule.address.kind === "cidr" && rule.address.family === 6) throw new Error("TODO(#14): IPv6 rules on iptables");
   if (rule.address.kind === "cidr") m.push(`${flag} ${formatCidr(rule.address.cidr)}`);
   if (rule.address.kind === "prefixList") {
     m.push(`-m set --match-set ${ipsetName(rule.address.id)} ${rule.direction === "inbound" ? "src" : "dst"}`);
@@ -134,7 +135,9 @@ function logPrefix(ruleId: string): string {
 
 /** Lines the agent appends to the ipset section: fill the next control-plane set, swap it in. */
 export function controlPlaneIpset(addrs: readonly ControlPlaneAddress[]): string {
-  const lines = addrs.map(parseControlPlaneEndpoint).map((e) => `add ${IPSET_CONTROL_PLANE_NEXT} ${formatIPv4(e.address)},tcp:${e.port}`);
+  const lines = addrs
+    .map(parseControlPlaneEndpoint)
+    .flatMap((e) => (e.family !== 4 ? [] : `add ${IPSET_CONTROL_PLANE_NEXT} ${formatIPv4(e.address)},tcp:${e.port}`));
   lines.push(`swap ${IPSET_CONTROL_PLANE_NEXT} ${IPSET_CONTROL_PLANE}`, `destroy ${IPSET_CONTROL_PLANE_NEXT}`);
   return lines.join("\n") + "\n";
 }

@@ -54,6 +54,7 @@ function nftRule(rule: PolicyRule): string {
   if (rule.protocol !== PROTOCOL.ALL) m.push(`ip protocol ${nftProtocol(rule.protocol)}`);
   // Inbound rules name the peer as source, outbound rules as destination, on every hook.
   const field = rule.direction === "inbound" ? "saddr" : "daddr";
+  if (rule.address.kind === "cidr" && rule.address.family === 6) throw new Error("TODO(#14): IPv6 rules on nftables");
   if (rule.address.kind === "cidr") m.push(`ip ${field} ${formatCidr(rule.address.cidr)}`);
   if (rule.address.kind === "prefixList") m.push(`ip ${field} @${rule.address.id}`);
   // Without a protocol or address match, restrict the rule to IPv4 explicitly.
@@ -84,7 +85,9 @@ function nftPorts(ports: PortRange[]): string {
  * 0.15 s) although the file deletes that table anyway.
  */
 export function controlPlaneElements(addrs: readonly { address: string; port: number }[]): string {
-  const elements = [...new Set(addrs.map(parseControlPlaneEndpoint).map((e) => `${formatIPv4(e.address)} . ${e.port}`))];
+  const elements = [
+    ...new Set(addrs.map(parseControlPlaneEndpoint).flatMap((e) => (e.family !== 4 ? [] : `${formatIPv4(e.address)} . ${e.port}`))),
+  ];
   if (!elements.length) return "";
   return (
     `table inet ${NFT_TABLE} {\n\tset ${NFT_CONTROL_PLANE_SET} {\n\t\ttype ipv4_addr . inet_service\n` +

@@ -81,6 +81,7 @@ function routerosRule(rule: PolicyRule): string {
   const m: string[] = [`action=${rule.action}`];
   if (rule.protocol !== PROTOCOL.ALL) m.push(`protocol=${routerosProtocol(rule.protocol)}`);
   const side = rule.direction === "inbound" ? "src" : "dst";
+  if (rule.address.kind === "cidr" && rule.address.family === 6) throw new Error("TODO(#14): IPv6 rules on routeros");
   if (rule.address.kind === "cidr") m.push(`${side}-address=${formatCidr(rule.address.cidr)}`);
   if (rule.address.kind === "prefixList") m.push(`${side}-address-list=${listName(rule.address.id)}`);
   if (rule.ports) m.push(`dst-port=${formatPorts(rule.ports)}`);
