@@ -51,7 +51,11 @@ export class Netns {
   }
 }
 
-/** A veth pair between two namespaces; each end gets its addresses (CIDR form) and is brought up. */
+/**
+ * A veth pair between two namespaces; each end gets its addresses (CIDR form,
+ * IPv4 or IPv6) and is brought up. IPv6 addresses are added `nodad`, so they
+ * are usable at once (no duplicate address detection delay); use ULA (fd00::/8).
+ */
 export function connect(a: Netns, aAddresses: string[], b: Netns, bAddresses: string[], prefix = "veth"): void {
   const aName = `${prefix}a`;
   const bName = `${prefix}b`;
@@ -60,7 +64,7 @@ export function connect(a: Netns, aAddresses: string[], b: Netns, bAddresses: st
     [a, aName, aAddresses],
     [b, bName, bAddresses],
   ] as const) {
-    for (const addr of addrs) ns.exec("ip", ["addr", "add", addr, "dev", dev]);
+    for (const addr of addrs) ns.exec("ip", ["addr", "add", addr, "dev", dev, ...(addr.includes(":") ? ["nodad"] : [])]);
     ns.exec("ip", ["link", "set", dev, "up"]);
   }
 }
