@@ -75,6 +75,7 @@ function wirePacket(p: Packet): Packet | undefined {
 
 function pickPackets(policy: NormalizedPolicy, random: () => number): Packet[] {
   const candidates = [...boundaryPackets(policy), ...randomPackets(policy, 400, random)]
+    .filter((p): p is Packet => p.family !== 6)
     .map(wirePacket)
     .filter((p): p is Packet => p !== undefined);
   for (const e of policy.controlPlane) {

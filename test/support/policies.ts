@@ -2,9 +2,10 @@
  * Random policy documents in API shape for differential and property tests:
  * prefix lists (with overlapping and adjacent entries, sometimes empty), port
  * lists, every protocol class, both directions, accept and drop, ICMP type and
- * code, logging, rules with and without ids.
+ * code, logging, rules with and without ids; with `families: [4, 6]` mixed-family
+ * documents (IPv6 CIDRs, ::/0, ICMPv6, prefix lists holding both families).
  */
-import { formatCidr, maskOf, parseIPv4, type FilterRuleWrite } from "../../core/model";
+import { formatCidr, formatCidr6, maskOf, parseIPv4, type FilterRuleWrite, type IPv6Address } from "../../core/model";
 import type { PolicyDocumentInput } from "../../core/policy";
 
 const ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -18,6 +19,12 @@ export interface RandomPolicyOptions {
   icmpTypes?: number[];
   maxGroups?: number;
   maxRules?: number;
+  /** Address families rule CIDRs and prefix-list entries are drawn from; default [4] (IPv4 only). */
+  families?: readonly (4 | 6)[];
+  /** IPv6 pools (first two words of the network, prefix length <= 64); default fd00:a::/32 and 2001:db8:100::/48. */
+  pools6?: { words: readonly [number, number]; prefixLength: number }[];
+  /** ICMPv6 types rules may name; default 128, 129, 1, 135. */
+  icmp6Types?: number[];
 }
 
 export function randomPolicy(random: () => number, opts: RandomPolicyOptions = {}): PolicyDocumentInput {
@@ -28,9 +35,30 @@ export function randomPolicy(random: () => number, opts: RandomPolicyOptions = {
     { network: 0x0a000000, prefixLength: 8 },
     { network: 0xc6336400, prefixLength: 24 },
   ];
-  const protocols = opts.protocols ?? [0, 1, 6, 17, 47, 89, 112];
+  const families = opts.families ?? [4];
+  const dual = families.includes(6);
+  const protocols = opts.protocols ?? (dual ? [0, 1, 6, 17, 47, 58, 89, 112] : [0, 1, 6, 17, 47, 89, 112]);
   const icmpTypes = opts.icmpTypes ?? [8, 13, 0];
+  const icmp6Types = opts.icmp6Types ?? [128, 129, 1, 135];
+  const pools6 = opts.pools6 ?? [
+    { words: [0xfd00000a, 0] as const, prefixLength: 32 },
+    { words: [0x20010db8, 0x01000000] as const, prefixLength: 48 },
+  ];
 
+  const cidr6 = (): string => {
+    const pool = pick(pools6);
+    // Mostly /48-/128 inside the pool: random bits below the pool's prefix, then the mask.
+    const length = random() < 0.2 ? pool.prefixLength + int(65 - pool.prefixLength) : 64 + int(65);
+    const words = [pool.words[0], pool.words[1], int(2 ** 32), int(2 ** 32)];
+    if (pool.prefixLength <= 32) words[1] = int(2 ** 32);
+    else words[1] = (pool.words[1] | (int(2 ** 32) >>> (pool.prefixLength - 32))) >>> 0;
+    for (let w = 0; w < 4; w++) {
+      const keep = Math.max(0, Math.min(32, length - 32 * w));
+      words[w] = keep === 0 ? 0 : keep === 32 ? words[w] : (words[w] & ((0xffffffff << (32 - keep)) >>> 0)) >>> 0;
+    }
+    return formatCidr6({ network: words as unknown as IPv6Address, prefixLength: length });
+  };
+  const cidrOf = (family: 4 | 6): string => (family === 6 ? cidr6() : cidr());
   const cidr = (): string => {
     const pool = pick(pools);
     const length = pool.prefixLength + int(33 - pool.prefixLength);
@@ -41,8 +69,10 @@ export function randomPolicy(random: () => number, opts: RandomPolicyOptions = {
     const cidrs = new Set<string>();
     const count = random() < 0.15 ? 0 : 1 + int(6);
     while (cidrs.size < count) {
-      const c = cidr();
+      const family = pick(families);
+      const c = cidrOf(family);
       cidrs.add(c);
+      if (family === 6) continue;
       // An adjacent or containing neighbour now and then, so collapsing has work to do.
       if (random() < 0.3) {
         const [a, l] = c.split("/");
@@ -78,18 +108,27 @@ export function randomPolicy(random: () => number, opts: RandomPolicyOptions = {
     while (orders.size < count) orders.add(1 + int(250));
     const rules = [...orders].map((order) => {
       const protocol = pick(protocols);
+      // ICMP is IPv4 only and ICMPv6 IPv6 only: a CIDR of the protocol's family.
+      const family = protocol === 1 ? 4 : protocol === 58 ? 6 : pick(families);
       const r: FilterRuleWrite & { id?: string } = {
         direction: random() < 0.5 ? "inbound" : "outbound",
         order,
         protocol,
         port: protocol === 6 || protocol === 17 ? ports() : "",
-        address: random() < 0.15 ? "0.0.0.0/0" : prefixLists.length && random() < 0.4 ? pick(prefixLists).id : cidr(),
+        address:
+          random() < 0.15
+            ? family === 6
+              ? "::/0"
+              : "0.0.0.0/0"
+            : prefixLists.length && random() < 0.4
+              ? pick(prefixLists).id
+              : cidrOf(family),
         description: `rule ${order}`,
       };
       if (random() < 0.3) r.action = "drop";
       else if (random() < 0.3) r.action = "accept";
-      if (protocol === 1 && random() < 0.5) {
-        r.icmp_type = pick(icmpTypes);
+      if ((protocol === 1 || protocol === 58) && random() < 0.5) {
+        r.icmp_type = pick(protocol === 1 ? icmpTypes : icmp6Types);
         if (random() < 0.4) r.icmp_code = int(2);
       }
       if (random() < 0.2) r.log = true;
