@@ -34,7 +34,9 @@ const wanted = current.slice(0, start + START.length) + "\n" + table() + "\n" + 
 
 if (process.argv.includes("--check")) {
   if (current !== wanted) {
-    console.error(`${README}: the essential ICMPv6 table is stale: run node scripts/generate-icmpv6-docs.js (after npx tsc -p tsconfig.build.json)`);
+    console.error(
+      `${README}: the essential ICMPv6 table is stale: run node scripts/generate-icmpv6-docs.js (after npx tsc -p tsconfig.build.json)`,
+    );
     process.exit(1);
   }
   console.log(`${README}: the essential ICMPv6 table is up to date`);
