@@ -46,7 +46,7 @@ function balanced(line: string): boolean {
 
 describe.each(["host", "router"] as const)("RouterOS script syntax (%s mode)", (mode) => {
   const random = seededRandom(mode === "host" ? 31 : 32);
-  const docs = Array.from({ length: 40 }, () => randomPolicy(random));
+  const docs = Array.from({ length: 40 }, () => randomPolicy(random, { families: [4, 6] }));
 
   test("every line is a comment, a block brace, a variable/condition or a firewall add/remove with known properties", () => {
     for (const doc of docs) {
@@ -56,15 +56,15 @@ describe.each(["host", "router"] as const)("RouterOS script syntax (%s mode)", (
       for (const line of lines) {
         expect(balanced(line) || line === "{" || line === "}").toBe(true);
         if (line === "{" || line === "}" || line.startsWith("#") || line.startsWith(":local ") || line.startsWith(":if ")) continue;
-        const add = /^\/ip firewall (filter|address-list) add (.*)$/.exec(line);
+        const add = /^\/ipv6? firewall (filter|address-list) add (.*)$/.exec(line);
         if (add) {
-          const args = parseArgs(add[2], { slot: "a" });
+          const args = parseArgs(add[2], { slot: "a", slot6: "a" });
           if (add[1] === "address-list") expect(Object.keys(args).sort()).toEqual(["address", "comment", "list"]);
           else for (const key of Object.keys(args)) expect(FILTER_KEYS.has(key)).toBe(true);
           expect(args.comment).toMatch(/^secgroups:/);
           continue;
         }
-        expect(line).toMatch(/^\/ip firewall (filter|address-list) remove \[find where comment(=|~)\(.*\)\]$/);
+        expect(line).toMatch(/^\/ipv6? firewall (filter|address-list) remove \[find where comment(=|~)\(.*\)\]$/);
       }
     }
   });
