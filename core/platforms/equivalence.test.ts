@@ -11,10 +11,10 @@ import { randomPolicy } from "../../test/support/policies";
 import { iptables, nftables, routeros } from ".";
 
 describe.each(["host", "router"] as const)("generated rulesets agree with the oracle (%s mode)", (mode) => {
-  test("RouterOS script, both slots, 60 random policies", () => {
+  test("RouterOS script (/ip and /ipv6), both slots, 60 random mixed-family policies", () => {
     const random = seededRandom(mode === "host" ? 11 : 12);
     for (let n = 0; n < 60; n++) {
-      const doc = randomPolicy(random);
+      const doc = randomPolicy(random, { families: [4, 6] });
       const policy = normalizePolicy(doc, { mode });
       const script = routeros.render(policy);
       for (const slot of ["a", "b"] as const) {

@@ -2,8 +2,14 @@
  * RouterOS sites fetch their script (docs/routeros.md, "Bootstrap"). No router
  * is available in CI, so this checks what the router would get: the URL and its
  * authentication, the script text, and the confirmation line, which is
- * replayed here exactly as `/tool fetch` would send it.
+ * replayed here exactly as `/tool fetch` would send it. The router's side of
+ * `/import` is the RouterOS reader (core/platforms/routeros/read.ts), a model
+ * of both firewall tables checked against the oracle.
  */
+import { checkEquivalence, evaluateLoaded, type Packet6 } from "../../core/analyze";
+import { parseIPv6, PROTOCOL } from "../../core/model";
+import { normalizePolicy } from "../../core/policy";
+import { routeros } from "../../core/platforms";
 import { startCore, type TestCore } from "../support/core";
 
 let core: TestCore;
@@ -58,4 +64,66 @@ test("only routeros sites are served a RouterOS script", async () => {
   const res = await core.get("/agent/v1/routeros.rsc", { token: site.token });
   expect(res.status).toBe(400);
   expect(res.json.code).toBe("wrong_platform");
+});
+
+test("a dual-stack site: the served script filters IPv6 in /ipv6 firewall, and reads back as the policy in both slots", async () => {
+  const site = await core.create("/vpc/sites", { name: "edge-6", platform: "routeros", mode: "router" });
+  const rules = [
+    rule,
+    { direction: "inbound", order: 20, protocol: 6, port: "22", address: "2001:db8:100::/48", description: "ssh from the office (IPv6)" },
+    { direction: "inbound", order: 30, protocol: 58, port: "", icmp_type: 128, address: "::/0", description: "ping6 from anywhere" },
+    { direction: "outbound", order: 40, protocol: 17, port: "53", address: "2001:db8::53/128", description: "dns (IPv6)" },
+  ];
+  const group = await core.create("/vpc/security-groups", { name: "edge-dual", rules, sites: [site.id] });
+  const served = await core.get("/agent/v1/routeros.rsc", { token: site.token });
+  expect(served.status).toBe(200);
+  const lines = served.body.split("\n");
+  expect(lines.some((l) => l.startsWith("/ipv6 firewall filter add ") && l.includes("src-address=2001:db8:100::/48 dst-port=22"))).toBe(
+    true,
+  );
+  expect(lines.some((l) => l.startsWith("/ipv6 firewall filter add ") && l.includes("protocol=icmpv6 icmp-options=128:0-255"))).toBe(true);
+  expect(lines.some((l) => l.startsWith("/ip firewall filter add ") && l.includes("2001:db8"))).toBe(false);
+
+  // What the router holds after importing it, fresh (slot a) or over a live slot a (slot b).
+  const view = (await core.get(`/vpc/security-groups/${group.id}`)).json;
+  const policy = normalizePolicy({ security_groups: [view] }, { mode: "router" });
+  for (const slot of ["a", "b"] as const) {
+    const loaded = routeros.read({ script: served.body, slot });
+    const report = checkEquivalence(policy, loaded, { random: 2000 });
+    expect(report.disagreements.slice(0, 2)).toEqual([]);
+    expect(report.checked).toBeGreaterThan(2000);
+    const v6 = (text: string) => parseIPv6(text)!;
+    const ssh: Packet6 = {
+      family: 6,
+      hook: "input",
+      protocol: PROTOCOL.TCP,
+      src: v6("2001:db8:100::7"),
+      dst: v6("2001:db8::1"),
+      srcPort: 40000,
+      dstPort: 22,
+    };
+    expect(evaluateLoaded(loaded, ssh).verdict).toBe("accept");
+    expect(evaluateLoaded(loaded, { ...ssh, src: v6("2001:db8:101::7") }).verdict).toBe("drop");
+    const solicitation: Packet6 = {
+      family: 6,
+      hook: "forward",
+      protocol: PROTOCOL.ICMPV6,
+      src: v6("fe80::1"),
+      dst: v6("ff02::1:ff00:1"),
+      icmpType: 135,
+      icmpCode: 0,
+    };
+    expect(evaluateLoaded(loaded, solicitation)).toEqual({ verdict: "accept", comment: `secgroups:${slot}:icmpv6` });
+  }
+
+  // The confirmation is the same for a dual-stack script: replaying it makes the group active.
+  expect((await core.post("/agent/v1/report", confirmation(served.body), { token: site.token })).status).toBe(204);
+  expect((await core.get(`/vpc/security-groups/${group.id}`)).json.status).toBe("active");
+
+  // Unattached: both tables are cleared.
+  expect((await core.delete(`/vpc/security-groups/${group.id}`)).status).toBeLessThan(300);
+  const unmanaged = (await core.get("/agent/v1/routeros.rsc", { token: site.token })).body;
+  expect(unmanaged).toContain('/ipv6 firewall filter remove [find where comment~"^secgroups:"]');
+  const cleared = routeros.read({ script: unmanaged });
+  expect([...cleared.chains.values()].every((c) => c.rules.length === 0)).toBe(true);
 });

@@ -20,11 +20,18 @@ export function servedRouterosScript(current: RouterosRevision): string {
   return (current.managed ? current.config : ROUTEROS_UNMANAGED) + routerosConfirmation(current.revision, current.digest);
 }
 
-/** No group attached: remove everything secgroups put on the router (not the bootstrap's control-plane entry). */
+/**
+ * No group attached: remove everything secgroups put on the router, IPv4 and
+ * IPv6, but not the bootstrap's control-plane entries (comment
+ * "secgroups:bootstrap"): without them the router could not fetch its next
+ * script once a group is attached again.
+ */
 export const ROUTEROS_UNMANAGED = [
   "# secgroups: no group is attached to this site; nothing of ours filters",
-  '/ip firewall filter remove [find where comment~"^secgroups:"]',
-  '/ip firewall address-list remove [find where comment~"^secgroups:"]',
+  ...["/ip", "/ipv6"].flatMap((menu) => [
+    `${menu} firewall filter remove [find where comment~"^secgroups:"]`,
+    `${menu} firewall address-list remove [find where comment~"^secgroups:(a|b):list"]`,
+  ]),
   "",
 ].join("\n");
 

@@ -1,27 +1,51 @@
 /**
- * Reads a RouterOS script of `/ip firewall address-list add` and
- * `/ip firewall filter add` commands into the loaded-ruleset model, as a router
- * with an empty configuration would hold it after `/import`. Removal commands
- * and control flow are skipped; `$variables` take the values given (the
- * renderer's slot variable defaults to "a"). No router runs here: this is a
- * model of RouterOS filter semantics (first match, jump/return, built-in chains
- * accept at the end), checked against the oracle.
+ * Reads a RouterOS script of `/ip firewall` and `/ipv6 firewall`
+ * `address-list add` and `filter add` commands into the loaded-ruleset model,
+ * as a router with an empty configuration would hold it after `/import`.
+ * Removal commands and control flow are skipped; `$variables` take the values
+ * given (the renderer's slot variables default to "a"). No router runs here:
+ * this is a model of RouterOS filter semantics (first match, jump/return,
+ * built-in chains accept at the end), checked against the oracle.
+ *
+ * The two tables are separate on the router: an IPv4 packet only meets
+ * `/ip firewall filter`, an IPv6 packet only `/ipv6 firewall filter`. In the
+ * model, the IPv6 table's chains are named `ipv6/<chain>` and every rule read
+ * starts with a match of its table's family (`ipv4`/`ipv6`); an address list
+ * is one set holding the IPv4 list's ranges and the IPv6 list's ranges6 (a
+ * rule of each table reads its own family's side).
  */
-import { mergeRanges, type AddressRange, type PortRange } from "../../model";
+import {
+  mergeRanges,
+  mergeRanges6,
+  parseIPv6,
+  parseCidr6,
+  cidr6Range,
+  PROTOCOL,
+  type AddressFamily,
+  type AddressRange,
+  type AddressRange6,
+  type PortRange,
+} from "../../model";
 import type { Hook } from "../../policy";
 import type { Action, LoadedRuleset, Match } from "../../analyze/loaded";
 import { addressRangeOf, type ConnectionState } from "../../analyze/packet";
 import { protocolNumber } from "../protocol-names";
 
-/** A script as a router imports it: `slot` is the slot it builds (the one no jump pointed at), "a" on a fresh router. */
+/**
+ * A script as a router imports it: `slot` is the slot it builds in /ip (the one
+ * no jump pointed at), "a" on a fresh router; `slot6` the same in /ipv6
+ * (default: `slot`).
+ */
 export interface RouterosListing {
   script: string;
   slot?: "a" | "b";
+  slot6?: "a" | "b";
 }
 
 /** What the router holds once the script is imported. */
-export function readRouteros({ script, slot = "a" }: RouterosListing): LoadedRuleset {
-  return parseRouterosScript(script, { slot, old: slot === "a" ? "b" : "a" });
+export function readRouteros({ script, slot = "a", slot6 = slot }: RouterosListing): LoadedRuleset {
+  const other = (s: "a" | "b") => (s === "a" ? "b" : "a");
+  return parseRouterosScript(script, { slot, old: other(slot), slot6, old6: other(slot6) });
 }
 
 /**
@@ -33,40 +57,72 @@ export function expectedRouteros(config: string): LoadedRuleset {
   return readRouteros({ script: config });
 }
 
-export function parseRouterosScript(script: string, variables: Record<string, string> = { slot: "a", old: "b" }): LoadedRuleset {
-  const lists = new Map<string, AddressRange[]>();
+/** The model's name of a chain of a family's table. */
+export function routerosChainName(chain: string, family: AddressFamily = 4): string {
+  return family === 6 ? `ipv6/${chain}` : chain;
+}
+
+const HOOKS: readonly Hook[] = ["input", "output", "forward"];
+
+export function parseRouterosScript(
+  script: string,
+  variables: Record<string, string> = { slot: "a", old: "b", slot6: "a", old6: "b" },
+): LoadedRuleset {
+  const lists = new Map<string, { ranges: AddressRange[]; ranges6: AddressRange6[] }>();
   const ruleset: LoadedRuleset = { chains: new Map(), sets: new Map() };
-  for (const hook of ["input", "output", "forward"] as Hook[]) ruleset.chains.set(hook, { rules: [], hook, policy: "accept" });
+  for (const family of [4, 6] as const) {
+    for (const hook of HOOKS) ruleset.chains.set(routerosChainName(hook, family), { rules: [], hook, policy: "accept" });
+  }
   for (const raw of script.split("\n")) {
     const line = raw.trim();
-    const menu = /^\/ip firewall (address-list|filter) add (.*)$/.exec(line);
+    const menu = /^\/(ip|ipv6) firewall (address-list|filter) add (.*)$/.exec(line);
     if (!menu) continue;
-    const args = parseArgs(menu[2], variables);
-    if (menu[1] === "address-list") {
-      const list = lists.get(args.list) ?? [];
-      list.push(addressRangeOf(args.address));
-      lists.set(args.list, list);
+    const family: AddressFamily = menu[1] === "ipv6" ? 6 : 4;
+    const args = parseArgs(menu[3], variables);
+    if (menu[2] === "address-list") {
+      let list = lists.get(args.list);
+      if (!list) lists.set(args.list, (list = { ranges: [], ranges6: [] }));
+      if (family === 6) list.ranges6.push(addressRange6Of(args.address));
+      else list.ranges.push(addressRangeOf(args.address));
       continue;
     }
     if (args.disabled === "yes") continue;
-    const chainName = args.chain;
+    const chainName = routerosChainName(args.chain, family);
     if (!ruleset.chains.has(chainName)) ruleset.chains.set(chainName, { rules: [] });
-    ruleset.chains.get(chainName)!.rules.push({ matches: ruleMatches(args), action: ruleAction(args), comment: args.comment });
+    ruleset.chains
+      .get(chainName)!
+      .rules.push({ matches: ruleMatches(args, family), action: ruleAction(args, family), comment: args.comment });
   }
-  for (const [name, ranges] of lists) ruleset.sets.set(name, { ranges: mergeRanges(ranges) });
+  for (const [name, list] of lists) ruleset.sets.set(name, { ranges: mergeRanges(list.ranges), ranges6: mergeRanges6(list.ranges6) });
   // A list nothing was added to is empty on the router (e.g. the control-plane list before bootstrap).
   for (const chain of ruleset.chains.values()) {
     for (const rule of chain.rules) {
-      for (const m of rule.matches) if (m.kind === "address" && m.set && !ruleset.sets.has(m.set)) ruleset.sets.set(m.set, { ranges: [] });
+      for (const m of rule.matches) {
+        if (m.kind === "address" && m.set && !ruleset.sets.has(m.set)) ruleset.sets.set(m.set, { ranges: [], ranges6: [] });
+      }
     }
   }
   return ruleset;
 }
 
+/** "2001:db8::/32" or "2001:db8::1" as the range of addresses it names. */
+function addressRange6Of(text: string): AddressRange6 {
+  if (!text.includes("/")) {
+    const a = parseIPv6(text);
+    if (!a) throw new Error(`not an IPv6 address: "${text}"`);
+    return { first: a, last: a };
+  }
+  const parsed = parseCidr6(text);
+  if (!parsed.ok) throw new Error(`not an IPv6 network: "${text}"`);
+  return cidr6Range(parsed.cidr);
+}
+
 const IGNORED = new Set(["chain", "action", "jump-target", "comment", "log", "log-prefix", "place-before", "disabled"]);
 
-function ruleMatches(args: Record<string, string>): Match[] {
-  const matches: Match[] = [];
+function ruleMatches(args: Record<string, string>, family: AddressFamily): Match[] {
+  // Only packets of the table's family meet its rules.
+  const matches: Match[] = [{ kind: family === 6 ? "ipv6" : "ipv4" }];
+  const v6 = family === 6 ? ({ family: 6 } as const) : {};
   for (const [key, value] of Object.entries(args)) {
     if (IGNORED.has(key)) continue;
     const negate = value.startsWith("!");
@@ -74,23 +130,30 @@ function ruleMatches(args: Record<string, string>): Match[] {
     const push = (m: Match) => matches.push(negate ? { ...m, negate } : m);
     switch (key) {
       case "protocol":
-        push({ kind: "protocol", protocol: protocolNumber(v) });
+        push({ kind: "protocol", protocol: family === 6 && v === "icmpv6" ? PROTOCOL.ICMPV6 : protocolNumber(v), ...v6 });
         break;
       case "src-address":
-      case "dst-address":
-        push({ kind: "address", field: key === "src-address" ? "src" : "dst", ranges: [addressRangeOf(v)] });
+      case "dst-address": {
+        const field = key === "src-address" ? "src" : "dst";
+        push(
+          family === 6
+            ? { kind: "address", field, family: 6, ranges6: [addressRange6Of(v)] }
+            : { kind: "address", field, ranges: [addressRangeOf(v)] },
+        );
         break;
+      }
       case "src-address-list":
       case "dst-address-list":
-        push({ kind: "address", field: key === "src-address-list" ? "src" : "dst", set: v });
+        push({ kind: "address", field: key === "src-address-list" ? "src" : "dst", set: v, ...v6 });
         break;
       case "dst-port":
         push({ kind: "dport", ports: v.split(",").map(portRange) });
         break;
       case "icmp-options": {
+        // In /ipv6 the type and code are ICMPv6's.
         const [type, code] = v.split(":");
         const codes = code === undefined ? undefined : portRange(code);
-        push({ kind: "icmp", type: Number(type), ...(codes ? { code: [codes.from, codes.to] as const } : {}) });
+        push({ kind: "icmp", type: Number(type), ...(codes ? { code: [codes.from, codes.to] as const } : {}), ...v6 });
         break;
       }
       case "connection-state":
@@ -108,7 +171,7 @@ function ruleMatches(args: Record<string, string>): Match[] {
   return matches;
 }
 
-function ruleAction(args: Record<string, string>): Action {
+function ruleAction(args: Record<string, string>, family: AddressFamily): Action {
   switch (args.action ?? "accept") {
     case "accept":
       return { kind: "accept" };
@@ -119,7 +182,7 @@ function ruleAction(args: Record<string, string>): Action {
     case "return":
       return { kind: "return" };
     case "jump":
-      return { kind: "jump", target: args["jump-target"] };
+      return { kind: "jump", target: routerosChainName(args["jump-target"], family) };
     case "passthrough":
     case "log":
       return { kind: "continue" };
