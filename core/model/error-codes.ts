@@ -238,8 +238,9 @@ const catalog = {
     status: 422,
     type: "invalid_request_error",
     title: "An address is not a valid CIDR",
-    explanation: "Addresses are IPv4 CIDRs with zero host bits, or prefix list ids.",
-    fix: "Use the network address the message suggests (10.0.0.5/24 -> 10.0.0.0/24).",
+    explanation:
+      "Addresses are IPv4 or IPv6 CIDRs with zero host bits, or prefix list ids. IPv6 CIDRs take no zone id (%eth0) and may not be IPv4-mapped (::ffff:0:0/96).",
+    fix: "Use the network address the message suggests (10.0.0.5/24 -> 10.0.0.0/24, 2001:db8::1/64 -> 2001:db8::/64); write an IPv4-mapped address as its IPv4 CIDR.",
   },
   invalid_port: {
     status: 422,

@@ -16,8 +16,12 @@ export const LIMITS = {
   prefixListName: { min: 1, max: 255 },
   prefixListDescription: 1000,
   prefixes: 500,
-  /** The longest IPv4 CIDR text ("255.255.255.255/32"). */
-  prefixCidr: 18,
+  /**
+   * The longest CIDR text the validator accepts: IPv6 with six four-digit groups
+   * and a dotted quad, "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128" (49;
+   * hex only it is 43, IPv4 18). Stored text is RFC 5952, at most 43.
+   */
+  prefixCidr: 49,
   prefixDescription: 255,
   siteName: { min: 1, max: 255 },
   sitesPerResource: 1000,

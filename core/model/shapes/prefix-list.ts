@@ -4,9 +4,14 @@ import { LIMITS } from "./limits";
 import { Echoed, type Writable, hinted, IdOf, Nullable, Text, Timestamp } from "./kit";
 import { pendingSites, SiteIds, SyncStatusField, syncErrors } from "./security-group";
 
-const cidr = hinted(Type.String({ maxLength: LIMITS.prefixCidr, description: "An IPv4 CIDR with host bits zero, e.g. 203.0.113.0/24." }), {
-  content: "parsed",
-});
+const cidr = hinted(
+  Type.String({
+    maxLength: LIMITS.prefixCidr,
+    description:
+      "An IPv4 or IPv6 CIDR with host bits zero, e.g. 203.0.113.0/24 or 2001:db8::/48 (IPv6 stored in RFC 5952 text). A list may hold both families; a rule referring to it matches the members of the packet's family.",
+  }),
+  { content: "parsed" },
+);
 const prefixDescription = Text({ max: LIMITS.prefixDescription }, { description: "What the prefix is." });
 const name = Text(LIMITS.prefixListName, { description: "A human-readable name." });
 const description = Text({ max: LIMITS.prefixListDescription }, { description: "What the list holds." });

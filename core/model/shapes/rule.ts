@@ -16,7 +16,12 @@ const order = Type.Integer({
   maximum: LIMITS.order.max,
   description: "Processing order, unique within the group; lowest first.",
 });
-const protocol = Type.Integer({ minimum: LIMITS.protocol.min, maximum: LIMITS.protocol.max, description: "IP protocol number; 0 = all." });
+const protocol = Type.Integer({
+  minimum: LIMITS.protocol.min,
+  maximum: LIMITS.protocol.max,
+  description:
+    "IP protocol number; 0 = all. ICMP (1) needs an IPv4 address and ICMPv6 (58, ipv6-icmp) an IPv6 one; with a prefix list they match its members of that family.",
+});
 const port = hinted(
   Type.String({
     description:
@@ -25,12 +30,19 @@ const port = hinted(
   { expected: 'a string such as "443" or ""', missing: 'is required (use "" for protocols without ports)', content: "parsed" },
 );
 const address = hinted(
-  Type.String({ description: "An IPv4 CIDR with host bits zero (10.0.0.0/24) or a prefix list id (prfx_lst_...) of this organization." }),
-  { expected: "an IPv4 CIDR or a prefix list id", content: "parsed" },
+  Type.String({
+    description:
+      "An IPv4 or IPv6 CIDR with host bits zero (10.0.0.0/24, 2001:db8::/32; 0.0.0.0/0 is all IPv4, ::/0 all IPv6; IPv6 is stored in RFC 5952 text, no zone id, no IPv4-mapped ::ffff:) or a prefix list id (prfx_lst_...) of this organization. A CIDR decides the rule's address family.",
+  }),
+  { expected: "an IPv4 or IPv6 CIDR or a prefix list id", content: "parsed" },
 );
 const description = Text(LIMITS.ruleDescription, { description: "What the rule is for." });
 const icmp = (what: string) =>
-  Type.Integer({ minimum: LIMITS.icmp.min, maximum: LIMITS.icmp.max, description: `Extension, ICMP (protocol 1) only: ${what}.` });
+  Type.Integer({
+    minimum: LIMITS.icmp.min,
+    maximum: LIMITS.icmp.max,
+    description: `Extension, ICMP (protocol 1) and ICMPv6 (protocol 58) only: ${what}.`,
+  });
 const actionText = "Extension: what a match does.";
 const logText = "Extension: log the packets this rule matches.";
 

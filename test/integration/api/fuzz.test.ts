@@ -149,7 +149,18 @@ function groupMutation(f: Fixtures): fc.Arbitrary<(g: any) => void> {
     set(
       "address",
       fc.oneof(
-        fc.constantFrom("10.0.0.1/24", "300.0.0.0/8", "10.0.0.0/33", "", "::/0", "10.0.0.0", 5, null),
+        fc.constantFrom(
+          "10.0.0.1/24",
+          "300.0.0.0/8",
+          "10.0.0.0/33",
+          "",
+          "2001:db8::1/64",
+          "fe80::%eth0/64",
+          "::ffff:0:0/96",
+          "10.0.0.0",
+          5,
+          null,
+        ),
         body27.map((b) => `prfx_lst_${b}`),
       ),
     ),

@@ -151,21 +151,36 @@ describe.each(ENGINES)("limits (%s)", (engine) => {
   });
 
   describe("addresses", () => {
-    it.each(["0.0.0.0/0", "10.0.0.0/8", "255.255.255.255/32", "192.168.1.128/25"])("accepts %s", async (address) => {
-      const res = await post(group({ rules: [rule(1, { address })] }));
-      expect(res.status).toBe(201);
-      expect(res.json.rules[0].address).toBe(address);
-    });
+    it.each(["0.0.0.0/0", "10.0.0.0/8", "255.255.255.255/32", "192.168.1.128/25", "::/0", "2001:db8::/32", "fd00::1/128"])(
+      "accepts %s",
+      async (address) => {
+        const res = await post(group({ rules: [rule(1, { address })] }));
+        expect(res.status).toBe(201);
+        expect(res.json.rules[0].address).toBe(address);
+      },
+    );
     it("refuses host bits with the network that was meant", async () => {
       const res = await post(group({ rules: [rule(1, { address: "10.0.0.5/24" })] }));
       expect422(res, "rules[0].address", /did you mean 10\.0\.0\.0\/24\?/);
     });
-    it.each(["10.0.0.0/33", "10.0.0/24", "256.0.0.0/8", "10.0.0.1", "01.2.3.4/32", "::/0", "10.0.0.0/8 ", "", "prfx_lst_short"])(
-      "refuses %p",
-      async (address) => {
-        expect422(await post(group({ rules: [rule(1, { address })] })), "rules[0].address");
-      },
-    );
+    it.each([
+      "10.0.0.0/33",
+      "10.0.0/24",
+      "256.0.0.0/8",
+      "10.0.0.1",
+      "01.2.3.4/32",
+      "10.0.0.0/8 ",
+      "",
+      "prfx_lst_short",
+      "2001:db8::/129",
+      "2001:db8::1/64",
+      "fe80::%eth0/64",
+      "::ffff:10.0.0.0/104",
+      "2001:db8:::/32",
+      "::",
+    ])("refuses %p", async (address) => {
+      expect422(await post(group({ rules: [rule(1, { address })] })), "rules[0].address");
+    });
     it("refuses a prefix list id that does not exist (reference_not_found)", async () => {
       const res = await post(group({ rules: [rule(1), rule(2, { address: "prfx_lst_0ujsswThIGTUYm2K8FjOOfxcYpw" })] }));
       expectError(res, 422, "reference_not_found");
@@ -277,6 +292,14 @@ describe.each(ENGINES)("limits (%s)", (engine) => {
       expect(ok.status).toBe(201);
       expect(ok.json.prefixes).toHaveLength(500);
       expect422(await postList(list({ prefixes: cidrs(501) })), "prefixes", /500/);
+    });
+    it("CIDR text <= 49 characters: the longest IPv6 text (a dotted quad at the end) fits, one more does not", async () => {
+      const longest = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128";
+      expect(longest).toHaveLength(49);
+      const ok = await postList(list({ prefixes: [{ cidr: longest }] }));
+      expect(ok.status).toBe(201);
+      expect(ok.json.prefixes[0].cidr).toBe("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128");
+      expect422(await postList(list({ prefixes: [{ cidr: "0" + longest }] })), "prefixes[0].cidr", /49/);
     });
     it("refuses duplicates and host bits", async () => {
       expect422(await postList(list({ prefixes: [{ cidr: "10.0.0.0/8" }, { cidr: "10.0.0.0/8" }] })), "prefixes[1].cidr", /already/);
