@@ -139,7 +139,9 @@ describe("lint over both families", () => {
 
   test("a sensitive service open to ::/0 is world-open in IPv6, and only there", () => {
     const findings = lint(doc([r(10)])).filter((f) => f.kind === "world-open-admin-port");
-    expect(findings.map((f) => [f.family, f.message])).toEqual([[6, "SSH (tcp/22) is open to the world over IPv6 (::/0) by fltr_10"]]);
+    expect(findings.map((f) => [f.family, f.message])).toEqual([
+      [6, "Secure Shell (tcp/22) is open to the world over IPv6 (::/0) by fltr_10"],
+    ]);
     const both = lint(doc([r(10), r(20, { address: "0.0.0.0/0" })])).filter((f) => f.kind === "world-open-admin-port");
     expect(both.map((f) => f.family).sort()).toEqual([4, 6]);
     // The union of two halves of IPv6 is the world too; a /1 alone is not.
