@@ -116,7 +116,7 @@ describe("review shortcuts equal the full computation", () => {
         ? cidrs.join(", ")
         : `${cidrs.slice(0, MAX_LISTED_ADDRESSES).join(", ")} and ${(cidrs.length - MAX_LISTED_ADDRESSES).toLocaleString("en-US")} more CIDRs`;
     const expected = (cidrs: string[]) => {
-      if (cidrs.length === 1 && cidrs[0] === "0.0.0.0/0") return "0.0.0.0/0 (anywhere)";
+      if (cidrs.length === 1 && cidrs[0] === "0.0.0.0/0") return "0.0.0.0/0 (all IPv4)";
       const complement = naive(cidrs);
       return complement.length < cidrs.length ? `0.0.0.0/0 except ${list(complement)}` : list(cidrs);
     };
