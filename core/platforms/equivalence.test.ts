@@ -44,13 +44,15 @@ describe.each(["host", "router"] as const)("generated rulesets agree with the or
     }
   });
 
-  test("iptables restore text and ipsets, 60 random policies", () => {
+  test("iptables and ip6tables restore texts and ipsets of both families, with control-plane elements, 60 random mixed-family policies", () => {
     const random = seededRandom(mode === "host" ? 21 : 22);
     for (let n = 0; n < 60; n++) {
-      const doc = randomPolicy(random);
-      const policy = normalizePolicy(doc, { mode });
-      const report = checkEquivalence(policy, iptables.expected(iptables.render(policy), []), { random: 300, seed: n });
+      const doc = randomPolicy(random, { families: [4, 6] });
+      const controlPlane = [[], [{ address: "198.51.100.200", port: 8787 }], [{ address: "2001:db8:cafe::200", port: 8787 }]][n % 3];
+      const policy = normalizePolicy(doc, { mode, controlPlane });
+      const report = checkEquivalence(policy, iptables.expected(iptables.render(policy), controlPlane), { random: 300, seed: n });
       expect(report.disagreements.slice(0, 2)).toEqual([]);
+      expect(report.checked).toBeGreaterThan(300);
     }
   });
 });

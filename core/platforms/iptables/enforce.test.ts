@@ -3,27 +3,36 @@ import { join } from "node:path";
 import { compilePolicy } from "..";
 import type { Runner } from "../runner";
 import { IptablesEnforcer } from "./enforce";
+import { ip6tablesBeside, joinIptablesConfig, splitIptablesConfig } from ".";
 import * as reader from "./read";
 
 const testdata = (name: string) => readFileSync(join(__dirname, "..", "testdata", name), "utf8");
 const config = compilePolicy(JSON.parse(testdata("policy.json")), "iptables");
 const CP = [{ address: "10.77.0.1", port: 8787 }];
-// What iptables 1.8.9 (nf_tables) and ipset listed after applying `config` with this control plane.
+// What iptables 1.8.9 (nf_tables), ip6tables and ipset listed after applying `config` with this control plane.
 const iptablesSave = testdata("policy.iptables-save.txt");
+const ip6tablesSave = testdata("policy.ip6tables-save.txt");
 const ipsetSave = testdata("policy.ipset-save.txt");
 
-function fake(listing: { iptables?: string; ipset: string }): { run: Runner; calls: string[][] } {
+interface Listing {
+  iptables?: string;
+  ip6tables?: string;
+  ipset: string;
+}
+
+function fake(listing: Listing, fails: (call: string[]) => boolean = () => false): { run: Runner; calls: string[][] } {
   const calls: string[][] = [];
   const run: Runner = async (cmd, args) => {
     calls.push([cmd, ...args]);
+    if (fails([cmd, ...args])) return { code: 2, stdout: "", stderr: `${cmd}: line 3 failed` };
     if (cmd === "iptables-save") return { code: 0, stdout: listing.iptables ?? iptablesSave, stderr: "" };
+    if (cmd === "ip6tables-save") return { code: 0, stdout: listing.ip6tables ?? ip6tablesSave, stderr: "" };
     if (cmd === "ipset" && args[0] === "save") return { code: 0, stdout: listing.ipset, stderr: "" };
     return { code: 0, stdout: "", stderr: "" };
   };
   return { run, calls };
 }
-const check = (listing: { iptables?: string; ipset: string }, controlPlane = CP) =>
-  new IptablesEnforcer({ run: fake(listing).run }).check(config, controlPlane);
+const check = (listing: Listing, controlPlane = CP) => new IptablesEnforcer({ run: fake(listing).run }).check(config, controlPlane);
 
 describe("IptablesEnforcer.check", () => {
   it("finds a good apply in force, reading every set with one ipset save", async () => {
@@ -53,7 +62,7 @@ describe("IptablesEnforcer.check", () => {
       expect.stringMatching(/^chain secgroups-input rule 1: \(missing\); expected meta iif lo ; accept/),
     ]);
     const noJump = iptablesSave.replace("-A OUTPUT -j secgroups-output\n", "");
-    expect(await check({ iptables: noJump, ipset: ipsetSave })).toEqual(["chain OUTPUT rule 1: (missing); expected jump secgroups-output"]);
+    expect(await check({ iptables: noJump, ipset: ipsetSave })).toEqual(["chain OUTPUT rule 2: (missing); expected jump secgroups-output"]);
     const added = iptablesSave.replace(
       "-A secgroups-input -j DROP",
       "-A secgroups-input -p tcp -m tcp --dport 22 -j ACCEPT\n-A secgroups-input -j DROP",
@@ -86,7 +95,9 @@ describe("IptablesEnforcer.check", () => {
     const run: Runner = async (cmd) =>
       cmd === "iptables-save"
         ? { code: 0, stdout: iptablesSave.replace(/^-A secgroups-output -j DROP\n/m, ""), stderr: "" }
-        : { code: 1, stdout: "", stderr: "ipset v7.17: Kernel error" };
+        : cmd === "ip6tables-save"
+          ? { code: 0, stdout: ip6tablesSave, stderr: "" }
+          : { code: 1, stdout: "", stderr: "ipset v7.17: Kernel error" };
     expect(await new IptablesEnforcer({ run }).check(config, CP)).toEqual([
       "chain secgroups-output rule 8: (missing); expected drop",
       "ipset save failed (exit 1): ipset v7.17: Kernel error",
@@ -97,9 +108,11 @@ describe("IptablesEnforcer.check", () => {
 describe("IptablesEnforcer verifies once per listing", () => {
   it("does not read an unchanged listing again, and reads a changed one", async () => {
     let ipset = ipsetSave;
+    // The listings' timestamps change on every call; what is ours does not.
+    const stamped = (save: string) => save.replace(/ on .*$/gm, ` on ${Date.now()}`);
     const run: Runner = async (cmd, args) =>
-      cmd === "iptables-save"
-        ? { code: 0, stdout: iptablesSave.replace(/Dec {2}1 21:26:47/g, String(Date.now())), stderr: "" }
+      cmd === "iptables-save" || cmd === "ip6tables-save"
+        ? { code: 0, stdout: stamped(cmd === "iptables-save" ? iptablesSave : ip6tablesSave), stderr: "" }
         : { code: 0, stdout: args[0] === "save" ? ipset : "", stderr: "" };
     const reads = jest.spyOn(reader, "readIptables");
     const enforcer = new IptablesEnforcer({ run });
@@ -110,5 +123,124 @@ describe("IptablesEnforcer verifies once per listing", () => {
     expect(await enforcer.check(config, CP)).toEqual([expect.stringMatching(/^set sg-\S+ holds 1 elements, expected 2/)]);
     expect(reads).toHaveBeenCalledTimes(2);
     reads.mockRestore();
+  });
+});
+
+describe("IptablesEnforcer on both families", () => {
+  // A dual-stack policy (IPv6 CIDRs, ::/0, ICMPv6, a prefix list of both families) and what the kernel listed after applying it.
+  const config6 = compilePolicy(JSON.parse(testdata("policy6.json")), "iptables");
+  const CP6 = [
+    { address: "10.77.0.1", port: 8787 },
+    { address: "fd00:77::1", port: 8787 },
+  ];
+  const listing6 = {
+    iptables: testdata("policy6.iptables-save.txt"),
+    ip6tables: testdata("policy6.ip6tables-save.txt"),
+    ipset: testdata("policy6.ipset-save.txt"),
+  };
+  const check6 = (changes: Partial<Listing>, controlPlane = CP6) =>
+    new IptablesEnforcer({ run: fake({ ...listing6, ...changes }).run }).check(config6, controlPlane);
+
+  it("finds a good dual-stack apply in force", async () => {
+    expect(await check6({})).toEqual([]);
+  });
+
+  it("reports drift in the ip6tables half: a rule, a jump, an IPv6 set member, the IPv6 control-plane element", async () => {
+    const ssh = listing6.ip6tables.replace(/--dport 8080 (.*) -j ACCEPT/, "--dport 8088 $1 -j ACCEPT");
+    expect(await check6({ ip6tables: ssh })).toEqual([
+      'chain ip6 secgroups-input rule 26: ip6 nexthdr 6 ; tcp dport 8088 ; accept ; comment "sec_grp_0ujsswThIGTUYm2K8FjOOfxcYpw:10"; expected ip6 nexthdr 6 ; tcp dport 8080 ; accept ; comment "sec_grp_0ujsswThIGTUYm2K8FjOOfxcYpw:10"',
+    ]);
+    const noNd = listing6.ip6tables.replace(/^-A secgroups-output -p ipv6-icmp -m icmp6 --icmpv6-type 135 -j ACCEPT\n/m, "");
+    expect(await check6({ ip6tables: noNd })).toEqual([
+      expect.stringMatching(
+        /^chain ip6 secgroups-output rule 14: ip6 nexthdr 58 ; icmpv6 type 136 ; accept; expected ip6 nexthdr 58 ; icmpv6 type 135 ; accept$/,
+      ),
+    ]);
+    const noJump = listing6.ip6tables.replace("-A INPUT -j secgroups-input\n", "");
+    expect(await check6({ ip6tables: noJump })).toEqual(["chain ip6 INPUT rule 2: (missing); expected jump ip6 secgroups-input"]);
+    const oneLess = listing6.ipset.replace(/^add s6-\S+ fd00:77::2\n/m, "");
+    expect(await check6({ ipset: oneLess })).toEqual([expect.stringMatching(/^set s6-\S+ holds 1 elements, expected 2/)]);
+    expect(await check6({}, [CP6[0], { address: "fd00:77::9", port: 8787 }])).toEqual([
+      "set secgroups-cp6 holds 1 elements, expected 1 (contents differ)",
+    ]);
+  });
+
+  it("applies sets, checks the IPv6 half, loads both tables, ensures the jumps in both, then verifies", async () => {
+    const { run, calls } = fake(listing6);
+    await new IptablesEnforcer({ run }).apply(config6, CP6);
+    const steps = calls.map((c) => c.slice(0, 3).join(" "));
+    expect(steps).toEqual([
+      "ipset restore",
+      "ip6tables-restore --test --noflush",
+      "iptables-restore --noflush",
+      "ip6tables-restore --noflush",
+      "iptables -C INPUT",
+      "iptables -C OUTPUT",
+      "ip6tables -C INPUT",
+      "ip6tables -C OUTPUT",
+      "iptables-save -t filter",
+      "ip6tables-save -t filter",
+      "ipset save",
+    ]);
+  });
+
+  it("leaves both tables as they were when the kernel refuses the IPv6 half", async () => {
+    const { run, calls } = fake(listing6, (c) => c[0] === "ip6tables-restore");
+    await expect(new IptablesEnforcer({ run }).apply(config6, CP6)).rejects.toThrow(
+      /^ip6tables-restore --test --noflush failed \(exit 2\): ip6tables-restore: line 3 failed/,
+    );
+    expect(calls.filter((c) => c[0] === "iptables-restore" || c[0] === "ip6tables-restore")).toEqual([
+      ["ip6tables-restore", "--test", "--noflush"],
+    ]);
+  });
+
+  it("removes our jumps and chains from both tables, then our sets of both families", async () => {
+    const sets = "secgroups-cp\nsecgroups-cp6\nsg-0ujsswThIGTUYm2K8FjOOfxcYpw\ns6-0ujsswThIGTUYm2K8FjOOfxcYpw\ndocker\n";
+    const { run, calls } = fake(listing6);
+    const listed: Runner = async (cmd, args, stdin) =>
+      cmd === "ipset" && args[0] === "list" ? { code: 0, stdout: sets, stderr: "" } : run(cmd, args, stdin);
+    await new IptablesEnforcer({ run: listed }).remove();
+    const changes = calls.filter((c) => c[1] === "-D" || c[1] === "-X" || c[1] === "destroy").map((c) => c.join(" "));
+    expect(changes).toEqual([
+      "iptables -D INPUT -j secgroups-input",
+      "iptables -D OUTPUT -j secgroups-output",
+      "iptables -X secgroups-input",
+      "iptables -X secgroups-output",
+      "iptables -X secgroups-forward",
+      "ip6tables -D INPUT -j secgroups-input",
+      "ip6tables -D OUTPUT -j secgroups-output",
+      "ip6tables -X secgroups-input",
+      "ip6tables -X secgroups-output",
+      "ip6tables -X secgroups-forward",
+      "ipset destroy secgroups-cp",
+      "ipset destroy secgroups-cp6",
+      "ipset destroy sg-0ujsswThIGTUYm2K8FjOOfxcYpw",
+      "ipset destroy s6-0ujsswThIGTUYm2K8FjOOfxcYpw",
+    ]);
+  });
+
+  it("finds our chains present when only the IPv6 table holds them", async () => {
+    const bare = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n";
+    expect(await new IptablesEnforcer({ run: fake({ ...listing6, iptables: bare }).run }).present()).toBe(true);
+    expect(await new IptablesEnforcer({ run: fake({ iptables: bare, ip6tables: bare, ipset: "" }).run }).present()).toBe(false);
+  });
+
+  it("leaves ip6tables alone for a configuration rendered before IPv6 (no ip6tables section)", async () => {
+    const parts = splitIptablesConfig(config);
+    const ipset4 = parts.ipset.slice(0, parts.ipset.indexOf("create secgroups-cp6 "));
+    const old = joinIptablesConfig({ ipset: ipset4, iptables: parts.iptables, jumps: parts.jumps });
+    expect(old).not.toMatch(/ip6tables|inet6/);
+    const { run, calls } = fake({ ipset: ipsetSave.replace(/^.*inet6.*\n/gm, "") });
+    await new IptablesEnforcer({ run }).apply(old, CP);
+    expect(calls.some((c) => c[0].startsWith("ip6tables"))).toBe(false);
+    expect(calls[0][0]).toBe("ipset");
+  });
+});
+
+describe("ip6tablesBeside", () => {
+  it("finds ip6tables of the same build beside iptables", () => {
+    expect(ip6tablesBeside("iptables")).toBe("ip6tables");
+    expect(ip6tablesBeside("/usr/sbin/iptables-legacy")).toBe("/usr/sbin/ip6tables-legacy");
+    expect(ip6tablesBeside("/opt/fw/bin/iptables-nft")).toBe("/opt/fw/bin/ip6tables-nft");
   });
 });

@@ -1,15 +1,23 @@
 /**
- * iptables + ipset. Order of an apply (see render.ts):
- *   1. `ipset restore`: every prefix list (and the control-plane set) is filled
- *      as a temporary copy and swapped in, so a rule never sees a half-filled set;
- *   2. `iptables-restore --noflush`: declares and fills only our chains, committed
- *      as one table replacement (iptables-nft: one transaction); other chains stay;
- *   3. the jumps from INPUT/OUTPUT(/FORWARD) to our chains are ensured.
- * If step 2 fails, the old chains stay in force (the old rules refer to the
- * same set names). Verification reads back `iptables-save` and one `ipset save`
- * with this platform's reader (read.ts) and compares what of it is ours with
- * what the configuration leaves behind (expectedIptables, read once per
- * revision) in the loaded model (diffLoaded), as nftables does.
+ * iptables + ip6tables + ipset. Order of an apply (see render.ts):
+ *   1. `ipset restore`: every prefix list's set of each family (and the
+ *      control-plane sets) is filled as a temporary copy and swapped in, so a
+ *      rule never sees a half-filled set;
+ *   2. `ip6tables-restore --test --noflush`: the IPv6 half is checked before
+ *      either table changes, so a half the kernel refuses changes no chain;
+ *   3. `iptables-restore --noflush`, then `ip6tables-restore --noflush`: each
+ *      declares and fills only our chains, committed as one table replacement
+ *      (iptables-nft: one transaction); other chains stay;
+ *   4. the jumps from INPUT/OUTPUT(/FORWARD) to our chains are ensured in both.
+ * If a restore fails, the chains of that family stay as they were (the old
+ * rules refer to the same set names); should the IPv6 load fail after the IPv4
+ * one went through, the agent finds the previous revision no longer in force
+ * and applies it again (core/agent/loop.ts, reinstatePrevious). Verification
+ * reads back `iptables-save`, `ip6tables-save` and one `ipset save` with this
+ * platform's reader (read.ts) and compares what of it is ours with what the
+ * configuration leaves behind (expectedIptables, read once per revision) in
+ * the loaded model (diffLoaded), as nftables does. A configuration without an
+ * ip6tables section (rendered before IPv6) leaves ip6tables alone.
  */
 import { diffLoaded } from "../../analyze/compare-loaded";
 import type { LoadedRuleset } from "../../analyze/loaded";
@@ -23,6 +31,9 @@ export interface IptablesOptions {
   iptables?: string;
   iptablesRestore?: string;
   iptablesSave?: string;
+  ip6tables?: string;
+  ip6tablesRestore?: string;
+  ip6tablesSave?: string;
   ipset?: string;
   run?: Runner;
 }
@@ -31,35 +42,56 @@ interface Wanted {
   config: string;
   cp: string;
   ruleset: LoadedRuleset;
+  /** Whether the configuration has an IPv6 half. */
+  ipv6: boolean;
   /** The jump lines the configuration ensures, as iptables-save prints them. */
   jumps: ReadonlySet<string>;
   /** The listings last found equal to `ruleset`. */
-  verified?: { ours: string; sets: string };
+  verified?: { ours: string; ours6?: string; sets: string };
+}
+
+/** The tools of one family's filter table. */
+interface Table {
+  cli: string;
+  restore: string;
+  save: string;
 }
 
 export class IptablesEnforcer implements Enforcer {
   readonly platform = "iptables";
   private readonly run: Runner;
-  private readonly bin: Required<Omit<IptablesOptions, "run">>;
+  private readonly ipset: string;
+  private readonly v4: Table;
+  private readonly v6: Table;
   private wanted?: Wanted;
 
   constructor(options: IptablesOptions = {}) {
     this.run = options.run ?? runCommand;
-    this.bin = {
-      iptables: options.iptables ?? "iptables",
-      iptablesRestore: options.iptablesRestore ?? "iptables-restore",
-      iptablesSave: options.iptablesSave ?? "iptables-save",
-      ipset: options.ipset ?? "ipset",
+    this.ipset = options.ipset ?? "ipset";
+    this.v4 = {
+      cli: options.iptables ?? "iptables",
+      restore: options.iptablesRestore ?? "iptables-restore",
+      save: options.iptablesSave ?? "iptables-save",
+    };
+    this.v6 = {
+      cli: options.ip6tables ?? "ip6tables",
+      restore: options.ip6tablesRestore ?? "ip6tables-restore",
+      save: options.ip6tablesSave ?? "ip6tables-save",
     };
   }
 
   async apply(config: string, controlPlane: ControlPlaneAddress[]): Promise<void> {
     const parts = splitIptablesConfig(config);
-    await mustRun(this.run, this.bin.ipset, ["restore"], parts.ipset + controlPlaneIpset(controlPlane));
-    await mustRun(this.run, this.bin.iptablesRestore, ["--noflush"], parts.iptables);
-    for (const jump of parts.jumps) {
-      const present = await this.run(this.bin.iptables, ["-C", jump.chain, ...jump.rule]);
-      if (present.code !== 0) await mustRun(this.run, this.bin.iptables, ["-I", jump.chain, "1", ...jump.rule]);
+    const ipv6 = parts.ip6tables !== undefined;
+    await mustRun(this.run, this.ipset, ["restore"], parts.ipset + controlPlaneIpset(controlPlane, { ipv6 }));
+    if (ipv6) await mustRun(this.run, this.v6.restore, ["--test", "--noflush"], parts.ip6tables);
+    await mustRun(this.run, this.v4.restore, ["--noflush"], parts.iptables);
+    if (ipv6) await mustRun(this.run, this.v6.restore, ["--noflush"], parts.ip6tables);
+    for (const table of ipv6 ? [this.v4, this.v6] : [this.v4]) {
+      for (const jump of parts.jumps) {
+        const present = await this.run(table.cli, ["-C", jump.chain, ...jump.rule]);
+        if (present.code !== 0) await mustRun(this.run, table.cli, ["-I", jump.chain, "1", ...jump.rule]);
+      }
     }
     const diff = await this.check(config, controlPlane);
     if (diff.length) throw new Error(`iptables loaded the configuration but it differs from it: ${diff.join("; ")}`);
@@ -67,17 +99,20 @@ export class IptablesEnforcer implements Enforcer {
 
   async check(config: string, controlPlane: ControlPlaneAddress[]): Promise<string[]> {
     const want = this.wantedFor(config, controlPlane);
-    const save = await mustRun(this.run, this.bin.iptablesSave, ["-t", "filter"]);
+    const save = await mustRun(this.run, this.v4.save, ["-t", "filter"]);
+    const save6 = want.ipv6 ? await mustRun(this.run, this.v6.save, ["-t", "filter"]) : undefined;
     // One `ipset save` of every set, read once (not one ipset process per set).
-    const saved = await this.run(this.bin.ipset, ["save"]);
+    const saved = await this.run(this.ipset, ["save"]);
     const failed = saved.code !== 0 ? [`ipset save failed (exit ${saved.code}): ${saved.stderr.trim()}`] : [];
     const ours = ourLines(save, want.jumps);
+    const ours6 = save6 === undefined ? undefined : ourLines(save6, want.jumps);
     // The tools list unchanged chains and sets byte for byte the same: skip reading them again.
-    if (!failed.length && want.verified?.ours === ours && want.verified.sets === saved.stdout) return [];
+    const v = want.verified;
+    if (!failed.length && v?.ours === ours && v.ours6 === ours6 && v.sets === saved.stdout) return [];
     let loaded: LoadedRuleset;
     try {
       loaded = readIptables(
-        { iptablesSave: ours, ipsetSave: failed.length ? "" : saved.stdout },
+        { iptablesSave: ours, ip6tablesSave: ours6, ipsetSave: failed.length ? "" : saved.stdout },
         { sets: (name) => want.ruleset.sets.has(name) },
       );
     } catch (err) {
@@ -87,49 +122,60 @@ export class IptablesEnforcer implements Enforcer {
     // Without a listing of the sets only the chains can be compared.
     if (failed.length) loaded.sets = want.ruleset.sets;
     const diff = [...diffLoaded(want.ruleset, loaded), ...failed];
-    if (!diff.length) want.verified = { ours, sets: saved.stdout };
+    if (!diff.length) want.verified = { ours, ours6, sets: saved.stdout };
     return diff;
   }
 
   /** What `apply(config, controlPlane)` leaves behind, read once per revision, not on every check. */
   private wantedFor(config: string, controlPlane: ControlPlaneAddress[]): Wanted {
-    const cp = controlPlaneIpset(controlPlane);
-    if (this.wanted?.config === config && this.wanted.cp === cp) return this.wanted;
+    // Split the configuration only when it changed (a drift check runs every few seconds).
+    const same = this.wanted?.config === config;
+    const parts = same ? undefined : splitIptablesConfig(config);
+    const ipv6 = same ? this.wanted!.ipv6 : parts!.ip6tables !== undefined;
+    const cp = controlPlaneIpset(controlPlane, { ipv6 });
+    if (same && this.wanted!.cp === cp) return this.wanted!;
     this.wanted = {
       config,
       cp,
+      ipv6,
       ruleset: expectedIptables(config, controlPlane),
-      jumps: new Set(splitIptablesConfig(config).jumps.map((j) => `-A ${j.chain} ${j.rule.join(" ")}`)),
+      jumps: new Set((parts ?? splitIptablesConfig(config)).jumps.map((j) => `-A ${j.chain} ${j.rule.join(" ")}`)),
     };
     return this.wanted;
   }
 
+  /** Our jumps and chains out of both tables, then our sets (a set cannot go while a rule refers to it). */
   async remove(): Promise<void> {
-    const save = await mustRun(this.run, this.bin.iptablesSave, ["-t", "filter"]);
-    // Jumps first, so nothing is filtered by a half-removed chain.
-    for (const line of save.split("\n")) {
-      const m = /^-A (INPUT|OUTPUT|FORWARD) (.*-j (secgroups-\w+))$/.exec(line.trim());
-      if (m && OUR_CHAINS.has(m[3])) await mustRun(this.run, this.bin.iptables, ["-D", m[1], ...m[2].split(" ")]);
+    for (const table of [this.v4, this.v6]) {
+      const save = await mustRun(this.run, table.save, ["-t", "filter"]);
+      // Jumps first, so nothing is filtered by a half-removed chain.
+      for (const line of save.split("\n")) {
+        const m = /^-A (INPUT|OUTPUT|FORWARD) (.*-j (secgroups-\w+))$/.exec(line.trim());
+        if (m && OUR_CHAINS.has(m[3])) await mustRun(this.run, table.cli, ["-D", m[1], ...m[2].split(" ")]);
+      }
+      for (const chain of OUR_CHAINS) {
+        if (!new RegExp(`^:${chain} `, "m").test(save)) continue;
+        await mustRun(this.run, table.cli, ["-F", chain]);
+        await mustRun(this.run, table.cli, ["-X", chain]);
+      }
     }
-    for (const chain of OUR_CHAINS) {
-      if (!new RegExp(`^:${chain} `, "m").test(save)) continue;
-      await mustRun(this.run, this.bin.iptables, ["-F", chain]);
-      await mustRun(this.run, this.bin.iptables, ["-X", chain]);
-    }
-    const sets = await this.run(this.bin.ipset, ["list", "-n"]);
+    const sets = await this.run(this.ipset, ["list", "-n"]);
     for (const name of sets.stdout.split("\n").map((s) => s.trim())) {
-      if (isOurIpset(name)) await this.run(this.bin.ipset, ["destroy", name]);
+      if (isOurIpset(name)) await this.run(this.ipset, ["destroy", name]);
     }
   }
 
   async present(): Promise<boolean> {
-    const save = await mustRun(this.run, this.bin.iptablesSave, ["-t", "filter"]);
-    return [...OUR_CHAINS].some((c) => new RegExp(`^:${c} `, "m").test(save));
+    for (const table of [this.v4, this.v6]) {
+      const save = await mustRun(this.run, table.save, ["-t", "filter"]);
+      if ([...OUR_CHAINS].some((c) => new RegExp(`^:${c} `, "m").test(save))) return true;
+    }
+    return false;
   }
 }
 
 /**
- * The lines of `iptables-save -t filter` that are ours: our chains (their
+ * The lines of `iptables-save -t filter` (or ip6tables-save) that are ours: our chains (their
  * declarations and rules) and, once each, the jumps into them that the
  * configuration ensures. Rules others keep in the built-in chains, and the
  * built-in chains' policies, are not ours to compare: the built-in chains are

@@ -1,4 +1,11 @@
-/** The names of what secgroups owns in iptables and ipset: three chains, a set per prefix list, the control-plane set. */
+/**
+ * The names of what secgroups owns in iptables, ip6tables and ipset: three
+ * chains per family (the same names in both tables), a set per prefix list and
+ * family, the control-plane set of each family. ipset names share one
+ * namespace across families and hold at most 31 characters, so the IPv6 sets
+ * take a prefix of the same length as the IPv4 ones (`s6-` beside `sg-`).
+ */
+import type { AddressFamily } from "../../model";
 import type { Hook } from "../../policy";
 
 /** Our chains, one per hook; the built-in chains only jump to them. */
@@ -10,21 +17,33 @@ export const IPTABLES_CHAIN: Readonly<Record<Hook, string>> = {
 export const BUILTIN_CHAIN: Readonly<Record<Hook, string>> = { input: "INPUT", output: "OUTPUT", forward: "FORWARD" };
 export const OUR_CHAINS: ReadonlySet<string> = new Set(Object.values(IPTABLES_CHAIN));
 
-/** hash:ip,port of the control plane's address and TCP port, matched in our output chain. */
+/** hash:ip,port of the control plane's IPv4 addresses and TCP port, matched in our output chain. */
 export const IPSET_CONTROL_PLANE = "secgroups-cp";
 /** Where the next control-plane set is filled before it is swapped in. */
 export const IPSET_CONTROL_PLANE_NEXT = "secgroups-cp-t";
+/** The same for the control plane's IPv6 addresses (hash:ip,port family inet6), matched in our ip6tables output chain. */
+export const IPSET_CONTROL_PLANE6 = "secgroups-cp6";
+export const IPSET_CONTROL_PLANE6_NEXT = "secgroups-cp6-t";
 
-/** ipset name of a prefix list (at most 31 characters). */
-export function ipsetName(listId: string): string {
-  return `sg-${listId.replace(/^prfx_lst_/, "")}`;
+/** The control-plane set of a family and its temporary copy. */
+export function controlPlaneSet(family: AddressFamily): { name: string; next: string } {
+  return family === 6
+    ? { name: IPSET_CONTROL_PLANE6, next: IPSET_CONTROL_PLANE6_NEXT }
+    : { name: IPSET_CONTROL_PLANE, next: IPSET_CONTROL_PLANE_NEXT };
 }
-/** Where the next contents of a prefix list's set are filled before they are swapped in. */
-export function ipsetNext(listId: string): string {
-  return `sgt-${listId.replace(/^prfx_lst_/, "")}`;
+
+const listSuffix = (listId: string) => listId.replace(/^prfx_lst_/, "");
+
+/** ipset name of a prefix list's members of one family (at most 31 characters): `sg-<id>` (IPv4), `s6-<id>` (IPv6). */
+export function ipsetName(listId: string, family: AddressFamily = 4): string {
+  return `${family === 6 ? "s6" : "sg"}-${listSuffix(listId)}`;
+}
+/** Where the next contents of a prefix list's set are filled before they are swapped in: `sgt-<id>`, `s6t-<id>`. */
+export function ipsetNext(listId: string, family: AddressFamily = 4): string {
+  return `${family === 6 ? "s6t" : "sgt"}-${listSuffix(listId)}`;
 }
 
 /** Whether an ipset is one of ours (a list's set, its temporary copy, or the control-plane sets). */
 export function isOurIpset(name: string): boolean {
-  return name === IPSET_CONTROL_PLANE || name === IPSET_CONTROL_PLANE_NEXT || /^sgt?-/.test(name);
+  return /^secgroups-cp6?(-t)?$/.test(name) || /^(sg|s6)t?-/.test(name);
 }

@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { diffLoaded, ruleText } from "../../analyze/compare-loaded";
 import { compilePolicy } from "..";
+import { pairKey } from "../../analyze/loaded";
+import { parseIPv6 } from "../../model";
 import { expectedIptables, parseIpsetSave, parseIptablesSave, readIptables } from "./read";
 
 const testdata = (name: string) => readFileSync(join(__dirname, "..", "testdata", name), "utf8");
@@ -13,16 +15,31 @@ const rule = (line: string) => ruleText(parseIptablesSave(`*filter\n:c - [0:0]\n
 describe("the iptables reader", () => {
   it("reads what iptables-save and ipset save list as what the configuration leaves behind", () => {
     // Real listings (iptables 1.8.9 nf_tables) after applying `config`: matches reordered, names, quotes dropped, /32 dropped.
-    const listed = readIptables({ iptablesSave: testdata("policy.iptables-save.txt"), ipsetSave: testdata("policy.ipset-save.txt") });
+    const listed = readIptables({
+      iptablesSave: testdata("policy.iptables-save.txt"),
+      ip6tablesSave: testdata("policy.ip6tables-save.txt"),
+      ipsetSave: testdata("policy.ipset-save.txt"),
+    });
     const expected = expectedIptables(config, CP);
     expect(diffLoaded(expected, listed)).toEqual([]);
+    // Each family's built-in chain lets the other family's packets by, then jumps to our chain of its table.
     expect(expected.chains.get("INPUT")).toEqual({
-      rules: [{ matches: [], action: { kind: "jump", target: "secgroups-input" } }],
+      rules: [
+        { matches: [{ kind: "ipv6" }], action: { kind: "accept" } },
+        { matches: [], action: { kind: "jump", target: "secgroups-input" } },
+      ],
       hook: "input",
       policy: "accept",
     });
-    // The temporary sets were swapped in and destroyed.
-    expect([...expected.sets.keys()].sort()).toEqual(["secgroups-cp", "sg-0ujsswThIGTUYm2K8FjOOfxcYpw"]);
+    expect(expected.chains.get("ip6 INPUT")!.rules.map(ruleText)).toEqual(["meta nfproto ipv4 ; accept", "jump ip6 secgroups-input"]);
+    // The temporary sets were swapped in and destroyed; the IPv6 sets exist although this policy has no IPv6 member.
+    expect([...expected.sets.keys()].sort()).toEqual([
+      "s6-0ujsswThIGTUYm2K8FjOOfxcYpw",
+      "secgroups-cp",
+      "secgroups-cp6",
+      "sg-0ujsswThIGTUYm2K8FjOOfxcYpw",
+    ]);
+    expect(expected.sets.get("s6-0ujsswThIGTUYm2K8FjOOfxcYpw")).toEqual({ ranges6: [] });
     expect(expected.chains.get("secgroups-output")!.rules.map(ruleText)).toContain(
       'ip protocol 6 ; tcp dport 443 ; log prefix "sg wThIGTUYm2K8FjOOfxcYpw:60 " ; comment "sec_grp_0ujsswThIGTUYm2K8FjOOfxcYpw:60"',
     );
@@ -68,5 +85,88 @@ describe("the iptables reader", () => {
     expect(() => parseIpsetSave("add nope 10.0.0.0/8")).toThrow(/unknown set/);
     expect(() => parseIpsetSave("create m hash:mac\nadd m 02:42:ac:11:00:02")).toThrow(/not an IPv4 address/);
     expect(parseIpsetSave("create m hash:mac\nadd m 02:42:ac:11:00:02", { sets: (name) => name !== "m" }).size).toBe(0);
+  });
+
+  it("reads the ip6tables half with family 6 matches: IPv6 CIDRs, ICMPv6, IPv6 sets and the IPv6 control-plane pair", () => {
+    const config6 = compilePolicy(JSON.parse(testdata("policy6.json")), "iptables");
+    const cp6 = [
+      { address: "10.77.0.1", port: 8787 },
+      { address: "fd00:77::1", port: 8787 },
+    ];
+    const listed = readIptables({
+      iptablesSave: testdata("policy6.iptables-save.txt"),
+      ip6tablesSave: testdata("policy6.ip6tables-save.txt"),
+      ipsetSave: testdata("policy6.ipset-save.txt"),
+    });
+    const expected = expectedIptables(config6, cp6);
+    expect(diffLoaded(expected, listed)).toEqual([]);
+    const input6 = expected.chains.get("ip6 secgroups-input")!.rules.map(ruleText);
+    expect(input6.slice(0, 3)).toEqual([
+      "meta iif lo ; accept",
+      "ip6 nexthdr 58 ; icmpv6 type 1 ; accept",
+      "ip6 nexthdr 58 ; icmpv6 type 2 ; accept",
+    ]);
+    expect(input6).toContain("ip6 nexthdr 58 ; icmpv6 type 3 ; icmpv6 code 1 ; accept");
+    expect(input6).toContain(
+      'ip6 nexthdr 17 ; ip6 saddr fd00:1::-fd00:1:ffff:ffff:ffff:ffff:ffff:ffff ; udp dport 53,1000-2000 ; accept ; comment "sec_grp_0ujsswThIGTUYm2K8FjOOfxcYpw:30"',
+    );
+    expect(input6).toContain(
+      'ip6 nexthdr 58 ; ip6 saddr fd00:1:2::3 ; icmpv6 type 1 ; icmpv6 code 4 ; accept ; comment "sec_grp_0ujsswThIGTUYm2K8FjOOfxcYpw:41"',
+    );
+    // Connection state only after the essential ICMPv6: neighbour discovery is not tracked.
+    expect(input6.findIndex((r) => r.startsWith("ct state"))).toBe(23);
+    expect(expected.chains.get("ip6 secgroups-output")!.rules.map(ruleText)).toContain(
+      "ip6 nexthdr 6 ; ip6 daddr . tcp dport @secgroups-cp6 ; accept",
+    );
+    // `::/0` is only in the ip6tables half, `0.0.0.0/0` only in the iptables half.
+    expect(expected.chains.get("secgroups-input")!.rules.some((r) => r.comment?.endsWith(":10"))).toBe(false);
+    expect(expected.chains.get("ip6 secgroups-input")!.rules.some((r) => r.comment?.endsWith(":45"))).toBe(false);
+    expect(expected.sets.get("s6-0ujsswThIGTUYm2K8FjOOfxcYpw")!.ranges6).toEqual([
+      { first: parseIPv6("2001:db8::"), last: parseIPv6("2001:db8:0:ffff:ffff:ffff:ffff:ffff") },
+      { first: parseIPv6("fd00:77::2"), last: parseIPv6("fd00:77::2") },
+    ]);
+    const cp = {
+      family: 6,
+      hook: "output",
+      protocol: 6,
+      src: parseIPv6("fd00:77::5")!,
+      dst: parseIPv6("fd00:77::1")!,
+      dstPort: 8787,
+    } as const;
+    expect([...expected.sets.get("secgroups-cp6")!.pairs!]).toEqual([pairKey(cp)]);
+  });
+
+  it("keeps each family's rules to its own table", () => {
+    expect(() => parseIptablesSave("*filter\n:c - [0:0]\n-A c -p ipv6-icmp -m icmp6 --icmpv6-type 135 -j ACCEPT\nCOMMIT\n")).toThrow(
+      /--icmpv6-type in the iptables table/,
+    );
+    const v6 = (line: string) => parseIptablesSave("", "", {}, `*filter\n:c - [0:0]\n-A c ${line}\nCOMMIT\n`).chains.get("ip6 c")!.rules[0];
+    expect(() => v6("-p icmp -m icmp --icmp-type 8 -j ACCEPT")).toThrow(/--icmp-type in the ip6tables table/);
+    expect(() => v6("-s 10.0.0.0/8 -j ACCEPT")).toThrow(/not an IPv6 network/);
+    expect(ruleText(v6("-s 2001:db8::1/128 -j other"))).toBe("ip6 saddr 2001:db8::1 ; jump ip6 other");
+  });
+
+  it("plays an inet6 ipset restore text through, and reads ipset save's inet6 pairs as pairKey does", () => {
+    const sets = parseIpsetSave(
+      [
+        "create a hash:net family inet6 -exist",
+        "create t hash:net family inet6 -exist",
+        "add t 2001:db8::/33",
+        "add t 2001:db8:8000::/33",
+        "add t fd00::1",
+        "swap t a",
+        "destroy t",
+        "create p hash:ip,port family inet6 hashsize 1024 maxelem 65536",
+        "add p 2001:db8::1,tcp:8787",
+        "add p 2001:db8::2,udp:53",
+      ].join("\n"),
+    );
+    expect(sets.get("a")).toEqual({
+      ranges6: [
+        { first: parseIPv6("2001:db8::"), last: parseIPv6("2001:db8:ffff:ffff:ffff:ffff:ffff:ffff") },
+        { first: parseIPv6("fd00::1"), last: parseIPv6("fd00::1") },
+      ],
+    });
+    expect(sets.get("p")).toEqual({ pairs: new Set(["[2001:db8::1]:8787"]) });
   });
 });

@@ -1,9 +1,18 @@
 /**
  * The one reader of iptables rulesets, into the loaded-ruleset model
- * (core/analyze/loaded.ts): `iptables-save` (filter table) or the
- * `iptables-restore` text render.ts writes, and `ipset save` or the
+ * (core/analyze/loaded.ts): `iptables-save` and `ip6tables-save` (filter
+ * table) or the restore texts render.ts writes, and `ipset save` or the
  * `ipset restore` text render.ts writes (create, add, flush, swap and destroy
- * are played through, so a restore text reads as the sets it leaves behind).
+ * are played through, so a restore text reads as the sets it leaves behind;
+ * `family inet6` sets read as IPv6 ranges or pairs).
+ *
+ * Both families in one model: the IPv4 table's chains keep their names, the
+ * IPv6 table's chains are named `ip6 <chain>` (so `ip6 secgroups-input`), and
+ * the family-specific matches of the IPv6 table carry `family: 6`. A family's
+ * built-in chains never see the other family's packets: the reader puts one
+ * rule first in each, "the other family: accept" (accept in a base chain lets
+ * the packet on to the other family's base chain), so that family's rules and
+ * policy only judge their own packets.
  *
  * iptables-save prints a rule's matches in its own order (`-s` before `-p`)
  * and names for numbers; the matches of a rule are ANDed, so the reader puts
@@ -11,18 +20,31 @@
  * as listed read the same. Anything it does not understand is an error, never
  * guessed at.
  */
-import { mergeRanges, type AddressRange, type PortRange } from "../../model";
+import {
+  cidr6Range,
+  formatIPv6,
+  mergeRanges,
+  mergeRanges6,
+  parseCidr6,
+  parseIPv6,
+  type AddressFamily,
+  type AddressRange,
+  type AddressRange6,
+  type PortRange,
+} from "../../model";
 import type { Hook } from "../../policy";
-import type { Action, LoadedRule, LoadedRuleset, Match } from "../../analyze/loaded";
+import type { Action, LoadedRule, LoadedRuleset, LoadedSet, Match } from "../../analyze/loaded";
 import { addressRangeOf, type ConnectionState } from "../../analyze/packet";
 import type { ControlPlaneAddress } from "../platform";
 import { icmpCodeNumber, icmpTypeNumber, protocolNumber } from "../protocol-names";
 import { BUILTIN_CHAIN } from "./names";
 import { controlPlaneIpset, splitIptablesConfig } from "./render";
 
-/** What `iptables-save -t filter` and `ipset save` list. */
+/** What `iptables-save -t filter`, `ip6tables-save -t filter` and `ipset save` list. */
 export interface IptablesListing {
   iptablesSave: string;
+  /** Absent: nothing is known of the IPv6 table (IPv6 packets pass the model unfiltered). */
+  ip6tablesSave?: string;
   ipsetSave: string;
 }
 
@@ -33,47 +55,71 @@ export interface IptablesReadScope {
 
 /** What the kernel holds, from its listings. */
 export function readIptables(listing: IptablesListing, scope: IptablesReadScope = {}): LoadedRuleset {
-  return parseIptablesSave(listing.iptablesSave, listing.ipsetSave, scope);
+  return parseIptablesSave(listing.iptablesSave, listing.ipsetSave, scope, listing.ip6tablesSave);
 }
 
 /** How iptables-save lists the built-in chains of a filter table nobody changed. */
 export const FRESH_BUILTIN_CHAINS: readonly string[] = Object.values(BUILTIN_CHAIN).map((chain) => `:${chain} ACCEPT [0:0]`);
 
-/** What applying `config` (ipset restore, iptables-restore --noflush, the jumps) leaves on a host that held nothing of ours. */
+/** The name in the loaded model of a chain of the IPv4 (4) or IPv6 (6) filter table. */
+export function loadedChainName(chain: string, family: AddressFamily): string {
+  return family === 6 ? `ip6 ${chain}` : chain;
+}
+
+/** What applying `config` (ipset restore, both restores, the jumps) leaves on a host that held nothing of ours. */
 export function expectedIptables(config: string, controlPlane: readonly ControlPlaneAddress[]): LoadedRuleset {
   const parts = splitIptablesConfig(config);
   const jumps = parts.jumps.map((j) => `-A ${j.chain} ${j.rule.join(" ")}`);
-  const rules = parts.iptables
-    .replace(/^\*filter$/m, ["*filter", ...FRESH_BUILTIN_CHAINS].join("\n"))
-    .replace(/^COMMIT$/m, [...jumps, "COMMIT"].join("\n"));
-  return parseIptablesSave(rules, parts.ipset + controlPlaneIpset(controlPlane));
+  const listed = (restore: string) =>
+    restore.replace(/^\*filter$/m, ["*filter", ...FRESH_BUILTIN_CHAINS].join("\n")).replace(/^COMMIT$/m, [...jumps, "COMMIT"].join("\n"));
+  const ipv6 = parts.ip6tables !== undefined;
+  return parseIptablesSave(
+    listed(parts.iptables),
+    parts.ipset + controlPlaneIpset(controlPlane, { ipv6 }),
+    {},
+    ipv6 ? listed(parts.ip6tables!) : undefined,
+  );
 }
 
 const BUILTIN_HOOK: Record<string, Hook> = Object.fromEntries(Object.entries(BUILTIN_CHAIN).map(([hook, chain]) => [chain, hook as Hook]));
 
-export function parseIptablesSave(iptablesSave: string, ipsetSave = "", scope: IptablesReadScope = {}): LoadedRuleset {
+/** The filter tables of both families (`ip6tablesSave` absent: IPv4 only) and the sets, as one loaded ruleset. */
+export function parseIptablesSave(
+  iptablesSave: string,
+  ipsetSave = "",
+  scope: IptablesReadScope = {},
+  ip6tablesSave?: string,
+): LoadedRuleset {
   const ruleset: LoadedRuleset = { chains: new Map(), sets: parseIpsetSave(ipsetSave, scope) };
+  readFilterTable(ruleset, iptablesSave, 4);
+  if (ip6tablesSave !== undefined) readFilterTable(ruleset, ip6tablesSave, 6);
+  return ruleset;
+}
+
+function readFilterTable(ruleset: LoadedRuleset, save: string, family: AddressFamily): void {
   let inFilter = false;
-  for (const raw of iptablesSave.split("\n")) {
+  for (const raw of save.split("\n")) {
     const line = raw.trim();
     if (line.startsWith("*")) inFilter = line === "*filter";
     if (!inFilter || line === "" || line.startsWith("#") || line === "COMMIT" || line.startsWith("*")) continue;
     if (line.startsWith(":")) {
       const [name, policy] = line.slice(1).split(/\s+/);
-      ruleset.chains.set(name, {
-        rules: [],
-        hook: BUILTIN_HOOK[name],
+      const hook = BUILTIN_HOOK[name];
+      // The other family's packets pass this family's built-in chains (see the opening comment).
+      const gate: LoadedRule[] = hook ? [{ matches: [{ kind: family === 6 ? "ipv4" : "ipv6" }], action: { kind: "accept" } }] : [];
+      ruleset.chains.set(loadedChainName(name, family), {
+        rules: gate,
+        hook,
         policy: policy === "DROP" ? "drop" : policy === "ACCEPT" ? "accept" : undefined,
       });
       continue;
     }
     const words = tokenize(line);
-    if (words[0] !== "-A") throw new Error(`unsupported iptables-save line: ${line}`);
-    const chain = ruleset.chains.get(words[1]);
+    if (words[0] !== "-A") throw new Error(`unsupported ${family === 6 ? "ip6tables" : "iptables"}-save line: ${line}`);
+    const chain = ruleset.chains.get(loadedChainName(words[1], family));
     if (!chain) throw new Error(`rule in undeclared chain ${words[1]}`);
-    chain.rules.push(parseRule(words.slice(2), line));
+    chain.rules.push(parseRule(words.slice(2), line, family));
   }
-  return ruleset;
 }
 
 /** The canonical order of a rule's matches (they are ANDed, so order carries no meaning). */
@@ -99,7 +145,9 @@ function matchRank(m: Match): number {
   }
 }
 
-function parseRule(words: string[], line: string): LoadedRule {
+function parseRule(words: string[], line: string, family: AddressFamily): LoadedRule {
+  // Family-specific matches of the IPv6 table say so; the IPv4 table's leave it out (absent means IPv4).
+  const fam = family === 6 ? { family } : {};
   const matches: Match[] = [];
   let action: Action = { kind: "continue" };
   let comment: string | undefined;
@@ -126,11 +174,16 @@ function parseRule(words: string[], line: string): LoadedRule {
         break;
       case "-p":
         protocol = protocolNumber(next());
-        push({ kind: "protocol", protocol });
+        push({ kind: "protocol", protocol, ...fam });
         break;
       case "-s":
       case "-d":
-        push({ kind: "address", field: w === "-s" ? "src" : "dst", ranges: [addressRangeOf(next())] });
+        const field = w === "-s" ? "src" : "dst";
+        push(
+          family === 6
+            ? { kind: "address", field, family, ranges6: [address6RangeOf(next())] }
+            : { kind: "address", field, ranges: [addressRangeOf(next())] },
+        );
         break;
       case "-i":
       case "-o":
@@ -146,20 +199,27 @@ function parseRule(words: string[], line: string): LoadedRule {
       case "--state":
         push({ kind: "state", states: next().toLowerCase().split(",") as ConnectionState[] });
         break;
-      case "--icmp-type": {
+      case "--icmp-type":
+      case "--icmpv6-type": {
+        if ((w === "--icmpv6-type") !== (family === 6))
+          throw new Error(`${w} in the ${family === 6 ? "ip6tables" : "iptables"} table: ${line}`);
         const [type, code] = next().split("/");
+        // ip6tables-save prints ICMPv6 types and codes as numbers.
+        const number = family === 6 ? icmpv6Number : icmpTypeNumber;
+        const codeNumber = family === 6 ? icmpv6Number : icmpCodeNumber;
         push({
           kind: "icmp",
-          type: icmpTypeNumber(type),
-          ...(code !== undefined ? { code: [icmpCodeNumber(code), icmpCodeNumber(code)] as const } : {}),
+          ...fam,
+          type: number(type),
+          ...(code !== undefined ? { code: [codeNumber(code), codeNumber(code)] as const } : {}),
         });
         break;
       }
       case "--match-set": {
         const set = next();
         const flags = next();
-        if (flags === "src" || flags === "dst") push({ kind: "address", field: flags, set });
-        else if (flags === "dst,dst") push({ kind: "addressPort", set });
+        if (flags === "src" || flags === "dst") push({ kind: "address", field: flags, ...fam, set });
+        else if (flags === "dst,dst") push({ kind: "addressPort", ...fam, set });
         else throw new Error(`unsupported set flags ${flags}: ${line}`);
         break;
       }
@@ -172,7 +232,7 @@ function parseRule(words: string[], line: string): LoadedRule {
         if (target === "ACCEPT" || target === "DROP" || target === "RETURN")
           action = { kind: target === "ACCEPT" ? "accept" : target === "DROP" ? "drop" : "return" };
         else if (target === "LOG") logTarget = true;
-        else action = { kind: w === "-j" ? "jump" : "goto", target };
+        else action = { kind: w === "-j" ? "jump" : "goto", target: loadedChainName(target, family) };
         break;
       }
       case "--log-prefix":
@@ -196,11 +256,18 @@ function parseRule(words: string[], line: string): LoadedRule {
 
 /**
  * `ipset save` output, or `ipset restore` input played through: hash:net sets
- * as address ranges, hash:ip,port sets as address:port pairs (tcp; the only
- * protocol our control-plane rule matches).
+ * as address ranges (`family inet6`: IPv6 ranges), hash:ip,port sets as
+ * address:port pairs keyed as pairKey does (tcp; the only protocol our
+ * control-plane rule matches).
  */
 export function parseIpsetSave(text: string, scope: IptablesReadScope = {}): LoadedRuleset["sets"] {
-  const pending = new Map<string, { pairs?: Set<string>; ranges?: AddressRange[] }>();
+  interface Pending {
+    family: AddressFamily;
+    pairs?: Set<string>;
+    ranges?: AddressRange[];
+    ranges6?: AddressRange6[];
+  }
+  const pending = new Map<string, Pending>();
   const setOf = (name: string, line: string) => {
     const set = pending.get(name);
     if (!set) throw new Error(`ipset line names an unknown set: ${line}`);
@@ -213,17 +280,26 @@ export function parseIpsetSave(text: string, scope: IptablesReadScope = {}): Loa
     const [op, name] = words;
     if (scope.sets && name !== undefined && !scope.sets(name)) continue;
     if (op === "create") {
-      if (!pending.has(name)) pending.set(name, words[2] === "hash:ip,port" ? { pairs: new Set() } : { ranges: [] });
+      if (pending.has(name)) continue;
+      const familyAt = words.indexOf("family");
+      const family: AddressFamily = familyAt > 0 && words[familyAt + 1] === "inet6" ? 6 : 4;
+      if (words[2] === "hash:ip,port") pending.set(name, { family, pairs: new Set() });
+      else pending.set(name, family === 6 ? { family, ranges6: [] } : { family, ranges: [] });
     } else if (op === "add") {
       const set = setOf(name, line);
       if (set.pairs) {
-        const [addr, port = ""] = words[2].split(",");
-        const [proto, number] = port.split(":");
-        if (proto === "tcp") set.pairs.add(`${addressRangeOf(addr).first}:${Number(number)}`);
-      } else set.ranges!.push(addressRangeOf(words[2]));
+        const at = words[2].lastIndexOf(",");
+        const [proto, number] = words[2].slice(at + 1).split(":");
+        const addr = words[2].slice(0, at);
+        if (proto !== "tcp") continue;
+        if (set.family === 6) set.pairs.add(`[${formatIPv6(address6RangeOf(addr).first)}]:${Number(number)}`);
+        else set.pairs.add(`${addressRangeOf(addr).first}:${Number(number)}`);
+      } else if (set.ranges6) set.ranges6.push(address6RangeOf(words[2]));
+      else set.ranges!.push(addressRangeOf(words[2]));
     } else if (op === "flush") {
       const set = setOf(name, line);
       if (set.pairs) set.pairs.clear();
+      else if (set.ranges6) set.ranges6.length = 0;
       else set.ranges!.length = 0;
     } else if (op === "swap") {
       const other = words[2];
@@ -236,8 +312,33 @@ export function parseIpsetSave(text: string, scope: IptablesReadScope = {}): Loa
     } else throw new Error(`unsupported ipset line: ${line}`);
   }
   const sets: LoadedRuleset["sets"] = new Map();
-  for (const [name, set] of pending) sets.set(name, set.pairs ? { pairs: set.pairs } : { ranges: mergeRanges(set.ranges!) });
+  for (const [name, set] of pending) {
+    const loaded: LoadedSet = set.pairs
+      ? { pairs: set.pairs }
+      : set.ranges6
+        ? { ranges6: mergeRanges6(set.ranges6) }
+        : { ranges: mergeRanges(set.ranges!) };
+    sets.set(name, loaded);
+  }
   return sets;
+}
+
+/** "2001:db8::1" or "2001:db8::/32" as the range of IPv6 addresses it names (what ip6tables-save and ipset print). */
+function address6RangeOf(text: string): AddressRange6 {
+  if (text.includes("/")) {
+    const parsed = parseCidr6(text);
+    if (!parsed.ok) throw new Error(`not an IPv6 network: "${text}"`);
+    return cidr6Range(parsed.cidr);
+  }
+  const a = parseIPv6(text);
+  if (a === undefined) throw new Error(`not an IPv6 address: "${text}"`);
+  return { first: a, last: a };
+}
+
+/** An ICMPv6 type or code as ip6tables-save prints it (a number). */
+function icmpv6Number(text: string): number {
+  if (!/^[0-9]+$/.test(text) || Number(text) > 255) throw new Error(`unknown ICMPv6 type or code "${text}"`);
+  return Number(text);
 }
 
 /** Splits a line into words, honouring double quotes. */
