@@ -42,7 +42,13 @@ export function familyAxes(rules: readonly PolicyRule[]): [FamilyAxis, FamilyAxi
   const source4 = of(4);
   const v4: FamilyAxis = { family: 4, rules: Array.from(source4, (i) => rules[i]), source: source4, end: ADDRESS_SPACE_END };
   const source6 = of(6);
-  return [v4, ipv6Axis(Array.from(source6, (i) => rules[i]), source6)];
+  return [
+    v4,
+    ipv6Axis(
+      Array.from(source6, (i) => rules[i]),
+      source6,
+    ),
+  ];
 }
 
 function ipv6Axis(rules: readonly PolicyRule[], source: Int32Array): FamilyAxis {

@@ -236,7 +236,8 @@ function diffFamily(direction: Direction, axis: FamilyAxis, beforeCount: number)
     for (const { b, a, ranges } of changes[s].values()) {
       const side = (i: number): DiffSide => (i < 0 ? { verdict: "drop" } : { verdict: all[i].action, rule: ruleRef(all[i]) });
       const addresses = axis.family === 4 ? cidrTexts(ranges) : cidrTexts6(axis, ranges);
-      for (const group of groupCells(cells)) regions.push({ direction, family: axis.family, ...group, addresses, before: side(b), after: side(a) });
+      for (const group of groupCells(cells))
+        regions.push({ direction, family: axis.family, ...group, addresses, before: side(b), after: side(a) });
     }
   });
   return regions;
