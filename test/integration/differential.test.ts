@@ -143,6 +143,8 @@ function enough(candidates: Packet[]): boolean {
 interface KernelJudgement {
   judged: number;
   judged6: number;
+  /** Kernel verdicts per family: accepted, dropped. */
+  verdicts: Record<4 | 6, { accept: number; drop: number }>;
   disagreements: { packet: unknown; oracle: string; kernel: string; rule?: string }[];
 }
 
@@ -180,13 +182,19 @@ function sendAndJudge(pair: { peer: Netns; site: Netns }, policy: NormalizedPoli
     }
   }
   const passed = { 4: listSet(4, "passed"), 6: listSet(6, "passed") };
-  const result: KernelJudgement = { judged: 0, judged6: 0, disagreements: [] };
+  const result: KernelJudgement = {
+    judged: 0,
+    judged6: 0,
+    verdicts: { 4: { accept: 0, drop: 0 }, 6: { accept: 0, drop: 0 } },
+    disagreements: [],
+  };
   packets.forEach((packet, i) => {
     const family = packet.family ?? 4;
     if (!sent[family].has(i + 1)) throw new Error(`packet ${i + 1} never reached the site: ${JSON.stringify(wire[i])}`);
     result.judged++;
     if (family === 6) result.judged6++;
     const kernel = passed[family].has(i + 1) ? "accept" : "drop";
+    result.verdicts[family][kernel]++;
     const oracle = evaluate(policy, packet);
     if (oracle.verdict !== kernel) result.disagreements.push({ packet: wire[i], oracle: oracle.verdict, kernel, rule: oracle.rule?.id });
   });
@@ -230,6 +238,7 @@ describeKernel.each(["nftables", "iptables"] as const)("kernel agrees with the o
     const random = seededRandom(SEED + (backend === "nftables" ? 0 : 1));
     let judged = 0;
     let judged6 = 0;
+    const verdicts = { 4: { accept: 0, drop: 0 }, 6: { accept: 0, drop: 0 } };
     const started = Date.now();
     const disagreements: unknown[] = [];
     for (let n = 0; n < POLICIES; n++) {
@@ -279,16 +288,21 @@ describeKernel.each(["nftables", "iptables"] as const)("kernel agrees with the o
       const result = sendAndJudge({ peer, site }, policy, packets);
       judged += result.judged;
       judged6 += result.judged6;
+      for (const f of [4, 6] as const) for (const v of ["accept", "drop"] as const) verdicts[f][v] += result.verdicts[f][v];
       disagreements.push(...result.disagreements.map((d) => ({ policy: n, ...d })));
     }
     // The counts and the time, for the record (the test's speed is not asserted).
     process.stdout.write(
-      `${backend}: ${POLICIES} policies, ${judged} packets judged (${judged6} IPv6), ${disagreements.length} disagreements, ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+      `${backend}: ${POLICIES} policies, ${judged} packets judged (${judged6} IPv6; accepted/dropped IPv4 ${verdicts[4].accept}/${verdicts[4].drop}, IPv6 ${verdicts[6].accept}/${verdicts[6].drop}), ${disagreements.length} disagreements, ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
     );
     expect(disagreements.slice(0, 5)).toEqual([]);
     expect(judged).toBe(POLICIES * PACKETS_PER_POLICY);
     // Both families in earnest: at least a quarter of the packets each.
     expect(judged6).toBeGreaterThan(judged / 4);
     expect(judged - judged6).toBeGreaterThan(judged / 4);
+    // Both verdicts in earnest in each family (a kernel that drops, or passes, everything fails).
+    for (const f of [4, 6] as const) {
+      expect(Math.min(verdicts[f].accept, verdicts[f].drop)).toBeGreaterThan((f === 6 ? judged6 : judged - judged6) / 20);
+    }
   }, 600_000);
 });
