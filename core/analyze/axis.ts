@@ -27,28 +27,35 @@ export interface FamilyAxis {
 const MAX_WORD = 0xffffffff;
 
 /**
- * The axes of the rules' families, IPv4 then IPv6. A rule of both families (a
+ * The axes of the rules' families, IPv4 then IPv6, leaving out a family in
+ * which no rule matches any address (nothing differs, decides or opens there:
+ * an IPv4-only policy sweeps only IPv4). A rule of both families (a
  * prefix-list reference) is on both; a family's axis is built over every rule
  * given (a diff passes both policies, so they share the points).
  */
-export function familyAxes(rules: readonly PolicyRule[]): [FamilyAxis, FamilyAxis] {
+export function familyAxes(rules: readonly PolicyRule[]): FamilyAxis[] {
   const of = (family: AddressFamily) => {
     const source: number[] = [];
+    let any = false;
     rules.forEach((r, i) => {
-      if (r.families.includes(family)) source.push(i);
+      if (!r.families.includes(family)) return;
+      source.push(i);
+      any ||= (family === 4 ? r.ranges : r.ranges6).length > 0;
     });
-    return Int32Array.from(source);
+    return any ? Int32Array.from(source) : undefined;
   };
+  const axes: FamilyAxis[] = [];
   const source4 = of(4);
-  const v4: FamilyAxis = { family: 4, rules: Array.from(source4, (i) => rules[i]), source: source4, end: ADDRESS_SPACE_END };
+  if (source4) axes.push({ family: 4, rules: Array.from(source4, (i) => rules[i]), source: source4, end: ADDRESS_SPACE_END });
   const source6 = of(6);
-  return [
-    v4,
-    ipv6Axis(
-      Array.from(source6, (i) => rules[i]),
-      source6,
-    ),
-  ];
+  if (source6)
+    axes.push(
+      ipv6Axis(
+        Array.from(source6, (i) => rules[i]),
+        source6,
+      ),
+    );
+  return axes;
 }
 
 function ipv6Axis(rules: readonly PolicyRule[], source: Int32Array): FamilyAxis {

@@ -6,6 +6,10 @@
  * control-plane exception and the default drop are the same in every policy.
  * Router-mode forwarding is decided by the same rules (inbound by source,
  * outbound by destination), so the per-direction regions describe it too.
+ * Each family is swept on its own axis (axis.ts): a region is IPv4 or IPv6.
+ * The essential ICMPv6 messages (accepted before any rule) are not cut out of
+ * ICMPv6 regions: "all protocols to ::/0" stays one region, though neighbour
+ * discovery in it was accepted before as well.
  */
 import { formatCidr6, formatIPv4, mergeRanges, rangeToCidrs6, type AddressFamily, type AddressRange, type Direction } from "../model";
 import { normalizePolicy, type NormalizedPolicy, type PolicyDocumentInput, type PolicyRule } from "../policy";
