@@ -9,9 +9,10 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # generated paths, and the command that writes them
-GENERATED=(constructs/cdktf/generated provider/terraform/schema.json provider/terraform/docs provider/terraform/internal/provider/limits_gen.go)
+GENERATED=(constructs/cdktf/generated provider/terraform/schema.json provider/terraform/docs provider/terraform/internal/provider/limits_gen.go README.md)
 npx tsc -p tsconfig.build.json
 node scripts/generate-provider-limits.js >&2
+node scripts/generate-icmpv6-docs.js >&2
 bash scripts/generate-cdktf-bindings.sh >&2
 bash scripts/generate-terraform-docs.sh >&2
 

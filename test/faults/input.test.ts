@@ -208,6 +208,50 @@ function cases(f: { groupId: string; listId: string; siteId: string; siteToken: 
     req: { method: "POST", path: GROUPS, body: group({ rules: [rule(1, { address: "١٠.0.0.0/8" })] }) },
     status: 422,
   });
+  // IPv6 text at its extremes (random IPv6 text: test/integration/api/ipv6-fuzz.test.ts).
+  const ipv6Addresses: [string, string][] = [
+    ["100,000-character IPv6 address", "1:".repeat(50_000) + ":/64"],
+    ["10,000-character zone id", "fe80::1%" + "e".repeat(10_000) + "/64"],
+    ["fullwidth colons", "2001：db8::/32"],
+    ["zero-width space in an IPv6 CIDR", "2001:db8::\u200b/32"],
+    ["RTL override in an IPv6 CIDR", "\u202e2001:db8::/32"],
+    ["NUL in an IPv6 CIDR", "2001:db8::\u0000/32"],
+    ["IPv4-mapped network", "::ffff:10.0.0.0/104"],
+    ["IPv6 host bits", "2001:db8::1/64"],
+  ];
+  for (const [name, text] of ipv6Addresses) {
+    out.push({
+      name: `POST group, ${name} as an address`,
+      req: { method: "POST", path: GROUPS, body: group({ rules: [rule(1, { address: text })] }) },
+      status: 422,
+    });
+    out.push({
+      name: `PUT list, ${name} as a cidr`,
+      req: {
+        method: "PUT",
+        path: `${LISTS}/${f.listId}`,
+        body: list({ prefixes: [{ cidr: text }] }),
+      },
+      status: 422,
+    });
+  }
+  const longest = (i: number) => `ffff:ffff:ffff:ffff:ffff:${i.toString(16)}:255.255.255.255/128`;
+  out.push({
+    name: "PUT list, 500 IPv6 prefixes in long text, the last a second spelling of the first",
+    req: {
+      method: "PUT",
+      path: `${LISTS}/${f.listId}`,
+      body: list({
+        prefixes: [...Array.from({ length: 499 }, (_, i) => ({ cidr: longest(i) })), { cidr: "FFFF:ffff:ffff:ffff:ffff:0:ffff:ffff/128" }],
+      }),
+    },
+    status: 422,
+  });
+  out.push({
+    name: "POST group, protocol 58 with an IPv4 address",
+    req: { method: "POST", path: GROUPS, body: group({ rules: [rule(1, { protocol: 58, port: "", icmp_type: 128 })] }) },
+    status: 422,
+  });
   out.push({
     name: "POST group, UTF-16 body",
     req: { method: "POST", path: GROUPS, raw: Buffer.from(JSON.stringify(group()), "utf16le") },

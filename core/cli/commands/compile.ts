@@ -45,7 +45,8 @@ Options:
         for (const issue of err.issues) console.error(`  ${issue.message}`);
         return 1;
       }
-      throw err;
+      // A valid policy the platform cannot render (yet): one line naming the target, no stack trace.
+      throw new Error(`cannot compile ${file} for ${target}: ${(err as Error).message}`);
     }
   },
 };

@@ -17,9 +17,8 @@ export const LIMITS = {
   prefixListDescription: 1000,
   prefixes: 500,
   /**
-   * The longest CIDR text the validator accepts: IPv6 with six four-digit groups
-   * and a dotted quad, "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128" (49;
-   * hex only it is 43, IPv4 18). Stored text is RFC 5952, at most 43.
+   * The longest CIDR text the parser accepts: IPv6 with six 4-digit groups and a
+   * dotted quad, "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128" (IPv4 needs 18).
    */
   prefixCidr: 49,
   prefixDescription: 255,

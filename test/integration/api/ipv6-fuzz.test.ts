@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- API responses are untyped JSON in tests */
 /**
  * Property test: random and mutated IPv6 text (and IPv4, and garbage) as a
  * rule's `address` and as a prefix `cidr` in PUTs. Never a 5xx; the API

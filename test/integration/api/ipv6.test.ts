@@ -154,6 +154,26 @@ describe.each(ENGINES)("IPv6 (%s)", (engine) => {
     });
   });
 
+  // Fails until every platform renders IPv6 (#14: the renderers on main throw for an IPv6 rule, a 500 here).
+  it.each(["nftables", "iptables", "routeros"])(
+    "a dual-stack group attached to a %s site is deployed with its IPv6 CIDRs",
+    async (platform) => {
+      const site = await t.core.createSite(undefined, { platform });
+      const pl = await t.core.create(LISTS, list(["203.0.113.0/24", "2001:DB8:ffff::/48"]));
+      const res = await t.core.post(
+        GROUPS,
+        group([rule(1, { address: "2001:DB8::/33" }), rule(2, { port: "22", address: pl.id }), rule(3, { address: "0.0.0.0/0" })], {
+          sites: [site.id],
+        }),
+      );
+      expect(res.status).toBe(201);
+      const config = await t.core.get("/agent/v1/config", { token: site.token });
+      expect(config.status).toBe(200);
+      const text = JSON.stringify(config.json);
+      for (const cidr of ["2001:db8::/33", "2001:db8:ffff::/48", "203.0.113.0/24"]) expect(text).toContain(cidr);
+    },
+  );
+
   it("reference data lists protocol 58 ipv6-icmp without ports", async () => {
     const res = await t.core.get("/vpc/reference/protocols");
     expect(res.status).toBe(200);
