@@ -37,7 +37,7 @@ export interface Enforcer {
 export interface EnforcerOptions {
   /** Where the enforcer keeps the files it loads (kept for inspection). */
   stateDir: string;
-  /** The tools' binaries; by default found on PATH. iptables-restore and iptables-save are taken from beside `iptables`. */
+  /** The tools' binaries; by default found on PATH. iptables-restore, iptables-save and ip6tables (-restore, -save) are taken from beside `iptables`. */
   tools?: { nft?: string; iptables?: string; ipset?: string };
   /** Runs the tools; a seam for tests. */
   run?: Runner;

@@ -35,7 +35,7 @@ Options:
   --once                 apply the current configuration once, report, exit (1 if it failed)
   --dry-run              report every configuration as applied without touching the host
   --nft-bin PATH         nft binary (default nft); tests point it at a wrapper
-  --iptables-bin PATH    iptables binary (default iptables; -restore/-save are found beside it)
+  --iptables-bin PATH    iptables binary (default iptables; -restore/-save and ip6tables are found beside it)
   --ipset-bin PATH       ipset binary (default ipset)
 
 Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,

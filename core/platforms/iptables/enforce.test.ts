@@ -194,6 +194,15 @@ describe("IptablesEnforcer on both families", () => {
     ]);
   });
 
+  it("fails the apply with ip6tables' own error when the IPv6 load fails after the IPv4 one (the agent then re-applies the previous revision)", async () => {
+    const { run, calls } = fake(listing6, (c) => c[0] === "ip6tables-restore" && c[1] === "--noflush");
+    await expect(new IptablesEnforcer({ run }).apply(config6, CP6)).rejects.toThrow(
+      /^ip6tables-restore --noflush failed \(exit 2\): ip6tables-restore: line 3 failed/,
+    );
+    // Nothing after the failed step: no jumps, no verification.
+    expect(calls.map((c) => c[0]).slice(-2)).toEqual(["iptables-restore", "ip6tables-restore"]);
+  });
+
   it("removes our jumps and chains from both tables, then our sets of both families", async () => {
     const sets = "secgroups-cp\nsecgroups-cp6\nsg-0ujsswThIGTUYm2K8FjOOfxcYpw\ns6-0ujsswThIGTUYm2K8FjOOfxcYpw\ndocker\n";
     const { run, calls } = fake(listing6);

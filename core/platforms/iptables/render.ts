@@ -133,11 +133,15 @@ function filterTable(policy: NormalizedPolicy, family: AddressFamily, hooks: Hoo
 
 /** The ICMPv6 accepts every IPv6 chain starts with (core/policy/icmpv6.ts): one rule per type, or per code where only some are. */
 function essentialIcmpv6(chain: string): string[] {
-  return ESSENTIAL_ICMPV6.flatMap((m) =>
-    (m.codes ?? [undefined]).map(
-      (code) => `-A ${chain} -p ipv6-icmp -m icmp6 --icmpv6-type ${m.type}${code === undefined ? "" : `/${code}`} -j ACCEPT`,
+  const why = "# ICMPv6 that IPv6 needs (RFC 4890), accepted before connection state: core/policy/icmpv6.ts";
+  return [
+    why,
+    ...ESSENTIAL_ICMPV6.flatMap((m) =>
+      (m.codes ?? [undefined]).map(
+        (code) => `-A ${chain} -p ipv6-icmp -m icmp6 --icmpv6-type ${m.type}${code === undefined ? "" : `/${code}`} -j ACCEPT`,
+      ),
     ),
-  );
+  ];
 }
 
 function iptablesRule(chain: string, rule: PolicyRule, family: AddressFamily): string[] {
