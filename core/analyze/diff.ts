@@ -6,12 +6,17 @@
  * control-plane exception and the default drop are the same in every policy.
  * Router-mode forwarding is decided by the same rules (inbound by source,
  * outbound by destination), so the per-direction regions describe it too.
+ * Each family is swept on its own axis (axis.ts): a region is IPv4 or IPv6.
+ * The essential ICMPv6 messages (accepted before any rule) are not cut out of
+ * ICMPv6 regions: "all protocols to ::/0" stays one region, though neighbour
+ * discovery in it was accepted before as well.
  */
-import { formatIPv4, mergeRanges, type AddressRange, type Direction } from "../model";
+import { formatCidr6, formatIPv4, mergeRanges, rangeToCidrs6, type AddressFamily, type AddressRange, type Direction } from "../model";
 import { normalizePolicy, type NormalizedPolicy, type PolicyDocumentInput, type PolicyRule } from "../policy";
 import type { Verdict } from "./packet";
 import { ruleRef, type RuleRef } from "./rules";
-import { ADDRESS_SPACE_END, cellsOf, ruleAppliesTo, SignatureSweep, type Cell, type ValueRange } from "./space";
+import { axisRange6, familyAxes, type FamilyAxis } from "./axis";
+import { cellsOf, ruleAppliesTo, SignatureSweep, type Cell, type ValueRange } from "./space";
 
 export interface DiffSide {
   verdict: Verdict;
@@ -21,11 +26,13 @@ export interface DiffSide {
 
 export interface DiffRegion {
   direction: Direction;
+  /** The address family of the region's packets: `addresses` are IPv4 or IPv6 CIDRs. */
+  family: AddressFamily;
   /** IP protocol numbers (ascending ranges); [{from: 0, to: 255}] is every protocol. */
   protocols: ValueRange[];
   /** TCP/UDP destination ports; absent when the region spans all ports or has no ports. */
   ports?: ValueRange[];
-  /** ICMP types and codes; absent when the region spans all of them. */
+  /** ICMP (IPv4) or ICMPv6 (IPv6) types and codes; absent when the region spans all of them. */
   icmp?: { types: ValueRange; codes: ValueRange }[];
   /** Peer addresses (source when inbound, destination when outbound) as minimal CIDRs. */
   addresses: string[];
@@ -161,10 +168,28 @@ function scopeRules(rules: readonly PolicyRule[], direction: Direction, site: st
   return out;
 }
 
-/** Regions of one direction where the verdict of `before` and `after` rules differ. */
+/** IPv6 axis ranges as minimal RFC 5952 CIDR texts. */
+function cidrTexts6(axis: FamilyAxis, ranges: AddressRange[]): string[] {
+  const out: string[] = [];
+  // Points that touch on the axis are addresses that touch.
+  for (const r of mergeRanges(ranges)) {
+    for (const cidr of rangeToCidrs6(axisRange6(axis, r.first, r.last))) out.push(formatCidr6(cidr));
+  }
+  return out;
+}
+
+/** Regions of one direction where the verdict of `before` and `after` rules differ: IPv4 ones, then IPv6 ones. */
 function diffDirection(direction: Direction, before: PolicyRule[], after: PolicyRule[]): Omit<DiffRegion, "sites">[] {
-  const all = [...before, ...after];
-  const nb = before.length;
+  // Both policies on one axis per family, so that their rules' ranges compare point for point.
+  return familyAxes([...before, ...after]).flatMap((axis) => diffFamily(direction, axis, before.length));
+}
+
+function diffFamily(direction: Direction, axis: FamilyAxis, beforeCount: number): Omit<DiffRegion, "sites">[] {
+  const all = axis.rules;
+  let nb = 0;
+  while (nb < all.length && axis.source[nb] < beforeCount) nb++;
+  const before = all.slice(0, nb);
+  const after = all.slice(nb);
   // Cells where the same rules apply give the same address sweep: sweep once per distinct set.
   const bySignature = new Map<string, { applies: Uint8Array; cells: Cell[] }>();
   for (const cell of cellsOf(all)) {
@@ -181,7 +206,7 @@ function diffDirection(direction: Direction, before: PolicyRule[], after: Policy
   if (signatures.length) {
     // Horizons are the winners of each half (depth 1).
     const applies = signatures.map((s) => s.applies);
-    const walk = new SignatureSweep(all, applies, nb, 1);
+    const walk = new SignatureSweep(all, applies, nb, 1, axis.end);
     // Only changes of the winners (or of rules before them) can change the verdicts.
     walk.watch.fill(0);
     // Per signature: where the current run of addresses started, and its winners (key -1: same verdict).
@@ -208,14 +233,15 @@ function diffDirection(direction: Direction, before: PolicyRule[], after: Policy
       runKey[s] = key;
       runStart[s] = address;
     });
-    for (let s = 0; s < signatures.length; s++) closeRun(s, ADDRESS_SPACE_END);
+    for (let s = 0; s < signatures.length; s++) closeRun(s, axis.end);
   }
   const regions: Omit<DiffRegion, "sites">[] = [];
   signatures.forEach(({ cells }, s) => {
     for (const { b, a, ranges } of changes[s].values()) {
       const side = (i: number): DiffSide => (i < 0 ? { verdict: "drop" } : { verdict: all[i].action, rule: ruleRef(all[i]) });
-      const addresses = cidrTexts(ranges);
-      for (const group of groupCells(cells)) regions.push({ direction, ...group, addresses, before: side(b), after: side(a) });
+      const addresses = axis.family === 4 ? cidrTexts(ranges) : cidrTexts6(axis, ranges);
+      for (const group of groupCells(cells))
+        regions.push({ direction, family: axis.family, ...group, addresses, before: side(b), after: side(a) });
     }
   });
   return regions;

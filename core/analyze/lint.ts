@@ -6,27 +6,22 @@
  *                            (high when they do the opposite, low when the same);
  *  - redundant:              a rule that decides packets, but without it the later
  *                            rules (or the default drop) would decide them the same (low);
- *  - overlapping-prefixes:   entries of one prefix list that overlap (low);
+ *  - overlapping-prefixes:   entries of one prefix list that overlap (low; per family);
  *  - world-open-admin-port:  a sensitive service (SERVICES[].sensitive) accepted inbound
- *                            from every address (high);
+ *                            from every IPv4 address, or every IPv6 address (high; per family);
  *  - no-outbound-rules:      a group without outbound rules blocks outbound traffic (medium);
- *  - empty-prefix-list:      a rule refers to a prefix list with no entries: it never matches (medium).
+ *  - empty-prefix-list:      a rule refers to a prefix list with no entries (or, for an ICMP or
+ *                            ICMPv6 rule, none of the rule's family): it never matches (medium).
+ * Shadowing and redundancy are judged over both families at once (see decisionFindings).
  */
-import {
-  cidrKey,
-  cidrKeyFirst,
-  cidrKeyLast,
-  formatCidrKey,
-  mustParseCidr,
-  parsePorts,
-  PROTOCOL,
-  SERVICES,
-  type Direction,
-  type ServiceInfo,
-} from "../model";
+import { parsePorts, PROTOCOL, protocolName, SERVICES, type AddressFamily, type Direction, type ServiceInfo } from "../model";
 import { normalizePolicy, type NormalizedPolicy, type PolicyDocumentInput, type PolicyRule } from "../policy";
 import { ruleRef, type RuleRef } from "./rules";
-import { ADDRESS_SPACE_END, cellsOf, ruleAppliesTo, SignatureSweep, type Cell } from "./space";
+import { familyAxes, type FamilyAxis } from "./axis";
+import { overlappingPrefixes } from "./prefix-overlaps";
+import { cellsOf, ruleAppliesTo, SignatureSweep, type Cell } from "./space";
+
+export { overlappingPrefixes };
 
 export type Severity = "low" | "medium" | "high";
 export type FindingKind =
@@ -45,6 +40,8 @@ export interface Finding {
   rules: RuleRef[];
   groupId?: string;
   prefixListId?: string;
+  /** The address family, for findings about one family (world-open, overlapping prefixes, a list with none of a rule's family). */
+  family?: AddressFamily;
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
@@ -86,16 +83,24 @@ export function lint(doc: PolicyDocumentInput, options: LintOptions = {}): Findi
 
   if (checks.overlaps) for (const list of doc.prefix_lists ?? []) findings.push(...overlappingPrefixes(list));
 
+  const lists = new Map(policy.prefixLists.map((l) => [l.id, l]));
   for (const rule of policy.rules) {
-    if (rule.address.kind === "prefixList" && rule.ranges.length === 0) {
-      findings.push({
-        kind: "empty-prefix-list",
-        severity: "medium",
-        message: `rule ${rule.id} refers to prefix list ${rule.address.id}, which is empty: the rule never matches`,
-        rules: [ruleRef(rule)],
-        prefixListId: rule.address.id,
-      });
-    }
+    if (rule.address.kind !== "prefixList" || rule.ranges.length > 0 || rule.ranges6.length > 0) continue;
+    const list = lists.get(rule.address.id);
+    const empty = !list || (list.ranges.length === 0 && list.ranges6.length === 0);
+    // A rule of one family (ICMP, ICMPv6) on a list holding only the other family's entries.
+    const family = rule.families.length === 1 ? rule.families[0] : undefined;
+    findings.push({
+      kind: "empty-prefix-list",
+      severity: "medium",
+      message:
+        empty || family === undefined
+          ? `rule ${rule.id} refers to prefix list ${rule.address.id}, which is empty: the rule never matches`
+          : `rule ${rule.id} refers to prefix list ${rule.address.id}, which has no IPv${family} entries: the ${protocolName(rule.protocol)} rule never matches`,
+      rules: [ruleRef(rule)],
+      prefixListId: rule.address.id,
+      ...(empty || family === undefined ? {} : { family }),
+    });
   }
 
   doc.security_groups.forEach((group, gi) => {
@@ -112,50 +117,72 @@ export function lint(doc: PolicyDocumentInput, options: LintOptions = {}): Findi
   return findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
 }
 
+/** What one family's sweep found about each of its rules (indices of the sweep's rules). */
+interface Decisions {
+  decides: Uint8Array;
+  needed: Uint8Array;
+  stoppedBy: number[][];
+  replacedBy: number[][];
+}
+
 /**
- * Entries of one prefix list that overlap an earlier (wider or equal) entry, in
- * address order. One typed sort of allocation-free CIDR keys (network * 64 +
- * length: by network, the wider entry first); entries are validated CIDRs, so
- * their text is the canonical one formatCidr prints.
+ * Shadowed and redundant rules of one direction. A rule of both families (a
+ * prefix-list reference) is shadowed when it decides no packet of either, and
+ * redundant when it is needed in neither: each family's sweep is merged.
  */
-export function overlappingPrefixes(list: { id: string; name: string; prefixes: readonly { cidr: string }[] }): Finding[] {
-  const n = list.prefixes.length;
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const key = cidrKey(list.prefixes[i].cidr);
-    if (key < 0) mustParseCidr(list.prefixes[i].cidr); // throws: not a valid CIDR
-    keys[i] = key;
+function decisionFindings(all: PolicyRule[], about?: (rule: PolicyRule) => boolean): Finding[] {
+  const wantedAll = about ? Uint8Array.from(all, (r) => (about(r) ? 1 : 0)) : undefined;
+  if (!all.length || (wantedAll && !wantedAll.includes(1))) return [];
+  const decides = new Uint8Array(all.length);
+  const needed = new Uint8Array(all.length);
+  const stoppedBy = all.map(() => new Set<number>());
+  const replacedBy = all.map(() => new Set<number>());
+  for (const axis of familyAxes(all)) {
+    const found = familyDecisions(axis, wantedAll && Uint8Array.from(axis.source, (i) => wantedAll[i]));
+    if (!found) continue;
+    axis.source.forEach((i, k) => {
+      decides[i] |= found.decides[k];
+      needed[i] |= found.needed[k];
+      for (const by of found.stoppedBy[k]) stoppedBy[i].add(axis.source[by]);
+      for (const by of found.replacedBy[k]) replacedBy[i].add(axis.source[by]);
+    });
   }
-  keys.sort();
+  const sorted = (set: Set<number>) => [...set].sort((a, b) => a - b);
   const findings: Finding[] = [];
-  let widestKey = -1;
-  let widestLast = -1;
-  for (let i = 0; i < n; i++) {
-    const key = keys[i];
-    const first = cidrKeyFirst(key);
-    const last = cidrKeyLast(key);
-    if (widestKey >= 0 && first <= widestLast) {
+  all.forEach((rule, i) => {
+    if (rule.ranges.length === 0 && rule.ranges6.length === 0) return; // reported as empty-prefix-list
+    if (wantedAll && !wantedAll[i]) return;
+    if (!decides[i]) {
+      const by = sorted(stoppedBy[i]).map((k) => all[k]);
+      const opposite = by.some((r) => r.action !== rule.action);
+      const names = by.map((r) => r.id).join(", ");
       findings.push({
-        kind: "overlapping-prefixes",
+        kind: "shadowed",
+        severity: opposite ? "high" : "low",
+        message:
+          by.length === 1
+            ? `rule ${rule.id} never applies: earlier rule ${names} matches all its packets${opposite ? ` and ${by[0].action}s them` : ""}`
+            : `rule ${rule.id} never applies: the earlier rules ${names} together match all its packets${opposite ? ", not all with the same action" : ""}`,
+        rules: [ruleRef(rule), ...by.map(ruleRef)],
+      });
+    } else if (!needed[i]) {
+      const by = sorted(replacedBy[i]).map((k) => all[k]);
+      findings.push({
+        kind: "redundant",
         severity: "low",
-        message: `prefix list "${list.name}": ${formatCidrKey(key)} overlaps ${formatCidrKey(widestKey)}`,
-        rules: [],
-        prefixListId: list.id,
+        message: `rule ${rule.id} is redundant: without it ${by.length ? `rules ${by.map((r) => r.id).join(", ")}` : "the default drop"} would ${rule.action} the same packets`,
+        rules: [ruleRef(rule), ...by.map(ruleRef)],
       });
     }
-    if (last > widestLast) {
-      widestKey = key;
-      widestLast = last;
-    }
-  }
+  });
   return findings;
 }
 
-/** Shadowed and redundant rules of one direction, from one shared sweep over the distinct sets of applicable rules. */
-function decisionFindings(rules: PolicyRule[], about?: (rule: PolicyRule) => boolean): Finding[] {
+/** One family's shared sweep over the distinct sets of applicable rules; undefined when no wanted rule is on the axis. */
+function familyDecisions(axis: FamilyAxis, wanted: Uint8Array | undefined): Decisions | undefined {
+  const rules = axis.rules;
   const n = rules.length;
-  const wanted = about ? Uint8Array.from(rules, (r) => (about(r) ? 1 : 0)) : undefined;
-  if (!n || (wanted && !wanted.includes(1))) return [];
+  if (!n || (wanted && !wanted.includes(1))) return undefined;
   const decides = new Uint8Array(n);
   /** Rules that decide some packet whose verdict would change without them. */
   const needed = new Uint8Array(n);
@@ -165,7 +192,7 @@ function decisionFindings(rules: PolicyRule[], about?: (rule: PolicyRule) => boo
     signatures.set(applies.join(""), applies);
   }
   // Horizons are at most the next rule after the winner (depth 2).
-  const walk = new SignatureSweep(rules, [...signatures.values()], rules.length, 2);
+  const walk = new SignatureSweep(rules, [...signatures.values()], rules.length, 2, axis.end);
   // Who stops a rule is followed only for the wanted rules (winners and next rules are followed anyway).
   if (wanted) walk.watch.set(wanted);
   const { words, active, masks } = walk;
@@ -227,43 +254,22 @@ function decisionFindings(rules: PolicyRule[], about?: (rule: PolicyRule) => boo
     return by;
   });
   const replacedBy = rules.map((_, i) => members(replacing, i));
-  const findings: Finding[] = [];
-  rules.forEach((rule, i) => {
-    if (rule.ranges.length === 0) return; // reported as empty-prefix-list
-    if (wanted && !wanted[i]) return;
-    if (!decides[i]) {
-      const by = stoppedBy[i].map((k) => rules[k]);
-      const opposite = by.some((r) => r.action !== rule.action);
-      const names = by.map((r) => r.id).join(", ");
-      findings.push({
-        kind: "shadowed",
-        severity: opposite ? "high" : "low",
-        message:
-          by.length === 1
-            ? `rule ${rule.id} never applies: earlier rule ${names} matches all its packets${opposite ? ` and ${by[0].action}s them` : ""}`
-            : `rule ${rule.id} never applies: the earlier rules ${names} together match all its packets${opposite ? ", not all with the same action" : ""}`,
-        rules: [ruleRef(rule), ...by.map(ruleRef)],
-      });
-    } else if (!needed[i]) {
-      const by = replacedBy[i].map((k) => rules[k]);
-      findings.push({
-        kind: "redundant",
-        severity: "low",
-        message: `rule ${rule.id} is redundant: without it ${by.length ? `rules ${by.map((r) => r.id).join(", ")}` : "the default drop"} would ${rule.action} the same packets`,
-        rules: [ruleRef(rule), ...by.map(ruleRef)],
-      });
-    }
-  });
-  return findings;
+  return { decides, needed, stoppedBy, replacedBy };
 }
 
-/** Sensitive services accepted inbound from every IPv4 address. */
+/** Sensitive services accepted inbound from every IPv4 address, or from every IPv6 address: one finding per family. */
 function worldOpen(inbound: PolicyRule[], only?: (service: ServiceInfo) => boolean): Finding[] {
   if (!inbound.length) return [];
   const services = SERVICES.filter((s) => s.sensitive && (!only || only(s))).flatMap((service) => {
     const parsed = parsePorts(service.port);
     return parsed.ok ? [{ service, port: parsed.ranges[0].from }] : [];
   });
+  return familyAxes(inbound).flatMap((axis) => worldOpenFamily(axis, services));
+}
+
+function worldOpenFamily(axis: FamilyAxis, services: { service: ServiceInfo; port: number }[]): Finding[] {
+  const inbound = axis.rules;
+  if (!inbound.length) return [];
   const applies = services.map(({ service, port }) => {
     const cell: Cell = {
       protocols: [{ from: service.protocol, to: service.protocol }],
@@ -272,8 +278,8 @@ function worldOpen(inbound: PolicyRule[], only?: (service: ServiceInfo) => boole
     return Uint8Array.from(inbound, (r) => (ruleAppliesTo(r, cell) ? 1 : 0));
   });
   // Horizons are the winners (depth 1).
-  const walk = new SignatureSweep(inbound, applies, inbound.length, 1);
-  // Per service: addresses accepted so far, and the winner of the interval that started at `start`.
+  const walk = new SignatureSweep(inbound, applies, inbound.length, 1, axis.end);
+  // Per service: axis points accepted so far, and the winner of the interval that started at `start`.
   const accepted = new Float64Array(services.length);
   const start = new Float64Array(services.length);
   const winner = new Int32Array(services.length).fill(-1);
@@ -293,16 +299,18 @@ function worldOpen(inbound: PolicyRule[], only?: (service: ServiceInfo) => boole
     walk.horizon[2 * s] = winner[s] < 0 ? inbound.length : winner[s];
     start[s] = address;
   });
+  const world = axis.family === 4 ? "the world (0.0.0.0/0)" : "the world over IPv6 (::/0)";
   const findings: Finding[] = [];
   services.forEach(({ service }, s) => {
-    close(s, ADDRESS_SPACE_END);
-    if (accepted[s] === ADDRESS_SPACE_END) {
+    close(s, axis.end);
+    if (accepted[s] === axis.end) {
       const by = [...deciders[s]].sort((a, b) => a - b).map((k) => inbound[k]);
       findings.push({
         kind: "world-open-admin-port",
         severity: "high",
-        message: `${service.description} (${service.protocol === PROTOCOL.TCP ? "tcp" : "udp"}/${service.port}) is open to the world (0.0.0.0/0) by ${by.map((r) => r.id).join(", ")}`,
+        message: `${service.description} (${service.protocol === PROTOCOL.TCP ? "tcp" : "udp"}/${service.port}) is open to ${world} by ${by.map((r) => r.id).join(", ")}`,
         rules: by.map(ruleRef),
+        family: axis.family,
       });
     }
   });

@@ -6,7 +6,7 @@
  * n log n in the number of address ranges (one sort per direction), no
  * pairwise comparison of rules.
  */
-import { PROTOCOL, protocolTakesPorts, type PortRange } from "../model";
+import { PROTOCOL, protocolIsIcmp, protocolTakesPorts, type PortRange } from "../model";
 import type { PolicyRule } from "../policy";
 
 /** An inclusive range of values (ports, protocol numbers, ICMP types or codes). */
@@ -17,7 +17,7 @@ export interface Cell {
   protocols: ValueRange[];
   /** TCP/UDP: the destination ports of the cell. */
   ports?: ValueRange;
-  /** ICMP: the types and codes of the cell. */
+  /** ICMP or ICMPv6: the types and codes of the cell. */
   icmpTypes?: ValueRange;
   icmpCodes?: ValueRange;
   /** A packet inside the cell, to test which rules apply. */
@@ -39,7 +39,7 @@ export function cellsOf(rules: readonly PolicyRule[]): Cell[] {
       const cuts = own.flatMap((r) => (r.ports ?? []).flatMap((p) => [p.from, p.to + 1]));
       for (const ports of elementary(cuts, 0, 65535))
         cells.push({ protocols: [{ from: protocol, to: protocol }], ports, sample: { protocol, dstPort: ports.from } });
-    } else if (protocol === PROTOCOL.ICMP) {
+    } else if (protocolIsIcmp(protocol)) {
       const typed = own.filter((r) => r.icmpType !== null);
       for (const types of elementary(
         typed.flatMap((r) => [r.icmpType!, r.icmpType! + 1]),
@@ -51,7 +51,7 @@ export function cellsOf(rules: readonly PolicyRule[]): Cell[] {
           .flatMap((r) => [r.icmpCode!, r.icmpCode! + 1]);
         for (const codes of elementary(codeCuts, 0, 255)) {
           cells.push({
-            protocols: [{ from: 1, to: 1 }],
+            protocols: [{ from: protocol, to: protocol }],
             icmpTypes: types,
             icmpCodes: codes,
             sample: { protocol, icmpType: types.from, icmpCode: codes.from },
@@ -266,6 +266,8 @@ export class SignatureSweep {
     applies: readonly Uint8Array[],
     private readonly split = rules.length,
     private readonly depth = 0,
+    /** One past the last address of the axis (an IPv6 axis is shorter: see axis.ts). */
+    private readonly end = ADDRESS_SPACE_END,
   ) {
     const n = rules.length;
     this.horizon = new Int32Array(applies.length * 2).fill(n);
@@ -298,7 +300,7 @@ export class SignatureSweep {
 
   run(visit: (signature: number, address: number) => void, started?: (signature: number, rule: number) => void): void {
     const { address, edge } = this.events;
-    const { active, sigStart, sigsOf, horizon, watch, split, depth, dominators, words } = this;
+    const { active, sigStart, sigsOf, horizon, watch, split, depth, dominators, words, end } = this;
     const dirty = new Uint8Array(this.signatures);
     const touched = new Int32Array(this.signatures);
     // Starts of watched rules beyond the horizon at this address (signature, rule), for `started`.
@@ -343,7 +345,7 @@ export class SignatureSweep {
       for (let t = 0; t < count; t++) {
         const s = touched[t];
         dirty[s] = 0;
-        if (here < ADDRESS_SPACE_END) visit(s, here);
+        if (here < end) visit(s, here);
       }
     }
   }

@@ -1,5 +1,25 @@
-/** Plain words for traffic regions, rules and sites: "tcp/22 from 0.0.0.0/0 (anywhere) to sites web-1, web-2". */
-import { cidrKey, cidrKeyFirst, cidrKeyLast, formatCidr, mustParseCidr, protocolName, rangeToCidrs, type PortRange } from "../model";
+/** Plain words for traffic regions, rules and sites: "tcp/22 from 0.0.0.0/0 (all IPv4) to sites web-1, web-2", "tcp/22 from ::/0 (all IPv6) (inbound)". */
+import {
+  cidr6Range,
+  cidrKey,
+  cidrKeyFirst,
+  cidrKeyLast,
+  compareIPv6,
+  formatCidr,
+  formatCidr6,
+  mergeRanges6,
+  mustParseCidr,
+  mustParseCidr6,
+  nextIPv6,
+  previousIPv6,
+  protocolName,
+  rangeToCidrs,
+  rangeToCidrs6,
+  type AddressFamily,
+  type AddressRange6,
+  type IPv6Address,
+  type PortRange,
+} from "../model";
 import type { DiffRegion } from "../analyze";
 import { addressRangesOf } from "../analyze/diff";
 import type { PolicySnapshot, SnapshotRule } from "./snapshot";
@@ -45,14 +65,47 @@ export function describeService(region: Pick<DiffRegion, "protocols" | "ports" |
 }
 
 /**
- * "0.0.0.0/0 (anywhere)", "10.0.0.0/8, 192.0.2.0/24", "0.0.0.0/0 except 198.51.100.0/24",
- * "10.0.0.0/24, ... and 99,995 more CIDRs": a set is named by its complement when that is shorter.
+ * "0.0.0.0/0 (all IPv4)", "10.0.0.0/8, 192.0.2.0/24", "0.0.0.0/0 except 198.51.100.0/24",
+ * "10.0.0.0/24, ... and 99,995 more CIDRs", "::/0 (all IPv6)", "::/0 except 2001:db8::/32":
+ * a set is named by its complement (within its family) when that is shorter.
+ * The family is the CIDRs' own (IPv4 when there are none).
  */
-export function describeAddresses(cidrs: readonly string[]): string {
-  if (cidrs.length === 1 && cidrs[0] === "0.0.0.0/0") return "0.0.0.0/0 (anywhere)";
+export function describeAddresses(cidrs: readonly string[], family: AddressFamily = cidrs[0]?.includes(":") ? 6 : 4): string {
+  if (family === 6) return describeAddresses6(cidrs);
+  if (cidrs.length === 1 && cidrs[0] === "0.0.0.0/0") return "0.0.0.0/0 (all IPv4)";
   const complement = complementCidrs(cidrs, cidrs.length);
   if (complement) return `0.0.0.0/0 except ${listCidrs(complement.listed, complement.count)}`;
   return listCidrs(cidrs, cidrs.length);
+}
+
+function describeAddresses6(cidrs: readonly string[]): string {
+  if (cidrs.length === 1 && cidrs[0] === "::/0") return "::/0 (all IPv6)";
+  const complement = complementCidrs6(cidrs, cidrs.length);
+  if (complement) return `::/0 except ${listCidrs(complement.listed, complement.count)}`;
+  return listCidrs(cidrs, cidrs.length);
+}
+
+const LAST_IPV6: IPv6Address = [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff];
+
+/** complementCidrs for IPv6 CIDRs (regions and lists hold few: ranges as objects). */
+function complementCidrs6(cidrs: readonly string[], limit: number): { count: number; listed: string[] } | undefined {
+  const gaps: AddressRange6[] = [];
+  let next: IPv6Address | undefined = [0, 0, 0, 0];
+  for (const r of mergeRanges6(cidrs.map((c) => cidr6Range(mustParseCidr6(c))))) {
+    if (compareIPv6(r.first, next!) > 0) gaps.push({ first: next!, last: previousIPv6(r.first)! });
+    next = nextIPv6(r.last);
+    if (!next) break;
+  }
+  if (next) gaps.push({ first: next, last: LAST_IPV6 });
+  let count = 0;
+  const listed: string[] = [];
+  for (const gap of gaps) {
+    const split = rangeToCidrs6(gap);
+    count += split.length;
+    if (count >= limit) return undefined;
+    for (const cidr of split) if (listed.length < MAX_LISTED_ADDRESSES) listed.push(formatCidr6(cidr));
+  }
+  return { count, listed };
 }
 
 /** The first MAX_LISTED_ADDRESSES of `count` CIDRs (`listed` holds at least those), and how many more. */
@@ -161,7 +214,7 @@ export function describeSites(ids: readonly string[], ...snapshots: PolicySnapsh
 
 /** The sentence of one region, without the leading "newly allowed:". */
 export function describeRegion(region: DiffRegion, ...snapshots: PolicySnapshot[]): string {
-  const peer = describeAddresses(region.addresses);
+  const peer = describeAddresses(region.addresses, region.family);
   const sites = region.sites.length ? describeSites(region.sites, ...snapshots) : undefined;
   const service = describeService(region);
   if (region.direction === "inbound") return `${service} from ${peer}${sites ? ` to ${sites}` : " (inbound)"}`;

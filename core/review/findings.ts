@@ -7,7 +7,7 @@
 import type { Finding as LintFinding, FindingKind, Severity } from "../analyze";
 import { lint, overlappingPrefixes, type LintOptions } from "../analyze/lint";
 import { normalizePolicy, type NormalizedPolicy, type PolicyRule } from "../policy";
-import { ValidationError } from "../model";
+import { ValidationError, type AddressFamily } from "../model";
 import { siteName } from "./describe";
 import { documentOf, type PolicySnapshot, type SnapshotGroup, type SnapshotPrefixList } from "./snapshot";
 
@@ -30,6 +30,8 @@ export interface Finding {
   sites: string[];
   /** Whether base already had this finding (then it is not introduced by the change). */
   inBase?: boolean;
+  /** The address family, for findings about one family (world-open, overlapping prefixes, a list with none of a rule's family). */
+  family?: AddressFamily;
 }
 
 interface Scope {
@@ -259,5 +261,6 @@ function present(f: LintFinding, message: string, sites: string[]): Finding {
     message,
     rules: f.rules.map((r) => ({ group: r.groupName, order: r.order, description: r.description })),
     sites,
+    ...(f.family ? { family: f.family } : {}),
   };
 }

@@ -8,9 +8,23 @@
  *  - semanticDiff, which diffs sites enforcing the same rules once, equals the
  *    reference analyzer, which diffs every site;
  *  - describeAddresses (complements counted from numeric ranges) equals the
- *    complement computed with the model's range functions.
+ *    complement computed with the model's range functions (IPv6: with BigInt).
+ * The lint comparisons run on mixed-family policies every other time; the
+ * reference analyzer (test/oracle) is IPv4 only, so the diff comparison is too.
  */
-import { formatCidr, mergeRanges, mustParseCidr, cidrRange, rangeToCidrs, maskOf, SERVICES, type AddressRange } from "../model";
+import {
+  formatCidr,
+  formatCidr6,
+  mergeRanges,
+  mustParseCidr,
+  mustParseCidr6,
+  cidrRange,
+  rangeToCidrs,
+  maskOf,
+  SERVICES,
+  type AddressRange,
+  type IPv6Address,
+} from "../model";
 import { normalizePolicy, type PolicyDocumentInput } from "../policy";
 import { seededRandom, semanticDiff } from "../analyze";
 import { lint } from "../analyze/lint";
@@ -48,7 +62,7 @@ describe("review shortcuts equal the full computation", () => {
     const random = seededRandom(21);
     let marked = 0;
     for (let i = 0; i < 80; i++) {
-      const opts = i % 3 === 0 ? dense : {};
+      const opts = { ...(i % 3 === 0 ? dense : {}), families: i % 2 ? ([4, 6] as const) : ([4] as const) };
       const base = withSites(randomPolicy(random, opts), random);
       const head =
         i % 4 === 0 ? withSites(randomPolicy(random, opts), random) : { ...base, ...editPolicy(base, random, { prefixLists: true }) };
@@ -64,7 +78,8 @@ describe("review shortcuts equal the full computation", () => {
   test("lintSnapshot from the shared normal form equals linting each scope on its own", () => {
     const random = seededRandom(22);
     for (let i = 0; i < 60; i++) {
-      const s = snapshot(withSites(randomPolicy(random, i % 3 === 0 ? dense : {}), random), "policy.json");
+      const opts = { ...(i % 3 === 0 ? dense : {}), families: i % 2 ? ([4, 6] as const) : ([4] as const) };
+      const s = snapshot(withSites(randomPolicy(random, opts), random), "policy.json");
       expect(lintSnapshot(s)).toEqual(lintSnapshot(s, null));
     }
   });
@@ -72,7 +87,7 @@ describe("review shortcuts equal the full computation", () => {
   test("lint about some rules keeps exactly the full lint's findings about them", () => {
     const random = seededRandom(23);
     for (let i = 0; i < 100; i++) {
-      const doc = randomPolicy(random, i % 3 === 0 ? dense : {});
+      const doc = randomPolicy(random, { ...(i % 3 === 0 ? dense : {}), families: i % 2 ? ([4, 6] as const) : ([4] as const) });
       const policy = normalizePolicy(doc);
       const chosen = new Set(policy.rules.filter(() => random() < 0.4).map((r) => r.id));
       const full = lint(doc);
@@ -116,7 +131,7 @@ describe("review shortcuts equal the full computation", () => {
         ? cidrs.join(", ")
         : `${cidrs.slice(0, MAX_LISTED_ADDRESSES).join(", ")} and ${(cidrs.length - MAX_LISTED_ADDRESSES).toLocaleString("en-US")} more CIDRs`;
     const expected = (cidrs: string[]) => {
-      if (cidrs.length === 1 && cidrs[0] === "0.0.0.0/0") return "0.0.0.0/0 (anywhere)";
+      if (cidrs.length === 1 && cidrs[0] === "0.0.0.0/0") return "0.0.0.0/0 (all IPv4)";
       const complement = naive(cidrs);
       return complement.length < cidrs.length ? `0.0.0.0/0 except ${list(complement)}` : list(cidrs);
     };
@@ -136,5 +151,70 @@ describe("review shortcuts equal the full computation", () => {
         expect(describeAddresses(region.addresses)).toBe(expected(region.addresses));
       }
     }
+  });
+
+  test("describeAddresses names an IPv6 set by its complement exactly when that is shorter", () => {
+    const big = (a: readonly number[]) => a.reduce((n, w) => (n << 32n) | BigInt(w), 0n);
+    const words = (n: bigint) => [0, 1, 2, 3].map((w) => Number((n >> BigInt(96 - 32 * w)) & 0xffffffffn));
+    const text = (n: bigint, length: number) => formatCidr6({ network: words(n) as unknown as IPv6Address, prefixLength: length });
+    const ALL = 1n << 128n;
+    /** The minimal CIDRs of [first, end), by halving blocks (BigInt, no model range code). */
+    const split = (first: bigint, end: bigint): string[] => {
+      const out: string[] = [];
+      for (let at = first; at < end; ) {
+        let bits = 128;
+        while (bits > 0 && (at % (1n << BigInt(bits)) !== 0n || at + (1n << BigInt(bits)) > end)) bits--;
+        out.push(text(at, 128 - bits));
+        at += 1n << BigInt(bits);
+      }
+      return out;
+    };
+    const naive = (cidrs: string[]): string[] => {
+      const ranges = cidrs
+        .map((c) => {
+          const { network, prefixLength } = mustParseCidr6(c);
+          const first = big(network);
+          return { first, end: first + (1n << BigInt(128 - prefixLength)) };
+        })
+        .sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+      const gaps: string[] = [];
+      let next = 0n;
+      for (const r of ranges) {
+        if (r.first > next) gaps.push(...split(next, r.first));
+        if (r.end > next) next = r.end;
+      }
+      if (next < ALL) gaps.push(...split(next, ALL));
+      return gaps;
+    };
+    const list = (cidrs: string[]) =>
+      cidrs.length <= MAX_LISTED_ADDRESSES
+        ? cidrs.join(", ")
+        : `${cidrs.slice(0, MAX_LISTED_ADDRESSES).join(", ")} and ${(cidrs.length - MAX_LISTED_ADDRESSES).toLocaleString("en-US")} more CIDRs`;
+    const expected = (cidrs: string[]) => {
+      if (cidrs.length === 1 && cidrs[0] === "::/0") return "::/0 (all IPv6)";
+      const complement = naive(cidrs);
+      return complement.length < cidrs.length ? `::/0 except ${list(complement)}` : list(cidrs);
+    };
+    const random = seededRandom(26);
+    for (let i = 0; i < 1500; i++) {
+      const cidrs = Array.from({ length: 1 + Math.floor(random() * 8) }, () => {
+        // Short prefixes often, so that complements are short too.
+        const length = random() < 0.7 ? Math.floor(random() * 6) : Math.floor(random() * 129);
+        const n = big([0, 1, 2, 3].map(() => Math.floor(random() * 2 ** 32)));
+        return text((n >> BigInt(128 - length)) << BigInt(128 - length), length);
+      });
+      expect(describeAddresses(cidrs)).toBe(expected(cidrs));
+    }
+    // Addresses of IPv6 diff regions.
+    let regions = 0;
+    for (let i = 0; i < 20; i++) {
+      const before = randomPolicy(random, { families: [4, 6] });
+      for (const region of semanticDiff(before, editPolicy(before, random, { prefixLists: true })).regions) {
+        if (region.family !== 6) continue;
+        regions++;
+        expect(describeAddresses(region.addresses, 6)).toBe(expected(region.addresses));
+      }
+    }
+    expect(regions).toBeGreaterThan(10);
   });
 });

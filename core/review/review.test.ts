@@ -65,7 +65,7 @@ describe("semantic delta in words", () => {
     web(head).rules.push({ direction: "inbound", order: 40, protocol: 6, port: "2222", address: "0.0.0.0/0", description: "alt ssh" });
     const r = review(basePolicy(), head);
     const md = renderMarkdown(r);
-    expect(md).toContain('- newly allowed: tcp/2222 from 0.0.0.0/0 (anywhere) to sites web-1, web-2 — by "web" rule 40 (alt ssh)');
+    expect(md).toContain('- newly allowed: tcp/2222 from 0.0.0.0/0 (all IPv4) to sites web-1, web-2 — by "web" rule 40 (alt ssh)');
     expect(r.closed).toEqual([]);
   });
 
@@ -96,7 +96,7 @@ describe("semantic delta in words", () => {
     web(head).sites.push("site_2bV0QwM8YtqYbXkLqQm1aS7Yl3j");
     const r = review(basePolicy(), head);
     expect(r.groups[0].sitesAdded).toEqual(["db-1"]);
-    expect(renderMarkdown(r)).toContain("- newly allowed: tcp/80,443 from 0.0.0.0/0 (anywhere) to site db-1");
+    expect(renderMarkdown(r)).toContain("- newly allowed: tcp/80,443 from 0.0.0.0/0 (all IPv4) to site db-1");
   });
 
   test("a changed rule shows before and after in the table", () => {
@@ -140,7 +140,7 @@ describe("engine inputs", () => {
     const { base, head } = sidesOf(load("terraform/create.plan.json"));
     expect(base.groups).toEqual([]);
     const md = renderMarkdown(reviewSnapshots(base, head));
-    expect(md).toContain("- newly allowed: tcp/443 from 0.0.0.0/0 (anywhere) to sites web-1 (new), web-2 (new)");
+    expect(md).toContain("- newly allowed: tcp/443 from 0.0.0.0/0 (all IPv4) to sites web-1 (new), web-2 (new)");
     expect(md).toContain("- newly allowed: tcp/22 from 198.51.100.0/24 to sites web-1 (new), web-2 (new)");
   });
 
@@ -163,7 +163,7 @@ describe("engine inputs", () => {
     expect(md).toContain("## Unknown until apply");
     expect(md).toContain("web, rule 25: address is (unknown until apply) (one of vendors, partners)");
     // The new site is known by its relation, and the rules that are known open there.
-    expect(md).toContain("- newly allowed: tcp/443 from 0.0.0.0/0 (anywhere) to site web-2 (new)");
+    expect(md).toContain("- newly allowed: tcp/443 from 0.0.0.0/0 (all IPv4) to site web-2 (new)");
     expect(md).not.toMatch(/tcp\/8080 from/);
   });
 
@@ -229,5 +229,41 @@ describe("secgroups review (command line)", () => {
     const result = await runReview([policy, policy, "--fail-on", "high"]);
     expect(result.code).toBe(0);
     expect(result.output).toContain("**No change.**");
+  });
+});
+
+describe("IPv6 in the review", () => {
+  test("regions and findings name the family: ::/0 is all IPv6, 0.0.0.0/0 all IPv4", () => {
+    const head = basePolicy();
+    web(head).rules.push(
+      { direction: "inbound", order: 40, protocol: 6, port: "22", address: "::/0", description: "ssh over IPv6" },
+      { direction: "inbound", order: 50, protocol: 6, port: "80,443", address: "2001:db8::/32", description: "web from v6 partners" },
+      { direction: "inbound", order: 60, protocol: 58, port: "", icmp_type: 128, address: "::/0", description: "ping6" },
+    );
+    head.prefix_lists[0].prefixes.push({ cidr: "2001:db8:ff::/48", description: "HQ v6" });
+    const r = review(basePolicy(), head);
+    const md = renderMarkdown(r);
+    expect(md).toContain(
+      '- newly allowed: tcp/22 from 2001:db8:ff::/48 to sites web-1, web-2 — by "web" rule 20 (ssh from office, prefix list office)',
+    );
+    expect(md).toContain('- newly allowed: tcp/80,443 from 2001:db8::/32 to sites web-1, web-2 — by "web" rule 50 (web from v6 partners)');
+    expect(md).toContain("- newly allowed: ipv6-icmp type 128 from ::/0 (all IPv6) to sites web-1, web-2");
+    // Rule 40's /0 minus the office's /48 (rule 20 decides there first).
+    expect(md).toContain('tcp/22 from ::/0 except 2001:db8:ff::/48 to sites web-1, web-2 — by "web" rule 40 (ssh over IPv6)');
+    expect(md).not.toContain("IPv4");
+    expect(r.opened.every((x) => x.family === 6)).toBe(true);
+    const world = r.findings.filter((f) => f.kind === "world-open-admin-port");
+    expect(world).toEqual([
+      expect.objectContaining({ family: 6, message: expect.stringContaining("is open to the world over IPv6 (::/0)") }),
+    ]);
+
+    const json = JSON.parse(renderJson(r));
+    expect(json.newlyAllowed.map((x: Json) => [x.family, x.addresses])).toEqual(
+      expect.arrayContaining([
+        [6, ["2001:db8::/32"]],
+        [6, ["::/0"]],
+      ]),
+    );
+    expect(json.findings.find((f: Json) => f.kind === "world-open-admin-port").family).toBe(6);
   });
 });

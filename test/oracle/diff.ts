@@ -1,4 +1,4 @@
-/* Test oracle, not product code: the one-sweep-per-signature analyzer that the shared sweep in core/analyze/diff.ts replaced. core/analyze/analyze-fast-path.test.ts (and core/review/review-fast-path.test.ts) hold the two equal. */
+/* Test oracle, not product code: the one-sweep-per-signature analyzer that the shared sweep in core/analyze/diff.ts replaced. core/analyze/analyze-fast-path.test.ts (and core/review/review-fast-path.test.ts) hold the two equal. IPv4 only: the fast path's IPv6 regions are held against evaluate() itself (core/analyze/ipv6-analysis.test.ts). */
 /**
  * Semantic diff: the regions of packet space whose verdict changes between two
  * policies, per direction, as (protocols, ports or ICMP type/code, addresses,
@@ -22,6 +22,7 @@ export interface DiffSide {
 
 export interface DiffRegion {
   direction: Direction;
+  family: 4;
   /** IP protocol numbers (ascending ranges); [{from: 0, to: 255}] is every protocol. */
   protocols: ValueRange[];
   /** TCP/UDP destination ports; absent when the region spans all ports or has no ports. */
@@ -59,8 +60,8 @@ export function semanticDiff(beforeInput: PolicyInput, afterInput: PolicyInput):
   for (const site of scopes) {
     const inScope = (r: PolicyRule) => site === undefined || r.sites.includes(site);
     for (const direction of ["inbound", "outbound"] as Direction[]) {
-      const b = before.rules.filter((r) => r.direction === direction && inScope(r));
-      const a = after.rules.filter((r) => r.direction === direction && inScope(r));
+      const b = before.rules.filter((r) => r.direction === direction && inScope(r) && r.families.includes(4));
+      const a = after.rules.filter((r) => r.direction === direction && inScope(r) && r.families.includes(4));
       for (const region of diffDirection(direction, b, a)) {
         const key = JSON.stringify({ ...region, sites: [] });
         const seen = merged.get(key);
@@ -113,7 +114,7 @@ function diffDirection(direction: Direction, before: PolicyRule[], after: Policy
     for (const { b, a, ranges } of changes.values()) {
       const side = (i: number): DiffSide => (i < 0 ? { verdict: "drop" } : { verdict: all[i].action, rule: ruleRef(all[i]) });
       const addresses = mergeRanges(ranges).flatMap(rangeToCidrs).map(formatCidr);
-      for (const group of groupCells(cells)) regions.push({ direction, ...group, addresses, before: side(b), after: side(a) });
+      for (const group of groupCells(cells)) regions.push({ direction, family: 4, ...group, addresses, before: side(b), after: side(a) });
     }
   }
   return regions;

@@ -1,4 +1,4 @@
-/* Test oracle, not product code: the one-sweep-per-signature analyzer that the shared sweep in core/analyze/lint.ts replaced. core/analyze/analyze-fast-path.test.ts (and core/review/review-fast-path.test.ts) hold the two equal. */
+/* Test oracle, not product code: the one-sweep-per-signature analyzer that the shared sweep in core/analyze/lint.ts replaced. core/analyze/analyze-fast-path.test.ts (and core/review/review-fast-path.test.ts) hold the two equal. IPv4 only (IPv4-only documents): IPv6 lint is tested in core/analyze/ipv6-analysis.test.ts. */
 /**
  * Lint of a policy document, as one site would enforce it (all groups).
  * Findings name the rules involved and carry a severity:
@@ -35,6 +35,7 @@ export interface Finding {
   rules: RuleRef[];
   groupId?: string;
   prefixListId?: string;
+  family?: 4;
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
@@ -60,6 +61,7 @@ export function lint(doc: PolicyDocumentInput): Finding[] {
           message: `prefix list "${list.name}": ${r.cidr} overlaps ${widest.cidr}`,
           rules: [],
           prefixListId: list.id,
+          family: 4,
         });
       }
       if (r.last > widest.last) widest = r;
@@ -190,6 +192,7 @@ function worldOpen(inbound: PolicyRule[]): Finding[] {
         severity: "high",
         message: `${service.description} (${service.protocol === PROTOCOL.TCP ? "tcp" : "udp"}/${service.port}) is open to the world (0.0.0.0/0) by ${by.map((r) => r.id).join(", ")}`,
         rules: by.map(ruleRef),
+        family: 4,
       });
     }
   }
