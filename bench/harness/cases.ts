@@ -12,7 +12,7 @@ import { normalizePolicy } from "../../core/policy";
 import { lint, semanticDiff } from "../../core/analyze";
 import { loadReviewInput, renderMarkdown, reviewSnapshots, sidesOf } from "../../core/review";
 import { anchorRuns, pythonAnchor } from "./anchors";
-import { compileDualCase } from "./compile-dual";
+import { allocCidr6Case, compileDualCase } from "./compile-dual";
 import { ratio, summarize, timeIt } from "./stats";
 import type { CaseOptions, CaseResult, Curve, Row, Summary } from "./types";
 
@@ -748,6 +748,7 @@ async function startupCase(opts: CaseOptions): Promise<CaseResult> {
 export const CASES: Record<string, (opts: CaseOptions) => Promise<CaseResult>> = {
   compile: compileCase,
   "compile-dual": compileDualCase,
+  "alloc-cidr6": allocCidr6Case,
   "agent-apply": agentApplyCase,
   api: apiCase,
   pulumi: pulumiCase,
