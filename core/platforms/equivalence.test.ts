@@ -28,11 +28,15 @@ describe.each(["host", "router"] as const)("generated rulesets agree with the or
     }
   });
 
-  test("nftables file with control-plane elements, read by the nftables reader, 60 random policies", () => {
+  test("nftables file with control-plane elements (both families), read by the nftables reader, 60 random mixed-family policies", () => {
     const random = seededRandom(mode === "host" ? 31 : 32);
+    const endpoints = [
+      { address: "198.51.100.200", port: 8787 },
+      { address: "2001:db8:cafe::200", port: 8787 },
+    ];
     for (let n = 0; n < 60; n++) {
-      const doc = randomPolicy(random);
-      const controlPlane = n % 3 === 0 ? [{ address: "198.51.100.200", port: 8787 }] : [];
+      const doc = randomPolicy(random, { families: [4, 6] });
+      const controlPlane = n % 3 === 0 ? endpoints : n % 3 === 1 ? endpoints.slice(1) : [];
       const policy = normalizePolicy(doc, { mode, controlPlane });
       const report = checkEquivalence(policy, nftables.expected(nftables.render(policy), controlPlane), { random: 300, seed: n });
       expect(report.disagreements.slice(0, 2)).toEqual([]);

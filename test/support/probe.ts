@@ -13,7 +13,8 @@ const net = require("net");
 const [src, timeout, ...targets] = process.argv.slice(1);
 Promise.all(targets.map((t) => new Promise((resolve) => {
   const at = t.lastIndexOf(":");
-  const host = t.slice(0, at).replace(/^\[|\]$/g, "");
+  // Doubled backslashes: this is a template literal, where "\\[" alone would lose its backslash.
+  const host = t.slice(0, at).replace(/^\\[|\\]$/g, "");
   const port = t.slice(at + 1);
   const s = net.connect({ host, port: Number(port), localAddress: src === "-" ? undefined : src });
   const done = (r) => { s.destroy(); resolve([t, r]); };

@@ -16,8 +16,8 @@ export const LIMITS = {
   prefixListName: { min: 1, max: 255 },
   prefixListDescription: 1000,
   prefixes: 500,
-  /** The longest IPv4 CIDR text ("255.255.255.255/32"). */
-  prefixCidr: 18,
+  /** The longest CIDR text: IPv6, 39 characters of address and "/128" (IPv4 needs 18). */
+  prefixCidr: 43,
   prefixDescription: 255,
   siteName: { min: 1, max: 255 },
   sitesPerResource: 1000,

@@ -3,14 +3,15 @@
  * `nft -f` leaves behind, read into the same model as parseNftJson (read.ts)
  * reads the kernel's listing.
  */
-import { mergeRanges, parseIPv4, type AddressRange, type PortRange } from "../../model";
+import { mergeRanges, mergeRanges6, type AddressFamily, type AddressRange, type AddressRange6, type PortRange } from "../../model";
 import type { Hook } from "../../policy";
 import type { LoadedChain, LoadedRule, LoadedRuleset, LoadedSet } from "../../analyze/loaded";
 import { addressRangeOf, type ConnectionState } from "../../analyze/packet";
 import { icmpCodeNumber, icmpTypeNumber, protocolNumber } from "../protocol-names";
 import type { ControlPlaneAddress } from "../platform";
 import { NFT_TABLE_NAME, type NftTableName } from "./names";
-import { chainPriority, mergePorts, pairKey } from "./read";
+import { icmpv6CodeNumber, icmpv6TypeNumber } from "./icmpv6-names";
+import { address6RangeOf, chainPriority, mergePorts, pairKey, setTypeFamily } from "./read";
 import { nftablesFile } from "./render";
 
 /** What loading the agent's file for `config` (render.ts nftablesFile) leaves in the kernel. */
@@ -18,13 +19,22 @@ export function expectedNftables(config: string, controlPlane: readonly ControlP
   return parseNftText(nftablesFile(config, controlPlane), NFT_TABLE_NAME);
 }
 
-function pairText(item: string): string {
+function pairText(family: AddressFamily, item: string): string {
   const [address, port, ...rest] = item.split(" . ");
-  const a = parseIPv4((address ?? "").trim());
-  const p = Number((port ?? "").trim());
-  if (a === undefined || rest.length || !Number.isInteger(p) || port.trim() === "")
-    throw new Error(`not an "address . port" element: ${item}`);
-  return pairKey(a, p);
+  const p = (port ?? "").trim();
+  if (rest.length || !/^\d+$/.test(p) || address.includes("/")) throw new Error(`not an "address . port" element: ${item}`);
+  return pairKey(family, family === 4 ? addressRangeOf(address.trim()) : address6RangeOf(address.trim()), Number(p));
+}
+
+/** "3" or "0-2": an ICMP code or range of codes, numbers or nft's names. */
+function codeText(value: string, name: (v: string) => number): readonly [number, number] {
+  const [lo, hi, ...rest] = value.split("-");
+  // Names hold dashes ("no-route"): a whole-word name first, then a numeric range.
+  if (!/^\d+$/.test(lo) || rest.length || (hi !== undefined && !/^\d+$/.test(hi))) {
+    const code = name(value);
+    return [code, code];
+  }
+  return [Number(lo), Number(hi ?? lo)];
 }
 
 /** Splits a rule line into words, keeping "quoted strings" and `{ ... }` groups whole. */
@@ -87,6 +97,7 @@ function ruleText(line: string): LoadedRule {
       const key = next();
       const value = unquote(next());
       if (key === "nfproto" && value === "ipv4") m.push({ kind: "ipv4" });
+      else if (key === "nfproto" && value === "ipv6") m.push({ kind: "ipv6" });
       else if (key === "l4proto") m.push({ kind: "protocol", protocol: protocolNumber(value), anyFamily: true });
       else if ((key === "iif" || key === "oif" || key === "iifname" || key === "oifname") && value === "lo")
         m.push({ kind: "loopback", key });
@@ -106,6 +117,24 @@ function ruleText(line: string): LoadedRule {
         if (value.startsWith("@")) m.push({ kind: "address", field: f, set: value.slice(1) });
         else m.push({ kind: "address", field: f, ranges: mergeRanges(braceItems(value).map(addressRangeOf)) });
       } else throw new Error(`unsupported ip match "${field}": ${line}`);
+    } else if (word === "ip6") {
+      const field = next();
+      if (field === "nexthdr") m.push({ kind: "protocol", protocol: protocolNumber(next()), family: 6 });
+      else if (field === "daddr" && w[i] === "." && w[i + 1] === "tcp" && w[i + 2] === "dport" && w[i + 3]?.startsWith("@")) {
+        i += 4;
+        m.push({ kind: "addressPort", family: 6, set: w[i - 1].slice(1) });
+      } else if ((field === "saddr" || field === "daddr") && w[i] !== ".") {
+        const value = next();
+        const f = field === "saddr" ? "src" : "dst";
+        if (value.startsWith("@")) m.push({ kind: "address", field: f, family: 6, set: value.slice(1) });
+        else m.push({ kind: "address", field: f, family: 6, ranges6: mergeRanges6(braceItems(value).map(address6RangeOf)) });
+      } else throw new Error(`unsupported ip6 match "${field}": ${line}`);
+    } else if (word === "icmpv6") {
+      const field = next();
+      const value = next();
+      if (field === "type") m.push({ kind: "icmp", family: 6, type: icmpv6TypeNumber(value) });
+      else if (field === "code") m.push({ kind: "icmp", family: 6, code: codeText(value, icmpv6CodeNumber) });
+      else throw new Error(`unsupported icmpv6 match: ${line}`);
     } else if (word === "tcp" || word === "udp") {
       if (next() !== "dport") throw new Error(`unsupported ${word} match: ${line}`);
       m.push({ kind: "dport", protocol: protocolNumber(word), ports: mergePorts(portsText(next())) });
@@ -132,16 +161,21 @@ function ruleText(line: string): LoadedRule {
 
 interface PendingSet {
   name: string;
+  /** Unknown until the set's `type` line. */
+  family?: AddressFamily;
   concat: boolean;
   ranges: AddressRange[];
+  ranges6: AddressRange6[];
   pairs: string[];
 }
 
 function addItems(set: PendingSet, body: string): void {
+  if (set.family === undefined) throw new Error(`elements for set ${set.name} before its type`);
   for (const raw of body.split(",")) {
     const item = raw.trim();
     if (!item) continue;
-    if (set.concat) set.pairs.push(pairText(item));
+    if (set.concat) set.pairs.push(pairText(set.family, item));
+    else if (set.family === 6) set.ranges6.push(address6RangeOf(item));
     else set.ranges.push(addressRangeOf(item));
   }
 }
@@ -165,10 +199,16 @@ export function parseNftText(text: string, table: NftTableName = NFT_TABLE_NAME)
     if (set) {
       if (line === "}") set = undefined;
       else if (line.startsWith("type ")) {
-        const concat = line.includes(" . ");
-        if (set.concat !== concat && (set.ranges.length || set.pairs.length))
+        const parts = line
+          .slice(5)
+          .split(" . ")
+          .map((t) => t.trim());
+        const concat = parts.length > 1;
+        const family = setTypeFamily(concat ? parts : parts[0]);
+        if (set.family !== undefined && (set.concat !== concat || set.family !== family))
           throw new Error(`set ${set.name} redeclared with another type`);
         set.concat = concat;
+        set.family = family;
       } else if (line.startsWith("flags ")) {
         // interval: expressed by the ranges themselves.
       } else if (line.startsWith("elements = {") && line.endsWith("}")) addItems(set, line.slice(line.indexOf("{") + 1, -1));
@@ -212,7 +252,7 @@ export function parseNftText(text: string, table: NftTableName = NFT_TABLE_NAME)
     if (opened?.[1] === "set") {
       // Declaring an existing set again (in a later block) adds to it, as nft does.
       set = sets.get(opened[2]);
-      if (!set) sets.set(opened[2], (set = { name: opened[2], concat: false, ranges: [], pairs: [] }));
+      if (!set) sets.set(opened[2], (set = { name: opened[2], concat: false, ranges: [], ranges6: [], pairs: [] }));
     } else if (opened?.[1] === "chain") {
       if (chains.has(opened[2])) throw new Error(`chain ${opened[2]} declared twice`);
       chains.set(opened[2], (chain = { rules: [] }));
@@ -222,7 +262,12 @@ export function parseNftText(text: string, table: NftTableName = NFT_TABLE_NAME)
   if (set || chain || inTable) throw new Error("the text ends inside a block");
   const ruleset: LoadedRuleset = { chains, sets: new Map() };
   for (const [name, s] of sets) {
-    const value: LoadedSet = s.concat ? { pairs: new Set(s.pairs) } : { ranges: mergeRanges(s.ranges) };
+    if (s.family === undefined) throw new Error(`set ${name} has no type`);
+    const value: LoadedSet = s.concat
+      ? { pairs: new Set(s.pairs) }
+      : s.family === 6
+        ? { ranges6: mergeRanges6(s.ranges6) }
+        : { ranges: mergeRanges(s.ranges) };
     ruleset.sets.set(name, value);
   }
   return ruleset;

@@ -16,11 +16,24 @@
  * (the agent turns an unreadable read-back into a difference, so hand-made
  * additions are re-applied over).
  */
-import { mergeRanges, parseIPv4, type AddressRange, type PortRange } from "../../model";
+import {
+  cidr6Range,
+  formatIPv6,
+  mergeRanges,
+  mergeRanges6,
+  parseCidr6,
+  parseIPv4,
+  parseIPv6,
+  type AddressFamily,
+  type AddressRange,
+  type AddressRange6,
+  type PortRange,
+} from "../../model";
 import type { Hook } from "../../policy";
 import type { LoadedRule, LoadedRuleset, Match } from "../../analyze/loaded";
 import { addressRangeOf, type ConnectionState } from "../../analyze/packet";
 import { icmpCodeNumber, icmpTypeNumber, protocolNumber } from "../protocol-names";
+import { icmpv6CodeNumber, icmpv6TypeNumber } from "./icmpv6-names";
 import { NFT_TABLE_NAME, type NftTableName } from "./names";
 
 /** What the kernel holds of our table, from `nft -j list table inet secgroups`. */
@@ -62,16 +75,54 @@ function addressJson(e: Json): AddressRange {
   throw new Error(`unsupported address element ${JSON.stringify(e)}`);
 }
 
-/** Key of an address-and-port pair in LoadedSet.pairs: "address:port" as numbers. */
-export const pairKey = (address: number, port: number) => `${address}:${port}`;
+/** "fd00::1" or "2001:db8::/32" (as nft prints it and render.ts writes it) as the range of IPv6 addresses it names. */
+export function address6RangeOf(text: string): AddressRange6 {
+  if (!text.includes("/")) {
+    const a = parseIPv6(text);
+    if (a === undefined) throw new Error(`not an IPv6 address: "${text}"`);
+    return { first: a, last: a };
+  }
+  const parsed = parseCidr6(text);
+  if (!parsed.ok) throw new Error(`not an IPv6 network: "${text}"`);
+  return cidr6Range(parsed.cidr);
+}
 
-function pairJson(e: Json): string {
+function address6Json(e: Json): AddressRange6 {
+  if (typeof e === "string") return address6RangeOf(e);
+  if (e.prefix && typeof e.prefix.addr === "string" && Number.isInteger(e.prefix.len))
+    return address6RangeOf(`${e.prefix.addr}/${e.prefix.len}`);
+  if (e.range) return { first: address6Json(e.range[0]).first, last: address6Json(e.range[1]).last };
+  if (e.elem) return address6Json(e.elem.val);
+  throw new Error(`unsupported IPv6 address element ${JSON.stringify(e)}`);
+}
+
+/** Key of an address-and-port pair in LoadedSet.pairs, as core/analyze/loaded.ts pairKey makes it from a packet. */
+export function pairKey(family: AddressFamily, address: AddressRange | AddressRange6, port: number): string {
+  if (family === 4) {
+    const r = address as AddressRange;
+    if (r.first !== r.last || !Number.isInteger(port)) throw new Error(`not one address and port: ${r.first}-${r.last} . ${port}`);
+    return `${r.first}:${port}`;
+  }
+  const r = address as AddressRange6;
+  const first = formatIPv6(r.first);
+  if (first !== formatIPv6(r.last) || !Number.isInteger(port)) throw new Error(`not one IPv6 address and port: ${first} . ${port}`);
+  return `[${first}]:${port}`;
+}
+
+function pairJson(family: AddressFamily, e: Json): string {
   const v = e.elem ? e.elem.val : e;
   if (!Array.isArray(v?.concat) || v.concat.length !== 2) throw new Error(`unsupported set element ${JSON.stringify(e)}`);
-  const range = addressJson(v.concat[0]);
-  const port = Number(v.concat[1]);
-  if (range.first !== range.last || !Number.isInteger(port)) throw new Error(`unsupported set element ${JSON.stringify(e)}`);
-  return pairKey(range.first, port);
+  return pairKey(family, family === 4 ? addressJson(v.concat[0]) : address6Json(v.concat[0]), Number(v.concat[1]));
+}
+
+/** The family of an nft set type: "ipv4_addr", "ipv6_addr", or their concatenation with "inet_service". */
+export function setTypeFamily(type: string | readonly string[]): AddressFamily {
+  const concat = Array.isArray(type);
+  const parts: readonly string[] = concat ? type : [type as string];
+  if (concat && (parts.length !== 2 || parts[1] !== "inet_service")) throw new Error(`unsupported set type ${JSON.stringify(type)}`);
+  if (parts[0] === "ipv4_addr") return 4;
+  if (parts[0] === "ipv6_addr") return 6;
+  throw new Error(`unsupported set type ${JSON.stringify(type)}`);
 }
 
 // ---------------------------------------------------------------- JSON side
@@ -86,7 +137,9 @@ export function parseNftJson(text: string, table?: NftTableName): LoadedRuleset 
     if (item.set && ours(item.set)) {
       const s = item.set;
       const elems: Json[] = s.elem ?? [];
-      if (Array.isArray(s.type)) ruleset.sets.set(key(s), { pairs: new Set(elems.map(pairJson)) });
+      const family = setTypeFamily(s.type);
+      if (Array.isArray(s.type)) ruleset.sets.set(key(s), { pairs: new Set(elems.map((e) => pairJson(family, e))) });
+      else if (family === 6) ruleset.sets.set(key(s), { ranges6: mergeRanges6(elems.map(address6Json)) });
       else ruleset.sets.set(key(s), { ranges: mergeRanges(elems.map(addressJson)) });
     } else if (item.chain && ours(item.chain)) {
       const c = item.chain;
@@ -140,6 +193,7 @@ function matchJson(m: Json, setName: (name: string) => string): Match {
     const k = left.meta.key;
     if ((k === "iif" || k === "oif" || k === "iifname" || k === "oifname") && right === "lo") return base({ kind: "loopback", key: k });
     if (k === "nfproto" && right === "ipv4") return base({ kind: "ipv4" });
+    if (k === "nfproto" && right === "ipv6") return base({ kind: "ipv6" });
     if (k === "l4proto" && (typeof right === "string" || typeof right === "number"))
       return base({ kind: "protocol", protocol: protocolNumber(right), anyFamily: true });
   }
@@ -153,12 +207,12 @@ function matchJson(m: Json, setName: (name: string) => string): Match {
     if (
       setRef !== undefined &&
       left.concat.length === 2 &&
-      a.payload?.protocol === "ip" &&
+      (a.payload?.protocol === "ip" || a.payload?.protocol === "ip6") &&
       a.payload.field === "daddr" &&
       b.payload?.protocol === "tcp" &&
       b.payload.field === "dport"
     )
-      return base({ kind: "addressPort", set: setName(setRef) });
+      return base({ kind: "addressPort", ...(a.payload.protocol === "ip6" ? { family: 6 } : {}), set: setName(setRef) });
     throw new Error(`unsupported nft match ${JSON.stringify(m)}`);
   }
   const p = left.payload;
@@ -170,6 +224,14 @@ function matchJson(m: Json, setName: (name: string) => string): Match {
     const elems: Json[] = right.set ?? [right];
     return base({ kind: "address", field, ranges: mergeRanges(elems.map(addressJson)) });
   }
+  if (p?.protocol === "ip6" && p.field === "nexthdr" && (typeof right === "string" || typeof right === "number"))
+    return base({ kind: "protocol", protocol: protocolNumber(right), family: 6 });
+  if (p?.protocol === "ip6" && (p.field === "saddr" || p.field === "daddr")) {
+    const field = p.field === "saddr" ? "src" : "dst";
+    if (setRef !== undefined) return base({ kind: "address", field, family: 6, set: setName(setRef) });
+    const elems: Json[] = right.set ?? [right];
+    return base({ kind: "address", field, family: 6, ranges6: mergeRanges6(elems.map(address6Json)) });
+  }
   if ((p?.protocol === "tcp" || p?.protocol === "udp") && p.field === "dport" && setRef === undefined) {
     return base({ kind: "dport", protocol: protocolNumber(p.protocol), ports: mergePorts(portsJson(right)) });
   }
@@ -177,6 +239,14 @@ function matchJson(m: Json, setName: (name: string) => string): Match {
   if (p?.protocol === "icmp" && p.field === "code" && setRef === undefined) {
     const code = icmpCodeNumber(right);
     return base({ kind: "icmp", code: [code, code] });
+  }
+  if (p?.protocol === "icmpv6" && p.field === "type" && setRef === undefined) {
+    return base({ kind: "icmp", family: 6, type: icmpv6TypeNumber(right) });
+  }
+  if (p?.protocol === "icmpv6" && p.field === "code" && setRef === undefined) {
+    // A single code, or a range (the essential list's "code 0-1").
+    const [lo, hi] = right?.range ? right.range : [right, right];
+    return base({ kind: "icmp", family: 6, code: [icmpv6CodeNumber(lo), icmpv6CodeNumber(hi)] });
   }
   throw new Error(`unsupported nft match ${JSON.stringify(m)}`);
 }
