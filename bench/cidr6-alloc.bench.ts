@@ -4,7 +4,7 @@
  * not a test: it reports figures, the harness case `alloc-cidr6` judges them.
  *
  *   node --expose-gc --min-semi-space-size=256 --max-semi-space-size=256 \
- *     dist/bench-build/bench/cidr6-alloc.bench.js [--json]
+ *     dist/bench-build/bench/cidr6-alloc.bench.js [--json] [--lists N (200: 100,000 CIDRs per family)]
  *
  * Method: gc() twice, read process.memoryUsage() (heapUsed: the JS heap;
  * arrayBuffers: typed-array backing stores, which V8 keeps off the heap),
@@ -107,41 +107,49 @@ async function measure(label: string, cidrs: number, fn: () => unknown): Promise
   };
 }
 
+const fmt = (n: number) => n.toLocaleString("en-US");
 const flat = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
-export async function allocFigures(): Promise<AllocFigure[]> {
+/** `lists` lists of 500 per family (200: 100,000 CIDRs each; the harness's smoke run passes 4). */
+export async function allocFigures(lists = 200): Promise<AllocFigure[]> {
   observer.observe({ entryTypes: ["gc"] });
-  const v6Lists = flat(ipv6SiteLists(8, 200, 500));
+  const size = { lists, perList: 500, rules: 250 };
+  const v6Lists = flat(ipv6SiteLists(8, lists, 500));
   const v6 = v6Lists.flat();
-  const v4Lists = flat(largePolicy(1).prefix_lists!.map((l) => l.prefixes.map((p) => p.cidr)));
-  const dual = flat(dualStackPolicy(1));
-  const v4Doc = flat(largePolicy(1));
+  const v4Lists = flat(largePolicy(1, size).prefix_lists!.map((l) => l.prefixes.map((p) => p.cidr)));
+  const dual = flat(dualStackPolicy(1, size));
+  const v4Doc = flat(largePolicy(1, size));
   const n6 = v6.length;
   const n4 = v4Lists.reduce((n, l) => n + l.length, 0);
   const rows = new Uint32Array(n6 * CIDR6_ROW);
   const canonical = new Uint8Array(n6);
   const out: AllocFigure[] = [];
   out.push(
-    await measure("IPv6 parse (readCidr6Rows into a caller's rows), 100,000 CIDRs", n6, () => {
+    await measure(`IPv6 parse (readCidr6Rows into a caller's rows), ${fmt(n6)} CIDRs`, n6, () => {
       readCidr6Rows(v6, rows, canonical);
       return rows;
     }),
   );
-  out.push(await measure("IPv6 collapseCidr6TextsPacked, 200 lists of 500", n6, () => v6Lists.map(collapseCidr6TextsPacked)));
-  out.push(await measure("IPv6 collapseCidr6TextsPacked, 1 list of 100,000", n6, () => collapseCidr6TextsPacked(v6)));
-  out.push(await measure("IPv6 collapseCidr6Texts (ranges as objects), 200 lists of 500", n6, () => v6Lists.map(collapseCidr6Texts)));
+  out.push(await measure(`IPv6 collapseCidr6TextsPacked, ${lists} lists of 500`, n6, () => v6Lists.map(collapseCidr6TextsPacked)));
+  out.push(await measure(`IPv6 collapseCidr6TextsPacked, 1 list of ${fmt(n6)}`, n6, () => collapseCidr6TextsPacked(v6)));
+  out.push(await measure(`IPv6 collapseCidr6Texts (ranges as objects), ${lists} lists of 500`, n6, () => v6Lists.map(collapseCidr6Texts)));
   out.push(
-    await measure("IPv6 collapseAddressTexts (what normalizePolicy calls), 200 lists of 500", n6, () => v6Lists.map(collapseAddressTexts)),
+    await measure(`IPv6 collapseAddressTexts (what normalizePolicy calls), ${lists} lists of 500`, n6, () =>
+      v6Lists.map(collapseAddressTexts),
+    ),
   );
-  out.push(await measure("IPv4 collapseCidrTexts, 200 lists of 500", n4, () => v4Lists.map(collapseCidrTexts)));
-  out.push(await measure("normalizePolicy, dual stack (200,000 CIDRs: validation + collapse)", n4 + n6, () => normalizePolicy(dual)));
-  out.push(await measure("normalizePolicy, IPv4 only (100,000 CIDRs: validation + collapse)", n4, () => normalizePolicy(v4Doc)));
+  out.push(await measure(`IPv4 collapseCidrTexts, ${lists} lists of 500`, n4, () => v4Lists.map(collapseCidrTexts)));
+  out.push(
+    await measure(`normalizePolicy, dual stack (${fmt(n4 + n6)} CIDRs: validation + collapse)`, n4 + n6, () => normalizePolicy(dual)),
+  );
+  out.push(await measure(`normalizePolicy, IPv4 only (${fmt(n4)} CIDRs: validation + collapse)`, n4, () => normalizePolicy(v4Doc)));
   observer.disconnect();
   return out;
 }
 
 async function main(): Promise<void> {
-  const figures = await allocFigures();
+  const at = process.argv.indexOf("--lists");
+  const figures = await allocFigures(at > 0 ? Number(process.argv[at + 1]) : 200);
   if (process.argv.includes("--json")) {
     console.log(JSON.stringify(figures));
     return;

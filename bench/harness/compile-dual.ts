@@ -200,11 +200,15 @@ const PER_CIDR_OBJECT = 16;
 export async function allocCidr6Case(opts: CaseOptions): Promise<CaseResult> {
   const { spawnSync } = await import("node:child_process");
   const script = join(__dirname, "../cidr6-alloc.bench.js");
-  const r = spawnSync(process.execPath, ["--expose-gc", "--min-semi-space-size=256", "--max-semi-space-size=256", script, "--json"], {
-    encoding: "utf8",
-    maxBuffer: 16 * 1024 * 1024,
-    timeout: 30 * 60_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ["--expose-gc", "--min-semi-space-size=256", "--max-semi-space-size=256", script, "--json", "--lists", opts.smoke ? "4" : "200"],
+    {
+      encoding: "utf8",
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 30 * 60_000,
+    },
+  );
   if (r.status !== 0) throw new Error(`cidr6-alloc.bench.js exited ${r.status}: ${(r.stderr || "").slice(-600)}`);
   const figures = JSON.parse(r.stdout.trim().split("\n").pop()!) as import("../cidr6-alloc.bench").AllocFigure[];
   const judged = (label: string) => label.startsWith("IPv6 parse") || label.startsWith("IPv6 collapseCidr6TextsPacked");
