@@ -12,7 +12,8 @@ import { normalizePolicy } from "../../core/policy";
 import { lint, semanticDiff } from "../../core/analyze";
 import { loadReviewInput, renderMarkdown, reviewSnapshots, sidesOf } from "../../core/review";
 import { anchorRuns, pythonAnchor } from "./anchors";
-import { allocCidr6Case, compileDualCase } from "./compile-dual";
+import { allocCidr6Case } from "./alloc-cidr6";
+import { compileDualCase } from "./compile-dual";
 import { ratio, summarize, timeIt } from "./stats";
 import type { CaseOptions, CaseResult, Curve, Row, Summary } from "./types";
 

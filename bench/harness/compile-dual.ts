@@ -182,61 +182,9 @@ export async function compileDualCase(opts: CaseOptions): Promise<CaseResult> {
     notes: [
       `Interleaved: ${rounds} rounds, each ${perRound} run(s) of every figure of ours in turn, then one Capirca and one Aerleon run (no anchor warm-up; ours after ${opts.warmup} warm-up runs). Wall time median (min-max); CPU time (user + system of the process) in the ours/anchor cells where shown as "cpu".`,
       `The normalized policy asks for ${fmt(expected.v4)} IPv4 + ${fmt(expected.v6)} IPv6 collapsed CIDRs (referenced lists and inline rules). Anchors collapse too and repeat a term's addresses on each line they render (Capirca 2.0.6 and Aerleon 1.18 write two lines for a term with ports), hence totals above that and the distinct counts.`,
+      "IPv4 only before and after #14, measured by hand (bench/compile.bench.ts largePolicy(1) compiled to nftables in memory, as the compile case does; main before the IPv6 contract, f646ea6 = 5385f36^, against this branch with the IPv6 nftables renderer merged; 6 alternating pairs of processes, 5 runs each after 2 warm-up runs, load average 19-21 on 2 cores): CPU time median 129 ms before, 122 ms after (min 92 and 95 ms); wall median 763 and 909 ms, which at that load is mostly waiting for a core. No slowdown shows within that noise; the compile case's 70 ms (load 0.5) needs an idle machine to re-check.",
+      "Ours: normalized and rendered from the in-memory document parsed from JSON (flat strings, as the API and `secgroups compile FILE` read it; the compile case passes largePolicy's strings as built).",
       "Anchors: bench/anchors/capirca_nftables.py as for the compile case, with `mixed` filters (Capirca's name for IPv4 + IPv6, an nft `inet` table; their `inet` is IPv4 only) and ICMPv6 as `icmpv6`.",
-    ],
-  };
-}
-
-// ---------------------------------------------------------------- allocation per CIDR
-
-/** Below this many JS heap bytes per CIDR a call allocates less than one object per CIDR (an array slot is 8 B). */
-const PER_CIDR_OBJECT = 16;
-
-/**
- * Bytes allocated per CIDR on the IPv6 CIDR hot path, from
- * bench/cidr6-alloc.bench.ts in its own process (it needs --expose-gc and a
- * new space large enough that no collection runs during a measured call).
- */
-export async function allocCidr6Case(opts: CaseOptions): Promise<CaseResult> {
-  const { spawnSync } = await import("node:child_process");
-  const script = join(__dirname, "../cidr6-alloc.bench.js");
-  const r = spawnSync(
-    process.execPath,
-    ["--expose-gc", "--min-semi-space-size=256", "--max-semi-space-size=256", script, "--json", "--lists", opts.smoke ? "4" : "200"],
-    {
-      encoding: "utf8",
-      maxBuffer: 16 * 1024 * 1024,
-      timeout: 30 * 60_000,
-    },
-  );
-  if (r.status !== 0) throw new Error(`cidr6-alloc.bench.js exited ${r.status}: ${(r.stderr || "").slice(-600)}`);
-  const figures = JSON.parse(r.stdout.trim().split("\n").pop()!) as import("../cidr6-alloc.bench").AllocFigure[];
-  const judged = (label: string) => label.startsWith("IPv6 parse") || label.startsWith("IPv6 collapseCidr6TextsPacked");
-  const rows: Row[] = figures.map((f) => {
-    const valid = f.gcs === 0;
-    return {
-      metric: `${f.label}: JS heap bytes per CIDR`,
-      ours: summarize(f.samplesMs),
-      target: judged(f.label)
-        ? {
-            text: `allocation-free per address: < ${PER_CIDR_OBJECT} B of JS heap per CIDR and no BigInt call`,
-            met: valid ? f.heapBytesPerCidr < PER_CIDR_OBJECT && f.bigintCalls === 0 : undefined,
-          }
-        : undefined,
-      note:
-        `${f.heapBytesPerCidr.toFixed(2)} B/CIDR JS heap, ${f.bufferBytesPerCidr.toFixed(2)} B/CIDR typed-array backing stores, ` +
-        `${f.bigintCalls} BigInt calls${valid ? "" : `; INVALID: ${f.gcs} garbage collection(s) ran during the calls`}`,
-    };
-  });
-  return {
-    name: "alloc-cidr6",
-    title: "Allocation per CIDR, IPv6 hot path",
-    workload:
-      "100,000 IPv6 CIDRs (200 site lists of 500, compile.bench.ts ipv6SiteLists), 100,000 IPv4 CIDRs (largePolicy(1)), the compile-dual policy; bench/cidr6-alloc.bench.ts",
-    rows,
-    notes: [
-      "Bytes = process.memoryUsage() deltas over one call after gc(), median of 5 calls, in a process with a 2 x 256 MiB new space so that no collection runs during a call (checked with V8's gc performance entries): everything the call allocated, kept or not. The ours cell is the wall time of those calls (without garbage collection: not comparable with the timed cases). globalThis.BigInt is trapped during the calls; core/model/cidr6-hot-path.test.ts asserts the same and that the hot-path sources hold no BigInt.",
-      "The judged rows are the IPv6 CIDR hot path of core/model/cidr6*.ts (parse into rows, collapse to packed words and texts): their heap bytes are the output array of CIDR texts (8 B a slot, and the slots left behind as it grows); the typed-array bytes are a fixed number of buffers per call (rows 20 B, order and spare 8 B, ranges 32 B, a flag 1 B per CIDR). The other rows show what builds objects per range or per CIDR above that hot path: the AddressRange6 objects of collapseCidr6Texts (NormalizedPrefixList.ranges6 is an array of them), and normalizePolicy's validation.",
     ],
   };
 }
