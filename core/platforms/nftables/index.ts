@@ -6,7 +6,15 @@ import { expectedNftables } from "./read-file";
 import { renderNftables } from "./render";
 
 export { NftablesEnforcer, type NftablesOptions } from "./enforce";
-export { NFT_CONTROL_PLANE_SET, NFT_TABLE, NFT_TABLE_NAME, type NftTableName } from "./names";
+export {
+  NFT_CONTROL_PLANE_SET,
+  NFT_CONTROL_PLANE_SET6,
+  NFT_ESSENTIAL_ICMPV6_CHAIN,
+  NFT_TABLE,
+  NFT_TABLE_NAME,
+  nftListSet,
+  type NftTableName,
+} from "./names";
 export { chainPriority, parseNftJson, readNftables } from "./read";
 export { expectedNftables, parseNftText } from "./read-file";
 export { controlPlaneElements, nftablesFile, renderNftables } from "./render";

@@ -8,7 +8,11 @@ export const NFT_CONTROL_PLANE_SET6 = "control_plane_6";
 /** The regular chain of the always-accepted ICMPv6 messages (core/policy/icmpv6.ts) every base chain jumps to. */
 export const NFT_ESSENTIAL_ICMPV6_CHAIN = "essential_icmpv6";
 
-/** A prefix list's interval set for one family: the list id (IPv4, as before IPv6) or `<id>_6`. */
+/**
+ * A prefix list's interval set for one family: the list id (IPv4, as before
+ * IPv6) or `<id>_6`, which is never another list's id (ids are `prfx_lst_`
+ * and 27 letters or digits, no further underscore).
+ */
 export function nftListSet(id: string, family: AddressFamily): string {
   return family === 4 ? id : `${id}_6`;
 }

@@ -4,7 +4,9 @@ import { controlPlaneElements, renderNftables } from "./render";
 const LIST = "prfx_lst_0ujsswThIGTUYm2K8FjOOfxcYpw";
 const GROUP = "sec_grp_0ujsswThIGTUYm2K8FjOOfxcYpw";
 
-function doc(rules: object[], prefixes: string[] = []): PolicyDocumentInput {
+type RuleFields = { protocol: number; address: string } & Record<string, unknown>;
+
+function doc(rules: RuleFields[], prefixes: string[] = []): PolicyDocumentInput {
   return {
     prefix_lists: [{ id: LIST, name: "office", prefixes: prefixes.map((cidr) => ({ cidr })) }],
     security_groups: [
@@ -14,7 +16,7 @@ function doc(rules: object[], prefixes: string[] = []): PolicyDocumentInput {
         rules: rules.map((r, i) => ({ direction: "inbound", order: 10 * (i + 1), port: "", description: "d", ...r })),
       },
     ],
-  } as PolicyDocumentInput;
+  } as unknown as PolicyDocumentInput;
 }
 
 const render = (d: PolicyDocumentInput, mode: "host" | "router" = "host") => renderNftables(normalizePolicy(d, { mode }));

@@ -87,10 +87,7 @@ export function renderNftables(policy: NormalizedPolicy): string {
   for (const list of policy.prefixLists) {
     if (!used.has(list.id)) continue;
     if (referenced.has(nftListSet(list.id, 4))) pushSet(out, nftListSet(list.id, 4), "ipv4_addr", list.cidrs);
-    if (referenced.has(nftListSet(list.id, 6))) {
-      if (lists.has(nftListSet(list.id, 6))) throw new Error(`prefix list ${list.id}: its IPv6 set name is another list's id`);
-      pushSet(out, nftListSet(list.id, 6), "ipv6_addr", list.cidrs6);
-    }
+    if (referenced.has(nftListSet(list.id, 6))) pushSet(out, nftListSet(list.id, 6), "ipv6_addr", list.cidrs6);
   }
   out.push(`\tchain ${NFT_ESSENTIAL_ICMPV6_CHAIN} {`);
   for (const m of ESSENTIAL_ICMPV6) out.push(`\t\ticmpv6 type ${m.type}${m.codes ? ` icmpv6 code ${codeRange(m.codes)}` : ""} accept`);
