@@ -30,7 +30,7 @@ export async function allocCidr6Case(opts: CaseOptions): Promise<CaseResult> {
   const rows: Row[] = figures.map((f) => {
     const valid = f.gcs === 0;
     return {
-      metric: `${f.label}: JS heap bytes per CIDR`,
+      metric: `${f.label}: ${f.heapBytesPerCidr.toFixed(2)} B JS heap + ${f.bufferBytesPerCidr.toFixed(2)} B typed arrays per CIDR (ours: time of those calls)`,
       ours: summarize(f.samplesMs),
       target: judged(f.label)
         ? {
