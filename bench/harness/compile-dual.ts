@@ -66,7 +66,11 @@ function expectedCounts(doc: PolicyDocumentInput): { v4: number; v6: number } {
     v4 += list.cidrs.length;
     v6 += list.cidrs6.length;
   }
-  for (const r of policy.rules) if (r.address.kind === "cidr") r.address.family === 6 ? v6++ : v4++;
+  for (const r of policy.rules) {
+    if (r.address.kind !== "cidr") continue;
+    if (r.address.family === 6) v6++;
+    else v4++;
+  }
   return { v4, v6 };
 }
 
