@@ -7,7 +7,8 @@
  *     (bench/compile.bench.ts largePolicy(1), the compile case's prefix lists);
  *   - collapseCidr6Texts (ranges as objects) and collapseCidr6TextsPacked (ranges
  *     as packed words) on 100,000 IPv6 CIDRs: one list of uniformly random
- *     networks (/16-/128), and 200 site lists of 500 inside 2001:db8::/32 (/48-/128);
+ *     networks (/16-/128), and 200 site lists of 500, /48-/128 inside a /40 each
+ *     (compile.bench.ts ipv6SiteLists, the IPv6 lists of the compile-dual case);
  *   - the IPv6 parse alone (readCidr6Rows);
  *   - the sort step alone on the random IPv6 rows: sortRowsByKey (radix) beside
  *     an index sort with a comparator over the same rows, the alternative it replaced.
@@ -27,7 +28,7 @@ import {
   type IPv6Address,
 } from "../core/model";
 import { seededRandom } from "../core/analyze";
-import { largePolicy } from "./compile.bench";
+import { ipv6SiteLists, largePolicy, network6 } from "./compile.bench";
 
 const RUNS = Number(process.argv[2] ?? 15);
 const ONLY = process.argv[3];
@@ -66,19 +67,6 @@ function randomIPv4(seed: number): string[] {
   return out;
 }
 
-/** A random network of `length` whose first `fixed` bits are those of `base`. */
-function network6(random: () => number, base: IPv6Address, fixed: number, length: number): IPv6Address {
-  const words = [0, 1, 2, 3].map((w) => {
-    const word = Math.floor(random() * 2 ** 32);
-    const keep = Math.max(0, Math.min(32, fixed - 32 * w));
-    const mine = Math.max(0, Math.min(32, length - 32 * w));
-    const keepMask = keep === 0 ? 0 : (0xffffffff << (32 - keep)) >>> 0;
-    const netMask = mine === 0 ? 0 : (0xffffffff << (32 - mine)) >>> 0;
-    return (((base[w] & keepMask) | (word & ~keepMask)) & netMask) >>> 0;
-  });
-  return words as unknown as IPv6Address;
-}
-
 const mapped = (a: IPv6Address, length: number) => length >= 96 && a[0] === 0 && a[1] === 0 && a[2] === 0xffff;
 
 function randomIPv6(seed: number): string[] {
@@ -90,20 +78,6 @@ function randomIPv6(seed: number): string[] {
     if (!mapped(network, length)) out.push(formatCidr6({ network, prefixLength: length }));
   }
   return out;
-}
-
-/** 200 lists of 500 distinct CIDRs of one site each, /48-/128 inside 2001:db8::/32. */
-function siteListsIPv6(seed: number): string[][] {
-  const random = seededRandom(seed);
-  return Array.from({ length: 200 }, (_, i) => {
-    const site: IPv6Address = [0x20010db8, (i * 0x10000) >>> 0, 0, 0];
-    const cidrs = new Set<string>();
-    while (cidrs.size < 500) {
-      const length = 48 + Math.floor(random() * 81);
-      cidrs.add(formatCidr6({ network: network6(random, site, 40, length), prefixLength: length }));
-    }
-    return [...cidrs];
-  });
 }
 
 /**
@@ -134,7 +108,7 @@ function main(): void {
   }
   if (ONLY !== "v4") {
     const v6 = flat(randomIPv6(2));
-    const v6Lists = flat(siteListsIPv6(3));
+    const v6Lists = flat(ipv6SiteLists(3, 200, 500));
     median("IPv6 collapseCidr6Texts, 1 list of 100,000 (random)", () => collapseCidr6Texts(v6));
     median("IPv6 collapseCidr6TextsPacked, 1 list of 100,000 (random)", () => collapseCidr6TextsPacked(v6));
     median("IPv6 collapseCidr6Texts, 200 site lists of 500", () => v6Lists.map(collapseCidr6Texts));

@@ -7,21 +7,26 @@ Aerleon (PyPI) rendering nftables from the policy that secgroups compiles.
 POLICY.json is a secgroups policy document ({prefix_lists, security_groups} in
 API shape). The generator below writes the equivalent Capirca policy:
 
-  * every prefix list becomes a network definition (NETWORKS.net) of its CIDRs;
+  * every prefix list becomes a network definition (NETWORKS.net) of its CIDRs,
+    IPv4 and IPv6 alike; a policy with any IPv6 network gets `mixed` filters
+    (Capirca's and Aerleon's name for IPv4 + IPv6: an nft `inet` table, each
+    term's IPv4 networks as `ip` and its IPv6 ones as `ip6` matches), an
+    IPv4-only one `inet` filters (their name for IPv4 only, as before);
     an inline CIDR of a rule becomes a one-address network definition;
   * every rule becomes one term, in the rules' evaluation order (ascending
     `order`, then group id, then rule id: first match decides, as in Capirca);
     inbound rules go to a filter on the input hook (source-address), outbound
     ones to a filter on the output hook (destination-address);
   * protocol 6/17 -> tcp/udp with a service definition (SERVICES.svc) of the
-    rule's ports, 1 -> icmp, 0 -> no protocol token (all); action accept or
+    rule's ports, 1 -> icmp, 58 -> icmpv6, 0 -> no protocol token (all); action accept or
     drop -> accept or deny; the filter's default is drop (header without
     ACCEPT), as secgroups drops what no rule allows.
 
 Then it times, in this process, what `aclgen` does for one policy: read the
 definitions, parse the policy (with its default optimisation: address
 collapsing) and render the nftables text. The generation step is not timed.
-Prints one JSON object: samples (ms), peak RSS (KiB), output size.
+Prints one JSON object: samples (wall ms, and CPU ms of this process:
+time.process_time), peak RSS (KiB), output size.
 """
 import argparse
 import json
@@ -32,7 +37,7 @@ import sys
 import tempfile
 import time
 
-PROTO = {6: "tcp", 17: "udp", 1: "icmp"}
+PROTO = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6"}
 
 
 def ports_of(text):
@@ -88,11 +93,13 @@ def generate(doc, directory):
         f.write("\n".join(net_lines) + "\n")
     with open(os.path.join(defs, "SERVICES.svc"), "w") as f:
         f.write("\n".join(svc_lines) + "\n")
+    # Capirca's address families: `inet` is IPv4 only, `mixed` IPv4 and IPv6 (an nft `inet` table).
+    family = "mixed" if any(":" in line for line in net_lines) else "inet"
     parts = []
     for direction, hook in (("inbound", "input"), ("outbound", "output")):
         if not terms[direction]:
             continue
-        parts.append("header {\n  comment:: \"secgroups %s\"\n  target:: nftables inet %s\n}\n" % (direction, hook))
+        parts.append("header {\n  comment:: \"secgroups %s\"\n  target:: nftables %s %s\n}\n" % (direction, family, hook))
         parts.append("\n".join(terms[direction]) + "\n")
     text = "\n".join(parts)
     with open(os.path.join(directory, "policy.pol"), "w") as f:
@@ -128,22 +135,26 @@ def main():
         if args.keep:
             shutil.copytree(work, args.keep, dirs_exist_ok=True)
         samples = []
+        cpu_samples = []
         out = ""
         for i in range(args.warmup + args.runs):
             t0 = time.perf_counter()
+            c0 = time.process_time()
             defs = naming.Naming(os.path.join(work, "def"))
             with open(os.path.join(work, "policy.pol")) as f:
                 text = f.read()
             pol = policy.ParsePolicy(text, defs, optimize=True)
             out = str(nftables.Nftables(pol, 2))
             ms = (time.perf_counter() - t0) * 1000
+            cpu_ms = (time.process_time() - c0) * 1000
             if i >= args.warmup:
                 samples.append(ms)
+                cpu_samples.append(cpu_ms)
         if args.out:
             with open(args.out, "w") as f:
                 f.write(out)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        print(json.dumps({"impl": args.impl, "samples_ms": samples, "peak_rss_kib": peak, "output_bytes": len(out), "python": sys.version.split()[0]}))
+        print(json.dumps({"impl": args.impl, "samples_ms": samples, "cpu_samples_ms": cpu_samples, "peak_rss_kib": peak, "output_bytes": len(out), "python": sys.version.split()[0]}))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -11,6 +11,9 @@ import { compilePolicy } from "../../core/platforms";
 import { normalizePolicy } from "../../core/policy";
 import { lint, semanticDiff } from "../../core/analyze";
 import { loadReviewInput, renderMarkdown, reviewSnapshots, sidesOf } from "../../core/review";
+import { anchorRuns, pythonAnchor } from "./anchors";
+import { allocCidr6Case } from "./alloc-cidr6";
+import { compileDualCase } from "./compile-dual";
 import { ratio, summarize, timeIt } from "./stats";
 import type { CaseOptions, CaseResult, Curve, Row, Summary } from "./types";
 
@@ -20,37 +23,6 @@ const SMOKE: Size = { lists: 4, perList: 5, rules: 10 };
 
 const cidrsOf = (s: Size) => s.lists * s.perList;
 const fmt = (n: number) => n.toLocaleString("en-US");
-
-// ---------------------------------------------------------------- anchors: Capirca / Aerleon
-
-interface AnchorRun {
-  summary?: Summary;
-  error?: string;
-  peak_rss_kib?: number;
-  output_bytes?: number;
-}
-
-function pythonAnchor(
-  opts: CaseOptions,
-  impl: "capirca" | "aerleon",
-  policyFile: string,
-  runs: number,
-  warmup: number,
-  outFile?: string,
-): AnchorRun {
-  const script = join(opts.repo, "bench/anchors/capirca_nftables.py");
-  const args = [script, "--impl", impl, policyFile, "--runs", String(runs), "--warmup", String(warmup)];
-  if (outFile) args.push("--out", outFile);
-  const r = spawnSync(opts.python[impl], args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 60 * 60_000 });
-  if (r.error) return { error: `${impl}: ${r.error.message}` };
-  if (r.status !== 0)
-    return { error: `${impl} exited ${r.status}: ${(r.stderr || "").trim().split("\n").slice(-3).join(" | ").slice(0, 400)}` };
-  const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as { samples_ms: number[]; peak_rss_kib: number; output_bytes: number };
-  return { summary: summarize(out.samples_ms), peak_rss_kib: out.peak_rss_kib, output_bytes: out.output_bytes };
-}
-
-/** Python anchors are slow: at most 3 timed runs and 1 warm-up. */
-const anchorRuns = (opts: CaseOptions) => ({ runs: Math.min(opts.runs, 3), warmup: Math.min(opts.warmup, 1) });
 
 // ---------------------------------------------------------------- compile
 
@@ -776,6 +748,8 @@ async function startupCase(opts: CaseOptions): Promise<CaseResult> {
 
 export const CASES: Record<string, (opts: CaseOptions) => Promise<CaseResult>> = {
   compile: compileCase,
+  "compile-dual": compileDualCase,
+  "alloc-cidr6": allocCidr6Case,
   "agent-apply": agentApplyCase,
   api: apiCase,
   pulumi: pulumiCase,

@@ -5,6 +5,9 @@ export interface Summary {
   max_ms: number;
   runs: number;
   samples_ms: number[];
+  /** Median CPU time (user + system) of the same runs, where measured: steadier than wall time on a loaded machine. */
+  cpu_median_ms?: number;
+  cpu_samples_ms?: number[];
 }
 
 /** One measured figure of ours beside its anchor, measured in the same run. */

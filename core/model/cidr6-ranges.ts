@@ -309,7 +309,10 @@ export function collapseCidr6TextsPacked(texts: readonly string[]): PackedCollap
   // By network, then prefix length: of CIDRs sharing a network the widest comes first.
   const order = sortRowsByKey(rows, CIDR6_ROW, CIDR6_ROW, n);
   const words = new Uint32Array(n * 8);
-  const cidrs: string[] = [];
+  // At most one text per input (the inputs not inside another are a disjoint cover of their union, and the
+  // split of a range is its minimal cover), so one allocation of n slots instead of growing (about 3x the bytes).
+  const cidrs: string[] = new Array<string>(n);
+  let written = 0;
   let count = 0;
   // The current range [l - words[count*8..], l] and the input that spans it exactly, or -1.
   let l0 = 0;
@@ -340,7 +343,7 @@ export function collapseCidr6TextsPacked(texts: readonly string[]): PackedCollap
       }
       continue;
     }
-    if (k > 0) emitRange(words, count++, l0, l1, l2, l3, cidrs, texts, rows, canonical, spanning);
+    if (k > 0) written = emitRange(words, count++, l0, l1, l2, l3, cidrs, written, texts, rows, canonical, spanning);
     words[count * 8] = n0;
     words[count * 8 + 1] = n1;
     words[count * 8 + 2] = n2;
@@ -351,11 +354,12 @@ export function collapseCidr6TextsPacked(texts: readonly string[]): PackedCollap
     l3 = e3;
     spanning = r;
   }
-  if (n) emitRange(words, count++, l0, l1, l2, l3, cidrs, texts, rows, canonical, spanning);
+  if (n) written = emitRange(words, count++, l0, l1, l2, l3, cidrs, written, texts, rows, canonical, spanning);
+  cidrs.length = written;
   return { words: words.subarray(0, count * 8), cidrs };
 }
 
-/** Completes range i of words (its first is written) with its last, and its CIDR text(s). */
+/** Completes range i of words (its first is written) with its last, and its CIDR text(s) from cidrs[written]; returns the next free slot. */
 function emitRange(
   words: Uint32Array,
   i: number,
@@ -364,21 +368,23 @@ function emitRange(
   l2: number,
   l3: number,
   cidrs: string[],
+  written: number,
   texts: readonly string[],
   rows: Uint32Array,
   canonical: Uint8Array,
   spanning: number,
-): void {
+): number {
   const at = i * 8;
   words[at + 4] = l0;
   words[at + 5] = l1;
   words[at + 6] = l2;
   words[at + 7] = l3;
   if (spanning < 0) {
-    for (const cidr of rangeToCidrs6({ first: tupleAt(words, at), last: tupleAt(words, at + 4) })) cidrs.push(formatCidr6(cidr));
+    for (const cidr of rangeToCidrs6({ first: tupleAt(words, at), last: tupleAt(words, at + 4) })) cidrs[written++] = formatCidr6(cidr);
   } else if (canonical[spanning]) {
-    cidrs.push(texts[spanning]);
+    cidrs[written++] = texts[spanning];
   } else {
-    cidrs.push(formatIPv6At(rows, spanning * CIDR6_ROW) + "/" + rows[spanning * CIDR6_ROW + 4]);
+    cidrs[written++] = formatIPv6At(rows, spanning * CIDR6_ROW) + "/" + rows[spanning * CIDR6_ROW + 4];
   }
+  return written;
 }

@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 jest.setTimeout(15 * 60_000);
 
 const REPO = resolve(__dirname, "../..");
-const CASES = ["compile", "review", "curve-cidrs", "agent-apply", "fanout"];
+const CASES = ["compile", "compile-dual", "alloc-cidr6", "review", "curve-cidrs", "agent-apply", "fanout"];
 
 test("the harness runs every named case at a tiny size and writes JSON and Markdown to the temp dir", () => {
   const out = mkdtempSync(join(tmpdir(), "sg-bench-smoke-test-"));
