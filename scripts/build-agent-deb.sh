@@ -61,7 +61,7 @@ JSON
   install -D -m 0644 "$ROOT/packaging/agent/secgroups-agent.service" "$PKG/lib/systemd/system/secgroups-agent.service"
   install -D -m 0644 "$ROOT/packaging/agent/agent.env" "$PKG/etc/secgroups/agent.env"
   chmod 0700 "$PKG/etc/secgroups"
-  install -D -m 0644 "$ROOT/packaging/agent/README" "$PKG/usr/share/doc/secgroups-agent/README"
+  install -D -m 0644 "$ROOT/packaging/agent/README.md" "$PKG/usr/share/doc/secgroups-agent/README.md"
   install -D -m 0644 "$ROOT/LICENSE" "$PKG/usr/share/doc/secgroups-agent/copyright"
   mkdir -p "$PKG/DEBIAN"
   install -m 0755 "$ROOT/packaging/agent/postinst" "$ROOT/packaging/agent/postrm" "$PKG/DEBIAN/"
