@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project runs against (idempotent):
-# nftables, iptables + ipset, iproute2 (network namespaces) and a PostgreSQL server.
+# nftables, iptables + ipset, iproute2 (network namespaces), a PostgreSQL server, and the
+# tools the agent's packaging test uses.
 set -euo pipefail
 need=()
 command -v nft >/dev/null || need+=(nftables)
 command -v iptables-restore >/dev/null || need+=(iptables)
 command -v ipset >/dev/null || need+=(ipset)
 command -v ip >/dev/null || need+=(iproute2)
+# The agent's .deb test (test/integration/agent-deb.test.ts): a private CA, the unit's
+# capability set without systemd as PID 1, and systemd's offline security check.
+command -v openssl >/dev/null || need+=(openssl)
+command -v setpriv >/dev/null || need+=(util-linux)
+command -v systemd-analyze >/dev/null || need+=(systemd)
+command -v curl >/dev/null || need+=(curl)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}" >&2

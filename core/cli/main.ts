@@ -1,4 +1,4 @@
-import { UsageError, parseCommandArgs } from "./command";
+import { UsageError, parseCommandArgs, type Command } from "./command";
 import { commands } from "./commands";
 
 /** The installed package's version (package.json sits two levels above dist/core/cli and core/cli). */
@@ -44,22 +44,29 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const command = await entry.load();
+  const code = await runCommand(name, await entry.load(), rest);
+  if (code !== undefined) process.exitCode = code;
+}
+
+/**
+ * Runs one command with its argv; returns its exit code (2 for a usage error; undefined when the
+ * command left process.exitCode to itself). The agent's single executable calls it too.
+ */
+export async function runCommand(name: string, command: Command, argv: string[]): Promise<number | undefined> {
   try {
-    const { values, positionals } = parseCommandArgs(command, rest);
+    const { values, positionals } = parseCommandArgs(command, argv);
     if (values.help) {
       console.log(command.usage);
-      return;
+      return 0;
     }
     const code = await command.run(values, positionals);
-    if (typeof code === "number") process.exitCode = code;
+    return typeof code === "number" ? code : undefined;
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`secgroups ${name}: ${err.message}\n\n${command.usage}`);
-      process.exitCode = 2;
-    } else {
-      console.error(`secgroups ${name}: ${(err as Error).message}`);
-      process.exitCode = 1;
+      return 2;
     }
+    console.error(`secgroups ${name}: ${(err as Error).message}`);
+    return 1;
   }
 }

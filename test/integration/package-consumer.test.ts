@@ -68,7 +68,7 @@ beforeAll(async () => {
 
 afterAll(() => removeDirs(packDir, consumer));
 
-test("the tarball holds what runs, its types, docs and licence, and no tests or sources", () => {
+test("the tarball holds what runs, its types, docs and licence, and no tests or sources (but the provider's Go sources)", () => {
   for (const required of [
     "package.json",
     "LICENSE",
@@ -82,8 +82,14 @@ test("the tarball holds what runs, its types, docs and licence, and no tests or 
   }
   expect(tarballFiles.some((f) => f.startsWith("dist/constructs/cdktf/generated/providers/secgroups/"))).toBe(true);
   expect(tarballFiles.some((f) => f.startsWith("docs/"))).toBe(true);
+  // The Terraform provider ships as Go sources, built on install (README, Install); its tests do not.
+  expect(tarballFiles).toContain("provider/terraform/main.go");
+  expect(tarballFiles).toContain("scripts/build-terraform-provider.sh");
   const unwanted = tarballFiles.filter(
-    (f) => /\.test\.|(^|\/)test\/|^bench\/|^examples\/|\.go$|\.map$/.test(f) || (f.endsWith(".ts") && !f.endsWith(".d.ts")),
+    (f) =>
+      /\.test\.|(^|\/)test\/|^bench\/|^examples\/|_test\.go$|\.map$/.test(f) ||
+      (f.endsWith(".go") && !f.startsWith("provider/terraform/")) ||
+      (f.endsWith(".ts") && !f.endsWith(".d.ts")),
   );
   expect(unwanted).toEqual([]);
 });

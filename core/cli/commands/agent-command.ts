@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Agent } from "../../agent/loop";
 import { Backoff } from "../../agent/backoff";
 import { HttpAgentApi, RejectedError } from "../../agent/client";
@@ -14,7 +16,7 @@ import { parseDuration } from "../duration";
 const TIMER_MAX_MS = 24 * 86_400_000;
 
 export const agent: Command = {
-  usage: `Usage: secgroups agent --endpoint URL --site-token TOKEN [options]
+  usage: `Usage: secgroups agent --endpoint URL [--site-token-file PATH] [options]
 
 Polls the control plane for this site's configuration, applies every new
 revision atomically, verifies it by reading it back and reports the outcome.
@@ -23,7 +25,11 @@ re-applies it after a restart (from --state-dir) or when it was changed by hand.
 
 Options:
   --endpoint URL         control plane, e.g. https://secgroups.example.com:8787
-  --site-token TOKEN     the site's token (sgs_...); or SECGROUPS_SITE_TOKEN
+  --site-token-file PATH file holding the site's token (sgs_...); or SECGROUPS_SITE_TOKEN_FILE;
+                         default $CREDENTIALS_DIRECTORY/site-token (a systemd credential)
+  --site-token TOKEN     the token itself; or SECGROUPS_SITE_TOKEN (visible in ps: prefer a file)
+  --ca-file PATH         PEM CA certificates to trust for an https endpoint (a private CA)
+                         instead of the system's
   --state-dir DIR        where the last applied configuration is kept
                          (default /var/lib/secgroups-agent); one agent per directory
   --poll-wait DUR        how long one config poll is held open, whole seconds, 0s-60s (default 30s)
@@ -42,6 +48,8 @@ Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
   options: {
     endpoint: { type: "string" },
     "site-token": { type: "string" },
+    "site-token-file": { type: "string" },
+    "ca-file": { type: "string" },
     "state-dir": { type: "string", default: "/var/lib/secgroups-agent" },
     "poll-wait": { type: "string", default: "30s" },
     heartbeat: { type: "string", default: "30s" },
@@ -56,14 +64,17 @@ Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
   },
   async run(v) {
     const endpoint = v.endpoint as string | undefined;
-    const token = (v["site-token"] as string | undefined) ?? process.env.SECGROUPS_SITE_TOKEN;
     if (!endpoint) throw new UsageError("--endpoint is required");
-    if (!token) throw new UsageError("--site-token (or SECGROUPS_SITE_TOKEN) is required");
+    let url: URL;
     try {
-      new URL(endpoint);
+      url = new URL(endpoint);
     } catch {
       throw new UsageError(`--endpoint must be a URL, got ${endpoint}`);
     }
+    const token = siteToken(v["site-token"] as string | undefined, v["site-token-file"] as string | undefined);
+    const caFile = v["ca-file"] as string | undefined;
+    if (caFile !== undefined && url.protocol !== "https:") throw new UsageError(`--ca-file applies to an https endpoint, got ${endpoint}`);
+    const ca = caFile === undefined ? undefined : readCaFile(caFile);
     const pollWait = parseDuration(v["poll-wait"] as string, "--poll-wait", { minMs: 0, maxMs: 60_000, wholeSeconds: true }) / 1000;
     const interval = (flag: string) => parseDuration(v[flag] as string, `--${flag}`, { maxMs: TIMER_MAX_MS });
     const heartbeatMs = interval("heartbeat");
@@ -83,7 +94,7 @@ Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
     }
     const dryRun = new DryRunEnforcer();
     const site = new Agent({
-      api: new HttpAgentApi(endpoint, token),
+      api: new HttpAgentApi(endpoint, token, { ca }),
       enforcerFor(platform) {
         if (v["dry-run"]) return dryRun;
         const e = enforcers.get(platform);
@@ -133,3 +144,40 @@ Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
     }
   },
 };
+
+/**
+ * The site token, from (first found) --site-token, SECGROUPS_SITE_TOKEN, --site-token-file,
+ * SECGROUPS_SITE_TOKEN_FILE, or the systemd credential `site-token` (LoadCredential=).
+ */
+function siteToken(flag: string | undefined, fileFlag: string | undefined): string {
+  if (flag !== undefined && fileFlag !== undefined) throw new UsageError("give --site-token or --site-token-file, not both");
+  const direct = flag ?? (fileFlag === undefined ? process.env.SECGROUPS_SITE_TOKEN : undefined);
+  if (direct) return direct;
+  const credentials = process.env.CREDENTIALS_DIRECTORY;
+  const file = fileFlag ?? process.env.SECGROUPS_SITE_TOKEN_FILE ?? (credentials ? join(credentials, "site-token") : undefined);
+  if (file === undefined) {
+    throw new UsageError("a site token is required: --site-token-file PATH, a systemd credential site-token, or --site-token");
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new UsageError(`cannot read the site token file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  // One line, as `echo sgs_... > file` writes it.
+  const token = text.trim();
+  if (!token || /\s/.test(token)) throw new UsageError(`the site token file ${file} must hold one token (sgs_...) and nothing else`);
+  return token;
+}
+
+function readCaFile(path: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new UsageError(`cannot read --ca-file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (!pem.includes("-----BEGIN CERTIFICATE-----"))
+    throw new UsageError(`--ca-file ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  return pem;
+}
