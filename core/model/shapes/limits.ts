@@ -16,8 +16,11 @@ export const LIMITS = {
   prefixListName: { min: 1, max: 255 },
   prefixListDescription: 1000,
   prefixes: 500,
-  /** The longest IPv4 CIDR text ("255.255.255.255/32"). */
-  prefixCidr: 18,
+  /**
+   * The longest CIDR text the parser accepts: IPv6 with six 4-digit groups and a
+   * dotted quad, "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128" (IPv4 needs 18).
+   */
+  prefixCidr: 49,
   prefixDescription: 255,
   siteName: { min: 1, max: 255 },
   sitesPerResource: 1000,

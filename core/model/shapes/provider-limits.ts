@@ -65,6 +65,7 @@ export function renderProviderLimits(): string {
     ["SiteNameMax", number(SiteWrite, "name", "maxLength")],
     ["MaxPortItems", MAX_PORT_ITEMS],
     ["ProtocolICMP", PROTOCOL.ICMP],
+    ["ProtocolICMPv6", PROTOCOL.ICMPV6],
     ["ProtocolTCP", PROTOCOL.TCP],
     ["ProtocolUDP", PROTOCOL.UDP],
     ["idBodyLength", ID_BODY_LENGTH],

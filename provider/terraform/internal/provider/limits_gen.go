@@ -22,12 +22,13 @@ const (
 	PrefixListDescMax    = 1000
 	MaxPrefixes          = 500
 	MaxPrefixListSites   = 1000
-	PrefixCidrMax        = 18
+	PrefixCidrMax        = 49
 	PrefixDescriptionMax = 255
 	SiteNameMin          = 1
 	SiteNameMax          = 255
 	MaxPortItems         = 50
 	ProtocolICMP         = 1
+	ProtocolICMPv6       = 58
 	ProtocolTCP          = 6
 	ProtocolUDP          = 17
 	idBodyLength         = 27
