@@ -165,6 +165,12 @@ func TestAccIPv6_planTimeValidation(t *testing.T) {
 	} {
 		steps = append(steps, resource.TestStep{Config: dualStackConfig("\n    " + extra), PlanOnly: true, ExpectError: regexp.MustCompile(want)})
 	}
+	// Two spellings of one network are one prefix listed twice.
+	steps = append(steps, resource.TestStep{
+		Config:      prefixListConfig(`{ cidr = "2001:db8::/32" }, { cidr = "2001:DB8:0::/32", description = "again" }`),
+		PlanOnly:    true,
+		ExpectError: regexp.MustCompile(`2001:db8::/32\s+is\s+listed\s+more\s+than\s+once`),
+	})
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
