@@ -4,9 +4,15 @@ import { LIMITS } from "./limits";
 import { Echoed, type Writable, hinted, IdOf, Nullable, Text, Timestamp } from "./kit";
 import { pendingSites, SiteIds, SyncStatusField, syncErrors } from "./security-group";
 
-const cidr = hinted(Type.String({ maxLength: LIMITS.prefixCidr, description: "An IPv4 or IPv6 CIDR with host bits zero, e.g. 203.0.113.0/24 or 2001:db8::/32 (IPv6 stored in RFC 5952 form)." }), {
-  content: "parsed",
-});
+const cidr = hinted(
+  Type.String({
+    maxLength: LIMITS.prefixCidr,
+    description: "An IPv4 or IPv6 CIDR with host bits zero, e.g. 203.0.113.0/24 or 2001:db8::/32 (IPv6 stored in RFC 5952 form).",
+  }),
+  {
+    content: "parsed",
+  },
+);
 const prefixDescription = Text({ max: LIMITS.prefixDescription }, { description: "What the prefix is." });
 const name = Text(LIMITS.prefixListName, { description: "A human-readable name." });
 const description = Text({ max: LIMITS.prefixListDescription }, { description: "What the list holds." });

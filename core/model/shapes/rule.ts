@@ -25,12 +25,19 @@ const port = hinted(
   { expected: 'a string such as "443" or ""', missing: 'is required (use "" for protocols without ports)', content: "parsed" },
 );
 const address = hinted(
-  Type.String({ description: "An IPv4 or IPv6 CIDR with host bits zero (10.0.0.0/24, 2001:db8::/64; IPv6 stored in RFC 5952 form) or a prefix list id (prfx_lst_...) of this organization." }),
+  Type.String({
+    description:
+      "An IPv4 or IPv6 CIDR with host bits zero (10.0.0.0/24, 2001:db8::/64; IPv6 stored in RFC 5952 form) or a prefix list id (prfx_lst_...) of this organization.",
+  }),
   { expected: "an IPv4 or IPv6 CIDR or a prefix list id", content: "parsed" },
 );
 const description = Text(LIMITS.ruleDescription, { description: "What the rule is for." });
 const icmp = (what: string) =>
-  Type.Integer({ minimum: LIMITS.icmp.min, maximum: LIMITS.icmp.max, description: `Extension, ICMP (protocol 1) and ICMPv6 (58) only: ${what}.` });
+  Type.Integer({
+    minimum: LIMITS.icmp.min,
+    maximum: LIMITS.icmp.max,
+    description: `Extension, ICMP (protocol 1) and ICMPv6 (58) only: ${what}.`,
+  });
 const actionText = "Extension: what a match does.";
 const logText = "Extension: log the packets this rule matches.";
 
