@@ -8,6 +8,8 @@ package provider
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"regexp"
 	"strings"
@@ -221,4 +223,104 @@ func TestAccIPv6_cidrMessagesAreTheAPIs(t *testing.T) {
 			t.Errorf("cleanup %s: %v", l.ID, err)
 		}
 	}
+}
+
+// Random CIDR-like text (fixed seed), IPv6 mostly: the provider accepts exactly
+// what the API accepts, stores the same canonical text and refuses with the same words.
+func TestAccIPv6_randomCidrTextAgreesWithTheAPI(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1")
+	}
+	testAccPreCheck(t)
+	rng := rand.New(rand.NewPCG(14, 6))
+	pieces := []string{"0", "1", "a", "F", "db8", "2001", "ffff", "00ab", "0000", ":", "::", ".", "1.2.3.4", "255", "/", "%", "eth0", "128", "64", "0"}
+	seen := map[string]bool{}
+	var texts []string
+	add := func(s string) {
+		if !seen[s] && len(s) <= PrefixCidrMax {
+			seen[s] = true
+			texts = append(texts, s)
+		}
+	}
+	// Addresses in every text form: zero runs compressed anywhere, leading zeros, upper case, IPv4-mapped, host bits.
+	for len(texts) < 300 {
+		var g [8]uint16
+		for i := range g {
+			if rng.IntN(2) == 0 {
+				g[i] = uint16(rng.IntN(0x10000))
+			}
+		}
+		if rng.IntN(8) == 0 {
+			g = [8]uint16{0, 0, 0, 0, 0, 0xffff, g[6], g[7]}
+		}
+		length := rng.IntN(129)
+		if rng.IntN(3) > 0 {
+			for i := range g {
+				keep := min(max(length-16*i, 0), 16)
+				g[i] &= ^uint16(0) << (16 - keep)
+			}
+		}
+		parts := make([]string, 8)
+		for i, v := range g {
+			parts[i] = fmt.Sprintf([]string{"%x", "%04x", "%X"}[rng.IntN(3)], v)
+		}
+		text := strings.Join(parts, ":")
+		if from := rng.IntN(8); rng.IntN(4) > 0 {
+			to := from
+			for to < 8 && g[to] == 0 {
+				to++
+			}
+			if to > from {
+				text = strings.Join(parts[:from], ":") + "::" + strings.Join(parts[to:], ":")
+			}
+		}
+		add(fmt.Sprintf("%s/%d", text, length))
+	}
+	for len(texts) < 600 {
+		var b strings.Builder
+		for n := 1 + rng.IntN(8); n > 0; n-- {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		if rng.IntN(2) == 0 {
+			fmt.Fprintf(&b, "/%d", rng.IntN(140))
+		}
+		add(b.String())
+	}
+	accepted := map[string]string{} // canonical -> text
+	refused := 0
+	for _, text := range texts {
+		canonical, local := CanonicalCidr(text)
+		if local == nil {
+			if _, dup := accepted[canonical]; !dup {
+				accepted[canonical] = text
+			}
+			continue
+		}
+		refused++
+		err := testClient().Do(t0(), "POST", "/vpc/prefix-lists", PrefixListWrite{Name: "acc-random-cidr", Sites: []string{}, Prefixes: []Prefix{{Cidr: text}}}, nil)
+		if err == nil {
+			t.Errorf("%q: the provider refuses (%v), the API accepts", text, local)
+		} else if want := "prefixes[0].cidr: " + local.Error(); !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: the API says %q; the provider says %q", text, err.Error(), want)
+		}
+	}
+	// Everything the provider accepts, in one list: the API must take it and store the provider's canonical text.
+	var prefixes []Prefix
+	for _, text := range accepted {
+		prefixes = append(prefixes, Prefix{Cidr: text})
+	}
+	if len(prefixes) < 20 || refused < 100 {
+		t.Fatalf("the generator is off: %d accepted, %d refused", len(prefixes), refused)
+	}
+	var l PrefixList
+	if err := testClient().Do(t0(), "POST", "/vpc/prefix-lists", PrefixListWrite{Name: "acc-random-accepted", Sites: []string{}, Prefixes: prefixes}, &l); err != nil {
+		t.Fatalf("the API refuses what the provider accepts: %v", err)
+	}
+	defer func() { _ = testClient().Do(t0(), "DELETE", "/vpc/prefix-lists/"+l.ID, nil, nil) }()
+	for i, p := range l.Prefixes {
+		if want, _ := CanonicalCidr(prefixes[i].Cidr); p.Cidr != want {
+			t.Errorf("%q: the API stores %q; the provider's canonical form is %q", prefixes[i].Cidr, p.Cidr, want)
+		}
+	}
+	t.Logf("%d texts: %d networks accepted, %d refused, all as the API does", len(texts), len(prefixes), refused)
 }
