@@ -98,8 +98,8 @@ func rulesDataSourceAttribute() dsschema.SetNestedAttribute {
 			"address":     dsschema.StringAttribute{Description: d["address"], CustomType: AddressType, Computed: true},
 			"description": dsschema.StringAttribute{Description: d["description"], Computed: true},
 			"action":      dsschema.StringAttribute{Description: "`accept` or `drop`.", Computed: true},
-			"icmp_type":   dsschema.Int64Attribute{Description: "The ICMP type matched, or null for all.", Computed: true},
-			"icmp_code":   dsschema.Int64Attribute{Description: "The ICMP code matched, or null for all.", Computed: true},
+			"icmp_type":   dsschema.Int64Attribute{Description: "The ICMP (1) or ICMPv6 (58) type matched, or null for all.", Computed: true},
+			"icmp_code":   dsschema.Int64Attribute{Description: "The ICMP (1) or ICMPv6 (58) code matched, or null for all.", Computed: true},
 			"log":         dsschema.BoolAttribute{Description: "Whether packets this rule matches are logged.", Computed: true},
 		}},
 	}
