@@ -34,44 +34,34 @@ function dataSources(json: string, type: string): Record<string, Record<string, 
 }
 
 describe("CDKTF constructs", () => {
-  it("WebServerGroup synthesizes one security group with ordered rules and an outbound rule", () => {
+  it("WebServerGroup synthesizes one security group with ordered rules for both families and outbound rules", () => {
     const out = synth((s) => new WebServerGroup(s, "web", { name: "web" }));
+    const rule = (order: number, direction: string, protocol: number, port: string, address: string, description: string) => ({
+      direction,
+      order,
+      protocol,
+      port,
+      address,
+      description,
+      action: "accept",
+      log: false,
+    });
     expect(out).toHaveResourceWithProperties(SecurityGroup, {
       name: "web",
       rules: [
-        {
-          direction: "inbound",
-          order: 10,
-          protocol: 6,
-          port: "80",
-          address: "0.0.0.0/0",
-          description: "HTTP from anywhere",
-          action: "accept",
-          log: false,
-        },
-        {
-          direction: "inbound",
-          order: 20,
-          protocol: 6,
-          port: "443",
-          address: "0.0.0.0/0",
-          description: "HTTPS from anywhere",
-          action: "accept",
-          log: false,
-        },
-        {
-          direction: "outbound",
-          order: 30,
-          protocol: 0,
-          port: "",
-          address: "0.0.0.0/0",
-          description: "Allow all outbound traffic",
-          action: "accept",
-          log: false,
-        },
+        rule(10, "inbound", 6, "80", "0.0.0.0/0", "HTTP from anywhere"),
+        rule(20, "inbound", 6, "443", "0.0.0.0/0", "HTTPS from anywhere"),
+        rule(30, "inbound", 6, "80", "::/0", "HTTP from anywhere (IPv6)"),
+        rule(40, "inbound", 6, "443", "::/0", "HTTPS from anywhere (IPv6)"),
+        rule(50, "outbound", 0, "", "0.0.0.0/0", "Allow all outbound traffic"),
+        rule(60, "outbound", 0, "", "::/0", "Allow all outbound IPv6 traffic"),
       ],
     });
     expect(out).not.toHaveResource(PrefixList);
+    // dualStack: false is the IPv4-only group.
+    const v4 = synth((s) => new WebServerGroup(s, "web", { name: "web", dualStack: false }));
+    const group = Object.values(resources(v4, "secgroups_security_group"))[0] as { rules: { address: string }[] };
+    expect(group.rules.map((r) => r.address)).toEqual(["0.0.0.0/0", "0.0.0.0/0", "0.0.0.0/0"]);
   });
 
   it("raw admin CIDRs become a PrefixList the SSH rule references by id", () => {
@@ -99,6 +89,7 @@ describe("CDKTF constructs", () => {
       [10, "5432", "${secgroups_prefix_list.apps.id}"],
       [20, "9187", "${secgroups_prefix_list.apps.id}"],
       [30, "", "0.0.0.0/0"],
+      [40, "", "::/0"],
     ]);
   });
 
@@ -127,11 +118,12 @@ describe("CDKTF constructs", () => {
     expect(resources(out, "secgroups_prefix_list")).toEqual({});
   });
 
-  it("MonitoringGroup writes icmp_type only where set", () => {
-    const out = synth((s) => new MonitoringGroup(s, "mon", { name: "mon", monitoringSources: ["10.9.0.0/16"] }));
+  it("MonitoringGroup writes icmp_type only where set, ICMP or ICMPv6 by the source's family", () => {
+    const out = synth((s) => new MonitoringGroup(s, "mon", { name: "mon", monitoringSources: ["10.9.0.0/16", "2001:db8:9::/48"] }));
     const group = Object.values(resources(out, "secgroups_security_group"))[0] as { rules: Record<string, unknown>[] };
-    expect(group.rules[0]).toMatchObject({ protocol: 1, icmp_type: 8 });
+    expect(group.rules[0]).toMatchObject({ protocol: 1, icmp_type: 8, address: "10.9.0.0/16" });
     expect(group.rules[1]).not.toHaveProperty("icmp_type");
+    expect(group.rules[2]).toMatchObject({ protocol: 58, icmp_type: 128, address: "2001:db8:9::/48" });
   });
 
   it("fails at construction with the pattern's message", () => {

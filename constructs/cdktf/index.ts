@@ -27,7 +27,7 @@ export type { SiteConfig } from "./generated/providers/secgroups/site";
 export type { DataSecgroupsPrefixListConfig } from "./generated/providers/secgroups/data-secgroups-prefix-list";
 export type { DataSecgroupsSecurityGroupConfig } from "./generated/providers/secgroups/data-secgroups-security-group";
 export type { DataSecgroupsSiteConfig } from "./generated/providers/secgroups/data-secgroups-site";
-export { PatternError, ANYWHERE } from "../patterns";
+export { PatternError, ANYWHERE, ANYWHERE_IPV6, echoRequest } from "../patterns";
 export type { RuleSpec, OutboundPolicy } from "../patterns";
 
 /**

@@ -8,7 +8,7 @@
 import {
   LIMITS,
   isId,
-  parseCidr,
+  parseAddressCidr,
   validatePrefixListWrite,
   validateSecurityGroupWrite,
   type PrefixListWrite,
@@ -17,6 +17,7 @@ import {
 } from "../../core/model";
 import {
   ANYWHERE,
+  ANYWHERE_IPV6,
   PatternError,
   type OutboundPolicy,
   type PatternSynthesis,
@@ -61,9 +62,12 @@ export class SecurityGroupPattern {
   private readonly rules: PendingRule[] = [];
   private readonly planned = new Map<string, PlannedPrefixList>();
   private readonly kind: string;
+  /** Whether the pattern's own "anywhere" covers IPv6 too (props.dualStack). */
+  protected readonly dualStack: boolean;
 
   constructor(props: SecurityGroupPatternProps, kind = "SecurityGroupPattern") {
     this.kind = kind;
+    this.dualStack = props.dualStack ?? true;
     this.name = props.name;
     this.description = props.description ?? null;
     this.sites = (props.sites ?? []).map((s) => (typeof s === "string" ? s : s.siteId));
@@ -156,7 +160,9 @@ export class SecurityGroupPattern {
    * given (so one rule covers them all), or kept as one rule each otherwise.
    */
   protected peers(sources: readonly Peer[], what: string, gather?: { key: string; name: string; description: string }): Peer[] {
-    if (sources.length === 0) throw this.error(`${what} must list at least one source (a CIDR such as "10.0.0.0/8" or a prefix list)`);
+    if (sources.length === 0) {
+      throw this.error(`${what} must list at least one source (a CIDR such as "10.0.0.0/8" or "2001:db8::/32", or a prefix list)`);
+    }
     const cidrs: string[] = [];
     const out: Peer[] = [];
     sources.forEach((s, i) => {
@@ -168,18 +174,14 @@ export class SecurityGroupPattern {
         out.push(s);
         return;
       }
-      const parsed = parseCidr(s);
+      const parsed = parseAddressCidr(s);
       if (!parsed.ok) {
-        const hint =
-          parsed.reason === "host_bits"
-            ? `; did you mean ${parsed.suggestion}?`
-            : /^\d+\.\d+\.\d+\.\d+$/.test(s)
-              ? `; did you mean ${s}/32?`
-              : "";
-        throw this.error(`${what}[${i}] ${JSON.stringify(s)} is not an IPv4 CIDR like 10.0.0.0/24 or a prefix list id${hint}`);
+        const hint = parsed.reason === "syntax" ? "; a source is a CIDR, a prefix list id or a prefix list" : "";
+        throw this.error(`${what}[${i}]: ${parsed.message}${hint}`);
       }
-      if (cidrs.includes(s)) throw this.error(`${what}[${i}] ${s} is listed twice`);
-      cidrs.push(s);
+      // IPv6 in RFC 5952 text, as the API stores it (and so duplicates are found however spelled).
+      if (cidrs.includes(parsed.canonical)) throw this.error(`${what}[${i}] ${parsed.canonical} is listed twice`);
+      cidrs.push(parsed.canonical);
     });
     if (gather && cidrs.length > 0) {
       out.unshift(
@@ -195,6 +197,11 @@ export class SecurityGroupPattern {
       out.unshift(...cidrs);
     }
     return out;
+  }
+
+  /** The pattern's own "anywhere": all IPv4, and all IPv6 unless dualStack is false. */
+  protected anywhere(): Peer[] {
+    return this.dualStack ? [ANYWHERE, ANYWHERE_IPV6] : [ANYWHERE];
   }
 
   /** SSH from administrators: CIDRs are gathered into one planned prefix list "<name>-admins". */
@@ -224,11 +231,10 @@ export class SecurityGroupPattern {
   private pendingOutbound(policy: OutboundPolicy): void {
     if (policy === "none") return;
     if (policy === "all") {
-      this.push(
-        { direction: "outbound", protocol: 0, port: "", address: ANYWHERE, description: "Allow all outbound traffic" },
-        2,
-        "default outbound rule",
-      );
+      for (const address of this.anywhere()) {
+        const description = address === ANYWHERE ? "Allow all outbound traffic" : "Allow all outbound IPv6 traffic";
+        this.push({ direction: "outbound", protocol: 0, port: "", address, description }, 2, "default outbound rule");
+      }
       return;
     }
     if (!Array.isArray(policy)) {

@@ -24,53 +24,42 @@ function expectValid(out: PatternSynthesis): void {
 }
 
 describe("expansion", () => {
-  it("WebServerGroup: HTTP and HTTPS from anywhere and an explicit outbound rule by default", () => {
+  it("WebServerGroup: HTTP and HTTPS from anywhere in both families and explicit outbound rules by default", () => {
     const out = new WebServerGroup({ name: "web" }).synthesize();
     expect(out.prefixLists).toEqual([]);
+    const rule = (order: number, direction: string, protocol: number, port: string, address: string, description: string) => ({
+      direction,
+      order,
+      protocol,
+      port,
+      address,
+      description,
+      action: "accept",
+      icmp_type: null,
+      icmp_code: null,
+      log: false,
+    });
     expect(out.securityGroup).toEqual({
       name: "web",
       description: null,
       sites: [],
       rules: [
-        {
-          direction: "inbound",
-          order: 10,
-          protocol: 6,
-          port: "80",
-          address: "0.0.0.0/0",
-          description: "HTTP from anywhere",
-          action: "accept",
-          icmp_type: null,
-          icmp_code: null,
-          log: false,
-        },
-        {
-          direction: "inbound",
-          order: 20,
-          protocol: 6,
-          port: "443",
-          address: "0.0.0.0/0",
-          description: "HTTPS from anywhere",
-          action: "accept",
-          icmp_type: null,
-          icmp_code: null,
-          log: false,
-        },
-        {
-          direction: "outbound",
-          order: 30,
-          protocol: 0,
-          port: "",
-          address: "0.0.0.0/0",
-          description: "Allow all outbound traffic",
-          action: "accept",
-          icmp_type: null,
-          icmp_code: null,
-          log: false,
-        },
+        rule(10, "inbound", 6, "80", "0.0.0.0/0", "HTTP from anywhere"),
+        rule(20, "inbound", 6, "443", "0.0.0.0/0", "HTTPS from anywhere"),
+        rule(30, "inbound", 6, "80", "::/0", "HTTP from anywhere (IPv6)"),
+        rule(40, "inbound", 6, "443", "::/0", "HTTPS from anywhere (IPv6)"),
+        rule(50, "outbound", 0, "", "0.0.0.0/0", "Allow all outbound traffic"),
+        rule(60, "outbound", 0, "", "::/0", "Allow all outbound IPv6 traffic"),
       ],
     });
     expectValid(out);
+    // dualStack: false is the IPv4-only group.
+    const v4 = new WebServerGroup({ name: "web", dualStack: false }).synthesize().securityGroup.rules;
+    expect(v4.map((r) => [r.order, r.port, r.address, r.description])).toEqual([
+      [10, "80", "0.0.0.0/0", "HTTP from anywhere"],
+      [20, "443", "0.0.0.0/0", "HTTPS from anywhere"],
+      [30, "", "0.0.0.0/0", "Allow all outbound traffic"],
+    ]);
   });
 
   it("WebServerGroup: raw admin CIDRs become a planned prefix list referenced by one SSH rule", () => {
@@ -88,7 +77,7 @@ describe("expansion", () => {
       },
     ]);
     const ssh = out.securityGroup.rules.filter((r) => r.port === "22");
-    expect(ssh).toEqual([expect.objectContaining({ address: "id-of-admins", protocol: 6, direction: "inbound", order: 30 })]);
+    expect(ssh).toEqual([expect.objectContaining({ address: "id-of-admins", protocol: 6, direction: "inbound", order: 50 })]);
     expectValid(out);
   });
 
@@ -97,9 +86,11 @@ describe("expansion", () => {
     expect(out.prefixLists).toEqual([]);
     expect(out.securityGroup.rules.map((r) => [r.port, r.address])).toEqual([
       ["80", "0.0.0.0/0"],
+      ["80", "::/0"],
       ["22", "${TfToken[TOKEN.1]}"],
       ["22", PL],
       ["", "0.0.0.0/0"],
+      ["", "::/0"],
     ]);
   });
 
@@ -132,10 +123,18 @@ describe("expansion", () => {
 
   it("DnsServerGroup: UDP and TCP 53", () => {
     const out = new DnsServerGroup({ name: "dns", clientSources: ["10.0.0.0/8"] }).synthesize();
-    expect(out.securityGroup.rules.map((r) => [r.direction, r.protocol, r.port])).toEqual([
-      ["inbound", 17, "53"],
-      ["inbound", 6, "53"],
-      ["outbound", 0, ""],
+    expect(out.securityGroup.rules.map((r) => [r.direction, r.protocol, r.port, r.address])).toEqual([
+      ["inbound", 17, "53", "10.0.0.0/8"],
+      ["inbound", 6, "53", "10.0.0.0/8"],
+      ["outbound", 0, "", "0.0.0.0/0"],
+      ["outbound", 0, "", "::/0"],
+    ]);
+    const open = new DnsServerGroup({ name: "dns" }).synthesize().securityGroup.rules.filter((r) => r.direction === "inbound");
+    expect(open.map((r) => [r.protocol, r.address, r.description])).toEqual([
+      [17, "0.0.0.0/0", "DNS (UDP) from anywhere"],
+      [6, "0.0.0.0/0", "DNS (TCP) from anywhere"],
+      [17, "::/0", "DNS (UDP) from anywhere (IPv6)"],
+      [6, "::/0", "DNS (TCP) from anywhere (IPv6)"],
     ]);
   });
 
@@ -160,7 +159,7 @@ describe("expansion", () => {
       outbound: [{ protocol: 17, port: "53", address: "10.0.0.2/32", description: "DNS resolver" }],
     }).synthesize();
     expect(given.securityGroup.rules.filter((r) => r.direction === "outbound")).toEqual([
-      expect.objectContaining({ protocol: 17, port: "53", address: "10.0.0.2/32", order: 30 }),
+      expect.objectContaining({ protocol: 17, port: "53", address: "10.0.0.2/32", order: 50 }),
     ]);
   });
 });
@@ -176,9 +175,12 @@ describe("ordering", () => {
     expect(rules.map((r) => [r.order, r.description])).toEqual([
       [10, "HTTP from anywhere"],
       [20, "HTTPS from anywhere"],
-      [30, "Alt"],
-      [40, "Admin UI"],
-      [50, "Allow all outbound traffic"],
+      [30, "HTTP from anywhere (IPv6)"],
+      [40, "HTTPS from anywhere (IPv6)"],
+      [50, "Alt"],
+      [60, "Admin UI"],
+      [70, "Allow all outbound traffic"],
+      [80, "Allow all outbound IPv6 traffic"],
     ]);
   });
 
@@ -186,7 +188,7 @@ describe("ordering", () => {
     const web = new WebServerGroup({ name: "web" });
     web.addRule({ direction: "inbound", order: 5, action: "drop", protocol: 0, address: "192.0.2.66/32", description: "Block abuser" });
     web.addRule({ direction: "inbound", order: 15, protocol: 6, port: "8443", address: "0.0.0.0/0", description: "Alt HTTPS" });
-    expect(web.synthesize().securityGroup.rules.map((r) => r.order)).toEqual([5, 10, 15, 20, 30]);
+    expect(web.synthesize().securityGroup.rules.map((r) => r.order)).toEqual([5, 10, 15, 20, 30, 40, 50, 60]);
   });
 
   it("skips orders users took explicitly", () => {
@@ -227,7 +229,7 @@ describe("conflicts and errors", () => {
   });
 
   it("refuses more than 250 rules", () => {
-    const g = new SecurityGroupPattern({ name: "big" }); // 1 outbound rule
+    const g = new SecurityGroupPattern({ name: "big", dualStack: false }); // 1 outbound rule
     for (let i = 0; i < 249; i++) g.allowInbound({ protocol: 6, port: String(1000 + i), address: "10.0.0.0/8", description: `r${i}` });
     expect(g.ruleCount).toBe(250);
     expect(() => g.allowInbound({ protocol: 6, port: "9", address: "10.0.0.0/8", description: "one too many" })).toThrow(
@@ -269,6 +271,79 @@ describe("conflicts and errors", () => {
 
   it("needs a resolver for planned prefix lists", () => {
     expect(() => new BastionGroup({ name: "bastion", adminSources: ["192.0.2.0/24"] }).synthesize()).toThrow(/plans prefix list "admins"/);
+  });
+});
+
+describe("IPv6", () => {
+  it("takes IPv6 source CIDRs, stored in RFC 5952 text; a duplicate however spelled is refused", () => {
+    const web = new WebServerGroup({ name: "web", https: false, sources: ["2001:DB8:0::/32", "198.51.100.0/24"], outbound: "none" });
+    expect(web.synthesize().securityGroup.rules.map((r) => [r.address, r.description])).toEqual([
+      ["2001:db8::/32", "HTTP from 2001:db8::/32"],
+      ["198.51.100.0/24", "HTTP from 198.51.100.0/24"],
+    ]);
+    expect(() => new WebServerGroup({ name: "web", sources: ["2001:db8::/32", "2001:DB8::/32"] })).toThrow(
+      'WebServerGroup "web": sources[1] 2001:db8::/32 is listed twice',
+    );
+  });
+
+  it("gathers admin CIDRs of both families into one planned prefix list", () => {
+    const out = new BastionGroup({ name: "bastion", adminSources: ["192.0.2.0/24", "2001:DB8:AB::/48"] }).synthesize(ids);
+    expect(out.prefixLists[0].write.prefixes).toEqual([{ cidr: "192.0.2.0/24" }, { cidr: "2001:db8:ab::/48" }]);
+    expect(out.securityGroup.rules.filter((r) => r.direction === "inbound").map((r) => r.address)).toEqual(["id-of-admins"]);
+    expectValid(out);
+  });
+
+  it("refuses bad IPv6 sources with the core's messages, naming the source", () => {
+    expect(() => new WebServerGroup({ name: "web", adminSources: ["2001:db8::1/64"] })).toThrow(
+      'WebServerGroup "web": adminSources[0]: "2001:db8::1/64" has host bits set; did you mean 2001:db8::/64?',
+    );
+    expect(() => new WebServerGroup({ name: "web", sources: ["fe80::1%eth0/64"] })).toThrow(
+      'WebServerGroup "web": sources[0]: "fe80::1%eth0/64": zone ids are not allowed in a CIDR',
+    );
+    expect(() => new BastionGroup({ name: "bastion", adminSources: ["::ffff:10.0.0.0/104"] })).toThrow(
+      /adminSources\[0\]: "::ffff:10\.0\.0\.0\/104" is an IPv4-mapped address; write the IPv4 CIDR 10\.0\.0\.0\/8/,
+    );
+    expect(() => new BastionGroup({ name: "bastion", adminSources: ["office"] })).toThrow(
+      /adminSources\[0\]: "office" is not a CIDR like 10\.0\.0\.0\/24 or 2001:db8::\/32; a source is a CIDR, a prefix list id or a prefix list/,
+    );
+  });
+
+  it("DatabaseGroup refuses ::/0 however spelled, as it does 0.0.0.0/0", () => {
+    for (const world of ["::/0", "0:0::/0"]) {
+      expect(() => new DatabaseGroup({ name: "orders-db", engine: "postgres", applicationSources: ["10.0.0.0/8", world] })).toThrow(
+        `applicationSources contains ${world}; a database must not be open to the world`,
+      );
+    }
+    const v6 = new DatabaseGroup({ name: "orders-db", engine: "redis", applicationSources: ["2001:db8:1::/64"] }).synthesize();
+    expect(v6.securityGroup.rules[0]).toMatchObject({ protocol: 6, port: "6379", address: "2001:db8:1::/64" });
+  });
+
+  it("MonitoringGroup pings with ICMP or ICMPv6 by the source's family, both for a prefix list", () => {
+    const inbound = (props: Partial<ConstructorParameters<typeof MonitoringGroup>[0]>) =>
+      new MonitoringGroup({ name: "mon", exporterPorts: [], monitoringSources: [], ...props })
+        .synthesize()
+        .securityGroup.rules.filter((r) => r.direction === "inbound")
+        .map((r) => [r.protocol, r.icmp_type, r.address, r.description]);
+    expect(inbound({ monitoringSources: ["10.9.0.0/16", "2001:db8:9::/48", PL] })).toEqual([
+      [1, 8, "10.9.0.0/16", "ICMP echo from 10.9.0.0/16"],
+      [58, 128, "2001:db8:9::/48", "ICMPv6 echo from 2001:db8:9::/48"],
+      [1, 8, PL, `ICMP echo from ${PL}`],
+      [58, 128, PL, `ICMPv6 echo from ${PL}`],
+    ]);
+    expect(inbound({ monitoringSources: [PL], dualStack: false })).toEqual([[1, 8, PL, `ICMP echo from ${PL}`]]);
+    // An IPv6 source is IPv6 even with dualStack: false (only the pattern's own "anywhere" is narrowed).
+    expect(inbound({ monitoringSources: ["2001:db8:9::/48"], dualStack: false })).toEqual([
+      [58, 128, "2001:db8:9::/48", "ICMPv6 echo from 2001:db8:9::/48"],
+    ]);
+  });
+
+  it("never widens what users give: an explicit 0.0.0.0/0 stays IPv4 only", () => {
+    const web = new WebServerGroup({
+      name: "web",
+      sources: ["0.0.0.0/0"],
+      outbound: [{ protocol: 0, address: "0.0.0.0/0", description: "out" }],
+    });
+    expect(web.synthesize().securityGroup.rules.map((r) => r.address)).toEqual(["0.0.0.0/0", "0.0.0.0/0", "0.0.0.0/0"]);
   });
 });
 

@@ -1,15 +1,32 @@
 /** WebServerGroup and friends: common server roles as SecurityGroupPatterns. */
-import { PROTOCOL, SERVICES, parsePorts } from "../../core/model";
+import { PROTOCOL, SERVICES, canonicalAddressCidr, cidrFamily, parsePorts, type AddressFamily } from "../../core/model";
 import { SecurityGroupPattern } from "./group";
-import { ANYWHERE, type Peer, type SecurityGroupPatternProps } from "./spec";
+import { ANYWHERE, ANYWHERE_IPV6, type Peer, type SecurityGroupPatternProps } from "./spec";
 
 function label(peer: Peer): string {
-  if (typeof peer === "string") return peer === ANYWHERE ? "anywhere" : peer;
+  if (typeof peer === "string") return peer === ANYWHERE ? "anywhere" : peer === ANYWHERE_IPV6 ? "anywhere (IPv6)" : peer;
   return "prefix list";
 }
 
+/** The families a peer's rules must cover: a CIDR's own, both for a prefix list (it may hold either). */
+function familiesOf(peer: Peer, dualStack: boolean): AddressFamily[] {
+  const family = typeof peer === "string" ? cidrFamily(peer) : undefined;
+  if (family !== undefined) return [family];
+  return dualStack ? [4, 6] : [4];
+}
+
+/** ICMP echo request in one family: ICMP (1) type 8 for IPv4, ICMPv6 (58) type 128 for IPv6. */
+export function echoRequest(family: AddressFamily): { protocol: number; icmp_type: number; name: string } {
+  return family === 4
+    ? { protocol: PROTOCOL.ICMP, icmp_type: 8, name: "ICMP echo" }
+    : { protocol: PROTOCOL.ICMPV6, icmp_type: 128, name: "ICMPv6 echo" };
+}
+
 export interface WebServerGroupProps extends SecurityGroupPatternProps {
-  /** Who may reach HTTP and HTTPS. @default ["0.0.0.0/0"] */
+  /**
+   * Who may reach HTTP and HTTPS: CIDRs of either family, prefix lists.
+   * @default anywhere: ["0.0.0.0/0", "::/0"] (["0.0.0.0/0"] with dualStack: false)
+   */
   readonly sources?: readonly Peer[];
   /** Allow HTTP (TCP 80). @default true */
   readonly http?: boolean;
@@ -32,7 +49,7 @@ export class WebServerGroup extends SecurityGroupPattern {
     const https = props.https ?? true;
     if (!http && !https)
       throw this.error("http and https are both false; enable one, or use SecurityGroupPattern for a group without web ports");
-    const sources = this.peers(props.sources ?? [ANYWHERE], "sources");
+    const sources = this.peers(props.sources ?? this.anywhere(), "sources");
     for (const source of sources) {
       if (http)
         this.addPatternRule({
@@ -82,7 +99,7 @@ export interface DatabaseGroupProps extends SecurityGroupPatternProps {
   readonly engine: DatabaseEngine;
   /** Override the engine's default port, e.g. "5433". */
   readonly port?: string;
-  /** Application servers allowed to connect (CIDRs or prefix lists). Required; "0.0.0.0/0" is refused. */
+  /** Application servers allowed to connect (CIDRs of either family or prefix lists). Required; "0.0.0.0/0" and "::/0" are refused. */
   readonly applicationSources: readonly Peer[];
 }
 
@@ -97,9 +114,12 @@ export class DatabaseGroup extends SecurityGroupPattern {
       );
     }
     if (!props.applicationSources) throw this.error("applicationSources is required: the application servers allowed to connect");
-    if (props.applicationSources.some((s) => s === ANYWHERE)) {
+    const world = props.applicationSources.find(
+      (s) => typeof s === "string" && [ANYWHERE, ANYWHERE_IPV6].includes(canonicalAddressCidr(s) ?? ""),
+    );
+    if (world !== undefined) {
       throw this.error(
-        `applicationSources contains 0.0.0.0/0; a database must not be open to the world. List the application servers' CIDRs or a prefix list`,
+        `applicationSources contains ${String(world)}; a database must not be open to the world. List the application servers' CIDRs or a prefix list`,
       );
     }
     const port = props.port ?? service.port;
@@ -118,7 +138,10 @@ export class DatabaseGroup extends SecurityGroupPattern {
 }
 
 export interface DnsServerGroupProps extends SecurityGroupPatternProps {
-  /** Clients allowed to query. @default ["0.0.0.0/0"] */
+  /**
+   * Clients allowed to query: CIDRs of either family, prefix lists.
+   * @default anywhere: ["0.0.0.0/0", "::/0"] (["0.0.0.0/0"] with dualStack: false)
+   */
   readonly clientSources?: readonly Peer[];
 }
 
@@ -126,7 +149,7 @@ export interface DnsServerGroupProps extends SecurityGroupPatternProps {
 export class DnsServerGroup extends SecurityGroupPattern {
   constructor(props: DnsServerGroupProps) {
     super(props, "DnsServerGroup");
-    for (const source of this.peers(props.clientSources ?? [ANYWHERE], "clientSources")) {
+    for (const source of this.peers(props.clientSources ?? this.anywhere(), "clientSources")) {
       this.addPatternRule({
         direction: "inbound",
         protocol: PROTOCOL.UDP,
@@ -150,11 +173,15 @@ export interface MonitoringGroupProps extends SecurityGroupPatternProps {
   readonly monitoringSources: readonly Peer[];
   /** Exporter ports scraped over TCP. @default ["9100"] (node exporter) */
   readonly exporterPorts?: readonly (string | number)[];
-  /** Allow ICMP echo requests (ping). @default true */
+  /**
+   * Allow echo requests (ping): ICMP (1, type 8) from IPv4 sources, ICMPv6 (58,
+   * type 128) from IPv6 ones, both from a prefix list (ICMP only with dualStack: false).
+   * @default true
+   */
   readonly icmpEcho?: boolean;
 }
 
-/** ICMP echo and exporter ports from monitoring servers. */
+/** ICMP/ICMPv6 echo and exporter ports from monitoring servers. */
 export class MonitoringGroup extends SecurityGroupPattern {
   constructor(props: MonitoringGroupProps) {
     super(props, "MonitoringGroup");
@@ -169,14 +196,15 @@ export class MonitoringGroup extends SecurityGroupPattern {
     const icmp = props.icmpEcho ?? true;
     if (!icmp && !port) throw this.error("icmpEcho is false and exporterPorts is empty; the group would allow nothing in");
     for (const source of this.peers(props.monitoringSources, "monitoringSources")) {
-      if (icmp) {
+      for (const family of icmp ? familiesOf(source, this.dualStack) : []) {
+        const echo = echoRequest(family);
         this.addPatternRule({
           direction: "inbound",
-          protocol: PROTOCOL.ICMP,
+          protocol: echo.protocol,
           port: "",
-          icmp_type: 8,
+          icmp_type: echo.icmp_type,
           address: source,
-          description: `ICMP echo from ${label(source)}`,
+          description: `${echo.name} from ${label(source)}`,
         });
       }
       if (port) {

@@ -18,10 +18,17 @@ export interface SiteLike {
 /** A site id ("site_...") or a site object. */
 export type SiteRef = string | SiteLike;
 
-/** A traffic peer: an IPv4 CIDR ("10.0.0.0/8"), a prefix list id ("prfx_lst_..."), or a prefix list object. */
+/**
+ * A traffic peer: an IPv4 or IPv6 CIDR ("10.0.0.0/8", "2001:db8::/32"), a prefix
+ * list id ("prfx_lst_..."), or a prefix list object (which matches the members of
+ * the packet's family).
+ */
 export type Peer = string | PrefixListLike;
 
+/** All IPv4 (the AWS convention: `0.0.0.0/0` is not IPv6). */
 export const ANYWHERE = "0.0.0.0/0";
+/** All IPv6. */
+export const ANYWHERE_IPV6 = "::/0";
 
 /** A rule as users write it: `order` is optional (allocated when omitted); `port` defaults to "". */
 export interface RuleSpec {
@@ -50,6 +57,16 @@ export interface SecurityGroupPatternProps {
   readonly sites?: readonly SiteRef[];
   /** Outbound traffic the group allows. @default "all" */
   readonly outbound?: OutboundPolicy;
+  /**
+   * Whether the pattern's own "anywhere" covers both families: default sources
+   * (WebServerGroup's web ports, DnsServerGroup's clients) and the `"all"`
+   * outbound rule get a `::/0` rule beside each `0.0.0.0/0` one, and ICMP echo
+   * from a prefix list allows ICMPv6 echo (58, type 128) beside ICMP echo (1,
+   * type 8). `false` keeps them IPv4 only. Sources and rules you give are never
+   * widened: `sources: ["0.0.0.0/0"]` is IPv4 only either way.
+   * @default true
+   */
+  readonly dualStack?: boolean;
   /** Extra rules, added after the pattern's own rules. */
   readonly rules?: readonly RuleSpec[];
   /** Gap between allocated orders, leaving room to insert rules later. Shrinks when rules would not fit. @default 10 */

@@ -32,7 +32,7 @@ import type { Action, Direction, SyncStatus } from "../../core/model";
 import * as patterns from "../patterns";
 import { PrefixList, SecurityGroup, type RuleArgs, type SyncOptions } from "../../provider/pulumi/resources";
 
-export { PatternError, ANYWHERE, DATABASE_ENGINES, type DatabaseEngine } from "../patterns";
+export { PatternError, ANYWHERE, ANYWHERE_IPV6, DATABASE_ENGINES, echoRequest, type DatabaseEngine } from "../patterns";
 
 /** Pulumi type tokens of the components: `secgroups:patterns:WebServerGroup` and so on. */
 const TYPE_PREFIX = "secgroups:patterns:";
@@ -92,7 +92,10 @@ export interface SecurityGroupPatternProps extends Omit<patterns.SecurityGroupPa
 }
 
 export interface WebServerGroupProps extends SecurityGroupPatternProps, Omit<patterns.WebServerGroupProps, Replaced> {
-  /** Who may reach HTTP and HTTPS. @default ["0.0.0.0/0"] */
+  /**
+   * Who may reach HTTP and HTTPS: CIDRs of either family, prefix lists.
+   * @default anywhere: ["0.0.0.0/0", "::/0"] (["0.0.0.0/0"] with dualStack: false)
+   */
   readonly sources?: readonly Peer[];
   /** Who may use SSH: prefix lists, or CIDRs (gathered into a child PrefixList "<name>-admins"). @default no SSH */
   readonly adminSources?: readonly Peer[];
@@ -104,12 +107,15 @@ export interface BastionGroupProps extends SecurityGroupPatternProps, Omit<patte
 }
 
 export interface DatabaseGroupProps extends SecurityGroupPatternProps, Omit<patterns.DatabaseGroupProps, Replaced> {
-  /** Application servers allowed to connect (CIDRs or prefix lists). Required; "0.0.0.0/0" is refused. */
+  /** Application servers allowed to connect (CIDRs of either family or prefix lists). Required; "0.0.0.0/0" and "::/0" are refused. */
   readonly applicationSources: readonly Peer[];
 }
 
 export interface DnsServerGroupProps extends SecurityGroupPatternProps, Omit<patterns.DnsServerGroupProps, Replaced> {
-  /** Clients allowed to query. @default ["0.0.0.0/0"] */
+  /**
+   * Clients allowed to query: CIDRs of either family, prefix lists.
+   * @default anywhere: ["0.0.0.0/0", "::/0"] (["0.0.0.0/0"] with dualStack: false)
+   */
   readonly clientSources?: readonly Peer[];
 }
 

@@ -107,44 +107,31 @@ describe("WebServerGroup", () => {
 
     const group = one(GROUP, "web");
     expect(group.inputs).toMatchObject({ name: "web", description: null, sites: [] });
+    const rule = (order: number, direction: string, protocol: number, port: string, address: string, description: string) => ({
+      direction,
+      order,
+      protocol,
+      port,
+      address,
+      description,
+      action: "accept",
+      icmp_type: null,
+      icmp_code: null,
+      log: false,
+    });
+    // "Anywhere" is both families by default (dualStack).
     expect(group.inputs.rules).toEqual([
-      {
-        direction: "inbound",
-        order: 10,
-        protocol: 6,
-        port: "80",
-        address: "0.0.0.0/0",
-        description: "HTTP from anywhere",
-        action: "accept",
-        icmp_type: null,
-        icmp_code: null,
-        log: false,
-      },
-      {
-        direction: "inbound",
-        order: 20,
-        protocol: 6,
-        port: "443",
-        address: "0.0.0.0/0",
-        description: "HTTPS from anywhere",
-        action: "accept",
-        icmp_type: null,
-        icmp_code: null,
-        log: false,
-      },
-      {
-        direction: "outbound",
-        order: 30,
-        protocol: 0,
-        port: "",
-        address: "0.0.0.0/0",
-        description: "Allow all outbound traffic",
-        action: "accept",
-        icmp_type: null,
-        icmp_code: null,
-        log: false,
-      },
+      rule(10, "inbound", 6, "80", "0.0.0.0/0", "HTTP from anywhere"),
+      rule(20, "inbound", 6, "443", "0.0.0.0/0", "HTTPS from anywhere"),
+      rule(30, "inbound", 6, "80", "::/0", "HTTP from anywhere (IPv6)"),
+      rule(40, "inbound", 6, "443", "::/0", "HTTPS from anywhere (IPv6)"),
+      rule(50, "outbound", 0, "", "0.0.0.0/0", "Allow all outbound traffic"),
+      rule(60, "outbound", 0, "", "::/0", "Allow all outbound IPv6 traffic"),
     ]);
+    // dualStack: false is the IPv4-only group.
+    const v4 = new c.WebServerGroup("web-v4", { name: "web-v4", dualStack: false });
+    await settled(v4.securityGroup);
+    expect(one(GROUP, "web-v4").inputs.rules.map((r) => r.address)).toEqual(["0.0.0.0/0", "0.0.0.0/0", "0.0.0.0/0"]);
   });
 
   it("gathers raw admin CIDRs into a PrefixList child that the SSH rule references by id", async () => {
@@ -170,8 +157,11 @@ describe("WebServerGroup", () => {
     expect(group.inputs.rules.map((r) => [r.order, r.port, r.address, r.description])).toEqual([
       [10, "80", "0.0.0.0/0", "HTTP from anywhere"],
       [20, "443", "0.0.0.0/0", "HTTPS from anywhere"],
-      [30, "22", adminsId, "SSH from admins"],
-      [40, "", "0.0.0.0/0", "Allow all outbound traffic"],
+      [30, "80", "::/0", "HTTP from anywhere (IPv6)"],
+      [40, "443", "::/0", "HTTPS from anywhere (IPv6)"],
+      [50, "22", adminsId, "SSH from admins"],
+      [60, "", "0.0.0.0/0", "Allow all outbound traffic"],
+      [70, "", "::/0", "Allow all outbound IPv6 traffic"],
     ]);
   });
 
@@ -218,7 +208,7 @@ describe("WebServerGroup", () => {
     expect(() => web.allowInbound({ protocol: 6, port: "8080", address: "0.0.0.0/0", description: "alt" })).toThrow(
       /WebServerGroup "late": rule "alt" was added after the group's rules were sent to the engine; add rules right after `new` .* or pass them in props.rules/,
     );
-    expect(one(GROUP, "late").inputs.rules).toHaveLength(3);
+    expect(one(GROUP, "late").inputs.rules).toHaveLength(6);
   });
 });
 
@@ -246,6 +236,7 @@ describe("the other components", () => {
     expect(one(GROUP, "jump").inputs.rules.map((r) => [r.direction, r.protocol, r.port, r.address])).toEqual([
       ["inbound", 6, "2222", adminsId],
       ["outbound", 0, "", "0.0.0.0/0"],
+      ["outbound", 0, "", "::/0"],
     ]);
   });
 
@@ -255,17 +246,27 @@ describe("the other components", () => {
     expect(one(GROUP, "resolver").inputs.rules.map((r) => [r.direction, r.protocol, r.port, r.address])).toEqual([
       ["inbound", 17, "53", "0.0.0.0/0"],
       ["inbound", 6, "53", "0.0.0.0/0"],
+      ["inbound", 17, "53", "::/0"],
+      ["inbound", 6, "53", "::/0"],
       ["outbound", 0, "", "0.0.0.0/0"],
+      ["outbound", 0, "", "::/0"],
     ]);
   });
 
-  it("MonitoringGroup: ICMP echo and the exporter ports from the monitoring servers", async () => {
-    const mon = new c.MonitoringGroup("metrics", { name: "metrics", monitoringSources: ["10.9.0.0/16"], exporterPorts: [9100, "9187"] });
+  it("MonitoringGroup: ICMP or ICMPv6 echo by family and the exporter ports from the monitoring servers", async () => {
+    const mon = new c.MonitoringGroup("metrics", {
+      name: "metrics",
+      monitoringSources: ["10.9.0.0/16", "2001:DB8:9::/48"],
+      exporterPorts: [9100, "9187"],
+    });
     await settled(mon.securityGroup);
     expect(one(GROUP, "metrics").inputs.rules.map((r) => [r.protocol, r.port, r.icmp_type, r.address])).toEqual([
       [1, "", 8, "10.9.0.0/16"],
       [6, "9100,9187", null, "10.9.0.0/16"],
+      [58, "", 128, "2001:db8:9::/48"],
+      [6, "9100,9187", null, "2001:db8:9::/48"],
       [0, "", null, "0.0.0.0/0"],
+      [0, "", null, "::/0"],
     ]);
   });
 });
@@ -273,7 +274,7 @@ describe("the other components", () => {
 describe("validation at construction", () => {
   it("raises the pattern's error, saying what to change, before registering anything", async () => {
     expect(() => new c.WebServerGroup("bad-admins", { name: "bad-admins", adminSources: ["10.0.0.1/8"] })).toThrow(
-      /WebServerGroup "bad-admins": adminSources\[0\] "10.0.0.1\/8" is not an IPv4 CIDR .*did you mean 10.0.0.0\/8\?/,
+      'WebServerGroup "bad-admins": adminSources[0]: "10.0.0.1/8" has host bits set; did you mean 10.0.0.0/8?',
     );
     expect(() => new c.DatabaseGroup("open-db", { name: "open-db", engine: "mysql", applicationSources: ["0.0.0.0/0"] })).toThrow(
       /must not be open to the world/,
@@ -304,7 +305,7 @@ describe("validation at construction", () => {
     );
     await settled(web.securityGroup);
     await outputOf(web.status);
-    expect(one(GROUP, "clash").inputs.rules.map((r) => r.port)).toEqual(["80", "443", "", "8080"]);
+    expect(one(GROUP, "clash").inputs.rules.map((r) => r.port)).toEqual(["80", "443", "80", "443", "", "", "8080"]);
   });
 });
 
@@ -320,12 +321,15 @@ describe("preview", () => {
     expect(rules.map((r) => [r.order, r.port])).toEqual([
       [10, "80"],
       [20, "443"],
-      [30, "22"],
-      [40, ""],
+      [30, "80"],
+      [40, "443"],
+      [50, "22"],
+      [60, ""],
+      [70, ""],
     ]);
     expect(rules[0].address).toBe("0.0.0.0/0");
     // The SSH rule's address is the one unknown value.
-    expect(rules[2].address).toEqual({ __pulumiUnknown: true });
-    expect(rules[2]).toMatchObject({ direction: "inbound", protocol: 6, description: "SSH from admins" });
+    expect(rules[4].address).toEqual({ __pulumiUnknown: true });
+    expect(rules[4]).toMatchObject({ direction: "inbound", protocol: 6, description: "SSH from admins" });
   });
 });

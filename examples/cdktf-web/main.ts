@@ -1,7 +1,8 @@
 /**
  * A web tier as CDKTF code: an office prefix list, a web group (HTTP/HTTPS from
- * anywhere, SSH from the office) and a database group (PostgreSQL from the web
- * subnet), deployed with the local secgroups Terraform provider.
+ * anywhere in IPv4 and IPv6, SSH from the office) and a database group
+ * (PostgreSQL from the web subnet), deployed with the local secgroups Terraform
+ * provider.
  *
  *   npm run build                                  # the package (dist/)
  *   export TF_CLI_CONFIG_FILE=$(scripts/build-terraform-provider.sh | tail -n1)
@@ -17,7 +18,7 @@
  */
 import { App, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { DatabaseGroup, PrefixList, SecgroupsProvider, WebServerGroup } from "secgroups/cdktf";
+import { ANYWHERE, ANYWHERE_IPV6, DatabaseGroup, PrefixList, SecgroupsProvider, WebServerGroup, echoRequest } from "secgroups/cdktf";
 
 const list = (value: string | undefined, fallback: string[]): string[] =>
   value
@@ -43,13 +44,23 @@ class WebTier extends TerraformStack {
     });
 
     const web = new WebServerGroup(this, "web", { name: "web", adminSources: [office], sites });
-    // Composable: an extra rule after the pattern's own.
-    web.allowInbound({ protocol: 6, port: "8443", address: "0.0.0.0/0", description: "Alt HTTPS" });
+    // Composable: extra rules after the pattern's own ("anywhere" is one rule per family).
+    for (const anywhere of [ANYWHERE, ANYWHERE_IPV6]) {
+      web.allowInbound({ protocol: 6, port: "8443", address: anywhere, description: "Alt HTTPS" });
+    }
     const monitoring = process.env.MONITORING_PREFIX_LIST;
     if (monitoring) {
       // A prefix list another team owns: looked up by name when Terraform plans.
       const monitors = PrefixList.fromLookup(this, "monitoring", { name: monitoring });
-      web.allowInbound({ protocol: 1, icmp_type: 8, address: monitors, description: "Ping from monitoring" });
+      // A prefix list matches the members of the packet's family: ping is ICMP for IPv4, ICMPv6 for IPv6.
+      for (const echo of [echoRequest(4), echoRequest(6)]) {
+        web.allowInbound({
+          protocol: echo.protocol,
+          icmp_type: echo.icmp_type,
+          address: monitors,
+          description: `${echo.name} from monitoring`,
+        });
+      }
     }
 
     const db = new DatabaseGroup(this, "db", { name: "orders-db", engine: "postgres", applicationSources: [webSubnet], sites });

@@ -17,15 +17,21 @@ export interface SyncOptions {
 export interface RuleArgs {
   direction: pulumi.Input<Direction>;
   order: pulumi.Input<number>;
-  /** IP protocol number: 6 TCP, 17 UDP, 1 ICMP, 0 all. */
+  /** IP protocol number: 6 TCP, 17 UDP, 1 ICMP (IPv4 addresses only), 58 ICMPv6 (IPv6 addresses only), 0 all. */
   protocol: pulumi.Input<number>;
   /** "443", "1024-2048", "80, 443"; "" for protocols without ports. */
   port: pulumi.Input<string>;
-  /** IPv4 CIDR or a prefix list id (e.g. `office.id`). */
+  /**
+   * IPv4 or IPv6 CIDR (`0.0.0.0/0` is all IPv4, `::/0` all IPv6; IPv6 is stored in
+   * RFC 5952 form, so `2001:DB8::/32` and `2001:db8::/32` are the same input) or a
+   * prefix list id (e.g. `office.id`; matches the members of the packet's family).
+   */
   address: pulumi.Input<string>;
   description: pulumi.Input<string>;
   action?: pulumi.Input<Action>;
+  /** ICMP (1) and ICMPv6 (58) only: the type to match; all types when null. */
   icmp_type?: pulumi.Input<number | null>;
+  /** ICMP (1) and ICMPv6 (58) only, with `icmp_type`: the code to match. */
   icmp_code?: pulumi.Input<number | null>;
   log?: pulumi.Input<boolean>;
 }
@@ -49,6 +55,7 @@ export interface SecurityGroupArgs extends SyncOptions, AdoptOption {
 }
 
 export interface PrefixArgs {
+  /** IPv4 or IPv6 CIDR with host bits zero; a list may hold both families (IPv6 stored in RFC 5952 form). */
   cidr: pulumi.Input<string>;
   description?: pulumi.Input<string | null>;
 }

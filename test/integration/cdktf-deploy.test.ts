@@ -174,14 +174,20 @@ it("cdktf deploy creates the example's groups and prefix list, using one looked 
   expect(byName.web.rules.map((r) => [r.order, r.protocol, r.port, r.address])).toEqual([
     [10, 6, "80", "0.0.0.0/0"],
     [20, 6, "443", "0.0.0.0/0"],
-    [30, 6, "22", office.id],
-    [40, 6, "8443", "0.0.0.0/0"],
-    [50, 1, "", monitoring.id],
-    [60, 0, "", "0.0.0.0/0"],
+    [30, 6, "80", "::/0"],
+    [40, 6, "443", "::/0"],
+    [50, 6, "22", office.id],
+    [60, 6, "8443", "0.0.0.0/0"],
+    [70, 6, "8443", "::/0"],
+    [80, 1, "", monitoring.id],
+    [90, 58, "", monitoring.id],
+    [100, 0, "", "0.0.0.0/0"],
+    [110, 0, "", "::/0"],
   ]);
   expect(byName["orders-db"].rules.map((r) => [r.protocol, r.port, r.address])).toEqual([
     [6, "5432", "10.0.1.0/24"],
     [0, "", "0.0.0.0/0"],
+    [0, "", "::/0"],
   ]);
 
   // A second deploy finds nothing to change.

@@ -100,8 +100,9 @@ describe("pulumi CLI with a WebServerGroup component", () => {
     expect(text).toContain("admin console");
     // Rule by rule: ports and orders known, the address unknown only where it is the new list's id.
     expect(text).toMatch(/address\s*:\s*"0\.0\.0\.0\/0"\s*description\s*:\s*"HTTP from anywhere"[^}]*order\s*:\s*10\s*port\s*:\s*"80"/);
-    expect(text).toMatch(/address\s*:\s*\[unknown\]\s*description\s*:\s*"SSH from admins"[^}]*order\s*:\s*30\s*port\s*:\s*"22"/);
-    expect(text).toMatch(/address\s*:\s*\[unknown\]\s*description\s*:\s*"admin console"[^}]*order\s*:\s*40\s*port\s*:\s*"8443"/);
+    expect(text).toMatch(/address\s*:\s*"::\/0"\s*description\s*:\s*"HTTP from anywhere \(IPv6\)"[^}]*order\s*:\s*30\s*port\s*:\s*"80"/);
+    expect(text).toMatch(/address\s*:\s*\[unknown\]\s*description\s*:\s*"SSH from admins"[^}]*order\s*:\s*50\s*port\s*:\s*"22"/);
+    expect(text).toMatch(/address\s*:\s*\[unknown\]\s*description\s*:\s*"admin console"[^}]*order\s*:\s*60\s*port\s*:\s*"8443"/);
   });
 
   it("up creates the admins prefix list and the group as children of the component, with the expanded rules in the API", async () => {
@@ -122,9 +123,12 @@ describe("pulumi CLI with a WebServerGroup component", () => {
     expect((group.body.rules as ApiRule[]).map((r) => [r.direction, r.order, r.protocol, r.port, r.address, r.description])).toEqual([
       ["inbound", 10, 6, "80", "0.0.0.0/0", "HTTP from anywhere"],
       ["inbound", 20, 6, "443", "0.0.0.0/0", "HTTPS from anywhere"],
-      ["inbound", 30, 6, "22", adminsId, "SSH from admins"],
-      ["inbound", 40, 6, "8443", adminsId, "admin console"],
-      ["outbound", 50, 0, "", "0.0.0.0/0", "Allow all outbound traffic"],
+      ["inbound", 30, 6, "80", "::/0", "HTTP from anywhere (IPv6)"],
+      ["inbound", 40, 6, "443", "::/0", "HTTPS from anywhere (IPv6)"],
+      ["inbound", 50, 6, "22", adminsId, "SSH from admins"],
+      ["inbound", 60, 6, "8443", adminsId, "admin console"],
+      ["outbound", 70, 0, "", "0.0.0.0/0", "Allow all outbound traffic"],
+      ["outbound", 80, 0, "", "::/0", "Allow all outbound IPv6 traffic"],
     ]);
     const admins = await core.api("GET", `/vpc/prefix-lists/${adminsId}`);
     expect(admins.status).toBe(200);
@@ -157,7 +161,7 @@ describe("pulumi CLI with a WebServerGroup component", () => {
     expect(result.summary.resourceChanges).toEqual({ update: 1, same: 3 });
     expect(result.outputs.groupId.value).toBe(groupId);
     const group = await core.api("GET", `/vpc/security-groups/${groupId}`);
-    expect((group.body.rules as ApiRule[]).find((r) => r.order === 30)?.port).toBe("2222");
+    expect((group.body.rules as ApiRule[]).find((r) => r.order === 50)?.port).toBe("2222");
   });
 
   it("attaching a Site resource updates the group, which turns active once the site's agent applies it", async () => {

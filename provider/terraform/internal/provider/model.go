@@ -25,11 +25,15 @@ var (
 	whitespace             = regexp.MustCompile(`\s+`)
 	octet                  = regexp.MustCompile(`^(0|[1-9][0-9]{0,2})$`)
 	prefixLength           = regexp.MustCompile(`^(0|[1-9][0-9]?)$`)
-	dottedQuad             = regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+$`)
 )
 
 func ProtocolTakesPorts(protocol int64) bool {
 	return protocol == ProtocolTCP || protocol == ProtocolUDP
+}
+
+// ProtocolIsIcmp is true for ICMP (1, IPv4 only) and ICMPv6 (58, IPv6 only).
+func ProtocolIsIcmp(protocol int64) bool {
+	return protocol == ProtocolICMP || protocol == ProtocolICMPv6
 }
 
 type portRange struct{ from, to int }
@@ -127,35 +131,7 @@ func formatIPv4(v uint32) string {
 	return fmt.Sprintf("%d.%d.%d.%d", v>>24, (v>>16)&255, (v>>8)&255, v&255)
 }
 
-// CheckCidr returns nil for an IPv4 CIDR with no host bits, or an error that
-// says what was probably meant (as core/model/validate.ts does).
-func CheckCidr(value string) error {
-	slash := strings.Index(value, "/")
-	if slash >= 0 {
-		addr, ok := parseIPv4(value[:slash])
-		lengthText := value[slash+1:]
-		if ok && prefixLength.MatchString(lengthText) {
-			n, _ := strconv.Atoi(lengthText)
-			if n <= 32 {
-				var mask uint32
-				if n > 0 {
-					mask = ^uint32(0) << (32 - n)
-				}
-				if network := addr & mask; network != addr {
-					return fmt.Errorf("%q has host bits set; did you mean %s/%d?", value, formatIPv4(network), n)
-				}
-				return nil
-			}
-		}
-	}
-	hint := ""
-	if dottedQuad.MatchString(value) {
-		hint = fmt.Sprintf("; did you mean %s/32?", value)
-	}
-	return fmt.Errorf("%q is not an IPv4 CIDR like 10.0.0.0/24%s", value, hint)
-}
-
-// CheckAddress accepts an IPv4 CIDR or a prefix list id.
+// CheckAddress accepts an IPv4 or IPv6 CIDR (address.go) or a prefix list id.
 func CheckAddress(value string) error {
 	if strings.HasPrefix(value, "prfx_lst_") {
 		if !PrefixListIDPattern.MatchString(value) {
@@ -172,6 +148,7 @@ type RuleInput struct {
 	Order     *int64
 	Protocol  *int64
 	Port      *string
+	Address   *string
 	IcmpType  *int64
 	IcmpCode  *int64
 	// IcmpTypeNull/IcmpCodeNull are true when the attribute is known to be null.
@@ -199,7 +176,8 @@ func (i Issue) Path(rules []RuleInput) string {
 
 // CheckRules applies the cross-field rules of core/model/validate.ts checkRule
 // and validateSecurityGroupWrite that single-attribute validators cannot:
-// ports only (and always) for TCP/UDP, ICMP fields only for ICMP, icmp_code
+// ports only (and always) for TCP/UDP, ICMP fields only for ICMP and ICMPv6,
+// ICMP (1) with IPv4 CIDRs only and ICMPv6 (58) with IPv6 ones, icmp_code
 // needs icmp_type, orders unique, at most 250 rules.
 func CheckRules(rules []RuleInput) []Issue {
 	var issues []Issue
@@ -226,12 +204,22 @@ func CheckRules(rules []RuleInput) []Issue {
 				issues = append(issues, Issue{i, "port", fmt.Sprintf("must be \"\" for protocol %d; only TCP (6) and UDP (17) have ports", *r.Protocol)})
 			}
 		}
-		if r.Protocol != nil && *r.Protocol != ProtocolICMP {
+		if r.Protocol != nil && !ProtocolIsIcmp(*r.Protocol) {
 			if r.IcmpType != nil {
-				issues = append(issues, Issue{i, "icmp_type", fmt.Sprintf("only applies to ICMP rules (protocol 1), not protocol %d", *r.Protocol)})
+				issues = append(issues, Issue{i, "icmp_type", fmt.Sprintf("only applies to ICMP rules (protocol 1, or 58 for IPv6), not protocol %d", *r.Protocol)})
 			}
 			if r.IcmpCode != nil {
-				issues = append(issues, Issue{i, "icmp_code", fmt.Sprintf("only applies to ICMP rules (protocol 1), not protocol %d", *r.Protocol)})
+				issues = append(issues, Issue{i, "icmp_code", fmt.Sprintf("only applies to ICMP rules (protocol 1, or 58 for IPv6), not protocol %d", *r.Protocol)})
+			}
+		}
+		// ICMP exists in IPv4 only and ICMPv6 in IPv6 only: the CIDR's family must fit.
+		if r.Protocol != nil && r.Address != nil {
+			family := CidrFamily(*r.Address)
+			if *r.Protocol == ProtocolICMP && family == 6 {
+				issues = append(issues, Issue{i, "protocol", fmt.Sprintf("protocol 1 (icmp) is IPv4 only; use protocol 58 (ipv6-icmp) with the IPv6 address %s", canonicalAddress(*r.Address))})
+			}
+			if *r.Protocol == ProtocolICMPv6 && family == 4 {
+				issues = append(issues, Issue{i, "protocol", fmt.Sprintf("protocol 58 (ipv6-icmp) is IPv6 only; use protocol 1 (icmp) with the IPv4 address %s", *r.Address)})
 			}
 		}
 		if r.IcmpCode != nil && r.IcmpTypeNull {

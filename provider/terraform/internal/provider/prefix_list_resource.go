@@ -53,7 +53,8 @@ var prefixObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{"cidr": 
 const (
 	prefixesDescription = "The CIDRs, at most 500, each listed once: a set identified by `cidr`, so their order in the configuration does not matter; " +
 		"a plan shows an added, removed or changed prefix only (a changed description shows as the old prefix removed and the new one added)."
-	prefixCidrDescription        = "IPv4 CIDR with no host bits set, e.g. `203.0.113.0/24` (a single host is `/32`); identifies the prefix."
+	prefixCidrDescription = "IPv4 or IPv6 CIDR with no host bits set, e.g. `203.0.113.0/24` or `2001:db8:1::/48` (a single host is `/32` or `/128`); identifies the prefix. " +
+		"The API stores IPv6 in RFC 5952 form; state keeps your spelling when it is the same network."
 	prefixDescriptionDescription = "What the prefix is, at most 255 characters."
 )
 
@@ -63,7 +64,7 @@ func (r *prefixListResource) Metadata(_ context.Context, req resource.MetadataRe
 
 func (r *prefixListResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "A named set of IPv4 CIDRs that security group rules refer to by id in `address`. " +
+		Description: "A named set of IPv4 and IPv6 CIDRs that security group rules refer to by id in `address`; a rule that refers to it matches the members of the packet's family. " +
 			"Deleting a prefix list that a group still refers to fails (HTTP 409): remove the references first.",
 		Attributes: map[string]schema.Attribute{
 			"id": idAttribute("Prefix list id (`prfx_lst_...`)."),

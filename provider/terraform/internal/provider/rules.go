@@ -42,19 +42,19 @@ var ruleObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
 
 const rulesDescription = "Filter rules, at most 250, each with a unique `order` (1-250). Rules are evaluated in ascending `order` and the first match decides; " +
 	"where a rule appears in the configuration does not matter. The rules are a set identified by `order`: a plan never shows a rule whose meaning is unchanged " +
-	"(ports and CIDRs are compared as the API normalizes them, so `\"443, 80\"` equals `\"80,443\"`), and a changed rule shows as the old rule removed and the new one added, with the same `order`. " +
+	"(ports and CIDRs are compared as the API normalizes them, so `\"443, 80\"` equals `\"80,443\"` and `2001:DB8::/32` equals `2001:db8::/32`), and a changed rule shows as the old rule removed and the new one added, with the same `order`. " +
 	"Two identical rules are one rule."
 
 var ruleDescriptions = map[string]string{
 	"direction":   "`inbound` or `outbound`.",
 	"order":       "Evaluation order, 1-250, unique within the group; identifies the rule.",
-	"protocol":    "IP protocol number: 0 all, 1 ICMP, 6 TCP, 17 UDP (see the `secgroups_protocols` data source).",
+	"protocol":    "IP protocol number: 0 all, 1 ICMP (IPv4 addresses only), 6 TCP, 17 UDP, 58 ICMPv6 (IPv6 addresses only) (see the `secgroups_protocols` data source). A rule with a CIDR applies to that CIDR's family; with a prefix list, to the members of the packet's family.",
 	"port":        "Ports for TCP and UDP: `80`, `1024-2048` or comma lists of those. The API stores them normalized (whitespace removed, sorted, overlaps merged); state keeps your spelling when it means the same ports. Must be empty for other protocols. Defaults to `\"\"`.",
-	"address":     "Peer: an IPv4 CIDR with no host bits set (`10.0.0.0/8`), or a prefix list id (`prfx_lst_...`).",
+	"address":     "Peer: an IPv4 or IPv6 CIDR with no host bits set (`10.0.0.0/8`, `2001:db8::/32`), or a prefix list id (`prfx_lst_...`). `0.0.0.0/0` is all IPv4 and `::/0` all IPv6. The API stores IPv6 in RFC 5952 form (lower case, compressed); state keeps your spelling when it is the same network, so `2001:DB8::/32` shows no diff.",
 	"description": "What the rule is for, 1-255 characters.",
 	"action":      "`accept` (default) or `drop`.",
-	"icmp_type":   "ICMP rules only: the ICMP type to match (0-255); all types when unset.",
-	"icmp_code":   "ICMP rules only, with `icmp_type`: the ICMP code to match (0-255).",
+	"icmp_type":   "ICMP (1) and ICMPv6 (58) rules only: the type to match (0-255); all types when unset.",
+	"icmp_code":   "ICMP (1) and ICMPv6 (58) rules only, with `icmp_type`: the code to match (0-255).",
 	"log":         "Log packets this rule matches. Defaults to false.",
 }
 
@@ -98,8 +98,8 @@ func rulesDataSourceAttribute() dsschema.SetNestedAttribute {
 			"address":     dsschema.StringAttribute{Description: d["address"], CustomType: AddressType, Computed: true},
 			"description": dsschema.StringAttribute{Description: d["description"], Computed: true},
 			"action":      dsschema.StringAttribute{Description: "`accept` or `drop`.", Computed: true},
-			"icmp_type":   dsschema.Int64Attribute{Description: "The ICMP type matched, or null for all.", Computed: true},
-			"icmp_code":   dsschema.Int64Attribute{Description: "The ICMP code matched, or null for all.", Computed: true},
+			"icmp_type":   dsschema.Int64Attribute{Description: "The ICMP (1) or ICMPv6 (58) type matched, or null for all.", Computed: true},
+			"icmp_code":   dsschema.Int64Attribute{Description: "The ICMP (1) or ICMPv6 (58) code matched, or null for all.", Computed: true},
 			"log":         dsschema.BoolAttribute{Description: "Whether packets this rule matches are logged.", Computed: true},
 		}},
 	}
@@ -170,6 +170,10 @@ func validateRules(ctx context.Context, rules types.Set, diags *diag.Diagnostics
 		if !m.Port.IsUnknown() {
 			v := m.Port.ValueString() // null means the default ""
 			inputs[i].Port = &v
+		}
+		if !m.Address.IsNull() && !m.Address.IsUnknown() {
+			v := m.Address.ValueString()
+			inputs[i].Address = &v
 		}
 	}
 	for _, issue := range CheckRules(inputs) {

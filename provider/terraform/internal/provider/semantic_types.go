@@ -10,7 +10,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"net/netip"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -111,15 +110,15 @@ func AddressesEquivalent(a, b string) bool {
 	if a == b {
 		return true
 	}
-	pa, errA := netip.ParsePrefix(a)
-	pb, errB := netip.ParsePrefix(b)
-	return errA == nil && errB == nil && pa == pb
+	ca, errA := CanonicalCidr(a)
+	cb, errB := CanonicalCidr(b)
+	return errA == nil && errB == nil && ca == cb
 }
 
-// canonicalAddress is the RFC 5952 / dotted-quad form of a CIDR, or the text itself.
+// canonicalAddress is the text the API stores for a CIDR (RFC 5952 for IPv6), or the text itself.
 func canonicalAddress(s string) string {
-	if p, err := netip.ParsePrefix(s); err == nil {
-		return p.String()
+	if c, err := CanonicalCidr(s); err == nil {
+		return c
 	}
 	return s
 }

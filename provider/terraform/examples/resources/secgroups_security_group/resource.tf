@@ -4,8 +4,11 @@ resource "secgroups_security_group" "web" {
   sites       = [secgroups_site.web.id]
   rules = [
     { direction = "inbound", order = 10, protocol = 6, port = "80,443", address = "0.0.0.0/0", description = "HTTP and HTTPS" },
+    { direction = "inbound", order = 11, protocol = 6, port = "80,443", address = "::/0", description = "HTTP and HTTPS over IPv6" },
     { direction = "inbound", order = 20, protocol = 6, port = "22", address = secgroups_prefix_list.admins.id, description = "SSH from admins" },
     { direction = "inbound", order = 30, protocol = 1, icmp_type = 8, address = "10.0.0.0/8", description = "Ping from the LAN" },
+    { direction = "inbound", order = 31, protocol = 58, icmp_type = 128, address = "fd00:10::/32", description = "Ping6 from the LAN" },
     { direction = "outbound", order = 100, protocol = 0, address = "0.0.0.0/0", description = "All outbound" },
+    { direction = "outbound", order = 101, protocol = 0, address = "::/0", description = "All outbound IPv6" },
   ]
 }

@@ -34,7 +34,7 @@ export interface PrefixListConfig extends cdktf.TerraformMetaArguments {
 }
 export interface PrefixListPrefixes {
   /**
-  * IPv4 CIDR with no host bits set, e.g. `203.0.113.0/24` (a single host is `/32`); identifies the prefix.
+  * IPv4 or IPv6 CIDR with no host bits set, e.g. `203.0.113.0/24` or `2001:db8:1::/48` (a single host is `/32` or `/128`); identifies the prefix. The API stores IPv6 in RFC 5952 form; state keeps your spelling when it is the same network.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/prefix_list#cidr PrefixList#cidr}
   */

@@ -20,7 +20,7 @@ export interface SecurityGroupConfig extends cdktf.TerraformMetaArguments {
   */
   readonly name: string;
   /**
-  * Filter rules, at most 250, each with a unique `order` (1-250). Rules are evaluated in ascending `order` and the first match decides; where a rule appears in the configuration does not matter. The rules are a set identified by `order`: a plan never shows a rule whose meaning is unchanged (ports and CIDRs are compared as the API normalizes them, so `"443, 80"` equals `"80,443"`), and a changed rule shows as the old rule removed and the new one added, with the same `order`. Two identical rules are one rule.
+  * Filter rules, at most 250, each with a unique `order` (1-250). Rules are evaluated in ascending `order` and the first match decides; where a rule appears in the configuration does not matter. The rules are a set identified by `order`: a plan never shows a rule whose meaning is unchanged (ports and CIDRs are compared as the API normalizes them, so `"443, 80"` equals `"80,443"` and `2001:DB8::/32` equals `2001:db8::/32`), and a changed rule shows as the old rule removed and the new one added, with the same `order`. Two identical rules are one rule.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#rules SecurityGroup#rules}
   */
@@ -40,7 +40,7 @@ export interface SecurityGroupRules {
   */
   readonly action?: string;
   /**
-  * Peer: an IPv4 CIDR with no host bits set (`10.0.0.0/8`), or a prefix list id (`prfx_lst_...`).
+  * Peer: an IPv4 or IPv6 CIDR with no host bits set (`10.0.0.0/8`, `2001:db8::/32`), or a prefix list id (`prfx_lst_...`). `0.0.0.0/0` is all IPv4 and `::/0` all IPv6. The API stores IPv6 in RFC 5952 form (lower case, compressed); state keeps your spelling when it is the same network, so `2001:DB8::/32` shows no diff.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#address SecurityGroup#address}
   */
@@ -58,13 +58,13 @@ export interface SecurityGroupRules {
   */
   readonly direction: string;
   /**
-  * ICMP rules only, with `icmp_type`: the ICMP code to match (0-255).
+  * ICMP (1) and ICMPv6 (58) rules only, with `icmp_type`: the code to match (0-255).
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#icmp_code SecurityGroup#icmp_code}
   */
   readonly icmpCode?: number;
   /**
-  * ICMP rules only: the ICMP type to match (0-255); all types when unset.
+  * ICMP (1) and ICMPv6 (58) rules only: the type to match (0-255); all types when unset.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#icmp_type SecurityGroup#icmp_type}
   */
@@ -88,7 +88,7 @@ export interface SecurityGroupRules {
   */
   readonly port?: string;
   /**
-  * IP protocol number: 0 all, 1 ICMP, 6 TCP, 17 UDP (see the `secgroups_protocols` data source).
+  * IP protocol number: 0 all, 1 ICMP (IPv4 addresses only), 6 TCP, 17 UDP, 58 ICMPv6 (IPv6 addresses only) (see the `secgroups_protocols` data source). A rule with a CIDR applies to that CIDR's family; with a prefix list, to the members of the packet's family.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#protocol SecurityGroup#protocol}
   */
