@@ -1,15 +1,10 @@
 package provider
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +22,12 @@ type Client struct {
 	UserAgent    string
 	// PageSize is the `limit` of each page List reads (DefaultPageSize when 0).
 	PageSize int
+	// MaxAttempts bounds the tries of one request on network errors, 429 and
+	// 5xx (DefaultMaxAttempts when 0); Backoff is the first wait, doubling per
+	// attempt with jitter, each wait at most MaxBackoff (also caps Retry-After).
+	MaxAttempts int
+	Backoff     time.Duration
+	MaxBackoff  time.Duration
 }
 
 // APIError is the API's ErrorResponse plus the HTTP status.
@@ -206,142 +207,32 @@ type Service struct {
 	Sensitive   bool   `json:"sensitive"`
 }
 
-// Do sends one request and decodes a JSON response into out (if non-nil).
-// A 409 carrying Retry-After (resource syncing) is retried until ctx or the
-// sync timeout ends.
-func (c *Client) Do(ctx context.Context, method, path string, body, out any) error {
-	_, err := c.send(ctx, method, path, body, out)
-	return err
-}
-
-// DefaultPageSize is the page size of List: the API's maximum.
-const DefaultPageSize = 100
-
-// List reads every page of a list route, following X-Next-Cursor.
-func List[T any](ctx context.Context, c *Client, path string) ([]T, error) {
-	limit := c.PageSize
-	if limit <= 0 {
-		limit = DefaultPageSize
-	}
-	var all []T
-	cursor := ""
-	for {
-		query := url.Values{"limit": {strconv.Itoa(limit)}}
-		if cursor != "" {
-			query.Set("cursor", cursor)
-		}
-		var page []T
-		header, err := c.send(ctx, "GET", path+"?"+query.Encode(), nil, &page)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, page...)
-		if cursor = header.Get("X-Next-Cursor"); cursor == "" {
-			return all, nil
-		}
-	}
-}
-
-func (c *Client) send(ctx context.Context, method, path string, body, out any) (http.Header, error) {
-	var payload []byte
-	if body != nil {
-		var err error
-		if payload, err = json.Marshal(body); err != nil {
-			return nil, err
-		}
-	}
-	deadline := time.Now().Add(c.syncTimeout())
-	for {
-		req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.Endpoint, "/")+path, bytes.NewReader(payload))
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Authorization", "Bearer "+c.Token)
-		req.Header.Set("Accept", "application/json")
-		if c.UserAgent != "" {
-			req.Header.Set("User-Agent", c.UserAgent)
-		}
-		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := c.http().Do(req)
-		if err != nil {
-			return nil, fmt.Errorf("%s %s: %w", method, path, err)
-		}
-		data, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s %s: reading response: %w", method, path, err)
-		}
-		if resp.StatusCode == http.StatusConflict && resp.Header.Get("Retry-After") != "" && time.Now().Before(deadline) {
-			wait := time.Second
-			if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
-				wait = time.Duration(s) * time.Second
-			}
-			if wait > 5*time.Second {
-				wait = 5 * time.Second
-			}
-			select {
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			case <-time.After(wait):
-			}
-			continue
-		}
-		if resp.StatusCode >= 400 {
-			apiErr := &APIError{Status: resp.StatusCode}
-			if json.Unmarshal(data, apiErr) != nil || apiErr.Message == "" {
-				apiErr.Code = http.StatusText(resp.StatusCode)
-				apiErr.Message = fmt.Sprintf("%s %s: %s", method, path, strings.TrimSpace(string(data)))
-			}
-			return nil, apiErr
-		}
-		if out != nil && len(data) > 0 {
-			if err := json.Unmarshal(data, out); err != nil {
-				return nil, fmt.Errorf("%s %s: decoding response: %w", method, path, err)
-			}
-		}
-		return resp.Header, nil
-	}
-}
-
-func (c *Client) http() *http.Client {
-	if c.HTTP != nil {
-		return c.HTTP
-	}
-	return &http.Client{Timeout: 60 * time.Second}
-}
-
-func (c *Client) syncTimeout() time.Duration {
-	if c.SyncTimeout > 0 {
-		return c.SyncTimeout
-	}
-	return 5 * time.Minute
-}
-
-func (c *Client) pollInterval() time.Duration {
-	if c.PollInterval > 0 {
-		return c.PollInterval
-	}
-	return 500 * time.Millisecond
-}
-
 // WaitActive polls get until the status is "active" (done), "failed" (an
-// error naming every site's sync error) or the sync timeout passes. It
-// returns the last object read, also on error, so callers can save state.
+// error naming every site's sync error) or the deadline passes: ctx's (the
+// resource's `timeouts`), else the provider's sync timeout. It returns the
+// last object read, also on error, so callers can save state.
 //
 // Only online sites are waited for: when every pending site is offline or has
 // never connected (their revision queues), it stops at once with an error that
 // names them, instead of waiting out the timeout in silence. While it waits it
 // logs (TF_LOG=INFO) the sites it waits for, at most every 10 s.
 func WaitActive[T any](ctx context.Context, c *Client, what string, get func(context.Context) (*T, error), status func(*T) SyncState) (*T, error) {
-	deadline := time.Now().Add(c.syncTimeout())
+	deadline, limit := c.deadline(ctx)
 	var lastLog time.Time
+	var last *T
+	var applying []PendingSite
+	timedOut := func() error {
+		return fmt.Errorf("%s is still syncing after %s; waiting for %s (raise the resource's `timeouts` or the provider's sync_timeout, or check the site agents)", what, limit, describePending(applying))
+	}
 	for {
 		obj, err := get(ctx)
 		if err != nil {
-			return nil, err
+			if last != nil && (errors.Is(err, context.DeadlineExceeded) || !time.Now().Before(deadline)) {
+				return last, timedOut()
+			}
+			return last, err
 		}
+		last = obj
 		st := status(obj)
 		switch st.Status {
 		case "active":
@@ -349,21 +240,23 @@ func WaitActive[T any](ctx context.Context, c *Client, what string, get func(con
 		case "failed":
 			return obj, &SyncFailedError{What: what, SyncErrors: st.Errors}
 		}
-		applying, queued := splitPending(st.Pending)
+		var queued []PendingSite
+		applying, queued = splitPending(st.Pending)
 		if st.Pending != nil && len(applying) == 0 {
 			return obj, fmt.Errorf("%s is saved, but its revision is only queued for sites that cannot confirm it now: %s; they apply it when their agents connect (start them with `secgroups agent --site-token ...`, then run apply again)", what, describePending(queued))
 		}
-		if time.Now().After(deadline) {
-			return obj, fmt.Errorf("%s is still %q after %s; waiting for %s (raise the provider's sync_timeout, or check the site agents)", what, st.Status, c.syncTimeout(), describePending(applying))
+		if !time.Now().Before(deadline) {
+			return obj, timedOut()
 		}
 		if time.Since(lastLog) >= 10*time.Second {
 			lastLog = time.Now()
 			tflog.Info(ctx, fmt.Sprintf("%s: waiting for %d site(s) to apply: %s", what, len(applying), describePending(applying)))
 		}
-		select {
-		case <-ctx.Done():
-			return obj, ctx.Err()
-		case <-time.After(c.pollInterval()):
+		if err := sleep(ctx, min(c.pollInterval(), time.Until(deadline))); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				return obj, timedOut()
+			}
+			return obj, err
 		}
 	}
 }

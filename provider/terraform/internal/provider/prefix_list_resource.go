@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -30,7 +31,13 @@ func NewPrefixListResource() resource.Resource { return &prefixListResource{} }
 
 type prefixListResource struct{ client *Client }
 
-// prefixListModel is the state of the resource and of the data source.
+// prefixListResourceModel is the resource's state: the data source's plus `timeouts`.
+type prefixListResourceModel struct {
+	prefixListModel
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
+}
+
+// prefixListModel is the state of the data source, and of the resource without `timeouts`.
 type prefixListModel struct {
 	ID          types.String `tfsdk:"id"`
 	Name        types.String `tfsdk:"name"`
@@ -41,6 +48,11 @@ type prefixListModel struct {
 	SyncErrors  types.List   `tfsdk:"sync_errors"`
 	CreatedAt   types.String `tfsdk:"created_at"`
 	UpdatedAt   types.String `tfsdk:"updated_at"`
+}
+
+// sameContent is whether a write of m would send what o holds (so none is needed).
+func (m *prefixListModel) sameContent(o *prefixListModel) bool {
+	return m.Name.Equal(o.Name) && m.Description.Equal(o.Description) && m.Sites.Equal(o.Sites) && m.Prefixes.Equal(o.Prefixes)
 }
 
 type prefixModel struct {
@@ -62,7 +74,7 @@ func (r *prefixListResource) Metadata(_ context.Context, req resource.MetadataRe
 	resp.TypeName = req.ProviderTypeName + "_prefix_list"
 }
 
-func (r *prefixListResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *prefixListResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		Description: "A named set of IPv4 and IPv6 CIDRs that security group rules refer to by id in `address`; a rule that refers to it matches the members of the packet's family. " +
 			"Deleting a prefix list that a group still refers to fails (HTTP 409): remove the references first.",
@@ -110,6 +122,7 @@ func (r *prefixListResource) Schema(_ context.Context, _ resource.SchemaRequest,
 			"created_at":  createdAtAttribute(),
 			"updated_at":  updatedAtAttribute(),
 		},
+		Blocks: map[string]schema.Block{"timeouts": timeoutsBlock(ctx, "prefix list")},
 	}
 }
 
@@ -157,14 +170,13 @@ func (r *prefixListResource) ModifyPlan(ctx context.Context, req resource.Modify
 	}
 	unchanged := false
 	if !req.State.Raw.IsNull() {
-		var plan, state prefixListModel
+		var plan, state prefixListResourceModel
 		resp.Diagnostics.Append(resp.Plan.Get(ctx, &plan)...)
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		unchanged = plan.Name.Equal(state.Name) && plan.Description.Equal(state.Description) &&
-			plan.Sites.Equal(state.Sites) && plan.Prefixes.Equal(state.Prefixes)
+		unchanged = plan.sameContent(&state.prefixListModel)
 	}
 	planServerFields(ctx, req.State, &resp.Plan, unchanged, &resp.Diagnostics)
 }
@@ -221,9 +233,9 @@ func (r *prefixListResource) getter(id string) func(context.Context) (*PrefixLis
 	}
 }
 
-func (r *prefixListResource) finish(ctx context.Context, plan *prefixListModel, l *PrefixList, state stateSetter, diags *diag.Diagnostics) {
+func (r *prefixListResource) finish(ctx context.Context, plan *prefixListResourceModel, l *PrefixList, state stateSetter, diags *diag.Diagnostics) {
 	final, waitErr := settle(ctx, r.client, "prefix list "+l.ID, l, l.Status, r.getter(l.ID), func(p *PrefixList) SyncState { return SyncState{p.Status, p.SyncErrors, p.PendingSites} })
-	prefixListState(ctx, plan, final, plan.Prefixes, diags)
+	prefixListState(ctx, &plan.prefixListModel, final, plan.Prefixes, diags)
 	diags.Append(state.Set(ctx, plan)...)
 	if waitErr != nil {
 		diags.AddError("Prefix list "+l.ID+" is not active", waitErr.Error())
@@ -231,17 +243,19 @@ func (r *prefixListResource) finish(ctx context.Context, plan *prefixListModel, 
 }
 
 func (r *prefixListResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan prefixListModel
+	var plan prefixListResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	body := r.write(ctx, &plan, &resp.Diagnostics)
+	body := r.write(ctx, &plan.prefixListModel, &resp.Diagnostics)
+	ctx, cancel := bounded(ctx, r.client, plan.Timeouts.Create, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	var created PrefixList
-	if err := r.client.Do(ctx, "POST", "/vpc/prefix-lists", body, &created); err != nil {
+	if err := r.client.Create(ctx, "/vpc/prefix-lists", body, &created); err != nil {
 		addAPIError(&resp.Diagnostics, "Creating prefix list "+body.Name, err)
 		return
 	}
@@ -249,18 +263,25 @@ func (r *prefixListResource) Create(ctx context.Context, req resource.CreateRequ
 }
 
 func (r *prefixListResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state prefixListModel
+	var plan, state prefixListResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	body := r.write(ctx, &plan, &resp.Diagnostics)
+	if plan.sameContent(&state.prefixListModel) {
+		// Only `timeouts` changed: nothing to send (ModifyPlan kept the server fields).
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
+	body := r.write(ctx, &plan.prefixListModel, &resp.Diagnostics)
+	ctx, cancel := bounded(ctx, r.client, plan.Timeouts.Update, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	var updated PrefixList
-	if err := r.client.Do(ctx, "PUT", "/vpc/prefix-lists/"+state.ID.ValueString(), body, &updated); err != nil {
+	if err := r.client.Replace(ctx, "/vpc/prefix-lists/"+state.ID.ValueString(), body, &updated); err != nil {
 		addAPIError(&resp.Diagnostics, "Updating prefix list "+state.ID.ValueString(), err)
 		return
 	}
@@ -268,7 +289,7 @@ func (r *prefixListResource) Update(ctx context.Context, req resource.UpdateRequ
 }
 
 func (r *prefixListResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state prefixListModel
+	var state prefixListResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -282,13 +303,18 @@ func (r *prefixListResource) Read(ctx context.Context, req resource.ReadRequest,
 		addAPIError(&resp.Diagnostics, "Reading prefix list "+state.ID.ValueString(), err)
 		return
 	}
-	prefixListState(ctx, &state, l, state.Prefixes, &resp.Diagnostics)
+	prefixListState(ctx, &state.prefixListModel, l, state.Prefixes, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 func (r *prefixListResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state prefixListModel
+	var state prefixListResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := bounded(ctx, r.client, state.Timeouts.Delete, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}

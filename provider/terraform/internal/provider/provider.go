@@ -4,7 +4,6 @@ package provider
 
 import (
 	"context"
-	"net/http"
 	"os"
 	"time"
 
@@ -100,7 +99,7 @@ func (p *secgroupsProvider) Configure(ctx context.Context, req provider.Configur
 	client := &Client{
 		Endpoint:    endpoint,
 		Token:       token,
-		HTTP:        &http.Client{Timeout: 60 * time.Second},
+		HTTP:        NewHTTPClient(),
 		SyncTimeout: timeout,
 		UserAgent:   "terraform-provider-secgroups/" + p.version,
 	}

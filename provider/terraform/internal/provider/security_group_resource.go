@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -26,7 +27,13 @@ func NewSecurityGroupResource() resource.Resource { return &securityGroupResourc
 
 type securityGroupResource struct{ client *Client }
 
-// securityGroupModel is the state of the resource and of the data source.
+// securityGroupResourceModel is the resource's state: the data source's plus `timeouts`.
+type securityGroupResourceModel struct {
+	securityGroupModel
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
+}
+
+// securityGroupModel is the state of the data source, and of the resource without `timeouts`.
 type securityGroupModel struct {
 	ID          types.String `tfsdk:"id"`
 	Name        types.String `tfsdk:"name"`
@@ -39,11 +46,16 @@ type securityGroupModel struct {
 	UpdatedAt   types.String `tfsdk:"updated_at"`
 }
 
+// sameContent is whether a write of m would send what o holds (so none is needed).
+func (m *securityGroupModel) sameContent(o *securityGroupModel) bool {
+	return m.Name.Equal(o.Name) && m.Description.Equal(o.Description) && m.Sites.Equal(o.Sites) && m.Rules.Equal(o.Rules)
+}
+
 func (r *securityGroupResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_security_group"
 }
 
-func (r *securityGroupResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *securityGroupResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		Description: "A security group: stateful filter rules evaluated in ascending `order`, deployed to the sites it is attached to. " +
 			"Traffic not matched by a rule is dropped in each direction, so include an outbound rule. " +
@@ -75,6 +87,7 @@ func (r *securityGroupResource) Schema(_ context.Context, _ resource.SchemaReque
 			"created_at":  createdAtAttribute(),
 			"updated_at":  updatedAtAttribute(),
 		},
+		Blocks: map[string]schema.Block{"timeouts": timeoutsBlock(ctx, "security group")},
 	}
 }
 
@@ -98,14 +111,13 @@ func (r *securityGroupResource) ModifyPlan(ctx context.Context, req resource.Mod
 	}
 	unchanged := false
 	if !req.State.Raw.IsNull() {
-		var plan, state securityGroupModel
+		var plan, state securityGroupResourceModel
 		resp.Diagnostics.Append(resp.Plan.Get(ctx, &plan)...)
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		unchanged = plan.Name.Equal(state.Name) && plan.Description.Equal(state.Description) &&
-			plan.Sites.Equal(state.Sites) && plan.Rules.Equal(state.Rules)
+		unchanged = plan.sameContent(&state.securityGroupModel)
 	}
 	planServerFields(ctx, req.State, &resp.Plan, unchanged, &resp.Diagnostics)
 }
@@ -150,17 +162,19 @@ func (r *securityGroupResource) getter(id string) func(context.Context) (*Securi
 }
 
 func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan securityGroupModel
+	var plan securityGroupResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	body := r.write(ctx, &plan, &resp.Diagnostics)
+	body := r.write(ctx, &plan.securityGroupModel, &resp.Diagnostics)
+	ctx, cancel := bounded(ctx, r.client, plan.Timeouts.Create, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	var created SecurityGroup
-	if err := r.client.Do(ctx, "POST", "/vpc/security-groups", body, &created); err != nil {
+	if err := r.client.Create(ctx, "/vpc/security-groups", body, &created); err != nil {
 		addAPIError(&resp.Diagnostics, "Creating security group "+body.Name, err)
 		return
 	}
@@ -168,18 +182,25 @@ func (r *securityGroupResource) Create(ctx context.Context, req resource.CreateR
 }
 
 func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state securityGroupModel
+	var plan, state securityGroupResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	body := r.write(ctx, &plan, &resp.Diagnostics)
+	if plan.sameContent(&state.securityGroupModel) {
+		// Only `timeouts` changed: nothing to send (ModifyPlan kept the server fields).
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
+	body := r.write(ctx, &plan.securityGroupModel, &resp.Diagnostics)
+	ctx, cancel := bounded(ctx, r.client, plan.Timeouts.Update, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	var updated SecurityGroup
-	if err := r.client.Do(ctx, "PUT", "/vpc/security-groups/"+state.ID.ValueString(), body, &updated); err != nil {
+	if err := r.client.Replace(ctx, "/vpc/security-groups/"+state.ID.ValueString(), body, &updated); err != nil {
 		addAPIError(&resp.Diagnostics, "Updating security group "+state.ID.ValueString(), err)
 		return
 	}
@@ -188,9 +209,9 @@ func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateR
 
 // finish waits for `active` and saves state, also when the group failed to
 // sync (so it is tracked, and the apply reports the error).
-func (r *securityGroupResource) finish(ctx context.Context, plan *securityGroupModel, g *SecurityGroup, state stateSetter, diags *diag.Diagnostics) {
+func (r *securityGroupResource) finish(ctx context.Context, plan *securityGroupResourceModel, g *SecurityGroup, state stateSetter, diags *diag.Diagnostics) {
 	final, waitErr := settle(ctx, r.client, "security group "+g.ID, g, g.Status, r.getter(g.ID), func(g *SecurityGroup) SyncState { return SyncState{g.Status, g.SyncErrors, g.PendingSites} })
-	securityGroupState(ctx, plan, final, plan.Rules, diags)
+	securityGroupState(ctx, &plan.securityGroupModel, final, plan.Rules, diags)
 	diags.Append(state.Set(ctx, plan)...)
 	if waitErr != nil {
 		diags.AddError("Security group "+g.ID+" is not active", waitErr.Error())
@@ -198,7 +219,7 @@ func (r *securityGroupResource) finish(ctx context.Context, plan *securityGroupM
 }
 
 func (r *securityGroupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state securityGroupModel
+	var state securityGroupResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -212,13 +233,18 @@ func (r *securityGroupResource) Read(ctx context.Context, req resource.ReadReque
 		addAPIError(&resp.Diagnostics, "Reading security group "+state.ID.ValueString(), err)
 		return
 	}
-	securityGroupState(ctx, &state, g, state.Rules, &resp.Diagnostics)
+	securityGroupState(ctx, &state.securityGroupModel, g, state.Rules, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 func (r *securityGroupResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state securityGroupModel
+	var state securityGroupResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := bounded(ctx, r.client, state.Timeouts.Delete, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -110,7 +110,7 @@ func (r *siteResource) Create(ctx context.Context, req resource.CreateRequest, r
 		return
 	}
 	var s Site
-	if err := r.client.Do(ctx, "POST", "/vpc/sites", r.body(&plan), &s); err != nil {
+	if err := r.client.Create(ctx, "/vpc/sites", r.body(&plan), &s); err != nil {
 		addAPIError(&resp.Diagnostics, "Creating site "+plan.Name.ValueString(), err)
 		return
 	}
@@ -145,7 +145,7 @@ func (r *siteResource) Update(ctx context.Context, req resource.UpdateRequest, r
 		return
 	}
 	var s Site
-	if err := r.client.Do(ctx, "PUT", "/vpc/sites/"+state.ID.ValueString(), r.body(&plan), &s); err != nil {
+	if err := r.client.Replace(ctx, "/vpc/sites/"+state.ID.ValueString(), r.body(&plan), &s); err != nil {
 		addAPIError(&resp.Diagnostics, "Updating site "+state.ID.ValueString(), err)
 		return
 	}
