@@ -2,9 +2,17 @@
  * The provider's HTTP client of the secgroups API: retries with backoff,
  * Idempotency-Key on create, If-Match on update, waiting for `syncing` to end.
  * Built per provider call (axios instances hold sockets, which must never be
- * captured by the serialized provider closure).
+ * captured by the serialized provider closure). The Terraform provider's client
+ * (provider/terraform/internal/provider/http.go) behaves the same.
+ *
+ * Proxies come from the environment as for the Terraform provider: HTTPS_PROXY
+ * for an https endpoint (a CONNECT tunnel, so TLS stays end to end), HTTP_PROXY
+ * for an http one, NO_PROXY (host names, `.domain` suffixes, CIDRs, `*`); an
+ * endpoint on a loopback address or `localhost` is never proxied.
  */
 import { randomUUID } from "node:crypto";
+import { Agent as HttpsAgent, type AgentOptions } from "node:https";
+import { isIP } from "node:net";
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
 import type { ErrorResponse, IssueBody, PendingSite, SyncError } from "../../core/model";
 
@@ -25,6 +33,22 @@ export interface ClientSettings {
   pageSize?: number;
   /** Where progress lines go (tests); stderr by default, see progress.ts. */
   log?: (line: string) => void;
+  /** TLS and connection options of https requests (tests: a private CA, name resolution). */
+  httpsAgentOptions?: AgentOptions;
+}
+
+/** `localhost`, 127.0.0.0/8 and ::1: the endpoints no proxy applies to (as in Go's net/http). */
+export function isLoopbackEndpoint(endpoint: string): boolean {
+  let host: string;
+  try {
+    host = new URL(endpoint).hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  } catch {
+    return false;
+  }
+  if (host === "localhost") return true;
+  if (isIP(host) === 4) return host.startsWith("127.");
+  if (isIP(host) === 6) return host === "::1" || /^::ffff:(127\.|7f[0-9a-f]{2}:)/.test(host);
+  return false;
 }
 
 /** An error answer of the API, with its ErrorResponse when there was one. */
@@ -91,8 +115,9 @@ export class ApiClient {
       headers: { Authorization: `Bearer ${settings.token}`, Accept: "application/json" },
       // Every status is an answer to interpret here, not an exception.
       validateStatus: () => true,
-      // No proxies from the environment: the endpoint is what the user configured.
-      proxy: false,
+      // undefined: axios takes the proxy from HTTPS_PROXY/HTTP_PROXY and NO_PROXY.
+      proxy: isLoopbackEndpoint(settings.endpoint) ? false : undefined,
+      ...(settings.httpsAgentOptions ? { httpsAgent: new HttpsAgent(settings.httpsAgentOptions) } : {}),
     });
     this.maxAttempts = settings.maxAttempts ?? 5;
     this.backoffMs = settings.backoffMs ?? 250;

@@ -109,7 +109,9 @@ func clientFor(t *testing.T, api *httptest.Server, endpoint string) *Client {
 }
 
 func siteAPI(tlsServer bool) *httptest.Server {
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reply(w, 200, map[string]string{"id": "site_1", "name": r.Host}) })
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 200, map[string]string{"id": "site_1", "name": r.Host})
+	})
 	if tlsServer {
 		return httptest.NewTLSServer(h)
 	}

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -33,5 +34,8 @@ type timeoutOf func(context.Context, time.Duration) (time.Duration, diag.Diagnos
 func bounded(ctx context.Context, c *Client, timeout timeoutOf, diags *diag.Diagnostics) (context.Context, context.CancelFunc) {
 	d, problems := timeout(ctx, c.syncTimeout())
 	diags.Append(problems...)
+	if d <= 0 {
+		diags.AddError("Invalid timeouts", fmt.Sprintf("a timeout must be positive, got %s", d))
+	}
 	return context.WithTimeout(ctx, d)
 }
