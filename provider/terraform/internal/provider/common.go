@@ -134,7 +134,7 @@ func statusAttribute() schema.StringAttribute {
 	return schema.StringAttribute{
 		Computed: true,
 		Description: "`active`, `syncing` or `failed`. Every create and update is planned as `active`: apply waits until every attached site enforces the change " +
-			"(the provider's `sync_timeout`) and fails, saving the real status, if one does not.",
+			"(the resource's `timeouts`, else the provider's `sync_timeout`) and fails, saving the real status, if one does not.",
 	}
 }
 
