@@ -31,6 +31,12 @@ export interface PrefixListConfig extends cdktf.TerraformMetaArguments {
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/prefix_list#sites PrefixList#sites}
   */
   readonly sites?: string[];
+  /**
+  * timeouts block
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/prefix_list#timeouts PrefixList#timeouts}
+  */
+  readonly timeouts?: PrefixListTimeouts;
 }
 export interface PrefixListPrefixes {
   /**
@@ -262,6 +268,172 @@ export class PrefixListSyncErrorsList extends cdktf.ComplexList {
     return new PrefixListSyncErrorsOutputReference(this.terraformResource, this.terraformAttribute, index, this.wrapsSet);
   }
 }
+export interface PrefixListTimeouts {
+  /**
+  * How long creating the prefix list may take, retries included, until every attached site enforces it (`status` `active`), as a duration such as `"90s"` or `"10m"` (units `s`, `m`, `h`). Defaults to the provider's `sync_timeout` (`5m` unless set).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/prefix_list#create PrefixList#create}
+  */
+  readonly create?: string;
+  /**
+  * How long deleting the prefix list may take, retries included, waiting while it is locked by a previous change, as a duration such as `"90s"` or `"10m"` (units `s`, `m`, `h`). Defaults to the provider's `sync_timeout` (`5m` unless set).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/prefix_list#delete PrefixList#delete}
+  */
+  readonly delete?: string;
+  /**
+  * How long updating the prefix list may take, retries included: waiting while it is locked by a previous change (HTTP 409 `resource_syncing`) and until every attached site enforces it, as a duration such as `"90s"` or `"10m"` (units `s`, `m`, `h`). Defaults to the provider's `sync_timeout` (`5m` unless set).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/prefix_list#update PrefixList#update}
+  */
+  readonly update?: string;
+}
+
+export function prefixListTimeoutsToTerraform(struct?: PrefixListTimeouts | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  return {
+    create: cdktf.stringToTerraform(struct!.create),
+    delete: cdktf.stringToTerraform(struct!.delete),
+    update: cdktf.stringToTerraform(struct!.update),
+  }
+}
+
+
+export function prefixListTimeoutsToHclTerraform(struct?: PrefixListTimeouts | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  const attrs = {
+    create: {
+      value: cdktf.stringToHclTerraform(struct!.create),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    delete: {
+      value: cdktf.stringToHclTerraform(struct!.delete),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    update: {
+      value: cdktf.stringToHclTerraform(struct!.update),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+  };
+
+  // remove undefined attributes
+  return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
+}
+
+export class PrefixListTimeoutsOutputReference extends cdktf.ComplexObject {
+  private isEmptyObject = false;
+  private resolvableValue?: cdktf.IResolvable;
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  */
+  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string) {
+    super(terraformResource, terraformAttribute, false);
+  }
+
+  public get internalValue(): PrefixListTimeouts | cdktf.IResolvable | undefined {
+    if (this.resolvableValue) {
+      return this.resolvableValue;
+    }
+    let hasAnyValues = this.isEmptyObject;
+    const internalValueResult: any = {};
+    if (this._create !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.create = this._create;
+    }
+    if (this._delete !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.delete = this._delete;
+    }
+    if (this._update !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.update = this._update;
+    }
+    return hasAnyValues ? internalValueResult : undefined;
+  }
+
+  public set internalValue(value: PrefixListTimeouts | cdktf.IResolvable | undefined) {
+    if (value === undefined) {
+      this.isEmptyObject = false;
+      this.resolvableValue = undefined;
+      this._create = undefined;
+      this._delete = undefined;
+      this._update = undefined;
+    }
+    else if (cdktf.Tokenization.isResolvable(value)) {
+      this.isEmptyObject = false;
+      this.resolvableValue = value;
+    }
+    else {
+      this.isEmptyObject = Object.keys(value).length === 0;
+      this.resolvableValue = undefined;
+      this._create = value.create;
+      this._delete = value.delete;
+      this._update = value.update;
+    }
+  }
+
+  // create - computed: false, optional: true, required: false
+  private _create?: string; 
+  public get create() {
+    return this.getStringAttribute('create');
+  }
+  public set create(value: string) {
+    this._create = value;
+  }
+  public resetCreate() {
+    this._create = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get createInput() {
+    return this._create;
+  }
+
+  // delete - computed: false, optional: true, required: false
+  private _delete?: string; 
+  public get delete() {
+    return this.getStringAttribute('delete');
+  }
+  public set delete(value: string) {
+    this._delete = value;
+  }
+  public resetDelete() {
+    this._delete = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get deleteInput() {
+    return this._delete;
+  }
+
+  // update - computed: false, optional: true, required: false
+  private _update?: string; 
+  public get update() {
+    return this.getStringAttribute('update');
+  }
+  public set update(value: string) {
+    this._update = value;
+  }
+  public resetUpdate() {
+    this._update = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get updateInput() {
+    return this._update;
+  }
+}
 
 /**
 * Represents a {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/prefix_list secgroups_prefix_list}
@@ -317,6 +489,7 @@ export class PrefixList extends cdktf.TerraformResource {
     this._name = config.name;
     this._prefixes.internalValue = config.prefixes;
     this._sites = config.sites;
+    this._timeouts.internalValue = config.timeouts;
   }
 
   // ==========
@@ -407,6 +580,22 @@ export class PrefixList extends cdktf.TerraformResource {
     return this.getStringAttribute('updated_at');
   }
 
+  // timeouts - computed: false, optional: true, required: false
+  private _timeouts = new PrefixListTimeoutsOutputReference(this, "timeouts");
+  public get timeouts() {
+    return this._timeouts;
+  }
+  public putTimeouts(value: PrefixListTimeouts) {
+    this._timeouts.internalValue = value;
+  }
+  public resetTimeouts() {
+    this._timeouts.internalValue = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get timeoutsInput() {
+    return this._timeouts.internalValue;
+  }
+
   // =========
   // SYNTHESIS
   // =========
@@ -417,6 +606,7 @@ export class PrefixList extends cdktf.TerraformResource {
       name: cdktf.stringToTerraform(this._name),
       prefixes: cdktf.listMapper(prefixListPrefixesToTerraform, false)(this._prefixes.internalValue),
       sites: cdktf.listMapper(cdktf.stringToTerraform, false)(this._sites),
+      timeouts: prefixListTimeoutsToTerraform(this._timeouts.internalValue),
     };
   }
 
@@ -445,6 +635,12 @@ export class PrefixList extends cdktf.TerraformResource {
         isBlock: false,
         type: "set",
         storageClassType: "stringList",
+      },
+      timeouts: {
+        value: prefixListTimeoutsToHclTerraform(this._timeouts.internalValue),
+        isBlock: true,
+        type: "struct",
+        storageClassType: "PrefixListTimeouts",
       },
     };
 

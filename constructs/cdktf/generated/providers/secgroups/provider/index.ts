@@ -8,13 +8,13 @@ import * as cdktf from 'cdktf';
 
 export interface SecgroupsProviderConfig {
   /**
-  * Base URL of the secgroups API, e.g. `http://127.0.0.1:8787`. Defaults to the `SECGROUPS_ENDPOINT` environment variable.
+  * Base URL of the secgroups API, e.g. `http://127.0.0.1:8787`. Defaults to the `SECGROUPS_ENDPOINT` environment variable. Requests go through the proxy named by `HTTPS_PROXY` (an `https` endpoint, tunnelled with CONNECT) or `HTTP_PROXY` (an `http` endpoint), except for hosts in `NO_PROXY` and loopback endpoints (`localhost`, `127.0.0.0/8`, `::1`).
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs#endpoint SecgroupsProvider#endpoint}
   */
   readonly endpoint?: string;
   /**
-  * How long to wait for a security group or prefix list attached to sites to become `active`, as a Go duration (`90s`, `5m`). Defaults to `5m`.
+  * How long a create, update or delete of a security group or prefix list may take, retries included, as a Go duration (`90s`, `5m`): waiting while it is locked by a previous change and until its sites make it `active`. Defaults to `5m`; a resource's `timeouts` block overrides it.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs#sync_timeout SecgroupsProvider#sync_timeout}
   */
