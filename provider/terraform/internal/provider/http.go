@@ -251,10 +251,13 @@ func (c *Client) maxAttempts() int {
 }
 
 // deadline is ctx's deadline (a resource's `timeouts`), else now plus the
-// provider's sync timeout; limit is how long that is from now, for messages.
+// provider's sync timeout; limit is the timeout configured, for messages.
 func (c *Client) deadline(ctx context.Context) (deadline time.Time, limit time.Duration) {
 	if d, ok := ctx.Deadline(); ok {
-		return d, time.Until(d).Round(time.Second)
+		if whole, ok := ctx.Value(operationTimeout{}).(time.Duration); ok {
+			return d, whole
+		}
+		return d, time.Until(d).Round(time.Millisecond)
 	}
 	return time.Now().Add(c.syncTimeout()), c.syncTimeout()
 }

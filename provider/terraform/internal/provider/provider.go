@@ -44,7 +44,7 @@ func (p *secgroupsProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"endpoint": schema.StringAttribute{
 				Description: "Base URL of the secgroups API, e.g. `http://127.0.0.1:8787`. Defaults to the `SECGROUPS_ENDPOINT` environment variable. " +
 					"Requests go through the proxy named by `HTTPS_PROXY` (an `https` endpoint, tunnelled with CONNECT) or `HTTP_PROXY` (an `http` endpoint), except for hosts in `NO_PROXY` and loopback endpoints (`localhost`, `127.0.0.0/8`, `::1`).",
-				Optional:    true,
+				Optional: true,
 			},
 			"token": schema.StringAttribute{
 				Description: "Bearer token (JWT) for the API, as printed by `secgroups token --org ORG`. Defaults to the `SECGROUPS_TOKEN` environment variable.",
@@ -54,7 +54,7 @@ func (p *secgroupsProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"sync_timeout": schema.StringAttribute{
 				Description: "How long a create, update or delete of a security group or prefix list may take, retries included, as a Go duration (`90s`, `5m`): " +
 					"waiting while it is locked by a previous change and until its sites make it `active`. Defaults to `5m`; a resource's `timeouts` block overrides it.",
-				Optional:    true,
+				Optional: true,
 			},
 		},
 	}

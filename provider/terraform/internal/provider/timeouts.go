@@ -37,5 +37,8 @@ func bounded(ctx context.Context, c *Client, timeout timeoutOf, diags *diag.Diag
 	if d <= 0 {
 		diags.AddError("Invalid timeouts", fmt.Sprintf("a timeout must be positive, got %s", d))
 	}
-	return context.WithTimeout(ctx, d)
+	return context.WithTimeout(context.WithValue(ctx, operationTimeout{}, d), d)
 }
+
+// operationTimeout is the context key of the whole bound, for messages.
+type operationTimeout struct{}

@@ -67,6 +67,9 @@ func TestBoundedUsesTheResourceTimeoutElseSyncTimeout(t *testing.T) {
 		if got := time.Until(deadline); got > want || got < want-5*time.Second {
 			t.Errorf("create=%q: deadline in %s, want %s", create, got, want)
 		}
+		if _, limit := c.deadline(ctx); limit != want {
+			t.Errorf("create=%q: messages would name %s, want %s", create, limit, want)
+		}
 	}
 }
 
