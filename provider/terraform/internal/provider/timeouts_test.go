@@ -125,3 +125,38 @@ func TestAccSecurityGroup_timeouts(t *testing.T) {
 		},
 	})
 }
+
+func plWithTimeouts(update string) string {
+	return `
+resource "secgroups_prefix_list" "office" {
+  name     = "acc-timeouts"
+  prefixes = [{ cidr = "192.0.2.0/24" }, { cidr = "2001:db8::/48" }]
+  timeouts { update = "` + update + `" }
+}`
+}
+
+func TestAccPrefixList_timeoutsOnlyChangeSendsNothing(t *testing.T) {
+	const office = "secgroups_prefix_list.office"
+	sameUpdatedAt := statecheck.CompareValue(compare.ValuesSame())
+	tfresource.Test(t, tfresource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkDestroyed("secgroups_prefix_list", "/vpc/prefix-lists/"),
+		Steps: []tfresource.TestStep{
+			{
+				Config:            plWithTimeouts("1m"),
+				ConfigStateChecks: []statecheck.StateCheck{sameUpdatedAt.AddStateValue(office, tfjsonpath.New("updated_at"))},
+			},
+			{
+				Config: plWithTimeouts("3m"),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{expectAttributeChanges(office, []string{"timeouts"}, nil)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(office, tfjsonpath.New("timeouts").AtMapKey("update"), knownvalue.StringExact("3m")),
+					sameUpdatedAt.AddStateValue(office, tfjsonpath.New("updated_at")),
+				},
+			},
+		},
+	})
+}
