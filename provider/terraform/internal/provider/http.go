@@ -126,6 +126,7 @@ func (c *Client) send(ctx context.Context, method, path string, body, out any, e
 	}
 	deadline, _ := c.deadline(ctx)
 	request := method + " " + path
+	var lastLockLog time.Time
 	for attempt := 1; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.Endpoint, "/")+path, bytes.NewReader(payload))
 		if err != nil {
@@ -184,7 +185,10 @@ func (c *Client) send(ctx context.Context, method, path string, body, out any, e
 				}
 				wait = min(wait, c.maxBackoff())
 				if time.Now().Add(wait).Before(deadline) {
-					tflog.Info(ctx, fmt.Sprintf("%s: locked, retrying in %s: %s", request, wait, apiErr.Message))
+					if time.Since(lastLockLog) >= 10*time.Second { // as often as the wait for sites logs
+						lastLockLog = time.Now()
+						tflog.Info(ctx, fmt.Sprintf("%s: locked, retrying: %s", request, apiErr.Message))
+					}
 					if err := sleep(ctx, wait); err != nil {
 						return nil, err
 					}
