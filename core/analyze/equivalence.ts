@@ -6,7 +6,7 @@
  * control-plane entries, the essential ICMPv6 messages) plus random packets,
  * in both address families.
  */
-import { nextIPv6, previousIPv6, PROTOCOL, protocolTakesPorts, type AddressRange6, type IPv6Address } from "../model";
+import { compareIPv6, nextIPv6, previousIPv6, PROTOCOL, protocolTakesPorts, type AddressRange6, type IPv6Address } from "../model";
 import { ESSENTIAL_ICMPV6, hooksOf, type Hook, type NormalizedPolicy, type PolicyRule } from "../policy";
 import { evaluate, type Decision } from "./evaluate";
 import { evaluateLoaded, type LoadedDecision, type LoadedRuleset } from "./loaded";
@@ -192,14 +192,9 @@ function randomIn6(r: AddressRange6, int: (n: number) => number): IPv6Address {
   w[k] = r.first[k] + int(r.last[k] - r.first[k] + 1);
   for (let j = k + 1; j < 4; j++) w[j] = int(2 ** 32);
   const a = w as unknown as IPv6Address;
-  if (w[k] === r.first[k] && compare6(a, r.first) < 0) return r.first;
-  if (w[k] === r.last[k] && compare6(a, r.last) > 0) return r.last;
+  if (w[k] === r.first[k] && compareIPv6(a, r.first) < 0) return r.first;
+  if (w[k] === r.last[k] && compareIPv6(a, r.last) > 0) return r.last;
   return a;
-}
-
-function compare6(a: IPv6Address, b: IPv6Address): number {
-  for (let w = 0; w < 4; w++) if (a[w] !== b[w]) return a[w] < b[w] ? -1 : 1;
-  return 0;
 }
 
 export function randomPackets(policy: NormalizedPolicy, count: number, random: () => number): Packet[] {

@@ -1,5 +1,14 @@
 /** Packets of the IPv4 and IPv6 packet spaces the policy is defined over. */
-import { cidrKey, cidrKeyFirst, cidrKeyLast, parseIPv4, type AddressRange, type AddressRange6, type IPv6Address } from "../model";
+import {
+  cidrKey,
+  compareIPv6,
+  cidrKeyFirst,
+  cidrKeyLast,
+  parseIPv4,
+  type AddressRange,
+  type AddressRange6,
+  type IPv6Address,
+} from "../model";
 import type { Hook } from "../policy";
 
 export type ConnectionState = "new" | "established" | "related" | "invalid";
@@ -45,16 +54,11 @@ export function inRanges6(ranges: readonly AddressRange6[], value: IPv6Address):
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
     const r = ranges[mid];
-    if (compareWords(value, r.first) < 0) hi = mid - 1;
-    else if (compareWords(value, r.last) > 0) lo = mid + 1;
+    if (compareIPv6(value, r.first) < 0) hi = mid - 1;
+    else if (compareIPv6(value, r.last) > 0) lo = mid + 1;
     else return true;
   }
   return false;
-}
-
-function compareWords(a: IPv6Address, b: IPv6Address): number {
-  for (let w = 0; w < 4; w++) if (a[w] !== b[w]) return a[w] < b[w] ? -1 : 1;
-  return 0;
 }
 
 /** Whether a rule's or set's addresses of the packet's family hold the packet's source or destination. */

@@ -31,6 +31,8 @@ const PROTOCOL_NUMBERS: Record<string, number> = {
   ah: 51,
   skip: 57,
   "ipv6-icmp": 58,
+  // RouterOS's name for it (and nft accepts it as a keyword).
+  icmpv6: 58,
   "ipv6-nonxt": 59,
   "ipv6-opts": 60,
   rspf: 73,

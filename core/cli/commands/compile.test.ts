@@ -95,13 +95,13 @@ describe("secgroups compile, dual-stack files", () => {
 
   it("a platform that cannot render a valid policy gives one line naming the file and target (exit 1, no stack trace)", async () => {
     jest.spyOn(platforms, "compilePolicy").mockImplementation(() => {
-      throw new Error("TODO(#14): IPv6 rules on nftables");
+      throw new Error("the renderer refused this policy");
     });
     const file = policyFile("renderer.json", dualStack(["2001:db8::/32"], [rule(10, { address: "2001:db8::/32" })]));
     const { code, stdout, stderr } = await compile("--target", "nftables", file);
     expect(code).toBe(1);
     expect(stdout).toBe("");
-    expect(stderr).toBe(`secgroups compile: cannot compile ${file} for nftables: TODO(#14): IPv6 rules on nftables\n`);
+    expect(stderr).toBe(`secgroups compile: cannot compile ${file} for nftables: the renderer refused this policy\n`);
   });
 
   it.each(PLATFORMS)(

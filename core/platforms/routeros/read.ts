@@ -20,7 +20,6 @@ import {
   parseIPv6,
   parseCidr6,
   cidr6Range,
-  PROTOCOL,
   type AddressFamily,
   type AddressRange,
   type AddressRange6,
@@ -130,7 +129,7 @@ function ruleMatches(args: Record<string, string>, family: AddressFamily): Match
     const push = (m: Match) => matches.push(negate ? { ...m, negate } : m);
     switch (key) {
       case "protocol":
-        push({ kind: "protocol", protocol: family === 6 && v === "icmpv6" ? PROTOCOL.ICMPV6 : protocolNumber(v), ...v6 });
+        push({ kind: "protocol", protocol: protocolNumber(v), ...v6 });
         break;
       case "src-address":
       case "dst-address": {
