@@ -3,7 +3,7 @@
  * IPv6 as cidr6.ts, and a ready message for every refusal.
  */
 import fc from "fast-check";
-import { canonicalAddressCidr, cidrFamily, collapseAddressTexts, parseAddressCidr } from "./address";
+import { PrefixCidrs, canonicalAddressCidr, cidrFamily, collapseAddressTexts, parseAddressCidr } from "./address";
 import { collapseCidrTexts, formatCidr, formatIPv4, maskOf, parseCidr } from "./cidr";
 import { formatCidr6, parseCidr6 } from "./cidr6";
 import { collapseCidr6Texts } from "./cidr6-ranges";
@@ -148,5 +148,51 @@ describe("collapseAddressTexts", () => {
   it("throws on text either family refuses", () => {
     expect(() => collapseAddressTexts(["10.0.0.0/8", "2001:db8::1/32"])).toThrow(/invalid IPv6 CIDR/);
     expect(() => collapseAddressTexts(["10.0.0.1/8", "2001:db8::/32"])).toThrow(/invalid CIDR/);
+  });
+});
+
+describe("PrefixCidrs (each text read once)", () => {
+  // Few distinct networks, written in several IPv6 forms, so that duplicates and non-canonical text are common.
+  const v4 = fc
+    .tuple(fc.nat({ max: 63 }), fc.integer({ min: 24, max: 32 }))
+    .map(([k, n]) => formatCidr({ network: (0x0a000000 + ((k << 6) & maskOf(n))) >>> 0, prefixLength: n }));
+  const v6 = fc.tuple(fc.nat({ max: 63 }), fc.integer({ min: 56, max: 64 }), fc.boolean()).map(([k, n, upper]) => {
+    const text = formatCidr6({ network: [0x20010db8, (k << 8) & maskOf(n - 32), 0, 0].map((w) => w >>> 0) as never, prefixLength: n });
+    return upper ? text.toUpperCase() : text;
+  });
+  const bad = fc.constantFrom("10.0.0.1/24", "2001:db8::1/64", "fe80::1%eth0", "nonsense", "::ffff:10.0.0.0/104");
+
+  it("stores, refuses, finds duplicates and collapses exactly as parsing each text and collapseAddressTexts do", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(v4, v6, v4, v6, bad), { maxLength: 80 }), fc.integer({ min: 0, max: 100 }), (texts, expected) => {
+        const cidrs = new PrefixCidrs(expected);
+        const stored: string[] = [];
+        const firstAt = new Map<string, number>();
+        const wantDuplicates: [number, number, string][] = [];
+        texts.forEach((text, i) => {
+          const got = cidrs.add(text, i);
+          const parsed = parseAddressCidr(text);
+          if (!parsed.ok) {
+            expect(got).toEqual(parsed);
+            return;
+          }
+          expect(got).toBe(parsed.canonical);
+          const earlier = firstAt.get(parsed.canonical);
+          if (earlier === undefined) {
+            firstAt.set(parsed.canonical, i);
+            stored.push(parsed.canonical);
+          } else wantDuplicates.push([i, earlier, parsed.canonical]);
+        });
+        const duplicates: [number, number, string][] = [];
+        const collapsed = cidrs.collapse((entry, earlier, text) => duplicates.push([entry, earlier, text]));
+        expect(duplicates.sort((a, b) => a[0] - b[0])).toEqual(wantDuplicates);
+        const want = collapseAddressTexts(stored);
+        expect(collapsed.v4.cidrs).toEqual(want.v4.cidrs);
+        expect(collapsed.v4.ranges).toEqual(want.v4.ranges);
+        expect(collapsed.v6.cidrs).toEqual(want.v6.cidrs);
+        expect(collapsed.v6.ranges).toEqual(want.v6.ranges);
+      }),
+      { numRuns: 1500 },
+    );
   });
 });

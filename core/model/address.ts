@@ -7,9 +7,9 @@
  * Messages quote the text as written ("\"10.0.0.5/24\" has host bits set; did
  * you mean 10.0.0.0/24?"), so that stray spaces or control characters show.
  */
-import { collapseCidrTexts, cidrKey, parseCidr, parseIPv4, type Cidr, type CollapsedCidrs } from "./cidr";
-import { cidr6Words, formatIPv6, parseCidr6, parseIPv6, type Cidr6 } from "./cidr6";
-import { collapseCidr6Texts, type CollapsedCidrs6 } from "./cidr6-ranges";
+import { collapseCidrKeys, collapseCidrTexts, cidrKey, parseCidr, parseIPv4, type Cidr, type CollapsedCidrs } from "./cidr";
+import { CIDR6_ROW, cidr6Words, formatIPv6, formatIPv6At, parseCidr6, parseIPv6, readCidr6Row, type Cidr6 } from "./cidr6";
+import { collapseCidr6Rows, collapseCidr6Texts, unpackRanges6, type AddressRange6, type CollapsedCidrs6 } from "./cidr6-ranges";
 
 export type AddressFamily = 4 | 6;
 
@@ -121,4 +121,113 @@ export function collapseAddressTexts(texts: readonly string[]): CollapsedAddress
   const v6: string[] = [];
   for (const text of texts) (text.includes(":") ? v6 : v4).push(text);
   return { v4: collapseCidrTexts(v4), v6: collapseCidr6Texts(v6) };
+}
+
+/**
+ * The CIDRs of one prefix list, each text read once: the validator adds every
+ * entry's text as it checks it, and collapse() merges the rows read (finding
+ * duplicates in the sort the merge needs anyway). Equal to validating each
+ * text with parseAddressCidr and then collapseAddressTexts of the stored
+ * texts, without parsing a text twice or keeping a map of them.
+ */
+export class PrefixCidrs {
+  // IPv4: cidrKey, entry index and text of each; IPv6: a row (readCidr6Row), entry index and stored text.
+  // Texts sit in arrays made at their expected size (growing by push costs about as much again).
+  private n4 = 0;
+  private keys: Float64Array;
+  private entries4: Int32Array;
+  private texts4: string[];
+  private n6 = 0;
+  private rows: Uint32Array;
+  private canonical: Uint8Array;
+  private entries6: Int32Array;
+  private texts6: string[];
+
+  /** `expected`: how many CIDRs will probably be added (the buffers grow past it). */
+  constructor(expected = 16) {
+    const capacity = Math.max(1, Math.min(expected, 1 << 16));
+    this.keys = new Float64Array(capacity);
+    this.entries4 = new Int32Array(capacity);
+    this.texts4 = new Array<string>(capacity);
+    this.rows = new Uint32Array(capacity * CIDR6_ROW);
+    this.canonical = new Uint8Array(capacity);
+    this.entries6 = new Int32Array(capacity);
+    this.texts6 = new Array<string>(capacity);
+  }
+
+  /** Reads entry `entry`'s CIDR: the text to store (RFC 5952 for IPv6), or the refusal with its message. */
+  add(text: string, entry: number): string | (AddressCidrParse & { ok: false }) {
+    const key = cidrKey(text);
+    if (key >= 0) {
+      const n = this.n4++;
+      if (n === this.keys.length) {
+        this.keys = grown(this.keys, n * 2);
+        this.entries4 = grown(this.entries4, n * 2);
+      }
+      this.keys[n] = key;
+      this.entries4[n] = entry;
+      this.texts4[n] = text;
+      return text;
+    }
+    const n = this.n6;
+    if (n === this.canonical.length) {
+      this.rows = grown(this.rows, n * 2 * CIDR6_ROW);
+      this.canonical = grown(this.canonical, n * 2);
+      this.entries6 = grown(this.entries6, n * 2);
+    }
+    if (text.includes(":") && readCidr6Row(text, this.rows, this.canonical, n)) {
+      const at = n * CIDR6_ROW;
+      const stored = this.canonical[n] ? text : formatIPv6At(this.rows, at) + "/" + this.rows[at + 4];
+      this.canonical[n] = 1;
+      this.entries6[n] = entry;
+      this.texts6[n] = stored;
+      this.n6++;
+      return stored;
+    }
+    const parsed = parseAddressCidr(text);
+    if (parsed.ok) throw new Error(`fast paths refused the valid CIDR ${JSON.stringify(text)}`);
+    return parsed;
+  }
+
+  /**
+   * Both families collapsed. Each entry equal (in stored form) to an earlier
+   * one goes to onDuplicate with the earliest such entry and the stored text.
+   */
+  collapse(onDuplicate?: (entry: number, earlier: number, text: string) => void): CollapsedAddresses {
+    const { n4, n6, entries4, entries6 } = this;
+    const texts4 = this.texts4;
+    const texts6 = this.texts6;
+    texts4.length = n4;
+    texts6.length = n6;
+    const v4 = collapseCidrKeys(
+      this.keys.subarray(0, n4),
+      texts4,
+      onDuplicate && ((i, earlier) => onDuplicate(entries4[i], entries4[earlier], texts4[i])),
+    );
+    const v6 = collapseCidr6Rows(
+      this.rows,
+      this.canonical,
+      texts6,
+      n6,
+      onDuplicate && ((i, earlier) => onDuplicate(entries6[i], entries6[earlier], texts6[i])),
+    );
+    // The range objects only when read: the compiler needs the texts alone, and for a big list the
+    // objects (two address tuples each) cost more than the collapse.
+    let ranges6: AddressRange6[] | undefined;
+    return {
+      v4,
+      v6: {
+        get ranges() {
+          return (ranges6 ??= unpackRanges6(v6.words));
+        },
+        cidrs: v6.cidrs,
+      },
+    };
+  }
+}
+
+function grown<T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(array: T, length: number): T {
+  const next = new (array.constructor as new (n: number) => T)(length);
+  next.set(array);
+  return next;
 }

@@ -204,8 +204,11 @@ export function cidrKeyFirst(key: number): number {
 
 /** The last address of a cidrKey. */
 export function cidrKeyLast(key: number): number {
-  return cidrKeyFirst(key) + 2 ** (32 - (key % 64)) - 1;
+  return cidrKeyFirst(key) + HOST_SPAN[key % 64];
 }
+
+/** 2^(32 - length) - 1 by prefix length: the addresses after a network's first (a table: `**` is slow in hot loops). */
+const HOST_SPAN = Float64Array.from({ length: 33 }, (_, length) => 2 ** (32 - length) - 1);
 
 /** "a.b.c.d/n" of a cidrKey. */
 export function formatCidrKey(key: number): string {
@@ -226,24 +229,58 @@ export interface CollapsedCidrs {
  * is emitted as that input's text, without splitting or formatting it again.
  */
 export function collapseCidrTexts(texts: readonly string[]): CollapsedCidrs {
-  // Sort keys carry the input's index below the CIDR key while that stays exact
-  // (cidrKey < 2^38, so up to 2^15 inputs: a prefix list holds at most 500).
-  const slots = texts.length <= INDEX_SLOTS ? INDEX_SLOTS : 1;
   const keys = new Float64Array(texts.length);
   for (let i = 0; i < texts.length; i++) {
     const key = cidrKey(texts[i]);
     if (key < 0) throw new Error(`invalid CIDR ${JSON.stringify(texts[i])}`);
-    keys[i] = key * slots + (slots > 1 ? i : 0);
+    keys[i] = key;
   }
+  return collapseCidrKeys(keys, texts);
+}
+
+/**
+ * collapseCidrTexts of CIDRs already read: keys[i] is cidrKey(texts[i]) (keys
+ * is reordered). Each later input equal to an earlier one is reported to
+ * onDuplicate with both indexes, in the inputs' order by CIDR.
+ */
+export function collapseCidrKeys(
+  keys: Float64Array,
+  texts: readonly string[],
+  onDuplicate?: (index: number, earlier: number) => void,
+): CollapsedCidrs {
+  // Sort keys carry the input's index below the CIDR key while that stays exact
+  // (cidrKey < 2^38, so up to 2^15 inputs: a prefix list holds at most 500).
+  const slots = keys.length <= INDEX_SLOTS ? INDEX_SLOTS : 1;
+  if (slots > 1) for (let i = 0; i < keys.length; i++) keys[i] = keys[i] * slots + i;
+  else if (onDuplicate) reportDuplicates(keys, onDuplicate);
   keys.sort();
-  const out: CollapsedCidrs = { ranges: [], cidrs: [] };
+  // Ranges as pairs of numbers; the objects only when `ranges` is read (the compiler needs the texts alone).
+  const bounds = new Float64Array(2 * keys.length);
+  const cidrs: string[] = [];
+  let count = 0;
+  const emit = (first: number, last: number, text: string | undefined) => {
+    bounds[2 * count] = first;
+    bounds[2 * count + 1] = last;
+    count++;
+    if (text !== undefined) cidrs.push(text);
+    else for (const cidr of rangeToCidrs({ first, last })) cidrs.push(formatCidr(cidr));
+  };
   let first = 0;
   let last = -2;
   // The input that spans [first, last] exactly (its index, or -1 without indexes), or -2.
   let spanning = -2;
+  let previousKey = -1;
+  let previousIndex = 0;
   for (let i = 0; i < keys.length; i++) {
     const index = keys[i] % slots;
     const key = (keys[i] - index) / slots;
+    if (key === previousKey) {
+      // Indexes ascend among equal keys: the first of them is the earliest input.
+      if (onDuplicate && slots > 1) onDuplicate(index, previousIndex);
+      continue;
+    }
+    previousKey = key;
+    previousIndex = index;
     const network = cidrKeyFirst(key);
     const end = cidrKeyLast(key);
     if (i > 0 && network <= last + 1) {
@@ -254,19 +291,32 @@ export function collapseCidrTexts(texts: readonly string[]): CollapsedCidrs {
       }
       continue;
     }
-    if (i > 0) emitRange(out, first, last, spanning >= 0 ? texts[spanning] : undefined);
+    if (i > 0) emit(first, last, spanning >= 0 ? texts[spanning] : undefined);
     first = network;
     last = end;
     spanning = slots > 1 ? index : -1;
   }
-  if (keys.length) emitRange(out, first, last, spanning >= 0 ? texts[spanning] : undefined);
-  return out;
+  if (keys.length) emit(first, last, spanning >= 0 ? texts[spanning] : undefined);
+  let ranges: AddressRange[] | undefined;
+  return {
+    get ranges() {
+      if (ranges) return ranges;
+      ranges = new Array<AddressRange>(count);
+      for (let r = 0; r < count; r++) ranges[r] = { first: bounds[2 * r], last: bounds[2 * r + 1] };
+      return ranges;
+    },
+    cidrs,
+  };
 }
 
 const INDEX_SLOTS = 2 ** 15;
 
-function emitRange(out: CollapsedCidrs, first: number, last: number, text: string | undefined): void {
-  out.ranges.push({ first, last });
-  if (text !== undefined) out.cidrs.push(text);
-  else for (const cidr of rangeToCidrs({ first, last })) out.cidrs.push(formatCidr(cidr));
+/** Duplicates among more inputs than sort keys can index (no prefix list has that many): by a map. */
+function reportDuplicates(keys: Float64Array, onDuplicate: (index: number, earlier: number) => void): void {
+  const seen = new Map<number, number>();
+  for (let i = 0; i < keys.length; i++) {
+    const earlier = seen.get(keys[i]);
+    if (earlier === undefined) seen.set(keys[i], i);
+    else onDuplicate(i, earlier);
+  }
 }

@@ -306,6 +306,21 @@ export function collapseCidr6TextsPacked(texts: readonly string[]): PackedCollap
   const rows = new Uint32Array(n * CIDR6_ROW);
   const canonical = new Uint8Array(n);
   readCidr6Rows(texts, rows, canonical);
+  return collapseCidr6Rows(rows, canonical, texts, n);
+}
+
+/**
+ * collapseCidr6TextsPacked of CIDRs already read (readCidr6Rows' rows and
+ * canonical flags of the first n texts). Each later input equal to an earlier
+ * one is reported to onDuplicate with both indexes.
+ */
+export function collapseCidr6Rows(
+  rows: Uint32Array,
+  canonical: Uint8Array,
+  texts: readonly string[],
+  n: number,
+  onDuplicate?: (index: number, earlier: number) => void,
+): PackedCollapsedCidrs6 {
   // By network, then prefix length: of CIDRs sharing a network the widest comes first.
   const order = sortRowsByKey(rows, CIDR6_ROW, CIDR6_ROW, n);
   const words = new Uint32Array(n * 8);
@@ -328,6 +343,12 @@ export function collapseCidr6TextsPacked(texts: readonly string[]): PackedCollap
     const n2 = rows[at + 2];
     const n3 = rows[at + 3];
     const prefixLength = rows[at + 4];
+    if (onDuplicate && k > 0 && sameRow(rows, at, order[k - 1] * CIDR6_ROW)) {
+      // The sort is stable: the first of equal rows is the earliest input.
+      let first = k - 1;
+      while (first > 0 && sameRow(rows, at, order[first - 1] * CIDR6_ROW)) first--;
+      onDuplicate(r, order[first]);
+    }
     const e0 = (n0 | hostMask(prefixLength, 0)) >>> 0;
     const e1 = (n1 | hostMask(prefixLength, 1)) >>> 0;
     const e2 = (n2 | hostMask(prefixLength, 2)) >>> 0;
@@ -357,6 +378,11 @@ export function collapseCidr6TextsPacked(texts: readonly string[]): PackedCollap
   if (n) written = emitRange(words, count++, l0, l1, l2, l3, cidrs, written, texts, rows, canonical, spanning);
   cidrs.length = written;
   return { words: words.subarray(0, count * 8), cidrs };
+}
+
+function sameRow(rows: Uint32Array, a: number, b: number): boolean {
+  for (let w = 0; w < CIDR6_ROW; w++) if (rows[a + w] !== rows[b + w]) return false;
+  return true;
 }
 
 /** Completes range i of words (its first is written) with its last, and its CIDR text(s) from cidrs[written]; returns the next free slot. */

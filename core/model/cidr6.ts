@@ -367,9 +367,15 @@ export const CIDR6_ROW = 5;
  */
 export function readCidr6Rows(texts: readonly string[], rows: Uint32Array, canonical: Uint8Array): void {
   for (let i = 0; i < texts.length; i++) {
-    const prefixLength = scanCidr6(texts[i], rows, i * CIDR6_ROW);
-    if (prefixLength < 0) throw new Error(`invalid IPv6 CIDR ${JSON.stringify(texts[i])}`);
-    rows[i * CIDR6_ROW + 4] = prefixLength;
-    canonical[i] = parsedCanonical ? 1 : 0;
+    if (!readCidr6Row(texts[i], rows, canonical, i)) throw new Error(`invalid IPv6 CIDR ${JSON.stringify(texts[i])}`);
   }
+}
+
+/** One row of readCidr6Rows: text into row i; false (row unspecified) for anything parseCidr6 refuses. */
+export function readCidr6Row(text: string, rows: Uint32Array, canonical: Uint8Array, i: number): boolean {
+  const prefixLength = scanCidr6(text, rows, i * CIDR6_ROW);
+  if (prefixLength < 0) return false;
+  rows[i * CIDR6_ROW + 4] = prefixLength;
+  canonical[i] = parsedCanonical ? 1 : 0;
+  return true;
 }

@@ -7,8 +7,7 @@
  * normalized form; whether referenced prefix lists and sites exist is the
  * caller's question (see `checkReferences`).
  */
-import { parseAddressCidr } from "./address";
-import { cidrKey } from "./cidr";
+import { PrefixCidrs, parseAddressCidr, type CollapsedAddresses } from "./address";
 import { ValidationError, type ValidationIssue } from "./errors";
 import { isId } from "./ids";
 import { parsePorts } from "./ports";
@@ -126,19 +125,37 @@ export function validateSecurityGroupWrite(body: unknown, options?: ValidateOpti
 }
 
 export function validatePrefixListWrite(body: unknown, options?: ValidateOptions): Result<NormalizedPrefixListWrite> {
+  return checkPrefixList(body, options).result;
+}
+
+/** validatePrefixListWrite and, when valid, the list's addresses collapsed per family (each CIDR text read once). */
+export function validatePrefixListAddresses(
+  body: unknown,
+  options?: ValidateOptions,
+): Result<{ write: NormalizedPrefixListWrite; addresses: CollapsedAddresses }> {
+  const { result, addresses } = checkPrefixList(body, options);
+  return result.ok ? { ok: true, value: { write: result.value, addresses } } : result;
+}
+
+function checkPrefixList(body: unknown, options?: ValidateOptions) {
   const c = new Checker(options);
-  const seen = new Map<string, number>();
+  const prefixes = (body as { prefixes?: unknown } | null)?.prefixes;
+  const cidrs = new PrefixCidrs(Array.isArray(prefixes) ? prefixes.length : 0);
   const checkPrefix = (prefix: Checked<PrefixWrite>, path: Path) => {
-    const cidr = prefix.cidr === undefined || cidrKey(prefix.cidr) >= 0 ? prefix.cidr : checkCidr(c, prefix.cidr, at(path, "cidr"));
-    if (cidr === undefined) return undefined;
-    const earlier = seen.get(cidr);
-    if (earlier !== undefined) return c.fail(at(path, "cidr"), "duplicate_value", `${cidr} is already listed at prefixes[${earlier}]`);
-    seen.set(cidr, indexOf(path));
+    if (prefix.cidr === undefined) return undefined;
+    const cidr = cidrs.add(prefix.cidr, indexOf(path));
+    if (typeof cidr !== "string") return c.fail(at(path, "cidr"), "invalid_cidr", cidr.message);
     if (prefix.description === undefined) return undefined;
     // The checked entry has exactly the normalized fields; IPv6 is stored in RFC 5952 text.
     return cidr === prefix.cidr ? prefix : { ...prefix, cidr };
   };
-  return c.result(c.check(PrefixListWrite, body, "", new Map([[PrefixWrite, checkPrefix]])) as NormalizedPrefixListWrite);
+  const value = c.check(PrefixListWrite, body, "", new Map([[PrefixWrite, checkPrefix]])) as NormalizedPrefixListWrite;
+  const duplicates: [entry: number, earlier: number, text: string][] = [];
+  const addresses = cidrs.collapse((entry, earlier, text) => duplicates.push([entry, earlier, text]));
+  for (const [entry, earlier, text] of duplicates.sort((a, b) => a[0] - b[0])) {
+    c.fail(at(at("prefixes", entry), "cidr"), "duplicate_value", `${text} is already listed at prefixes[${earlier}]`);
+  }
+  return { result: c.result(value), addresses };
 }
 
 export function validateSiteWrite(body: unknown): Result<NormalizedSiteWrite> {

@@ -16,7 +16,6 @@ import {
   checkReferences,
   cidr6Range,
   cidrRange,
-  collapseAddressTexts,
   coversAllPorts,
   parseAddressCidr,
   parseIPv4,
@@ -25,7 +24,7 @@ import {
   protocolFamily,
   protocolTakesPorts,
   referencedPrefixLists,
-  validatePrefixListWrite,
+  validatePrefixListAddresses,
   validateSecurityGroupWrite,
   type Action,
   type AddressFamily,
@@ -164,7 +163,7 @@ export function normalizePolicy(doc: PolicyDocumentInput, options: NormalizeOpti
       const given = rules[ri].id;
       const ports = protocolTakesPorts(r.protocol) ? portsOf(r.port) : null;
       const address = addressOf(r.address);
-      const { families, ranges, ranges6 } = resolveAddress(address, r.protocol, listsById);
+      const resolved = resolveAddress(address, r.protocol, listsById);
       keyed.push({
         group: gi,
         position: ri,
@@ -181,9 +180,14 @@ export function normalizePolicy(doc: PolicyDocumentInput, options: NormalizeOpti
           icmpType: r.icmp_type,
           icmpCode: r.icmp_code,
           address,
-          families,
-          ranges,
-          ranges6,
+          families: resolved.families,
+          // Read when asked (the oracle, not the renderers): range objects of big lists cost more than the compile.
+          get ranges() {
+            return resolved.ranges;
+          },
+          get ranges6() {
+            return resolved.ranges6;
+          },
           action: r.action,
           log: r.log,
           description: r.description,
@@ -215,7 +219,7 @@ function normalizePrefixList(
   path: string,
   issues: ValidationIssue[],
 ): NormalizedPrefixList {
-  const checked = validatePrefixListWrite(
+  const checked = validatePrefixListAddresses(
     { name: list.name, description: list.description ?? null, prefixes: list.prefixes ?? [] },
     IGNORE_UNKNOWN_FIELDS,
   );
@@ -223,9 +227,21 @@ function normalizePrefixList(
   if (typeof list.id !== "string" || list.id === "") {
     issues.push({ path: `${path}.id`, code: "parameter_missing", message: `${path}.id: is required` });
   }
-  // Exact collapse per family: one sort and one merging pass each (n log n).
-  const { v4, v6 } = collapseAddressTexts(checked.ok ? checked.value.prefixes.map((p) => p.cidr) : []);
-  return { id: list.id, name: list.name, ranges: v4.ranges, cidrs: v4.cidrs, ranges6: v6.ranges, cidrs6: v6.cidrs };
+  // Exact collapse per family, from the rows the validator read: one sort and one merging pass each (n log n).
+  const v4 = checked.ok ? checked.value.addresses.v4 : { ranges: [], cidrs: [] };
+  const v6 = checked.ok ? checked.value.addresses.v6 : { ranges: [], cidrs: [] };
+  return {
+    id: list.id,
+    name: list.name,
+    get ranges() {
+      return v4.ranges;
+    },
+    cidrs: v4.cidrs,
+    get ranges6() {
+      return v6.ranges;
+    },
+    cidrs6: v6.cidrs,
+  };
 }
 
 // API responses and exports carry fields the write schema lacks (ids, timestamps).
@@ -265,8 +281,12 @@ function resolveAddress(
     const only = protocolFamily(protocol);
     return {
       families: only === undefined ? [4, 6] : [only],
-      ranges: only === 6 ? NONE : list.ranges,
-      ranges6: only === 4 ? NONE : list.ranges6,
+      get ranges() {
+        return only === 6 ? NONE : list.ranges;
+      },
+      get ranges6() {
+        return only === 4 ? NONE : list.ranges6;
+      },
     };
   }
   if (address.family === 4) {
