@@ -9,7 +9,14 @@
  */
 import { collapseCidrKeys, collapseCidrTexts, cidrKey, parseCidr, parseIPv4, type Cidr, type CollapsedCidrs } from "./cidr";
 import { CIDR6_ROW, cidr6Words, formatIPv6, formatIPv6At, parseCidr6, parseIPv6, readCidr6Row, type Cidr6 } from "./cidr6";
-import { collapseCidr6Rows, collapseCidr6Texts, unpackRanges6, type AddressRange6, type CollapsedCidrs6 } from "./cidr6-ranges";
+import {
+  collapseCidr6Rows,
+  collapseCidr6Texts,
+  unpackRanges6,
+  type AddressRange6,
+  type CollapsedCidrs6,
+  type PackedCollapsedCidrs6,
+} from "./cidr6-ranges";
 
 export type AddressFamily = 4 | 6;
 
@@ -211,19 +218,23 @@ export class PrefixCidrs {
       n6,
       onDuplicate && ((i, earlier) => onDuplicate(entries6[i], entries6[earlier], texts6[i])),
     );
-    // The range objects only when read: the compiler needs the texts alone, and for a big list the
-    // objects (two address tuples each) cost more than the collapse.
-    let ranges6: AddressRange6[] | undefined;
-    return {
-      v4,
-      v6: {
-        get ranges() {
-          return (ranges6 ??= unpackRanges6(v6.words));
-        },
-        cidrs: v6.cidrs,
-      },
-    };
+    return { v4, v6: lazyRanges6(v6) };
   }
+}
+
+/**
+ * The range objects only when read: the compiler needs the texts alone, and for
+ * a big list the objects (two address tuples each) cost more than the collapse.
+ * (A function of its own, so that the getter keeps only the packed result alive.)
+ */
+function lazyRanges6(packed: PackedCollapsedCidrs6): CollapsedCidrs6 {
+  let ranges: AddressRange6[] | undefined;
+  return {
+    get ranges() {
+      return (ranges ??= unpackRanges6(packed.words));
+    },
+    cidrs: packed.cidrs,
+  };
 }
 
 function grown<T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(array: T, length: number): T {
