@@ -185,7 +185,7 @@ async function referencedGroups(tx: Queryable, groups: Iterable<StoredGroup>): P
     group.members.push({
       site: row.site_id,
       name: row.site_name!,
-      addresses: effectiveAddresses({ addresses: row.addresses ?? [], reported_addresses: row.reported_addresses ?? [] }),
+      addresses: effectiveAddresses(row),
     });
   }
   return out;

@@ -14,9 +14,16 @@
 import type { Cidr } from "./cidr";
 import type { Cidr6 } from "./cidr6";
 
-/** The addresses that stand for the site in rules that reference its groups: declared when any, else reported. */
-export function effectiveAddresses(site: { addresses: readonly string[]; reported_addresses: readonly string[] }): readonly string[] {
-  return site.addresses.length ? site.addresses : site.reported_addresses;
+/**
+ * The addresses that stand for the site in rules that reference its groups:
+ * declared when any, else reported. The one definition: the deploy, change
+ * detection and policy documents (core/policy/group-references.ts) use it.
+ */
+export function effectiveAddresses(site: {
+  addresses?: readonly string[] | null;
+  reported_addresses?: readonly string[] | null;
+}): readonly string[] {
+  return site.addresses?.length ? site.addresses : (site.reported_addresses ?? []);
 }
 
 /** Whether two address lists hold the same addresses (order ignored). */

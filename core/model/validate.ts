@@ -32,26 +32,22 @@ function checkAddress(c: Checker, value: string, path: Path): string | undefined
       ? value
       : c.fail(path, "parameter_invalid", `${describe(value)} is not a prefix list id (prfx_lst_ followed by 27 letters or digits)`);
   }
-  if (value.startsWith(GROUP_PREFIX)) return checkGroupId(c, value, path);
+  if (value.startsWith("sec_grp_")) {
+    return isId("securityGroup", value)
+      ? value
+      : c.fail(path, "parameter_invalid", `${describe(value)} is not a security group id (sec_grp_ followed by 27 letters or digits)`);
+  }
   return checkCidr(c, value, path);
 }
 
-const GROUP_PREFIX = "sec_grp_";
-
-/** Whether a rule's address names a prefix list or a group (members of both families) rather than a CIDR. */
-export function isAddressReference(address: string): boolean {
-  return address.startsWith("prfx_lst_") || address.startsWith(GROUP_PREFIX);
+/** Whether a (valid) rule address names a prefix list or a group rather than a CIDR: it has no family of its own. */
+function isReferenceAddress(address: string): boolean {
+  return address.startsWith("prfx_lst_") || address.startsWith("sec_grp_");
 }
 
-/** Whether a rule's address names a security group (its members' effective addresses). */
+/** Whether a rule's address names a security group as its peer (the members' effective addresses). */
 export function isGroupReference(address: string): boolean {
-  return address.startsWith(GROUP_PREFIX);
-}
-
-function checkGroupId(c: Checker, value: string, path: Path): string | undefined {
-  return isId("securityGroup", value)
-    ? value
-    : c.fail(path, "parameter_invalid", `${describe(value)} is not a security group id (sec_grp_ followed by 27 letters or digits)`);
+  return address.startsWith("sec_grp_");
 }
 
 /** An IPv4 or IPv6 CIDR; returns the text to store (RFC 5952 for IPv6). */
@@ -91,7 +87,7 @@ function refineRule(rule: Checked<FilterRuleWrite>, path: Path, c: Checker): Nor
     }
   }
   // ICMP exists in IPv4 only and ICMPv6 in IPv6 only: the CIDR's family must fit.
-  const family = address === undefined || isAddressReference(address) ? undefined : address.includes(":") ? 6 : 4;
+  const family = address === undefined || isReferenceAddress(address) ? undefined : address.includes(":") ? 6 : 4;
   if (family !== undefined && protocol !== undefined && protocolFamily(protocol) !== undefined && protocolFamily(protocol) !== family) {
     icmpOk = false;
     c.fail(
@@ -226,7 +222,7 @@ export function referencedPrefixLists(group: NormalizedSecurityGroupWrite): Map<
 export function referencedGroups(group: NormalizedSecurityGroupWrite): Map<string, string> {
   const refs = new Map<string, string>();
   group.rules.forEach((rule, i) => {
-    if (isGroupReference(rule.address) && !refs.has(rule.address)) refs.set(rule.address, `rules[${i}].address`);
+    if (rule.address.startsWith("sec_grp_") && !refs.has(rule.address)) refs.set(rule.address, `rules[${i}].address`);
   });
   return refs;
 }
