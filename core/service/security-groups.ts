@@ -78,7 +78,13 @@ export class SecurityGroupService {
   }
 
   /** Locks the group (see lockGroup for the mode) and enforces If-Match and the `syncing` lock. */
-  private async lockForWrite(tx: Queryable, orgId: string, id: string, ifMatch: string | undefined, lock: "update" | "no key update" = "update") {
+  private async lockForWrite(
+    tx: Queryable,
+    orgId: string,
+    id: string,
+    ifMatch: string | undefined,
+    lock: "update" | "no key update" = "update",
+  ) {
     const locked = await groups.lockGroup(tx, orgId, id, lock);
     if (!locked) throw notFound(id);
     const current = (await this.read(tx, orgId, id))!;

@@ -253,9 +253,7 @@ function referencing(rows: { group_id: string; site_id: string | null }[]): Refe
     if (!sites) byGroup.set(r.group_id, (sites = []));
     if (r.site_id !== null) sites.push(r.site_id);
   }
-  return [...byGroup]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([id, sites]) => ({ id, sites: sites.sort() }));
+  return [...byGroup].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, sites]) => ({ id, sites: sites.sort() }));
 }
 
 /**

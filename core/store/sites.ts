@@ -54,10 +54,10 @@ export async function updateSite(
 export type SiteLock = "update" | "no key update";
 
 export async function getSite(q: Queryable, orgId: string, id: string, lock?: SiteLock): Promise<SiteRow | undefined> {
-  const rows = await q.query<SiteRow>(`SELECT ${COLUMNS} FROM sites WHERE org_id = $1 AND id = $2${lock ? ` FOR ${lock.toUpperCase()}` : ""}`, [
-    orgId,
-    id,
-  ]);
+  const rows = await q.query<SiteRow>(
+    `SELECT ${COLUMNS} FROM sites WHERE org_id = $1 AND id = $2${lock ? ` FOR ${lock.toUpperCase()}` : ""}`,
+    [orgId, id],
+  );
   return rows[0];
 }
 
