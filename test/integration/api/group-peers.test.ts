@@ -332,6 +332,25 @@ describe.each(ENGINES)("group peers (%s)", (engine) => {
       );
     });
 
+    it("concurrent reports of a self-referencing cluster, while it is re-attached: no 5xx, and every site ends with every member's address", async () => {
+      const members = await Promise.all(Array.from({ length: 12 }, (_, i) => site(t.core, `node-${i}`)));
+      const cluster = await t.core.create(GROUPS, simpleGroup({ name: "cluster", sites: members.map((m) => m.id) }));
+      const self = simpleGroup({ name: "cluster", rules: [rule(1, { address: cluster.id })], sites: members.map((m) => m.id) });
+      expect((await t.core.put(`${GROUPS}/${cluster.id}`, self)).status).toBe(200);
+      const responses = await Promise.all([
+        ...members.map((m, i) => report(t.core, m, [`10.8.${i}.1/32`])),
+        t.core.put(`${GROUPS}/${cluster.id}`, { ...self, name: "cluster b" }),
+      ]);
+      const statuses = responses.map((r) => r.status);
+      // The PUT may meet the syncing lock (no agent of these sites is online, so it should not).
+      expect(statuses.filter((s) => s >= 500)).toEqual([]);
+      expect(statuses.slice(0, members.length).every((s) => s === 204)).toBe(true);
+      for (const m of members) {
+        const config = await configOf(t.core, m);
+        for (let i = 0; i < members.length; i++) expect(config).toContain(`10.8.${i}.1`);
+      }
+    });
+
     it("a refused change recompiles nothing", async () => {
       const { w1, web, d1, d2 } = await tiers(t.core);
       const before = await t.core.dump();
