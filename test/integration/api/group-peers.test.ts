@@ -208,6 +208,24 @@ describe.each(ENGINES)("group peers (%s)", (engine) => {
       expect(after.sites).toEqual(before.sites);
     });
 
+    it("two groups naming each other are replaced at once without a deadlock or a 5xx", async () => {
+      const [s1, s2] = [await site(t.core, "mutual-1"), await site(t.core, "mutual-2")];
+      const a = await t.core.create(GROUPS, simpleGroup({ name: "side a" }));
+      const b = await t.core.create(GROUPS, simpleGroup({ name: "side b", rules: [rule(1, { address: a.id })] }));
+      const body = (name: string, peer: string, sites: string[], port: number) =>
+        simpleGroup({ name, rules: [rule(1, { address: peer, port: String(port) })], sites });
+      const responses = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          i % 2
+            ? t.core.put(`${GROUPS}/${a.id}`, body("side a", b.id, i % 4 === 1 ? [s1.id] : [], 1000 + i))
+            : t.core.put(`${GROUPS}/${b.id}`, body("side b", a.id, i % 4 === 0 ? [s2.id] : [], 2000 + i)),
+        ),
+      );
+      expect(responses.filter((r) => r.status >= 500).map((r) => r.body)).toEqual([]);
+      for (const r of responses) expect([200, 409]).toContain(r.status);
+      expectError(await t.core.delete(`${GROUPS}/${a.id}`), 409, "security_group_in_use");
+    });
+
     it("deleting a referenced group is 409 naming the groups that reference it; a group referenced only by itself can go", async () => {
       const web = await t.core.create(GROUPS, simpleGroup({ name: "web" }));
       const db = await t.core.create(GROUPS, simpleGroup({ name: "database", rules: [rule(1, { address: web.id })] }));
