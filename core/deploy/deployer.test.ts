@@ -230,6 +230,7 @@ describe("groups as peers (#15)", () => {
     });
     peers.length = 0;
     let statements = 0;
+    const started = Date.now();
     await db.transaction(async (tx) => {
       await replaceGroup(tx, web, group("443", webSites));
       const c = counting(tx);
@@ -238,6 +239,7 @@ describe("groups as peers (#15)", () => {
       await peerDeployer.deploy(c.q, [{ resourceId: web, siteIds: webSites }, ...changes]);
       statements = c.count();
     });
+    console.log(`FIGURE membership-change-1000-sites ${JSON.stringify({ statements, ms: Date.now() - started })}`);
     // The db sites share one policy; the joining web site has its own (web's rules name no peer, so no referenced groups).
     expect(peers.filter((p) => (p as unknown[]).length)).toHaveLength(1);
     expect(statements).toBeLessThan(25);
