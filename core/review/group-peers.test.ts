@@ -116,3 +116,22 @@ test("a rule naming a group the input does not hold is left out of the compariso
     "database, rule 20: group sec_grp_00000000000000000000000else is not defined in this input; its members are unknown here",
   );
 });
+
+test("a policy file's referenced_groups give the members of a peer group the file does not hold", () => {
+  const file = (members: { site: string; name?: string; addresses: string[] }[]): Json => ({
+    security_groups: [{ id: DB, name: "database", sites: [], rules: [appToDb] }],
+    referenced_groups: [{ id: WEB, name: "web", members }],
+  });
+  const base = file([{ site: site("web1"), name: "web-1", addresses: ["10.0.1.5/32"] }]);
+  const head = file([
+    { site: site("web1"), name: "web-1", addresses: ["10.0.1.5/32"] },
+    { site: site("web2"), name: "web-2", addresses: ["10.0.1.6/32"] },
+  ]);
+  const r = review(base, head);
+  expect(r.unevaluated).toEqual([]);
+  expect(r.opened.map((o) => o.addresses)).toEqual([["10.0.1.6/32"]]);
+  expect(r.members).toEqual([{ name: "web", joined: [{ site: "web-2", after: ["10.0.1.6/32"] }], left: [], readdressed: [] }]);
+  expect(renderMarkdown(review(file([]), head))).toContain(
+    "- newly allowed: tcp/5432 from group web (2 sites: 10.0.1.5, 10.0.1.6) (inbound)",
+  );
+});

@@ -49,6 +49,8 @@ export interface PolicySnapshot {
   siteNames: Record<string, string>;
   /** Declared and reported addresses of sites by id, where the input gives them (the members of groups named as peers). */
   siteAddresses?: Record<string, Pick<PolicySiteInput, "addresses" | "reported_addresses">>;
+  /** Groups named as peers that the input gives with their members (a policy file's `referenced_groups`) but does not hold. */
+  givenPeers?: ReferencedGroupInput[];
   /** Notes on values that could only be resolved by following resource relations, or not at all. */
   notes: string[];
 }
@@ -106,7 +108,8 @@ const membersCache = new WeakMap<PolicySnapshot, Map<string, ReferencedGroupInpu
 /**
  * The groups some rule of the snapshot names as its peer, by id, their members
  * from the groups' `sites` and the sites' addresses (one derivation:
- * deriveReferencedGroups). Computed once per snapshot.
+ * deriveReferencedGroups), and the given ones for groups the snapshot does not
+ * hold. Computed once per snapshot.
  */
 export function referencedGroupsOf(snapshot: PolicySnapshot): Map<string, ReferencedGroupInput> {
   let members = membersCache.get(snapshot);
@@ -114,6 +117,7 @@ export function referencedGroupsOf(snapshot: PolicySnapshot): Map<string, Refere
     const sites = Object.entries(snapshot.siteAddresses ?? {}).map(([id, a]) => ({ id, name: snapshot.siteNames[id], ...a }));
     const groups = snapshot.groups.map((g) => ({ ...g, rules: g.rules.filter(isKnownRule) }));
     members = new Map(deriveReferencedGroups({ security_groups: groups, sites }).map((g) => [g.id, g]));
+    for (const g of snapshot.givenPeers ?? []) if (!members.has(g.id)) members.set(g.id, g);
     membersCache.set(snapshot, members);
   }
   return members;

@@ -7,6 +7,7 @@
  * meant; otherwise they stay unknown and the report says so.
  */
 import { isId, type FilterRuleWrite } from "../../model";
+import type { ReferencedGroupInput } from "../../policy";
 import {
   UNKNOWN_UNTIL_APPLY,
   prefixListIdFor,
@@ -56,6 +57,8 @@ export interface RawGroup {
 
 export interface RawResources {
   source: string;
+  /** Groups named as peers that the input gives with their members but does not hold (a policy file's referenced_groups). */
+  givenPeers?: ReferencedGroupInput[];
   groups: RawGroup[];
   prefixLists: RawPrefixList[];
   sites: RawSite[];
@@ -87,6 +90,10 @@ export function assemble(raw: RawResources): PolicySnapshot {
   // Groups are rule peers too: their ids (real or stand-in) by key and by the id the input shows.
   const groupIdOf = (g: RawGroup) => (isId("securityGroup", g.id) ? g.id : standInId("sec_grp_", g.key));
   const peers: Peers = { byKey: new Map(), byRawId: new Map(), pending: new Map() };
+  for (const g of raw.givenPeers ?? []) {
+    peers.byRawId.set(g.id, { id: g.id, name: g.name, what: "group" });
+    for (const m of g.members ?? []) if (typeof m.name === "string" && !(m.site in siteNames)) siteNames[m.site] = m.name;
+  }
   for (const g of raw.groups) {
     const target: Peer = { id: groupIdOf(g), name: g.name, what: "group" };
     peers.byKey.set(g.key, target);
@@ -114,7 +121,15 @@ export function assemble(raw: RawResources): PolicySnapshot {
       rulesUnknown: !g.rules,
     };
   });
-  return { source: raw.source, groups, prefixLists, siteNames, ...(Object.keys(siteAddresses).length ? { siteAddresses } : {}), notes };
+  return {
+    source: raw.source,
+    groups,
+    prefixLists,
+    siteNames,
+    ...(Object.keys(siteAddresses).length ? { siteAddresses } : {}),
+    ...(raw.givenPeers?.length ? { givenPeers: raw.givenPeers } : {}),
+    notes,
+  };
 }
 
 /** What an unknown or referenced rule address may be: a prefix list or a group, by its id in the snapshot. */

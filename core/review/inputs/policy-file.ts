@@ -4,8 +4,10 @@
  * across the two sides by id when they have one, by name otherwise. An
  * optional `sites` list ({id, name, addresses, reported_addresses}, as GET
  * /vpc/sites returns) names sites and gives the addresses of the members of
- * groups that rules name as peers.
+ * groups that rules name as peers; `referenced_groups` (as the control plane
+ * fills it) gives the members of peer groups the file does not hold.
  */
+import type { ReferencedGroupInput } from "../../policy";
 import type { ReviewInput } from "../snapshot";
 import { addressesOf, assemble } from "./assemble";
 
@@ -20,6 +22,7 @@ export function readPolicyDocument(json: Json, source: string): ReviewInput {
   const groups: Json[] = json.security_groups;
   const after = assemble({
     source,
+    givenPeers: Array.isArray(json.referenced_groups) ? (json.referenced_groups as ReferencedGroupInput[]) : undefined,
     sites: ((json.sites ?? []) as Json[])
       .filter((s) => typeof s?.id === "string")
       .map((s) => ({
