@@ -1,5 +1,6 @@
 /** Review of rules that name groups as peers: regions said as "from group web (2 sites: ...)", membership changes between snapshots. */
 import { readReviewJson, renderJson, renderMarkdown, reviewSnapshots } from ".";
+import { assemble } from "./inputs/assemble";
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -133,5 +134,35 @@ test("a policy file's referenced_groups give the members of a peer group the fil
   expect(r.members).toEqual([{ name: "web", joined: [{ site: "web-2", after: ["10.0.1.6/32"] }], left: [], readdressed: [] }]);
   expect(renderMarkdown(review(file([]), head))).toContain(
     "- newly allowed: tcp/5432 from group web (2 sites: 10.0.1.5, 10.0.1.6) (inbound)",
+  );
+});
+
+test("in a plan, a rule's unknown address that depends on exactly one new group is that group (as for a new prefix list)", () => {
+  const snapshot = assemble({
+    source: "plan",
+    prefixLists: [],
+    sites: [{ key: "site.web1", name: "web-1", addresses: ["10.0.1.5/32"] }],
+    groups: [
+      { key: "group.web", name: "web", sites: [{ ref: "site.web1" }], rules: [] },
+      {
+        key: "group.db",
+        name: "database",
+        sites: [],
+        rules: [{ ...appToDb, direction: "inbound", address: { unknown: true } }],
+        ruleDependencies: ["group.web"],
+      },
+      {
+        key: "group.other",
+        name: "other",
+        sites: [],
+        rules: [{ ...appToDb, direction: "inbound", address: { ref: "group.web" } }],
+      },
+    ],
+  });
+  const webId = snapshot.groups[0].id;
+  expect(snapshot.groups.slice(1).map((g) => g.rules[0].address)).toEqual([webId, webId]);
+  expect(snapshot.notes).toContain("database, rule 20: address is the id of new group web (its only new dependency)");
+  expect(renderMarkdown(reviewSnapshots({ ...snapshot, groups: [] }, snapshot))).toContain(
+    "- newly allowed: tcp/5432 from group web (1 site: 10.0.1.5) (inbound)",
   );
 });
