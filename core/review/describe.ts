@@ -13,6 +13,7 @@ import {
   nextIPv6,
   previousIPv6,
   protocolName,
+  protocolNumberOnWrite,
   rangeToCidrs,
   rangeToCidrs6,
   type AddressFamily,
@@ -230,7 +231,7 @@ export function describeRuleAddress(rule: SnapshotRule, snapshot: PolicySnapshot
 }
 
 export function describeRuleService(rule: SnapshotRule): string {
-  const name = protocolName(rule.protocol);
+  const name = protocolName(typeof rule.protocol === "string" ? protocolNumberOnWrite(rule.protocol) : rule.protocol);
   if (rule.port) return `${name}/${rule.port.replace(/\s+/g, "")}`;
   if (rule.icmp_type !== null && rule.icmp_type !== undefined) {
     return `${name} type ${rule.icmp_type}${rule.icmp_code !== null && rule.icmp_code !== undefined ? ` code ${rule.icmp_code}` : ""}`;
