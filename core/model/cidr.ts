@@ -221,6 +221,8 @@ export interface CollapsedCidrs {
   ranges: AddressRange[];
   /** The minimal CIDR list covering `ranges`, as canonical text. */
   cidrs: string[];
+  /** `ranges.length`, known without building the range objects (when the collapse builds them lazily). */
+  readonly rangeCount?: number;
 }
 
 /**
@@ -306,6 +308,7 @@ export function collapseCidrKeys(
       return ranges;
     },
     cidrs,
+    rangeCount: count,
   };
 }
 

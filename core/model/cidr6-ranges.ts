@@ -270,6 +270,8 @@ export interface CollapsedCidrs6 {
   ranges: AddressRange6[];
   /** The minimal CIDR list covering `ranges`, as RFC 5952 text. */
   cidrs: string[];
+  /** `ranges.length`, known without building the range objects (when they are built lazily). */
+  readonly rangeCount?: number;
 }
 
 /** CollapsedCidrs6 with its ranges packed: range i is words[8i..8i+3] (first) and words[8i+4..8i+7] (last). */

@@ -245,10 +245,10 @@ const catalog = {
   invalid_cidr: {
     status: 422,
     type: "invalid_request_error",
-    title: "An address is not a valid CIDR",
+    title: "An address is not a valid CIDR or address range",
     explanation:
-      "Addresses are IPv4 or IPv6 CIDRs with zero host bits, or prefix list ids. IPv6 CIDRs take no zone id (%eth0) and may not be IPv4-mapped (::ffff:0:0/96).",
-    fix: "Use the network address the message suggests (10.0.0.5/24 -> 10.0.0.0/24, 2001:db8::1/64 -> 2001:db8::/64); write an IPv4-mapped address as its IPv4 CIDR.",
+      "Addresses are IPv4 or IPv6 CIDRs with zero host bits, address ranges first-last of one family (10.0.0.1-10.0.0.9, first <= last, no spaces), or prefix list ids. IPv6 takes no zone id (%eth0) and may not be IPv4-mapped (::ffff:0:0/96).",
+    fix: "Use the network address the message suggests (10.0.0.5/24 -> 10.0.0.0/24, 2001:db8::1/64 -> 2001:db8::/64); write a range lowest address first; write an IPv4-mapped address as its IPv4 CIDR or range.",
   },
   invalid_port: {
     status: 422,

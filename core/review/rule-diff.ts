@@ -4,7 +4,7 @@
  * use). Values are compared after the model's normalization (ports, defaults),
  * so "22, 80" -> "22,80" is not a change.
  */
-import { parsePorts } from "../model";
+import { canonicalCidrOrRange, parsePorts, protocolNumberOnWrite, PROTOCOL_NAMES_ON_WRITE, type ProtocolNameOnWrite } from "../model";
 import { referencedGroupsOf, type PolicySnapshot, type SnapshotGroup, type SnapshotRule } from "./snapshot";
 
 export const COMPARED_FIELDS = [
@@ -206,15 +206,23 @@ function comparable(field: ComparedField, rule: SnapshotRule, snapshot: PolicySn
       if (list) return `list:${list.name}`;
       // Groups named as peers likewise.
       const group = rule.address.startsWith("sec_grp_") ? referencedGroupsOf(snapshot).get(rule.address) : undefined;
-      return group ? `group:${group.name}` : rule.address;
+      if (group) return `group:${group.name}`;
+      // A CIDR or range compares in its stored text (RFC 5952, a one-CIDR range as that CIDR).
+      return canonicalCidrOrRange(rule.address) ?? rule.address;
     }
+    case "protocol":
+      // A name as written ("tcp") is the number the API stores.
+      return typeof rule.protocol === "string" && rule.protocol in PROTOCOL_NAMES_ON_WRITE
+        ? String(protocolNumberOnWrite(rule.protocol as ProtocolNameOnWrite))
+        : String(rule.protocol);
     case "action":
       return rule.action ?? "accept";
     case "log":
       return String(rule.log ?? false);
     case "icmp_type":
     case "icmp_code":
-      return String(rule[field] ?? null);
+      // -1 on write means any, as null does.
+      return String(rule[field] === -1 ? null : (rule[field] ?? null));
     default:
       return String(rule[field]);
   }

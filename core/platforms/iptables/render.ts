@@ -103,7 +103,7 @@ function ipsetLines(policy: NormalizedPolicy, family: AddressFamily): string[] {
   ];
   const used = new Set<string>();
   for (const r of policy.rules)
-    if (r.address.kind !== "cidr" && r.address.kind !== "any" && r.families.includes(family)) used.add(r.address.id);
+    if ((r.address.kind === "prefixList" || r.address.kind === "group") && r.families.includes(family)) used.add(r.address.id);
   for (const list of policy.prefixLists) {
     if (used.has(list.id))
       pushIpset(sets, ipsetName(list.id, family), ipsetNext(list.id, family), type, family === 6 ? list.cidrs6 : list.cidrs);
@@ -161,6 +161,12 @@ function iptablesRule(chain: string, rule: PolicyRule, family: AddressFamily): s
   // A /0 of the rule's family is no address match; the rule is only in its family's half.
   if (rule.address.kind === "cidr")
     m.push(`${flag} ${rule.address.family === 6 ? formatCidr6(rule.address.cidr) : formatCidr(rule.address.cidr)}`);
+  // A range in one match (xt_iprange, both families) rather than a set or one rule per CIDR of its split.
+  if (rule.address.kind === "range") {
+    const a = rule.address;
+    const text = a.family === 6 ? `${formatIPv6(a.first)}-${formatIPv6(a.last)}` : `${formatIPv4(a.first)}-${formatIPv4(a.last)}`;
+    m.push(`-m iprange --${rule.direction === "inbound" ? "src" : "dst"}-range ${text}`);
+  }
   if (rule.address.kind === "prefixList" || rule.address.kind === "group") {
     const set = rule.address.kind === "group" ? groupIpsetName(rule.address.id, family) : ipsetName(rule.address.id, family);
     m.push(`-m set --match-set ${set} ${rule.direction === "inbound" ? "src" : "dst"}`);

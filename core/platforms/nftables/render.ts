@@ -31,6 +31,8 @@ import {
   formatPorts,
   protocolName,
   PROTOCOL,
+  rangeEntries,
+  rangeEntries6,
   type AddressFamily,
   type PortRange,
 } from "../../model";
@@ -89,8 +91,9 @@ export function renderNftables(policy: NormalizedPolicy): string {
   const used = referencedListIds(policy);
   for (const list of policy.prefixLists) {
     if (!used.has(list.id)) continue;
-    if (referenced.has(nftListSet(list.id, 4))) pushSet(out, nftListSet(list.id, 4), "ipv4_addr", list.cidrs);
-    if (referenced.has(nftListSet(list.id, 6))) pushSet(out, nftListSet(list.id, 6), "ipv6_addr", list.cidrs6);
+    // Interval sets take ranges: a merged range that is no single CIDR is one element.
+    if (referenced.has(nftListSet(list.id, 4))) pushSet(out, nftListSet(list.id, 4), "ipv4_addr", rangeEntries(list));
+    if (referenced.has(nftListSet(list.id, 6))) pushSet(out, nftListSet(list.id, 6), "ipv6_addr", rangeEntries6(list));
   }
   // A group's sets are declared even when empty: a group without members matches nothing.
   for (const group of policy.groupReferences) {
@@ -137,6 +140,8 @@ function nftRule(rule: PolicyRule): string {
   // Inbound rules name the peer as source, outbound rules as destination, on every hook.
   const field = rule.direction === "inbound" ? "saddr" : "daddr";
   if (rule.address.kind === "cidr" && rule.address.family === 4) m.push(`ip ${field} ${formatCidr(rule.address.cidr)}`);
+  if (rule.address.kind === "range" && rule.address.family === 4)
+    m.push(`ip ${field} ${formatIPv4(rule.address.first)}-${formatIPv4(rule.address.last)}`);
   const set = addressSet(rule, 4);
   if (set !== undefined) m.push(`ip ${field} @${set}`);
   // Without a protocol or address match, restrict the rule to IPv4 explicitly.
@@ -159,6 +164,8 @@ function nftRule6(rule: PolicyRule): string {
   if (rule.protocol !== PROTOCOL.ALL && !rule.ports && !icmp) m.push(`meta l4proto ${nftProtocol(rule.protocol)}`);
   const field = rule.direction === "inbound" ? "saddr" : "daddr";
   if (rule.address.kind === "cidr" && rule.address.family === 6) m.push(`ip6 ${field} ${formatCidr6(rule.address.cidr)}`);
+  else if (rule.address.kind === "range" && rule.address.family === 6)
+    m.push(`ip6 ${field} ${formatIPv6(rule.address.first)}-${formatIPv6(rule.address.last)}`);
   else if (addressSet(rule, 6) !== undefined) m.push(`ip6 ${field} @${addressSet(rule, 6)}`);
   else if (!icmp) m.push("meta nfproto ipv6");
   if (rule.ports) m.push(`${protocolName(rule.protocol)} dport ${nftPorts(rule.ports)}`);

@@ -43,6 +43,11 @@ export function groupListName(groupId: string, family: AddressFamily = 4): strin
   return slotted(family, "sg-", `-${groupId}`);
 }
 
+/** The /ipv6 address list of an IPv6 range rule's addresses (render.ts), in the slot being built. */
+export function rangeListName(ruleId: string): string {
+  return slotted(6, "sg-", `-range-${ruleId}`);
+}
+
 /** Our chain of a hook in the slot being built. */
 export function chainName(hook: Hook, family: AddressFamily = 4): string {
   return slotted(family, `secgroups-${hook}-`);

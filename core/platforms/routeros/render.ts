@@ -28,8 +28,23 @@
  * (names.ts groupListName), shared by its rules. RouterOS has no empty address
  * list: a group without members of a family has no entries there, and a rule
  * naming a list without entries matches nothing, as the group does.
+ *
+ * Address ranges: /ip firewall takes them natively (`src-address=10.0.0.1-10.0.0.9`,
+ * address-list entries as ranges). /ipv6 firewall's properties are documented
+ * as prefixes, so an IPv6 range rule matches an address list of its own
+ * (names.ts rangeListName) holding the range split into CIDRs.
  */
-import { formatCidr, formatCidr6, formatPorts, protocolName, PROTOCOL, type AddressFamily } from "../../model";
+import {
+  formatCidr,
+  formatCidr6,
+  formatIPv4,
+  formatPorts,
+  protocolName,
+  PROTOCOL,
+  rangeEntries,
+  rangeToCidrs6,
+  type AddressFamily,
+} from "../../model";
 import {
   ESSENTIAL_ICMPV6,
   hooksOf,
@@ -40,7 +55,16 @@ import {
   type NormalizedPolicy,
   type PolicyRule,
 } from "../../policy";
-import { chainName, firewallMenu, groupListName, listName, ROUTEROS_CONTROL_PLANE_LIST, slotTag, slotVariables } from "./names";
+import {
+  chainName,
+  firewallMenu,
+  groupListName,
+  listName,
+  rangeListName,
+  ROUTEROS_CONTROL_PLANE_LIST,
+  slotTag,
+  slotVariables,
+} from "./names";
 
 const FAMILIES: readonly AddressFamily[] = [4, 6];
 
@@ -103,7 +127,16 @@ function slotChoice(family: AddressFamily): string[] {
 function addressLists(policy: NormalizedPolicy, family: AddressFamily, out: string[]): void {
   const used = referencedListIds(policy);
   for (const list of policy.prefixLists) {
-    if (used.has(list.id)) addressList(listName(list.id, family), family === 6 ? list.cidrs6 : list.cidrs, family, out);
+    if (used.has(list.id)) addressList(listName(list.id, family), family === 6 ? list.cidrs6 : rangeEntries(list), family, out);
+  }
+  if (family === 6) {
+    const done = new Set<string>();
+    for (const rule of policy.rules) {
+      const a = rule.address;
+      if (a.kind !== "range" || a.family !== 6 || done.has(rule.id)) continue;
+      done.add(rule.id);
+      addressList(rangeListName(rule.id), rangeToCidrs6({ first: a.first, last: a.last }).map(formatCidr6), family, out);
+    }
   }
   const groups = referencedGroupIds(policy);
   for (const group of policy.groupReferences) {
@@ -168,6 +201,8 @@ function routerosRule(rule: PolicyRule, family: AddressFamily): string {
   const address = rule.address;
   // "any" (0.0.0.0/0 or ::/0) needs no address match: the table is already that family's.
   if (address.kind === "cidr") m.push(`${side}-address=${address.family === 6 ? formatCidr6(address.cidr) : formatCidr(address.cidr)}`);
+  if (address.kind === "range" && address.family === 4) m.push(`${side}-address=${formatIPv4(address.first)}-${formatIPv4(address.last)}`);
+  if (address.kind === "range" && address.family === 6) m.push(`${side}-address-list=${rangeListName(rule.id)}`);
   if (address.kind === "prefixList") m.push(`${side}-address-list=${listName(address.id, family)}`);
   if (address.kind === "group") m.push(`${side}-address-list=${groupListName(address.id, family)}`);
   if (rule.ports) m.push(`dst-port=${formatPorts(rule.ports)}`);

@@ -100,7 +100,8 @@ describe.each(ENGINES)("limits (%s)", (engine) => {
       expect(res.status).toBe(201);
       expect(res.json.rules[0].protocol).toBe(protocol);
     });
-    it.each([-1, 256, 6.5, "6", "tcp", null, true, [6]])("refuses %p", async (protocol) => {
+    // Names are lower case exactly ("tcp" is 6: see ranges-names.test.ts).
+    it.each([-1, 256, 6.5, "6", "TCP", "ip", null, true, [6]])("refuses %p", async (protocol) => {
       expect422(await post(group({ rules: [rule(1, { protocol, port: "" })] })), "rules[0].protocol");
     });
   });
@@ -234,7 +235,8 @@ describe.each(ENGINES)("limits (%s)", (engine) => {
       ["log", { log: 1 }, "log"],
       ["icmp_type on TCP", { icmp_type: 8 }, "icmp_type"],
       ["icmp_type 256", { protocol: 1, port: "", icmp_type: 256 }, "icmp_type"],
-      ["icmp_type -1", { protocol: 1, port: "", icmp_type: -1 }, "icmp_type"],
+      // -1 means any (stored null); below that is out of range.
+      ["icmp_type -2", { protocol: 1, port: "", icmp_type: -2 }, "icmp_type"],
       ["icmp_type float", { protocol: 1, port: "", icmp_type: 8.5 }, "icmp_type"],
       ["icmp_code without type", { protocol: 1, port: "", icmp_code: 0 }, "icmp_code"],
       ["icmp_code 256", { protocol: 1, port: "", icmp_type: 3, icmp_code: 256 }, "icmp_code"],
@@ -293,13 +295,16 @@ describe.each(ENGINES)("limits (%s)", (engine) => {
       expect(ok.json.prefixes).toHaveLength(500);
       expect422(await postList(list({ prefixes: cidrs(501) })), "prefixes", /500/);
     });
-    it("CIDR text <= 49 characters: the longest IPv6 text (a dotted quad at the end) fits, one more does not", async () => {
-      const longest = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128";
-      expect(longest).toHaveLength(49);
+    it("CIDR text <= 91 characters: the longest IPv6 range (dotted quads at both ends) fits, one more does not", async () => {
+      const longest = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.253-ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255";
+      expect(longest).toHaveLength(91);
       const ok = await postList(list({ prefixes: [{ cidr: longest }] }));
       expect(ok.status).toBe(201);
-      expect(ok.json.prefixes[0].cidr).toBe("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128");
-      expect422(await postList(list({ prefixes: [{ cidr: "0" + longest }] })), "prefixes[0].cidr", /49/);
+      expect(ok.json.prefixes[0].cidr).toBe("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffd-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+      // The longest CIDR fits too.
+      const cidr = await postList(list({ prefixes: [{ cidr: "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128" }] }));
+      expect(cidr.json.prefixes[0].cidr).toBe("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128");
+      expect422(await postList(list({ prefixes: [{ cidr: "0" + longest }] })), "prefixes[0].cidr", /91/);
     });
     it("refuses duplicates and host bits", async () => {
       expect422(await postList(list({ prefixes: [{ cidr: "10.0.0.0/8" }, { cidr: "10.0.0.0/8" }] })), "prefixes[1].cidr", /already/);

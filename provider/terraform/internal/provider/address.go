@@ -54,8 +54,20 @@ func parseIPv6(text string) (netip.Addr, bool) {
 func formatIPv6(a netip.Addr) string { return a.String() }
 
 // CanonicalCidr returns the text the API stores for an accepted CIDR (RFC 5952
-// for IPv6; IPv4 is accepted in its one form only), or an error saying what to fix.
+// for IPv6; IPv4 is accepted in its one form only) or address range (as
+// core/model parseCidrOrRange: a range that is exactly one CIDR is that CIDR),
+// or an error saying what to fix.
 func CanonicalCidr(value string) (string, error) {
+	if strings.Contains(value, "-") {
+		if !strings.Contains(value, "%") {
+			return canonicalRange(value)
+		}
+		// A zone id may hold a dash ("fe80::1%br-lan/64"): the CIDR check names that refusal best.
+		if _, err := canonicalCidr6(value); err != nil && strings.Contains(err.Error(), "zone ids") {
+			return "", err
+		}
+		return "", fmt.Errorf("%s: zone ids are not allowed in an address range", quoteText(value))
+	}
 	if strings.Contains(value, ":") {
 		return canonicalCidr6(value)
 	}
@@ -166,4 +178,89 @@ func CidrFamily(value string) int {
 		return 6
 	}
 	return 4
+}
+
+// canonicalRange mirrors core/model/address.ts parseCidrOrRange for text with a dash.
+func canonicalRange(value string) (string, error) {
+	dash := strings.Index(value, "-")
+	firstText, lastText := value[:dash], value[dash+1:]
+	v6 := strings.Contains(firstText, ":")
+	if v6 != strings.Contains(lastText, ":") && firstText != "" && lastText != "" {
+		return "", fmt.Errorf("%s mixes IPv4 and IPv6; both ends of a range must be of one family", quoteText(value))
+	}
+	example, family := "10.0.0.1-10.0.0.9", "4"
+	if v6 {
+		example, family = "2001:db8::1-2001:db8::9", "6"
+	}
+	for _, end := range []string{firstText, lastText} {
+		ok := false
+		if v6 {
+			_, ok = parseIPv6(end)
+		} else {
+			_, ok = parseIPv4(end)
+		}
+		if ok {
+			continue
+		}
+		base := fmt.Sprintf("%s is not a range like %s", quoteText(value), example)
+		switch {
+		case end == "":
+			return "", fmt.Errorf("%s: it needs an address on both sides of the dash", base)
+		case strings.TrimSpace(end) != end:
+			return "", fmt.Errorf("%s: write it without spaces", base)
+		case strings.Contains(end, "/"):
+			return "", fmt.Errorf("%s: the ends of a range are addresses, without a prefix length", base)
+		case strings.Contains(end, "-"):
+			return "", fmt.Errorf("%s: it has more than one dash", base)
+		}
+		return "", fmt.Errorf("%s: %s is not an IPv%s address", base, quoteText(end), family)
+	}
+	backwards := func(suggestion string) error {
+		return fmt.Errorf("%s runs backwards: its first address is above its last; did you mean %s?", quoteText(value), suggestion)
+	}
+	if !v6 {
+		first, _ := parseIPv4(firstText)
+		last, _ := parseIPv4(lastText)
+		if first > last {
+			return "", backwards(lastText + "-" + firstText)
+		}
+		size := uint64(last) - uint64(first) + 1
+		if size&(size-1) == 0 && uint64(first)%size == 0 {
+			bits := 0
+			for s := size; s > 1; s >>= 1 {
+				bits++
+			}
+			return fmt.Sprintf("%s/%d", formatIPv4(first), 32-bits), nil
+		}
+		return formatIPv4(first) + "-" + formatIPv4(last), nil
+	}
+	first, _ := parseIPv6(firstText)
+	last, _ := parseIPv6(lastText)
+	if first.Compare(last) > 0 {
+		return "", backwards(formatIPv6(last) + "-" + formatIPv6(first))
+	}
+	if first.Is4In6() && last.Is4In6() {
+		v4, err := canonicalRange(first.Unmap().String() + "-" + last.Unmap().String())
+		what := "range"
+		if err == nil && !strings.Contains(v4, "-") {
+			what = "CIDR"
+		}
+		return "", fmt.Errorf("%s is a range of IPv4-mapped addresses; write the IPv4 %s %s", quoteText(value), what, v4)
+	}
+	for n := 0; n <= 128; n++ {
+		p := netip.PrefixFrom(first, n)
+		if p.Masked().Addr() == first && lastOf(p) == last {
+			return formatIPv6(first) + "/" + strconv.Itoa(n), nil
+		}
+	}
+	return formatIPv6(first) + "-" + formatIPv6(last), nil
+}
+
+// lastOf is the last address of an IPv6 prefix.
+func lastOf(p netip.Prefix) netip.Addr {
+	b := p.Addr().As16()
+	for i := p.Bits(); i < 128; i++ {
+		b[i/8] |= 0x80 >> (i % 8)
+	}
+	return netip.AddrFrom16(b)
 }
