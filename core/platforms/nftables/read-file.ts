@@ -161,7 +161,8 @@ function ruleText(line: string, ctx: RuleContext): LoadedRule {
       const value = unquote(next());
       if (key === "nfproto" && value === "ipv4") push({ kind: "ipv4" }, negate);
       else if (key === "nfproto" && value === "ipv6") push({ kind: "ipv6" }, negate);
-      else if (key === "l4proto" && !value.startsWith("{")) push({ kind: "protocol", protocol: protocolNumber(value), anyFamily: true }, negate);
+      else if (key === "l4proto" && !value.startsWith("{"))
+        push({ kind: "protocol", protocol: protocolNumber(value), anyFamily: true }, negate);
       else if ((key === "iif" || key === "oif" || key === "iifname" || key === "oifname") && value === "lo")
         push({ kind: "loopback", key }, negate);
       else throw new Error(`unsupported meta match: ${line}`);
