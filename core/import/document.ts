@@ -15,6 +15,7 @@ import {
   ID_BODY_LENGTH,
   LIMITS,
   MAX_PORT_ITEMS,
+  protocolTakesPorts,
   rangeToCidrs,
   rangeToCidrs6,
   type Action,
@@ -154,7 +155,7 @@ export class DocumentBuilder {
       }
     }
     const portTexts: string[] = [];
-    if (rule.ports === null) portTexts.push("");
+    if (rule.ports === null) portTexts.push(protocolTakesPorts(rule.protocol) ? "1-65535" : "");
     else for (let i = 0; i < rule.ports.length; i += MAX_PORT_ITEMS) portTexts.push(formatPorts(rule.ports.slice(i, i + MAX_PORT_ITEMS)));
     return addresses.flatMap((address) => portTexts.map((port) => ({ ...base, address, port })));
   }
