@@ -68,7 +68,8 @@ export function liftRuleset(ruleset: LoadedRuleset, builder: DocumentBuilder, op
   for (const [name, chain] of ruleset.chains) {
     if (chain.other || chain.hook === "forward") {
       const what = chain.other ?? "forward chain (router mode is not imported)";
-      for (const rule of chain.rules) omit(sourceOf(rule), `not imported: ${what}${chain.other ? "" : ""} (chain ${name})`);
+      // Rules without a source are the reader's own (iptables' other-family gate), not input rules.
+      for (const rule of chain.rules) if (rule.source) omit(rule.source, reasonFor(rule.source.text, `${what} (chain ${name})`));
     }
   }
 
@@ -134,8 +135,17 @@ function flatten(
   policy: "accept" | "drop" | undefined,
 ): Flat[] {
   const out: Flat[] = [];
+  // A log-only rule right before a verdict rule of the same matches (iptables' -j LOG twin) logs that rule.
+  let pendingLog: { key: string; source: Source } | undefined;
+  const flushLog = () => {
+    if (pendingLog) omit(pendingLog.source, "not imported: a log statement without a verdict");
+    pendingLog = undefined;
+  };
   for (const rule of chain.rules) {
     const source = sourceOf(rule);
+    const logged = pendingLog !== undefined && pendingLog.key === JSON.stringify(rule.matches) && rule.action.kind !== "continue";
+    if (logged) pendingLog = undefined;
+    else if (!(rule.action.kind === "continue" && rule.log)) flushLog();
     if (rule.unsupported !== undefined) {
       omit(source, reasonFor(source.text, rule.unsupported));
       continue;
@@ -146,7 +156,7 @@ function flatten(
     const a = rule.action;
     if (a.kind === "accept" || a.kind === "drop") {
       if (isReject(source.text)) omit(source, "imported as drop: the reject reply (ICMP or TCP reset) is not kept");
-      out.push({ matches, action: a.kind, log: Boolean(rule.log), comment: rule.comment, source });
+      out.push({ matches, action: a.kind, log: Boolean(rule.log) || logged, comment: rule.comment, source });
     } else if (a.kind === "jump" || a.kind === "goto") {
       const target = ruleset.chains.get(a.target);
       if (!target || target.hook || depth >= MAX_DEPTH) {
@@ -164,8 +174,12 @@ function flatten(
         source,
         "not imported: a conditional return cannot be inlined (the rules after it in its chain are imported as if it were absent)",
       );
-    } else if (rule.log) omit(source, "not imported: a log statement without a verdict");
+    } else if (rule.log) {
+      flushLog();
+      pendingLog = { key: JSON.stringify(rule.matches), source };
+    }
   }
+  flushLog();
   // A base chain's final drop is the model's default; its accept becomes a catch-all rule.
   if (policy && !(policy === "drop" && context.length === 0))
     out.push({ matches: [...context], action: policy, log: false, source: { where: "chain policy", text: `policy ${policy}` } });
