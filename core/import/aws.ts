@@ -7,7 +7,7 @@
  * any other group and for PrefixListIds (the file does not hold their members).
  */
 import { isId, validateSecurityGroupWrite, type Direction } from "../model";
-import { DocumentBuilder, stableIdBody } from "./document";
+import { DocumentBuilder } from "./document";
 import { cloudAddress, cloudProtocol, icmpField } from "./cloud";
 import { ImportInputError, type ImportOptions, type ImportResult } from "./source";
 import type { Omission } from "./report";
@@ -24,10 +24,8 @@ export function importAws(text: string, options: ImportOptions = {}): ImportResu
   const groups: Json[] = Array.isArray(parsed) ? parsed : parsed?.SecurityGroups;
   if (!Array.isArray(groups)) throw new ImportInputError('expected { "SecurityGroups": [...] } (aws ec2 describe-security-groups output)');
   const builder = new DocumentBuilder(options.name ?? "imported");
-  const scope = options.name ?? "imported";
   const ourId = new Map<string, string>();
-  for (const g of groups)
-    if (typeof g?.GroupId === "string") ourId.set(g.GroupId, `sec_grp_${stableIdBody(`${scope}\0group\0${groupName(g)}`)}`);
+  for (const g of groups) if (typeof g?.GroupId === "string") ourId.set(g.GroupId, builder.groupId(groupName(g)));
   // Whether this core takes group ids as rule addresses (#15); before it does, group pairs are reported.
   const probe = [...ourId.values()][0];
   const groupRefs =
@@ -54,6 +52,8 @@ export function importAws(text: string, options: ImportOptions = {}): ImportResu
         if (protocol === undefined) return omit(`not imported: unknown IpProtocol ${JSON.stringify(p.IpProtocol)}`);
         const icmp = protocol === 1 || protocol === 58;
         const ports = protocol === 6 || protocol === 17 ? portRange(p.FromPort, p.ToPort) : null;
+        if (!icmp && ports === null && portRange(p.FromPort, p.ToPort) !== null)
+          return omit(`not imported: ports ${p.FromPort}-${p.ToPort} on protocol ${p.IpProtocol} (ports apply to TCP and UDP only)`);
         if (ports === undefined) return omit(`not imported: port range ${p.FromPort}-${p.ToPort}`);
         const icmpType = icmp ? icmpField(p.FromPort) : null;
         const icmpCode = icmp ? icmpField(p.ToPort) : null;

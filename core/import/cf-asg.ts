@@ -32,6 +32,8 @@ export function importCfAsg(text: string, options: ImportOptions = {}): ImportRe
     const addresses = typeof r.destination === "string" ? cloudAddresses(r.destination) : undefined;
     if (!addresses) return omit(`not imported: destination ${JSON.stringify(r.destination)} is not a CIDR, address or range`);
     let ports = null;
+    if (protocol !== 6 && protocol !== 17 && r.ports !== undefined && r.ports !== "")
+      return omit(`not imported: ports ${JSON.stringify(r.ports)} on protocol ${r.protocol} (ports apply to TCP and UDP only)`);
     if (protocol === 6 || protocol === 17) {
       const parsed = parsePorts(String(r.ports ?? "1-65535"));
       if (!parsed.ok) return omit(`not imported: ports: ${parsed.message}`);

@@ -109,6 +109,11 @@ export class DocumentBuilder {
     target.rules.push(rule);
   }
 
+  /** The id the group of this name gets in the document (sources that refer to their groups need it first). */
+  groupId(name: string): string {
+    return `sec_grp_${stableIdBody(`${this.scope}\0group\0${groupNameOf(name)}`)}`;
+  }
+
   build(): PolicyDocumentInput {
     const groups: DocumentGroup[] = [];
     for (const g of this.groups) {
@@ -122,8 +127,8 @@ export class DocumentBuilder {
           rules.push({ ...r, order: rules.length + 1 });
         }
       }
-      const name = g.name.length >= LIMITS.groupName.min ? g.name : `${g.name} group`;
-      groups.push({ id: `sec_grp_${stableIdBody(`${this.scope}\0group\0${name}`)}`, name, description: g.description, rules });
+      const name = groupNameOf(g.name);
+      groups.push({ id: this.groupId(g.name), name, description: g.description, rules });
     }
     return { prefix_lists: [...this.lists.values()], security_groups: groups };
   }
@@ -159,6 +164,11 @@ export class DocumentBuilder {
     else for (let i = 0; i < rule.ports.length; i += MAX_PORT_ITEMS) portTexts.push(formatPorts(rule.ports.slice(i, i + MAX_PORT_ITEMS)));
     return addresses.flatMap((address) => portTexts.map((port) => ({ ...base, address, port })));
   }
+}
+
+/** A group name the model takes (at least 3 characters). */
+function groupNameOf(name: string): string {
+  return name.length >= LIMITS.groupName.min ? name.slice(0, LIMITS.groupName.max) : `${name} group`;
 }
 
 /** Minimal CIDR texts of both families, IPv4 first. */

@@ -49,6 +49,8 @@ export function importGenesis(text: string, options: ImportOptions = {}): Import
             : undefined;
       if (!addresses) return omit(`not imported: remote_ip_prefix ${JSON.stringify(remote)} is not a CIDR`);
       let ports = null;
+      if (protocol !== 6 && protocol !== 17 && (r.port_range_min != null || r.port_range_max != null))
+        return omit(`not imported: ports on protocol ${r.protocol} (ports apply to TCP and UDP only)`);
       if (protocol === 6 || protocol === 17) {
         const min = r.port_range_min ?? 1;
         const max = r.port_range_max ?? r.port_range_min ?? 65535;
