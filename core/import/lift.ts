@@ -243,7 +243,6 @@ function toRules(
         protocol = m.protocol;
         break;
       case "dport": {
-        const all: PortRange[] = [{ from: 0, to: 65535 }];
         const r = m.negate ? complementPorts(m.ports) : m.ports;
         ports = ports ? intersectPorts(ports, r) : mergePortRanges(r);
         if (ports.length === 0) return [];
@@ -251,7 +250,6 @@ function toRules(
           if (protocol !== undefined && protocol !== m.protocol) return [];
           protocol = m.protocol;
         } else portProtocols = [PROTOCOL.TCP, PROTOCOL.UDP];
-        void all;
         break;
       }
       case "icmp": {
@@ -278,8 +276,6 @@ function toRules(
         if (m.set !== undefined && implicitSets.has(m.set)) {
           if (flat.action === "accept" && !m.negate) return [];
         }
-        let r4: readonly AddressRange[];
-        let r6: readonly AddressRange6[];
         if (m.set !== undefined) {
           if (!m.negate && !peerNarrowed && peerSet === undefined) {
             if (listOf(m.set, family) === undefined) return fail(`names set "${m.set}", which holds no addresses this model reads`);
@@ -288,8 +284,8 @@ function toRules(
           }
           return fail(`set "${m.set}" combined with another address match or negated`);
         }
-        r4 = m.ranges ?? [];
-        r6 = m.ranges6 ?? [];
+        const r4 = m.ranges ?? [];
+        const r6 = m.ranges6 ?? [];
         if (peerSet !== undefined) return fail("an address match combined with a set");
         peerNarrowed = true;
         peer4 = intersect(peer4, m.negate ? complement(r4) : mergeRanges([...r4]));
