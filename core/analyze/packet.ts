@@ -1,14 +1,5 @@
 /** Packets of the IPv4 and IPv6 packet spaces the policy is defined over. */
-import {
-  cidrKey,
-  compareIPv6,
-  cidrKeyFirst,
-  cidrKeyLast,
-  parseIPv4,
-  type AddressRange,
-  type AddressRange6,
-  type IPv6Address,
-} from "../model";
+import { compareIPv6, listedAddressRange, type AddressRange, type AddressRange6, type IPv6Address } from "../model";
 import type { Hook } from "../policy";
 
 export type ConnectionState = "new" | "established" | "related" | "invalid";
@@ -85,15 +76,7 @@ export function inRanges(ranges: readonly AddressRange[], value: number): boolea
   return false;
 }
 
-/** "a.b.c.d" or "a.b.c.d/n" as the range of addresses it names. */
+/** "a.b.c.d", "a.b.c.d/n" or "a.b.c.d-e.f.g.h" as the range of addresses it names (core/model listedAddressRange). */
 export function addressRangeOf(text: string): AddressRange {
-  if (text.includes("/")) {
-    // Read-backs list every set element through here: cidrKey parses without allocating.
-    const key = cidrKey(text);
-    if (key < 0) throw new Error(`not an IPv4 network: "${text}"`);
-    return { first: cidrKeyFirst(key), last: cidrKeyLast(key) };
-  }
-  const a = parseIPv4(text);
-  if (a === undefined) throw new Error(`not an IPv4 address: "${text}"`);
-  return { first: a, last: a };
+  return listedAddressRange(text);
 }

@@ -11,6 +11,8 @@ import {
   compareIPv6,
   formatCidr6,
   formatCidrKey,
+  listedAddressRange,
+  listedAddressRange6,
   mustParseCidr,
   mustParseCidr6,
   type AddressRange6,
@@ -45,6 +47,7 @@ function finding(list: PrefixListEntries, cidr: string, widest: string, family: 
 }
 
 function overlapping4(list: PrefixListEntries, cidrs: string[]): Finding[] {
+  if (cidrs.some((c) => c.includes("-"))) return overlappingRanges4(list, cidrs);
   const n = cidrs.length;
   const keys = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -69,14 +72,27 @@ function overlapping4(list: PrefixListEntries, cidrs: string[]): Finding[] {
   return findings;
 }
 
+/** overlapping4 of a list that holds address ranges (validated text): entries sorted as ranges, the wider first. */
+function overlappingRanges4(list: PrefixListEntries, texts: string[]): Finding[] {
+  const entries = texts.map((text) => ({ text, ...listedAddressRange(text) })).sort((a, b) => a.first - b.first || b.last - a.last);
+  const findings: Finding[] = [];
+  let widest: (typeof entries)[number] | undefined;
+  for (const e of entries) {
+    if (widest && e.first <= widest.last) findings.push(finding(list, e.text, widest.text, 4));
+    if (!widest || e.last > widest.last) widest = e;
+  }
+  return findings;
+}
+
 function overlapping6(list: PrefixListEntries, cidrs: string[]): Finding[] {
   const entries = cidrs
     .map((text) => {
+      if (text.includes("-")) return { text, ...listedAddressRange6(text) };
       const cidr = mustParseCidr6(text);
-      return { text: formatCidr6(cidr), prefixLength: cidr.prefixLength, ...cidr6Range(cidr) };
+      return { text: formatCidr6(cidr), ...cidr6Range(cidr) };
     })
-    // By network, the wider entry first.
-    .sort((a, b) => compareIPv6(a.first, b.first) || a.prefixLength - b.prefixLength);
+    // By first address, the wider entry first.
+    .sort((a, b) => compareIPv6(a.first, b.first) || compareIPv6(b.last, a.last));
   const findings: Finding[] = [];
   let widest: (AddressRange6 & { text: string }) | undefined;
   for (const e of entries) {

@@ -6,7 +6,7 @@
  * address) where the core accepts group references, else a report line, as for
  * any other group and for PrefixListIds (the file does not hold their members).
  */
-import { isId, validateSecurityGroupWrite, type Direction } from "../model";
+import { isId, mergeRanges, mergeRanges6, validateSecurityGroupWrite, type Direction } from "../model";
 import { DocumentBuilder } from "./document";
 import { cloudAddress, cloudProtocol, icmpField } from "./cloud";
 import { ImportInputError, type ImportOptions, type ImportResult } from "./source";
@@ -75,18 +75,24 @@ export function importAws(text: string, options: ImportOptions = {}): ImportResu
             },
             group,
           );
+        // One peer for all ranges of a permission (they share protocol and ports): a few become rules, more a prefix list.
+        const ranges: Json[] = [];
+        const ranges6: Json[] = [];
+        const descriptions = new Set<string>();
         for (const r of p.IpRanges ?? []) {
           const a = typeof r?.CidrIp === "string" ? cloudAddress(r.CidrIp) : undefined;
-          if (!a) omit(`not imported: CidrIp ${JSON.stringify(r?.CidrIp)} is not an IPv4 CIDR`);
+          if (!a || a.ranges6.length) omit(`not imported: CidrIp ${JSON.stringify(r?.CidrIp)} is not an IPv4 CIDR`);
           else if (protocol === 58) omit("not imported: ICMPv6 to an IPv4 range matches nothing", r.CidrIp);
-          else add(a, r.Description);
+          else (ranges.push(...a.ranges), r.Description && descriptions.add(r.Description));
         }
         for (const r of p.Ipv6Ranges ?? []) {
           const a = typeof r?.CidrIpv6 === "string" ? cloudAddress(r.CidrIpv6) : undefined;
-          if (!a) omit(`not imported: CidrIpv6 ${JSON.stringify(r?.CidrIpv6)} is not an IPv6 CIDR`);
+          if (!a || a.ranges.length) omit(`not imported: CidrIpv6 ${JSON.stringify(r?.CidrIpv6)} is not an IPv6 CIDR`);
           else if (protocol === 1) omit("not imported: ICMP (IPv4) to an IPv6 range matches nothing; AWS uses icmpv6 for IPv6", r.CidrIpv6);
-          else add(a, r.Description);
+          else (ranges6.push(...a.ranges6), r.Description && descriptions.add(r.Description));
         }
+        if (ranges.length || ranges6.length)
+          add({ ranges: mergeRanges(ranges), ranges6: mergeRanges6(ranges6) }, [...descriptions].join("; ") || undefined);
         for (const r of p.PrefixListIds ?? [])
           omit(
             "not imported: a managed prefix list (its entries are not in this file; import them as a prefix list first)",

@@ -4,20 +4,19 @@
  * unique in a group, so each direction gets its own 1-250), rules in source
  * order. Ids are derived from names (same input, same document), so a second
  * import of the same file names the same objects. Addresses are written as
- * CIDRs (the core's range-to-CIDR function); a peer of more than a few CIDRs
- * becomes a prefix list of its own.
+ * the model stores them: a range that is exactly one CIDR as that CIDR, any
+ * other as `first-last`; a peer of more than a few ranges becomes a prefix
+ * list of its own.
  */
 import { createHash } from "node:crypto";
 import {
-  formatCidr,
-  formatCidr6,
+  formatAddressRange,
+  formatAddressRange6,
   formatPorts,
   ID_BODY_LENGTH,
   LIMITS,
   MAX_PORT_ITEMS,
   protocolTakesPorts,
-  rangeToCidrs,
-  rangeToCidrs6,
   type Action,
   type AddressRange,
   type AddressRange6,
@@ -171,7 +170,7 @@ function groupNameOf(name: string): string {
   return name.length >= LIMITS.groupName.min ? name.slice(0, LIMITS.groupName.max) : `${name} group`;
 }
 
-/** Minimal CIDR texts of both families, IPv4 first. */
+/** Address texts of both families, IPv4 first: each range as its CIDR when it is exactly one, else `first-last`. */
 export function cidrTexts(ranges: readonly AddressRange[], ranges6: readonly AddressRange6[]): string[] {
-  return [...ranges.flatMap((r) => rangeToCidrs(r).map(formatCidr)), ...ranges6.flatMap((r) => rangeToCidrs6(r).map(formatCidr6))];
+  return [...ranges.map(formatAddressRange), ...ranges6.map(formatAddressRange6)];
 }

@@ -16,12 +16,13 @@ describe.each([
   ["routeros", importRouteros],
 ] as const)("%s compiled text imports back", (target, importer) => {
   it.each([
-    [[4] as const, 11],
-    [[4, 6] as const, 12],
-  ])("60 random policies of families %j, nothing left out", (families, seed) => {
+    [[4] as const, false, 11],
+    [[4, 6] as const, false, 12],
+    [[4, 6] as const, true, 13],
+  ])("60 random policies of families %j (write forms: %s), nothing left out", (families, writeForms, seed) => {
     const random = seededRandom(seed);
     for (let n = 0; n < 60; n++) {
-      const doc = randomPolicy(random, { families });
+      const doc = randomPolicy(random, { families, writeForms });
       const { document, omissions } = importer(compilePolicy(doc, target));
       expect({ n, omissions }).toEqual({ n, omissions: [] });
       expect({ n, differ: disagreements(doc, document, n).slice(0, 3) }).toEqual({ n, differ: [] });

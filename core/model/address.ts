@@ -3,13 +3,28 @@
  * the validator, normalization and the compiler call with an `address` or a
  * prefix-list entry. `0.0.0.0/0` is all IPv4 and `::/0` all IPv6; a CIDR's text
  * decides its family (an IPv6 CIDR has a colon, an IPv4 one never does).
+ * An address may also be a range `first-last` of one family (parseCidrOrRange,
+ * the one parser of address text with ranges; no address text has a dash).
  *
  * Messages quote the text as written ("\"10.0.0.5/24\" has host bits set; did
  * you mean 10.0.0.0/24?"), so that stray spaces or control characters show.
  */
-import { collapseCidrTexts, cidrKey, parseCidr, parseIPv4, type Cidr, type CollapsedCidrs } from "./cidr";
-import { cidr6Words, formatIPv6, parseCidr6, parseIPv6, type Cidr6 } from "./cidr6";
-import { collapseCidr6Texts, type CollapsedCidrs6 } from "./cidr6-ranges";
+import {
+  collapseCidrTexts,
+  cidrKey,
+  cidrKeyFirst,
+  cidrKeyLast,
+  formatCidr,
+  formatIPv4,
+  parseCidr,
+  parseIPv4,
+  rangeToCidrs,
+  type AddressRange,
+  type Cidr,
+  type CollapsedCidrs,
+} from "./cidr";
+import { cidr6Words, formatCidr6, formatIPv6, parseCidr6, parseIPv6, type Cidr6, type IPv6Address } from "./cidr6";
+import { cidr6Range, collapseCidr6Texts, compareIPv6, rangeToCidrs6, type AddressRange6, type CollapsedCidrs6 } from "./cidr6-ranges";
 
 export type AddressFamily = 4 | 6;
 
@@ -119,6 +134,264 @@ export interface CollapsedAddresses {
 export function collapseAddressTexts(texts: readonly string[]): CollapsedAddresses {
   const v4: string[] = [];
   const v6: string[] = [];
-  for (const text of texts) (text.includes(":") ? v6 : v4).push(text);
+  for (const text of texts) {
+    const into = text.includes(":") ? v6 : v4;
+    // A range (validated: it is no single CIDR) joins as the CIDRs that cover it exactly.
+    if (text.includes("-")) into.push(...rangeCidrTexts(text));
+    else into.push(text);
+  }
   return { v4: collapseCidrTexts(v4), v6: collapseCidr6Texts(v6) };
+}
+
+// ---------------------------------------------------------------- ranges
+
+export type AddressRefusal = AddressCidrRefusal | "range_order" | "range_family";
+
+/** What parseCidrOrRange reads: a CIDR as parseAddressCidr does, or a range that is no single CIDR. */
+export type CidrOrRangeParse =
+  | { ok: true; kind: "cidr"; family: 4; cidr: Cidr; canonical: string }
+  | { ok: true; kind: "cidr"; family: 6; cidr: Cidr6; canonical: string }
+  | { ok: true; kind: "range"; family: 4; first: number; last: number; canonical: string }
+  | { ok: true; kind: "range"; family: 6; first: IPv6Address; last: IPv6Address; canonical: string }
+  | {
+      ok: false;
+      family: AddressFamily | undefined;
+      reason: AddressRefusal;
+      /** What was probably meant (host_bits, ipv4_mapped, range_order). */
+      suggestion?: string;
+      /** A sentence for the API's 422, without the field path. */
+      message: string;
+    };
+
+const RANGE_EXAMPLE = { 4: "10.0.0.1-10.0.0.9", 6: "2001:db8::1-2001:db8::9" } as const;
+
+/**
+ * Parses a rule address or prefix-list entry that is not a list id: a CIDR
+ * (parseAddressCidr) or a range `first-last` of two addresses of one family,
+ * first <= last, no prefix lengths, no spaces, IPv6 in any RFC 4291 form. A
+ * range that is exactly one CIDR (10.0.0.0-10.0.0.255, 10.0.0.7-10.0.0.7)
+ * reads as that CIDR; `canonical` is the text to store: the CIDR, or both ends
+ * formatted (IPv6 in RFC 5952 text).
+ */
+export function parseCidrOrRange(text: string): CidrOrRangeParse {
+  const dash = text.indexOf("-");
+  if (dash < 0 || text.includes("%")) {
+    const cidr = parseAddressCidr(text);
+    // A zone id may hold a dash ("fe80::1%br-lan/64"): the CIDR parser names that refusal best.
+    if (cidr.ok) return { ...cidr, kind: "cidr" } as CidrOrRangeParse;
+    if (dash < 0 || cidr.reason === "zone_id") return cidr;
+    return refusal(6, "zone_id", `${quote(text)}: zone ids are not allowed in an address range`);
+  }
+  const firstText = text.slice(0, dash);
+  const lastText = text.slice(dash + 1);
+  const family6 = firstText.includes(":");
+  const family: AddressFamily = family6 ? 6 : 4;
+  if (family6 !== lastText.includes(":") && lastText !== "" && firstText !== "") {
+    return rangeRefusal(undefined, "range_family", `${quote(text)} mixes IPv4 and IPv6; both ends of a range must be of one family`);
+  }
+  const bad = [firstText, lastText].find((end) => (family6 ? parseIPv6(end) : parseIPv4(end)) === undefined);
+  if (bad !== undefined) return refusal(family, "syntax", rangeSyntaxMessage(text, bad, family));
+  if (!family6) {
+    const first = parseIPv4(firstText)!;
+    const last = parseIPv4(lastText)!;
+    if (first > last) return backwards(text, `${lastText}-${firstText}`, 4);
+    const cidrs = rangeToCidrs({ first, last });
+    if (cidrs.length === 1) return { ok: true, kind: "cidr", family: 4, cidr: cidrs[0], canonical: formatCidr(cidrs[0]) };
+    return { ok: true, kind: "range", family: 4, first, last, canonical: `${formatIPv4(first)}-${formatIPv4(last)}` };
+  }
+  const first = parseIPv6(firstText)!;
+  const last = parseIPv6(lastText)!;
+  const canonical = `${formatIPv6(first)}-${formatIPv6(last)}`;
+  if (compareIPv6(first, last) > 0) return backwards(text, `${formatIPv6(last)}-${formatIPv6(first)}`, 6);
+  if (isMapped(first) && isMapped(last)) {
+    const v4 = parseCidrOrRange(`${formatIPv4(first[3])}-${formatIPv4(last[3])}`);
+    const suggestion = v4.ok ? v4.canonical : "";
+    const what = v4.ok && v4.kind === "cidr" ? "CIDR" : "range";
+    return refusal(
+      6,
+      "ipv4_mapped",
+      `${quote(text)} is a range of IPv4-mapped addresses; write the IPv4 ${what} ${suggestion}`,
+      suggestion,
+    );
+  }
+  const cidrs = rangeToCidrs6({ first, last });
+  if (cidrs.length === 1) return { ok: true, kind: "cidr", family: 6, cidr: cidrs[0], canonical: formatCidr6(cidrs[0]) };
+  return { ok: true, kind: "range", family: 6, first, last, canonical };
+}
+
+function rangeRefusal(
+  family: AddressFamily | undefined,
+  reason: AddressRefusal,
+  message: string,
+  suggestion?: string,
+): CidrOrRangeParse & { ok: false } {
+  return suggestion === undefined ? { ok: false, family, reason, message } : { ok: false, family, reason, suggestion, message };
+}
+
+function isMapped(a: IPv6Address): boolean {
+  return a[0] === 0 && a[1] === 0 && a[2] === 0xffff;
+}
+
+function backwards(text: string, suggestion: string, family: AddressFamily): CidrOrRangeParse & { ok: false } {
+  return rangeRefusal(
+    family,
+    "range_order",
+    `${quote(text)} runs backwards: its first address is above its last; did you mean ${suggestion}?`,
+    suggestion,
+  );
+}
+
+/** Why a range's end does not read, with the likely fix. */
+function rangeSyntaxMessage(text: string, end: string, family: AddressFamily): string {
+  const base = `${quote(text)} is not a range like ${RANGE_EXAMPLE[family]}`;
+  if (end === "") return `${base}: it needs an address on both sides of the dash`;
+  if (end.trim() !== end) return `${base}: write it without spaces`;
+  if (end.includes("/")) return `${base}: the ends of a range are addresses, without a prefix length`;
+  if (end.includes("-")) return `${base}: it has more than one dash`;
+  return `${base}: ${quote(end)} is not an IPv${family} address`;
+}
+
+/** The range of addresses a CIDR or range parseCidrOrRange accepts, per family (`any`: undefined). */
+export function cidrOrRangeSpan(
+  parsed: CidrOrRangeParse & { ok: true },
+): { family: 4; range: AddressRange } | { family: 6; range: AddressRange6 } {
+  if (parsed.family === 4) {
+    if (parsed.kind === "range") return { family: 4, range: { first: parsed.first, last: parsed.last } };
+    return { family: 4, range: { first: parsed.cidr.network, last: parsed.cidr.network + 2 ** (32 - parsed.cidr.prefixLength) - 1 } };
+  }
+  return { family: 6, range: parsed.kind === "range" ? { first: parsed.first, last: parsed.last } : cidr6Range(parsed.cidr) };
+}
+
+/** The canonical text of a CIDR or range parseCidrOrRange accepts, else undefined. */
+export function canonicalCidrOrRange(text: string): string | undefined {
+  const parsed = parseCidrOrRange(text);
+  return parsed.ok ? parsed.canonical : undefined;
+}
+
+/** The family of a CIDR or range parseCidrOrRange accepts, else undefined. */
+export function cidrOrRangeFamily(text: string): AddressFamily | undefined {
+  if (!text.includes("-")) return cidrFamily(text);
+  const parsed = parseCidrOrRange(text);
+  return parsed.ok ? parsed.family : undefined;
+}
+
+/** The minimal CIDR texts covering an accepted range (one shared splitter: ipset, IPv6 address lists, collapse). */
+export function rangeCidrTexts(text: string): string[] {
+  const parsed = parseCidrOrRange(text);
+  if (!parsed.ok) throw new Error(`invalid address range ${JSON.stringify(text)}`);
+  if (parsed.kind === "cidr") return [parsed.canonical];
+  return parsed.family === 4
+    ? rangeToCidrs({ first: parsed.first, last: parsed.last }).map(formatCidr)
+    : rangeToCidrs6({ first: parsed.first, last: parsed.last }).map(formatCidr6);
+}
+
+/**
+ * An IPv4 address, CIDR or range as a firewall tool lists it ("10.0.0.1",
+ * "10.0.0.0/24", "10.0.0.1-10.0.0.9"), as the addresses it names: what the
+ * platform readers read back. Throws on anything else.
+ */
+export function listedAddressRange(text: string): AddressRange {
+  const dash = text.indexOf("-");
+  if (dash >= 0) {
+    const first = parseIPv4(text.slice(0, dash));
+    const last = parseIPv4(text.slice(dash + 1));
+    if (first === undefined || last === undefined || first > last) throw new Error(`not an IPv4 address range: "${text}"`);
+    return { first, last };
+  }
+  if (text.includes("/")) {
+    // Read-backs list every set element through here: cidrKey parses without allocating.
+    const key = cidrKey(text);
+    if (key < 0) throw new Error(`not an IPv4 network: "${text}"`);
+    return { first: cidrKeyFirst(key), last: cidrKeyLast(key) };
+  }
+  const a = parseIPv4(text);
+  if (a === undefined) throw new Error(`not an IPv4 address: "${text}"`);
+  return { first: a, last: a };
+}
+
+/** The IPv6 side of listedAddressRange: "2001:db8::1", "2001:db8::/32" or "2001:db8::1-2001:db8::9". */
+export function listedAddressRange6(text: string): AddressRange6 {
+  const dash = text.indexOf("-");
+  if (dash >= 0) {
+    const first = parseIPv6(text.slice(0, dash));
+    const last = parseIPv6(text.slice(dash + 1));
+    if (first === undefined || last === undefined || compareIPv6(first, last) > 0) throw new Error(`not an IPv6 address range: "${text}"`);
+    return { first, last };
+  }
+  if (text.includes("/")) {
+    const parsed = parseCidr6(text);
+    if (!parsed.ok) throw new Error(`not an IPv6 network: "${text}"`);
+    return cidr6Range(parsed.cidr);
+  }
+  const a = parseIPv6(text);
+  if (a === undefined) throw new Error(`not an IPv6 address: "${text}"`);
+  return { first: a, last: a };
+}
+
+/** An IPv4 range as a tool writes it: the CIDR when it is exactly one, else `first-last`. */
+export function formatAddressRange(range: AddressRange): string {
+  const size = range.last - range.first + 1;
+  if (size === 2 ** 32) return "0.0.0.0/0";
+  const bits = 31 - Math.clz32(size);
+  // A power of two, and first aligned to it.
+  if (2 ** bits === size && range.first % size === 0) return formatCidr({ network: range.first, prefixLength: 32 - bits });
+  return `${formatIPv4(range.first)}-${formatIPv4(range.last)}`;
+}
+
+/** An IPv6 range as a tool writes it: the CIDR when it is exactly one, else `first-last` in RFC 5952 text. */
+export function formatAddressRange6(range: AddressRange6): string {
+  return isOneCidr6(range.first, range.last)
+    ? formatCidr6(rangeToCidrs6(range)[0])
+    : `${formatIPv6(range.first)}-${formatIPv6(range.last)}`;
+}
+
+/**
+ * Whether [first, last] is exactly one CIDR, without allocating: first XOR last
+ * must be all ones below some bit, first zero and last one in those bits.
+ */
+export function isOneCidr6(first: IPv6Address, last: IPv6Address): boolean {
+  let ones = false; // inside the host part (every later word must be all ones in the XOR)
+  for (let w = 0; w < 4; w++) {
+    const x = (first[w] ^ last[w]) >>> 0;
+    if (ones) {
+      if (x !== 0xffffffff) return false;
+    } else if (x !== 0) {
+      // x must be 2^k - 1.
+      if ((x & (x + 1)) !== 0) return false;
+      ones = true;
+    }
+    if ((first[w] & x) !== 0 || (last[w] & x) >>> 0 !== x) return false;
+  }
+  return true;
+}
+
+/**
+ * The entries of a collapsed IPv4 set for a tool that takes ranges (nft
+ * interval sets, RouterOS address lists): each range as its CIDR text when it
+ * is exactly one (the text collapseCidrTexts kept), else `first-last`.
+ */
+export function rangeEntries(set: { ranges: readonly AddressRange[]; cidrs: readonly string[] }): readonly string[] {
+  // Every range has at least one CIDR: as many CIDRs as ranges means each is one (the usual case, no work).
+  if (set.ranges.length === set.cidrs.length) return set.cidrs;
+  const out: string[] = [];
+  let next = 0;
+  for (const range of set.ranges) {
+    const cidrs = rangeToCidrs(range).length;
+    out.push(cidrs === 1 ? set.cidrs[next] : `${formatIPv4(range.first)}-${formatIPv4(range.last)}`);
+    next += cidrs;
+  }
+  return out;
+}
+
+/** rangeEntries of a collapsed IPv6 set (RFC 5952 text). */
+export function rangeEntries6(set: { ranges6: readonly AddressRange6[]; cidrs6: readonly string[] }): readonly string[] {
+  if (set.ranges6.length === set.cidrs6.length) return set.cidrs6;
+  const out: string[] = [];
+  let next = 0;
+  for (const range of set.ranges6) {
+    const cidrs = isOneCidr6(range.first, range.last) ? 1 : rangeToCidrs6(range).length;
+    out.push(cidrs === 1 ? set.cidrs6[next] : `${formatIPv6(range.first)}-${formatIPv6(range.last)}`);
+    next += cidrs;
+  }
+  return out;
 }

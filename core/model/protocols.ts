@@ -22,6 +22,26 @@ export const PROTOCOLS: readonly ProtocolInfo[] = [
 
 const byNumber = new Map(PROTOCOLS.map((p) => [p.number, p]));
 
+/**
+ * The protocol names a rule may be written with (lower case, exactly as
+ * listed), stored as their numbers: the names /vpc/reference/protocols gives
+ * these protocols, plus `icmpv6` (nft's and RouterOS's name for 58).
+ */
+export const PROTOCOL_NAMES_ON_WRITE = {
+  all: PROTOCOL.ALL,
+  icmp: PROTOCOL.ICMP,
+  tcp: PROTOCOL.TCP,
+  udp: PROTOCOL.UDP,
+  "ipv6-icmp": PROTOCOL.ICMPV6,
+  icmpv6: PROTOCOL.ICMPV6,
+} as const;
+export type ProtocolNameOnWrite = keyof typeof PROTOCOL_NAMES_ON_WRITE;
+
+/** A protocol as written (a number, or a name of PROTOCOL_NAMES_ON_WRITE the shape check accepted) as its number. */
+export function protocolNumberOnWrite(protocol: number | ProtocolNameOnWrite): number {
+  return typeof protocol === "number" ? protocol : PROTOCOL_NAMES_ON_WRITE[protocol];
+}
+
 export function protocolTakesPorts(protocol: number): boolean {
   return protocol === PROTOCOL.TCP || protocol === PROTOCOL.UDP;
 }

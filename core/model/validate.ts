@@ -7,12 +7,13 @@
  * normalized form; whether referenced prefix lists and sites exist is the
  * caller's question (see `checkReferences`).
  */
-import { parseAddressCidr } from "./address";
+import { parseCidrOrRange } from "./address";
 import { cidrKey } from "./cidr";
 import { ValidationError, type ValidationIssue } from "./errors";
 import { isId } from "./ids";
 import { parsePorts } from "./ports";
-import { protocolFamily, protocolIsIcmp, protocolTakesPorts } from "./protocols";
+import { protocolFamily, protocolIsIcmp, protocolNumberOnWrite, protocolTakesPorts } from "./protocols";
+import { LIMITS } from "./shapes/limits";
 import { Checker, describe, indexOf, type Checked, type Path, type Result, type ValidateOptions } from "./shapes/check";
 import { PrefixListWrite, PrefixWrite, type NormalizedPrefixListWrite } from "./shapes/prefix-list";
 import { FilterRuleWrite, type NormalizedRuleWrite } from "./shapes/rule";
@@ -23,7 +24,7 @@ export type { Result, ValidateOptions } from "./shapes/check";
 
 const at = (parent: Path, key: string | number): Path => ({ parent, key });
 
-/** A CIDR or a prefix-list id; the address unchanged when valid. */
+/** A CIDR, a range or a prefix-list id; the text to store when valid. */
 function checkAddress(c: Checker, value: string, path: Path): string | undefined {
   if (value.startsWith("prfx_lst_")) {
     return isId("prefixList", value)
@@ -33,15 +34,25 @@ function checkAddress(c: Checker, value: string, path: Path): string | undefined
   return checkCidr(c, value, path);
 }
 
-/** An IPv4 or IPv6 CIDR; returns the text to store (RFC 5952 for IPv6). */
+/**
+ * An IPv4 or IPv6 CIDR or address range; returns the text to store (RFC 5952
+ * for IPv6; a range that is exactly one CIDR as that CIDR).
+ */
 function checkCidr(c: Checker, value: string, path: Path): string | undefined {
-  const parsed = parseAddressCidr(value);
+  const parsed = parseCidrOrRange(value);
   return parsed.ok ? parsed.canonical : c.fail(path, "invalid_cidr", parsed.message);
 }
 
+/** ICMP -1 on write means any: stored as null. */
+const anyIcmp = (value: number | null | undefined) => (value === LIMITS.icmpAny ? null : value);
+
 /** The checks of one rule that need more than its shape: address, port against protocol, ICMP fields. */
 function refineRule(rule: Checked<FilterRuleWrite>, path: Path, c: Checker): NormalizedRuleWrite | undefined {
-  const { direction, order, protocol, description, action, icmp_type, icmp_code, log } = rule;
+  const { direction, order, description, action, log } = rule;
+  // Names and -1 are write forms only: what is stored (and compared by the providers) is numbers and null.
+  const protocol = rule.protocol === undefined ? undefined : protocolNumberOnWrite(rule.protocol);
+  const icmp_type = anyIcmp(rule.icmp_type);
+  const icmp_code = anyIcmp(rule.icmp_code);
   const address = rule.address === undefined ? undefined : checkAddress(c, rule.address, at(path, "address"));
 
   let port: string | undefined;
@@ -63,7 +74,7 @@ function refineRule(rule: Checked<FilterRuleWrite>, path: Path, c: Checker): Nor
   let icmpOk = true;
   if (protocol !== undefined && !protocolIsIcmp(protocol)) {
     for (const key of ["icmp_type", "icmp_code"] as const) {
-      if (rule[key] !== null && rule[key] !== undefined) {
+      if (anyIcmp(rule[key]) !== null && rule[key] !== undefined) {
         icmpOk = false;
         c.fail(at(path, key), "parameter_invalid", `only applies to ICMP rules (protocol 1, or 58 for IPv6), not protocol ${protocol}`);
       }

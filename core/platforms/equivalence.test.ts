@@ -1,21 +1,41 @@
 /**
  * In-process equivalence: each platform's rendering, read back by that
  * platform's reader (the one the agent verifies with), must agree with the
- * oracle on boundary and random packets; and a loaded ruleset that differs
+ * oracle on boundary and random packets (every other policy with address
+ * ranges, protocol names and ICMP -1); and a loaded ruleset that differs
  * from the policy must be caught. (The kernel versions of these checks are in
  * test/integration/differential.test.ts.)
  */
 import { checkEquivalence, seededRandom } from "../analyze";
-import { normalizePolicy } from "../policy";
+import { normalizePolicy, type NormalizedPolicy } from "../policy";
 import { randomPolicy } from "../../test/support/policies";
 import { iptables, nftables, routeros } from ".";
 
+/** What the random policies held of address ranges: so that a generator change cannot quietly stop testing them. */
+function rangeCoverage() {
+  const seen = { rules4: 0, rules6: 0, listRanges: 0 };
+  return {
+    seen,
+    add(policy: NormalizedPolicy) {
+      for (const r of policy.rules) if (r.address.kind === "range") seen[r.address.family === 4 ? "rules4" : "rules6"]++;
+      for (const l of policy.prefixLists) if (l.ranges.length < l.cidrs.length || l.ranges6.length < l.cidrs6.length) seen.listRanges++;
+    },
+    check() {
+      expect(seen.rules4).toBeGreaterThan(5);
+      expect(seen.rules6).toBeGreaterThan(5);
+      expect(seen.listRanges).toBeGreaterThan(5);
+    },
+  };
+}
+
 describe.each(["host", "router"] as const)("generated rulesets agree with the oracle (%s mode)", (mode) => {
   test("RouterOS script (/ip and /ipv6), both slots, 60 random mixed-family policies", () => {
+    const coverage = rangeCoverage();
     const random = seededRandom(mode === "host" ? 11 : 12);
     for (let n = 0; n < 60; n++) {
-      const doc = randomPolicy(random, { families: [4, 6] });
+      const doc = randomPolicy(random, { families: [4, 6], writeForms: n % 2 === 1 });
       const policy = normalizePolicy(doc, { mode });
+      coverage.add(policy);
       const script = routeros.render(policy);
       for (const slot of ["a", "b"] as const) {
         const report = checkEquivalence(policy, routeros.read({ script, slot }), {
@@ -26,34 +46,41 @@ describe.each(["host", "router"] as const)("generated rulesets agree with the or
         expect(report.checked).toBeGreaterThan(300);
       }
     }
+    coverage.check();
   });
 
   test("nftables file with control-plane elements (both families), read by the nftables reader, 60 random mixed-family policies", () => {
+    const coverage = rangeCoverage();
     const random = seededRandom(mode === "host" ? 31 : 32);
     const endpoints = [
       { address: "198.51.100.200", port: 8787 },
       { address: "2001:db8:cafe::200", port: 8787 },
     ];
     for (let n = 0; n < 60; n++) {
-      const doc = randomPolicy(random, { families: [4, 6] });
+      const doc = randomPolicy(random, { families: [4, 6], writeForms: n % 2 === 1 });
       const controlPlane = n % 3 === 0 ? endpoints : n % 3 === 1 ? endpoints.slice(1) : [];
       const policy = normalizePolicy(doc, { mode, controlPlane });
+      coverage.add(policy);
       const report = checkEquivalence(policy, nftables.expected(nftables.render(policy), controlPlane), { random: 300, seed: n });
       expect(report.disagreements.slice(0, 2)).toEqual([]);
       expect(report.checked).toBeGreaterThan(300);
     }
+    coverage.check();
   });
 
   test("iptables and ip6tables restore texts and ipsets of both families, with control-plane elements, 60 random mixed-family policies", () => {
+    const coverage = rangeCoverage();
     const random = seededRandom(mode === "host" ? 21 : 22);
     for (let n = 0; n < 60; n++) {
-      const doc = randomPolicy(random, { families: [4, 6] });
+      const doc = randomPolicy(random, { families: [4, 6], writeForms: n % 2 === 1 });
       const controlPlane = [[], [{ address: "198.51.100.200", port: 8787 }], [{ address: "2001:db8:cafe::200", port: 8787 }]][n % 3];
       const policy = normalizePolicy(doc, { mode, controlPlane });
+      coverage.add(policy);
       const report = checkEquivalence(policy, iptables.expected(iptables.render(policy), controlPlane), { random: 300, seed: n });
       expect(report.disagreements.slice(0, 2)).toEqual([]);
       expect(report.checked).toBeGreaterThan(300);
     }
+    coverage.check();
   });
 });
 

@@ -4,7 +4,7 @@
  * merged, rule fields defaulted, and the rules of all groups of a site in
  * evaluation order.
  *
- * Families: a rule's CIDR decides its family (`0.0.0.0/0` is all IPv4, `::/0`
+ * Families: a rule's CIDR or address range decides its family (`0.0.0.0/0` is all IPv4, `::/0`
  * all IPv6); a prefix-list rule matches the members of the packet's family, so
  * it applies to both; ICMP (1) exists only in IPv4 and ICMPv6 (58) only in
  * IPv6, which narrows a prefix-list rule to that family. `families` says which
@@ -18,7 +18,7 @@ import {
   cidrRange,
   collapseAddressTexts,
   coversAllPorts,
-  parseAddressCidr,
+  parseCidrOrRange,
   parseIPv4,
   parseIPv6,
   parsePorts,
@@ -86,12 +86,15 @@ export interface NormalizedPrefixList {
 
 /**
  * What a rule's address refers to; `ranges`/`ranges6` on the rule hold the
- * resolved addresses. `any` is a /0 of one family: every address of it.
+ * resolved addresses. `any` is a /0 of one family: every address of it. A
+ * `range` is never exactly one CIDR (validation stores those as the CIDR).
  */
 export type RuleAddress =
   | { kind: "any"; family: AddressFamily }
   | { kind: "cidr"; family: 4; cidr: Cidr }
   | { kind: "cidr"; family: 6; cidr: Cidr6 }
+  | { kind: "range"; family: 4; first: number; last: number }
+  | { kind: "range"; family: 6; first: IPv6Address; last: IPv6Address }
   | { kind: "prefixList"; id: string };
 
 export interface PolicyRule {
@@ -248,8 +251,13 @@ function portsOf(port: string): PortRange[] | null {
 
 function addressOf(address: string): RuleAddress {
   if (address.startsWith("prfx_lst_")) return { kind: "prefixList", id: address };
-  const parsed = parseAddressCidr(address);
+  const parsed = parseCidrOrRange(address);
   if (!parsed.ok) throw new Error(`validated address ${JSON.stringify(address)} does not parse`);
+  if (parsed.kind === "range") {
+    return parsed.family === 4
+      ? { kind: "range", family: 4, first: parsed.first, last: parsed.last }
+      : { kind: "range", family: 6, first: parsed.first, last: parsed.last };
+  }
   if (parsed.cidr.prefixLength === 0) return { kind: "any", family: parsed.family };
   return parsed.family === 4 ? { kind: "cidr", family: 4, cidr: parsed.cidr } : { kind: "cidr", family: 6, cidr: parsed.cidr };
 }
@@ -268,6 +276,12 @@ function resolveAddress(
       ranges: only === 6 ? NONE : list.ranges,
       ranges6: only === 4 ? NONE : list.ranges6,
     };
+  }
+  if (address.kind === "range") {
+    const range = { first: address.first, last: address.last };
+    return address.family === 4
+      ? { families: [4], ranges: [range as AddressRange], ranges6: NONE }
+      : { families: [6], ranges: NONE, ranges6: [range as AddressRange6] };
   }
   if (address.family === 4) {
     return { families: [4], ranges: address.kind === "any" ? ALL_ADDRESSES : [cidrRange(address.cidr)], ranges6: NONE };

@@ -7,12 +7,15 @@ import {
   compareIPv6,
   formatCidr,
   formatCidr6,
+  formatIPv4,
+  formatIPv6,
   mergeRanges6,
   mustParseCidr,
   mustParseCidr6,
   nextIPv6,
   previousIPv6,
   protocolName,
+  protocolNumberOnWrite,
   rangeToCidrs,
   rangeToCidrs6,
   type AddressFamily,
@@ -66,7 +69,8 @@ export function describeService(region: Pick<DiffRegion, "protocols" | "ports" |
 
 /**
  * "0.0.0.0/0 (all IPv4)", "10.0.0.0/8, 192.0.2.0/24", "0.0.0.0/0 except 198.51.100.0/24",
- * "10.0.0.0/24, ... and 99,995 more CIDRs", "::/0 (all IPv6)", "::/0 except 2001:db8::/32":
+ * "10.0.0.0/24, ... and 99,995 more CIDRs", "::/0 (all IPv6)", "::/0 except 2001:db8::/32",
+ * "10.0.0.1-10.0.0.9" (a range that would take three CIDRs or more):
  * a set is named by its complement (within its family) when that is shorter.
  * The family is the CIDRs' own (IPv4 when there are none).
  */
@@ -75,14 +79,50 @@ export function describeAddresses(cidrs: readonly string[], family: AddressFamil
   if (cidrs.length === 1 && cidrs[0] === "0.0.0.0/0") return "0.0.0.0/0 (all IPv4)";
   const complement = complementCidrs(cidrs, cidrs.length);
   if (complement) return `0.0.0.0/0 except ${listCidrs(complement.listed, complement.count)}`;
-  return listCidrs(cidrs, cidrs.length);
+  const ranged = rangeTexts(cidrs);
+  return ranged ? listCidrs(ranged, ranged.length, "entries") : listCidrs(cidrs, cidrs.length);
+}
+
+/** A merged range that splits into this many CIDRs or more is named as first-last ("10.0.0.1-10.0.0.9"). */
+const RANGE_FROM_CIDRS = 3;
+
+/**
+ * The CIDRs as merged ranges, where some range would take RANGE_FROM_CIDRS or
+ * more CIDRs (an address range of a rule or prefix list): shorter to read.
+ * Undefined when no range does (the CIDRs are the shortest text).
+ */
+function rangeTexts(cidrs: readonly string[]): string[] | undefined {
+  const ranges = rangesOf(cidrs);
+  const merged: [number, number][] = [];
+  for (let i = 0; i < ranges.length; i += 2) {
+    const top = merged[merged.length - 1];
+    if (top && ranges[i] <= top[1] + 1) top[1] = Math.max(top[1], ranges[i + 1]);
+    else merged.push([ranges[i], ranges[i + 1]]);
+  }
+  if (!merged.some(([first, last]) => cidrCount(first, last) >= RANGE_FROM_CIDRS)) return undefined;
+  return merged.flatMap(([first, last]) =>
+    cidrCount(first, last) >= RANGE_FROM_CIDRS
+      ? [`${formatIPv4(first)}-${formatIPv4(last)}`]
+      : rangeToCidrs({ first, last }).map(formatCidr),
+  );
+}
+
+/** rangeTexts of IPv6 CIDRs. */
+function rangeTexts6(cidrs: readonly string[]): string[] | undefined {
+  const merged = mergeRanges6(cidrs.map((c) => cidr6Range(mustParseCidr6(c))));
+  const splits = merged.map(rangeToCidrs6);
+  if (!splits.some((split) => split.length >= RANGE_FROM_CIDRS)) return undefined;
+  return merged.flatMap((r, i) =>
+    splits[i].length >= RANGE_FROM_CIDRS ? [`${formatIPv6(r.first)}-${formatIPv6(r.last)}`] : splits[i].map(formatCidr6),
+  );
 }
 
 function describeAddresses6(cidrs: readonly string[]): string {
   if (cidrs.length === 1 && cidrs[0] === "::/0") return "::/0 (all IPv6)";
   const complement = complementCidrs6(cidrs, cidrs.length);
   if (complement) return `::/0 except ${listCidrs(complement.listed, complement.count)}`;
-  return listCidrs(cidrs, cidrs.length);
+  const ranged = rangeTexts6(cidrs);
+  return ranged ? listCidrs(ranged, ranged.length, "entries") : listCidrs(cidrs, cidrs.length);
 }
 
 const LAST_IPV6: IPv6Address = [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff];
@@ -109,10 +149,10 @@ function complementCidrs6(cidrs: readonly string[], limit: number): { count: num
 }
 
 /** The first MAX_LISTED_ADDRESSES of `count` CIDRs (`listed` holds at least those), and how many more. */
-function listCidrs(listed: readonly string[], count: number): string {
+function listCidrs(listed: readonly string[], count: number, noun = "CIDRs"): string {
   if (count <= MAX_LISTED_ADDRESSES) return listed.slice(0, count).join(", ");
   const rest = count - MAX_LISTED_ADDRESSES;
-  return `${listed.slice(0, MAX_LISTED_ADDRESSES).join(", ")} and ${COUNT.format(rest)} more CIDRs`;
+  return `${listed.slice(0, MAX_LISTED_ADDRESSES).join(", ")} and ${COUNT.format(rest)} more ${noun}`;
 }
 
 /** As toLocaleString("en-US"), which builds a formatter per call (about 10 µs, once per line of a long report). */
@@ -230,7 +270,7 @@ export function describeRuleAddress(rule: SnapshotRule, snapshot: PolicySnapshot
 }
 
 export function describeRuleService(rule: SnapshotRule): string {
-  const name = protocolName(rule.protocol);
+  const name = protocolName(typeof rule.protocol === "string" ? protocolNumberOnWrite(rule.protocol) : rule.protocol);
   if (rule.port) return `${name}/${rule.port.replace(/\s+/g, "")}`;
   if (rule.icmp_type !== null && rule.icmp_type !== undefined) {
     return `${name} type ${rule.icmp_type}${rule.icmp_code !== null && rule.icmp_code !== undefined ? ` code ${rule.icmp_code}` : ""}`;

@@ -4,7 +4,7 @@
  * use). Values are compared after the model's normalization (ports, defaults),
  * so "22, 80" -> "22,80" is not a change.
  */
-import { parsePorts } from "../model";
+import { canonicalCidrOrRange, parsePorts, protocolNumberOnWrite, PROTOCOL_NAMES_ON_WRITE, type ProtocolNameOnWrite } from "../model";
 import type { PolicySnapshot, SnapshotGroup, SnapshotRule } from "./snapshot";
 
 export const COMPARED_FIELDS = [
@@ -160,15 +160,22 @@ function comparable(field: ComparedField, rule: SnapshotRule, snapshot: PolicySn
     case "address": {
       // Prefix lists compare by name: a new list's id is a stand-in, and keys differ between input formats.
       const list = snapshot.prefixLists.find((l) => l.id === rule.address);
-      return list ? `list:${list.name}` : rule.address;
+      // A CIDR or range compares in its stored text (RFC 5952, a one-CIDR range as that CIDR).
+      return list ? `list:${list.name}` : (canonicalCidrOrRange(rule.address) ?? rule.address);
     }
+    case "protocol":
+      // A name as written ("tcp") is the number the API stores.
+      return typeof rule.protocol === "string" && rule.protocol in PROTOCOL_NAMES_ON_WRITE
+        ? String(protocolNumberOnWrite(rule.protocol as ProtocolNameOnWrite))
+        : String(rule.protocol);
     case "action":
       return rule.action ?? "accept";
     case "log":
       return String(rule.log ?? false);
     case "icmp_type":
     case "icmp_code":
-      return String(rule[field] ?? null);
+      // -1 on write means any, as null does.
+      return String(rule[field] === -1 ? null : (rule[field] ?? null));
     default:
       return String(rule[field]);
   }

@@ -3,7 +3,18 @@
  * API, outputs as the API returns them.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { Action, Direction, FilterRule, Platform, Prefix, SiteMode, PendingSite, SyncError, SyncStatus } from "../../core/model";
+import type {
+  Action,
+  Direction,
+  FilterRule,
+  Platform,
+  Prefix,
+  ProtocolNameOnWrite,
+  SiteMode,
+  PendingSite,
+  SyncError,
+  SyncStatus,
+} from "../../core/model";
 import { dynamicProvider } from "./provider";
 
 /** Options of the provider that ride along as args; none of them is sent to the API. */
@@ -17,21 +28,25 @@ export interface SyncOptions {
 export interface RuleArgs {
   direction: pulumi.Input<Direction>;
   order: pulumi.Input<number>;
-  /** IP protocol number: 6 TCP, 17 UDP, 1 ICMP (IPv4 addresses only), 58 ICMPv6 (IPv6 addresses only), 0 all. */
-  protocol: pulumi.Input<number>;
+  /**
+   * IP protocol number: 6 TCP, 17 UDP, 1 ICMP (IPv4 addresses only), 58 ICMPv6 (IPv6 addresses only), 0 all;
+   * or its name ("tcp", "udp", "icmp", "ipv6-icmp" or "icmpv6", "all"), kept as the number (no diff against the API).
+   */
+  protocol: pulumi.Input<number | ProtocolNameOnWrite>;
   /** "443", "1024-2048", "80, 443"; "" for protocols without ports. */
   port: pulumi.Input<string>;
   /**
    * IPv4 or IPv6 CIDR (`0.0.0.0/0` is all IPv4, `::/0` all IPv6; IPv6 is stored in
-   * RFC 5952 form, so `2001:DB8::/32` and `2001:db8::/32` are the same input) or a
+   * RFC 5952 form, so `2001:DB8::/32` and `2001:db8::/32` are the same input), an
+   * address range (`10.0.0.1-10.0.0.9`; one that is exactly a CIDR is kept as it) or a
    * prefix list id (e.g. `office.id`; matches the members of the packet's family).
    */
   address: pulumi.Input<string>;
   description: pulumi.Input<string>;
   action?: pulumi.Input<Action>;
-  /** ICMP (1) and ICMPv6 (58) only: the type to match; all types when null. */
+  /** ICMP (1) and ICMPv6 (58) only: the type to match; all types when null (or -1, kept as null). */
   icmp_type?: pulumi.Input<number | null>;
-  /** ICMP (1) and ICMPv6 (58) only, with `icmp_type`: the code to match. */
+  /** ICMP (1) and ICMPv6 (58) only, with `icmp_type`: the code to match; -1 is null. */
   icmp_code?: pulumi.Input<number | null>;
   log?: pulumi.Input<boolean>;
 }

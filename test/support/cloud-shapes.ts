@@ -5,17 +5,39 @@
  * three), outbound only (CF), no ICMP type (Genesis). Prefix lists are written
  * out as their CIDRs, since none of the three has them.
  */
-import { parsePorts, type FilterRuleWrite } from "../../core/model";
+import {
+  formatCidr,
+  formatCidr6,
+  listedAddressRange,
+  listedAddressRange6,
+  parsePorts,
+  protocolNumberOnWrite,
+  rangeToCidrs,
+  rangeToCidrs6,
+  type FilterRuleWrite,
+} from "../../core/model";
 import type { PolicyDocumentInput } from "../../core/policy";
 
 type Rule = FilterRuleWrite & { id?: string };
 
-/** The rule's CIDRs, of the family its protocol allows (ICMP: IPv4, ICMPv6: IPv6), as the model narrows them. */
-function addressesOf(doc: PolicyDocumentInput, rule: Rule): string[] {
+/**
+ * The rule's addresses, of the family its protocol allows (ICMP: IPv4, ICMPv6: IPv6), as
+ * the model narrows them; `cidrsOnly` writes ranges as their CIDRs (AWS and Genesis take none).
+ */
+function addressesOf(doc: PolicyDocumentInput, rule: Rule, cidrsOnly = true): string[] {
+  const protocol = protocolNumberOnWrite(rule.protocol);
   const all = rule.address.startsWith("prfx_lst_")
     ? (doc.prefix_lists ?? []).find((l) => l.id === rule.address)!.prefixes.map((p) => p.cidr)
     : [rule.address];
-  return all.filter((c) => (rule.protocol === 1 ? !c.includes(":") : rule.protocol === 58 ? c.includes(":") : true));
+  return all
+    .filter((c) => (protocol === 1 ? !c.includes(":") : protocol === 58 ? c.includes(":") : true))
+    .flatMap((c) =>
+      !cidrsOnly || !c.includes("-")
+        ? [c]
+        : c.includes(":")
+          ? rangeToCidrs6(listedAddressRange6(c)).map(formatCidr6)
+          : rangeToCidrs(listedAddressRange(c)).map(formatCidr),
+    );
 }
 
 const portRanges = (r: Rule) =>
@@ -28,6 +50,12 @@ export function fitTo(doc: PolicyDocumentInput, shape: "aws" | "cf-asg" | "genes
     security_groups: doc.security_groups.map((g) => ({
       ...g,
       rules: g.rules
+        .map((r) => ({
+          ...r,
+          protocol: protocolNumberOnWrite(r.protocol),
+          icmp_type: r.icmp_type === -1 ? null : r.icmp_type,
+          icmp_code: r.icmp_code === -1 ? null : r.icmp_code,
+        }))
         .filter((r) => shape !== "genesis" || [0, 1, 6, 17].includes(r.protocol))
         .filter((r) => shape !== "cf-asg" || [0, 1, 6, 17, 58].includes(r.protocol))
         .map((r) => ({
@@ -93,7 +121,7 @@ export function toCfAsg(doc: PolicyDocumentInput): unknown {
       .filter((r) => addressesOf(doc, r).length > 0)
       .map((r) => ({
         protocol: r.protocol === 0 ? "all" : r.protocol === 6 ? "tcp" : r.protocol === 17 ? "udp" : r.protocol === 1 ? "icmp" : "icmpv6",
-        destination: addressesOf(doc, r).join(","),
+        destination: addressesOf(doc, r, false).join(","),
         ...(r.port ? { ports: r.port.replace(/\s/g, "") } : {}),
         ...(r.protocol === 1 || r.protocol === 58 ? { type: r.icmp_type ?? -1, code: r.icmp_code ?? -1 } : {}),
         log: Boolean(r.log),

@@ -3,9 +3,22 @@
  * prefix lists (with overlapping and adjacent entries, sometimes empty), port
  * lists, every protocol class, both directions, accept and drop, ICMP type and
  * code, logging, rules with and without ids; with `families: [4, 6]` mixed-family
- * documents (IPv6 CIDRs, ::/0, ICMPv6, prefix lists holding both families).
+ * documents (IPv6 CIDRs, ::/0, ICMPv6, prefix lists holding both families);
+ * with `writeForms` the spellings only a write takes (address ranges in rules
+ * and prefix lists, protocol names, ICMP type or code -1).
  */
-import { formatCidr, formatCidr6, maskOf, parseIPv4, type FilterRuleWrite, type IPv6Address } from "../../core/model";
+import {
+  canonicalCidrOrRange,
+  formatCidr,
+  formatCidr6,
+  formatIPv4,
+  formatIPv6,
+  maskOf,
+  parseIPv4,
+  parseIPv6,
+  type FilterRuleWrite,
+  type IPv6Address,
+} from "../../core/model";
 import type { PolicyDocumentInput } from "../../core/policy";
 
 const ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -25,7 +38,11 @@ export interface RandomPolicyOptions {
   pools6?: { words: readonly [number, number]; prefixLength: number }[];
   /** ICMPv6 types rules may name; default 128, 129, 1, 135. */
   icmp6Types?: number[];
+  /** Also draw address ranges (rule addresses, prefix entries), protocol names and ICMP -1; default false. */
+  writeForms?: boolean;
 }
+
+const PROTOCOL_NAME: Record<number, string[]> = { 0: ["all"], 1: ["icmp"], 6: ["tcp"], 17: ["udp"], 58: ["ipv6-icmp", "icmpv6"] };
 
 export function randomPolicy(random: () => number, opts: RandomPolicyOptions = {}): PolicyDocumentInput {
   const int = (n: number) => Math.floor(random() * n);
@@ -58,7 +75,22 @@ export function randomPolicy(random: () => number, opts: RandomPolicyOptions = {
     }
     return formatCidr6({ network: words as unknown as IPv6Address, prefixLength: length });
   };
-  const cidrOf = (family: 4 | 6): string => (family === 6 ? cidr6() : cidr());
+  const writeForms = opts.writeForms ?? false;
+  const cidrOf = (family: 4 | 6): string => (writeForms && random() < 0.3 ? range(family) : family === 6 ? cidr6() : cidr());
+  /** A range from inside a CIDR of the family: often not one CIDR, sometimes exactly one (stored as that CIDR). */
+  const range = (family: 4 | 6): string => {
+    if (family === 4) {
+      const [a, l] = cidr().split("/");
+      const first = parseIPv4(a)! + (random() < 0.5 ? int(8) : 0);
+      const last = Math.min(0xffffffff, first + (random() < 0.2 ? 2 ** (32 - Number(l)) - 1 : int(2 ** Math.min(12, 32 - Number(l)) + 1)));
+      return `${formatIPv4(first)}-${formatIPv4(last)}`;
+    }
+    const [a] = cidr6().split("/");
+    const first = parseIPv6(a)!;
+    const low = Math.min(0xffffffff, first[3] + int(16));
+    const high = Math.min(0xffffffff, low + int(5000));
+    return `${formatIPv6([first[0], first[1], first[2], low >>> 0])}-${formatIPv6([first[0], first[1], first[2], high >>> 0])}`;
+  };
   const cidr = (): string => {
     const pool = pick(pools);
     const length = pool.prefixLength + int(33 - pool.prefixLength);
@@ -67,10 +99,15 @@ export function randomPolicy(random: () => number, opts: RandomPolicyOptions = {
   };
   const prefixLists = Array.from({ length: int(4) }, () => {
     const cidrs = new Set<string>();
+    // By stored text: a range that is exactly one CIDR is that CIDR, which may be listed once only.
+    const stored = new Set<string>();
     const count = random() < 0.15 ? 0 : 1 + int(6);
     while (cidrs.size < count) {
       const family = pick(families);
       const c = cidrOf(family);
+      const key = writeForms ? canonicalCidrOrRange(c)! : c;
+      if (writeForms && stored.has(key)) continue;
+      stored.add(key);
       cidrs.add(c);
       if (family === 6) continue;
       // An adjacent or containing neighbour now and then, so collapsing has work to do.
@@ -80,11 +117,14 @@ export function randomPolicy(random: () => number, opts: RandomPolicyOptions = {
         if (length > 8) {
           const network = parseIPv4(a)!;
           const neighbour = (network ^ (2 ** (32 - length))) >>> 0;
-          cidrs.add(
+          const extra =
             random() < 0.5
               ? formatCidr({ network: neighbour, prefixLength: length })
-              : formatCidr({ network: (network & maskOf(length - 1)) >>> 0, prefixLength: length - 1 }),
-          );
+              : formatCidr({ network: (network & maskOf(length - 1)) >>> 0, prefixLength: length - 1 });
+          if (!writeForms || !stored.has(extra)) {
+            stored.add(extra);
+            cidrs.add(extra);
+          }
         }
       }
     }
@@ -130,6 +170,13 @@ export function randomPolicy(random: () => number, opts: RandomPolicyOptions = {
       if ((protocol === 1 || protocol === 58) && random() < 0.5) {
         r.icmp_type = pick(protocol === 1 ? icmpTypes : icmp6Types);
         if (random() < 0.4) r.icmp_code = int(2);
+      }
+      if (writeForms) {
+        if (PROTOCOL_NAME[protocol] && random() < 0.5) r.protocol = pick(PROTOCOL_NAME[protocol]) as FilterRuleWrite["protocol"];
+        // -1 means any, as null (or leaving it out) does.
+        if ((protocol === 1 || protocol === 58) && r.icmp_type === undefined && random() < 0.3) r.icmp_type = -1;
+        if ((protocol === 1 || protocol === 58) && r.icmp_type !== undefined && r.icmp_code === undefined && random() < 0.3)
+          r.icmp_code = -1;
       }
       if (random() < 0.2) r.log = true;
       if (random() < 0.7) r.id = id("fltr_");

@@ -61,6 +61,7 @@ interface Schema {
   type?: string;
   enum?: readonly string[];
   anyOf?: Schema[];
+  oneOf?: Schema[];
   properties?: Record<string, Schema>;
   required?: readonly string[];
   additionalProperties?: boolean;
@@ -111,6 +112,8 @@ type Node =
   | { kind: "boolean" }
   | { kind: "enum"; allowed: readonly string[]; allowedText: string }
   | { kind: "nullable"; inner: Node }
+  /** An integer or one of some names (a protocol number or name): the refinement maps a name to its number. */
+  | { kind: "integerOrName"; integer: Extract<Node, { kind: "integer" }>; names: Extract<Node, { kind: "enum" }> }
   | { kind: "any" };
 
 interface Field {
@@ -126,7 +129,7 @@ const nodes = new WeakMap<Schema, Node>();
 // Every node gets every property, in one order (one hidden class), so the walk's reads stay monomorphic.
 // prettier-ignore
 const NODE_KEYS = ["kind", "schema", "fields", "known", "knownText", "closed", "checkFields", "items", "maxItems", "unique", "noun",
-  "min", "max", "pattern", "patternText", "text", "expected", "allowed", "allowedText", "inner"] as const;
+  "min", "max", "pattern", "patternText", "text", "expected", "allowed", "allowedText", "inner", "integer", "names"] as const;
 
 function uniform<N extends Node>(node: N): N {
   const missing = Object.keys(node).find((key) => !(NODE_KEYS as readonly string[]).includes(key));
@@ -144,7 +147,7 @@ function nodeOf(schema: Schema): Node {
 
 /** The keywords the checker reads or may ignore (annotations); a schema with any other is refused. */
 const KEYWORDS = new Set([
-  ...["type", "enum", "anyOf", "properties", "required", "additionalProperties", "items", "maxItems", "uniqueItems"],
+  ...["type", "enum", "anyOf", "oneOf", "properties", "required", "additionalProperties", "items", "maxItems", "uniqueItems"],
   ...["minLength", "maxLength", "pattern", "minimum", "maximum", "default", "readOnly"],
   ...["$id", "title", "description", "example", "examples"],
 ]);
@@ -157,6 +160,12 @@ function prepare(schema: Schema): Node {
     const inner = schema.anyOf.filter((m) => m.type !== "null");
     if (inner.length !== 1 || schema.anyOf.length !== 2) throw unsupported("anyOf is supported only as T | null");
     return { kind: "nullable", inner: nodeOf(inner[0]) };
+  }
+  if (schema.oneOf) {
+    const integer = schema.oneOf.map(nodeOf).find((n) => n.kind === "integer");
+    const names = schema.oneOf.map(nodeOf).find((n) => n.kind === "enum");
+    if (schema.oneOf.length !== 2 || !integer || !names) throw unsupported("oneOf is supported only as an integer or a string enum");
+    return { kind: "integerOrName", integer, names } as Node;
   }
   if (schema.enum) return { kind: "enum", allowed: schema.enum, allowedText: schema.enum.map((a) => `"${a}"`).join(", ") };
   switch (schema.type) {
@@ -306,6 +315,15 @@ class Walk {
         return this.failed(parent, key, "parameter_invalid", `must be one of ${node.allowedText}, got ${describe(value)}`);
       case "nullable":
         return value === null ? null : this.value(node.inner, value, parent, key);
+      case "integerOrName": {
+        if (typeof value === "number") return this.value(node.integer, value, parent, key);
+        if (typeof value === "string" && node.names.allowed.includes(value)) return value;
+        const lower = typeof value === "string" ? value.trim().toLowerCase() : "";
+        const hint = node.names.allowed.includes(lower) ? `; did you mean "${lower}"?` : "";
+        const { min, max } = node.integer;
+        const allowed = `an integer from ${min} to ${max} or one of ${node.names.allowedText}`;
+        return this.failed(parent, key, "parameter_invalid", `must be ${allowed}, got ${describe(value)}${hint}`);
+      }
       case "any":
         return value;
     }

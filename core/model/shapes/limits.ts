@@ -12,15 +12,19 @@ export const LIMITS = {
   protocol: { min: 0, max: 255 },
   /** ICMP type and code. */
   icmp: { min: 0, max: 255 },
+  /** What a write may give for an ICMP type or code to mean any (stored null). */
+  icmpAny: -1,
   ruleDescription: { min: 1, max: 255 },
   prefixListName: { min: 1, max: 255 },
   prefixListDescription: 1000,
   prefixes: 500,
   /**
-   * The longest CIDR text the parser accepts: IPv6 with six 4-digit groups and a
-   * dotted quad, "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128" (IPv4 needs 18).
+   * The longest CIDR or range text the parser accepts: an IPv6 range of two
+   * addresses of six 4-digit groups and a dotted quad each,
+   * "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.254-ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255"
+   * (45 + 1 + 45; the longest CIDR needs 49, an IPv4 range 31).
    */
-  prefixCidr: 49,
+  prefixCidr: 91,
   prefixDescription: 255,
   siteName: { min: 1, max: 255 },
   sitesPerResource: 1000,

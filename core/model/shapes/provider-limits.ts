@@ -10,7 +10,7 @@ import { ID_BODY_LENGTH } from "../ids";
 import { MAX_PORT_ITEMS } from "../ports";
 import { PROTOCOL } from "../protocols";
 import { PrefixListWrite, PrefixWrite } from "./prefix-list";
-import { FilterRuleWrite } from "./rule";
+import { FilterRule, FilterRuleWrite } from "./rule";
 import { SecurityGroupWrite } from "./security-group";
 import { SiteWrite } from "./site";
 
@@ -48,10 +48,11 @@ export function renderProviderLimits(): string {
     ["MaxGroupSites", number(SecurityGroupWrite, "sites", "maxItems")],
     ["OrderMin", number(FilterRuleWrite, "order", "minimum")],
     ["OrderMax", number(FilterRuleWrite, "order", "maximum")],
-    ["ProtocolMin", number(FilterRuleWrite, "protocol", "minimum")],
-    ["ProtocolMax", number(FilterRuleWrite, "protocol", "maximum")],
-    ["IcmpMin", number(FilterRuleWrite, "icmp_type", "minimum")],
-    ["IcmpMax", number(FilterRuleWrite, "icmp_type", "maximum")],
+    // As stored: a write may also name the protocol or give ICMP -1 (any), which the provider's integer attributes do not.
+    ["ProtocolMin", number(FilterRule, "protocol", "minimum")],
+    ["ProtocolMax", number(FilterRule, "protocol", "maximum")],
+    ["IcmpMin", number(FilterRule, "icmp_type", "minimum")],
+    ["IcmpMax", number(FilterRule, "icmp_type", "maximum")],
     ["RuleDescriptionMin", number(FilterRuleWrite, "description", "minLength")],
     ["RuleDescriptionMax", number(FilterRuleWrite, "description", "maxLength")],
     ["PrefixListNameMin", number(PrefixListWrite, "name", "minLength")],

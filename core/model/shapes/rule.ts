@@ -1,5 +1,6 @@
 /** Filter rules: what a write sends (FilterRuleWrite) and what a read returns (FilterRule). */
 import { Type, type Static } from "@sinclair/typebox";
+import { PROTOCOL_NAMES_ON_WRITE, type ProtocolNameOnWrite } from "../protocols";
 import { LIMITS } from "./limits";
 import { Echoed, type Writable, hinted, IdOf, Nullable, StringEnum, Text } from "./kit";
 
@@ -16,11 +17,16 @@ const order = Type.Integer({
   maximum: LIMITS.order.max,
   description: "Processing order, unique within the group; lowest first.",
 });
-const protocol = Type.Integer({
-  minimum: LIMITS.protocol.min,
-  maximum: LIMITS.protocol.max,
-  description:
-    "IP protocol number; 0 = all. ICMP (1) needs an IPv4 address and ICMPv6 (58, ipv6-icmp) an IPv6 one; with a prefix list they match its members of that family.",
+const protocolText =
+  "IP protocol number; 0 = all. ICMP (1) needs an IPv4 address and ICMPv6 (58, ipv6-icmp) an IPv6 one; with a prefix list they match its members of that family.";
+const protocol = Type.Integer({ minimum: LIMITS.protocol.min, maximum: LIMITS.protocol.max, description: protocolText });
+/** On write, a number or a name (lower case), stored as its number: so a provider never sees a name come back as a change. */
+const protocolWrite = Type.Unsafe<number | ProtocolNameOnWrite>({
+  oneOf: [
+    Type.Integer({ minimum: LIMITS.protocol.min, maximum: LIMITS.protocol.max }),
+    Type.Unsafe({ type: "string", enum: Object.keys(PROTOCOL_NAMES_ON_WRITE) }),
+  ],
+  description: `${protocolText} A write may name it instead (${Object.keys(PROTOCOL_NAMES_ON_WRITE).join(", ")}: lower case); it is stored and returned as its number.`,
 });
 const port = hinted(
   Type.String({
@@ -32,9 +38,9 @@ const port = hinted(
 const address = hinted(
   Type.String({
     description:
-      "An IPv4 or IPv6 CIDR with host bits zero (10.0.0.0/24, 2001:db8::/32; 0.0.0.0/0 is all IPv4, ::/0 all IPv6; IPv6 is stored in RFC 5952 text, no zone id, no IPv4-mapped ::ffff:) or a prefix list id (prfx_lst_...) of this organization. A CIDR decides the rule's address family.",
+      "An IPv4 or IPv6 CIDR with host bits zero (10.0.0.0/24, 2001:db8::/32; 0.0.0.0/0 is all IPv4, ::/0 all IPv6; IPv6 is stored in RFC 5952 text, no zone id, no IPv4-mapped ::ffff:), an address range of one family, first to last inclusive (10.0.0.1-10.0.0.9, 2001:db8::1-2001:db8::9; stored as the CIDR when it is exactly one), or a prefix list id (prfx_lst_...) of this organization. A CIDR or range decides the rule's address family.",
   }),
-  { expected: "an IPv4 or IPv6 CIDR or a prefix list id", content: "parsed" },
+  { expected: "an IPv4 or IPv6 CIDR, an address range or a prefix list id", content: "parsed" },
 );
 const description = Text(LIMITS.ruleDescription, { description: "What the rule is for." });
 const icmp = (what: string) =>
@@ -43,6 +49,13 @@ const icmp = (what: string) =>
     maximum: LIMITS.icmp.max,
     description: `Extension, ICMP (protocol 1) and ICMPv6 (protocol 58) only: ${what}.`,
   });
+/** On write -1 means any, as null does (stored null): what AWS and Cloud Foundry write. */
+const icmpWrite = (what: string) =>
+  Type.Integer({
+    minimum: LIMITS.icmpAny,
+    maximum: LIMITS.icmp.max,
+    description: `Extension, ICMP (protocol 1) and ICMPv6 (protocol 58) only: ${what}; -1 means the same as null (stored as null).`,
+  });
 const actionText = "Extension: what a match does.";
 const logText = "Extension: log the packets this rule matches.";
 
@@ -50,13 +63,13 @@ export const FilterRuleWrite = Type.Object(
   {
     direction,
     order,
-    protocol,
+    protocol: protocolWrite,
     port,
     address,
     description,
     action: Type.Optional(StringEnum(ACTIONS, { default: "accept", description: actionText })),
-    icmp_type: Type.Optional(Nullable(icmp("the ICMP type to match; all types when null"), { default: null })),
-    icmp_code: Type.Optional(Nullable(icmp("the ICMP code to match; needs icmp_type"), { default: null })),
+    icmp_type: Type.Optional(Nullable(icmpWrite("the ICMP type to match; all types when null"), { default: null })),
+    icmp_code: Type.Optional(Nullable(icmpWrite("the ICMP code to match; needs icmp_type"), { default: null })),
     log: Type.Optional(Type.Boolean({ default: false, description: logText })),
     id: Echoed("the rule id"),
   },

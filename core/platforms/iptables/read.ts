@@ -21,12 +21,10 @@
  * guessed at.
  */
 import {
-  cidr6Range,
   formatIPv6,
+  listedAddressRange6,
   mergeRanges,
   mergeRanges6,
-  parseCidr6,
-  parseIPv6,
   type AddressFamily,
   type AddressRange,
   type AddressRange6,
@@ -221,6 +219,17 @@ function parseRule(words: string[], line: string, family: AddressFamily, lenient
             : { kind: "address", field, ranges: [addressRangeOf(next())] },
         );
         break;
+      case "--src-range":
+      case "--dst-range": {
+        // -m iprange: one range of addresses.
+        const field = w === "--src-range" ? "src" : "dst";
+        push(
+          family === 6
+            ? { kind: "address", field, family, ranges6: [address6RangeOf(next())] }
+            : { kind: "address", field, ranges: [addressRangeOf(next())] },
+        );
+        break;
+      }
       case "-i":
       case "-o":
         if (next() !== "lo") throw new Error(`unsupported interface match: ${line}`);
@@ -365,17 +374,8 @@ export function parseIpsetSave(text: string, scope: IptablesReadScope = {}): Loa
   return sets;
 }
 
-/** "2001:db8::1" or "2001:db8::/32" as the range of IPv6 addresses it names (what ip6tables-save and ipset print). */
-function address6RangeOf(text: string): AddressRange6 {
-  if (text.includes("/")) {
-    const parsed = parseCidr6(text);
-    if (!parsed.ok) throw new Error(`not an IPv6 network: "${text}"`);
-    return cidr6Range(parsed.cidr);
-  }
-  const a = parseIPv6(text);
-  if (a === undefined) throw new Error(`not an IPv6 address: "${text}"`);
-  return { first: a, last: a };
-}
+/** "2001:db8::1", "2001:db8::/32" or a range as the IPv6 addresses it names (what ip6tables-save and ipset print). */
+const address6RangeOf = listedAddressRange6;
 
 /** An ICMPv6 type or code as ip6tables-save prints it (a number). */
 function icmpv6Number(text: string): number {

@@ -151,6 +151,12 @@ function iptablesRule(chain: string, rule: PolicyRule, family: AddressFamily): s
   // A /0 of the rule's family is no address match; the rule is only in its family's half.
   if (rule.address.kind === "cidr")
     m.push(`${flag} ${rule.address.family === 6 ? formatCidr6(rule.address.cidr) : formatCidr(rule.address.cidr)}`);
+  // A range in one match (xt_iprange, both families) rather than a set or one rule per CIDR of its split.
+  if (rule.address.kind === "range") {
+    const a = rule.address;
+    const text = a.family === 6 ? `${formatIPv6(a.first)}-${formatIPv6(a.last)}` : `${formatIPv4(a.first)}-${formatIPv4(a.last)}`;
+    m.push(`-m iprange --${rule.direction === "inbound" ? "src" : "dst"}-range ${text}`);
+  }
   if (rule.address.kind === "prefixList") {
     m.push(`-m set --match-set ${ipsetName(rule.address.id, family)} ${rule.direction === "inbound" ? "src" : "dst"}`);
   }

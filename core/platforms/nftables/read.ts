@@ -17,13 +17,11 @@
  * additions are re-applied over).
  */
 import {
-  cidr6Range,
   formatIPv6,
+  listedAddressRange6,
   mergeRanges,
   mergeRanges6,
-  parseCidr6,
   parseIPv4,
-  parseIPv6,
   type AddressFamily,
   type AddressRange,
   type AddressRange6,
@@ -75,17 +73,8 @@ function addressJson(e: Json): AddressRange {
   throw new Error(`unsupported address element ${JSON.stringify(e)}`);
 }
 
-/** "fd00::1" or "2001:db8::/32" (as nft prints it and render.ts writes it) as the range of IPv6 addresses it names. */
-export function address6RangeOf(text: string): AddressRange6 {
-  if (!text.includes("/")) {
-    const a = parseIPv6(text);
-    if (a === undefined) throw new Error(`not an IPv6 address: "${text}"`);
-    return { first: a, last: a };
-  }
-  const parsed = parseCidr6(text);
-  if (!parsed.ok) throw new Error(`not an IPv6 network: "${text}"`);
-  return cidr6Range(parsed.cidr);
-}
+/** "fd00::1", "2001:db8::/32" or "2001:db8::1-2001:db8::9" (as nft prints it and render.ts writes it) as the IPv6 addresses it names. */
+export const address6RangeOf: (text: string) => AddressRange6 = listedAddressRange6;
 
 function address6Json(e: Json): AddressRange6 {
   if (typeof e === "string") return address6RangeOf(e);

@@ -29,6 +29,8 @@ import {
   formatPorts,
   protocolName,
   PROTOCOL,
+  rangeEntries,
+  rangeEntries6,
   type AddressFamily,
   type PortRange,
 } from "../../model";
@@ -86,8 +88,9 @@ export function renderNftables(policy: NormalizedPolicy): string {
   const used = referencedListIds(policy);
   for (const list of policy.prefixLists) {
     if (!used.has(list.id)) continue;
-    if (referenced.has(nftListSet(list.id, 4))) pushSet(out, nftListSet(list.id, 4), "ipv4_addr", list.cidrs);
-    if (referenced.has(nftListSet(list.id, 6))) pushSet(out, nftListSet(list.id, 6), "ipv6_addr", list.cidrs6);
+    // Interval sets take ranges: a merged range that is no single CIDR is one element.
+    if (referenced.has(nftListSet(list.id, 4))) pushSet(out, nftListSet(list.id, 4), "ipv4_addr", rangeEntries(list));
+    if (referenced.has(nftListSet(list.id, 6))) pushSet(out, nftListSet(list.id, 6), "ipv6_addr", rangeEntries6(list));
   }
   out.push(`\tchain ${NFT_ESSENTIAL_ICMPV6_CHAIN} {`);
   for (const m of ESSENTIAL_ICMPV6) out.push(`\t\ticmpv6 type ${m.type}${m.codes ? ` icmpv6 code ${codeRange(m.codes)}` : ""} accept`);
@@ -128,6 +131,8 @@ function nftRule(rule: PolicyRule): string {
   // Inbound rules name the peer as source, outbound rules as destination, on every hook.
   const field = rule.direction === "inbound" ? "saddr" : "daddr";
   if (rule.address.kind === "cidr" && rule.address.family === 4) m.push(`ip ${field} ${formatCidr(rule.address.cidr)}`);
+  if (rule.address.kind === "range" && rule.address.family === 4)
+    m.push(`ip ${field} ${formatIPv4(rule.address.first)}-${formatIPv4(rule.address.last)}`);
   if (rule.address.kind === "prefixList") m.push(`ip ${field} @${nftListSet(rule.address.id, 4)}`);
   // Without a protocol or address match, restrict the rule to IPv4 explicitly.
   if (!m.length) m.push("meta nfproto ipv4");
@@ -149,6 +154,8 @@ function nftRule6(rule: PolicyRule): string {
   if (rule.protocol !== PROTOCOL.ALL && !rule.ports && !icmp) m.push(`meta l4proto ${nftProtocol(rule.protocol)}`);
   const field = rule.direction === "inbound" ? "saddr" : "daddr";
   if (rule.address.kind === "cidr" && rule.address.family === 6) m.push(`ip6 ${field} ${formatCidr6(rule.address.cidr)}`);
+  else if (rule.address.kind === "range" && rule.address.family === 6)
+    m.push(`ip6 ${field} ${formatIPv6(rule.address.first)}-${formatIPv6(rule.address.last)}`);
   else if (rule.address.kind === "prefixList") m.push(`ip6 ${field} @${nftListSet(rule.address.id, 6)}`);
   else if (!icmp) m.push("meta nfproto ipv6");
   if (rule.ports) m.push(`${protocolName(rule.protocol)} dport ${nftPorts(rule.ports)}`);

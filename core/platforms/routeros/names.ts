@@ -34,6 +34,11 @@ export function listName(listId: string, family: AddressFamily = 4): string {
   return slotted(family, "sg-", `-${listId}`);
 }
 
+/** The /ipv6 address list of an IPv6 range rule's addresses (render.ts), in the slot being built. */
+export function rangeListName(ruleId: string): string {
+  return slotted(6, "sg-", `-range-${ruleId}`);
+}
+
 /** Our chain of a hook in the slot being built. */
 export function chainName(hook: Hook, family: AddressFamily = 4): string {
   return slotted(family, `secgroups-${hook}-`);

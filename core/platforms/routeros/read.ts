@@ -15,11 +15,9 @@
  * rule of each table reads its own family's side).
  */
 import {
+  listedAddressRange6,
   mergeRanges,
   mergeRanges6,
-  parseIPv6,
-  parseCidr6,
-  cidr6Range,
   type AddressFamily,
   type AddressRange,
   type AddressRange6,
@@ -170,17 +168,8 @@ function readStatements(
   return ruleset;
 }
 
-/** "2001:db8::/32" or "2001:db8::1" as the range of addresses it names. */
-function addressRange6Of(text: string): AddressRange6 {
-  if (!text.includes("/")) {
-    const a = parseIPv6(text);
-    if (!a) throw new Error(`not an IPv6 address: "${text}"`);
-    return { first: a, last: a };
-  }
-  const parsed = parseCidr6(text);
-  if (!parsed.ok) throw new Error(`not an IPv6 network: "${text}"`);
-  return cidr6Range(parsed.cidr);
-}
+/** "2001:db8::/32", "2001:db8::1" or a range as the addresses it names. */
+const addressRange6Of = listedAddressRange6;
 
 const IGNORED = new Set(["chain", "action", "jump-target", "comment", "log", "log-prefix", "place-before", "disabled", "reject-with"]);
 

@@ -23,10 +23,25 @@
  * each family it applies to (a prefix-list rule in both, each with that
  * family's address list), and the IPv6 chains accept the essential ICMPv6
  * messages (core/policy/icmpv6.ts) before connection state is looked at.
+ *
+ * Address ranges: /ip firewall takes them natively (`src-address=10.0.0.1-10.0.0.9`,
+ * address-list entries as ranges). /ipv6 firewall's properties are documented
+ * as prefixes, so an IPv6 range rule matches an address list of its own
+ * (names.ts rangeListName) holding the range split into CIDRs.
  */
-import { formatCidr, formatCidr6, formatPorts, protocolName, PROTOCOL, type AddressFamily } from "../../model";
+import {
+  formatCidr,
+  formatCidr6,
+  formatIPv4,
+  formatPorts,
+  protocolName,
+  PROTOCOL,
+  rangeEntries,
+  rangeToCidrs6,
+  type AddressFamily,
+} from "../../model";
 import { ESSENTIAL_ICMPV6, hooksOf, referencedListIds, rulesOnHook, type Hook, type NormalizedPolicy, type PolicyRule } from "../../policy";
-import { chainName, firewallMenu, listName, ROUTEROS_CONTROL_PLANE_LIST, slotTag, slotVariables } from "./names";
+import { chainName, firewallMenu, listName, rangeListName, ROUTEROS_CONTROL_PLANE_LIST, slotTag, slotVariables } from "./names";
 
 const FAMILIES: readonly AddressFamily[] = [4, 6];
 
@@ -88,13 +103,24 @@ function slotChoice(family: AddressFamily): string[] {
 
 function addressLists(policy: NormalizedPolicy, family: AddressFamily, out: string[]): void {
   const used = referencedListIds(policy);
-  for (const list of policy.prefixLists) {
-    const cidrs = family === 6 ? list.cidrs6 : list.cidrs;
-    if (!used.has(list.id) || !cidrs.length) continue;
+  const push = (name: string, entries: readonly string[]) => {
     // One flat string per list: 100k template strings would each survive until the final join (GC).
-    const before = `${firewallMenu(family)} address-list add list=${listName(list.id, family)} address=`;
+    const before = `${firewallMenu(family)} address-list add list=${name} address=`;
     const after = ` ${slotTag("list", family)}`;
-    out.push(before + cidrs.join(`${after}\n${before}`) + after);
+    out.push(before + entries.join(`${after}\n${before}`) + after);
+  };
+  for (const list of policy.prefixLists) {
+    const entries = family === 6 ? list.cidrs6 : rangeEntries(list);
+    if (!used.has(list.id) || !entries.length) continue;
+    push(listName(list.id, family), entries);
+  }
+  if (family !== 6) return;
+  const done = new Set<string>();
+  for (const rule of policy.rules) {
+    const a = rule.address;
+    if (a.kind !== "range" || a.family !== 6 || done.has(rule.id)) continue;
+    done.add(rule.id);
+    push(rangeListName(rule.id), rangeToCidrs6({ first: a.first, last: a.last }).map(formatCidr6));
   }
 }
 
@@ -147,6 +173,8 @@ function routerosRule(rule: PolicyRule, family: AddressFamily): string {
   const address = rule.address;
   // "any" (0.0.0.0/0 or ::/0) needs no address match: the table is already that family's.
   if (address.kind === "cidr") m.push(`${side}-address=${address.family === 6 ? formatCidr6(address.cidr) : formatCidr(address.cidr)}`);
+  if (address.kind === "range" && address.family === 4) m.push(`${side}-address=${formatIPv4(address.first)}-${formatIPv4(address.last)}`);
+  if (address.kind === "range" && address.family === 6) m.push(`${side}-address-list=${rangeListName(rule.id)}`);
   if (address.kind === "prefixList") m.push(`${side}-address-list=${listName(address.id, family)}`);
   if (rule.ports) m.push(`dst-port=${formatPorts(rule.ports)}`);
   if (rule.icmpType !== null) m.push(`icmp-options=${rule.icmpType}:${rule.icmpCode ?? "0-255"}`);

@@ -1,7 +1,7 @@
 /**
  * Property test: random and mutated IPv6 text (and IPv4, and garbage) as a
  * rule's `address` and as a prefix `cidr` in PUTs. Never a 5xx; the API
- * accepts exactly what parseAddressCidr accepts (pinned to Node's parser by
+ * accepts exactly what parseCidrOrRange accepts (CIDRs pinned to Node's parser by
  * core/model/cidr6-node.test.ts), when the protocol fits the family, and
  * returns its canonical text; every refusal is a 422 ErrorResponse whose
  * message names the field; a refused PUT leaves the resource as it was.
@@ -10,7 +10,7 @@
  * PostgreSQL; FUZZ_SEED replays a run.
  */
 import fc from "fast-check";
-import { parseAddressCidr } from "../../../core/model/address";
+import { parseCidrOrRange } from "../../../core/model/address";
 import { protocolFamily } from "../../../core/model/protocols";
 import { applyEdits, cidr6Text, edits } from "../../support/ipv6-text";
 import { ENGINES, expectErrorShape, rule, useCore, type Engine, type Response } from "../../support/core";
@@ -50,7 +50,7 @@ function expected(c: Case): { accepted: string } | { refusedAt: string } {
   const text = c.target === "rule" ? c.address : c.cidr;
   const field = c.target === "rule" ? "rules[1].address" : "prefixes[1].cidr";
   if (typeof text !== "string") return { refusedAt: field };
-  const parsed = parseAddressCidr(text);
+  const parsed = parseCidrOrRange(text);
   if (!parsed.ok) return { refusedAt: field };
   if (c.target === "prefix" && parsed.canonical === FIXED) return { refusedAt: field }; // duplicate_value
   if (c.target === "rule") {

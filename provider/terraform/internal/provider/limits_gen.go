@@ -22,7 +22,7 @@ const (
 	PrefixListDescMax    = 1000
 	MaxPrefixes          = 500
 	MaxPrefixListSites   = 1000
-	PrefixCidrMax        = 49
+	PrefixCidrMax        = 91
 	PrefixDescriptionMax = 255
 	SiteNameMin          = 1
 	SiteNameMax          = 255
