@@ -83,13 +83,19 @@ export function importAws(text: string, options: ImportOptions = {}): ImportResu
           const a = typeof r?.CidrIp === "string" ? cloudAddress(r.CidrIp) : undefined;
           if (!a || a.ranges6.length) omit(`not imported: CidrIp ${JSON.stringify(r?.CidrIp)} is not an IPv4 CIDR`);
           else if (protocol === 58) omit("not imported: ICMPv6 to an IPv4 range matches nothing", r.CidrIp);
-          else (ranges.push(...a.ranges), r.Description && descriptions.add(r.Description));
+          else {
+            ranges.push(...a.ranges);
+            if (r.Description) descriptions.add(r.Description);
+          }
         }
         for (const r of p.Ipv6Ranges ?? []) {
           const a = typeof r?.CidrIpv6 === "string" ? cloudAddress(r.CidrIpv6) : undefined;
           if (!a || a.ranges.length) omit(`not imported: CidrIpv6 ${JSON.stringify(r?.CidrIpv6)} is not an IPv6 CIDR`);
           else if (protocol === 1) omit("not imported: ICMP (IPv4) to an IPv6 range matches nothing; AWS uses icmpv6 for IPv6", r.CidrIpv6);
-          else (ranges6.push(...a.ranges6), r.Description && descriptions.add(r.Description));
+          else {
+            ranges6.push(...a.ranges6);
+            if (r.Description) descriptions.add(r.Description);
+          }
         }
         if (ranges.length || ranges6.length)
           add({ ranges: mergeRanges(ranges), ranges6: mergeRanges6(ranges6) }, [...descriptions].join("; ") || undefined);
