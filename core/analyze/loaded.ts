@@ -57,6 +57,13 @@ export interface LoadedRule {
   comment?: string;
   /** A log statement (it does not change the verdict), after the first `after` matches. */
   log?: { prefix?: string; after: number };
+  /** Where the rule was read from (1-based line of its text, or its JSON handle), when a reader knows it. */
+  source?: { line?: number; handle?: number; text?: string };
+  /**
+   * Set only by a lenient read (core/import): the part of the rule the model
+   * cannot say ("limit rate 10/second"). Such a rule is never evaluated.
+   */
+  unsupported?: string;
 }
 
 export interface LoadedChain {
@@ -65,6 +72,15 @@ export interface LoadedChain {
   hook?: Hook;
   priority?: number;
   policy?: Verdict;
+  /** The families whose packets the chain sees (an nft `ip` or `ip6` table); absent: both. */
+  families?: readonly AddressFamily[];
+  /**
+   * Set only by a lenient read: the declared type and hook of a base chain that is
+   * not a filter chain on input, output or forward ("nat prerouting"); it has no `hook`.
+   */
+  other?: string;
+  /** Where the chain was declared (1-based line), when a reader knows it. */
+  line?: number;
 }
 
 export interface LoadedSet {
@@ -96,7 +112,7 @@ const MAX_DEPTH = 32;
 /** Runs a packet through the base chains of its hook in priority order; a drop anywhere is final. */
 export function evaluateLoaded(ruleset: LoadedRuleset, packet: Packet): LoadedDecision {
   const bases = [...ruleset.chains.entries()]
-    .filter(([, c]) => c.hook === packet.hook)
+    .filter(([, c]) => c.hook === packet.hook && (!c.families || c.families.includes(familyOf(packet))))
     .sort((a, b) => (a[1].priority ?? 0) - (b[1].priority ?? 0));
   let last: LoadedDecision = { verdict: "accept" };
   for (const [name] of bases) {
@@ -112,6 +128,7 @@ function runChain(ruleset: LoadedRuleset, name: string, packet: Packet, depth: n
   if (!chain) throw new Error(`rule refers to chain "${name}", which is not loaded`);
   if (depth > MAX_DEPTH) throw new Error(`chain "${name}": jumps nest deeper than ${MAX_DEPTH}`);
   for (const rule of chain.rules) {
+    if (rule.unsupported !== undefined) throw new Error(`chain "${name}": a rule not understood (${rule.unsupported}) cannot be evaluated`);
     if (!rule.matches.every((m) => matches(ruleset, m, packet) !== Boolean(m.negate))) continue;
     const a = rule.action;
     if (a.kind === "accept" || a.kind === "drop") return { verdict: a.kind, comment: rule.comment };

@@ -1,217 +1,62 @@
 /**
- * `secgroups export --pulumi`: stack code for what an organization already
- * has. `pulumi import` cannot adopt dynamic-provider resources (it needs a
- * provider package with a schema), so the generated resources carry
- * `adopt: "<id>"`: their first `pulumi up` takes the existing resource over
- * with an in-place update instead of creating a copy.
+ * `secgroups export --pulumi|--terraform|--cdktf`: stack code for what an
+ * organization already has (core/cli/stack-code.ts). Each resource adopts the
+ * existing object: Pulumi's `adopt: "<id>"` (`pulumi import` cannot adopt
+ * dynamic-provider resources: it needs a provider package with a schema),
+ * Terraform `import` blocks, CDKTF `importFrom`; so the first run takes the
+ * object over instead of creating a copy.
  */
-import type { FilterRule, PrefixList, SecurityGroup, Site } from "../../model";
 import type { Command } from "../command";
 import { UsageError } from "../command";
+import { API_OPTIONS, API_OPTIONS_HELP, apiSettings, fetchInventory, type Inventory } from "../api-client";
+import { renderStack, STACK_FORMATS, type StackFormat } from "../stack-code";
 
-export interface Inventory {
-  sites: Site[];
-  prefixLists: PrefixList[];
-  securityGroups: SecurityGroup[];
-}
+export { fetchInventory, type Inventory };
 
 export const exportCommand: Command = {
-  usage: `Usage: secgroups export --pulumi [--endpoint URL] [--token JWT]
+  usage: `Usage: secgroups export --pulumi|--terraform|--cdktf [--endpoint URL] [--token JWT]
 
 Reads every site, prefix list and security group the token's organization has
-and prints a Pulumi TypeScript program that manages them. Each resource adopts
-the existing one (\`adopt: "<id>"\`), so the first \`pulumi up\` updates it in
-place instead of creating a copy (\`pulumi import\` does not work for the
-dynamic resources of secgroups/pulumi).
+and prints stack code that manages them. Each resource adopts the existing one,
+so the first run updates it in place instead of creating a copy:
+Pulumi resources carry \`adopt: "<id>"\` (\`pulumi import\` does not work for the
+dynamic resources of secgroups/pulumi), Terraform gets \`import\` blocks
+(Terraform 1.5 or later), CDKTF resources call \`importFrom(id)\`.
 
 Options:
-  --pulumi          print a Pulumi TypeScript program (the only format so far)
-  --endpoint URL    API endpoint (default: SECGROUPS_ENDPOINT)
-  --token JWT       API token (default: SECGROUPS_TOKEN)
+  --pulumi          a Pulumi TypeScript program (secgroups/pulumi)
+  --terraform       a Terraform configuration (secgroups_* resources)
+  --cdktf           a CDKTF TypeScript program (secgroups/cdktf)
+${API_OPTIONS_HELP}
 
 Environment:
   SECGROUPS_ENDPOINT, SECGROUPS_TOKEN`,
   options: {
     pulumi: { type: "boolean", default: false },
-    endpoint: { type: "string" },
-    token: { type: "string" },
+    terraform: { type: "boolean", default: false },
+    cdktf: { type: "boolean", default: false },
+    ...API_OPTIONS,
   },
   async run(v) {
-    if (!v.pulumi) throw new UsageError("choose an output format: --pulumi");
-    const endpoint = (v.endpoint as string | undefined) ?? process.env.SECGROUPS_ENDPOINT;
-    const token = (v.token as string | undefined) ?? process.env.SECGROUPS_TOKEN;
-    if (!endpoint) throw new UsageError("--endpoint (or SECGROUPS_ENDPOINT) is required");
-    if (!token) throw new UsageError("--token (or SECGROUPS_TOKEN) is required");
+    const format = stackFormatOf(v);
+    if (!format) throw new UsageError("choose an output format: --pulumi, --terraform or --cdktf");
+    const { endpoint, token } = apiSettings(v);
     const inventory = await fetchInventory(endpoint, token);
-    process.stdout.write(renderPulumiProgram(inventory, { endpoint }));
+    process.stdout.write(renderStack(format, inventory, { adopt: true, generatedBy: `secgroups export --${format} from ${endpoint}` }));
   },
 };
 
-export async function fetchInventory(endpoint: string, token: string): Promise<Inventory> {
-  const base = endpoint.replace(/\/+$/, "");
-  async function all<T>(path: string): Promise<T[]> {
-    const items: T[] = [];
-    let cursor: string | null = null;
-    do {
-      const url = `${base}${path}?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
-      const response = await fetch(url, { headers: { Authorization: `Bearer ${token}`, Accept: "application/json" } });
-      if (!response.ok) {
-        const body = (await response.json().catch(() => undefined)) as { message?: string } | undefined;
-        throw new Error(`GET ${path} failed with HTTP ${response.status}${body?.message ? `: ${body.message}` : ""}`);
-      }
-      items.push(...((await response.json()) as T[]));
-      cursor = response.headers.get("x-next-cursor");
-    } while (cursor);
-    return items;
-  }
-  const [sites, prefixLists, securityGroups] = await Promise.all([
-    all<Site>("/vpc/sites"),
-    all<PrefixList>("/vpc/prefix-lists"),
-    all<SecurityGroup>("/vpc/security-groups"),
-  ]);
-  return { sites, prefixLists, securityGroups };
+/** The one stack format the flags choose; undefined for none; a usage error for several. */
+export function stackFormatOf(v: Record<string, unknown>): StackFormat | undefined {
+  const chosen = STACK_FORMATS.filter((f) => v[f] === true);
+  if (chosen.length > 1) throw new UsageError(`choose one of --${chosen.join(", --")}`);
+  return chosen[0];
 }
 
-/** TypeScript for `inventory`: sites first, then prefix lists, then groups, references by variable. */
+/** A Pulumi TypeScript program that adopts `inventory` (kept for callers of the first export). */
 export function renderPulumiProgram(inventory: Inventory, meta: { endpoint?: string } = {}): string {
-  const variables = new Map<string, string>();
-  const logicalNames = new Set<string>();
-  const taken = new Set<string>(["pulumi", "PrefixList", "SecurityGroup", "Site"]);
-  const name = (id: string, apiName: string, kind: string) => {
-    const variable = unique(camel(apiName) || kind, taken);
-    variables.set(id, variable);
-    const logical = unique(apiName.trim() || kind, logicalNames, "-");
-    return { variable, logical };
-  };
-  const ref = (id: string) => (variables.has(id) ? `${variables.get(id)}.id` : JSON.stringify(id));
-  const list = (items: string[]) => `[${items.join(", ")}]`;
-
-  const out: string[] = [];
-  out.push(
-    "/**",
-    ` * Generated by \`secgroups export --pulumi\`${meta.endpoint ? ` from ${meta.endpoint}` : ""}:`,
-    ` * ${inventory.sites.length} site(s), ${inventory.prefixLists.length} prefix list(s), ${inventory.securityGroups.length} security group(s).`,
-    " *",
-    " * Each resource adopts the existing one (`adopt`): the first `pulumi up` updates it in",
-    " * place instead of creating a copy. The option can stay; it is ignored once adopted.",
-    " * An adopted site has no `token` output: its agent keeps the token it was installed with.",
-    " */",
-    `import { PrefixList, SecurityGroup, Site } from "secgroups/pulumi";`,
-    "",
-  );
-
-  for (const site of inventory.sites) {
-    const { variable, logical } = name(site.id, site.name, "site");
-    out.push(
-      `export const ${variable} = new Site(${JSON.stringify(logical)}, {`,
-      `  name: ${JSON.stringify(site.name)},`,
-      `  platform: ${JSON.stringify(site.platform)},`,
-      `  mode: ${JSON.stringify(site.mode)},`,
-      `  adopt: ${JSON.stringify(site.id)},`,
-      "});",
-      "",
-    );
-  }
-
-  for (const pl of inventory.prefixLists) {
-    const { variable, logical } = name(pl.id, pl.name, "prefixList");
-    out.push(`export const ${variable} = new PrefixList(${JSON.stringify(logical)}, {`, `  name: ${JSON.stringify(pl.name)},`);
-    if (pl.description !== null) out.push(`  description: ${JSON.stringify(pl.description)},`);
-    out.push("  prefixes: [");
-    for (const p of pl.prefixes) {
-      out.push(
-        `    { cidr: ${JSON.stringify(p.cidr)}${p.description !== null ? `, description: ${JSON.stringify(p.description)}` : ""} },`,
-      );
-    }
-    out.push("  ],", `  sites: ${list(pl.sites.map(ref))},`, `  adopt: ${JSON.stringify(pl.id)},`, "});", "");
-  }
-
-  for (const group of inventory.securityGroups) {
-    const { variable, logical } = name(group.id, group.name, "securityGroup");
-    out.push(`export const ${variable} = new SecurityGroup(${JSON.stringify(logical)}, {`, `  name: ${JSON.stringify(group.name)},`);
-    if (group.description !== null) out.push(`  description: ${JSON.stringify(group.description)},`);
-    out.push("  rules: [");
-    for (const rule of [...group.rules].sort((a, b) => a.order - b.order)) out.push(`    ${renderRule(rule, ref)},`);
-    out.push("  ],", `  sites: ${list(group.sites.map(ref))},`, `  adopt: ${JSON.stringify(group.id)},`, "});", "");
-  }
-  return out.join("\n");
+  return renderStack("pulumi", inventory, {
+    adopt: true,
+    generatedBy: `secgroups export --pulumi${meta.endpoint ? ` from ${meta.endpoint}` : ""}`,
+  });
 }
-
-function renderRule(rule: FilterRule, ref: (id: string) => string): string {
-  const fields = [
-    `direction: ${JSON.stringify(rule.direction)}`,
-    `order: ${rule.order}`,
-    `protocol: ${rule.protocol}`,
-    `port: ${JSON.stringify(rule.port)}`,
-    `address: ${rule.address.startsWith("prfx_lst_") ? ref(rule.address) : JSON.stringify(rule.address)}`,
-    `description: ${JSON.stringify(rule.description)}`,
-  ];
-  // Only what differs from the defaults, so the code reads like hand-written code.
-  if (rule.action !== "accept") fields.push(`action: ${JSON.stringify(rule.action)}`);
-  if (rule.icmp_type !== null) fields.push(`icmp_type: ${rule.icmp_type}`);
-  if (rule.icmp_code !== null) fields.push(`icmp_code: ${rule.icmp_code}`);
-  if (rule.log) fields.push("log: true");
-  return `{ ${fields.join(", ")} }`;
-}
-
-/** A TypeScript identifier from a resource name: "web-1 servers" -> "web1Servers". */
-function camel(text: string): string {
-  const words = text
-    .normalize("NFKD")
-    .replace(/[^A-Za-z0-9]+/g, " ")
-    .trim()
-    .split(" ")
-    .filter(Boolean);
-  const joined = words.map((w, i) => (i === 0 ? w.charAt(0).toLowerCase() + w.slice(1) : w.charAt(0).toUpperCase() + w.slice(1))).join("");
-  return /^[0-9]/.test(joined) ? `_${joined}` : joined;
-}
-
-function unique(base: string, taken: Set<string>, separator = ""): string {
-  let candidate = base;
-  for (let n = 2; taken.has(candidate) || RESERVED.has(candidate); n++) candidate = `${base}${separator}${n}`;
-  taken.add(candidate);
-  return candidate;
-}
-
-const RESERVED = new Set([
-  "break",
-  "case",
-  "catch",
-  "class",
-  "const",
-  "continue",
-  "debugger",
-  "default",
-  "delete",
-  "do",
-  "else",
-  "enum",
-  "export",
-  "extends",
-  "false",
-  "finally",
-  "for",
-  "function",
-  "if",
-  "import",
-  "in",
-  "instanceof",
-  "new",
-  "null",
-  "return",
-  "super",
-  "switch",
-  "this",
-  "throw",
-  "true",
-  "try",
-  "typeof",
-  "var",
-  "void",
-  "while",
-  "with",
-  "let",
-  "static",
-  "yield",
-  "await",
-]);

@@ -40,7 +40,12 @@ export const commands: readonly CommandEntry[] = [
   },
   {
     name: "export",
-    summary: "Print stack code (--pulumi) for the groups, prefix lists and sites of an organization",
+    summary: "Print stack code (--pulumi, --terraform, --cdktf) for the groups, prefix lists and sites of an organization",
     load: () => import("./export").then((m) => m.exportCommand),
+  },
+  {
+    name: "import",
+    summary: "Import rules that already run (nft, iptables-save, RouterOS, AWS, CF ASG, Genesis) as a policy document",
+    load: () => import("./import").then((m) => m.importCommand),
   },
 ];

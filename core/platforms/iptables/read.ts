@@ -94,12 +94,37 @@ export function parseIptablesSave(
   return ruleset;
 }
 
-function readFilterTable(ruleset: LoadedRuleset, save: string, family: AddressFamily): void {
-  let inFilter = false;
-  for (const raw of save.split("\n")) {
-    const line = raw.trim();
-    if (line.startsWith("*")) inFilter = line === "*filter";
-    if (!inFilter || line === "" || line.startsWith("#") || line === "COMMIT" || line.startsWith("*")) continue;
+export interface IptablesLenientRead {
+  /** Keep a rule it cannot read as a rule marked `unsupported`, and read the other tables' chains (nat, mangle ...) as `other`. */
+  lenient?: boolean;
+  /** The 1-based line number of `save`'s first line in the file it came from (rules get `source.line`). */
+  firstLine?: number;
+}
+
+/** One family's `iptables-save` text into `ruleset` (see the opening comment); lenient for core/import. */
+export function readFilterTable(ruleset: LoadedRuleset, save: string, family: AddressFamily, options: IptablesLenientRead = {}): void {
+  const lenient = options.lenient ?? false;
+  let table = "";
+  const lines = save.split("\n");
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index].trim();
+    if (line.startsWith("*")) table = line.slice(1);
+    const inFilter = table === "filter";
+    if ((!inFilter && !lenient) || line === "" || line.startsWith("#") || line === "COMMIT" || line.startsWith("*")) continue;
+    if (!inFilter) {
+      // Another table (nat, mangle, raw): its chains hold what the model has no place for.
+      const chainName = loadedChainName(`${table}:${line.startsWith(":") ? line.slice(1).split(/\s+/)[0] : tokenize(line)[1]}`, family);
+      if (!ruleset.chains.has(chainName)) ruleset.chains.set(chainName, { rules: [], other: `${table} table` });
+      if (!line.startsWith(":")) {
+        ruleset.chains.get(chainName)!.rules.push({
+          matches: [],
+          action: { kind: "continue" },
+          unsupported: `${table} table`,
+          source: { line: (options.firstLine ?? 1) + index, text: line },
+        });
+      }
+      continue;
+    }
     if (line.startsWith(":")) {
       const [name, policy] = line.slice(1).split(/\s+/);
       const hook = BUILTIN_HOOK[name];
@@ -116,7 +141,18 @@ function readFilterTable(ruleset: LoadedRuleset, save: string, family: AddressFa
     if (words[0] !== "-A") throw new Error(`unsupported ${family === 6 ? "ip6tables" : "iptables"}-save line: ${line}`);
     const chain = ruleset.chains.get(loadedChainName(words[1], family));
     if (!chain) throw new Error(`rule in undeclared chain ${words[1]}`);
-    chain.rules.push(parseRule(words.slice(2), line, family));
+    if (!lenient) {
+      chain.rules.push(parseRule(words.slice(2), line, family, false));
+      continue;
+    }
+    let rule: LoadedRule;
+    try {
+      rule = parseRule(words.slice(2), line, family, true);
+    } catch (err) {
+      rule = { matches: [], action: { kind: "continue" }, unsupported: (err as Error).message.replace(/: -A .*$/, "") };
+    }
+    rule.source = { line: (options.firstLine ?? 1) + index, text: line };
+    chain.rules.push(rule);
   }
 }
 
@@ -143,7 +179,7 @@ function matchRank(m: Match): number {
   }
 }
 
-function parseRule(words: string[], line: string, family: AddressFamily): LoadedRule {
+function parseRule(words: string[], line: string, family: AddressFamily, lenient: boolean): LoadedRule {
   // Family-specific matches of the IPv6 table say so; the IPv4 table's leave it out (absent means IPv4).
   const fam = family === 6 ? { family } : {};
   const matches: Match[] = [];
@@ -240,6 +276,8 @@ function parseRule(words: string[], line: string, family: AddressFamily): Loaded
         const target = next();
         if (target === "ACCEPT" || target === "DROP" || target === "RETURN")
           action = { kind: target === "ACCEPT" ? "accept" : target === "DROP" ? "drop" : "return" };
+        // A lenient read takes REJECT as drop (core/import reports the lost reply).
+        else if (target === "REJECT" && lenient) action = { kind: "drop" };
         else if (target === "LOG") logTarget = true;
         else action = { kind: w === "-j" ? "jump" : "goto", target: loadedChainName(target, family) };
         break;
@@ -248,6 +286,10 @@ function parseRule(words: string[], line: string, family: AddressFamily): Loaded
         logPrefix = next();
         break;
       case "--log-level":
+        next();
+        break;
+      case "--reject-with":
+        if (!lenient) throw new Error(`unsupported iptables option ${w}: ${line}`);
         next();
         break;
       default:

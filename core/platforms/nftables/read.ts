@@ -28,7 +28,7 @@ import {
   type PortRange,
 } from "../../model";
 import type { Hook } from "../../policy";
-import type { LoadedRule, LoadedRuleset, Match } from "../../analyze/loaded";
+import type { LoadedChain, LoadedRule, LoadedRuleset, Match } from "../../analyze/loaded";
 import { addressRangeOf, type ConnectionState } from "../../analyze/packet";
 import { icmpCodeNumber, icmpTypeNumber, protocolNumber } from "../protocol-names";
 import { icmpv6CodeNumber, icmpv6TypeNumber } from "./icmpv6-names";
@@ -117,7 +117,8 @@ export function setTypeFamily(type: string | readonly string[]): AddressFamily {
 // ---------------------------------------------------------------- JSON side
 
 /** Parses nft's JSON; `table` limits it to one table (family and name) and keys chains and sets by bare name. */
-export function parseNftJson(text: string, table?: NftTableName): LoadedRuleset {
+export function parseNftJson(text: string, table?: NftTableName, options: { lenient?: boolean } = {}): LoadedRuleset {
+  const lenient = options.lenient ?? false;
   const items: Json[] = JSON.parse(text).nftables ?? [];
   const ours = (o: Json) => !table || (o.family === table.family && o.table === table.name);
   const ruleset: LoadedRuleset = { chains: new Map(), sets: new Map() };
@@ -126,16 +127,32 @@ export function parseNftJson(text: string, table?: NftTableName): LoadedRuleset 
     if (item.set && ours(item.set)) {
       const s = item.set;
       const elems: Json[] = s.elem ?? [];
-      const family = setTypeFamily(s.type);
+      let family: AddressFamily;
+      try {
+        family = setTypeFamily(s.type);
+      } catch (err) {
+        // A lenient read leaves out sets of other types (ports, marks); rules naming them are reported.
+        if (lenient) continue;
+        throw err;
+      }
       if (Array.isArray(s.type)) ruleset.sets.set(key(s), { pairs: new Set(elems.map((e) => pairJson(family, e))) });
       else if (family === 6) ruleset.sets.set(key(s), { ranges6: mergeRanges6(elems.map(address6Json)) });
       else ruleset.sets.set(key(s), { ranges: mergeRanges(elems.map(addressJson)) });
     } else if (item.chain && ours(item.chain)) {
       const c = item.chain;
-      ruleset.chains.set(
-        key(c),
-        c.hook ? { rules: [], hook: c.hook as Hook, priority: chainPriority(c.prio ?? 0), policy: c.policy ?? "accept" } : { rules: [] },
-      );
+      const chain: LoadedChain = c.hook
+        ? { rules: [], hook: c.hook as Hook, priority: chainPriority(c.prio ?? 0), policy: c.policy ?? "accept" }
+        : { rules: [] };
+      if (lenient) {
+        if (c.hook && ((c.type ?? "filter") !== "filter" || !["input", "output", "forward"].includes(c.hook))) {
+          delete chain.hook;
+          chain.other = `${c.type ?? "filter"} chain on hook ${c.hook}`;
+        }
+        if (c.family === "ip") chain.families = [4];
+        else if (c.family === "ip6") chain.families = [6];
+        else if (c.family !== "inet") chain.other = `chain of a ${c.family} table`;
+      }
+      ruleset.chains.set(key(c), chain);
     }
   }
   for (const item of items) {
@@ -143,12 +160,24 @@ export function parseNftJson(text: string, table?: NftTableName): LoadedRuleset 
     const r = item.rule;
     const chain = ruleset.chains.get(table ? r.chain : `${r.family} ${r.table} ${r.chain}`);
     if (!chain) throw new Error(`rule in unknown chain ${r.chain}`);
-    chain.rules.push(ruleJson(r, (n) => (table ? n : `${r.family} ${r.table} ${n}`)));
+    const name = (n: string) => (table ? n : `${r.family} ${r.table} ${n}`);
+    if (!lenient) {
+      chain.rules.push(ruleJson(r, name, false));
+      continue;
+    }
+    let rule: LoadedRule;
+    try {
+      rule = ruleJson(r, name, true);
+    } catch (err) {
+      rule = { matches: [], action: { kind: "continue" }, unsupported: (err as Error).message };
+    }
+    rule.source = { handle: r.handle, text: JSON.stringify(r.expr) };
+    chain.rules.push(rule);
   }
   return ruleset;
 }
 
-function ruleJson(r: Json, setName: (name: string) => string): LoadedRule {
+function ruleJson(r: Json, setName: (name: string) => string, lenient: boolean): LoadedRule {
   const rule: LoadedRule = { matches: [], action: { kind: "continue" } };
   if (r.comment !== undefined) rule.comment = r.comment;
   let terminal = false;
@@ -158,12 +187,13 @@ function ruleJson(r: Json, setName: (name: string) => string): LoadedRule {
     else if ("accept" in e) rule.action = { kind: "accept" };
     else if ("drop" in e) rule.action = { kind: "drop" };
     else if ("return" in e) rule.action = { kind: "return" };
-    else if (e.jump) rule.action = { kind: "jump", target: e.jump.target };
-    else if (e.goto) rule.action = { kind: "goto", target: e.goto.target };
+    else if ("reject" in e && lenient) rule.action = { kind: "drop" };
+    else if (e.jump) rule.action = { kind: "jump", target: setName(e.jump.target) };
+    else if (e.goto) rule.action = { kind: "goto", target: setName(e.goto.target) };
     else if ("log" in e) {
       if (rule.log) throw new Error("more than one log statement in a rule");
       const options = e.log ?? {};
-      if (Object.keys(options).some((k) => k !== "prefix")) throw new Error(`unsupported log statement ${JSON.stringify(e)}`);
+      if (!lenient && Object.keys(options).some((k) => k !== "prefix")) throw new Error(`unsupported log statement ${JSON.stringify(e)}`);
       rule.log = { prefix: options.prefix, after: rule.matches.length };
     } else if ("counter" in e) continue;
     else throw new Error(`unsupported nft statement ${JSON.stringify(e)}`);

@@ -5,7 +5,7 @@ import { renderRouteros } from "./render";
 
 export { ROUTEROS_UNMANAGED, routerosConfirmation, servedRouterosScript, type RouterosRevision } from "./enforce";
 export { ROUTEROS_CONTROL_PLANE_LIST } from "./names";
-export { expectedRouteros, parseArgs, parseRouterosScript, readRouteros, type RouterosListing } from "./read";
+export { expectedRouteros, parseArgs, parseRouterosScript, readRouteros, readRouterosExport, type RouterosListing } from "./read";
 export { renderRouteros } from "./render";
 
 export const routeros: Platform<RouterosListing> = {

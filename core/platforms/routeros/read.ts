@@ -65,20 +65,77 @@ export function parseRouterosScript(
   script: string,
   variables: Record<string, string> = { slot: "a", old: "b", slot6: "a", old6: "b" },
 ): LoadedRuleset {
+  const statements = script.split("\n").map((text, i) => ({ text: text.trim(), line: i + 1 }));
+  return readStatements(statements, variables, false);
+}
+
+/**
+ * A router's `/export` (or any script of `add` commands under `/ip firewall ...`
+ * menu lines, `\`-continued lines joined), lenient: a rule it cannot read is kept
+ * marked `unsupported`, and the rules of `/ip firewall nat`, `mangle` and `raw`
+ * as chains marked `other`, for core/import to report. Lines carry `source.line`.
+ */
+export function readRouterosExport(
+  script: string,
+  variables: Record<string, string> = { slot: "a", old: "b", slot6: "a", old6: "b" },
+): LoadedRuleset {
+  const statements: { text: string; line: number }[] = [];
+  let menu = "";
+  const lines = script.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = i + 1;
+    let text = lines[i].trim();
+    while (text.endsWith("\\") && i + 1 < lines.length) text = `${text.slice(0, -1)}${lines[++i].trim()}`;
+    if (!text || text.startsWith("#")) continue;
+    const menuLine = /^(\/[\w\- /]+?)(?:\s+(add|set|remove)\b\s*(.*))?$/.exec(text);
+    if (text.startsWith("/") && menuLine) {
+      menu = menuLine[1].trim();
+      if (menuLine[2]) statements.push({ text: `${menu} ${menuLine[2]} ${menuLine[3] ?? ""}`.trim(), line });
+      continue;
+    }
+    statements.push({ text: `${menu} ${text}`, line });
+  }
+  return readStatements(statements, variables, true);
+}
+
+function readStatements(
+  statements: readonly { text: string; line: number }[],
+  variables: Record<string, string>,
+  lenient: boolean,
+): LoadedRuleset {
   const lists = new Map<string, { ranges: AddressRange[]; ranges6: AddressRange6[] }>();
   const ruleset: LoadedRuleset = { chains: new Map(), sets: new Map() };
   for (const family of [4, 6] as const) {
     for (const hook of HOOKS) ruleset.chains.set(routerosChainName(hook, family), { rules: [], hook, policy: "accept" });
   }
-  for (const raw of script.split("\n")) {
-    const line = raw.trim();
-    const menu = /^\/(ip|ipv6) firewall (address-list|filter) add (.*)$/.exec(line);
+  for (const { text: line, line: number } of statements) {
+    const menu = /^\/(ip|ipv6) firewall (address-list|filter|nat|mangle|raw) add (.*)$/.exec(line);
     if (!menu) continue;
     const family: AddressFamily = menu[1] === "ipv6" ? 6 : 4;
-    const args = parseArgs(menu[3], variables);
+    if (menu[2] !== "address-list" && menu[2] !== "filter") {
+      if (!lenient) continue;
+      // NAT, mangle and raw rules: reported, never evaluated.
+      const chainName = routerosChainName(`${menu[2]}:`, family);
+      if (!ruleset.chains.has(chainName)) ruleset.chains.set(chainName, { rules: [], other: `/${menu[1]} firewall ${menu[2]}` });
+      ruleset.chains.get(chainName)!.rules.push({
+        matches: [],
+        action: { kind: "continue" },
+        unsupported: `/${menu[1]} firewall ${menu[2]}`,
+        source: { line: number, text: line },
+      });
+      continue;
+    }
+    let args: Record<string, string>;
+    try {
+      args = parseArgs(menu[3], variables);
+    } catch (err) {
+      if (!lenient) throw err;
+      args = { chain: "input", unreadable: (err as Error).message };
+    }
     if (menu[2] === "address-list") {
       let list = lists.get(args.list);
       if (!list) lists.set(args.list, (list = { ranges: [], ranges6: [] }));
+      if (args.disabled === "yes") continue;
       if (family === 6) list.ranges6.push(addressRange6Of(args.address));
       else list.ranges.push(addressRangeOf(args.address));
       continue;
@@ -86,9 +143,18 @@ export function parseRouterosScript(
     if (args.disabled === "yes") continue;
     const chainName = routerosChainName(args.chain, family);
     if (!ruleset.chains.has(chainName)) ruleset.chains.set(chainName, { rules: [] });
-    ruleset.chains
-      .get(chainName)!
-      .rules.push({ matches: ruleMatches(args, family), action: ruleAction(args, family), comment: args.comment });
+    const chain = ruleset.chains.get(chainName)!;
+    if (!lenient) {
+      chain.rules.push({ matches: ruleMatches(args, family), action: ruleAction(args, family, false), comment: args.comment });
+      continue;
+    }
+    const source = { line: number, text: line };
+    try {
+      if (args.unreadable) throw new Error(args.unreadable);
+      chain.rules.push({ matches: ruleMatches(args, family), action: ruleAction(args, family, true), comment: args.comment, source });
+    } catch (err) {
+      chain.rules.push({ matches: [], action: { kind: "continue" }, unsupported: (err as Error).message, source });
+    }
   }
   for (const [name, list] of lists) ruleset.sets.set(name, { ranges: mergeRanges(list.ranges), ranges6: mergeRanges6(list.ranges6) });
   // A list nothing was added to is empty on the router (e.g. the control-plane list before bootstrap).
@@ -105,7 +171,7 @@ export function parseRouterosScript(
 /** "2001:db8::/32", "2001:db8::1" or a range as the addresses it names. */
 const addressRange6Of = listedAddressRange6;
 
-const IGNORED = new Set(["chain", "action", "jump-target", "comment", "log", "log-prefix", "place-before", "disabled"]);
+const IGNORED = new Set(["chain", "action", "jump-target", "comment", "log", "log-prefix", "place-before", "disabled", "reject-with"]);
 
 function ruleMatches(args: Record<string, string>, family: AddressFamily): Match[] {
   // Only packets of the table's family meet its rules.
@@ -159,7 +225,9 @@ function ruleMatches(args: Record<string, string>, family: AddressFamily): Match
   return matches;
 }
 
-function ruleAction(args: Record<string, string>, family: AddressFamily): Action {
+function ruleAction(args: Record<string, string>, family: AddressFamily, lenient: boolean): Action {
+  // fasttrack-connection passes the connections it matches (established ones, in every default configuration).
+  if (lenient && args.action === "fasttrack-connection") return { kind: "accept" };
   switch (args.action ?? "accept") {
     case "accept":
       return { kind: "accept" };
