@@ -24,6 +24,10 @@ import { componentSchemas } from "./schemas";
 import { agentRoutes } from "./routes/agent-protocol";
 import { referenceRoutes } from "./routes/reference";
 import { resourceRoutes } from "./routes/resources";
+import { siteViewRoutes } from "./routes/site-views";
+import { SiteViewService } from "../service/site-views";
+import { ONLINE_WINDOW_MS } from "../deploy/status";
+import { consoleRoutes } from "../console";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -56,7 +60,8 @@ export interface Server {
   close(): Promise<void>;
 }
 
-const PUBLIC_PREFIXES = ["/openapi.json", "/docs", "/healthz", "/readyz", "/agent/"];
+// /console is the console's static page and assets only: its data comes from the /vpc routes, with the token.
+const PUBLIC_PREFIXES = ["/openapi.json", "/docs", "/healthz", "/readyz", "/agent/", "/console"];
 
 export async function buildServer(options: ServerOptions): Promise<Server> {
   const verifier = new TokenVerifier({ orgClaim: "org", ...options.auth });
@@ -206,6 +211,10 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
       service: new SiteService(ctx),
     }),
   );
+  await app.register(
+    siteViewRoutes({ service: new SiteViewService(ctx), db, onlineWindowMs: options.siteOfflineAfterMs ?? ONLINE_WINDOW_MS }),
+  );
+  await app.register(consoleRoutes());
   await app.register(referenceRoutes);
   await app.register(agentRoutes(new AgentService(ctx, waiters)));
 
