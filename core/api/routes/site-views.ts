@@ -110,6 +110,8 @@ export function siteViewRoutes(opts: SiteViewRoutesOptions) {
       {
         schema: {
           tags,
+          // A text/event-stream, not JSON: described in the README, outside the OpenAPI document.
+          hide: true,
           summary: "Changes in the organization, as server-sent events",
           description:
             "text/event-stream: an `event: change` whenever a site, group or prefix list of the organization changes (an agent's report, a write, a deadline passing, a site going offline). Send the token in the Authorization header (read it with fetch streaming).",
