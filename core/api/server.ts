@@ -24,7 +24,8 @@ import { componentSchemas } from "./schemas";
 import { agentRoutes } from "./routes/agent-protocol";
 import { referenceRoutes } from "./routes/reference";
 import { resourceRoutes } from "./routes/resources";
-import { siteViewRoutes } from "./routes/site-views";
+import { viewRoutes } from "./routes/views";
+import { OverviewService } from "../service/overview";
 import { SiteViewService } from "../service/site-views";
 import { ONLINE_WINDOW_MS } from "../deploy/status";
 import { consoleRoutes } from "../console";
@@ -212,7 +213,12 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     }),
   );
   await app.register(
-    siteViewRoutes({ service: new SiteViewService(ctx), db, onlineWindowMs: options.siteOfflineAfterMs ?? ONLINE_WINDOW_MS }),
+    viewRoutes({
+      service: new SiteViewService(ctx),
+      overview: new OverviewService(ctx),
+      db,
+      onlineWindowMs: options.siteOfflineAfterMs ?? ONLINE_WINDOW_MS,
+    }),
   );
   await app.register(consoleRoutes());
   await app.register(referenceRoutes);

@@ -223,6 +223,11 @@ describe("openapi conformance", () => {
     }
   });
 
+  it("overview", async () => {
+    expect((await call("GET", "/vpc/overview")).status).toBe(200);
+    expect((await call("GET", "/vpc/overview", { token: null })).status).toBe(401);
+  });
+
   it("site views", async () => {
     const site = await t.core.createSite("viewed");
     const group = await t.core.create("/vpc/security-groups", { name: "viewed group", rules: [rule(1)], sites: [site.id] });

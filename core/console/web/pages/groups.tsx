@@ -1,7 +1,7 @@
 /** Security groups and prefix lists: lists by status (failed, syncing first), and one of each with rules, sync errors and sites. */
 import type { Api, Group, PrefixList, Site } from "../api";
 import { RulesTable, Show, StatusBadge, SyncErrors, useLoad } from "../ui";
-import { byStatus } from "./overview";
+import { byStatus } from "../../attention";
 
 const withSites = async <T,>(api: Api, load: Promise<T>): Promise<{ item: T; names: Map<string, string> }> => {
   const [item, sites] = await Promise.all([load, api.listAll<Site>("/vpc/sites")]);

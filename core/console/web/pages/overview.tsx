@@ -1,35 +1,20 @@
 /** The overview: counts, then what needs attention first (failed, then syncing; sites with errors, drift or offline). */
 import { useEffect } from "preact/hooks";
-import type { Api, Group, PrefixList, Site } from "../api";
+import type { Api, Site } from "../api";
 import { Show, SiteState, StatusBadge, useLoad, when } from "../ui";
 
+/** GET /vpc/overview: counts, and what needs attention first (ranked by core/console/attention.ts). */
 interface Overview {
-  sites: Site[];
-  groups: Group[];
-  lists: PrefixList[];
+  sites: { total: number; online: number; offline: number; drift: number; errors: number; behind: number };
+  security_groups: { total: number; active: number; syncing: number; failed: number };
+  prefix_lists: { total: number; active: number; syncing: number; failed: number };
+  attention: { kind: "security_group" | "prefix_list"; id: string; name: string; status: string; problem: string }[];
+  attention_total: number;
+  troubled_sites: Site[];
+  troubled_total: number;
 }
 
-const loadOverview = async (api: Api): Promise<Overview> => {
-  const [sites, groups, lists] = await Promise.all([
-    api.listAll<Site>("/vpc/sites"),
-    api.listAll<Group>("/vpc/security-groups"),
-    api.listAll<PrefixList>("/vpc/prefix-lists"),
-  ]);
-  return { sites, groups, lists };
-};
-
-const STATUS_RANK: Record<string, number> = { failed: 0, syncing: 1, active: 2 };
-/** Failed first, then syncing, then active; by name within each. */
-export const byStatus = <T extends { status: string; name: string }>(a: T, b: T) =>
-  STATUS_RANK[a.status] - STATUS_RANK[b.status] || a.name.localeCompare(b.name);
-
-/** How much a site needs attention: an error, then drift, then offline, then fine. */
-export function siteRank(s: Site): number {
-  return s.last_error ? 0 : s.drift ? 1 : !s.online ? 2 : s.applied_revision !== s.desired_revision ? 3 : 4;
-}
-
-/** How many rows of each attention list the overview shows. */
-const SHOWN = 20;
+const loadOverview = (api: Api) => api.get<Overview>("/vpc/overview");
 
 export function OverviewPage() {
   const loaded = useLoad(loadOverview);
@@ -45,14 +30,16 @@ export function OverviewPage() {
   );
 }
 
-function OverviewBody({ sites, groups, lists }: Overview) {
-  const count = <T,>(items: T[], test: (t: T) => boolean) => items.filter(test).length;
-  const resources = [
-    ...groups.map((g) => ({ ...g, kind: "group" as const, href: `#/groups/${g.id}` })),
-    ...lists.map((l) => ({ ...l, kind: "prefix list" as const, href: `#/prefix-lists/${l.id}` })),
-  ].sort(byStatus);
-  const attention = resources.filter((r) => r.status !== "active");
-  const troubled = sites.filter((s) => siteRank(s) < 4).sort((a, b) => siteRank(a) - siteRank(b) || a.name.localeCompare(b.name));
+function OverviewBody({
+  sites,
+  security_groups: groups,
+  prefix_lists: lists,
+  attention,
+  attention_total,
+  troubled_sites,
+  troubled_total,
+}: Overview) {
+  const tone = (n: number, kind: "warn" | "bad") => (n ? kind : undefined);
   return (
     <>
       <section aria-labelledby="counts-title">
@@ -60,27 +47,15 @@ function OverviewBody({ sites, groups, lists }: Overview) {
           Counts
         </h2>
         <dl class="counts" data-testid="counts">
-          <Count label="sites" value={sites.length} />
-          <Count label="online" value={count(sites, (s) => s.online)} />
-          <Count label="offline" value={count(sites, (s) => !s.online)} tone={count(sites, (s) => !s.online) ? "warn" : undefined} />
-          <Count label="drift restored" value={count(sites, (s) => s.drift)} tone={count(sites, (s) => s.drift) ? "warn" : undefined} />
-          <Count
-            label="site errors"
-            value={count(sites, (s) => !!s.last_error)}
-            tone={count(sites, (s) => !!s.last_error) ? "bad" : undefined}
-          />
-          <Count label="groups" value={groups.length} />
-          <Count label="prefix lists" value={lists.length} />
-          <Count
-            label="failed"
-            value={count(resources, (r) => r.status === "failed")}
-            tone={count(resources, (r) => r.status === "failed") ? "bad" : undefined}
-          />
-          <Count
-            label="syncing"
-            value={count(resources, (r) => r.status === "syncing")}
-            tone={count(resources, (r) => r.status === "syncing") ? "warn" : undefined}
-          />
+          <Count label="sites" value={sites.total} />
+          <Count label="online" value={sites.online} />
+          <Count label="offline" value={sites.offline} tone={tone(sites.offline, "warn")} />
+          <Count label="drift restored" value={sites.drift} tone={tone(sites.drift, "warn")} />
+          <Count label="site errors" value={sites.errors} tone={tone(sites.errors, "bad")} />
+          <Count label="groups" value={groups.total} />
+          <Count label="prefix lists" value={lists.total} />
+          <Count label="failed" value={groups.failed + lists.failed} tone={tone(groups.failed + lists.failed, "bad")} />
+          <Count label="syncing" value={groups.syncing + lists.syncing} tone={tone(groups.syncing + lists.syncing, "warn")} />
         </dl>
       </section>
       <section aria-labelledby="attention-title">
@@ -89,24 +64,25 @@ function OverviewBody({ sites, groups, lists }: Overview) {
           <p class="muted">Every group and prefix list is active.</p>
         ) : (
           <ul class="attention" data-testid="attention">
-            {attention.slice(0, SHOWN).map((r) => (
+            {attention.map((r) => (
               <li key={r.id}>
-                <StatusBadge status={r.status} /> <a href={r.href}>{r.name}</a> <span class="muted">({r.kind})</span>
-                {r.sync_errors.length > 0 && <span class="detail">: {r.sync_errors[0].message}</span>}
-                {r.status === "syncing" && <span class="detail muted">: waiting for {r.pending_sites.length} site(s)</span>}
+                <StatusBadge status={r.status} />{" "}
+                <a href={r.kind === "security_group" ? `#/groups/${r.id}` : `#/prefix-lists/${r.id}`}>{r.name}</a>{" "}
+                <span class="muted">({r.kind === "security_group" ? "group" : "prefix list"})</span>
+                {r.problem && <span class={r.status === "failed" ? "detail" : "detail muted"}>: {r.problem}</span>}
               </li>
             ))}
-            {attention.length > SHOWN && <li class="muted">and {attention.length - SHOWN} more</li>}
+            {attention_total > attention.length && <li class="muted">and {attention_total - attention.length} more</li>}
           </ul>
         )}
       </section>
       <section aria-labelledby="sites-title">
         <h2 id="sites-title">Sites needing attention</h2>
-        {troubled.length === 0 ? (
+        {troubled_sites.length === 0 ? (
           <p class="muted">Every site is online and enforcing its latest revision.</p>
         ) : (
           <ul class="attention" data-testid="troubled-sites">
-            {troubled.slice(0, SHOWN).map((s) => (
+            {troubled_sites.map((s) => (
               <li key={s.id}>
                 <SiteState online={s.online} drift={s.drift} error={s.last_error} /> <a href={`#/sites/${s.id}`}>{s.name}</a>{" "}
                 <span class="muted">
@@ -115,9 +91,9 @@ function OverviewBody({ sites, groups, lists }: Overview) {
                 {s.last_error && <span class="detail">: {s.last_error}</span>}
               </li>
             ))}
-            {troubled.length > SHOWN && (
+            {troubled_total > troubled_sites.length && (
               <li>
-                and {troubled.length - SHOWN} more: <a href="#/sites">all sites</a>
+                and {troubled_total - troubled_sites.length} more: <a href="#/sites">all sites</a>
               </li>
             )}
           </ul>

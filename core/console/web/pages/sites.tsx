@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import type { Site } from "../api";
 import { Addresses, Show, SiteState, useLoad, when } from "../ui";
-import { siteRank } from "./overview";
+import { bySiteAttention } from "../../attention";
 
 export function SitesPage() {
   const loaded = useLoad((api) => api.listAll<Site>("/vpc/sites"));
@@ -15,9 +15,7 @@ export function SitesPage() {
       </label>
       <Show loaded={loaded}>
         {(sites) => {
-          const shown = sites
-            .filter((s) => s.name.toLowerCase().includes(filter.toLowerCase()))
-            .sort((a, b) => siteRank(a) - siteRank(b) || a.name.localeCompare(b.name));
+          const shown = sites.filter((s) => s.name.toLowerCase().includes(filter.toLowerCase())).sort(bySiteAttention);
           return (
             <div class="scroll" tabIndex={0} role="region" aria-label="Sites">
               <table data-testid="sites-table">

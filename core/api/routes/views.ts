@@ -1,5 +1,6 @@
 /**
- * Read-only routes the console is built on (any API client may use them): a site's effective
+ * Read-only routes the console is built on (any API client may use them): the organization's
+ * overview in one read, a site's effective
  * policy, its revision history, the semantic diff of two revisions, and an event stream of
  * the caller's organization. Authenticated and scoped like every /vpc route: the Bearer token
  * travels in the Authorization header, never in the URL (the console reads the stream with
@@ -8,11 +9,13 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { errors, idPattern, isId } from "../../model";
 import { organizationFingerprint, type SiteViewService } from "../../service/site-views";
+import type { OverviewService } from "../../service/overview";
 import type { Database } from "../../store/database";
 import { responses } from "../schemas";
 
-export interface SiteViewRoutesOptions {
+export interface ViewRoutesOptions {
   service: SiteViewService;
+  overview: OverviewService;
   db: Database;
   onlineWindowMs: number;
   /** How often the event stream compares the organization's fingerprint (default 1 s). */
@@ -29,7 +32,7 @@ const idParam = {
   required: ["id"],
 };
 
-export function siteViewRoutes(opts: SiteViewRoutesOptions) {
+export function viewRoutes(opts: ViewRoutesOptions) {
   return async function plugin(app: FastifyInstance): Promise<void> {
     const { service } = opts;
     // Open event streams, ended when the server closes (a hijacked reply would keep close() waiting).
@@ -38,12 +41,27 @@ export function siteViewRoutes(opts: SiteViewRoutesOptions) {
       for (const end of [...streams]) end();
     });
     const security = [{ bearerAuth: [] }];
-    const tags = ["Site views"];
+    const tags = ["Views"];
     const siteOf = (request: FastifyRequest) => {
       const id = (request.params as { id: string }).id;
       if (!isId("site", id)) throw errors.notFound(`site ${id} was not found`);
       return id;
     };
+
+    app.get(
+      "/vpc/overview",
+      {
+        schema: {
+          tags,
+          summary: "The organization at a glance",
+          description:
+            "Counts of sites by state and of security groups and prefix lists by status, and what needs attention first: resources failed, then syncing; sites with an error, restored drift, offline, or behind their desired revision (each list up to 20, with its full length).",
+          security,
+          response: responses({ 200: anyObject("The overview.") }, [401]),
+        },
+      },
+      async (request) => opts.overview.overview(request.org),
+    );
 
     app.get(
       "/vpc/sites/:id/policy",
