@@ -110,7 +110,16 @@ export class SiteViewService {
     const site = await this.site(orgId, siteId);
     const [before, after] = await Promise.all([this.snapshotOf(site, base), this.snapshotOf(site, head)]);
     const review = reviewSnapshots(before, after);
-    return JSON.parse(renderJson(review));
+    const json = JSON.parse(renderJson(review)) as Record<string, unknown> & { notes: string[] };
+    if (
+      before.groups.length + after.groups.length > 0 &&
+      [before, after].some((s) => s.groups.some((g) => g.rules.some((r) => r.address.startsWith("sec_grp_"))))
+    ) {
+      json.notes.push(
+        "Rules that name a security group as their peer are compared by their text and position only: the review does not see the members' addresses.",
+      );
+    }
+    return json;
   }
 
   private async snapshotOf(site: SiteRow, revision: number) {
@@ -119,11 +128,21 @@ export class SiteViewService {
     if (stored.policy === null) {
       throw errors.notFound(`revision ${revision} of site ${site.id} was compiled before policy snapshots were kept; it has no diff`);
     }
-    const doc = JSON.parse(stored.policy) as { security_groups: { sites?: string[] }[] };
-    // The diff is about this site: each group as attached to it alone.
+    const doc = JSON.parse(stored.policy) as {
+      security_groups: { id: string; sites?: string[] }[];
+      referenced_groups?: { id: string; name: string; members: { site: string }[] }[];
+    };
+    const attached = new Set(doc.security_groups.map((g) => g.id));
+    // The diff is about this site: each group as attached to it alone. A group that rules name as
+    // their peer without being attached here is added without rules, with its members, so that the
+    // reference resolves; core/review's inputs carry no site addresses (see the note below).
+    const peers = (doc.referenced_groups ?? []).filter((g) => !attached.has(g.id));
     const scoped = {
       ...doc,
-      security_groups: doc.security_groups.map((g) => ({ ...g, sites: [site.id] })),
+      security_groups: [
+        ...doc.security_groups.map((g) => ({ ...g, sites: [site.id] })),
+        ...peers.map((g) => ({ id: g.id, name: g.name, description: null, rules: [], sites: g.members.map((m) => m.site) })),
+      ],
       sites: [{ id: site.id, name: site.name }],
     };
     return readPolicyDocument(scoped, `revision ${revision}`).after;

@@ -90,6 +90,27 @@ describe("site views", () => {
     expect(back.json.newlyAllowed.map((r: any) => r.text)).toEqual(diff.json.noLongerAllowed.map((r: any) => r.text));
   });
 
+  test("a rule naming a group as its peer: the policy and the diff are answered, with a note on addresses", async () => {
+    const { site } = fixture;
+    const other = await t.core.createSite("peer-site");
+    const peer = await t.core.create("/vpc/security-groups", { name: "peer group", rules: [rule(1)], sites: [other.id] });
+    const top = (await t.core.request("GET", `/vpc/sites/${site.id}/revisions`)).json[0].revision;
+    const referencing = await t.core.create("/vpc/security-groups", {
+      name: "referencing group",
+      rules: [rule(7, { port: "9000", address: peer.id })],
+      sites: [site.id],
+    });
+    const policy = await t.core.request("GET", `/vpc/sites/${site.id}/policy`);
+    expect(policy.status).toBe(200);
+    expect(policy.json.rules.map((r: any) => r.group.id)).toContain(referencing.id);
+    const diff = await t.core.request("GET", `/vpc/sites/${site.id}/revisions/diff`, undefined, {
+      query: { base: String(top), head: String(top + 1) },
+    });
+    expect(diff.status).toBe(200);
+    expect(diff.json.groups.map((g: any) => [g.name, g.status])).toContainEqual(["referencing group", "added"]);
+    expect(diff.json.notes.join(" ")).toMatch(/name a security group as their peer/);
+  });
+
   test("bad revision numbers are a 400 naming the parameter; unknown revisions a 404", async () => {
     const path = `/vpc/sites/${fixture.site.id}/revisions/diff`;
     for (const query of [{ base: "0", head: "1" }, { base: "1" }, { base: "1", head: "1.5" }, { base: "-1", head: "1" }]) {
