@@ -250,6 +250,9 @@ test("the sites page shows each site's state, revisions and last error as the AP
     await expectText(row, new RegExp(s.name));
     await expectText(row.getByTestId("applied"), new RegExp(`^${s.applied_revision ?? "none"}$`));
     await expectText(row, s.online ? /online/ : /offline/);
+    // Effective addresses: declared when given, else what the agent reported.
+    const shown = (s.addresses.length ? s.addresses : s.reported_addresses).join(", ") || "none";
+    await expectText(row, new RegExp(shown.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
   }
   await context.close();
 });
