@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project runs against (idempotent):
 # nftables, iptables + ipset, iproute2 (network namespaces), a PostgreSQL server, and the
-# tools the agent's packaging test uses.
+# tools the agent's packaging test uses, and chromium for the console's browser tests.
 set -euo pipefail
 need=()
 command -v nft >/dev/null || need+=(nftables)
@@ -14,6 +14,8 @@ command -v openssl >/dev/null || need+=(openssl)
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v systemd-analyze >/dev/null || need+=(systemd)
 command -v curl >/dev/null || need+=(curl)
+# The web console's browser tests and benchmark drive Debian's chromium (test/support/browser.ts).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}" >&2

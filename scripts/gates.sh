@@ -14,4 +14,5 @@ gate() {
 }
 gate "lint (npm run lint)" npm run --silent lint
 gate "types (tsc --noEmit: product, tests, bench)" npx tsc --noEmit -p tsconfig.json
+gate "types of the web console (tsc --noEmit, DOM)" npx tsc --noEmit -p core/console/web/tsconfig.json
 gate "generated files are fresh" bash scripts/check-generated.sh

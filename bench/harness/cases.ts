@@ -14,6 +14,7 @@ import { loadReviewInput, renderMarkdown, reviewSnapshots, sidesOf } from "../..
 import { anchorRuns, pythonAnchor } from "./anchors";
 import { allocCidr6Case } from "./alloc-cidr6";
 import { compileDualCase } from "./compile-dual";
+import { consoleCase } from "./console";
 import { ratio, summarize, timeIt } from "./stats";
 import type { CaseOptions, CaseResult, Curve, Row, Summary } from "./types";
 
@@ -759,6 +760,7 @@ export const CASES: Record<string, (opts: CaseOptions) => Promise<CaseResult>> =
   "curve-rules": curveRules,
   "curve-sites": curveSites,
   startup: startupCase,
+  console: consoleCase,
 };
 
 export const exists = existsSync;

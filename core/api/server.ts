@@ -24,6 +24,11 @@ import { componentSchemas } from "./schemas";
 import { agentRoutes } from "./routes/agent-protocol";
 import { referenceRoutes } from "./routes/reference";
 import { resourceRoutes } from "./routes/resources";
+import { viewRoutes } from "./routes/views";
+import { OverviewService } from "../service/overview";
+import { SiteViewService } from "../service/site-views";
+import { ONLINE_WINDOW_MS } from "../deploy/status";
+import { consoleRoutes } from "../console";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -56,7 +61,8 @@ export interface Server {
   close(): Promise<void>;
 }
 
-const PUBLIC_PREFIXES = ["/openapi.json", "/docs", "/healthz", "/readyz", "/agent/"];
+// /console is the console's static page and assets only: its data comes from the /vpc routes, with the token.
+const PUBLIC_PREFIXES = ["/openapi.json", "/docs", "/healthz", "/readyz", "/agent/", "/console"];
 
 export async function buildServer(options: ServerOptions): Promise<Server> {
   const verifier = new TokenVerifier({ orgClaim: "org", ...options.auth });
@@ -206,6 +212,15 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
       service: new SiteService(ctx),
     }),
   );
+  await app.register(
+    viewRoutes({
+      service: new SiteViewService(ctx),
+      overview: new OverviewService(ctx),
+      db,
+      onlineWindowMs: options.siteOfflineAfterMs ?? ONLINE_WINDOW_MS,
+    }),
+  );
+  await app.register(consoleRoutes());
   await app.register(referenceRoutes);
   await app.register(agentRoutes(new AgentService(ctx, waiters)));
 

@@ -97,7 +97,7 @@ export class Deployer {
     );
 
     // Sites with the same platform, mode and attachments share one compilation (and one stored config).
-    const compiled = new Map<string, { body: string; digest: string; managed: boolean }>();
+    const compiled = new Map<string, CompiledSite>();
     // What each site enforces now: one query for all of them.
     const current = await revisionDigests(
       tx,
@@ -122,15 +122,17 @@ export class Deployer {
       let revision = site.desired_revision;
       if (current.get(site.id) !== config.digest) {
         revision = site.desired_revision + 1;
-        fresh.push({ siteId: site.id, revision, digest: config.digest, managed: config.managed });
+        fresh.push({ siteId: site.id, revision, digest: config.digest, managed: config.managed, policyDigest: config.policy.digest });
       }
       out.set(site.id, { revision, applied: site.applied_revision !== null && site.applied_revision >= revision });
     }
     const used = new Set(fresh.map((r) => r.digest));
+    const usedPolicies = new Set(fresh.map((r) => r.policyDigest));
     await insertRevisions(
       tx,
       [...compiled.values()].filter((c) => used.has(c.digest)),
       fresh,
+      [...compiled.values()].map((c) => c.policy).filter((p) => usedPolicies.has(p.digest)),
     );
     return out;
   }
@@ -141,9 +143,10 @@ export class Deployer {
     directLists: string[],
     lists: Map<string, StoredPrefixList>,
     peers: Map<string, ReferencedGroup>,
-  ): { body: string; digest: string; managed: boolean } {
+  ): CompiledSite {
     // A site with no groups is not filtered by us: the agent removes our table.
-    if (!siteGroups.length) return { body: "", digest: digestOf(""), managed: false };
+    if (!siteGroups.length)
+      return { body: "", digest: digestOf(""), managed: false, policy: policySnapshot({ prefix_lists: [], security_groups: [] }) };
     const needed = new Set(directLists);
     const neededPeers = new Set<string>();
     for (const g of siteGroups) {
@@ -158,8 +161,21 @@ export class Deployer {
       referenced_groups: [...neededPeers].sort().flatMap((id) => (peers.has(id) ? [peers.get(id)!] : [])),
     };
     const body = this.options.compile(doc, site.platform, { mode: site.mode });
-    return { body, digest: digestOf(body), managed: true };
+    return { body, digest: digestOf(body), managed: true, policy: policySnapshot(doc) };
   }
+}
+
+/** A compiled configuration and the policy document it was compiled from (stored with each revision). */
+interface CompiledSite {
+  body: string;
+  digest: string;
+  managed: boolean;
+  policy: { digest: string; body: string };
+}
+
+function policySnapshot(doc: object): { digest: string; body: string } {
+  const body = JSON.stringify(doc);
+  return { digest: digestOf(body), body };
 }
 
 /** Changes of one resource merged into one (a group written and also referenced by itself waits on all its sites once). */

@@ -80,6 +80,13 @@ const catalog = {
     explanation: "The RouterOS script is served only to sites whose platform is routeros.",
     fix: "Use the agent (secgroups agent) for nftables and iptables sites, or change the site's platform.",
   },
+  invalid_revision: {
+    status: 400,
+    type: "invalid_request_error",
+    title: "The revision query parameter is not valid",
+    explanation: "The revision diff route takes ?base= and ?head= as positive integers: revision numbers of the site.",
+    fix: "Pass two revision numbers from GET /vpc/sites/{id}/revisions.",
+  },
   invalid_idempotency_key: {
     status: 400,
     type: "invalid_request_error",

@@ -128,6 +128,16 @@ const MIGRATIONS: string[] = [
   ALTER TABLE sites ADD COLUMN reported_addresses text[] NOT NULL DEFAULT '{}';
   CREATE INDEX rules_group_ref ON rules (address) WHERE address LIKE 'sec_grp_%';
   `,
+  // The policy document each site revision was compiled from (content-addressed like configs),
+  // so the console can show a revision's effective policy and the semantic diff of two revisions.
+  // Revisions stored before this migration have none.
+  `
+  CREATE TABLE policy_snapshots (
+    digest text PRIMARY KEY,
+    body text NOT NULL
+  );
+  ALTER TABLE site_revisions ADD COLUMN policy_digest text REFERENCES policy_snapshots (digest);
+  `,
 ];
 
 export async function migrate(db: Database): Promise<void> {

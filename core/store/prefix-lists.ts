@@ -76,6 +76,11 @@ export async function deletePrefixList(tx: Queryable, id: string): Promise<void>
 }
 
 /** Which of `ids` exist in the organization. */
+/** Id and name of every prefix list of the organization, by id. */
+export async function prefixListNames(q: Queryable, orgId: string): Promise<{ id: string; name: string }[]> {
+  return q.query<{ id: string; name: string }>(`SELECT id, name FROM prefix_lists WHERE org_id = $1 ORDER BY id`, [orgId]);
+}
+
 /** The ids that exist, locked FOR KEY SHARE until the transaction ends (see existingSites): a concurrent delete waits. */
 export async function existingPrefixLists(q: Queryable, orgId: string, ids: readonly string[]): Promise<Set<string>> {
   if (!ids.length) return new Set();

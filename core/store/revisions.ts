@@ -7,6 +7,8 @@ export interface NewRevision {
   revision: number;
   digest: string;
   managed: boolean;
+  /** The digest of the policy document (in `policies`) the configuration was compiled from. */
+  policyDigest?: string;
 }
 
 /**
@@ -33,27 +35,66 @@ export async function insertRevisions(
   tx: Queryable,
   configs: readonly { digest: string; body: string }[],
   revisions: readonly NewRevision[],
+  policies: readonly { digest: string; body: string }[] = [],
 ): Promise<void> {
   if (!revisions.length) return;
-  // Digest order: concurrent writers storing the same configurations wait on each other in one order.
-  const distinct = [...new Map(configs.map((c) => [c.digest, c.body]))].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  if (distinct.length) {
-    await tx.query(`INSERT INTO configs (digest, body) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (digest) DO NOTHING`, [
-      distinct.map(([d]) => d),
-      distinct.map(([, b]) => b),
-    ]);
-  }
+  await insertContent(tx, "configs", configs);
+  await insertContent(tx, "policy_snapshots", policies);
   const ids = revisions.map((r) => r.siteId);
   const numbers = revisions.map((r) => r.revision);
   await tx.query(
-    `INSERT INTO site_revisions (site_id, revision, digest, managed)
-     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::boolean[])`,
-    [ids, numbers, revisions.map((r) => r.digest), revisions.map((r) => r.managed)],
+    `INSERT INTO site_revisions (site_id, revision, digest, managed, policy_digest)
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::boolean[], $5::text[])`,
+    [ids, numbers, revisions.map((r) => r.digest), revisions.map((r) => r.managed), revisions.map((r) => r.policyDigest ?? null)],
   );
   await tx.query(
     `UPDATE sites s SET desired_revision = n.revision FROM unnest($1::text[], $2::bigint[]) AS n(id, revision) WHERE s.id = n.id`,
     [ids, numbers],
   );
+}
+
+/** Content-addressed bodies (configs, policy snapshots), each stored once. */
+async function insertContent(tx: Queryable, table: "configs" | "policy_snapshots", items: readonly { digest: string; body: string }[]) {
+  // Digest order: concurrent writers storing the same bodies wait on each other in one order.
+  const distinct = [...new Map(items.map((c) => [c.digest, c.body]))].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (!distinct.length) return;
+  await tx.query(`INSERT INTO ${table} (digest, body) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (digest) DO NOTHING`, [
+    distinct.map(([d]) => d),
+    distinct.map(([, b]) => b),
+  ]);
+}
+
+export interface SiteRevisionRow {
+  revision: number;
+  digest: string;
+  managed: boolean;
+  created_at: Date;
+  /** Whether the policy document it was compiled from is stored (not for revisions older than that). */
+  has_policy: boolean;
+}
+
+/** A site's revisions, newest first (at most `limit`). */
+export async function listSiteRevisions(q: Queryable, siteId: string, limit: number): Promise<SiteRevisionRow[]> {
+  return q.query<SiteRevisionRow>(
+    `SELECT revision, digest, managed, created_at, policy_digest IS NOT NULL AS has_policy
+     FROM site_revisions WHERE site_id = $1 ORDER BY revision DESC LIMIT $2`,
+    [siteId, limit],
+  );
+}
+
+/** One site revision's compiled text and the policy document it came from (null when not stored). */
+export async function siteRevision(
+  q: Queryable,
+  siteId: string,
+  revision: number,
+): Promise<{ revision: number; managed: boolean; created_at: Date; config: string; policy: string | null } | undefined> {
+  const rows = await q.query<{ revision: number; managed: boolean; created_at: Date; config: string; policy: string | null }>(
+    `SELECT r.revision, r.managed, r.created_at, c.body AS config, p.body AS policy
+     FROM site_revisions r JOIN configs c ON c.digest = r.digest LEFT JOIN policy_snapshots p ON p.digest = r.policy_digest
+     WHERE r.site_id = $1 AND r.revision = $2`,
+    [siteId, revision],
+  );
+  return rows[0];
 }
 
 export interface SyncTarget {

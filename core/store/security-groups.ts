@@ -119,6 +119,11 @@ export async function groupSites(q: Queryable, id: string): Promise<string[]> {
   return rows.map((r) => r.site_id);
 }
 
+/** Id and name of every group of the organization, by id. */
+export async function groupNames(q: Queryable, orgId: string): Promise<{ id: string; name: string }[]> {
+  return q.query<{ id: string; name: string }>(`SELECT id, name FROM security_groups WHERE org_id = $1 ORDER BY id`, [orgId]);
+}
+
 /** Groups with rules (sorted by order) and sites; `orgId` undefined reads across organizations (deploy only). */
 export async function loadGroups(q: Queryable, orgId: string | undefined, ids: readonly string[]): Promise<StoredGroup[]> {
   if (!ids.length) return [];

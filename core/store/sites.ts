@@ -65,6 +65,11 @@ export async function listSites(q: Queryable, orgId: string, limit: number, afte
   return q.query<SiteRow>(`SELECT ${COLUMNS} FROM sites WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3`, [orgId, after ?? "", limit]);
 }
 
+/** Every site of the organization, by id (the overview counts them all). */
+export async function allSites(q: Queryable, orgId: string): Promise<SiteRow[]> {
+  return q.query<SiteRow>(`SELECT ${COLUMNS} FROM sites WHERE org_id = $1 ORDER BY id`, [orgId]);
+}
+
 /**
  * Locks sites in id order (a fixed order, so concurrent deploys cannot deadlock).
  * FOR NO KEY UPDATE: deploys still exclude each other, but do not conflict with

@@ -29,8 +29,11 @@ let ajv: { addSchema(schema: unknown, key: string): void; compile(schema: unknow
 const observed = new Map<string, Set<string>>();
 const validators = new Map<string, Validate>();
 
-/** Non-API routes: the document itself, its UI and error pages, liveness and readiness. */
-const UNDOCUMENTED = [/^\/openapi\.json$/, /^\/healthz$/, /^\/readyz$/, /^\/docs(\/|$)/];
+/**
+ * Non-API routes: the document itself, its UI and error pages, liveness and readiness, the web
+ * console's page and assets, and the console's event stream (text/event-stream, not JSON).
+ */
+const UNDOCUMENTED = [/^\/openapi\.json$/, /^\/healthz$/, /^\/readyz$/, /^\/docs(\/|$)/, /^\/console(\/|$)/, /^\/vpc\/events$/];
 
 beforeAll(async () => {
   const res = await t.core.request("GET", "/openapi.json", undefined, { token: null });
@@ -218,6 +221,27 @@ describe("openapi conformance", () => {
       expect((await call("GET", path)).status).toBe(200);
       expect((await call("GET", path, { token: null })).status).toBe(401);
     }
+  });
+
+  it("overview", async () => {
+    expect((await call("GET", "/vpc/overview")).status).toBe(200);
+    expect((await call("GET", "/vpc/overview", { token: null })).status).toBe(401);
+  });
+
+  it("site views", async () => {
+    const site = await t.core.createSite("viewed");
+    const group = await t.core.create("/vpc/security-groups", { name: "viewed group", rules: [rule(1)], sites: [site.id] });
+    await t.core.request("PUT", `/vpc/security-groups/${group.id}`, { name: "viewed group", rules: [rule(1), rule(2)], sites: [site.id] });
+    for (const path of ["/vpc/sites/{id}/policy", "/vpc/sites/{id}/revisions"]) {
+      expect((await call("GET", path, { id: site.id })).status).toBe(200);
+      expect((await call("GET", path, { id: site.id, token: null })).status).toBe(401);
+      expect((await call("GET", path, { id: UNKNOWN.site })).status).toBe(404);
+    }
+    const diff = "/vpc/sites/{id}/revisions/diff";
+    expect((await call("GET", diff, { id: site.id, query: { base: "1", head: "2" } })).status).toBe(200);
+    expect((await call("GET", diff, { id: site.id, query: { base: "x", head: "2" } })).status).toBe(400);
+    expect((await call("GET", diff, { id: site.id, query: { base: "1", head: "2" }, token: null })).status).toBe(401);
+    expect((await call("GET", diff, { id: site.id, query: { base: "1", head: "99" } })).status).toBe(404);
   });
 
   it("agent protocol", async () => {
