@@ -10,7 +10,9 @@
 import type { TSchema } from "@sinclair/typebox";
 import {
   AgentConfig,
+  AgentConfigDelta,
   AgentReport,
+  ConfigLineHunk,
   ErrorResponse,
   FilterRule,
   FilterRuleWrite,
@@ -51,6 +53,8 @@ const NAMED: TSchema[] = [
   ProtocolInfo,
   ServiceInfo,
   AgentConfig,
+  ConfigLineHunk,
+  AgentConfigDelta,
   AgentReport,
 ];
 
@@ -89,6 +93,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: "Unauthorized: a valid Bearer token is required.",
   404: "Not found: no such resource in the caller's organization.",
   409: "Conflict: the resource is locked while it syncs, or still in use.",
+  410: "Gone: the base revision of the delta is not available; fetch the full configuration.",
   412: "Precondition failed: If-Match does not match the current version.",
   413: "Payload too large.",
   415: "Unsupported media type: send the body as application/json.",

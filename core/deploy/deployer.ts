@@ -6,17 +6,18 @@
  */
 import { createHash } from "node:crypto";
 import type { Platform, SiteMode } from "../model";
+import { PrefixListMemo } from "../policy";
 import type { Queryable } from "../store/database";
 import { loadGroups, type StoredGroup } from "../store/security-groups";
-import { loadPrefixLists, type StoredPrefixList } from "../store/prefix-lists";
+import { PrefixListCache, type CachedPrefixList } from "./prefix-list-cache";
 import { lockSites, type SiteRow } from "../store/sites";
 import { insertRevisions, replaceSyncTargets, revisionDigests, type NewRevision } from "../store/revisions";
 
 /** Renders a site's policy; `compilePolicy` of core/platforms in production. */
 export type CompileFn = (
-  doc: { prefix_lists: StoredPrefixList[]; security_groups: StoredGroup[] },
+  doc: { prefix_lists: CachedPrefixList[]; security_groups: StoredGroup[] },
   platform: Platform,
-  options: { mode: SiteMode },
+  options: { mode: SiteMode; memo?: PrefixListMemo },
 ) => string;
 
 /** A resource whose change must reach `siteIds` (attached before or after the change). */
@@ -33,6 +34,8 @@ export interface DeployerOptions {
   syncTimeoutMs: number;
   /** How long since its agent was last heard from a site counts as online (and can hold the syncing lock). */
   onlineWindowMs?: number;
+  /** Called with each configuration compiled (before the transaction commits; it is content-addressed, so that is safe). */
+  onCompiled?: (digest: string, body: string) => void;
 }
 
 export function digestOf(body: string): string {
@@ -40,6 +43,10 @@ export function digestOf(body: string): string {
 }
 
 export class Deployer {
+  /** Unchanged prefix lists are neither re-read nor re-normalized (see prefix-list-cache.ts). */
+  readonly prefixLists = new PrefixListCache();
+  readonly memo = new PrefixListMemo();
+
   constructor(readonly options: DeployerOptions) {}
 
   /**
@@ -74,7 +81,7 @@ export class Deployer {
     const groups = new Map((await loadGroups(tx, undefined, [...new Set(groupLinks.map((l) => l.group_id))])).map((g) => [g.id, g]));
     const referenced = new Set(listLinks.map((l) => l.prefix_list_id));
     for (const g of groups.values()) for (const r of g.rules) if (r.address.startsWith("prfx_lst_")) referenced.add(r.address);
-    const lists = new Map((await loadPrefixLists(tx, undefined, [...referenced])).map((l) => [l.id, l]));
+    const lists = await this.prefixLists.load(tx, [...referenced]);
 
     const groupsOf = groupBy(
       groupLinks,
@@ -129,7 +136,7 @@ export class Deployer {
     site: SiteRow,
     siteGroups: StoredGroup[],
     directLists: string[],
-    lists: Map<string, StoredPrefixList>,
+    lists: Map<string, CachedPrefixList>,
   ): { body: string; digest: string; managed: boolean } {
     // A site with no groups is not filtered by us: the agent removes our table.
     if (!siteGroups.length) return { body: "", digest: digestOf(""), managed: false };
@@ -139,8 +146,10 @@ export class Deployer {
       prefix_lists: [...needed].sort().flatMap((id) => (lists.has(id) ? [lists.get(id)!] : [])),
       security_groups: siteGroups,
     };
-    const body = this.options.compile(doc, site.platform, { mode: site.mode });
-    return { body, digest: digestOf(body), managed: true };
+    const body = this.options.compile(doc, site.platform, { mode: site.mode, memo: this.memo });
+    const digest = digestOf(body);
+    this.options.onCompiled?.(digest, body);
+    return { body, digest, managed: true };
   }
 }
 

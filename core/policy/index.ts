@@ -7,6 +7,7 @@ export { hooksOf, rulesOnHook, referencedListIds, type Hook } from "./hooks";
 export {
   normalizePolicy,
   parseControlPlaneEndpoint,
+  PrefixListMemo,
   ALL_ADDRESSES,
   ALL_ADDRESSES6,
   type ControlPlaneEndpoint,

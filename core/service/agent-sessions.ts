@@ -2,10 +2,20 @@
  * The agent side of the API: a site, identified by its token, polls its
  * stored configuration (ETag, long-poll) and reports what it enforced.
  */
-import { ApiError, errors, orThrow, validateAgentReport, type AgentConfig } from "../model";
+import {
+  ApiError,
+  errors,
+  lineDelta,
+  orThrow,
+  validateAgentReport,
+  type AgentConfig,
+  type AgentConfigDelta,
+  type LineHunk,
+} from "../model";
 import { digestOf, SITE_CHANNEL } from "../deploy/deployer";
 import { ONLINE_WINDOW_MS } from "../deploy/status";
 import type { Database } from "../store/database";
+import { siteRevision } from "../store/revisions";
 import * as sites from "../store/sites";
 import type { AgentReport, AgentView } from "../store/sites";
 import type { ServiceContext } from "./context";
@@ -14,6 +24,7 @@ import { hashSiteToken } from "./sites";
 export type { AgentConfig } from "../model";
 
 export type ConfigPoll = { changed: false; etag: string } | { changed: true; etag: string; body: AgentConfig };
+export type DeltaPoll = { changed: false; etag: string } | { changed: true; etag: string; body: AgentConfigDelta };
 
 const EMPTY_DIGEST = digestOf("");
 export const MAX_WAIT_MS = 60_000;
@@ -87,6 +98,11 @@ export class ConfigCache {
   private size = 0;
 
   constructor(private readonly maxChars = 16 * 1024 * 1024) {}
+
+  /** Remembers a configuration just compiled (its digest is of `body`, so it is right before and after any commit). */
+  prime(digest: string, body: string): void {
+    if (!this.entries.has(digest)) void this.get(digest, () => Promise.resolve(body));
+  }
 
   get(digest: string, load: (digest: string) => Promise<string | undefined>): Promise<string | undefined> {
     const hit = this.entries.get(digest);
@@ -191,14 +207,37 @@ export class CoalescedReader<K, V> {
 /** Site ids by token hash, for subscribing to a site's wake-ups before reading it (a hint: every request still reads the site). */
 const MAX_KNOWN_TOKENS = 100_000;
 
+/**
+ * Deltas by base and result digest: when many agents at the same revision
+ * wake for one change, the delta is computed once. Both ends are
+ * content-addressed, so an entry never goes stale. Bounded by count.
+ */
+class DeltaCache {
+  private readonly entries = new Map<string, LineHunk[]>();
+
+  constructor(private readonly max = 64) {}
+
+  get(baseDigest: string, digest: string, base: string, next: string): LineHunk[] {
+    const key = `${baseDigest}>${digest}`;
+    let hit = this.entries.get(key);
+    if (hit) this.entries.delete(key);
+    else hit = lineDelta(base, next);
+    this.entries.set(key, hit);
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+    return hit;
+  }
+}
+
 export class AgentService {
-  private readonly configs = new ConfigCache();
+  private readonly deltas = new DeltaCache();
   private readonly siteOfToken = new Map<string, string>();
   private readonly views = new CoalescedReader<string, AgentView>((hashes) => sites.sitesByTokenHashes(this.ctx.db, hashes));
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly waiters: SiteWaiters,
+    /** Shared with the deployer, which primes it with what it compiles (core/api/server.ts). */
+    private readonly configs = new ConfigCache(),
   ) {}
 
   async authenticate(token: string | undefined): Promise<AgentView> {
@@ -279,6 +318,42 @@ export class AgentService {
         platform: view.platform,
         mode: view.mode,
         config,
+      },
+    };
+  }
+
+  /**
+   * As poll, but the configuration comes as the edits from revision `from` of
+   * this site to the current one; 410 (base_revision_gone) when the site never
+   * had that revision or its text is no longer stored.
+   */
+  async pollDelta(
+    token: string | undefined,
+    from: number,
+    ifNoneMatch: string | undefined,
+    waitMs: number,
+    aborted?: AbortSignal,
+  ): Promise<DeltaPoll> {
+    const poll = await this.poll(token, ifNoneMatch, waitMs, aborted);
+    if (!poll.changed) return poll;
+    const { config, ...current } = poll.body;
+    const base = from <= current.revision ? await siteRevision(this.ctx.db, current.site_id, from) : undefined;
+    const baseText = base?.managed ? await this.configs.get(base.digest, (d) => sites.configBody(this.ctx.db, d)) : "";
+    if (!base || baseText === undefined) {
+      throw new ApiError(
+        "base_revision_gone",
+        `revision ${from} of this site is not available as a delta base (latest is ${current.revision}); fetch /agent/v1/config`,
+      );
+    }
+    const baseDigest = base.managed ? base.digest : EMPTY_DIGEST;
+    return {
+      changed: true,
+      etag: poll.etag,
+      body: {
+        ...current,
+        base_revision: from,
+        base_digest: baseDigest,
+        edits: this.deltas.get(baseDigest, current.digest, baseText, config),
       },
     };
   }

@@ -122,6 +122,13 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (org_id, key)
   );
   `,
+  `
+  -- A new random token on every write of a prefix list (#17): what the deployer's cache of
+  -- unchanged lists is keyed by (a rolled-back write's token is never seen again).
+  ALTER TABLE prefix_lists ADD COLUMN content_token text;
+  UPDATE prefix_lists SET content_token = md5(id || random()::text || clock_timestamp()::text);
+  ALTER TABLE prefix_lists ALTER COLUMN content_token SET NOT NULL;
+  `,
 ];
 
 export async function migrate(db: Database): Promise<void> {

@@ -6,6 +6,7 @@ import { HttpAgentApi, RejectedError } from "../../agent/client";
 import { resolveControlPlane } from "../../agent/control-plane";
 import { DryRunEnforcer } from "../../agent/dry-run";
 import { createAgentLog, LOG_FORMATS, type LogFormat } from "../../agent/log";
+import { loadState } from "../../agent/state";
 import { PLATFORM, type Enforcer } from "../../platforms";
 import { lockDirectory } from "../../util/directory-lock";
 import type { Command } from "../command";
@@ -93,8 +94,9 @@ Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
       }
     }
     const dryRun = new DryRunEnforcer();
+    const api = new HttpAgentApi(endpoint, token, { ca });
     const site = new Agent({
-      api: new HttpAgentApi(endpoint, token, { ca }),
+      api,
       enforcerFor(platform) {
         if (v["dry-run"]) return dryRun;
         const e = enforcers.get(platform);
@@ -123,6 +125,9 @@ Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
     try {
+      // The restored configuration is the base of the first delta the agent asks for.
+      const held = await loadState(stateDir).catch(() => undefined);
+      if (held) api.hold(held);
       await site.restore();
       if (v.once) {
         const outcome = await site.once();
