@@ -43,6 +43,8 @@ export interface IncrementalResult {
   delta_bytes: (number | null)[];
   /** The agent's log lines about the applies (how it applied: delta or full). */
   agent_log_tail: string;
+  /** CLOCK_MONOTONIC (µs, the clock of V8's CPU profiles) when the timed runs began: cut a core profile there. */
+  timed_from_us: number;
 }
 
 interface Reply {
@@ -60,7 +62,11 @@ function call(socketPath: string, method: string, path: string, token: string, b
         socketPath,
         path,
         method,
-        headers: { host: `127.0.0.1:${PORT}`, authorization: `Bearer ${token}`, ...(payload ? { "content-type": "application/json" } : {}) },
+        headers: {
+          host: `127.0.0.1:${PORT}`,
+          authorization: `Bearer ${token}`,
+          ...(payload ? { "content-type": "application/json" } : {}),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -123,7 +129,11 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function runIncremental(opts: { runs: number; cpuProfileDir?: string; log?: (s: string) => void }): Promise<IncrementalResult> {
+export async function runIncremental(opts: {
+  runs: number;
+  cpuProfileDir?: string;
+  log?: (s: string) => void;
+}): Promise<IncrementalResult> {
   const log = opts.log ?? ((s: string) => process.stderr.write(`${s}\n`));
   const ns = `sg-inc-${process.pid.toString(36)}`;
   const work = mkdtempSync(join(tmpdir(), "sg-incremental-"));
@@ -193,7 +203,15 @@ export async function runIncremental(opts: { runs: number; cpuProfileDir?: strin
     let revision = await applied(300_000);
     log(`incremental: first revision ${revision} applied`);
 
-    const result: IncrementalResult = { end_to_end_ms: [], put_ms: [], raw_nft_ms: [], full_bytes: 0, delta_bytes: [], agent_log_tail: "" };
+    const result: IncrementalResult = {
+      end_to_end_ms: [],
+      put_ms: [],
+      raw_nft_ms: [],
+      full_bytes: 0,
+      delta_bytes: [],
+      agent_log_tail: "",
+      timed_from_us: Number(process.hrtime.bigint() / 1000n),
+    };
     const rawFile = join(work, "raw.nft");
     for (let i = 0; i < opts.runs; i++) {
       // The anchor: the agent's own file of the table it holds now, loaded raw in the same namespace.

@@ -118,24 +118,12 @@ export class HttpAgentApi implements AgentApi {
     if (response.status === 404) this.noDeltaRoute = true;
     if (response.status === 401 || response.status === 403) throw failure(response, "config poll");
     if (response.status !== 200) return undefined;
-    let parsed: unknown;
+    let body: AgentConfigBody;
     try {
-      parsed = JSON.parse(response.text);
+      body = rebuild(held, JSON.parse(response.text));
     } catch {
       return undefined;
     }
-    const checked = validateAgentConfigDelta(parsed);
-    if (!checked.ok) return undefined;
-    const { base_revision, base_digest, edits, ...current } = checked.value;
-    if (base_revision !== held.revision || base_digest !== held.digest) return undefined;
-    let config: string;
-    try {
-      config = applyLineDelta(held.config, edits);
-    } catch {
-      return undefined;
-    }
-    if (createHash("sha256").update(config).digest("hex") !== current.digest) return undefined;
-    const body: AgentConfigBody = { ...current, config };
     this.hold(body);
     this.stats.delta++;
     const tag = response.headers.etag;
@@ -218,6 +206,18 @@ export class HttpAgentApi implements AgentApi {
       req.end(payload);
     });
   }
+}
+
+/** The full configuration from a delta body and the text it applies to; throws on any mismatch. */
+function rebuild(held: HeldConfig, parsed: unknown): AgentConfigBody {
+  const checked = validateAgentConfigDelta(parsed);
+  if (!checked.ok) throw new Error(`malformed delta: ${checked.issues[0].message}`);
+  const { base_revision, base_digest, edits, ...current } = checked.value;
+  if (base_revision !== held.revision || base_digest !== held.digest) throw new Error("the delta is not of the configuration held");
+  const config = applyLineDelta(held.config, edits);
+  if (createHash("sha256").update(config).digest("hex") !== current.digest)
+    throw new Error("the rebuilt configuration does not match its digest");
+  return { ...current, config };
 }
 
 function failure(response: HttpResponse, what: string): Error {

@@ -30,8 +30,12 @@ export type AgentConfig = Static<typeof AgentConfig>;
 /** One hunk of a delta: replaces `delete` lines of the base from line `at` by `insert` (core/model/text-delta.ts). */
 export const ConfigLineHunk = Type.Object(
   {
-    at: Type.Integer({ minimum: 0, description: "The first replaced line of the base text (0-based; lines split on \\n)." }),
-    delete: Type.Integer({ minimum: 0, description: "How many lines of the base are replaced." }),
+    at: Type.Integer({
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: "The first replaced line of the base text (0-based; lines split on \\n).",
+    }),
+    delete: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: "How many lines of the base are replaced." }),
     insert: Type.Array(Type.String(), { description: "The lines that take their place." }),
   },
   { $id: "ConfigLineHunk", description: "One edit of a configuration delta." },
