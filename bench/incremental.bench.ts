@@ -133,6 +133,8 @@ export async function runIncremental(opts: {
   runs: number;
   cpuProfileDir?: string;
   log?: (s: string) => void;
+  /** Tiny sizes (4 lists of 5 CIDRs, 4 rules), for the harness's smoke run. */
+  smoke?: boolean;
 }): Promise<IncrementalResult> {
   const log = opts.log ?? ((s: string) => process.stderr.write(`${s}\n`));
   const ns = `sg-inc-${process.pid.toString(36)}`;
@@ -162,8 +164,16 @@ export async function runIncremental(opts: {
       return r.body;
     };
 
-    log("incremental: creating 200 prefix lists of 500 CIDRs, one group of 250 rules, one nftables site");
     const policy = largePolicy();
+    if (opts.smoke) {
+      policy.prefix_lists = policy.prefix_lists.slice(0, 4).map((l) => ({ ...l, prefixes: l.prefixes.slice(0, 5) }));
+      policy.security_groups[0].rules = policy.security_groups[0].rules
+        .slice(0, 4)
+        .map((r, i) => ({ ...r, address: policy.prefix_lists[i].id }));
+    }
+    log(
+      `incremental: ${policy.prefix_lists.length} prefix lists, one group of ${policy.security_groups[0].rules.length} rules, one nftables site`,
+    );
     const site = await api("POST", "/vpc/sites", { name: "incremental", platform: "nftables" });
     const ids = new Map<string, string>();
     const lists: { id: string; name: string; prefixes: { cidr: string }[] }[] = [];

@@ -255,7 +255,7 @@ describe("openapi conformance", () => {
     expect(changed.json.edits.length).toBeGreaterThan(0);
     for (const query of [{ from: "999999" }, { from: "0" }])
       expect((await call("GET", "/agent/v1/config/delta", { ...as(agentSite), query })).status).toBe(410);
-    for (const query of [{}, { from: "x" }, { from: "-1" }, { from: "1", wait: "61" }])
+    for (const query of [{}, { from: "x" }, { from: "-1" }, { from: "1", wait: "61" }] as Record<string, string>[])
       expect((await call("GET", "/agent/v1/config/delta", { ...as(agentSite), query })).status).toBe(400);
     expect((await call("GET", "/agent/v1/config/delta", { token: "sgs_nobody", query: { from: "1" } })).status).toBe(401);
 
