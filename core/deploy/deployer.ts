@@ -11,7 +11,7 @@ import type { Queryable } from "../store/database";
 import { loadGroups, type StoredGroup } from "../store/security-groups";
 import { PrefixListCache, type CachedPrefixList } from "./prefix-list-cache";
 import { lockSites, type SiteRow } from "../store/sites";
-import { insertRevisions, replaceSyncTargets, revisionDigests, type NewRevision } from "../store/revisions";
+import { configDepths, insertRevisions, replaceSyncTargets, revisionDigests, type NewConfig, type NewRevision } from "../store/revisions";
 
 /** Renders a site's policy; `compilePolicy` of core/platforms in production. */
 export type CompileFn = (
@@ -27,6 +27,9 @@ export interface Change {
 }
 
 export const SITE_CHANNEL = "secgroups_site";
+
+/** Compiled texts kept as delta bases (content-addressed, so never stale). */
+const RECENT_CONFIGS = 16;
 
 export interface DeployerOptions {
   compile: CompileFn;
@@ -46,6 +49,8 @@ export class Deployer {
   /** Unchanged prefix lists are neither re-read nor re-normalized (see prefix-list-cache.ts). */
   readonly prefixLists = new PrefixListCache();
   readonly memo = new PrefixListMemo();
+  /** Texts compiled lately, by digest: the bases new configurations are stored as deltas of. */
+  private readonly recent = new Map<string, string>();
 
   constructor(readonly options: DeployerOptions) {}
 
@@ -126,10 +131,41 @@ export class Deployer {
     const used = new Set(fresh.map((r) => r.digest));
     await insertRevisions(
       tx,
-      [...compiled.values()].filter((c) => used.has(c.digest)),
+      await this.withBases(
+        tx,
+        [...compiled.values()].filter((c) => used.has(c.digest)),
+        fresh,
+        current,
+      ),
       fresh,
     );
     return out;
+  }
+
+  /** Each new configuration with the one its first site enforced before, when that text is at hand, to store it as a delta. */
+  private async withBases(
+    tx: Queryable,
+    configs: { digest: string; body: string }[],
+    fresh: NewRevision[],
+    current: Map<string, string>,
+  ): Promise<NewConfig[]> {
+    const baseOf = new Map<string, string>();
+    for (const r of fresh) {
+      const before = current.get(r.siteId);
+      if (before && !baseOf.has(r.digest) && this.recent.has(before)) baseOf.set(r.digest, before);
+    }
+    const depths = await configDepths(tx, [...new Set(baseOf.values())]);
+    return configs.map((c) => {
+      const base = baseOf.get(c.digest);
+      const depth = base === undefined ? undefined : depths.get(base);
+      return depth === undefined ? c : { ...c, base: { digest: base!, body: this.recent.get(base!)!, depth } };
+    });
+  }
+
+  private remember(digest: string, body: string): void {
+    this.recent.delete(digest);
+    this.recent.set(digest, body);
+    if (this.recent.size > RECENT_CONFIGS) this.recent.delete(this.recent.keys().next().value!);
   }
 
   private compileSite(
@@ -149,6 +185,7 @@ export class Deployer {
     const body = this.options.compile(doc, site.platform, { mode: site.mode, memo: this.memo });
     const digest = digestOf(body);
     this.options.onCompiled?.(digest, body);
+    this.remember(digest, body);
     return { body, digest, managed: true };
   }
 }

@@ -128,6 +128,11 @@ const MIGRATIONS: string[] = [
   ALTER TABLE prefix_lists ADD COLUMN content_token text;
   UPDATE prefix_lists SET content_token = md5(id || random()::text || clock_timestamp()::text);
   ALTER TABLE prefix_lists ALTER COLUMN content_token SET NOT NULL;
+
+  -- A configuration may be stored as a line delta of an earlier one (#17): a one-prefix change
+  -- of a 1.4 MB configuration stores a few kB. depth = deltas between it and a full text.
+  ALTER TABLE configs ADD COLUMN base_digest text REFERENCES configs (digest);
+  ALTER TABLE configs ADD COLUMN depth integer NOT NULL DEFAULT 0;
   `,
 ];
 

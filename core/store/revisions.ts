@@ -1,5 +1,34 @@
 /** Queries for compiled site revisions and the sync targets resources wait on. */
+import { lineDelta } from "../model";
 import type { Queryable } from "./database";
+
+/** A configuration to store; with `base` (an already stored one) it may be stored as a delta of it. */
+export interface NewConfig {
+  digest: string;
+  body: string;
+  base?: { digest: string; body: string; depth: number };
+}
+
+/** Longest chain of deltas before a configuration is stored in full again (bounds the cost of reading one). */
+export const MAX_CONFIG_DEPTH = 16;
+
+/** The row of a configuration: its delta from `base` when that is much smaller than the text. */
+function configRow(c: NewConfig): { digest: string; body: string; base_digest: string | null; depth: number } {
+  if (c.base && c.base.depth < MAX_CONFIG_DEPTH && c.base.digest !== c.digest) {
+    const delta = JSON.stringify(lineDelta(c.base.body, c.body));
+    if (delta.length * 4 < c.body.length) return { digest: c.digest, body: delta, base_digest: c.base.digest, depth: c.base.depth + 1 };
+  }
+  return { digest: c.digest, body: c.body, base_digest: null, depth: 0 };
+}
+
+/** How many deltas each stored configuration is from a full text. */
+export async function configDepths(q: Queryable, digests: readonly string[]): Promise<Map<string, number>> {
+  if (!digests.length) return new Map();
+  const rows = await q.query<{ digest: string; depth: number }>(`SELECT digest, depth FROM configs WHERE digest = ANY($1::text[])`, [
+    digests,
+  ]);
+  return new Map(rows.map((r) => [r.digest, r.depth]));
+}
 
 /** A site revision to store: which configuration (by digest) the site should enforce next. */
 export interface NewRevision {
@@ -42,22 +71,27 @@ export async function siteRevision(
  * configuration once (content-addressed by digest), one row per site
  * revision, and every site's `desired_revision`.
  */
-export async function insertRevisions(
-  tx: Queryable,
-  configs: readonly { digest: string; body: string }[],
-  revisions: readonly NewRevision[],
-): Promise<void> {
+export async function insertRevisions(tx: Queryable, configs: readonly NewConfig[], revisions: readonly NewRevision[]): Promise<void> {
   if (!revisions.length) return;
   // Digest order: concurrent writers storing the same configurations wait on each other in one order.
-  const distinct = [...new Map(configs.map((c) => [c.digest, c.body]))].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const distinct = [...new Map(configs.map((c) => [c.digest, c])).values()]
+    .sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0))
+    .map(configRow);
   if (distinct.length === 1) {
     // One configuration (the common case of one site's change): plain parameters cost about half an array's for megabytes of text.
-    await tx.query(`INSERT INTO configs (digest, body) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING`, distinct[0]);
-  } else if (distinct.length) {
-    await tx.query(`INSERT INTO configs (digest, body) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (digest) DO NOTHING`, [
-      distinct.map(([d]) => d),
-      distinct.map(([, b]) => b),
+    const c = distinct[0];
+    await tx.query(`INSERT INTO configs (digest, body, base_digest, depth) VALUES ($1, $2, $3, $4) ON CONFLICT (digest) DO NOTHING`, [
+      c.digest,
+      c.body,
+      c.base_digest,
+      c.depth,
     ]);
+  } else if (distinct.length) {
+    await tx.query(
+      `INSERT INTO configs (digest, body, base_digest, depth)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[]) ON CONFLICT (digest) DO NOTHING`,
+      [distinct.map((c) => c.digest), distinct.map((c) => c.body), distinct.map((c) => c.base_digest), distinct.map((c) => c.depth)],
+    );
   }
   const ids = revisions.map((r) => r.siteId);
   const numbers = revisions.map((r) => r.revision);

@@ -4,10 +4,12 @@
  * content: after every kind of change (a list's prefixes, its name, its
  * deletion, a group's rules and attachments, a refused write) what each site
  * is given equals a fresh compile of what the API reads back, without any
- * cache. Both engines (PostgreSQL runs the deployer's reads as separate
+ * cache, also as stored and read back from the database (where it is mostly
+ * a delta of the site's previous configuration). Both engines (PostgreSQL runs the deployer's reads as separate
  * statements under READ COMMITTED).
  */
 import { compilePolicy } from "../../../core/platforms";
+import { configBody } from "../../../core/store/sites";
 import { ENGINES, rule, useCore, type TestCore } from "../../support/core";
 
 const LISTS = "/vpc/prefix-lists";
@@ -33,6 +35,8 @@ describe.each(ENGINES)("prefix-list cache (%s)", (engine) => {
     const listed = await Promise.all(ids.sort().map(async (id) => (await core.get(`${LISTS}/${id}`)).json));
     const fresh = compilePolicy({ prefix_lists: listed, security_groups: attached }, site.platform as never);
     expect(served.json.config).toBe(fresh);
+    // As stored (a delta of the site's previous configuration, mostly), read back without the server's memory.
+    expect(await configBody(core.db, served.json.digest)).toBe(fresh);
   }
 
   async function expectAllFresh() {
