@@ -4,7 +4,7 @@
  * figures with ratios and targets. The workloads come from the per-case
  * scripts in bench/ (their generators are reused, not copied).
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compilePolicy } from "../../core/platforms";
@@ -14,7 +14,7 @@ import { loadReviewInput, renderMarkdown, reviewSnapshots, sidesOf } from "../..
 import { anchorRuns, pythonAnchor } from "./anchors";
 import { allocCidr6Case } from "./alloc-cidr6";
 import { compileDualCase } from "./compile-dual";
-import { ratio, summarize, timeIt } from "./stats";
+import { ratio, summarize, timeIt, timeItWithCpu, treeCpuMs } from "./stats";
 import type { CaseOptions, CaseResult, Curve, Row, Summary } from "./types";
 
 type Size = { lists: number; perList: number; rules: number };
@@ -232,6 +232,14 @@ function inNs(ns: string, cmd: string, args: string[], input?: string): void {
 
 // ---------------------------------------------------------------- agent apply + verify
 
+/** `doc` with the first prefix of its first list replaced by another (a one-prefix change). */
+function onePrefixChanged<T>(doc: T): T {
+  const d = doc as unknown as { prefix_lists: { prefixes: { cidr: string }[] }[] };
+  const [first, ...rest] = d.prefix_lists;
+  const prefixes = [{ cidr: "192.0.2.0/24" }, ...first.prefixes.slice(1)];
+  return { ...(doc as object), prefix_lists: [{ ...first, prefixes }, ...rest] } as T;
+}
+
 async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
   const base: CaseResult = { name: "agent-apply", title: "Agent apply + verify", workload: "", rows: [], notes: [] };
   if (!isRoot()) return { ...base, skipped: "needs root (network namespaces, nft, iptables)" };
@@ -239,6 +247,7 @@ async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
   const { NftablesEnforcer, nftablesFile } = await import("../../core/platforms/nftables");
   const { IptablesEnforcer, controlPlaneIpset, splitIptablesConfig } = await import("../../core/platforms/iptables");
   const { runCommand } = await import("../../core/platforms/runner");
+  type Runner = import("../../core/platforms/runner").Runner;
   const doc = largePolicy() as never as Parameters<typeof compilePolicy>[0];
   if (opts.smoke) {
     const d = doc as unknown as { prefix_lists: { prefixes: unknown[] }[]; security_groups: { rules: unknown[] }[] };
@@ -259,30 +268,75 @@ async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
   const nftFile = join(dir, "raw.nft");
   // Byte for byte the file the agent loads (its control-plane elements included).
   writeFileSync(nftFile, nftablesFile(nftConfig, CP));
+  // The same site after a one-prefix change of one list: what a threat feed does many times a day.
+  const changed = onePrefixChanged(doc);
+  const nftConfig2 = compilePolicy(changed, "nftables");
+  const nftFile2 = join(dir, "raw-changed.nft");
+  writeFileSync(nftFile2, nftablesFile(nftConfig2, CP));
   await withNetns(`sg-bench-nft-${process.pid}`, async (ns) => {
-    const run = (cmd: string, args: string[], stdin?: string) => runCommand("ip", ["netns", "exec", ns, cmd, ...args], stdin);
-    const enforcer = new NftablesEnforcer({ stateDir: dir, run });
+    const run: Runner = (cmd, args, stdin, options) => runCommand("ip", ["netns", "exec", ns, cmd, ...args], stdin, options);
+    const spawnInNs = (cmd: string, args: string[]) =>
+      spawn("ip", ["netns", "exec", ns, cmd, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    const enforcer = new NftablesEnforcer({ stateDir: dir, run, spawn: spawnInNs });
+    // The agent's change watch runs (as in `secgroups agent`): it is what lets a delta skip the full read-back.
+    enforcer.watch(() => undefined);
     opts.log("agent-apply: nftables");
-    const raw = await timeIt(() => inNs(ns, "nft", ["-f", nftFile]), t);
-    const apply = await timeIt(() => enforcer.apply(nftConfig, CP), t);
+    // Raw anchor: a full `nft -f` of the new file, alternating between the two revisions so each run changes the table.
+    let flip = false;
+    const raw = await timeItWithCpu(() => inNs(ns, "nft", ["-f", (flip = !flip) ? nftFile2 : nftFile]), t);
+    const apply = await timeItWithCpu(() => enforcer.apply(nftConfig, CP), t);
+    // Delta: alternate between the revisions, each applied with its predecessor.
+    let at = nftConfig;
+    const delta = await timeItWithCpu(async () => {
+      const next = at === nftConfig ? nftConfig2 : nftConfig;
+      const outcome = await enforcer.apply(next, CP, { config: at, controlPlane: CP });
+      if (outcome.mode !== "delta") throw new Error(`expected a delta, got a full load: ${outcome.reason}`);
+      at = next;
+    }, t);
     const check = await timeIt(async () => {
-      const diff = await enforcer.check(nftConfig, CP);
+      const diff = await enforcer.check(at, CP);
+      if (diff.length) throw new Error(`unexpected drift: ${diff.join("; ")}`);
+    }, t);
+    const quick = await timeItWithCpu(async () => {
+      const diff = await enforcer.quickCheck(at, CP);
       if (diff.length) throw new Error(`unexpected drift: ${diff.join("; ")}`);
     }, t);
     const r = ratio(apply, raw);
+    const anchor = { name: "raw `nft -f` of the new file (full)", summary: raw };
     base.rows.push({
-      metric: "nftables: agent apply (write, nft -f, read-back, semantic compare)",
+      metric: "nftables: full apply (write, nft -f, read-back, semantic compare)",
       ours: apply,
-      anchor: { name: "raw `nft -f` of the same file", summary: raw },
+      anchor,
       ratio: r,
       target: { text: "<= 1.5x raw", met: r !== undefined ? r <= 1.5 : undefined },
     });
+    const rd = ratio(delta, raw);
     base.rows.push({
-      metric: "nftables: drift check alone (read-back + compare)",
-      ours: check,
-      anchor: { name: "raw `nft -f` of the same file", summary: raw },
-      ratio: ratio(check, raw),
+      metric: "nftables: one-prefix change, delta apply + verify (changed set only, chain handles, watch)",
+      ours: delta,
+      anchor,
+      ratio: rd,
+      target: { text: "<= 50 ms and >= 10x faster than raw", met: rd !== undefined ? rd <= 0.1 && delta.median_ms <= 50 : undefined },
     });
+    base.rows.push({ metric: "nftables: full verification alone (read-back + compare)", ours: check, anchor, ratio: ratio(check, raw) });
+    base.rows.push({ metric: "nftables: cheap drift check (chain handles + watch)", ours: quick, anchor, ratio: ratio(quick, raw) });
+    if (!opts.smoke) {
+      // Idle: the agent's periodic cheap check every 10 s and the watch, over 60 s; CPU of this process and its tools.
+      opts.log("agent-apply: nftables idle CPU (60 s)");
+      const idleMs = 60_000;
+      const c0 = treeCpuMs();
+      const timer = setInterval(() => void enforcer.quickCheck(at, CP), 10_000);
+      await new Promise((r) => setTimeout(r, idleMs));
+      clearInterval(timer);
+      const cpu = treeCpuMs() - c0;
+      base.rows.push({
+        metric: "nftables: idle CPU over 60 s, % of one core (cheap check every 10 s + nft monitor)",
+        ours: summarize([(cpu / idleMs) * 100]),
+        target: { text: "<= 1% of a core", met: (cpu / idleMs) * 100 <= 1 },
+        note: "the figure is a percentage, not ms",
+      });
+    }
+    enforcer.unwatch();
   });
   await withNetns(`sg-bench-ipt-${process.pid}`, async (ns) => {
     const run = (cmd: string, args: string[], stdin?: string) => runCommand("ip", ["netns", "exec", ns, cmd, ...args], stdin);

@@ -10,7 +10,7 @@ import { nftables } from "./nftables";
 import type { Platform } from "./platform";
 import { routeros } from "./routeros";
 
-export type { ControlPlaneAddress, Enforcer, EnforcerOptions, Platform } from "./platform";
+export type { AppliedConfig, ApplyOutcome, ControlPlaneAddress, Enforcer, EnforcerOptions, Platform } from "./platform";
 export { iptables, nftables, routeros };
 
 export const PLATFORM: Readonly<Record<PlatformName, Platform>> = { nftables, iptables, routeros };

@@ -35,7 +35,10 @@ Options:
                          (default /var/lib/secgroups-agent); one agent per directory
   --poll-wait DUR        how long one config poll is held open, whole seconds, 0s-60s (default 30s)
   --heartbeat DUR        heartbeat interval (default 30s)
-  --drift-check DUR      how often to compare the loaded rules with the applied ones (default 10s)
+  --drift-check DUR      how often to run the cheap drift check (handles, digests; default 10s); on
+                         nftables a change watch (nft monitor) also checks at once on any change
+  --full-verify DUR      how often to read back and compare everything, the safety net behind the
+                         cheap checks; or SECGROUPS_FULL_VERIFY (default 5m)
   --backoff-max DUR      longest wait between retries when the control plane is unreachable (default 30s)
   --log-format FORMAT    json (default: one JSON object per line, with site and revision)
                          or text (one plain line per event, for a terminal)
@@ -55,6 +58,7 @@ Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
     "poll-wait": { type: "string", default: "30s" },
     heartbeat: { type: "string", default: "30s" },
     "drift-check": { type: "string", default: "10s" },
+    "full-verify": { type: "string" },
     "backoff-max": { type: "string", default: "30s" },
     once: { type: "boolean", default: false },
     "dry-run": { type: "boolean", default: false },
@@ -80,6 +84,11 @@ Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
     const interval = (flag: string) => parseDuration(v[flag] as string, `--${flag}`, { maxMs: TIMER_MAX_MS });
     const heartbeatMs = interval("heartbeat");
     const driftCheckMs = interval("drift-check");
+    const fullVerifyMs = parseDuration(
+      (v["full-verify"] as string | undefined) ?? process.env.SECGROUPS_FULL_VERIFY ?? "5m",
+      v["full-verify"] === undefined && process.env.SECGROUPS_FULL_VERIFY !== undefined ? "SECGROUPS_FULL_VERIFY" : "--full-verify",
+      { minMs: 1000, maxMs: TIMER_MAX_MS },
+    );
     const backoffMaxMs = interval("backoff-max");
     const format = v["log-format"] as LogFormat;
     if (!LOG_FORMATS.includes(format)) throw new UsageError(`--log-format must be ${LOG_FORMATS.join(" or ")}, got ${format}`);
@@ -108,6 +117,7 @@ Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
       pollWaitSeconds: pollWait,
       heartbeatMs,
       driftCheckMs,
+      fullVerifyMs,
       backoff: new Backoff({ maxMs: backoffMaxMs }),
       log,
     });
