@@ -2,22 +2,14 @@
  * The agent side of the API: a site, identified by its token, polls its
  * stored configuration (ETag, long-poll) and reports what it enforced.
  */
-import {
-  ApiError,
-  errors,
-  lineDelta,
-  orThrow,
-  validateAgentReport,
-  type AgentConfig,
-  type AgentConfigDelta,
-  type LineHunk,
-} from "../model";
+import { ApiError, errors, orThrow, validateAgentReport, type AgentConfig, type AgentConfigDelta } from "../model";
 import { digestOf, SITE_CHANNEL } from "../deploy/deployer";
 import { ONLINE_WINDOW_MS } from "../deploy/status";
 import type { Database } from "../store/database";
 import { siteRevision } from "../store/revisions";
 import * as sites from "../store/sites";
 import type { AgentReport, AgentView } from "../store/sites";
+import { DeltaCache } from "./config-deltas";
 import type { ServiceContext } from "./context";
 import { hashSiteToken } from "./sites";
 
@@ -206,27 +198,6 @@ export class CoalescedReader<K, V> {
 
 /** Site ids by token hash, for subscribing to a site's wake-ups before reading it (a hint: every request still reads the site). */
 const MAX_KNOWN_TOKENS = 100_000;
-
-/**
- * Deltas by base and result digest: when many agents at the same revision
- * wake for one change, the delta is computed once. Both ends are
- * content-addressed, so an entry never goes stale. Bounded by count.
- */
-class DeltaCache {
-  private readonly entries = new Map<string, LineHunk[]>();
-
-  constructor(private readonly max = 64) {}
-
-  get(baseDigest: string, digest: string, base: string, next: string): LineHunk[] {
-    const key = `${baseDigest}>${digest}`;
-    let hit = this.entries.get(key);
-    if (hit) this.entries.delete(key);
-    else hit = lineDelta(base, next);
-    this.entries.set(key, hit);
-    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
-    return hit;
-  }
-}
 
 export class AgentService {
   private readonly deltas = new DeltaCache();
