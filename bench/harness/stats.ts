@@ -48,3 +48,56 @@ export function ratio(ours: Summary, anchor: Summary | undefined): number | unde
   if (!anchor || !anchor.median_ms) return undefined;
   return Math.round((ours.median_ms / anchor.median_ms) * 1000) / 1000;
 }
+
+/** CPU time (ms) of process `pid` and its reaped children (the tools it ran), from /proc (clock ticks of 10 ms). */
+export function reapedCpuMs(pid: number | "self" = "self"): number {
+  const { readFileSync } = require("node:fs") as typeof import("node:fs");
+  const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 10;
+}
+
+/** CPU time (ms) used by process `pid`, its reaped children and its live descendants, from /proc (clock ticks of 10 ms). */
+export function treeCpuMs(pid: number = process.pid): number {
+  const { readdirSync, readFileSync } = require("node:fs") as typeof import("node:fs");
+  const stat = (p: number | string) => {
+    try {
+      const text = readFileSync(`/proc/${p}/stat`, "utf8");
+      return text.slice(text.lastIndexOf(")") + 2).split(" ");
+    } catch {
+      return undefined;
+    }
+  };
+  const all = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  const parents = new Map<string, string[]>();
+  for (const d of all) {
+    const f = stat(d);
+    if (f) parents.set(f[1], [...(parents.get(f[1]) ?? []), d]);
+  }
+  // Fields after the command: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14).
+  const own = (f: string[]) => Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  let ticks = 0;
+  const visit = (p: string) => {
+    const f = stat(p);
+    if (!f) return;
+    ticks += own(f);
+    for (const child of parents.get(p) ?? []) visit(child);
+  };
+  visit(String(pid));
+  return ticks * 10;
+}
+
+/** Like timeIt, with the CPU time of this process and the tools it ran (reapedCpuMs) beside the wall time. */
+export async function timeItWithCpu(fn: () => unknown, opts: { warmup: number; runs: number }): Promise<Summary> {
+  for (let i = 0; i < opts.warmup; i++) await fn();
+  const samples: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < opts.runs; i++) {
+    const c0 = reapedCpuMs();
+    const t0 = performance.now();
+    await fn();
+    samples.push(performance.now() - t0);
+    cpu.push(reapedCpuMs() - c0);
+  }
+  return summarize(samples, cpu);
+}

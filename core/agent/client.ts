@@ -5,7 +5,8 @@
  */
 import { request as httpRequest, Agent as HttpAgent, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest, Agent as HttpsAgent } from "node:https";
-import { validateAgentConfig, type AgentConfig, type AgentReport } from "../model";
+import { createHash } from "node:crypto";
+import { applyLineDelta, validateAgentConfig, validateAgentConfigDelta, type AgentConfig, type AgentReport } from "../model";
 
 /** The wire shapes are declared once, in core/model/shapes/agent-protocol.ts, for both ends. */
 export type AgentConfigBody = AgentConfig;
@@ -32,6 +33,31 @@ export interface AgentApi {
 export interface HttpAgentApiOptions {
   /** PEM certificates trusted for an https endpoint instead of the system's CAs (`--ca-file`). */
   ca?: string | Buffer;
+  /**
+   * Ask for a changed configuration as a delta from the one last received
+   * (/agent/v1/config/delta), falling back to the full text; false: always the full text.
+   * @default true
+   */
+  delta?: boolean;
+}
+
+/** What the client has received, by transport (for logs, tests and benchmarks). */
+export interface DeliveryStats {
+  /** Configurations received as the full text. */
+  full: number;
+  /** Configurations rebuilt from a delta and verified against their digest. */
+  delta: number;
+  /** Deltas refused (410/404/error, base or digest mismatch) and fetched in full instead. */
+  fallback: number;
+  /** Response body bytes of config polls (full and delta), 304s included. */
+  bytes: number;
+}
+
+/** The configuration text a delta applies to. */
+export interface HeldConfig {
+  revision: number;
+  digest: string;
+  config: string;
 }
 
 interface HttpResponse {
@@ -43,6 +69,12 @@ interface HttpResponse {
 export class HttpAgentApi implements AgentApi {
   private readonly base: URL;
   private readonly agent: HttpAgent | HttpsAgent;
+  private readonly useDelta: boolean;
+  /** The last configuration received: the base of the next delta. */
+  private held?: HeldConfig;
+  /** The control plane answered 404 to a delta poll: it predates deltas. */
+  private noDeltaRoute = false;
+  readonly stats: DeliveryStats = { full: 0, delta: 0, fallback: 0, bytes: 0 };
 
   constructor(
     endpoint: string,
@@ -54,20 +86,52 @@ export class HttpAgentApi implements AgentApi {
     if (options.ca !== undefined && !https) throw new Error(`a CA file applies to an https endpoint, not ${endpoint}`);
     // Keep-alive: one long poll after another reuses the connection (and its TLS session).
     this.agent = https ? new HttpsAgent({ keepAlive: true, ca: options.ca }) : new HttpAgent({ keepAlive: true });
+    this.useDelta = options.delta ?? true;
   }
 
+  /** Sets the base of the next delta (e.g. the configuration a restarted agent restored from its state). */
+  hold(config: HeldConfig): void {
+    this.held = { revision: config.revision, digest: config.digest, config: config.config };
+  }
+
+  /**
+   * The site's configuration if it changed since `etag`, always as its full
+   * text: a delta is rebuilt here from the last configuration received and
+   * checked against its digest; on any doubt the full text is fetched.
+   */
   async poll(etag: string | undefined, waitSeconds: number, signal?: AbortSignal): Promise<PollResult> {
-    const headers: Record<string, string> = {};
-    if (etag) headers["if-none-match"] = etag;
-    // The server holds the request up to `wait` seconds; give up a little later than that.
-    const timeout = AbortSignal.timeout((waitSeconds + 15) * 1000);
-    const response = await this.send(
-      "GET",
-      `agent/v1/config?wait=${waitSeconds}`,
-      headers,
-      undefined,
-      signal ? AbortSignal.any([signal, timeout]) : timeout,
-    );
+    const held = this.held;
+    if (this.useDelta && !this.noDeltaRoute && held && etag) {
+      const viaDelta = await this.pollDelta(held, etag, waitSeconds, signal);
+      if (viaDelta) return viaDelta;
+      this.stats.fallback++;
+    }
+    const result = await this.pollFull(etag, waitSeconds, signal);
+    if (result.changed) this.stats.full++;
+    return result;
+  }
+
+  /** undefined: no usable delta (the caller fetches the full text). Network errors and 401 throw as for a full poll. */
+  private async pollDelta(held: HeldConfig, etag: string, waitSeconds: number, signal?: AbortSignal): Promise<PollResult | undefined> {
+    const response = await this.get(`agent/v1/config/delta?from=${held.revision}&wait=${waitSeconds}`, etag, waitSeconds, signal);
+    if (response.status === 304) return { changed: false };
+    if (response.status === 404) this.noDeltaRoute = true;
+    if (response.status === 401 || response.status === 403) throw failure(response, "config poll");
+    if (response.status !== 200) return undefined;
+    let body: AgentConfigBody;
+    try {
+      body = rebuild(held, JSON.parse(response.text));
+    } catch {
+      return undefined;
+    }
+    this.hold(body);
+    this.stats.delta++;
+    const tag = response.headers.etag;
+    return { changed: true, etag: typeof tag === "string" ? tag : undefined, body };
+  }
+
+  private async pollFull(etag: string | undefined, waitSeconds: number, signal?: AbortSignal): Promise<PollResult> {
+    const response = await this.get(`agent/v1/config?wait=${waitSeconds}`, etag, waitSeconds, signal);
     if (response.status === 304) return { changed: false };
     if (response.status < 200 || response.status >= 300) throw failure(response, "config poll");
     let body: unknown;
@@ -79,8 +143,19 @@ export class HttpAgentApi implements AgentApi {
     const checked = validateAgentConfig(body);
     // Not a RejectedError: a control plane mid-upgrade may answer properly on the next poll.
     if (!checked.ok) throw new Error(`config poll: the control plane sent a malformed configuration: ${checked.issues[0].message}`);
+    this.hold(checked.value);
     const tag = response.headers.etag;
     return { changed: true, etag: typeof tag === "string" ? tag : undefined, body: checked.value };
+  }
+
+  private async get(path: string, etag: string | undefined, waitSeconds: number, signal?: AbortSignal): Promise<HttpResponse> {
+    const headers: Record<string, string> = {};
+    if (etag) headers["if-none-match"] = etag;
+    // The server holds the request up to `wait` seconds; give up a little later than that.
+    const timeout = AbortSignal.timeout((waitSeconds + 15) * 1000);
+    const response = await this.send("GET", path, headers, undefined, signal ? AbortSignal.any([signal, timeout]) : timeout);
+    this.stats.bytes += Buffer.byteLength(response.text);
+    return response;
   }
 
   async report(report: Report): Promise<void> {
@@ -136,6 +211,18 @@ export class HttpAgentApi implements AgentApi {
       req.end(payload);
     });
   }
+}
+
+/** The full configuration from a delta body and the text it applies to; throws on any mismatch. */
+function rebuild(held: HeldConfig, parsed: unknown): AgentConfigBody {
+  const checked = validateAgentConfigDelta(parsed);
+  if (!checked.ok) throw new Error(`malformed delta: ${checked.issues[0].message}`);
+  const { base_revision, base_digest, edits, ...current } = checked.value;
+  if (base_revision !== held.revision || base_digest !== held.digest) throw new Error("the delta is not of the configuration held");
+  const config = applyLineDelta(held.config, edits);
+  if (createHash("sha256").update(config).digest("hex") !== current.digest)
+    throw new Error("the rebuilt configuration does not match its digest");
+  return { ...current, config };
 }
 
 function failure(response: HttpResponse, what: string): Error {

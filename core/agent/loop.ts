@@ -3,10 +3,16 @@
  * revision in force atomically, verify it, report the outcome; keep the last
  * policy in force (and re-apply it after drift or a restart) whatever the
  * control plane's state. Talks to the control plane over HTTP only.
+ *
+ * Each new revision goes to the enforcer with the one before it, so the
+ * platform can load only the difference (core/platforms/<name>/enforce.ts).
+ * Drift: the enforcer's change watch (nft monitor) triggers a cheap check at
+ * once, a cheap check runs every `driftCheckMs` as well, and a full
+ * read-back every `fullVerifyMs` as the safety net.
  */
 import { Backoff } from "./backoff";
 import { RejectedError, type AgentApi, type AgentConfigBody, type Report } from "./client";
-import type { ControlPlaneAddress, Enforcer } from "../platforms/platform";
+import type { AppliedConfig, ApplyOutcome, ControlPlaneAddress, Enforcer } from "../platforms/platform";
 import { createAgentLog, type AgentLog } from "./log";
 import { saveState, loadState, type AppliedState } from "./state";
 
@@ -19,11 +25,19 @@ export interface AgentOptions {
   stateDir: string;
   pollWaitSeconds?: number;
   heartbeatMs?: number;
+  /** The cheap drift check's interval (handles, digests); default 10 s. */
   driftCheckMs?: number;
+  /** The full read-back's interval, the safety net behind the cheap checks and the change watch; default 5 min. */
+  fullVerifyMs?: number;
   backoff?: Backoff;
   /** Default: JSON lines on stderr. */
   log?: AgentLog;
 }
+
+/** A burst of watch events (one transaction prints many) is checked once, this long after the first. */
+const WATCH_DEBOUNCE_MS = 50;
+/** A re-apply after drift that failed is tried again this soon. */
+const RETRY_AFTER_DRIFT_MS = 1000;
 
 /** Older undelivered reports beyond this are dropped; the newest state is what matters. */
 const MAX_PENDING_REPORTS = 16;
@@ -40,6 +54,10 @@ export class Agent {
   private readonly stopController = new AbortController();
   private readonly backoff: Backoff;
   private readonly log: AgentLog;
+  /** Set by run(): enforcers watch for changes only while the loop runs (not for --once). */
+  private watching = false;
+  private watched?: Enforcer;
+  private watchTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: AgentOptions) {
     this.backoff = options.backoff ?? new Backoff();
@@ -76,12 +94,22 @@ export class Agent {
 
   /** Runs until stop(): poll, apply, report, heartbeat, drift checks. */
   async run(): Promise<void> {
-    const { heartbeatMs = 30_000, driftCheckMs = 10_000 } = this.options;
+    const { heartbeatMs = 30_000, driftCheckMs = 10_000, fullVerifyMs = 300_000 } = this.options;
     const heartbeat = setInterval(
       () => void this.options.api.heartbeat().catch((e: Error) => this.log.warn(`heartbeat: ${e.message}`)),
       heartbeatMs,
     );
     const drift = setInterval(() => void this.checkDrift().catch((e: Error) => this.log.warn(`drift check: ${e.message}`)), driftCheckMs);
+    const full = setInterval(
+      () => void this.checkDrift({ full: true }).catch((e: Error) => this.log.warn(`full verification: ${e.message}`)),
+      fullVerifyMs,
+    );
+    this.watching = true;
+    if (this.applied) {
+      this.watch(this.applied);
+      // The watch proves nothing before a full verification with it running.
+      if (this.applied.managed) void this.checkDrift({ full: true }).catch((e: Error) => this.log.warn(`full verification: ${e.message}`));
+    }
     void this.options.api.heartbeat().catch(() => undefined);
     try {
       while (!this.stopped) {
@@ -99,6 +127,11 @@ export class Agent {
     } finally {
       clearInterval(heartbeat);
       clearInterval(drift);
+      clearInterval(full);
+      this.watching = false;
+      clearTimeout(this.watchTimer);
+      this.watched?.unwatch?.();
+      this.watched = undefined;
     }
   }
 
@@ -131,12 +164,15 @@ export class Agent {
     await this.flushReport();
   }
 
-  /** Re-applies when what is loaded no longer matches what was applied (flushed, edited by hand). */
-  async checkDrift(): Promise<void> {
+  /**
+   * Re-applies when what is loaded no longer matches what was applied (flushed, edited by hand).
+   * The cheap check by default; `full` reads everything back.
+   */
+  async checkDrift({ full = false }: { full?: boolean } = {}): Promise<void> {
     await this.serially(async () => {
       const state = this.applied;
       if (!state) return;
-      const diff = await this.driftOf(state);
+      const diff = await this.driftOf(state, { full });
       if (!diff.length) return;
       this.log.warn(`drift at revision ${state.revision}: ${diff.join("; ")}; re-applying`);
       try {
@@ -149,6 +185,8 @@ export class Agent {
           error: `re-applying after drift: ${(err as Error).message}`,
           drift: true,
         });
+        // Edited again while it was re-applied, say: try again soon rather than at the next periodic check.
+        this.checkSoon(RETRY_AFTER_DRIFT_MS);
       }
     });
     await this.flushReport().catch((e: Error) => this.log.warn(`report: ${e.message}`));
@@ -175,8 +213,10 @@ export class Agent {
       return this.applied.control_plane;
     });
     const next: AppliedState = { ...body, etag, control_plane: controlPlane };
+    const previous = this.applied;
+    let outcome: ApplyOutcome | void;
     try {
-      await this.enforce(next, controlPlane);
+      outcome = await this.enforce(next, controlPlane, previous);
     } catch (err) {
       const error = (err as Error).message;
       this.log.error(`revision ${body.revision} failed: ${error}`, { failed_revision: body.revision });
@@ -187,8 +227,9 @@ export class Agent {
     this.applied = next;
     this.log.setContext({ site: next.site_id, revision: next.revision });
     await saveState(this.options.stateDir, next);
+    const how = outcome ? (outcome.mode === "delta" ? `, ${outcome.touched} objects changed` : `, in full: ${outcome.reason}`) : "";
     this.log.info(
-      `revision ${body.revision} applied (${body.managed ? `digest ${body.digest.slice(0, 12)}` : "unmanaged: our rules removed"})`,
+      `revision ${body.revision} applied (${body.managed ? `digest ${body.digest.slice(0, 12)}${how}` : "unmanaged: our rules removed"})`,
     );
     this.queueReport({ revision: body.revision, status: "applied", digest: body.digest });
     return { status: "applied", revision: body.revision };
@@ -212,19 +253,44 @@ export class Agent {
     }
   }
 
-  private async enforce(state: AppliedState, controlPlane: ControlPlaneAddress[]): Promise<void> {
+  /** `previous`: what was applied before, so that the enforcer may load only the difference; none after drift or a failure. */
+  private async enforce(state: AppliedState, controlPlane: ControlPlaneAddress[], previous?: AppliedState): Promise<ApplyOutcome | void> {
+    this.watch(state);
     if (!state.managed) {
       // No group attached: nothing of ours may filter, whatever platform the site has.
       await this.options.enforcerFor(state.platform).remove();
       return;
     }
-    await this.options.enforcerFor(state.platform).apply(state.config, controlPlane);
+    const before: AppliedConfig | undefined =
+      previous?.managed && previous.platform === state.platform
+        ? { config: previous.config, controlPlane: previous.control_plane }
+        : undefined;
+    return this.options.enforcerFor(state.platform).apply(state.config, controlPlane, before);
   }
 
-  private async driftOf(state: AppliedState): Promise<string[]> {
+  private async driftOf(state: AppliedState, { full = true }: { full?: boolean } = {}): Promise<string[]> {
     const enforcer = this.options.enforcerFor(state.platform);
     if (!state.managed) return (await enforcer.present()) ? ["our rules are loaded although the site is unmanaged"] : [];
+    if (!full && enforcer.quickCheck) return enforcer.quickCheck(state.config, state.control_plane);
     return enforcer.check(state.config, state.control_plane);
+  }
+
+  /** While run() runs: the enforcer of a managed site's platform watches for changes by others, each burst checked once. */
+  private watch(state: AppliedState): void {
+    if (!this.watching) return;
+    const enforcer = state.managed ? this.options.enforcerFor(state.platform) : undefined;
+    if (this.watched && this.watched !== enforcer) this.watched.unwatch?.();
+    this.watched = enforcer;
+    enforcer?.watch?.(() => this.checkSoon(WATCH_DEBOUNCE_MS));
+  }
+
+  /** A cheap drift check in `ms` (one for a burst of calls), while run() runs. */
+  private checkSoon(ms: number): void {
+    if (this.watchTimer || this.stopped || !this.watching) return;
+    this.watchTimer = setTimeout(() => {
+      this.watchTimer = undefined;
+      void this.checkDrift().catch((e: Error) => this.log.warn(`drift check: ${e.message}`));
+    }, ms);
   }
 
   private queueReport(report: Report): void {

@@ -11,7 +11,9 @@ import type { TSchema } from "@sinclair/typebox";
 import {
   AgentAddresses,
   AgentConfig,
+  AgentConfigDelta,
   AgentReport,
+  ConfigLineHunk,
   ErrorResponse,
   FilterRule,
   FilterRuleWrite,
@@ -53,6 +55,8 @@ const NAMED: TSchema[] = [
   ServiceInfo,
   AgentAddresses,
   AgentConfig,
+  ConfigLineHunk,
+  AgentConfigDelta,
   AgentReport,
 ];
 
@@ -91,6 +95,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: "Unauthorized: a valid Bearer token is required.",
   404: "Not found: no such resource in the caller's organization.",
   409: "Conflict: the resource is locked while it syncs, or still in use.",
+  410: "Gone: the base revision of the delta is not available; fetch the full configuration.",
   412: "Precondition failed: If-Match does not match the current version.",
   413: "Payload too large.",
   415: "Unsupported media type: send the body as application/json.",

@@ -12,7 +12,7 @@ import { ApiError, errors, PrefixList, PrefixListWrite, SecurityGroup, SecurityG
 import { compilePolicy } from "../platforms";
 import { Deployer } from "../deploy/deployer";
 import { DatabaseUnavailableError, openDatabase, type Database, type OpenOptions } from "../store/database";
-import { AgentService, SiteWaiters } from "../service/agent-sessions";
+import { AgentService, ConfigCache, SiteWaiters } from "../service/agent-sessions";
 import type { ServiceContext } from "../service/context";
 import { PrefixListService } from "../service/prefix-lists";
 import { SecurityGroupService } from "../service/security-groups";
@@ -67,8 +67,11 @@ const PUBLIC_PREFIXES = ["/openapi.json", "/docs", "/healthz", "/readyz", "/agen
 export async function buildServer(options: ServerOptions): Promise<Server> {
   const verifier = new TokenVerifier({ orgClaim: "org", ...options.auth });
   const db = options.db ?? (await openDatabase(options));
+  const configs = new ConfigCache();
   const deployer = new Deployer({
     compile: compilePolicy,
+    // Agents woken by a deploy read the new configuration from memory, not the database.
+    onCompiled: (digest, body) => configs.prime(digest, body),
     syncTimeoutMs: options.syncTimeoutMs ?? 120_000,
     onlineWindowMs: options.siteOfflineAfterMs,
   });
@@ -222,7 +225,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   );
   await app.register(consoleRoutes());
   await app.register(referenceRoutes);
-  await app.register(agentRoutes(new AgentService(ctx, waiters)));
+  await app.register(agentRoutes(new AgentService(ctx, waiters, configs)));
 
   return {
     app,

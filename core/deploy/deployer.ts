@@ -6,11 +6,12 @@
  */
 import { createHash } from "node:crypto";
 import { effectiveAddresses, isGroupReference, type Platform, type SiteMode } from "../model";
+import { PrefixListMemo } from "../policy";
 import type { Queryable } from "../store/database";
 import { groupMembers, loadGroups, type StoredGroup } from "../store/security-groups";
-import { loadPrefixLists, type StoredPrefixList } from "../store/prefix-lists";
+import { PrefixListCache, type CachedPrefixList } from "./prefix-list-cache";
 import { lockSites, type SiteRow } from "../store/sites";
-import { insertRevisions, replaceSyncTargets, revisionDigests, type NewRevision } from "../store/revisions";
+import { configDepths, insertRevisions, replaceSyncTargets, revisionDigests, type NewConfig, type NewRevision } from "../store/revisions";
 
 /** A group that rules name as their peer, with its member sites' effective addresses (PolicyDocumentInput.referenced_groups). */
 export interface ReferencedGroup {
@@ -21,9 +22,9 @@ export interface ReferencedGroup {
 
 /** Renders a site's policy; `compilePolicy` of core/platforms in production. */
 export type CompileFn = (
-  doc: { prefix_lists: StoredPrefixList[]; security_groups: StoredGroup[]; referenced_groups: ReferencedGroup[] },
+  doc: { prefix_lists: CachedPrefixList[]; security_groups: StoredGroup[]; referenced_groups: ReferencedGroup[] },
   platform: Platform,
-  options: { mode: SiteMode },
+  options: { mode: SiteMode; memo?: PrefixListMemo },
 ) => string;
 
 /** A resource whose change must reach `siteIds` (attached before or after the change). */
@@ -34,12 +35,17 @@ export interface Change {
 
 export const SITE_CHANNEL = "secgroups_site";
 
+/** Compiled texts kept as delta bases (content-addressed, so never stale). */
+const RECENT_CONFIGS = 16;
+
 export interface DeployerOptions {
   compile: CompileFn;
   /** How long a site may take to confirm a revision before the change counts as failed. */
   syncTimeoutMs: number;
   /** How long since its agent was last heard from a site counts as online (and can hold the syncing lock). */
   onlineWindowMs?: number;
+  /** Called with each configuration compiled (before the transaction commits; it is content-addressed, so that is safe). */
+  onCompiled?: (digest: string, body: string) => void;
 }
 
 export function digestOf(body: string): string {
@@ -47,6 +53,12 @@ export function digestOf(body: string): string {
 }
 
 export class Deployer {
+  /** Unchanged prefix lists are neither re-read nor re-normalized (see prefix-list-cache.ts). */
+  readonly prefixLists = new PrefixListCache();
+  readonly memo = new PrefixListMemo();
+  /** Texts compiled lately, by digest: the bases new configurations are stored as deltas of. */
+  private readonly recent = new Map<string, string>();
+
   constructor(readonly options: DeployerOptions) {}
 
   /**
@@ -82,7 +94,7 @@ export class Deployer {
     const groups = new Map((await loadGroups(tx, undefined, [...new Set(groupLinks.map((l) => l.group_id))])).map((g) => [g.id, g]));
     const referenced = new Set(listLinks.map((l) => l.prefix_list_id));
     for (const g of groups.values()) for (const r of g.rules) if (r.address.startsWith("prfx_lst_")) referenced.add(r.address);
-    const lists = new Map((await loadPrefixLists(tx, undefined, [...referenced])).map((l) => [l.id, l]));
+    const lists = await this.prefixLists.load(tx, [...referenced]);
     const peers = await referencedGroups(tx, groups.values());
 
     const groupsOf = groupBy(
@@ -130,18 +142,49 @@ export class Deployer {
     const usedPolicies = new Set(fresh.map((r) => r.policyDigest));
     await insertRevisions(
       tx,
-      [...compiled.values()].filter((c) => used.has(c.digest)),
+      await this.withBases(
+        tx,
+        [...compiled.values()].filter((c) => used.has(c.digest)),
+        fresh,
+        current,
+      ),
       fresh,
       [...compiled.values()].map((c) => c.policy).filter((p) => usedPolicies.has(p.digest)),
     );
     return out;
   }
 
+  /** Each new configuration with the one its first site enforced before, when that text is at hand, to store it as a delta. */
+  private async withBases(
+    tx: Queryable,
+    configs: { digest: string; body: string }[],
+    fresh: NewRevision[],
+    current: Map<string, string>,
+  ): Promise<NewConfig[]> {
+    const baseOf = new Map<string, string>();
+    for (const r of fresh) {
+      const before = current.get(r.siteId);
+      if (before && !baseOf.has(r.digest) && this.recent.has(before)) baseOf.set(r.digest, before);
+    }
+    const depths = await configDepths(tx, [...new Set(baseOf.values())]);
+    return configs.map((c) => {
+      const base = baseOf.get(c.digest);
+      const depth = base === undefined ? undefined : depths.get(base);
+      return depth === undefined ? c : { ...c, base: { digest: base!, body: this.recent.get(base!)!, depth } };
+    });
+  }
+
+  private remember(digest: string, body: string): void {
+    this.recent.delete(digest);
+    this.recent.set(digest, body);
+    if (this.recent.size > RECENT_CONFIGS) this.recent.delete(this.recent.keys().next().value!);
+  }
+
   private compileSite(
     site: SiteRow,
     siteGroups: StoredGroup[],
     directLists: string[],
-    lists: Map<string, StoredPrefixList>,
+    lists: Map<string, CachedPrefixList>,
     peers: Map<string, ReferencedGroup>,
   ): CompiledSite {
     // A site with no groups is not filtered by us: the agent removes our table.
@@ -160,8 +203,11 @@ export class Deployer {
       security_groups: siteGroups,
       referenced_groups: [...neededPeers].sort().flatMap((id) => (peers.has(id) ? [peers.get(id)!] : [])),
     };
-    const body = this.options.compile(doc, site.platform, { mode: site.mode });
-    return { body, digest: digestOf(body), managed: true, policy: policySnapshot(doc) };
+    const body = this.options.compile(doc, site.platform, { mode: site.mode, memo: this.memo });
+    const digest = digestOf(body);
+    this.options.onCompiled?.(digest, body);
+    this.remember(digest, body);
+    return { body, digest, managed: true, policy: policySnapshot(doc) };
   }
 }
 

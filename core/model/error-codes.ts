@@ -73,6 +73,13 @@ const catalog = {
     explanation: "An agent's config poll may be held open for 0 to 60 seconds (?wait=N, whole seconds).",
     fix: "Pass an integer from 0 to 60.",
   },
+  invalid_base_revision: {
+    status: 400,
+    type: "invalid_request_error",
+    title: "The from query parameter is not a revision number",
+    explanation: "A delta poll (/agent/v1/config/delta?from=N) names the revision the agent holds, a positive integer.",
+    fix: "Pass the revision of the configuration the agent holds, or fetch /agent/v1/config.",
+  },
   wrong_platform: {
     status: 400,
     type: "invalid_request_error",
@@ -125,7 +132,7 @@ const catalog = {
     explanation: "No route has this method and path. The routes are listed in /openapi.json.",
     fix: "Check the path (e.g. /vpc/security-groups) and the method.",
   },
-  // ---------------------------------------------------------------- 408, 409, 412, 413, 415
+  // ---------------------------------------------------------------- 408, 409, 410, 412, 413, 415
   request_timeout: {
     status: 408,
     type: "invalid_request_error",
@@ -162,6 +169,14 @@ const catalog = {
     title: "The site is still attached",
     explanation: "Security groups or prefix lists are attached to this site.",
     fix: "Detach the site from the resources the message names, then delete it.",
+  },
+  base_revision_gone: {
+    status: 410,
+    type: "invalid_request_error",
+    title: "The delta's base revision is not available",
+    explanation:
+      "An agent asked for its configuration as a delta from a revision (/agent/v1/config/delta?from=N) that this site never had or whose text the control plane no longer holds.",
+    fix: "Fetch the full configuration (/agent/v1/config); the agent does so by itself.",
   },
   precondition_failed: {
     status: 412,

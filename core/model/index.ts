@@ -8,5 +8,6 @@ export * from "./organization";
 export * from "./ports";
 export * from "./protocols";
 export * from "./site-addresses";
+export * from "./text-delta";
 export * from "./types";
 export * from "./validate";

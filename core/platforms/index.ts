@@ -4,13 +4,13 @@
  * normal form (core/policy), the site's platform renders it.
  */
 import type { Platform as PlatformName, SiteMode } from "../model";
-import { normalizePolicy, type PolicyDocumentInput } from "../policy";
+import { normalizePolicy, type PolicyDocumentInput, type PrefixListMemo } from "../policy";
 import { iptables } from "./iptables";
 import { nftables } from "./nftables";
 import type { Platform } from "./platform";
 import { routeros } from "./routeros";
 
-export type { ControlPlaneAddress, Enforcer, EnforcerOptions, Platform } from "./platform";
+export type { AppliedConfig, ApplyOutcome, ControlPlaneAddress, Enforcer, EnforcerOptions, Platform } from "./platform";
 export { iptables, nftables, routeros };
 
 export const PLATFORM: Readonly<Record<PlatformName, Platform>> = { nftables, iptables, routeros };
@@ -25,6 +25,8 @@ export function platformOf(name: string): Platform {
 export interface CompileOptions {
   /** host (default): input and output hooks; router: forward as well. */
   mode?: SiteMode;
+  /** Reuse the normalized form of unchanged (frozen) prefix lists across compilations (the deployer's). */
+  memo?: PrefixListMemo;
 }
 
 /** Renders the configuration of `target` for a site whose groups are those of `doc`. */

@@ -9,7 +9,7 @@
 import type { LoadedRuleset } from "../analyze/loaded";
 import type { Platform as PlatformName } from "../model";
 import type { NormalizedPolicy } from "../policy";
-import type { Runner } from "./runner";
+import type { Runner, Spawner } from "./runner";
 
 /** An address and TCP port of the control plane, for the exception that keeps it reachable. */
 export interface ControlPlaneAddress {
@@ -17,17 +17,40 @@ export interface ControlPlaneAddress {
   port: number;
 }
 
+/** A configuration as the agent put it in force: the compiled text and the control-plane endpoints loaded with it. */
+export interface AppliedConfig {
+  config: string;
+  controlPlane: readonly ControlPlaneAddress[];
+}
+
+/** How an apply went in: only what changed (`delta`), or the whole configuration (`full`, with the reason no delta was used). */
+export type ApplyOutcome = { mode: "delta"; touched: number } | { mode: "full"; reason: string };
+
 /** What the agent needs from a platform: load a configuration atomically, check it is still in force, remove it. */
 export interface Enforcer {
   readonly platform: string;
   /**
    * Loads `config` plus the control-plane exception in one atomic step and
    * verifies the result; throws with the tool's error text when the kernel
-   * rejects it (the previous rules then stay in force).
+   * rejects it (the previous rules then stay in force). `previous` is what
+   * the agent applied before: when the enforcer verified that very state
+   * in force and has seen nothing else change since, it loads only the
+   * difference; otherwise (first apply, unknown or drifted state, a
+   * difference the kernel refuses) the whole configuration.
    */
-  apply(config: string, controlPlane: ControlPlaneAddress[]): Promise<void>;
-  /** Differences between what is loaded and what `apply(config, controlPlane)` loaded; empty when in force. */
+  apply(config: string, controlPlane: ControlPlaneAddress[], previous?: AppliedConfig): Promise<ApplyOutcome | void>;
+  /** Differences between what is loaded and what `apply(config, controlPlane)` loaded; empty when in force. A full read-back. */
   check(config: string, controlPlane: ControlPlaneAddress[]): Promise<string[]>;
+  /**
+   * The cheap form of check(): what the platform can tell changed since the
+   * last verification without reading everything back (handles, digests,
+   * what the change watch saw); falls back to check() when it cannot tell.
+   */
+  quickCheck?(config: string, controlPlane: ControlPlaneAddress[]): Promise<string[]>;
+  /** Starts watching for changes by others (nft monitor); `onChange` is called when something of ours may have changed. */
+  watch?(onChange: () => void): void;
+  /** Stops the watch. */
+  unwatch?(): void;
   /** Removes everything of ours (no filtering by us); idempotent. */
   remove(): Promise<void>;
   /** Whether anything of ours is loaded. */
@@ -41,6 +64,8 @@ export interface EnforcerOptions {
   tools?: { nft?: string; iptables?: string; ipset?: string };
   /** Runs the tools; a seam for tests. */
   run?: Runner;
+  /** Starts long-running tools (`nft monitor`); a seam for tests. */
+  spawn?: Spawner;
 }
 
 export interface Platform<Listing = unknown> {

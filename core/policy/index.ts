@@ -7,6 +7,7 @@ export { hooksOf, rulesOnHook, referencedGroupIds, referencedListIds, type Hook 
 export {
   normalizePolicy,
   parseControlPlaneEndpoint,
+  PrefixListMemo,
   ALL_ADDRESSES,
   ALL_ADDRESSES6,
   type ControlPlaneEndpoint,

@@ -89,6 +89,42 @@ export interface NormalizeOptions {
    * the set empty (the agent fills it); the oracle uses these entries.
    */
   controlPlane?: readonly { address: string; port: number }[];
+  /** Normalized prefix lists of earlier calls, reused for the same frozen list objects (see PrefixListMemo). */
+  memo?: PrefixListMemo;
+}
+
+/**
+ * Normalized prefix lists by list object, for a caller that compiles the
+ * same unchanged lists again and again (the deployer keeps one object per
+ * list content). Only deep-frozen lists are remembered: an object that can
+ * still change cannot be trusted to mean what it meant.
+ */
+export class PrefixListMemo {
+  private readonly byList = new WeakMap<object, { normalized: NormalizedPrefixList; issues: readonly ValidationIssue[] }>();
+
+  /** How many lists were normalized rather than reused (for tests and benchmarks). */
+  misses = 0;
+
+  normalize(list: DocumentPrefixList, normalize: () => { normalized: NormalizedPrefixList; issues: ValidationIssue[] }) {
+    const frozen = Object.isFrozen(list) && Object.isFrozen(list.prefixes) && list.prefixes.every((p) => Object.isFrozen(p));
+    const hit = frozen ? this.byList.get(list) : undefined;
+    if (hit) return hit;
+    this.misses++;
+    const fresh = normalize();
+    if (frozen) {
+      deepFreeze(fresh.normalized);
+      this.byList.set(list, fresh);
+    }
+    return fresh;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 export interface NormalizedPrefixList {
@@ -168,7 +204,13 @@ const NONE: readonly never[] = Object.freeze([]);
 /** Validates (with the model's validators) and normalizes; throws ValidationError with document paths. */
 export function normalizePolicy(doc: PolicyDocumentInput, options: NormalizeOptions = {}): NormalizedPolicy {
   const issues: ValidationIssue[] = [];
-  const prefixLists = (doc.prefix_lists ?? []).map((list, i) => normalizePrefixList(list, `prefix_lists[${i}]`, issues));
+  const prefixLists = (doc.prefix_lists ?? []).map((list, i) => {
+    const path = `prefix_lists[${i}]`;
+    const one = () => normalizePrefixList(list);
+    const { normalized, issues: found } = options.memo ? options.memo.normalize(list, one) : one();
+    issues.push(...found.map((issue) => prefixIssue(issue, path)));
+    return normalized;
+  });
   const listsById = new Map(prefixLists.map((l) => [l.id, l]));
   const groupReferences = normalizeGroupReferences(doc.referenced_groups ?? deriveReferencedGroups(doc), issues);
   const referencesById = new Map(groupReferences.map((g) => [g.id, g]));
@@ -254,23 +296,20 @@ export function normalizePolicy(doc: PolicyDocumentInput, options: NormalizeOpti
   };
 }
 
-function normalizePrefixList(
-  list: NonNullable<PolicyDocumentInput["prefix_lists"]>[number],
-  path: string,
-  issues: ValidationIssue[],
-): NormalizedPrefixList {
+type DocumentPrefixList = NonNullable<PolicyDocumentInput["prefix_lists"]>[number];
+
+/** One list, validated and collapsed; issue paths are relative to the list. */
+function normalizePrefixList(list: DocumentPrefixList): { normalized: NormalizedPrefixList; issues: ValidationIssue[] } {
   const checked = validatePrefixListAddresses(
     { name: list.name, description: list.description ?? null, prefixes: list.prefixes ?? [] },
     IGNORE_UNKNOWN_FIELDS,
   );
-  if (!checked.ok) issues.push(...checked.issues.map((issue) => prefixIssue(issue, path)));
-  if (typeof list.id !== "string" || list.id === "") {
-    issues.push({ path: `${path}.id`, code: "parameter_missing", message: `${path}.id: is required` });
-  }
+  const issues = checked.ok ? [] : [...checked.issues];
+  if (typeof list.id !== "string" || list.id === "") issues.push({ path: "id", code: "parameter_missing", message: "id: is required" });
   // Exact collapse per family, from the rows the validator read: one sort and one merging pass each (n log n).
   const v4 = checked.ok ? checked.value.addresses.v4 : { ranges: [], cidrs: [] };
   const v6 = checked.ok ? checked.value.addresses.v6 : { ranges: [], cidrs: [] };
-  return {
+  const normalized: NormalizedPrefixList = {
     id: list.id,
     name: list.name,
     get ranges() {
@@ -284,6 +323,7 @@ function normalizePrefixList(
     rangeCount: v4.rangeCount,
     rangeCount6: v6.rangeCount,
   };
+  return { normalized, issues };
 }
 
 /** Where a policy document's group references find their members. */

@@ -11,19 +11,23 @@ import {
   validateAgentAddresses,
   validateAgentReport,
   type AgentConfig,
+  type AgentConfigDelta,
 } from "../model";
 import { digestOf, SITE_CHANNEL } from "../deploy/deployer";
 import { siteAddressChanges, sitesOf } from "../deploy/membership";
 import { ONLINE_WINDOW_MS } from "../deploy/status";
 import type { Database } from "../store/database";
+import { siteRevision } from "../store/revisions";
 import * as sites from "../store/sites";
 import type { AgentReport, AgentView } from "../store/sites";
+import { DeltaCache } from "./config-deltas";
 import type { ServiceContext } from "./context";
 import { hashSiteToken } from "./sites";
 
 export type { AgentConfig } from "../model";
 
 export type ConfigPoll = { changed: false; etag: string } | { changed: true; etag: string; body: AgentConfig };
+export type DeltaPoll = { changed: false; etag: string } | { changed: true; etag: string; body: AgentConfigDelta };
 
 const EMPTY_DIGEST = digestOf("");
 export const MAX_WAIT_MS = 60_000;
@@ -97,6 +101,11 @@ export class ConfigCache {
   private size = 0;
 
   constructor(private readonly maxChars = 16 * 1024 * 1024) {}
+
+  /** Remembers a configuration just compiled (its digest is of `body`, so it is right before and after any commit). */
+  prime(digest: string, body: string): void {
+    if (!this.entries.has(digest)) void this.get(digest, () => Promise.resolve(body));
+  }
 
   get(digest: string, load: (digest: string) => Promise<string | undefined>): Promise<string | undefined> {
     const hit = this.entries.get(digest);
@@ -202,13 +211,15 @@ export class CoalescedReader<K, V> {
 const MAX_KNOWN_TOKENS = 100_000;
 
 export class AgentService {
-  private readonly configs = new ConfigCache();
+  private readonly deltas = new DeltaCache();
   private readonly siteOfToken = new Map<string, string>();
   private readonly views = new CoalescedReader<string, AgentView>((hashes) => sites.sitesByTokenHashes(this.ctx.db, hashes));
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly waiters: SiteWaiters,
+    /** Shared with the deployer, which primes it with what it compiles (core/api/server.ts). */
+    private readonly configs = new ConfigCache(),
   ) {}
 
   async authenticate(token: string | undefined): Promise<AgentView> {
@@ -289,6 +300,42 @@ export class AgentService {
         platform: view.platform,
         mode: view.mode,
         config,
+      },
+    };
+  }
+
+  /**
+   * As poll, but the configuration comes as the edits from revision `from` of
+   * this site to the current one; 410 (base_revision_gone) when the site never
+   * had that revision or its text is no longer stored.
+   */
+  async pollDelta(
+    token: string | undefined,
+    from: number,
+    ifNoneMatch: string | undefined,
+    waitMs: number,
+    aborted?: AbortSignal,
+  ): Promise<DeltaPoll> {
+    const poll = await this.poll(token, ifNoneMatch, waitMs, aborted);
+    if (!poll.changed) return poll;
+    const { config, ...current } = poll.body;
+    const base = from <= current.revision ? await siteRevision(this.ctx.db, current.site_id, from) : undefined;
+    const baseText = base?.managed ? await this.configs.get(base.digest, (d) => sites.configBody(this.ctx.db, d)) : "";
+    if (!base || baseText === undefined) {
+      throw new ApiError(
+        "base_revision_gone",
+        `revision ${from} of this site is not available as a delta base (latest is ${current.revision}); fetch /agent/v1/config`,
+      );
+    }
+    const baseDigest = base.managed ? base.digest : EMPTY_DIGEST;
+    return {
+      changed: true,
+      etag: poll.etag,
+      body: {
+        ...current,
+        base_revision: from,
+        base_digest: baseDigest,
+        edits: this.deltas.get(baseDigest, current.digest, baseText, config),
       },
     };
   }

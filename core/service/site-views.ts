@@ -12,7 +12,7 @@ import { readPolicyDocument } from "../review/inputs/policy-file";
 import { renderJson } from "../review/json";
 import { reviewSnapshots } from "../review/review";
 import { getSite, type SiteRow } from "../store/sites";
-import { listSiteRevisions, siteRevision } from "../store/revisions";
+import { listSiteRevisions, siteRevisionDetail } from "../store/revisions";
 import type { Queryable } from "../store/database";
 import type { ServiceContext } from "./context";
 
@@ -59,7 +59,7 @@ export class SiteViewService {
   async effectivePolicy(orgId: string, siteId: string): Promise<EffectivePolicy> {
     const site = await this.site(orgId, siteId);
     const revision = site.desired_revision;
-    const stored = revision > 0 ? await siteRevision(this.ctx.db, siteId, revision) : undefined;
+    const stored = revision > 0 ? await siteRevisionDetail(this.ctx.db, siteId, revision) : undefined;
     if (stored && stored.policy === null) {
       throw errors.notFound(
         `revision ${revision} of site ${siteId} was compiled before policy snapshots were kept; change a group to make a new one`,
@@ -123,7 +123,7 @@ export class SiteViewService {
   }
 
   private async snapshotOf(site: SiteRow, revision: number) {
-    const stored = await siteRevision(this.ctx.db, site.id, revision);
+    const stored = await siteRevisionDetail(this.ctx.db, site.id, revision);
     if (!stored) throw errors.notFound(`site ${site.id} has no revision ${revision}`);
     if (stored.policy === null) {
       throw errors.notFound(`revision ${revision} of site ${site.id} was compiled before policy snapshots were kept; it has no diff`);

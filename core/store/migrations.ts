@@ -138,6 +138,18 @@ const MIGRATIONS: string[] = [
   );
   ALTER TABLE site_revisions ADD COLUMN policy_digest text REFERENCES policy_snapshots (digest);
   `,
+  `
+  -- A new random token on every write of a prefix list (#17): what the deployer's cache of
+  -- unchanged lists is keyed by (a rolled-back write's token is never seen again).
+  ALTER TABLE prefix_lists ADD COLUMN content_token text;
+  UPDATE prefix_lists SET content_token = md5(id || random()::text || clock_timestamp()::text);
+  ALTER TABLE prefix_lists ALTER COLUMN content_token SET NOT NULL;
+
+  -- A configuration may be stored as a line delta of an earlier one (#17): a one-prefix change
+  -- of a 1.4 MB configuration stores a few kB. depth = deltas between it and a full text.
+  ALTER TABLE configs ADD COLUMN base_digest text REFERENCES configs (digest);
+  ALTER TABLE configs ADD COLUMN depth integer NOT NULL DEFAULT 0;
+  `,
 ];
 
 export async function migrate(db: Database): Promise<void> {

@@ -1,4 +1,5 @@
 /** Queries for prefix lists, their prefixes and site attachments. */
+import { randomUUID } from "node:crypto";
 import { newId, type NormalizedPrefixListWrite, type Prefix } from "../model";
 import type { Queryable } from "./database";
 
@@ -32,11 +33,12 @@ export async function lockPrefixList(tx: Queryable, orgId: string, id: string): 
 
 export async function insertPrefixList(tx: Queryable, orgId: string, list: NormalizedPrefixListWrite): Promise<string> {
   const id = newId("prefixList");
-  await tx.query(`INSERT INTO prefix_lists (id, org_id, name, description) VALUES ($1, $2, $3, $4)`, [
+  await tx.query(`INSERT INTO prefix_lists (id, org_id, name, description, content_token) VALUES ($1, $2, $3, $4, $5)`, [
     id,
     orgId,
     list.name,
     list.description,
+    randomUUID(),
   ]);
   await writePrefixesAndSites(tx, id, list, new Map());
   return id;
@@ -45,11 +47,10 @@ export async function insertPrefixList(tx: Queryable, orgId: string, list: Norma
 /** Full replacement; a prefix keeps its id when its CIDR was already listed. */
 export async function replacePrefixList(tx: Queryable, id: string, list: NormalizedPrefixListWrite): Promise<void> {
   const existing = await tx.query<{ id: string; cidr: string }>(`SELECT id, cidr FROM prefixes WHERE prefix_list_id = $1`, [id]);
-  await tx.query(`UPDATE prefix_lists SET name = $2, description = $3, version = version + 1, updated_at = now() WHERE id = $1`, [
-    id,
-    list.name,
-    list.description,
-  ]);
+  await tx.query(
+    `UPDATE prefix_lists SET name = $2, description = $3, version = version + 1, updated_at = now(), content_token = $4 WHERE id = $1`,
+    [id, list.name, list.description, randomUUID()],
+  );
   await tx.query(`DELETE FROM prefixes WHERE prefix_list_id = $1`, [id]);
   await tx.query(`DELETE FROM prefix_list_sites WHERE prefix_list_id = $1`, [id]);
   await writePrefixesAndSites(tx, id, list, new Map(existing.map((p) => [p.cidr, p.id])));
@@ -141,6 +142,48 @@ async function attach(q: Queryable, lists: ListRow[]): Promise<StoredPrefixList[
   for (const p of prefixes) byId.get(p.prefix_list_id)!.prefixes.push({ id: p.id, cidr: p.cidr, description: p.description });
   for (const s of sites) byId.get(s.prefix_list_id)!.sites.push(s.site_id);
   return [...byId.values()];
+}
+
+/** What a site's compilation reads of a list; `token` changes with every write of it. */
+export interface PrefixListContent {
+  id: string;
+  name: string;
+  description: string | null;
+  prefixes: { cidr: string; description: string | null }[];
+  token: string;
+}
+
+/** Each list's current content token, in one query (lists that do not exist are absent). */
+export async function prefixListTokens(q: Queryable, ids: readonly string[]): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const rows = await q.query<{ id: string; content_token: string }>(
+    `SELECT id, content_token FROM prefix_lists WHERE id = ANY($1::text[])`,
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, r.content_token]));
+}
+
+/**
+ * The lists' contents with their tokens, in ONE statement: one snapshot, so a
+ * token always names exactly the content read with it (separate statements
+ * may see a write committed in between).
+ */
+export async function loadPrefixListContents(q: Queryable, ids: readonly string[]): Promise<PrefixListContent[]> {
+  if (!ids.length) return [];
+  const rows = await q.query<{ id: string; name: string; description: string | null; content_token: string; prefixes: string }>(
+    `SELECT l.id, l.name, l.description, l.content_token,
+       COALESCE((SELECT json_agg(json_build_array(p.cidr, p.description) ORDER BY p.position)::text
+                 FROM prefixes p WHERE p.prefix_list_id = l.id), '[]') AS prefixes
+     FROM prefix_lists l WHERE l.id = ANY($1::text[]) ORDER BY l.id`,
+    [ids],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    token: r.content_token,
+    prefixes: (JSON.parse(r.prefixes) as [string, string | null][]).map(([cidr, description]) => ({ cidr, description })),
+  }));
 }
 
 export async function prefixListSites(q: Queryable, id: string): Promise<string[]> {

@@ -1,5 +1,35 @@
 /** Queries for compiled site revisions and the sync targets resources wait on. */
+import { lineDelta } from "../model";
+import { configBody } from "./sites";
 import type { Queryable } from "./database";
+
+/** A configuration to store; with `base` (an already stored one) it may be stored as a delta of it. */
+export interface NewConfig {
+  digest: string;
+  body: string;
+  base?: { digest: string; body: string; depth: number };
+}
+
+/** Longest chain of deltas before a configuration is stored in full again (bounds the cost of reading one). */
+export const MAX_CONFIG_DEPTH = 16;
+
+/** The row of a configuration: its delta from `base` when that is much smaller than the text. */
+function configRow(c: NewConfig): { digest: string; body: string; base_digest: string | null; depth: number } {
+  if (c.base && c.base.depth < MAX_CONFIG_DEPTH && c.base.digest !== c.digest) {
+    const delta = JSON.stringify(lineDelta(c.base.body, c.body));
+    if (delta.length * 4 < c.body.length) return { digest: c.digest, body: delta, base_digest: c.base.digest, depth: c.base.depth + 1 };
+  }
+  return { digest: c.digest, body: c.body, base_digest: null, depth: 0 };
+}
+
+/** How many deltas each stored configuration is from a full text. */
+export async function configDepths(q: Queryable, digests: readonly string[]): Promise<Map<string, number>> {
+  if (!digests.length) return new Map();
+  const rows = await q.query<{ digest: string; depth: number }>(`SELECT digest, depth FROM configs WHERE digest = ANY($1::text[])`, [
+    digests,
+  ]);
+  return new Map(rows.map((r) => [r.digest, r.depth]));
+}
 
 /** A site revision to store: which configuration (by digest) the site should enforce next. */
 export interface NewRevision {
@@ -26,6 +56,19 @@ export async function revisionDigests(q: Queryable, wanted: readonly { siteId: s
   return new Map(rows.map((r) => [r.site_id, r.digest]));
 }
 
+/** The digest of one site revision and whether it was managed; undefined when the site has no such revision. */
+export async function siteRevision(
+  q: Queryable,
+  siteId: string,
+  revision: number,
+): Promise<{ digest: string; managed: boolean } | undefined> {
+  const rows = await q.query<{ digest: string; managed: boolean }>(
+    `SELECT digest, managed FROM site_revisions WHERE site_id = $1 AND revision = $2`,
+    [siteId, revision],
+  );
+  return rows[0];
+}
+
 /**
  * Stores new site revisions in a fixed number of statements: each distinct
  * configuration once (content-addressed by digest), one row per site
@@ -33,12 +76,31 @@ export async function revisionDigests(q: Queryable, wanted: readonly { siteId: s
  */
 export async function insertRevisions(
   tx: Queryable,
-  configs: readonly { digest: string; body: string }[],
+  configs: readonly NewConfig[],
   revisions: readonly NewRevision[],
   policies: readonly { digest: string; body: string }[] = [],
 ): Promise<void> {
   if (!revisions.length) return;
-  await insertContent(tx, "configs", configs);
+  // Digest order: concurrent writers storing the same configurations wait on each other in one order.
+  const distinct = [...new Map(configs.map((c) => [c.digest, c])).values()]
+    .sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0))
+    .map(configRow);
+  if (distinct.length === 1) {
+    // One configuration (the common case of one site's change): plain parameters cost about half an array's for megabytes of text.
+    const c = distinct[0];
+    await tx.query(`INSERT INTO configs (digest, body, base_digest, depth) VALUES ($1, $2, $3, $4) ON CONFLICT (digest) DO NOTHING`, [
+      c.digest,
+      c.body,
+      c.base_digest,
+      c.depth,
+    ]);
+  } else if (distinct.length) {
+    await tx.query(
+      `INSERT INTO configs (digest, body, base_digest, depth)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[]) ON CONFLICT (digest) DO NOTHING`,
+      [distinct.map((c) => c.digest), distinct.map((c) => c.body), distinct.map((c) => c.base_digest), distinct.map((c) => c.depth)],
+    );
+  }
   await insertContent(tx, "policy_snapshots", policies);
   const ids = revisions.map((r) => r.siteId);
   const numbers = revisions.map((r) => r.revision);
@@ -54,7 +116,7 @@ export async function insertRevisions(
 }
 
 /** Content-addressed bodies (configs, policy snapshots), each stored once. */
-async function insertContent(tx: Queryable, table: "configs" | "policy_snapshots", items: readonly { digest: string; body: string }[]) {
+async function insertContent(tx: Queryable, table: "policy_snapshots", items: readonly { digest: string; body: string }[]) {
   // Digest order: concurrent writers storing the same bodies wait on each other in one order.
   const distinct = [...new Map(items.map((c) => [c.digest, c.body]))].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (!distinct.length) return;
@@ -82,19 +144,26 @@ export async function listSiteRevisions(q: Queryable, siteId: string, limit: num
   );
 }
 
-/** One site revision's compiled text and the policy document it came from (null when not stored). */
-export async function siteRevision(
+/**
+ * One site revision's compiled text and the policy document it came from (null
+ * when not stored). The text may be stored as a delta of an earlier one: read
+ * through configBody (store/sites.ts).
+ */
+export async function siteRevisionDetail(
   q: Queryable,
   siteId: string,
   revision: number,
 ): Promise<{ revision: number; managed: boolean; created_at: Date; config: string; policy: string | null } | undefined> {
-  const rows = await q.query<{ revision: number; managed: boolean; created_at: Date; config: string; policy: string | null }>(
-    `SELECT r.revision, r.managed, r.created_at, c.body AS config, p.body AS policy
-     FROM site_revisions r JOIN configs c ON c.digest = r.digest LEFT JOIN policy_snapshots p ON p.digest = r.policy_digest
+  const rows = await q.query<{ revision: number; digest: string; managed: boolean; created_at: Date; policy: string | null }>(
+    `SELECT r.revision, r.digest, r.managed, r.created_at, p.body AS policy
+     FROM site_revisions r LEFT JOIN policy_snapshots p ON p.digest = r.policy_digest
      WHERE r.site_id = $1 AND r.revision = $2`,
     [siteId, revision],
   );
-  return rows[0];
+  const row = rows[0];
+  if (!row) return undefined;
+  const config = (await configBody(q, row.digest)) ?? "";
+  return { revision: row.revision, managed: row.managed, created_at: row.created_at, config, policy: row.policy };
 }
 
 export interface SyncTarget {

@@ -1,5 +1,7 @@
 /** Queries for sites, their agent tokens, revisions and agent reports. */
-import type { Platform, SiteMode } from "../model";
+import { createHash } from "node:crypto";
+import { applyLineDelta, type LineHunk, type Platform, type SiteMode } from "../model";
+import { MAX_CONFIG_DEPTH } from "./revisions";
 import type { Queryable } from "./database";
 
 export interface SiteRow {
@@ -138,8 +140,23 @@ export async function sitesByTokenHashes(q: Queryable, tokenHashes: readonly str
 }
 
 export async function configBody(q: Queryable, digest: string): Promise<string | undefined> {
-  const rows = await q.query<{ body: string }>(`SELECT body FROM configs WHERE digest = $1`, [digest]);
-  return rows[0]?.body;
+  // The configuration and the chain of bases it is a delta of, in one statement (one snapshot).
+  const rows = await q.query<{ body: string; base_digest: string | null }>(
+    `WITH RECURSIVE chain AS (
+       SELECT body, base_digest, 0 AS n FROM configs WHERE digest = $1
+       UNION ALL
+       SELECT c.body, c.base_digest, chain.n + 1 FROM configs c JOIN chain ON c.digest = chain.base_digest WHERE chain.n < $2
+     ) SELECT body, base_digest FROM chain ORDER BY n DESC`,
+    [digest, MAX_CONFIG_DEPTH + 1],
+  );
+  if (!rows.length) return undefined;
+  if (rows[0].base_digest !== null) throw new Error(`stored configuration ${digest} has no full text within ${MAX_CONFIG_DEPTH} deltas`);
+  let text = rows[0].body;
+  for (const row of rows.slice(1)) text = applyLineDelta(text, JSON.parse(row.body) as LineHunk[]);
+  if (rows.length > 1 && createHash("sha256").update(text).digest("hex") !== digest) {
+    throw new Error(`stored configuration ${digest} does not rebuild to its digest`);
+  }
+  return text;
 }
 
 /**

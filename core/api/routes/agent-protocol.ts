@@ -4,7 +4,7 @@
  * script that a router fetches on a schedule.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { AgentAddresses, AgentConfig, AgentReport, errors } from "../../model";
+import { AgentAddresses, AgentConfig, AgentConfigDelta, AgentReport, errors, LIMITS } from "../../model";
 import { servedRouterosScript } from "../../platforms/routeros";
 import { MAX_WAIT_MS, type AgentService } from "../../service/agent-sessions";
 import { bearer, header } from "../http";
@@ -44,13 +44,59 @@ export function agentRoutes(agent: AgentService) {
         },
       },
       async (request, reply) => {
-        const waitText = (request.query as Record<string, unknown>).wait;
-        const wait = waitText === undefined ? 0 : Number(waitText);
-        if (!Number.isInteger(wait) || wait < 0 || wait > MAX_WAIT_SECONDS)
-          throw errors.badRequest("invalid_wait", `wait must be an integer number of seconds from 0 to ${MAX_WAIT_SECONDS}`);
-        const controller = new AbortController();
-        request.raw.on("close", () => controller.abort());
-        const poll = await agent.poll(bearer(request), header(request, "if-none-match"), wait * 1000, controller.signal);
+        const wait = waitOf(request);
+        const poll = await agent.poll(bearer(request), header(request, "if-none-match"), wait * 1000, abortedWith(request));
+        reply.header("ETag", poll.etag).header("Cache-Control", "no-cache");
+        if (!poll.changed) return reply.code(304).send();
+        return poll.body;
+      },
+    );
+
+    app.get(
+      "/agent/v1/config/delta",
+      {
+        schema: {
+          tags,
+          summary: "Fetch this site's compiled configuration as a delta from a revision the agent holds",
+          description:
+            "As /agent/v1/config (same ETag, If-None-Match and `wait`), but the body holds the line edits from revision `from` to the current revision. The agent applies them to its text of `from` (whose digest is `base_digest`), checks the result against `digest`, and fetches /agent/v1/config instead on any mismatch or on 410.",
+          security,
+          querystring: {
+            type: "object",
+            required: ["from"],
+            properties: {
+              from: {
+                type: "integer",
+                minimum: LIMITS.revision.min,
+                maximum: LIMITS.revision.max,
+                description: "The revision whose text the agent holds.",
+              },
+              wait: { type: "integer", minimum: 0, maximum: MAX_WAIT_SECONDS, description: "Long-poll for up to this many seconds." },
+            },
+          },
+          headers: {
+            type: "object",
+            properties: { "if-none-match": { type: "string", description: "The ETag of the configuration held." } },
+          },
+          response: responses(
+            {
+              200: ref(AgentConfigDelta, "The edits from `from` to the site's configuration; ETag identifies the result."),
+              304: noBody("Unchanged since If-None-Match."),
+            },
+            [400, 401, 410],
+          ),
+        },
+      },
+      async (request, reply) => {
+        const wait = waitOf(request);
+        const fromText = (request.query as Record<string, unknown>).from;
+        const from = Number(fromText);
+        if (fromText === undefined || !Number.isInteger(from) || from < LIMITS.revision.min || from > LIMITS.revision.max)
+          throw errors.badRequest(
+            "invalid_base_revision",
+            `from must be a revision number from ${LIMITS.revision.min} to ${LIMITS.revision.max}`,
+          );
+        const poll = await agent.pollDelta(bearer(request), from, header(request, "if-none-match"), wait * 1000, abortedWith(request));
         reply.header("ETag", poll.etag).header("Cache-Control", "no-cache");
         if (!poll.changed) return reply.code(304).send();
         return poll.body;
@@ -147,4 +193,19 @@ export function agentRoutes(agent: AgentService) {
       },
     );
   };
+}
+
+function waitOf(request: FastifyRequest): number {
+  const waitText = (request.query as Record<string, unknown>).wait;
+  const wait = waitText === undefined ? 0 : Number(waitText);
+  if (!Number.isInteger(wait) || wait < 0 || wait > MAX_WAIT_SECONDS)
+    throw errors.badRequest("invalid_wait", `wait must be an integer number of seconds from 0 to ${MAX_WAIT_SECONDS}`);
+  return wait;
+}
+
+/** Aborted when the client goes away, so a held long poll stops waiting. */
+function abortedWith(request: FastifyRequest): AbortSignal {
+  const controller = new AbortController();
+  request.raw.on("close", () => controller.abort());
+  return controller.signal;
 }

@@ -7,6 +7,7 @@ import { HttpAgentApi, RejectedError } from "../../agent/client";
 import { resolveControlPlane } from "../../agent/control-plane";
 import { DryRunEnforcer } from "../../agent/dry-run";
 import { createAgentLog, LOG_FORMATS, type LogFormat } from "../../agent/log";
+import { loadState } from "../../agent/state";
 import { PLATFORM, type Enforcer } from "../../platforms";
 import { lockDirectory } from "../../util/directory-lock";
 import type { Command } from "../command";
@@ -35,7 +36,10 @@ Options:
                          (default /var/lib/secgroups-agent); one agent per directory
   --poll-wait DUR        how long one config poll is held open, whole seconds, 0s-60s (default 30s)
   --heartbeat DUR        heartbeat interval (default 30s)
-  --drift-check DUR      how often to compare the loaded rules with the applied ones (default 10s)
+  --drift-check DUR      how often to run the cheap drift check (handles, digests; default 10s); on
+                         nftables a change watch (nft monitor) also checks at once on any change
+  --full-verify DUR      how often to read back and compare everything, the safety net behind the
+                         cheap checks; or SECGROUPS_FULL_VERIFY (default 5m)
   --address-check DUR    how often to look for changed interface addresses, reported to the control
                          plane (global unicast only, each /32 or /128; default 5s)
   --backoff-max DUR      longest wait between retries when the control plane is unreachable (default 30s)
@@ -58,6 +62,7 @@ Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
     heartbeat: { type: "string", default: "30s" },
     "drift-check": { type: "string", default: "10s" },
     "address-check": { type: "string", default: "5s" },
+    "full-verify": { type: "string" },
     "backoff-max": { type: "string", default: "30s" },
     once: { type: "boolean", default: false },
     "dry-run": { type: "boolean", default: false },
@@ -84,6 +89,11 @@ Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
     const heartbeatMs = interval("heartbeat");
     const driftCheckMs = interval("drift-check");
     const addressCheckMs = interval("address-check");
+    const fullVerifyMs = parseDuration(
+      (v["full-verify"] as string | undefined) ?? process.env.SECGROUPS_FULL_VERIFY ?? "5m",
+      v["full-verify"] === undefined && process.env.SECGROUPS_FULL_VERIFY !== undefined ? "SECGROUPS_FULL_VERIFY" : "--full-verify",
+      { minMs: 1000, maxMs: TIMER_MAX_MS },
+    );
     const backoffMaxMs = interval("backoff-max");
     const format = v["log-format"] as LogFormat;
     if (!LOG_FORMATS.includes(format)) throw new UsageError(`--log-format must be ${LOG_FORMATS.join(" or ")}, got ${format}`);
@@ -113,6 +123,7 @@ Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
       pollWaitSeconds: pollWait,
       heartbeatMs,
       driftCheckMs,
+      fullVerifyMs,
       backoff: new Backoff({ maxMs: backoffMaxMs }),
       log,
     });
@@ -130,6 +141,9 @@ Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
     try {
+      // The restored configuration is the base of the first delta the agent asks for.
+      const held = await loadState(stateDir).catch(() => undefined);
+      if (held) api.hold(held);
       await site.restore();
       if (v.once) {
         await addresses.check();

@@ -27,6 +27,39 @@ export const AgentConfig = Type.Object(
 );
 export type AgentConfig = Static<typeof AgentConfig>;
 
+/** One hunk of a delta: replaces `delete` lines of the base from line `at` by `insert` (core/model/text-delta.ts). */
+export const ConfigLineHunk = Type.Object(
+  {
+    at: Type.Integer({
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: "The first replaced line of the base text (0-based; lines split on \\n).",
+    }),
+    delete: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: "How many lines of the base are replaced." }),
+    insert: Type.Array(Type.String(), { description: "The lines that take their place." }),
+  },
+  { $id: "ConfigLineHunk", description: "One edit of a configuration delta." },
+);
+
+/** GET /agent/v1/config/delta: the site's configuration as an edit of a revision the agent holds. */
+export const AgentConfigDelta = Type.Object(
+  {
+    site_id: IdOf("site"),
+    revision: revision("The revision the delta leads to."),
+    digest: digest("SHA-256 (hex) of the configuration after the delta; the agent checks it and otherwise fetches the full text."),
+    managed: Type.Boolean({ description: "As in AgentConfig." }),
+    platform: PlatformField,
+    mode: StringEnum(SITE_MODES),
+    base_revision: revision("The revision the delta applies to (the request's `from`)."),
+    base_digest: digest("SHA-256 (hex) of the base revision's configuration."),
+    edits: Type.Array(ConfigLineHunk, {
+      description: "Hunks in ascending order of `at`, disjoint; applied to the base's lines they give the new configuration.",
+    }),
+  },
+  { $id: "AgentConfigDelta", description: "What a site's agent enforces, as a delta from a revision it holds." },
+);
+export type AgentConfigDelta = Static<typeof AgentConfigDelta>;
+
 export const REPORT_STATUSES = ["applied", "failed"] as const;
 
 /** POST /agent/v1/report. Fields it does not know are ignored, so newer agents can talk to older control planes. */
@@ -87,4 +120,10 @@ export type AgentAddresses = Static<typeof AgentAddresses>;
 export function validateAgentConfig(body: unknown): Result<AgentConfig> {
   const c = new Checker({ ignoreUnknownFields: true });
   return c.result(c.check(AgentConfig, body) as AgentConfig);
+}
+
+/** What the agent checks a delta poll's body with; unknown fields are ignored. */
+export function validateAgentConfigDelta(body: unknown): Result<AgentConfigDelta> {
+  const c = new Checker({ ignoreUnknownFields: true });
+  return c.result(c.check(AgentConfigDelta, body) as AgentConfigDelta);
 }

@@ -25,5 +25,6 @@ export const nftables: Platform<string> = {
   render: renderNftables,
   read: readNftables,
   expected: expectedNftables,
-  createEnforcer: (options) => new NftablesEnforcer({ stateDir: options.stateDir, nft: options.tools?.nft, run: options.run }),
+  createEnforcer: (options) =>
+    new NftablesEnforcer({ stateDir: options.stateDir, nft: options.tools?.nft, run: options.run, spawn: options.spawn }),
 };

@@ -266,6 +266,23 @@ describe("openapi conformance", () => {
       expect((await call("POST", "/agent/v1/report", { ...as(agentSite), raw, headers: { "content-type": type } })).status).toBe(status);
     }
 
+    // The delta of a revision to itself is empty; a changed group gives edits; unknown bases are 410.
+    const from = { ...as(agentSite), query: { from: String(config.json.revision) } };
+    const same = await call("GET", "/agent/v1/config/delta", from);
+    expect([same.status, same.json.edits, same.json.base_digest]).toEqual([200, [], config.json.digest]);
+    expect((await call("GET", "/agent/v1/config/delta", { ...from, headers: { "if-none-match": etag } })).status).toBe(304);
+    const groups = await t.core.get("/vpc/security-groups", { query: { limit: "100" } });
+    const group = groups.json.find((g: { name: string }) => g.name === "agent group");
+    await t.core.put(`/vpc/security-groups/${group.id}`, { name: "agent group", rules: [rule(1), rule(2)], sites: group.sites });
+    const changed = await call("GET", "/agent/v1/config/delta", from);
+    expect(changed.status).toBe(200);
+    expect(changed.json.edits.length).toBeGreaterThan(0);
+    for (const query of [{ from: "999999" }, { from: "0" }])
+      expect((await call("GET", "/agent/v1/config/delta", { ...as(agentSite), query })).status).toBe(410);
+    for (const query of [{}, { from: "x" }, { from: "-1" }, { from: "1", wait: "61" }] as Record<string, string>[])
+      expect((await call("GET", "/agent/v1/config/delta", { ...as(agentSite), query })).status).toBe(400);
+    expect((await call("GET", "/agent/v1/config/delta", { token: "sgs_nobody", query: { from: "1" } })).status).toBe(401);
+
     expect((await call("POST", "/agent/v1/heartbeat", as(agentSite))).status).toBe(204);
     expect((await call("POST", "/agent/v1/heartbeat", { token: "sgs_nobody" })).status).toBe(401);
 

@@ -1,0 +1,212 @@
+/**
+ * Incremental apply on nftables, in network namespaces with the real nft:
+ *  - after random sequences of revisions (big prefix lists changed by a few
+ *    entries, rules changed, lists added and removed) applied one after the
+ *    other with their predecessor, the kernel's table reads back equal to a
+ *    full load of the last revision in a fresh namespace, and most applies
+ *    were deltas;
+ *  - an nft killed (SIGKILL) at random moments of a delta leaves the old or
+ *    the new table, never a mix;
+ *  - hand edits are seen by the change watch (nft monitor) and reported by
+ *    the cheap check, and a running agent restores them within seconds with
+ *    no periodic check due.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { seededRandom } from "../../core/analyze";
+import { diffLoaded } from "../../core/analyze/compare-loaded";
+import { createAgentLog } from "../../core/agent/log";
+import { Agent } from "../../core/agent/loop";
+import type { AgentApi, AgentConfigBody, PollResult } from "../../core/agent/client";
+import { compilePolicy } from "../../core/platforms";
+import { NftablesEnforcer, nftablesFile, readNftables } from "../../core/platforms/nftables";
+import { runCommand, type Runner, type Spawner } from "../../core/platforms/runner";
+import { Netns, uniqueSuffix } from "../support/netns";
+import { firstRevision, nextRevision } from "../support/revisions";
+
+jest.setTimeout(300_000);
+
+const CP = [
+  { address: "198.51.100.200", port: 8787 },
+  { address: "2001:db8:cafe::200", port: 8787 },
+];
+
+const namespaces: Netns[] = [];
+afterAll(() => namespaces.forEach((ns) => ns.delete()));
+
+function namespace(tag: string): Netns {
+  const ns = Netns.create(`sg-dn${tag}-${uniqueSuffix()}`);
+  namespaces.push(ns);
+  return ns;
+}
+
+function tools(ns: Netns): { run: Runner; spawn: Spawner } {
+  return {
+    run: (cmd, args, stdin, options) => runCommand("ip", ["netns", "exec", ns.name, cmd, ...args], stdin, options),
+    spawn: (cmd, args) => spawn("ip", ["netns", "exec", ns.name, cmd, ...args], { stdio: ["pipe", "pipe", "pipe"] }),
+  };
+}
+
+function enforcerIn(ns: Netns): NftablesEnforcer {
+  return new NftablesEnforcer({ stateDir: mkdtempSync(join(tmpdir(), "sg-dn-")), ...tools(ns) });
+}
+
+const tableOf = (ns: Netns) => readNftables(ns.exec("nft", ["-j", "list", "table", "inet", "secgroups"]));
+
+async function until(what: string, ok: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test("random revision sequences applied incrementally equal a full load of the last one", async () => {
+  const site = namespace("a");
+  const fresh = namespace("b");
+  const modes: string[] = [];
+  for (const seed of [1, 2, 3, 4]) {
+    const random = seededRandom(seed);
+    const enforcer = enforcerIn(site);
+    enforcer.watch(() => undefined);
+    let doc = firstRevision(random, 500);
+    let config = compilePolicy(doc, "nftables");
+    try {
+      await enforcer.apply(config, CP);
+      for (let step = 0; step < 8; step++) {
+        const previous = { config, controlPlane: CP };
+        const next = nextRevision(doc, random);
+        doc = next.doc;
+        config = compilePolicy(doc, "nftables");
+        const outcome = await enforcer.apply(config, CP, previous);
+        modes.push(outcome.mode === "full" ? `${next.edit}: full: ${outcome.reason}` : "delta");
+      }
+    } finally {
+      enforcer.unwatch();
+    }
+    expect(await enforcer.check(config, CP)).toEqual([]);
+    const reference = enforcerIn(fresh);
+    await reference.apply(config, CP);
+    expect({ seed, diff: diffLoaded(tableOf(fresh), tableOf(site)) }).toEqual({ seed, diff: [] });
+  }
+  // The deltas did the work: a full load only where the watch had not yet proven the table (never, here).
+  expect(modes.filter((m) => m !== "delta")).toEqual([]);
+});
+
+test("an nft killed during a delta leaves the old or the new table", async () => {
+  const ns = namespace("k");
+  const random = seededRandom(7);
+  const { run, spawn: spawner } = tools(ns);
+  let killAfterMs: number | undefined;
+  const killing: Runner = (cmd, args, stdin, options) => {
+    if (args[0] !== "-f" || killAfterMs === undefined) return run(cmd, args, stdin, options);
+    const delay = killAfterMs;
+    return run(cmd, args, stdin, {
+      onSpawn(pid) {
+        options?.onSpawn?.(pid);
+        setTimeout(() => {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            // Already done.
+          }
+        }, delay);
+      },
+    });
+  };
+  let doc = firstRevision(random, 500);
+  let config = compilePolicy(doc, "nftables");
+  const outcomes = { old: 0, new: 0 };
+  for (let n = 0; n < 12; n++) {
+    const enforcer = new NftablesEnforcer({ stateDir: mkdtempSync(join(tmpdir(), "sg-dk-")), run: killing, spawn: spawner });
+    enforcer.watch(() => undefined);
+    killAfterMs = undefined;
+    await enforcer.apply(config, CP);
+    const before = tableOf(ns);
+    const previous = { config, controlPlane: CP };
+    const next = nextRevision(doc, random);
+    const nextConfig = compilePolicy(next.doc, "nftables");
+    killAfterMs = Math.floor(random() * 40);
+    await enforcer.apply(nextConfig, CP, previous).catch(() => undefined);
+    enforcer.unwatch();
+    const now = tableOf(ns);
+    const sameAsOld = diffLoaded(before, now).length === 0;
+    // Loading the new revision in full somewhere else gives the "new" side.
+    const isNew = diffLoaded(tableAfter(nextConfig), now).length === 0;
+    expect({ n, oldOrNew: sameAsOld || isNew }).toEqual({ n, oldOrNew: true });
+    if (isNew) {
+      outcomes.new++;
+      doc = next.doc;
+      config = nextConfig;
+    } else outcomes.old++;
+  }
+  // Kills did land before the commit (the old table stayed) at least once.
+  expect(outcomes.old).toBeGreaterThan(0);
+});
+
+/** What a full load of `config` lists, from a namespace of its own. */
+function tableAfter(config: string) {
+  const ns = namespace("r");
+  ns.exec("nft", ["-f", "-"], nftablesFile(config, CP));
+  const table = tableOf(ns);
+  ns.delete();
+  return table;
+}
+
+test("hand edits are seen by the watch and restored by a running agent within seconds", async () => {
+  const ns = namespace("h");
+  const random = seededRandom(11);
+  const doc = firstRevision(random, 500);
+  const config = compilePolicy(doc, "nftables");
+  const body: AgentConfigBody = {
+    site_id: "site_delta0000000000000000000",
+    revision: 1,
+    digest: "d".repeat(64),
+    managed: true,
+    platform: "nftables",
+    mode: "host",
+    config,
+  };
+  let served = false;
+  const api: AgentApi = {
+    async poll(_etag, _wait, signal): Promise<PollResult> {
+      if (!served) {
+        served = true;
+        return { changed: true, etag: '"1"', body };
+      }
+      await new Promise((r) => (signal ? signal.addEventListener("abort", r, { once: true }) : setTimeout(r, 1000)));
+      return { changed: false };
+    },
+    report: async () => undefined,
+    heartbeat: async () => undefined,
+  };
+  const enforcer = enforcerIn(ns);
+  const agent = new Agent({
+    api,
+    enforcerFor: () => enforcer,
+    resolveControlPlane: async () => CP,
+    stateDir: mkdtempSync(join(tmpdir(), "sg-dh-")),
+    // No periodic check is due during the test: only the watch can see the edits.
+    driftCheckMs: 600_000,
+    fullVerifyMs: 600_000,
+    log: createAgentLog({ level: "silent" }),
+  });
+  const running = agent.run();
+  const bigSet = (doc.prefix_lists ?? []).reduce((a, b) => (b.prefixes.length > a.prefixes.length ? b : a)).id;
+  const holds = (element: string) => ns.tryExec("nft", ["get", "element", "inet", "secgroups", bigSet, `{ ${element} }`]).code === 0;
+  try {
+    await until("the first revision is in force", async () => (await enforcer.check(config, CP)).length === 0, 60_000);
+    // Let the run's first full verification establish the watch's proof.
+    await new Promise((r) => setTimeout(r, 1500));
+    ns.exec("nft", ["add", "element", "inet", "secgroups", bigSet, "{ 192.0.2.0/24 }"]);
+    await until("the added element is removed again", () => !holds("192.0.2.0/24"), 10_000);
+    ns.exec("nft", ["flush", "chain", "inet", "secgroups", "input"]);
+    await until("the flushed chain is restored", () => tableOf(ns).chains.get("input")!.rules.length > 3, 10_000);
+    expect(await enforcer.check(config, CP)).toEqual([]);
+  } finally {
+    agent.stop();
+    await running;
+  }
+});
