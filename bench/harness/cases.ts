@@ -286,6 +286,11 @@ async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
     // The agent's change watch runs (as in `secgroups agent`): it is what lets a delta skip the full read-back.
     enforcer.watch(() => undefined);
     const apply = await timeItWithCpu(() => enforcer.apply(nftConfig, CP), t);
+    // The watch comes up in the background (nft reads the whole ruleset first); the agent's next check then proves the table.
+    while (!enforcer.proven) {
+      await enforcer.quickCheck(nftConfig, CP);
+      await new Promise((r) => setTimeout(r, 500));
+    }
     // Delta: alternate between the revisions, each applied with its predecessor.
     let at = nftConfig;
     const delta = await timeItWithCpu(async () => {
