@@ -115,7 +115,6 @@ export class NftablesEnforcer implements Enforcer {
     const wanted = this.wanted;
     // A watch known to receive events before the listing proves what follows it.
     const proofBefore = this.monitor.ready;
-    if (!proofBefore) this.startProbing();
     // Changes from here on are seen by the listing or stay marked for the next check.
     this.monitor.take();
     const listed = await this.list();
@@ -128,6 +127,7 @@ export class NftablesEnforcer implements Enforcer {
         loaded = listed === undefined ? undefined : readNftables(listed);
       } catch (err) {
         // Something we never load (a hand-made rule, say): a difference to re-apply over, not an error.
+        if (!proofBefore) this.startProbing();
         return [`the table holds what the agent cannot read: ${(err as Error).message}`];
       }
       diff = diffLoaded(wanted.table, loaded);
@@ -140,6 +140,8 @@ export class NftablesEnforcer implements Enforcer {
       this.inForce = objects && { file: text, objects, chains: await this.listChains() };
       if (proofBefore && this.monitor.ready) this.unproven = false;
     }
+    // A watch that is not up yet starts after the listing (not competing with it), to prove the next check.
+    if (!proofBefore) this.startProbing();
     return diff;
   }
 
@@ -207,8 +209,7 @@ export class NftablesEnforcer implements Enforcer {
   private async applyFull(config: string, controlPlane: ControlPlaneAddress[], text: string): Promise<void> {
     this.inForce = undefined;
     await this.load("secgroups.nft", text, () => this.monitor.stop());
-    // Restarted before the read-back: what changes after the listing is seen by the watch.
-    if (this.onChange) this.startMonitor();
+    // The watch comes back after the read-back (check), not competing with it; its proof follows with the next full check.
     const diff = await this.check(config, controlPlane);
     if (diff.length) throw new Error(`nft loaded the file but the table differs from it: ${diff.join("; ")}`);
   }
