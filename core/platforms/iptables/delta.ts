@@ -47,7 +47,9 @@ export function ipsetBlocks(text: string): Map<string, string[]> {
   for (const line of text.split("\n")) {
     if (line.trim() === "") continue;
     const key = setOf(line);
-    blocks.set(key, [...(blocks.get(key) ?? []), line]);
+    const block = blocks.get(key);
+    if (block) block.push(line);
+    else blocks.set(key, [line]);
   }
   return blocks;
 }
