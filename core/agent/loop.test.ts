@@ -5,7 +5,7 @@ import { Agent } from "./loop";
 import { Backoff } from "./backoff";
 import type { AgentApi, AgentConfigBody, PollResult, Report } from "./client";
 import { RejectedError } from "./client";
-import type { ControlPlaneAddress, Enforcer } from "../platforms/platform";
+import type { AppliedConfig, ControlPlaneAddress, Enforcer } from "../platforms/platform";
 import { createAgentLog } from "./log";
 import { loadState } from "./state";
 
@@ -15,14 +15,24 @@ class FakeEnforcer implements Enforcer {
   loaded: string | undefined;
   applies = 0;
   reject?: (config: string) => string | undefined;
+  /** The `previous` each apply was given, and how many checks of each kind ran. */
+  previous: (AppliedConfig | undefined)[] = [];
+  checks = { full: 0, quick: 0 };
 
-  async apply(config: string, cp: ControlPlaneAddress[]): Promise<void> {
+  async apply(config: string, cp: ControlPlaneAddress[], previous?: AppliedConfig): Promise<void> {
     this.applies++;
+    this.previous.push(previous);
     const error = this.reject?.(config);
     if (error) throw new Error(error);
     this.loaded = `${config}|${cp.map((a) => `${a.address}:${a.port}`).join(",")}`;
   }
+  async quickCheck(config: string, cp: ControlPlaneAddress[]): Promise<string[]> {
+    this.checks.quick++;
+    this.checks.full--;
+    return this.check(config, cp);
+  }
   async check(config: string, cp: ControlPlaneAddress[]): Promise<string[]> {
+    this.checks.full++;
     return this.loaded === `${config}|${cp.map((a) => `${a.address}:${a.port}`).join(",")}` ? [] : ["differs"];
   }
   async remove(): Promise<void> {
@@ -138,6 +148,31 @@ describe("Agent", () => {
     await agent.pollOnce(0);
     expect(enforcer.loaded).toBe("ruleset-1|10.0.0.1:8787");
     expect(api.reports[1]).toEqual({ revision: 2, status: "failed", error: "iptables-restore: line 7 failed" });
+  });
+
+  it("hands each revision to the enforcer with the one before it; none after drift", async () => {
+    const { api, enforcer, agent } = setUp();
+    api.push(1, "ruleset-1");
+    await agent.pollOnce(0);
+    api.push(2, "ruleset-2");
+    await agent.pollOnce(0);
+    expect(enforcer.previous).toEqual([undefined, { config: "ruleset-1", controlPlane: CP }]);
+    enforcer.loaded = "edited by hand";
+    await agent.checkDrift();
+    // Drift: the state in force is unknown, so no previous revision to take a difference from.
+    expect(enforcer.previous[2]).toBeUndefined();
+  });
+
+  it("drift checks are the cheap kind; checkDrift({ full: true }) reads everything back", async () => {
+    const { api, enforcer, agent } = setUp();
+    api.push(1, "ruleset-1");
+    await agent.pollOnce(0);
+    enforcer.checks = { full: 0, quick: 0 };
+    await agent.checkDrift();
+    await agent.pollOnce(0); // 304: a cheap check too
+    expect(enforcer.checks).toEqual({ full: 0, quick: 2 });
+    await agent.checkDrift({ full: true });
+    expect(enforcer.checks).toEqual({ full: 1, quick: 2 });
   });
 
   it("re-applies after drift and reports it as drift", async () => {

@@ -39,7 +39,11 @@ describe("IptablesEnforcer.check", () => {
     const { run, calls } = fake({ ipset: ipsetSave });
     const enforcer = new IptablesEnforcer({ run });
     expect(await enforcer.check(config, CP)).toEqual([]);
-    expect(calls.filter((c) => c[0] === "ipset")).toEqual([["ipset", "save"]]);
+    // Then the headers only, which the cheap check compares with (delta.ts, quickCheck).
+    expect(calls.filter((c) => c[0] === "ipset")).toEqual([
+      ["ipset", "save"],
+      ["ipset", "list", "-t"],
+    ]);
   });
 
   it("reports a missing set and a set whose members differ", async () => {
@@ -181,6 +185,7 @@ describe("IptablesEnforcer on both families", () => {
       "iptables-save -t filter",
       "ip6tables-save -t filter",
       "ipset save",
+      "ipset list -t",
     ]);
   });
 

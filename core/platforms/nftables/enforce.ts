@@ -47,9 +47,9 @@ export interface NftablesOptions {
 const REMOVE = `table inet ${NFT_TABLE} {}\ndelete table inet ${NFT_TABLE}\n`;
 /** A transaction that changes nothing of anyone's but shows in `nft monitor`: proves the watch receives events. */
 const PROBE = `add table inet ${NFT_TABLE}_probe\ndelete table inet ${NFT_TABLE}_probe\n`;
-/** How long the watch may take to show a probe, and how long one probe is waited for. */
-const PROBE_TIMEOUT_MS = 10_000;
-const PROBE_WAIT_MS = 250;
+/** How long the watch may take to show a probe, and how long the first probe is waited for (doubling). */
+const PROBE_TIMEOUT_MS = 60_000;
+const PROBE_FIRST_WAIT_MS = 250;
 /** Wait before starting a monitor that died again (it may die at once, e.g. nft missing). */
 const MONITOR_RESTART_MS = 1000;
 /** More chains than this changed: one listing of the table is cheaper than one per chain. */
@@ -77,6 +77,7 @@ export class NftablesEnforcer implements Enforcer {
   private unproven = true;
   /** Why the watch last stopped, for the reason of a full load. */
   private lostReason?: string;
+  private probing?: Promise<void>;
 
   constructor(private readonly options: NftablesOptions) {
     this.nft = options.nft ?? "nft";
@@ -113,7 +114,7 @@ export class NftablesEnforcer implements Enforcer {
     if (this.wanted?.text !== text) this.wanted = { text, table: expectedNftables(config, controlPlane) };
     const wanted = this.wanted;
     // A watch known to receive events before the listing proves what follows it.
-    const proofBefore = await this.watchReady();
+    const proofBefore = this.monitor.ready;
     // Changes from here on are seen by the listing or stay marked for the next check.
     this.monitor.take();
     const listed = await this.list();
@@ -126,6 +127,7 @@ export class NftablesEnforcer implements Enforcer {
         loaded = listed === undefined ? undefined : readNftables(listed);
       } catch (err) {
         // Something we never load (a hand-made rule, say): a difference to re-apply over, not an error.
+        if (!proofBefore) this.startProbing();
         return [`the table holds what the agent cannot read: ${(err as Error).message}`];
       }
       diff = diffLoaded(wanted.table, loaded);
@@ -138,13 +140,15 @@ export class NftablesEnforcer implements Enforcer {
       this.inForce = objects && { file: text, objects, chains: await this.listChains() };
       if (proofBefore && this.monitor.ready) this.unproven = false;
     }
+    // A watch that is not up yet starts after the listing (not competing with it), to prove the next check.
+    if (!proofBefore) this.startProbing();
     return diff;
   }
 
   async quickCheck(config: string, controlPlane: ControlPlaneAddress[]): Promise<string[]> {
     const text = nftablesFile(config, controlPlane);
     const inForce = this.inForce;
-    if (!inForce || inForce.file !== text || !this.proven()) return this.check(config, controlPlane);
+    if (!inForce || inForce.file !== text || !this.proven) return this.check(config, controlPlane);
     const dirt = this.monitor.take();
     if (dirt.structure) return this.check(config, controlPlane);
     const chains = await this.listChains();
@@ -188,7 +192,7 @@ export class NftablesEnforcer implements Enforcer {
     const inForce = this.inForce;
     if (!inForce || inForce.file !== nftablesFile(previous.config, previous.controlPlane))
       return { reason: "the previous configuration is not verified in force" };
-    if (!this.proven())
+    if (!this.proven)
       return { reason: `no change watch proves the table unchanged${this.lostReason ? ` (last: ${this.lostReason})` : ""}` };
     if (this.monitor.dirty) return { reason: "the table was changed by someone else" };
     let objects: NftFileObjects;
@@ -205,8 +209,7 @@ export class NftablesEnforcer implements Enforcer {
   private async applyFull(config: string, controlPlane: ControlPlaneAddress[], text: string): Promise<void> {
     this.inForce = undefined;
     await this.load("secgroups.nft", text, () => this.monitor.stop());
-    // Restarted before the read-back: what changes after the listing is seen by the watch.
-    if (this.onChange) this.startMonitor();
+    // The watch comes back after the read-back (check), not competing with it; its proof follows with the next full check.
     const diff = await this.check(config, controlPlane);
     if (diff.length) throw new Error(`nft loaded the file but the table differs from it: ${diff.join("; ")}`);
   }
@@ -278,23 +281,40 @@ export class NftablesEnforcer implements Enforcer {
 
   private readonly own = { onSpawn: (pid: number) => this.monitor.own(pid) };
 
-  private proven(): boolean {
+  /** Whether the change watch proves the table unchanged since the last verification (deltas need it). */
+  get proven(): boolean {
     return this.monitor.ready && !this.unproven;
   }
 
-  /** While watching: the monitor runs and has shown a probe transaction of ours (it is subscribed). */
-  private async watchReady(): Promise<boolean> {
-    if (!this.onChange) return false;
+  /**
+   * While watching, in the background: probe until the monitor shows a probe
+   * transaction of ours (it is subscribed), then tell the owner, whose next
+   * check is a full one that the watch then proves. nft subscribes only after
+   * reading the whole ruleset (seconds at 100,000 elements on a loaded host),
+   * and a dump that a probe's commit interrupts starts over: the probes are
+   * spaced ever wider.
+   */
+  private startProbing(): void {
+    if (!this.onChange || this.probing) return;
     this.startMonitor();
-    // nft subscribes after reading the ruleset: a probe before that is not shown, so probe until one is.
-    const end = Date.now() + PROBE_TIMEOUT_MS;
-    while (!this.monitor.ready && this.monitor.running && Date.now() < end) {
-      let seen: Promise<boolean> | undefined;
-      const probe = await this.run(this.nft, ["-f", "-"], PROBE, { onSpawn: (pid) => (seen = this.monitor.expect(pid, PROBE_WAIT_MS)) });
-      if (probe.code !== 0 || !seen) return false;
-      await seen;
-    }
-    return this.monitor.ready;
+    this.probing = (async () => {
+      const end = Date.now() + PROBE_TIMEOUT_MS;
+      for (
+        let wait = PROBE_FIRST_WAIT_MS;
+        !this.monitor.ready && this.monitor.running && Date.now() < end;
+        wait = Math.min(wait * 2, 8000)
+      ) {
+        let seen: Promise<boolean> | undefined;
+        const probe = await this.run(this.nft, ["-f", "-"], PROBE, { onSpawn: (pid) => (seen = this.monitor.expect(pid, wait)) });
+        if (probe.code !== 0 || !seen) break;
+        await seen;
+      }
+    })()
+      .catch(() => undefined)
+      .finally(() => {
+        this.probing = undefined;
+        if (this.monitor.ready) this.onChange?.();
+      });
   }
 
   private startMonitor(): void {

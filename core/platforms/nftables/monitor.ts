@@ -86,6 +86,7 @@ export class NftMonitor {
         this.seen.delete(pid);
         resolve(false);
       }, timeoutMs);
+      timer.unref();
       this.seen.set(pid, () => {
         clearTimeout(timer);
         this.seen.delete(pid);
