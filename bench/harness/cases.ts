@@ -14,6 +14,7 @@ import { loadReviewInput, renderMarkdown, reviewSnapshots, sidesOf } from "../..
 import { anchorRuns, pythonAnchor } from "./anchors";
 import { allocCidr6Case } from "./alloc-cidr6";
 import { compileDualCase } from "./compile-dual";
+import { groupFanoutCase } from "./group-fanout";
 import { ratio, summarize, timeIt } from "./stats";
 import type { CaseOptions, CaseResult, Curve, Row, Summary } from "./types";
 
@@ -755,6 +756,7 @@ export const CASES: Record<string, (opts: CaseOptions) => Promise<CaseResult>> =
   pulumi: pulumiCase,
   review: reviewCase,
   fanout: fanoutCase,
+  "group-fanout": groupFanoutCase,
   "curve-cidrs": curveCidrs,
   "curve-rules": curveRules,
   "curve-sites": curveSites,
