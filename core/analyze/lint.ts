@@ -11,7 +11,10 @@
  *                            from every IPv4 address, or every IPv6 address (high; per family);
  *  - no-outbound-rules:      a group without outbound rules blocks outbound traffic (medium);
  *  - empty-prefix-list:      a rule refers to a prefix list with no entries (or, for an ICMP or
- *                            ICMPv6 rule, none of the rule's family): it never matches (medium).
+ *                            ICMPv6 rule, none of the rule's family): it never matches (medium);
+ *  - empty-group-reference:  a rule names as its peer a group whose member sites have no
+ *                            addresses (or none of an ICMP/ICMPv6 rule's family): it matches
+ *                            nothing until a site with addresses joins (medium).
  * Shadowing and redundancy are judged over both families at once (see decisionFindings).
  */
 import { parsePorts, PROTOCOL, protocolName, SERVICES, type AddressFamily, type Direction, type ServiceInfo } from "../model";
@@ -30,7 +33,8 @@ export type FindingKind =
   | "overlapping-prefixes"
   | "world-open-admin-port"
   | "no-outbound-rules"
-  | "empty-prefix-list";
+  | "empty-prefix-list"
+  | "empty-group-reference";
 
 export interface Finding {
   kind: FindingKind;
@@ -40,6 +44,8 @@ export interface Finding {
   rules: RuleRef[];
   groupId?: string;
   prefixListId?: string;
+  /** The group a rule names as its peer, for empty-group-reference. */
+  referencedGroupId?: string;
   /** The address family, for findings about one family (world-open, overlapping prefixes, a list with none of a rule's family). */
   family?: AddressFamily;
 }
@@ -103,6 +109,8 @@ export function lint(doc: PolicyDocumentInput, options: LintOptions = {}): Findi
     });
   }
 
+  findings.push(...emptyGroupReferences(policy));
+
   doc.security_groups.forEach((group, gi) => {
     if (group.rules.some((r) => r.direction === "outbound")) return;
     const groupId = group.id ?? `group-${gi + 1}`;
@@ -115,6 +123,31 @@ export function lint(doc: PolicyDocumentInput, options: LintOptions = {}): Findi
     });
   });
   return findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
+}
+
+/** Rules that name a group as peer whose members have no address (of the rule's family): they match nothing. */
+function emptyGroupReferences(policy: NormalizedPolicy): Finding[] {
+  const groups = new Map(policy.groupReferences.map((g) => [g.id, g]));
+  const out: Finding[] = [];
+  for (const rule of policy.rules) {
+    if (rule.address.kind !== "group" || rule.ranges.length > 0 || rule.ranges6.length > 0) continue;
+    const group = groups.get(rule.address.id)!;
+    // A rule of one family (ICMP, ICMPv6) on a group whose members have only the other family's addresses.
+    const family = rule.families.length === 1 && (group.ranges.length || group.ranges6.length) ? rule.families[0] : undefined;
+    const n = group.members.length;
+    const why = !n
+      ? "which has no member sites"
+      : `whose ${n === 1 ? "1 site has" : `${n} sites have`} no ${family ? `IPv${family} ` : ""}addresses`;
+    out.push({
+      kind: "empty-group-reference",
+      severity: "medium",
+      message: `rule ${rule.id} names group "${group.name}" (${group.id}) as its peer, ${why}: the ${family ? `${protocolName(rule.protocol)} ` : ""}rule matches nothing until a site with addresses joins the group`,
+      rules: [ruleRef(rule)],
+      referencedGroupId: group.id,
+      ...(family ? { family } : {}),
+    });
+  }
+  return out;
 }
 
 /** What one family's sweep found about each of its rules (indices of the sweep's rules). */

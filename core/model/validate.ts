@@ -23,14 +23,24 @@ export type { Result, ValidateOptions } from "./shapes/check";
 
 const at = (parent: Path, key: string | number): Path => ({ parent, key });
 
-/** A CIDR or a prefix-list id; the address unchanged when valid. */
+/** A CIDR, a prefix-list id or a security-group id; the address unchanged when valid. */
 function checkAddress(c: Checker, value: string, path: Path): string | undefined {
   if (value.startsWith("prfx_lst_")) {
     return isId("prefixList", value)
       ? value
       : c.fail(path, "parameter_invalid", `${describe(value)} is not a prefix list id (prfx_lst_ followed by 27 letters or digits)`);
   }
+  if (value.startsWith("sec_grp_")) {
+    return isId("securityGroup", value)
+      ? value
+      : c.fail(path, "parameter_invalid", `${describe(value)} is not a security group id (sec_grp_ followed by 27 letters or digits)`);
+  }
   return checkCidr(c, value, path);
+}
+
+/** Whether a (valid) rule address names a prefix list or a group rather than a CIDR: it has no family of its own. */
+function isReferenceAddress(address: string): boolean {
+  return address.startsWith("prfx_lst_") || address.startsWith("sec_grp_");
 }
 
 /** An IPv4 or IPv6 CIDR; returns the text to store (RFC 5952 for IPv6). */
@@ -70,7 +80,7 @@ function refineRule(rule: Checked<FilterRuleWrite>, path: Path, c: Checker): Nor
     }
   }
   // ICMP exists in IPv4 only and ICMPv6 in IPv6 only: the CIDR's family must fit.
-  const family = address === undefined || address.startsWith("prfx_lst_") ? undefined : address.includes(":") ? 6 : 4;
+  const family = address === undefined || isReferenceAddress(address) ? undefined : address.includes(":") ? 6 : 4;
   if (family !== undefined && protocol !== undefined && protocolFamily(protocol) !== undefined && protocolFamily(protocol) !== family) {
     icmpOk = false;
     c.fail(
@@ -161,15 +171,29 @@ export function referencedPrefixLists(group: NormalizedSecurityGroupWrite): Map<
   return refs;
 }
 
+/** Security-group ids a group's rules refer to as peers, with the path of the first use. */
+export function referencedGroups(group: NormalizedSecurityGroupWrite): Map<string, string> {
+  const refs = new Map<string, string>();
+  group.rules.forEach((rule, i) => {
+    if (rule.address.startsWith("sec_grp_") && !refs.has(rule.address)) refs.set(rule.address, `rules[${i}].address`);
+  });
+  return refs;
+}
+
 /** Issues for references that do not resolve in the caller's organization. */
 export function checkReferences(
-  refs: { prefixLists?: Map<string, string>; sites?: string[] },
-  known: { prefixLists: Set<string>; sites: Set<string> },
+  refs: { prefixLists?: Map<string, string>; groups?: Map<string, string>; sites?: string[] },
+  known: { prefixLists: Set<string>; groups?: Set<string>; sites: Set<string> },
 ): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   for (const [id, path] of refs.prefixLists ?? []) {
     if (!known.prefixLists.has(id)) {
       issues.push({ path, code: "reference_not_found", message: `${path}: prefix list ${id} does not exist in this organization` });
+    }
+  }
+  for (const [id, path] of refs.groups ?? []) {
+    if (!known.groups?.has(id)) {
+      issues.push({ path, code: "reference_not_found", message: `${path}: security group ${id} does not exist in this organization` });
     }
   }
   (refs.sites ?? []).forEach((id, i) => {

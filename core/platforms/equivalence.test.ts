@@ -14,7 +14,7 @@ describe.each(["host", "router"] as const)("generated rulesets agree with the or
   test("RouterOS script (/ip and /ipv6), both slots, 60 random mixed-family policies", () => {
     const random = seededRandom(mode === "host" ? 11 : 12);
     for (let n = 0; n < 60; n++) {
-      const doc = randomPolicy(random, { families: [4, 6] });
+      const doc = randomPolicy(random, { families: [4, 6], groupReferences: n % 2 === 0 });
       const policy = normalizePolicy(doc, { mode });
       const script = routeros.render(policy);
       for (const slot of ["a", "b"] as const) {
@@ -35,7 +35,7 @@ describe.each(["host", "router"] as const)("generated rulesets agree with the or
       { address: "2001:db8:cafe::200", port: 8787 },
     ];
     for (let n = 0; n < 60; n++) {
-      const doc = randomPolicy(random, { families: [4, 6] });
+      const doc = randomPolicy(random, { families: [4, 6], groupReferences: n % 2 === 0 });
       const controlPlane = n % 3 === 0 ? endpoints : n % 3 === 1 ? endpoints.slice(1) : [];
       const policy = normalizePolicy(doc, { mode, controlPlane });
       const report = checkEquivalence(policy, nftables.expected(nftables.render(policy), controlPlane), { random: 300, seed: n });
@@ -47,7 +47,7 @@ describe.each(["host", "router"] as const)("generated rulesets agree with the or
   test("iptables and ip6tables restore texts and ipsets of both families, with control-plane elements, 60 random mixed-family policies", () => {
     const random = seededRandom(mode === "host" ? 21 : 22);
     for (let n = 0; n < 60; n++) {
-      const doc = randomPolicy(random, { families: [4, 6] });
+      const doc = randomPolicy(random, { families: [4, 6], groupReferences: n % 2 === 0 });
       const controlPlane = [[], [{ address: "198.51.100.200", port: 8787 }], [{ address: "2001:db8:cafe::200", port: 8787 }]][n % 3];
       const policy = normalizePolicy(doc, { mode, controlPlane });
       const report = checkEquivalence(policy, iptables.expected(iptables.render(policy), controlPlane), { random: 300, seed: n });

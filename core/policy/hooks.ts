@@ -21,3 +21,10 @@ export function referencedListIds(policy: NormalizedPolicy): Set<string> {
   for (const r of policy.rules) if (r.address.kind === "prefixList") ids.add(r.address.id);
   return ids;
 }
+
+/** Groups some rule names as its peer (a platform renders sets only for those). */
+export function referencedGroupIds(policy: NormalizedPolicy): Set<string> {
+  const ids = new Set<string>();
+  for (const r of policy.rules) if (r.address.kind === "group") ids.add(r.address.id);
+  return ids;
+}

@@ -3,7 +3,7 @@
  * what the analyzer evaluates. Knows no platform.
  */
 export { ESSENTIAL_ICMPV6, isEssentialIcmpv6, type EssentialIcmpv6 } from "./icmpv6";
-export { hooksOf, rulesOnHook, referencedListIds, type Hook } from "./hooks";
+export { hooksOf, rulesOnHook, referencedGroupIds, referencedListIds, type Hook } from "./hooks";
 export {
   normalizePolicy,
   parseControlPlaneEndpoint,
@@ -17,3 +17,13 @@ export {
   type PolicyRule,
   type RuleAddress,
 } from "./normalize";
+export {
+  collapseAddressSet,
+  deriveReferencedGroups,
+  effectiveAddresses,
+  type CollapsedAddressSet,
+  type NormalizedGroupReference,
+  type PolicySiteInput,
+  type ReferencedGroupInput,
+  type ReferencedGroupMemberInput,
+} from "./group-references";

@@ -10,13 +10,17 @@
  * IPv6, which narrows a prefix-list rule to that family. `families` says which
  * families a rule applies to; `ranges` and `ranges6` are exactly the addresses
  * it matches in each (empty for a family it does not apply to).
+ *
+ * A group named as a rule's peer (`sec_grp_` id, group-references.ts) is
+ * resolved like a prefix list: its member sites' effective addresses,
+ * collapsed per family, in `groupReferences`; the rule applies to both
+ * families (narrowed by ICMP/ICMPv6) and matches those addresses.
  */
 import {
   ValidationError,
   checkReferences,
   cidr6Range,
   cidrRange,
-  collapseAddressTexts,
   coversAllPorts,
   parseAddressCidr,
   parseIPv4,
@@ -24,6 +28,7 @@ import {
   parsePorts,
   protocolFamily,
   protocolTakesPorts,
+  referencedGroups,
   referencedPrefixLists,
   validatePrefixListWrite,
   validateSecurityGroupWrite,
@@ -40,6 +45,14 @@ import {
   type SiteMode,
   type ValidationIssue,
 } from "../model";
+import {
+  collapseAddressSet,
+  deriveReferencedGroups,
+  normalizeGroupReferences,
+  type NormalizedGroupReference,
+  type PolicySiteInput,
+  type ReferencedGroupInput,
+} from "./group-references";
 
 /** A policy file or API listing: prefix lists and security groups in API shape; extra fields are ignored. */
 export interface PolicyDocumentInput {
@@ -56,6 +69,14 @@ export interface PolicyDocumentInput {
     sites?: readonly string[];
     rules: readonly (FilterRuleWrite & { id?: string })[];
   }[];
+  /**
+   * The groups rules name as peers, with their members' effective addresses
+   * (the control plane fills it). Absent: derived from this document's groups
+   * and `sites` (group-references.ts deriveReferencedGroups).
+   */
+  referenced_groups?: readonly ReferencedGroupInput[];
+  /** Sites with their addresses (GET /vpc/sites); used only to derive `referenced_groups`. */
+  sites?: readonly PolicySiteInput[];
 }
 
 /** An endpoint of the control plane the agent must always reach (tcp), IPv4 or IPv6. */
@@ -92,7 +113,9 @@ export type RuleAddress =
   | { kind: "any"; family: AddressFamily }
   | { kind: "cidr"; family: 4; cidr: Cidr }
   | { kind: "cidr"; family: 6; cidr: Cidr6 }
-  | { kind: "prefixList"; id: string };
+  | { kind: "prefixList"; id: string }
+  /** The member sites of a security group (NormalizedPolicy.groupReferences). */
+  | { kind: "group"; id: string };
 
 export interface PolicyRule {
   /** The rule id, or `<group id>:<order>` when the policy file has none. */
@@ -109,7 +132,7 @@ export interface PolicyRule {
   icmpType: number | null;
   icmpCode: number | null;
   address: RuleAddress;
-  /** The families the rule applies to, ascending: [4], [6] or [4, 6] (a prefix list). */
+  /** The families the rule applies to, ascending: [4], [6] or [4, 6] (a prefix list or a group). */
   families: readonly AddressFamily[];
   /** The IPv4 addresses the rule matches (source when inbound, destination when outbound); [] when not IPv4. */
   ranges: readonly AddressRange[];
@@ -124,6 +147,8 @@ export interface NormalizedPolicy {
   mode: SiteMode;
   /** Every prefix list of the document, sorted by id. */
   prefixLists: NormalizedPrefixList[];
+  /** Every referenced group of the document (given or derived), sorted by id. */
+  groupReferences: NormalizedGroupReference[];
   /** All rules in evaluation order: order, then group id, then rule id (or position). */
   rules: PolicyRule[];
   controlPlane: ControlPlaneEndpoint[];
@@ -140,6 +165,8 @@ export function normalizePolicy(doc: PolicyDocumentInput, options: NormalizeOpti
   const issues: ValidationIssue[] = [];
   const prefixLists = (doc.prefix_lists ?? []).map((list, i) => normalizePrefixList(list, `prefix_lists[${i}]`, issues));
   const listsById = new Map(prefixLists.map((l) => [l.id, l]));
+  const groupReferences = normalizeGroupReferences(doc.referenced_groups ?? deriveReferencedGroups(doc), issues);
+  const referencesById = new Map(groupReferences.map((g) => [g.id, g]));
 
   const keyed: { rule: PolicyRule; group: number; position: number; hasId: boolean }[] = [];
   (doc.security_groups ?? []).forEach((group, gi) => {
@@ -154,7 +181,13 @@ export function normalizePolicy(doc: PolicyDocumentInput, options: NormalizeOpti
       return;
     }
     const refs = referencedPrefixLists(checked.value);
-    const missing = checkReferences({ prefixLists: refs }, { prefixLists: new Set(listsById.keys()), sites: new Set() });
+    const missing = [
+      ...checkReferences({ prefixLists: refs }, { prefixLists: new Set(listsById.keys()), sites: new Set() }),
+      ...checkReferences(
+        { groups: referencedGroups(checked.value) },
+        { prefixLists: new Set(), groups: new Set(referencesById.keys()), sites: new Set() },
+      ).map((issue) => ({ ...issue, message: `${issue.message}${UNKNOWN_GROUP_HINT}` })),
+    ];
     if (missing.length) {
       issues.push(...missing.map((issue) => prefixIssue(issue, path)));
       return;
@@ -164,7 +197,7 @@ export function normalizePolicy(doc: PolicyDocumentInput, options: NormalizeOpti
       const given = rules[ri].id;
       const ports = protocolTakesPorts(r.protocol) ? portsOf(r.port) : null;
       const address = addressOf(r.address);
-      const { families, ranges, ranges6 } = resolveAddress(address, r.protocol, listsById);
+      const { families, ranges, ranges6 } = resolveAddress(address, r.protocol, listsById, referencesById);
       keyed.push({
         group: gi,
         position: ri,
@@ -205,6 +238,7 @@ export function normalizePolicy(doc: PolicyDocumentInput, options: NormalizeOpti
   return {
     mode: options.mode ?? "host",
     prefixLists: prefixLists.sort((a, b) => compareText(a.id, b.id)),
+    groupReferences: groupReferences.sort((a, b) => compareText(a.id, b.id)),
     rules: keyed.map((k) => k.rule),
     controlPlane: (options.controlPlane ?? []).map(parseControlPlaneEndpoint),
   };
@@ -223,10 +257,11 @@ function normalizePrefixList(
   if (typeof list.id !== "string" || list.id === "") {
     issues.push({ path: `${path}.id`, code: "parameter_missing", message: `${path}.id: is required` });
   }
-  // Exact collapse per family: one sort and one merging pass each (n log n).
-  const { v4, v6 } = collapseAddressTexts(checked.ok ? checked.value.prefixes.map((p) => p.cidr) : []);
-  return { id: list.id, name: list.name, ranges: v4.ranges, cidrs: v4.cidrs, ranges6: v6.ranges, cidrs6: v6.cidrs };
+  return { id: list.id, name: list.name, ...collapseAddressSet(checked.ok ? checked.value.prefixes.map((p) => p.cidr) : []) };
 }
+
+/** Where a policy document's group references find their members. */
+const UNKNOWN_GROUP_HINT = "; a policy document lists it in referenced_groups, or holds that group (with its sites) and a sites list";
 
 // API responses and exports carry fields the write schema lacks (ids, timestamps).
 const IGNORE_UNKNOWN_FIELDS = { ignoreUnknownFields: true } as const;
@@ -248,6 +283,7 @@ function portsOf(port: string): PortRange[] | null {
 
 function addressOf(address: string): RuleAddress {
   if (address.startsWith("prfx_lst_")) return { kind: "prefixList", id: address };
+  if (address.startsWith("sec_grp_")) return { kind: "group", id: address };
   const parsed = parseAddressCidr(address);
   if (!parsed.ok) throw new Error(`validated address ${JSON.stringify(address)} does not parse`);
   if (parsed.cidr.prefixLength === 0) return { kind: "any", family: parsed.family };
@@ -259,9 +295,10 @@ function resolveAddress(
   address: RuleAddress,
   protocol: number,
   listsById: ReadonlyMap<string, NormalizedPrefixList>,
+  referencesById: ReadonlyMap<string, NormalizedGroupReference>,
 ): Pick<PolicyRule, "families" | "ranges" | "ranges6"> {
-  if (address.kind === "prefixList") {
-    const list = listsById.get(address.id)!;
+  if (address.kind === "prefixList" || address.kind === "group") {
+    const list = address.kind === "group" ? referencesById.get(address.id)! : listsById.get(address.id)!;
     const only = protocolFamily(protocol);
     return {
       families: only === undefined ? [4, 6] : [only],

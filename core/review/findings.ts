@@ -243,14 +243,17 @@ function namesOf(snapshot: PolicySnapshot): Map<string, string> {
   return names;
 }
 
+const NAMED_TWICE = /("[^"]*") \(\1\)/g;
 const ID = /(sec_grp_[0-9A-Za-z]{27})(?::(\d+))?|prfx_lst_[0-9A-Za-z]{27}/g;
 
 /** Text with the ids the analyzer prints replaced by display names, in one pass (findings can number in the thousands). */
 function presentIds(text: string, names: Map<string, string>): string {
-  return text.replace(ID, (id: string, group?: string, order?: string) => {
+  const named = text.replace(ID, (id: string, group?: string, order?: string) => {
     if (group && order) return names.has(group) ? `${names.get(group)} rule ${order}` : id;
     return names.get(id) ?? id;
   });
+  // A message that names a group by name and id ("web" (sec_grp_...)) would read "web" ("web").
+  return named.includes('" ("') ? named.replace(NAMED_TWICE, "$1") : named;
 }
 
 /** A finding as the report shows it, given its message with ids replaced (presentIds). */

@@ -10,7 +10,8 @@
  * accepted exactly when it reaches the second set. Also checks, for each load,
  * what the kernel lists (nft -j; iptables-save, ip6tables-save, ipset save),
  * read by the platform's reader (the one the agent verifies with), against
- * the oracle on boundary and random packets.
+ * the oracle on boundary and random packets. Half the policies name groups
+ * as peers (referenced_groups with 0..n members of both families).
  *
  * Packets are limited to what the kernel judges as NEW without modelling
  * conntrack: TCP SYNs, UDP, ICMP echo/timestamp requests, ICMPv6 echo requests
@@ -145,6 +146,8 @@ interface KernelJudgement {
   judged6: number;
   /** Kernel verdicts per family: accepted, dropped. */
   verdicts: Record<4 | 6, { accept: number; drop: number }>;
+  /** Packets the oracle decides by a rule that names a group as its peer. */
+  byGroupRule: number;
   disagreements: { packet: unknown; oracle: string; kernel: string; rule?: string }[];
 }
 
@@ -186,6 +189,7 @@ function sendAndJudge(pair: { peer: Netns; site: Netns }, policy: NormalizedPoli
     judged: 0,
     judged6: 0,
     verdicts: { 4: { accept: 0, drop: 0 }, 6: { accept: 0, drop: 0 } },
+    byGroupRule: 0,
     disagreements: [],
   };
   packets.forEach((packet, i) => {
@@ -196,6 +200,7 @@ function sendAndJudge(pair: { peer: Netns; site: Netns }, policy: NormalizedPoli
     const kernel = passed[family].has(i + 1) ? "accept" : "drop";
     result.verdicts[family][kernel]++;
     const oracle = evaluate(policy, packet);
+    if (oracle.rule?.address.kind === "group") result.byGroupRule++;
     if (oracle.verdict !== kernel) result.disagreements.push({ packet: wire[i], oracle: oracle.verdict, kernel, rule: oracle.rule?.id });
   });
   return result;
@@ -238,11 +243,12 @@ describeKernel.each(["nftables", "iptables"] as const)("kernel agrees with the o
     const random = seededRandom(SEED + (backend === "nftables" ? 0 : 1));
     let judged = 0;
     let judged6 = 0;
+    let byGroupRule = 0;
     const verdicts = { 4: { accept: 0, drop: 0 }, 6: { accept: 0, drop: 0 } };
     const started = Date.now();
     const disagreements: unknown[] = [];
     for (let n = 0; n < POLICIES; n++) {
-      const doc = randomPolicy(random, { families: [4, 6] });
+      const doc = randomPolicy(random, { families: [4, 6], groupReferences: n % 2 === 0 });
       const controlPlane =
         n % 3 === 0
           ? [
@@ -288,18 +294,21 @@ describeKernel.each(["nftables", "iptables"] as const)("kernel agrees with the o
       const result = sendAndJudge({ peer, site }, policy, packets);
       judged += result.judged;
       judged6 += result.judged6;
+      byGroupRule += result.byGroupRule;
       for (const f of [4, 6] as const) for (const v of ["accept", "drop"] as const) verdicts[f][v] += result.verdicts[f][v];
       disagreements.push(...result.disagreements.map((d) => ({ policy: n, ...d })));
     }
     // The counts and the time, for the record (the test's speed is not asserted).
     process.stdout.write(
-      `${backend}: ${POLICIES} policies, ${judged} packets judged (${judged6} IPv6; accepted/dropped IPv4 ${verdicts[4].accept}/${verdicts[4].drop}, IPv6 ${verdicts[6].accept}/${verdicts[6].drop}), ${disagreements.length} disagreements, ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+      `${backend}: ${POLICIES} policies, ${judged} packets judged (${judged6} IPv6, ${byGroupRule} decided by a group-peer rule; accepted/dropped IPv4 ${verdicts[4].accept}/${verdicts[4].drop}, IPv6 ${verdicts[6].accept}/${verdicts[6].drop}), ${disagreements.length} disagreements, ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
     );
     expect(disagreements.slice(0, 5)).toEqual([]);
     expect(judged).toBe(POLICIES * PACKETS_PER_POLICY);
     // Both families in earnest: at least a quarter of the packets each.
     expect(judged6).toBeGreaterThan(judged / 4);
     expect(judged - judged6).toBeGreaterThan(judged / 4);
+    // Group peers in earnest: their rules decide a share of the packets.
+    expect(byGroupRule).toBeGreaterThan(judged / 200);
     // Both verdicts in earnest in each family (a kernel that drops, or passes, everything fails).
     for (const f of [4, 6] as const) {
       expect(Math.min(verdicts[f].accept, verdicts[f].drop)).toBeGreaterThan((f === 6 ? judged6 : judged - judged6) / 20);

@@ -3,7 +3,10 @@
  * prefix lists (with overlapping and adjacent entries, sometimes empty), port
  * lists, every protocol class, both directions, accept and drop, ICMP type and
  * code, logging, rules with and without ids; with `families: [4, 6]` mixed-family
- * documents (IPv6 CIDRs, ::/0, ICMPv6, prefix lists holding both families).
+ * documents (IPv6 CIDRs, ::/0, ICMPv6, prefix lists holding both families);
+ * with `groupReferences` rules that name groups as peers, the groups given in
+ * `referenced_groups` with 0..n member sites of both families (sometimes the
+ * rule's own group: "self").
  */
 import { formatCidr, formatCidr6, maskOf, parseIPv4, type FilterRuleWrite, type IPv6Address } from "../../core/model";
 import type { PolicyDocumentInput } from "../../core/policy";
@@ -25,6 +28,8 @@ export interface RandomPolicyOptions {
   pools6?: { words: readonly [number, number]; prefixLength: number }[];
   /** ICMPv6 types rules may name; default 128, 129, 1, 135. */
   icmp6Types?: number[];
+  /** Rules may name groups as peers (referenced_groups with 0..4 members each, host and network addresses of the families). */
+  groupReferences?: boolean;
 }
 
 export function randomPolicy(random: () => number, opts: RandomPolicyOptions = {}): PolicyDocumentInput {
@@ -45,10 +50,10 @@ export function randomPolicy(random: () => number, opts: RandomPolicyOptions = {
     { words: [0x20010db8, 0x01000000] as const, prefixLength: 48 },
   ];
 
-  const cidr6 = (): string => {
+  const cidr6 = (hostOnly = false): string => {
     const pool = pick(pools6);
     // Mostly /48-/128 inside the pool: random bits below the pool's prefix, then the mask.
-    const length = random() < 0.2 ? pool.prefixLength + int(65 - pool.prefixLength) : 64 + int(65);
+    const length = hostOnly ? 128 : random() < 0.2 ? pool.prefixLength + int(65 - pool.prefixLength) : 64 + int(65);
     const words = [pool.words[0], pool.words[1], int(2 ** 32), int(2 ** 32)];
     if (pool.prefixLength <= 32) words[1] = int(2 ** 32);
     else words[1] = (pool.words[1] | (int(2 ** 32) >>> (pool.prefixLength - 32))) >>> 0;
@@ -91,6 +96,24 @@ export function randomPolicy(random: () => number, opts: RandomPolicyOptions = {
     return { id: id("prfx_lst_"), name: `list ${int(1000)}`, prefixes: [...cidrs].slice(0, 500).map((c) => ({ cidr: c })) };
   });
 
+  // Group references: ids drawn now, some of them ids of the document's own groups (decided below).
+  const groupIds = opts.groupReferences ? Array.from({ length: 1 + int(3) }, () => id("sec_grp_")) : [];
+  const hostOf = (family: 4 | 6): string => {
+    if (family === 6) return cidr6(true);
+    const pool = pick(pools);
+    return formatCidr({ network: (pool.network + int(2 ** (32 - pool.prefixLength))) >>> 0, prefixLength: 32 });
+  };
+  const referencedGroups = groupIds.map((gid, gi) => ({
+    id: gid,
+    name: `peer ${gi}`,
+    members: Array.from({ length: random() < 0.2 ? 0 : 1 + int(4) }, (_, mi) => ({
+      site: id("site_"),
+      name: `site ${gi}.${mi}`,
+      // Agents report hosts; a declared address may be a network. Sometimes a site with none yet.
+      addresses: [...new Set(Array.from({ length: int(4) }, () => (random() < 0.8 ? hostOf(pick(families)) : cidrOf(pick(families)))))],
+    })),
+  }));
+
   const ports = (): string => {
     const x = random();
     if (x < 0.15) return "1-65535";
@@ -116,13 +139,15 @@ export function randomPolicy(random: () => number, opts: RandomPolicyOptions = {
         protocol,
         port: protocol === 6 || protocol === 17 ? ports() : "",
         address:
-          random() < 0.15
-            ? family === 6
-              ? "::/0"
-              : "0.0.0.0/0"
-            : prefixLists.length && random() < 0.4
-              ? pick(prefixLists).id
-              : cidrOf(family),
+          groupIds.length && random() < 0.25
+            ? pick(groupIds)
+            : random() < 0.15
+              ? family === 6
+                ? "::/0"
+                : "0.0.0.0/0"
+              : prefixLists.length && random() < 0.4
+                ? pick(prefixLists).id
+                : cidrOf(family),
         description: `rule ${order}`,
       };
       if (random() < 0.3) r.action = "drop";
@@ -135,18 +160,37 @@ export function randomPolicy(random: () => number, opts: RandomPolicyOptions = {
       if (random() < 0.7) r.id = id("fltr_");
       return r;
     });
-    return { id: random() < 0.9 ? id("sec_grp_") : undefined, name: `group ${gi}`, rules };
+    // "self": now and then a group is one its rules (or another group's) name as peer.
+    const self = groupIds.length && random() < 0.3 ? groupIds[gi % groupIds.length] : undefined;
+    return { id: self ?? (random() < 0.9 ? id("sec_grp_") : undefined), name: `group ${gi}`, rules };
   });
-  return { prefix_lists: prefixLists, security_groups: groups };
+  const ids = new Set<string>();
+  const distinct = groups.map((g) => (g.id === undefined || ids.has(g.id) ? { ...g, id: undefined } : (ids.add(g.id), g)));
+  return {
+    prefix_lists: prefixLists,
+    security_groups: distinct,
+    ...(opts.groupReferences ? { referenced_groups: referencedGroups } : {}),
+  };
 }
 
 /**
  * A random edit of a document that keeps its references valid: rules dropped,
  * actions flipped, ports changed, and with `prefixLists` a list's first entry dropped.
  */
-export function editPolicy(doc: PolicyDocumentInput, random: () => number, opts: { prefixLists?: boolean } = {}): PolicyDocumentInput {
+export function editPolicy(
+  doc: PolicyDocumentInput,
+  random: () => number,
+  opts: { prefixLists?: boolean; members?: boolean } = {},
+): PolicyDocumentInput {
   return {
     ...doc,
+    ...(opts.members && doc.referenced_groups
+      ? {
+          referenced_groups: doc.referenced_groups.map((g) =>
+            random() < 0.4 && g.members.length ? { ...g, members: g.members.slice(1) } : g,
+          ),
+        }
+      : {}),
     ...(opts.prefixLists
       ? {
           prefix_lists: (doc.prefix_lists ?? []).map((l) =>

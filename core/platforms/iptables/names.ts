@@ -4,6 +4,8 @@
  * family, the control-plane set of each family. ipset names share one
  * namespace across families and hold at most 31 characters, so the IPv6 sets
  * take a prefix of the same length as the IPv4 ones (`s6-` beside `sg-`).
+ * A referenced group's sets take prefixes of their own (`g4-`, `g6-`), so
+ * they never meet a prefix list's.
  */
 import type { AddressFamily } from "../../model";
 import type { Hook } from "../../policy";
@@ -43,7 +45,18 @@ export function ipsetNext(listId: string, family: AddressFamily = 4): string {
   return `${family === 6 ? "s6t" : "sgt"}-${listSuffix(listId)}`;
 }
 
-/** Whether an ipset is one of ours (a list's set, its temporary copy, or the control-plane sets). */
+const groupSuffix = (groupId: string) => groupId.replace(/^sec_grp_/, "");
+
+/** ipset name of a referenced group's member addresses of one family (at most 31 characters): `g4-<id>`, `g6-<id>`. */
+export function groupIpsetName(groupId: string, family: AddressFamily): string {
+  return `g${family}-${groupSuffix(groupId)}`;
+}
+/** Where the next contents of a group's set are filled before they are swapped in: `g4t-<id>`, `g6t-<id>`. */
+export function groupIpsetNext(groupId: string, family: AddressFamily): string {
+  return `g${family}t-${groupSuffix(groupId)}`;
+}
+
+/** Whether an ipset is one of ours (a list's or group's set, its temporary copy, or the control-plane sets). */
 export function isOurIpset(name: string): boolean {
-  return /^secgroups-cp6?(-t)?$/.test(name) || /^(sg|s6)t?-/.test(name);
+  return /^secgroups-cp6?(-t)?$/.test(name) || /^(sg|s6)t?-/.test(name) || /^g[46]t?-[0-9A-Za-z]+$/.test(name);
 }

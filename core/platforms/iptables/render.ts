@@ -8,6 +8,9 @@
  *                  `s6t-...`) is filled, swapped in and destroyed, so rules
  *                  never see a half-filled set. The IPv4 lines come first,
  *                  exactly as an IPv4-only render had them, then the IPv6 ones.
+ *                  A referenced group has the same pair per family its rules
+ *                  apply to (`g4-<group id suffix>`, `g6-...`; temporary
+ *                  `g4t-`, `g6t-`), created even when the group is empty.
  *   #== iptables   for `iptables-restore --noflush`: declares (and so flushes)
  *                  only our chains secgroups-input/-output(/-forward) and fills
  *                  them with the rules of family 4, committed as one table
@@ -55,7 +58,7 @@ import {
   type PolicyRule,
 } from "../../policy";
 import type { ControlPlaneAddress } from "../platform";
-import { BUILTIN_CHAIN, IPTABLES_CHAIN, controlPlaneSet, ipsetName, ipsetNext } from "./names";
+import { BUILTIN_CHAIN, IPTABLES_CHAIN, controlPlaneSet, groupIpsetName, groupIpsetNext, ipsetName, ipsetNext } from "./names";
 
 /** iptables' LOG prefix limit. */
 const LOG_PREFIX_MAX = 29;
@@ -89,7 +92,7 @@ export function compileIptables(policy: NormalizedPolicy): IptablesConfig {
   };
 }
 
-/** The control-plane set of a family and a set per prefix list some rule of that family refers to. */
+/** The control-plane set of a family and a set per prefix list or group some rule of that family refers to. */
 function ipsetLines(policy: NormalizedPolicy, family: AddressFamily): string[] {
   const type = family === 6 ? "family inet6" : "family inet";
   const cp = controlPlaneSet(family);
@@ -99,18 +102,25 @@ function ipsetLines(policy: NormalizedPolicy, family: AddressFamily): string[] {
     `flush ${cp.next}`,
   ];
   const used = new Set<string>();
-  for (const r of policy.rules) if (r.address.kind === "prefixList" && r.families.includes(family)) used.add(r.address.id);
+  for (const r of policy.rules)
+    if (r.address.kind !== "cidr" && r.address.kind !== "any" && r.families.includes(family)) used.add(r.address.id);
   for (const list of policy.prefixLists) {
-    if (!used.has(list.id)) continue;
-    const name = ipsetName(list.id, family);
-    const next = ipsetNext(list.id, family);
-    const cidrs = family === 6 ? list.cidrs6 : list.cidrs;
-    sets.push(`create ${name} hash:net ${type} -exist`, `create ${next} hash:net ${type} -exist`, `flush ${next}`);
-    // One flat string per list: 100k template strings would each survive until the final join (GC).
-    if (cidrs.length) sets.push(`add ${next} ` + cidrs.join(`\nadd ${next} `));
-    sets.push(`swap ${next} ${name}`, `destroy ${next}`);
+    if (used.has(list.id))
+      pushIpset(sets, ipsetName(list.id, family), ipsetNext(list.id, family), type, family === 6 ? list.cidrs6 : list.cidrs);
+  }
+  for (const group of policy.groupReferences) {
+    if (!used.has(group.id)) continue;
+    pushIpset(sets, groupIpsetName(group.id, family), groupIpsetNext(group.id, family), type, family === 6 ? group.cidrs6 : group.cidrs);
   }
   return sets;
+}
+
+/** A hash:net set filled through a temporary copy that is swapped in. */
+function pushIpset(sets: string[], name: string, next: string, type: string, cidrs: readonly string[]): void {
+  sets.push(`create ${name} hash:net ${type} -exist`, `create ${next} hash:net ${type} -exist`, `flush ${next}`);
+  // One flat string per list: 100k template strings would each survive until the final join (GC).
+  if (cidrs.length) sets.push(`add ${next} ` + cidrs.join(`\nadd ${next} `));
+  sets.push(`swap ${next} ${name}`, `destroy ${next}`);
 }
 
 /** The restore text of one family's filter table: our chains, each ending in DROP. */
@@ -151,8 +161,9 @@ function iptablesRule(chain: string, rule: PolicyRule, family: AddressFamily): s
   // A /0 of the rule's family is no address match; the rule is only in its family's half.
   if (rule.address.kind === "cidr")
     m.push(`${flag} ${rule.address.family === 6 ? formatCidr6(rule.address.cidr) : formatCidr(rule.address.cidr)}`);
-  if (rule.address.kind === "prefixList") {
-    m.push(`-m set --match-set ${ipsetName(rule.address.id, family)} ${rule.direction === "inbound" ? "src" : "dst"}`);
+  if (rule.address.kind === "prefixList" || rule.address.kind === "group") {
+    const set = rule.address.kind === "group" ? groupIpsetName(rule.address.id, family) : ipsetName(rule.address.id, family);
+    m.push(`-m set --match-set ${set} ${rule.direction === "inbound" ? "src" : "dst"}`);
   }
   if (rule.icmpType !== null) {
     const code = rule.icmpCode !== null ? `/${rule.icmpCode}` : "";

@@ -17,6 +17,15 @@ export function nftListSet(id: string, family: AddressFamily): string {
   return family === 4 ? id : `${id}_6`;
 }
 
+/**
+ * A referenced group's interval set for one family, named as a prefix list's
+ * is: the group id (IPv4) or `<id>_6`. Group ids start `sec_grp_`, list ids
+ * `prfx_lst_`, so the two never meet; at most 37 characters.
+ */
+export function nftGroupSet(id: string, family: AddressFamily): string {
+  return family === 4 ? id : `${id}_6`;
+}
+
 export interface NftTableName {
   family: string;
   name: string;

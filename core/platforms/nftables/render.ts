@@ -13,7 +13,9 @@
  * exception of each family, the rules in order, policy drop. Every rule
  * carries a match of its family, so traffic no rule of its family allows
  * falls to the drop policy. A prefix-list rule renders once per family it
- * applies to, against the list's set of that family (names.ts nftListSet).
+ * applies to, against the list's set of that family (names.ts nftListSet);
+ * a group reference the same, against the group's set of that family
+ * (nftGroupSet), declared for every family a rule uses even when empty.
  *
  * Rules are written the way `nft list` prints them back (no match nft would
  * hide as an implied dependency, such as `meta l4proto tcp` before `tcp
@@ -43,7 +45,7 @@ import {
   type PolicyRule,
 } from "../../policy";
 import type { ControlPlaneAddress } from "../platform";
-import { NFT_CONTROL_PLANE_SET, NFT_CONTROL_PLANE_SET6, NFT_ESSENTIAL_ICMPV6_CHAIN, NFT_TABLE, nftListSet } from "./names";
+import { NFT_CONTROL_PLANE_SET, NFT_CONTROL_PLANE_SET6, NFT_ESSENTIAL_ICMPV6_CHAIN, NFT_TABLE, nftGroupSet, nftListSet } from "./names";
 
 export function renderNftables(policy: NormalizedPolicy): string {
   const lists = new Map(policy.prefixLists.map((l) => [l.id, l]));
@@ -64,7 +66,8 @@ export function renderNftables(policy: NormalizedPolicy): string {
     }
     for (const rule of rulesOnHook(policy, hook)) {
       for (const family of renderedFamilies(rule, lists)) {
-        if (rule.address.kind === "prefixList") referenced.add(nftListSet(rule.address.id, family));
+        const set = addressSet(rule, family);
+        if (set !== undefined) referenced.add(set);
         chains.push(`\t\t${family === 4 ? nftRule(rule) : nftRule6(rule)}`);
       }
     }
@@ -88,6 +91,11 @@ export function renderNftables(policy: NormalizedPolicy): string {
     if (!used.has(list.id)) continue;
     if (referenced.has(nftListSet(list.id, 4))) pushSet(out, nftListSet(list.id, 4), "ipv4_addr", list.cidrs);
     if (referenced.has(nftListSet(list.id, 6))) pushSet(out, nftListSet(list.id, 6), "ipv6_addr", list.cidrs6);
+  }
+  // A group's sets are declared even when empty: a group without members matches nothing.
+  for (const group of policy.groupReferences) {
+    if (referenced.has(nftGroupSet(group.id, 4))) pushSet(out, nftGroupSet(group.id, 4), "ipv4_addr", group.cidrs);
+    if (referenced.has(nftGroupSet(group.id, 6))) pushSet(out, nftGroupSet(group.id, 6), "ipv6_addr", group.cidrs6);
   }
   out.push(`\tchain ${NFT_ESSENTIAL_ICMPV6_CHAIN} {`);
   for (const m of ESSENTIAL_ICMPV6) out.push(`\t\ticmpv6 type ${m.type}${m.codes ? ` icmpv6 code ${codeRange(m.codes)}` : ""} accept`);
@@ -116,6 +124,7 @@ function codeRange(codes: readonly number[]): string {
  * did before IPv6). A list with no members at all keeps its IPv4 rule, as before.
  */
 function renderedFamilies(rule: PolicyRule, lists: ReadonlyMap<string, NormalizedPrefixList>): readonly AddressFamily[] {
+  // A group's rules do not change with its members: every family the rule applies to, each against its set.
   if (rule.address.kind !== "prefixList") return rule.families;
   const list = lists.get(rule.address.id)!;
   const empty = !list.cidrs.length && !list.cidrs6.length;
@@ -128,7 +137,8 @@ function nftRule(rule: PolicyRule): string {
   // Inbound rules name the peer as source, outbound rules as destination, on every hook.
   const field = rule.direction === "inbound" ? "saddr" : "daddr";
   if (rule.address.kind === "cidr" && rule.address.family === 4) m.push(`ip ${field} ${formatCidr(rule.address.cidr)}`);
-  if (rule.address.kind === "prefixList") m.push(`ip ${field} @${nftListSet(rule.address.id, 4)}`);
+  const set = addressSet(rule, 4);
+  if (set !== undefined) m.push(`ip ${field} @${set}`);
   // Without a protocol or address match, restrict the rule to IPv4 explicitly.
   if (!m.length) m.push("meta nfproto ipv4");
   if (rule.ports) m.push(`${protocolName(rule.protocol)} dport ${nftPorts(rule.ports)}`);
@@ -149,12 +159,19 @@ function nftRule6(rule: PolicyRule): string {
   if (rule.protocol !== PROTOCOL.ALL && !rule.ports && !icmp) m.push(`meta l4proto ${nftProtocol(rule.protocol)}`);
   const field = rule.direction === "inbound" ? "saddr" : "daddr";
   if (rule.address.kind === "cidr" && rule.address.family === 6) m.push(`ip6 ${field} ${formatCidr6(rule.address.cidr)}`);
-  else if (rule.address.kind === "prefixList") m.push(`ip6 ${field} @${nftListSet(rule.address.id, 6)}`);
+  else if (addressSet(rule, 6) !== undefined) m.push(`ip6 ${field} @${addressSet(rule, 6)}`);
   else if (!icmp) m.push("meta nfproto ipv6");
   if (rule.ports) m.push(`${protocolName(rule.protocol)} dport ${nftPorts(rule.ports)}`);
   if (rule.icmpType !== null) m.push(`icmpv6 type ${rule.icmpType}`);
   if (rule.icmpCode !== null) m.push(`icmpv6 code ${rule.icmpCode}`);
   return finish(rule, m);
+}
+
+/** The set a rule's address is matched against in a family: its prefix list's or its group's. */
+function addressSet(rule: PolicyRule, family: AddressFamily): string | undefined {
+  if (rule.address.kind === "prefixList") return nftListSet(rule.address.id, family);
+  if (rule.address.kind === "group") return nftGroupSet(rule.address.id, family);
+  return undefined;
 }
 
 function finish(rule: PolicyRule, m: string[]): string {

@@ -34,6 +34,15 @@ export function listName(listId: string, family: AddressFamily = 4): string {
   return slotted(family, "sg-", `-${listId}`);
 }
 
+/**
+ * The address list of a referenced group's members in the slot being built:
+ * `sg-<slot>-sec_grp_...`, beside the prefix lists' `sg-<slot>-prfx_lst_...`
+ * (the id's own prefix keeps them apart).
+ */
+export function groupListName(groupId: string, family: AddressFamily = 4): string {
+  return slotted(family, "sg-", `-${groupId}`);
+}
+
 /** Our chain of a hook in the slot being built. */
 export function chainName(hook: Hook, family: AddressFamily = 4): string {
   return slotted(family, `secgroups-${hook}-`);

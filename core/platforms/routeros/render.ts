@@ -23,10 +23,24 @@
  * each family it applies to (a prefix-list rule in both, each with that
  * family's address list), and the IPv6 chains accept the essential ICMPv6
  * messages (core/policy/icmpv6.ts) before connection state is looked at.
+ *
+ * A referenced group is an address list per family like a prefix list
+ * (names.ts groupListName), shared by its rules. RouterOS has no empty address
+ * list: a group without members of a family has no entries there, and a rule
+ * naming a list without entries matches nothing, as the group does.
  */
 import { formatCidr, formatCidr6, formatPorts, protocolName, PROTOCOL, type AddressFamily } from "../../model";
-import { ESSENTIAL_ICMPV6, hooksOf, referencedListIds, rulesOnHook, type Hook, type NormalizedPolicy, type PolicyRule } from "../../policy";
-import { chainName, firewallMenu, listName, ROUTEROS_CONTROL_PLANE_LIST, slotTag, slotVariables } from "./names";
+import {
+  ESSENTIAL_ICMPV6,
+  hooksOf,
+  referencedGroupIds,
+  referencedListIds,
+  rulesOnHook,
+  type Hook,
+  type NormalizedPolicy,
+  type PolicyRule,
+} from "../../policy";
+import { chainName, firewallMenu, groupListName, listName, ROUTEROS_CONTROL_PLANE_LIST, slotTag, slotVariables } from "./names";
 
 const FAMILIES: readonly AddressFamily[] = [4, 6];
 
@@ -89,13 +103,20 @@ function slotChoice(family: AddressFamily): string[] {
 function addressLists(policy: NormalizedPolicy, family: AddressFamily, out: string[]): void {
   const used = referencedListIds(policy);
   for (const list of policy.prefixLists) {
-    const cidrs = family === 6 ? list.cidrs6 : list.cidrs;
-    if (!used.has(list.id) || !cidrs.length) continue;
-    // One flat string per list: 100k template strings would each survive until the final join (GC).
-    const before = `${firewallMenu(family)} address-list add list=${listName(list.id, family)} address=`;
-    const after = ` ${slotTag("list", family)}`;
-    out.push(before + cidrs.join(`${after}\n${before}`) + after);
+    if (used.has(list.id)) addressList(listName(list.id, family), family === 6 ? list.cidrs6 : list.cidrs, family, out);
   }
+  const groups = referencedGroupIds(policy);
+  for (const group of policy.groupReferences) {
+    if (groups.has(group.id)) addressList(groupListName(group.id, family), family === 6 ? group.cidrs6 : group.cidrs, family, out);
+  }
+}
+
+function addressList(name: string, cidrs: readonly string[], family: AddressFamily, out: string[]): void {
+  if (!cidrs.length) return;
+  // One flat string per list: 100k template strings would each survive until the final join (GC).
+  const before = `${firewallMenu(family)} address-list add list=${name} address=`;
+  const after = ` ${slotTag("list", family)}`;
+  out.push(before + cidrs.join(`${after}\n${before}`) + after);
 }
 
 /** Our chain of a hook in a family's table, in the oracle's order (core/analyze/evaluate.ts). */
@@ -148,6 +169,7 @@ function routerosRule(rule: PolicyRule, family: AddressFamily): string {
   // "any" (0.0.0.0/0 or ::/0) needs no address match: the table is already that family's.
   if (address.kind === "cidr") m.push(`${side}-address=${address.family === 6 ? formatCidr6(address.cidr) : formatCidr(address.cidr)}`);
   if (address.kind === "prefixList") m.push(`${side}-address-list=${listName(address.id, family)}`);
+  if (address.kind === "group") m.push(`${side}-address-list=${groupListName(address.id, family)}`);
   if (rule.ports) m.push(`dst-port=${formatPorts(rule.ports)}`);
   if (rule.icmpType !== null) m.push(`icmp-options=${rule.icmpType}:${rule.icmpCode ?? "0-255"}`);
   if (rule.log) m.push(`log=yes log-prefix="secgroups"`);
