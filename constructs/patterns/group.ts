@@ -48,12 +48,13 @@ type Address =
 
 const PLACEHOLDER_BODY = "0".repeat(27);
 /**
- * Validation stand-in for references that are not ids yet (engine tokens, planned
- * lists) and for group references: a group reference is checked as a prefix list
- * reference is (both families, narrowed by ICMP/ICMPv6: contract 1 of #15), and
- * whether the group exists is the API's check.
+ * Validation stand-ins for references that are not ids yet (engine tokens,
+ * planned lists): an id of the reference's kind, so the model checks the rule
+ * as it will check the real one. Whether the referenced object exists is the API's check.
  */
-const PLACEHOLDER_PREFIX = "prfx_lst_";
+function placeholderPrefix(address: Address): string {
+  return address.kind === "group" ? "sec_grp_" : "prfx_lst_";
+}
 
 /**
  * The generic pattern and base class of WebServerGroup and friends.
@@ -336,7 +337,7 @@ export class SecurityGroupPattern {
 
   private placeholderFor(address: Address, index: number, placeholders: Map<string, Address>): string {
     if (address.kind === "literal") return address.value;
-    const id = PLACEHOLDER_PREFIX + (PLACEHOLDER_BODY + index.toString(36)).slice(-27);
+    const id = placeholderPrefix(address) + (PLACEHOLDER_BODY + index.toString(36)).slice(-27);
     placeholders.set(id, address);
     return id;
   }
@@ -399,7 +400,7 @@ function plannedMarker(key: string): string {
 }
 
 function placeholderId(address: Address): string {
-  return address.kind === "literal" ? address.value : PLACEHOLDER_PREFIX + PLACEHOLDER_BODY;
+  return address.kind === "literal" ? address.value : placeholderPrefix(address) + PLACEHOLDER_BODY;
 }
 
 function stripUndefined<T extends object>(o: T): T {
