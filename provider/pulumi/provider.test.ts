@@ -115,7 +115,12 @@ describe("check", () => {
   it("checks sites and prefix lists with the same validator", async () => {
     const site = await sites.check!({}, { name: "edge", platform: "pf" });
     expect(site.failures).toEqual([{ property: "platform", reason: expect.stringMatching(/"nftables", "iptables", "routeros"/) }]);
-    expect(await checked(sites, { name: "edge", platform: "nftables" })).toEqual({ name: "edge", platform: "nftables", mode: "host", addresses: [] });
+    expect(await checked(sites, { name: "edge", platform: "nftables" })).toEqual({
+      name: "edge",
+      platform: "nftables",
+      mode: "host",
+      addresses: [],
+    });
     const list = await lists.check!({}, { name: "office", prefixes: [{ cidr: "10.1.0.0/16" }, { cidr: "10.1.0.0/16" }] });
     expect(list.failures).toEqual([{ property: "prefixes[1].cidr", reason: expect.stringMatching(/already listed at prefixes\[0\]/) }]);
   });
