@@ -91,10 +91,15 @@ export class HttpAgentApi implements AgentApi {
     await this.post("/agent/v1/heartbeat", undefined);
   }
 
-  private async post(path: string, body: unknown): Promise<void> {
+  /** The site's interface addresses (core/agent/addresses.ts), replacing the ones reported before. */
+  async reportAddresses(addresses: readonly string[]): Promise<void> {
+    await this.post("/agent/v1/addresses", { addresses }, "PUT");
+  }
+
+  private async post(path: string, body: unknown, method: "POST" | "PUT" = "POST"): Promise<void> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> = payload === undefined ? {} : { "content-type": "application/json" };
-    const response = await this.send("POST", path.replace(/^\//, ""), headers, payload, AbortSignal.timeout(15_000));
+    const response = await this.send(method, path.replace(/^\//, ""), headers, payload, AbortSignal.timeout(15_000));
     if (response.status < 200 || response.status >= 300) throw failure(response, path);
   }
 

@@ -9,6 +9,7 @@
  */
 import type { TSchema } from "@sinclair/typebox";
 import {
+  AgentAddresses,
   AgentConfig,
   AgentReport,
   ErrorResponse,
@@ -50,6 +51,7 @@ const NAMED: TSchema[] = [
   SiteCreated,
   ProtocolInfo,
   ServiceInfo,
+  AgentAddresses,
   AgentConfig,
   AgentReport,
 ];

@@ -5,16 +5,23 @@
  * then only read stored text.
  */
 import { createHash } from "node:crypto";
-import type { Platform, SiteMode } from "../model";
+import { effectiveAddresses, isGroupReference, type Platform, type SiteMode } from "../model";
 import type { Queryable } from "../store/database";
-import { loadGroups, type StoredGroup } from "../store/security-groups";
+import { groupMembers, loadGroups, type StoredGroup } from "../store/security-groups";
 import { loadPrefixLists, type StoredPrefixList } from "../store/prefix-lists";
 import { lockSites, type SiteRow } from "../store/sites";
 import { insertRevisions, replaceSyncTargets, revisionDigests, type NewRevision } from "../store/revisions";
 
+/** A group that rules name as their peer, with its member sites' effective addresses (PolicyDocumentInput.referenced_groups). */
+export interface ReferencedGroup {
+  id: string;
+  name: string;
+  members: { site: string; name: string; addresses: readonly string[] }[];
+}
+
 /** Renders a site's policy; `compilePolicy` of core/platforms in production. */
 export type CompileFn = (
-  doc: { prefix_lists: StoredPrefixList[]; security_groups: StoredGroup[] },
+  doc: { prefix_lists: StoredPrefixList[]; security_groups: StoredGroup[]; referenced_groups: ReferencedGroup[] },
   platform: Platform,
   options: { mode: SiteMode },
 ) => string;
@@ -46,7 +53,8 @@ export class Deployer {
    * Recompiles every site the changes touch and records what each changed
    * resource now waits for. Runs in the caller's transaction.
    */
-  async deploy(tx: Queryable, changes: readonly Change[], extraSites: readonly string[] = []): Promise<void> {
+  async deploy(tx: Queryable, given: readonly Change[], extraSites: readonly string[] = []): Promise<void> {
+    const changes = mergeChanges(given);
     const siteIds = [...new Set([...changes.flatMap((c) => c.siteIds), ...extraSites])].sort();
     const sites = await lockSites(tx, siteIds);
     const revisions = await this.recompile(tx, sites);
@@ -75,6 +83,7 @@ export class Deployer {
     const referenced = new Set(listLinks.map((l) => l.prefix_list_id));
     for (const g of groups.values()) for (const r of g.rules) if (r.address.startsWith("prfx_lst_")) referenced.add(r.address);
     const lists = new Map((await loadPrefixLists(tx, undefined, [...referenced])).map((l) => [l.id, l]));
+    const peers = await referencedGroups(tx, groups.values());
 
     const groupsOf = groupBy(
       groupLinks,
@@ -106,6 +115,7 @@ export class Deployer {
           siteGroups.map((id) => groups.get(id)!),
           siteLists,
           lists,
+          peers,
         );
         compiled.set(key, config);
       }
@@ -130,18 +140,55 @@ export class Deployer {
     siteGroups: StoredGroup[],
     directLists: string[],
     lists: Map<string, StoredPrefixList>,
+    peers: Map<string, ReferencedGroup>,
   ): { body: string; digest: string; managed: boolean } {
     // A site with no groups is not filtered by us: the agent removes our table.
     if (!siteGroups.length) return { body: "", digest: digestOf(""), managed: false };
     const needed = new Set(directLists);
-    for (const g of siteGroups) for (const r of g.rules) if (r.address.startsWith("prfx_lst_")) needed.add(r.address);
+    const neededPeers = new Set<string>();
+    for (const g of siteGroups) {
+      for (const r of g.rules) {
+        if (r.address.startsWith("prfx_lst_")) needed.add(r.address);
+        else if (isGroupReference(r.address)) neededPeers.add(r.address);
+      }
+    }
     const doc = {
       prefix_lists: [...needed].sort().flatMap((id) => (lists.has(id) ? [lists.get(id)!] : [])),
       security_groups: siteGroups,
+      referenced_groups: [...neededPeers].sort().flatMap((id) => (peers.has(id) ? [peers.get(id)!] : [])),
     };
     const body = this.options.compile(doc, site.platform, { mode: site.mode });
     return { body, digest: digestOf(body), managed: true };
   }
+}
+
+/** Changes of one resource merged into one (a group written and also referenced by itself waits on all its sites once). */
+function mergeChanges(changes: readonly Change[]): Change[] {
+  const byResource = new Map<string, Set<string>>();
+  for (const c of changes) {
+    const sites = byResource.get(c.resourceId);
+    if (sites) for (const id of c.siteIds) sites.add(id);
+    else byResource.set(c.resourceId, new Set(c.siteIds));
+  }
+  return [...byResource].map(([resourceId, sites]) => ({ resourceId, siteIds: [...sites] }));
+}
+
+/** The groups these groups' rules name as peers, each with its members' effective addresses: one query. */
+async function referencedGroups(tx: Queryable, groups: Iterable<StoredGroup>): Promise<Map<string, ReferencedGroup>> {
+  const ids = new Set<string>();
+  for (const g of groups) for (const r of g.rules) if (isGroupReference(r.address)) ids.add(r.address);
+  const out = new Map<string, ReferencedGroup>();
+  for (const row of await groupMembers(tx, [...ids])) {
+    let group = out.get(row.group_id);
+    if (!group) out.set(row.group_id, (group = { id: row.group_id, name: row.group_name, members: [] }));
+    if (row.site_id === null) continue;
+    group.members.push({
+      site: row.site_id,
+      name: row.site_name!,
+      addresses: effectiveAddresses(row),
+    });
+  }
+  return out;
 }
 
 /** Wakes long-polling agents of these sites, on every replica, once the transaction commits. */

@@ -141,6 +141,14 @@ const catalog = {
     explanation: "Security group rules reference this prefix list; deleting it would leave them dangling.",
     fix: "Remove or change the rules the message names, then delete the list.",
   },
+  security_group_in_use: {
+    status: 409,
+    type: "conflict_error",
+    title: "The security group is still referenced",
+    explanation:
+      "Rules of other security groups name this group as their peer (address sec_grp_...); deleting it would leave them dangling. A group's references to itself do not count.",
+    fix: "Remove or change the rules of the groups the message names, then delete the group.",
+  },
   site_in_use: {
     status: 409,
     type: "conflict_error",
@@ -252,9 +260,9 @@ const catalog = {
   reference_not_found: {
     status: 422,
     type: "invalid_request_error",
-    title: "A referenced prefix list or site does not exist",
+    title: "A referenced prefix list, security group or site does not exist",
     explanation: "References resolve in the caller's organization only.",
-    fix: "Create the prefix list or site first, or correct the id.",
+    fix: "Create the prefix list, security group or site first, or correct the id.",
   },
   idempotency_key_reused: {
     status: 422,

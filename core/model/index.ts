@@ -7,5 +7,6 @@ export * from "./ids";
 export * from "./organization";
 export * from "./ports";
 export * from "./protocols";
+export * from "./site-addresses";
 export * from "./types";
 export * from "./validate";

@@ -190,7 +190,7 @@ describe("validateSiteWrite", () => {
   it("defaults mode to host", () => {
     expect(validateSiteWrite({ name: "s", platform: "routeros" })).toEqual({
       ok: true,
-      value: { name: "s", platform: "routeros", mode: "host" },
+      value: { name: "s", platform: "routeros", mode: "host", addresses: [] },
     });
   });
   it("refuses unknown platforms and modes", () => {

@@ -13,7 +13,9 @@ import { ValidationError, type ValidationIssue } from "./errors";
 import { isId } from "./ids";
 import { parsePorts } from "./ports";
 import { protocolFamily, protocolIsIcmp, protocolTakesPorts } from "./protocols";
-import { Checker, describe, indexOf, type Checked, type Path, type Result, type ValidateOptions } from "./shapes/check";
+import { reportedAddressRefusal } from "./site-addresses";
+import { AgentAddresses } from "./shapes/agent-protocol";
+import { Checker, describe, indexOf, pathText, type Checked, type Path, type Result, type ValidateOptions } from "./shapes/check";
 import { PrefixListWrite, PrefixWrite, type NormalizedPrefixListWrite } from "./shapes/prefix-list";
 import { FilterRuleWrite, type NormalizedRuleWrite } from "./shapes/rule";
 import { SecurityGroupWrite, type NormalizedSecurityGroupWrite } from "./shapes/security-group";
@@ -41,6 +43,11 @@ function checkAddress(c: Checker, value: string, path: Path): string | undefined
 /** Whether a (valid) rule address names a prefix list or a group rather than a CIDR: it has no family of its own. */
 function isReferenceAddress(address: string): boolean {
   return address.startsWith("prfx_lst_") || address.startsWith("sec_grp_");
+}
+
+/** Whether a rule's address names a security group as its peer (the members' effective addresses). */
+export function isGroupReference(address: string): boolean {
+  return address.startsWith("sec_grp_");
 }
 
 /** An IPv4 or IPv6 CIDR; returns the text to store (RFC 5952 for IPv6). */
@@ -151,9 +158,49 @@ export function validatePrefixListWrite(body: unknown, options?: ValidateOptions
   return c.result(c.check(PrefixListWrite, body, "", new Map([[PrefixWrite, checkPrefix]])) as NormalizedPrefixListWrite);
 }
 
-export function validateSiteWrite(body: unknown): Result<NormalizedSiteWrite> {
+export function validateSiteWrite(body: unknown, options?: ValidateOptions): Result<NormalizedSiteWrite> {
+  const c = new Checker(options);
+  const refineSite = (site: Checked<SiteWrite>, path: Path) => {
+    const addresses = site.addresses && checkAddressList(c, site.addresses, at(path, "addresses"), false);
+    return addresses === undefined ? undefined : { ...site, addresses };
+  };
+  return c.result(c.check(SiteWrite, body, "", new Map([[SiteWrite, refineSite]])) as NormalizedSiteWrite);
+}
+
+/**
+ * An agent's address report: host addresses only, each global unicast (see
+ * site-addresses.ts), canonical text, no duplicates.
+ */
+export function validateAgentAddresses(body: unknown): Result<{ addresses: string[] }> {
   const c = new Checker();
-  return c.result(c.check(SiteWrite, body) as NormalizedSiteWrite);
+  const refineReport = (report: Checked<AgentAddresses>, path: Path) => {
+    const addresses = report.addresses && checkAddressList(c, report.addresses, at(path, "addresses"), true);
+    return addresses === undefined ? undefined : { addresses };
+  };
+  return c.result(c.check(AgentAddresses, body, "", new Map([[AgentAddresses, refineReport]])) as { addresses: string[] });
+}
+
+/** CIDRs in canonical text, each once; `hostsOnly`: as an agent may report them. Undefined when any fails. */
+function checkAddressList(c: Checker, items: readonly (string | undefined)[], path: Path, hostsOnly: boolean): string[] | undefined {
+  const out: string[] = [];
+  const seen = new Map<string, number>();
+  const before = c.issues.length;
+  items.forEach((text, i) => {
+    if (text === undefined) return;
+    const itemPath = at(path, i);
+    const parsed = parseAddressCidr(text);
+    if (!parsed.ok) return void c.fail(itemPath, "invalid_cidr", parsed.message);
+    const refusal = hostsOnly ? reportedAddressRefusal(parsed, text) : undefined;
+    if (refusal !== undefined) return void c.fail(itemPath, "parameter_invalid", refusal);
+    const earlier = seen.get(parsed.canonical);
+    if (earlier !== undefined) {
+      return void c.fail(itemPath, "duplicate_value", `${parsed.canonical} is already listed at ${pathText(path)}[${earlier}]`);
+    }
+    seen.set(parsed.canonical, i);
+    out.push(parsed.canonical);
+  });
+  // An item that failed its structural check is undefined here; its issue is already recorded.
+  return c.issues.length === before && out.length === items.length ? out : undefined;
 }
 
 /** Throws the API's 422 for a failed result; returns the value otherwise. */

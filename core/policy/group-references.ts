@@ -9,6 +9,7 @@
  */
 import {
   collapseAddressTexts,
+  effectiveAddresses,
   isId,
   parseAddressCidr,
   type AddressRange,
@@ -62,10 +63,8 @@ export function collapseAddressSet(cidrs: readonly string[]): CollapsedAddressSe
   return { ranges: v4.ranges, cidrs: v4.cidrs, ranges6: v6.ranges, cidrs6: v6.cidrs };
 }
 
-/** A site's effective addresses: the declared ones when there are any, else the reported ones. */
-export function effectiveAddresses(site: PolicySiteInput): readonly string[] {
-  return site.addresses?.length ? site.addresses : (site.reported_addresses ?? []);
-}
+/** A site's effective addresses: the declared ones when there are any, else the reported ones (one definition, in core/model). */
+export { effectiveAddresses };
 
 interface DocumentGroup {
   id?: string;

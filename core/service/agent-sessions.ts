@@ -2,8 +2,18 @@
  * The agent side of the API: a site, identified by its token, polls its
  * stored configuration (ETag, long-poll) and reports what it enforced.
  */
-import { ApiError, errors, orThrow, validateAgentReport, type AgentConfig } from "../model";
+import {
+  ApiError,
+  effectiveAddresses,
+  errors,
+  orThrow,
+  sameAddresses,
+  validateAgentAddresses,
+  validateAgentReport,
+  type AgentConfig,
+} from "../model";
 import { digestOf, SITE_CHANNEL } from "../deploy/deployer";
+import { siteAddressChanges, sitesOf } from "../deploy/membership";
 import { ONLINE_WINDOW_MS } from "../deploy/status";
 import type { Database } from "../store/database";
 import * as sites from "../store/sites";
@@ -306,6 +316,38 @@ export class AgentService {
       }
       // The revision was issued between the two statements: record it now.
     }
+  }
+
+  /**
+   * The site's interface addresses (host addresses only: validateAgentAddresses).
+   * Unchanged ones cost one read. A change of the site's effective addresses
+   * (it declares none) recompiles every site whose policy names one of its
+   * groups as a peer, in the same transaction.
+   */
+  async reportAddresses(token: string | undefined, body: unknown): Promise<void> {
+    const hash = this.tokenHash(token);
+    let addresses: string[];
+    try {
+      addresses = orThrow(validateAgentAddresses(body)).addresses;
+    } catch (err) {
+      await this.read(hash); // a wrong token is 401 before a bad body is 422
+      throw err;
+    }
+    const current = await sites.addressesByTokenHash(this.ctx.db, hash);
+    if (!current) throw unauthorized();
+    if (sameAddresses(current.reported_addresses, addresses)) return;
+    await this.ctx.db.transaction(async (tx) => {
+      // Groups, then sites in id order (this one included), then the write: as every deploy locks.
+      const follows = current.addresses.length === 0;
+      let changes = follows ? await siteAddressChanges(tx, current.id) : undefined;
+      const locked = await sites.lockSites(tx, sitesOf(changes ?? [], [current.id]));
+      const site = locked.find((s) => s.id === current.id);
+      if (!site) throw unauthorized();
+      await sites.setReportedAddresses(tx, site.id, addresses);
+      if (sameAddresses(effectiveAddresses(site), effectiveAddresses({ addresses: site.addresses, reported_addresses: addresses }))) return;
+      changes ??= await siteAddressChanges(tx, site.id);
+      await this.ctx.deployer.deploy(tx, changes);
+    });
   }
 
   async heartbeat(token: string | undefined): Promise<void> {

@@ -3,12 +3,14 @@ import {
   checkReferences,
   errors,
   orThrow,
+  referencedGroups,
   referencedPrefixLists,
   validateSecurityGroupWrite,
   ValidationError,
   type NormalizedSecurityGroupWrite,
   type SecurityGroup,
 } from "../model";
+import { referencingChanges } from "../deploy/membership";
 import { deriveStatuses } from "../deploy/status";
 import type { Queryable } from "../store/database";
 import * as groups from "../store/security-groups";
@@ -47,10 +49,13 @@ export class SecurityGroupService {
   async replace(orgId: string, id: string, body: unknown, ifMatch?: string): Promise<Versioned<SecurityGroup>> {
     const group = orThrow(validateSecurityGroupWrite(body));
     return this.ctx.db.transaction(async (tx) => {
-      const before = await this.lockForWrite(tx, orgId, id, ifMatch);
+      const before = await this.lockForWrite(tx, orgId, id, ifMatch, "no key update");
       await assertReferences(tx, orgId, group);
       await groups.replaceGroup(tx, id, group);
-      await this.ctx.deployer.deploy(tx, [{ resourceId: id, siteIds: [...before.sites, ...group.sites] }]);
+      // Sites joined or left: every group naming this one as a peer recompiles its sites too.
+      const joinedOrLeft = !sameSites(before.sites, group.sites);
+      const viaReferences = joinedOrLeft ? await referencingChanges(tx, [id]) : [];
+      await this.ctx.deployer.deploy(tx, [{ resourceId: id, siteIds: [...before.sites, ...group.sites] }, ...viaReferences]);
       return (await this.read(tx, orgId, id))!;
     });
   }
@@ -58,6 +63,13 @@ export class SecurityGroupService {
   async remove(orgId: string, id: string, ifMatch?: string): Promise<void> {
     await this.ctx.db.transaction(async (tx) => {
       const before = await this.lockForWrite(tx, orgId, id, ifMatch);
+      const users = await groups.groupsReferencingGroup(tx, id);
+      if (users.length) {
+        throw errors.conflict(
+          "security_group_in_use",
+          `security group ${id} is referenced by security groups ${users.join(", ")}; remove those rules first`,
+        );
+      }
       await deleteSyncTargets(tx, id);
       await groups.deleteGroup(tx, id);
       // The group is gone; its sites still get a revision without it.
@@ -65,9 +77,15 @@ export class SecurityGroupService {
     });
   }
 
-  /** Locks the group and enforces If-Match and the `syncing` lock. */
-  private async lockForWrite(tx: Queryable, orgId: string, id: string, ifMatch: string | undefined) {
-    const locked = await groups.lockGroup(tx, orgId, id);
+  /** Locks the group (see lockGroup for the mode) and enforces If-Match and the `syncing` lock. */
+  private async lockForWrite(
+    tx: Queryable,
+    orgId: string,
+    id: string,
+    ifMatch: string | undefined,
+    lock: "update" | "no key update" = "update",
+  ) {
+    const locked = await groups.lockGroup(tx, orgId, id, lock);
     if (!locked) throw notFound(id);
     const current = (await this.read(tx, orgId, id))!;
     guardWrite("security group", id, locked.version, current.resource.pending_sites, ifMatch);
@@ -102,12 +120,19 @@ async function withStatus(q: Queryable, stored: groups.StoredGroup[], onlineWind
 
 async function assertReferences(tx: Queryable, orgId: string, group: NormalizedSecurityGroupWrite) {
   const refs = referencedPrefixLists(group);
+  const peers = referencedGroups(group);
   // One after the other: one transaction is one connection (pg deprecates overlapping queries on a
-  // client), and the locks these take come in a fixed order: prefix lists, then sites.
+  // client), and the locks these take come in a fixed order: prefix lists, groups, then sites.
   const lists = await existingPrefixLists(tx, orgId, [...refs.keys()]);
+  const known = await groups.existingGroups(tx, orgId, [...peers.keys()]);
   const sites = await existingSites(tx, orgId, group.sites);
-  const issues = checkReferences({ prefixLists: refs, sites: group.sites }, { prefixLists: lists, sites });
+  const issues = checkReferences({ prefixLists: refs, groups: peers, sites: group.sites }, { prefixLists: lists, groups: known, sites });
   if (issues.length) throw new ValidationError(issues);
+}
+
+function sameSites(a: readonly string[], b: readonly string[]): boolean {
+  const set = new Set(a);
+  return a.length === b.length && b.every((id) => set.has(id));
 }
 
 function notFound(id: string) {

@@ -1,6 +1,13 @@
-/** Use cases of sites: registration with a one-time agent token, reads, renames, removal. */
+/**
+ * Use cases of sites: registration with a one-time agent token, reads,
+ * changes (name, platform, mode, declared addresses), removal. A change of a
+ * site's effective addresses recompiles, in the same transaction, every site
+ * whose policy names one of its groups as a peer (core/deploy/membership.ts).
+ */
 import { createHash, randomBytes } from "node:crypto";
-import { errors, newId, orThrow, validateSiteWrite, type Site } from "../model";
+import { effectiveAddresses, errors, newId, orThrow, sameAddresses, validateSiteWrite, type Site } from "../model";
+import { siteAddressChanges, sitesOf } from "../deploy/membership";
+import type { Queryable } from "../store/database";
 import * as sites from "../store/sites";
 import type { SiteRow } from "../store/sites";
 import { matchesETag, etagOf, type ServiceContext, type Versioned } from "./context";
@@ -45,10 +52,19 @@ export class SiteService {
   async replace(orgId: string, id: string, body: unknown, ifMatch?: string): Promise<Versioned<Site>> {
     const site = orThrow(validateSiteWrite(body));
     return this.ctx.db.transaction(async (tx) => {
-      const before = await this.lockForWrite(tx, orgId, id, ifMatch);
+      const peek = await sites.getSite(tx, orgId, id);
+      if (!peek) throw notFound(id);
+      // Groups before sites: share-lock the groups naming this site's groups as peers, then lock
+      // every site to recompile (this one included) in id order, and only then read this one for the write.
+      let viaReferences = addressesMove(peek, site.addresses) ? await siteAddressChanges(tx, id) : undefined;
+      await sites.lockSites(tx, sitesOf(viaReferences ?? [], [id]));
+      const before = await this.lockForWrite(tx, orgId, id, ifMatch, "no key update");
       await sites.updateSite(tx, id, site);
-      if (before.platform !== site.platform || before.mode !== site.mode) {
-        await this.ctx.deployer.deploy(tx, [], [id]);
+      const moved = addressesMove(before, site.addresses);
+      if (moved) viaReferences ??= await siteAddressChanges(tx, id);
+      const reconfigured = before.platform !== site.platform || before.mode !== site.mode;
+      if (moved || reconfigured) {
+        await this.ctx.deployer.deploy(tx, moved ? viaReferences! : [], reconfigured ? [id] : []);
       }
       const row = (await sites.getSite(tx, orgId, id))!;
       return { resource: toSite(row, this.windowMs), version: row.version };
@@ -67,8 +83,8 @@ export class SiteService {
     });
   }
 
-  private async lockForWrite(tx: Parameters<typeof sites.getSite>[0], orgId: string, id: string, ifMatch: string | undefined) {
-    const row = await sites.getSite(tx, orgId, id, true);
+  private async lockForWrite(tx: Queryable, orgId: string, id: string, ifMatch: string | undefined, lock: sites.SiteLock = "update") {
+    const row = await sites.getSite(tx, orgId, id, lock);
     if (!row) throw notFound(id);
     if (!matchesETag(ifMatch, row.version)) {
       throw errors.preconditionFailed(`site ${id} has changed (it is now ${etagOf(row.version)}); read it again and retry`);
@@ -83,6 +99,8 @@ export function toSite(row: SiteRow, onlineWindowMs?: number, now = Date.now()):
     name: row.name,
     platform: row.platform,
     mode: row.mode,
+    addresses: row.addresses,
+    reported_addresses: row.reported_addresses,
     desired_revision: row.desired_revision,
     applied_revision: row.applied_revision,
     last_seen: row.last_seen?.toISOString() ?? null,
@@ -91,6 +109,11 @@ export function toSite(row: SiteRow, onlineWindowMs?: number, now = Date.now()):
     last_error: row.last_error,
     created_at: row.created_at.toISOString(),
   };
+}
+
+/** Whether declaring `declared` changes the site's effective addresses. */
+function addressesMove(row: SiteRow, declared: readonly string[]): boolean {
+  return !sameAddresses(effectiveAddresses(row), effectiveAddresses({ addresses: declared, reported_addresses: row.reported_addresses }));
 }
 
 function notFound(id: string) {

@@ -104,7 +104,23 @@ class PostgresDatabase implements Database {
     }
   }
 
+  /**
+   * Writers lock groups before sites and sites in id order, but a race between
+   * writers whose lock sets change under them (attachments re-read under a lock)
+   * can still end in a deadlock PostgreSQL breaks by aborting one: that one is
+   * run again, as a whole (it was rolled back), a few times.
+   */
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.transactionOnce(fn);
+      } catch (err) {
+        if (attempt >= TRANSACTION_ATTEMPTS || !RETRYABLE_SQLSTATES.has((err as { code?: unknown }).code as string)) throw err;
+      }
+    }
+  }
+
+  private async transactionOnce<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     let client: PoolClient;
     try {
       client = await this.pool.connect();
@@ -154,6 +170,10 @@ class PostgresDatabase implements Database {
     await this.pool.end();
   }
 }
+
+/** deadlock_detected, serialization_failure. */
+const RETRYABLE_SQLSTATES = new Set(["40P01", "40001"]);
+const TRANSACTION_ATTEMPTS = 3;
 
 const READINESS_TIMEOUT_MS = 2000;
 /** A server that does not answer a connect (partition, firewall) fails in seconds, not never. */

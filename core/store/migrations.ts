@@ -122,6 +122,12 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (org_id, key)
   );
   `,
+  // #15: site addresses (declared, and reported by the agent); rules may name a group as their peer.
+  `
+  ALTER TABLE sites ADD COLUMN addresses text[] NOT NULL DEFAULT '{}';
+  ALTER TABLE sites ADD COLUMN reported_addresses text[] NOT NULL DEFAULT '{}';
+  CREATE INDEX rules_group_ref ON rules (address) WHERE address LIKE 'sec_grp_%';
+  `,
 ];
 
 export async function migrate(db: Database): Promise<void> {

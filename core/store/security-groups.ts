@@ -37,12 +37,23 @@ interface RuleRow {
   log: boolean;
 }
 
-/** Locks a group of the organization for a write; undefined when it does not exist there. */
-export async function lockGroup(tx: Queryable, orgId: string, id: string): Promise<{ version: number } | undefined> {
-  const rows = await tx.query<{ version: number }>(`SELECT version FROM security_groups WHERE org_id = $1 AND id = $2 FOR UPDATE`, [
-    orgId,
-    id,
-  ]);
+/**
+ * Locks a group of the organization for a write; undefined when it does not
+ * exist there. `no key update` for a replacement: writers that reference the
+ * group hold FOR KEY SHARE on it, which that does not wait for (two groups
+ * naming each other can be replaced at once); `update` for a delete, which
+ * must wait for them.
+ */
+export async function lockGroup(
+  tx: Queryable,
+  orgId: string,
+  id: string,
+  lock: "update" | "no key update" = "update",
+): Promise<{ version: number } | undefined> {
+  const rows = await tx.query<{ version: number }>(
+    `SELECT version FROM security_groups WHERE org_id = $1 AND id = $2 FOR ${lock.toUpperCase()}`,
+    [orgId, id],
+  );
   return rows[0];
 }
 
@@ -179,4 +190,102 @@ export async function groupsReferencing(q: Queryable, prefixListId: string): Pro
     [prefixListId],
   );
   return rows.map((r) => r.group_id);
+}
+
+// --- groups as peers (#15) ----------------------------------------------------
+
+/** The ids that exist in the organization, locked FOR KEY SHARE until the transaction ends (see existingSites). */
+export async function existingGroups(q: Queryable, orgId: string, ids: readonly string[]): Promise<Set<string>> {
+  if (!ids.length) return new Set();
+  const rows = await q.query<{ id: string }>(
+    `SELECT id FROM security_groups WHERE org_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR KEY SHARE`,
+    [orgId, ids],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Ids of the other groups whose rules name `groupId` as their peer (a group's references to itself left out). */
+export async function groupsReferencingGroup(q: Queryable, groupId: string): Promise<string[]> {
+  const rows = await q.query<{ group_id: string }>(
+    `SELECT DISTINCT group_id FROM rules WHERE address = $1 AND address LIKE 'sec_grp_%' AND group_id <> $1 ORDER BY group_id`,
+    [groupId],
+  );
+  return rows.map((r) => r.group_id);
+}
+
+/** A group whose rules name one of the given groups, with the sites it is attached to (possibly none). */
+export interface ReferencingGroup {
+  id: string;
+  sites: string[];
+}
+
+/** Every group whose rules name one of `groupIds` as a peer, with its sites: one query. */
+export async function groupsReferencingAny(q: Queryable, groupIds: readonly string[]): Promise<ReferencingGroup[]> {
+  if (!groupIds.length) return [];
+  return referencing(
+    await q.query<{ group_id: string; site_id: string | null }>(
+      `SELECT DISTINCT r.group_id, gs.site_id
+       FROM rules r LEFT JOIN group_sites gs ON gs.group_id = r.group_id
+       WHERE r.address = ANY($1::text[]) AND r.address LIKE 'sec_grp_%'`,
+      [groupIds],
+    ),
+  );
+}
+
+/** Every group whose rules name a group `siteId` is attached to, with its sites: one query. */
+export async function groupsReferencingSite(q: Queryable, siteId: string): Promise<ReferencingGroup[]> {
+  return referencing(
+    await q.query<{ group_id: string; site_id: string | null }>(
+      `SELECT DISTINCT r.group_id, gs.site_id
+       FROM group_sites mine
+       JOIN rules r ON r.address = mine.group_id AND r.address LIKE 'sec_grp_%'
+       LEFT JOIN group_sites gs ON gs.group_id = r.group_id
+       WHERE mine.site_id = $1`,
+      [siteId],
+    ),
+  );
+}
+
+function referencing(rows: { group_id: string; site_id: string | null }[]): ReferencingGroup[] {
+  const byGroup = new Map<string, string[]>();
+  for (const r of rows) {
+    let sites = byGroup.get(r.group_id);
+    if (!sites) byGroup.set(r.group_id, (sites = []));
+    if (r.site_id !== null) sites.push(r.site_id);
+  }
+  return [...byGroup].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, sites]) => ({ id, sites: sites.sort() }));
+}
+
+/**
+ * Locks groups FOR SHARE in id order: a writer that changes who is in a group
+ * keeps the groups that reference it from being re-attached under it (their
+ * writer would compile the old members for its new sites).
+ */
+export async function shareLockGroups(tx: Queryable, ids: readonly string[]): Promise<void> {
+  if (!ids.length) return;
+  await tx.query(`SELECT id FROM security_groups WHERE id = ANY($1::text[]) ORDER BY id FOR SHARE`, [ids]);
+}
+
+/** A member site of a referenced group, with both of its address lists (effective addresses are the model's rule). */
+export interface MemberRow {
+  group_id: string;
+  group_name: string;
+  site_id: string | null;
+  site_name: string | null;
+  addresses: string[] | null;
+  reported_addresses: string[] | null;
+}
+
+/** Referenced groups with their member sites' addresses, by group then site id: one query (deploy only: any organization). */
+export async function groupMembers(q: Queryable, groupIds: readonly string[]): Promise<MemberRow[]> {
+  if (!groupIds.length) return [];
+  return q.query<MemberRow>(
+    `SELECT g.id AS group_id, g.name AS group_name, s.id AS site_id, s.name AS site_name, s.addresses, s.reported_addresses
+     FROM security_groups g
+     LEFT JOIN group_sites gs ON gs.group_id = g.id
+     LEFT JOIN sites s ON s.id = gs.site_id
+     WHERE g.id = ANY($1::text[])
+     ORDER BY g.id, s.id`,
+    [groupIds],
+  );
 }

@@ -8,6 +8,10 @@ export interface SiteRow {
   name: string;
   platform: Platform;
   mode: SiteMode;
+  /** Declared CIDRs (canonical text). */
+  addresses: string[];
+  /** Host CIDRs the agent last reported. */
+  reported_addresses: string[];
   version: number;
   desired_revision: number;
   applied_revision: number | null;
@@ -18,36 +22,42 @@ export interface SiteRow {
   created_at: Date;
 }
 
-const COLUMNS = `id, org_id, name, platform, mode, version, desired_revision, applied_revision, applied_digest, last_seen, drift, last_error, created_at`;
+const COLUMNS = `id, org_id, name, platform, mode, addresses, reported_addresses, version, desired_revision, applied_revision, applied_digest, last_seen, drift, last_error, created_at`;
 
 export async function insertSite(
   tx: Queryable,
-  site: { id: string; orgId: string; name: string; platform: Platform; mode: SiteMode; tokenHash: string },
+  site: { id: string; orgId: string; name: string; platform: Platform; mode: SiteMode; addresses?: readonly string[]; tokenHash: string },
 ): Promise<void> {
-  await tx.query(`INSERT INTO sites (id, org_id, name, platform, mode, token_hash) VALUES ($1, $2, $3, $4, $5, $6)`, [
-    site.id,
-    site.orgId,
-    site.name,
-    site.platform,
-    site.mode,
-    site.tokenHash,
-  ]);
+  await tx.query(
+    `INSERT INTO sites (id, org_id, name, platform, mode, addresses, token_hash) VALUES ($1, $2, $3, $4, $5, $6::text[], $7)`,
+    [site.id, site.orgId, site.name, site.platform, site.mode, site.addresses ?? [], site.tokenHash],
+  );
 }
 
-export async function updateSite(tx: Queryable, id: string, site: { name: string; platform: Platform; mode: SiteMode }): Promise<void> {
-  await tx.query(`UPDATE sites SET name = $2, platform = $3, mode = $4, version = version + 1, updated_at = now() WHERE id = $1`, [
-    id,
-    site.name,
-    site.platform,
-    site.mode,
-  ]);
+export async function updateSite(
+  tx: Queryable,
+  id: string,
+  site: { name: string; platform: Platform; mode: SiteMode; addresses: readonly string[] },
+): Promise<void> {
+  await tx.query(
+    `UPDATE sites SET name = $2, platform = $3, mode = $4, addresses = $5::text[], version = version + 1, updated_at = now() WHERE id = $1`,
+    [id, site.name, site.platform, site.mode, site.addresses],
+  );
 }
 
-export async function getSite(q: Queryable, orgId: string, id: string, forUpdate = false): Promise<SiteRow | undefined> {
-  const rows = await q.query<SiteRow>(`SELECT ${COLUMNS} FROM sites WHERE org_id = $1 AND id = $2${forUpdate ? " FOR UPDATE" : ""}`, [
-    orgId,
-    id,
-  ]);
+/**
+ * `update` for a delete (conflicts with the FOR KEY SHARE of writers that
+ * reference the site); `no key update` for a change that keeps the row, which
+ * such writers do not wait for (they go on to lock sites in id order in their
+ * deploy, as this writer may: FOR UPDATE here would deadlock with them).
+ */
+export type SiteLock = "update" | "no key update";
+
+export async function getSite(q: Queryable, orgId: string, id: string, lock?: SiteLock): Promise<SiteRow | undefined> {
+  const rows = await q.query<SiteRow>(
+    `SELECT ${COLUMNS} FROM sites WHERE org_id = $1 AND id = $2${lock ? ` FOR ${lock.toUpperCase()}` : ""}`,
+    [orgId, id],
+  );
   return rows[0];
 }
 
@@ -202,4 +212,21 @@ export async function recordReport(q: Queryable, tokenHash: string, report: Agen
         [tokenHash, report.revision, report.error, report.drift, failure],
       );
   return rows[0]?.id;
+}
+
+/** The address lists of the site with this token hash; undefined when no site has it. */
+export async function addressesByTokenHash(
+  q: Queryable,
+  tokenHash: string,
+): Promise<{ id: string; addresses: string[]; reported_addresses: string[] } | undefined> {
+  const rows = await q.query<{ id: string; addresses: string[]; reported_addresses: string[] }>(
+    `SELECT id, addresses, reported_addresses FROM sites WHERE token_hash = $1`,
+    [tokenHash],
+  );
+  return rows[0];
+}
+
+/** Replaces what the site's agent reported (validated host addresses). */
+export async function setReportedAddresses(tx: Queryable, id: string, addresses: readonly string[]): Promise<void> {
+  await tx.query(`UPDATE sites SET reported_addresses = $2::text[] WHERE id = $1`, [id, addresses]);
 }

@@ -1,10 +1,10 @@
 /**
  * Routes for site agents, authenticated by the site token rather than a user
- * JWT: config poll (ETag, long-poll), reports, heartbeats, and the RouterOS
+ * JWT: config poll (ETag, long-poll), reports, heartbeats, address reports, and the RouterOS
  * script that a router fetches on a schedule.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { AgentConfig, AgentReport, errors } from "../../model";
+import { AgentAddresses, AgentConfig, AgentReport, errors } from "../../model";
 import { servedRouterosScript } from "../../platforms/routeros";
 import { MAX_WAIT_MS, type AgentService } from "../../service/agent-sessions";
 import { bearer, header } from "../http";
@@ -70,6 +70,25 @@ export function agentRoutes(agent: AgentService) {
       },
       async (request, reply) => {
         await agent.report(bearer(request), request.body);
+        reply.code(204).send();
+      },
+    );
+
+    app.put(
+      "/agent/v1/addresses",
+      {
+        schema: {
+          tags,
+          summary: "Report the site's interface addresses",
+          description:
+            "Replaces the site's `reported_addresses`: host addresses only (/32, /128), global unicast, at most 64; anything else is refused and nothing is stored. They stand for the site in rules that name its groups while the site declares no `addresses`.",
+          security,
+          body: ref(AgentAddresses),
+          response: responses({ 204: noBody("Recorded.") }, [400, 401, 413, 415, 422]),
+        },
+      },
+      async (request, reply) => {
+        await agent.reportAddresses(bearer(request), request.body);
         reply.code(204).send();
       },
     );

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { AddressWatcher } from "../../agent/addresses";
 import { Agent } from "../../agent/loop";
 import { Backoff } from "../../agent/backoff";
 import { HttpAgentApi, RejectedError } from "../../agent/client";
@@ -35,6 +36,8 @@ Options:
   --poll-wait DUR        how long one config poll is held open, whole seconds, 0s-60s (default 30s)
   --heartbeat DUR        heartbeat interval (default 30s)
   --drift-check DUR      how often to compare the loaded rules with the applied ones (default 10s)
+  --address-check DUR    how often to look for changed interface addresses, reported to the control
+                         plane (global unicast only, each /32 or /128; default 5s)
   --backoff-max DUR      longest wait between retries when the control plane is unreachable (default 30s)
   --log-format FORMAT    json (default: one JSON object per line, with site and revision)
                          or text (one plain line per event, for a terminal)
@@ -54,6 +57,7 @@ Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
     "poll-wait": { type: "string", default: "30s" },
     heartbeat: { type: "string", default: "30s" },
     "drift-check": { type: "string", default: "10s" },
+    "address-check": { type: "string", default: "5s" },
     "backoff-max": { type: "string", default: "30s" },
     once: { type: "boolean", default: false },
     "dry-run": { type: "boolean", default: false },
@@ -79,6 +83,7 @@ Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
     const interval = (flag: string) => parseDuration(v[flag] as string, `--${flag}`, { maxMs: TIMER_MAX_MS });
     const heartbeatMs = interval("heartbeat");
     const driftCheckMs = interval("drift-check");
+    const addressCheckMs = interval("address-check");
     const backoffMaxMs = interval("backoff-max");
     const format = v["log-format"] as LogFormat;
     if (!LOG_FORMATS.includes(format)) throw new UsageError(`--log-format must be ${LOG_FORMATS.join(" or ")}, got ${format}`);
@@ -93,8 +98,10 @@ Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
       }
     }
     const dryRun = new DryRunEnforcer();
+    const api = new HttpAgentApi(endpoint, token, { ca });
+    const addresses = new AddressWatcher({ send: (list) => api.reportAddresses(list), log, intervalMs: addressCheckMs });
     const site = new Agent({
-      api: new HttpAgentApi(endpoint, token, { ca }),
+      api,
       enforcerFor(platform) {
         if (v["dry-run"]) return dryRun;
         const e = enforcers.get(platform);
@@ -125,10 +132,12 @@ Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
     try {
       await site.restore();
       if (v.once) {
+        await addresses.check();
         const outcome = await site.once();
         // The agent already logged a failure, with its revision.
         return outcome.status === "applied" ? 0 : 1;
       }
+      addresses.start();
       await site.run();
       // Stopping leaves the policy in force: an agent restart must not open the host.
       if (lost) throw lost;
@@ -138,6 +147,7 @@ Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
       log.error(`stopping: ${reason}`);
       return 1;
     } finally {
+      addresses.stop();
       process.off("SIGTERM", stop);
       process.off("SIGINT", stop);
       await lock.release();

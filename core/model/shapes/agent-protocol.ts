@@ -65,6 +65,24 @@ export function validateAgentReport(body: unknown): Result<CheckedAgentReport> {
   return c.result(c.check(AgentReport, body) as CheckedAgentReport);
 }
 
+/** PUT /agent/v1/addresses: the site's interface addresses, replacing what it reported before. */
+export const AgentAddresses = Type.Object(
+  {
+    addresses: Type.Array(
+      hinted(Type.String({ maxLength: LIMITS.prefixCidr, description: "A host address as a CIDR: 10.0.1.5/32, 2001:db8::5/128." }), {
+        content: "parsed",
+      }),
+      {
+        maxItems: LIMITS.siteAddresses,
+        description:
+          "The global unicast addresses of the site's interfaces, each a /32 or /128; never unspecified, loopback, link-local or multicast. [] when it has none.",
+      },
+    ),
+  },
+  { $id: "AgentAddresses", description: "The addresses a site's agent reports for its site (used while the site declares none)." },
+);
+export type AgentAddresses = Static<typeof AgentAddresses>;
+
 /** What the agent checks a config poll's body with; unknown fields are ignored, as on the server's side. */
 export function validateAgentConfig(body: unknown): Result<AgentConfig> {
   const c = new Checker({ ignoreUnknownFields: true });

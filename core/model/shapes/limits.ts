@@ -24,6 +24,8 @@ export const LIMITS = {
   prefixDescription: 255,
   siteName: { min: 1, max: 255 },
   sitesPerResource: 1000,
+  /** Declared addresses of a site, and addresses its agent may report. */
+  siteAddresses: 64,
   /** Revisions are bigint in storage; JSON numbers stay exact up to here. */
   revision: { min: 0, max: Number.MAX_SAFE_INTEGER },
 } as const;

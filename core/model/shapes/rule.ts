@@ -32,9 +32,9 @@ const port = hinted(
 const address = hinted(
   Type.String({
     description:
-      "An IPv4 or IPv6 CIDR with host bits zero (10.0.0.0/24, 2001:db8::/32; 0.0.0.0/0 is all IPv4, ::/0 all IPv6; IPv6 is stored in RFC 5952 text, no zone id, no IPv4-mapped ::ffff:) or a prefix list id (prfx_lst_...) of this organization. A CIDR decides the rule's address family.",
+      "An IPv4 or IPv6 CIDR with host bits zero (10.0.0.0/24, 2001:db8::/32; 0.0.0.0/0 is all IPv4, ::/0 all IPv6; IPv6 is stored in RFC 5952 text, no zone id, no IPv4-mapped ::ffff:) a prefix list id (prfx_lst_...) or a security group id (sec_grp_..., its own group included) of this organization: a group matches the effective addresses of the sites it is attached to. A CIDR decides the rule's address family.",
   }),
-  { expected: "an IPv4 or IPv6 CIDR or a prefix list id", content: "parsed" },
+  { expected: "an IPv4 or IPv6 CIDR, a prefix list id or a security group id", content: "parsed" },
 );
 const description = Text(LIMITS.ruleDescription, { description: "What the rule is for." });
 const icmp = (what: string) =>

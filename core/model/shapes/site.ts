@@ -1,7 +1,7 @@
 /** Sites: where groups are enforced, each with an agent. */
 import { Type, type Static } from "@sinclair/typebox";
 import { LIMITS } from "./limits";
-import { Echoed, type Writable, IdOf, Nullable, StringEnum, Text, Timestamp } from "./kit";
+import { Echoed, type Writable, hinted, IdOf, Nullable, StringEnum, Text, Timestamp } from "./kit";
 
 export const PLATFORMS = ["nftables", "iptables", "routeros"] as const;
 export const SITE_MODES = ["host", "router"] as const;
@@ -11,13 +11,30 @@ export type SiteMode = (typeof SITE_MODES)[number];
 export const PlatformField = StringEnum(PLATFORMS, { description: "What enforces the policy at the site." });
 const modeText = "host: filter the host's own traffic (input and output); router: filter the forward path as well.";
 const name = Text(LIMITS.siteName, { description: "A human-readable name." });
+const addressText = hinted(
+  Type.String({
+    maxLength: LIMITS.prefixCidr,
+    description: "An IPv4 or IPv6 CIDR with host bits zero (IPv6 stored in RFC 5952 text); a single host is /32 or /128.",
+  }),
+  { content: "parsed" },
+);
+const addressesText =
+  "The site's addresses as the organization declares them; when non-empty they are its effective addresses (what rules that name one of its groups match) and reported ones are ignored. The whole list is replaced on update.";
+const addresses = Type.Array(addressText, { maxItems: LIMITS.siteAddresses, description: addressesText });
+const reportedAddresses = Type.Array(addressText, {
+  maxItems: LIMITS.siteAddresses,
+  description:
+    "The global unicast host addresses (/32, /128) the site's agent last reported; its effective addresses while `addresses` is empty. Read-only.",
+});
 
 export const SiteWrite = Type.Object(
   {
     name,
     platform: PlatformField,
     mode: Type.Optional(StringEnum(SITE_MODES, { default: "host", description: modeText })),
+    addresses: Type.Optional(Type.Array(addressText, { maxItems: LIMITS.siteAddresses, default: [], description: addressesText })),
     id: Echoed("the site id"),
+    reported_addresses: Echoed("the addresses the agent reported"),
     desired_revision: Echoed("the wanted revision"),
     applied_revision: Echoed("the enforced revision"),
     last_seen: Echoed("the agent's last contact"),
@@ -36,6 +53,8 @@ const siteFields = {
   name,
   platform: PlatformField,
   mode: StringEnum(SITE_MODES, { description: modeText }),
+  addresses,
+  reported_addresses: reportedAddresses,
   desired_revision: Type.Integer({
     minimum: LIMITS.revision.min,
     maximum: LIMITS.revision.max,
@@ -69,4 +88,6 @@ export interface NormalizedSiteWrite {
   name: string;
   platform: Platform;
   mode: SiteMode;
+  /** Canonical CIDR text, in request order, without duplicates. */
+  addresses: string[];
 }
