@@ -73,7 +73,7 @@ export async function runGroupFanout(opts: { agents: number; databaseUrl?: strin
     const app = await api("POST", "/vpc/security-groups", appBody);
     let t = performance.now();
     const dbGroup = await api("POST", "/vpc/security-groups", {
-      name: "db",
+      name: "database",
       rules: [{ direction: "inbound", order: 10, protocol: 6, port: "5432", address: app.id, description: "app to db" }, allOut],
       sites: sites.map((s) => s.id),
     });
