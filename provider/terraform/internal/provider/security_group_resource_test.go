@@ -415,8 +415,9 @@ resource "secgroups_security_group" "db" {
 		CheckDestroy:             checkDestroyed("secgroups_security_group", "/vpc/security-groups/"),
 		Steps: []resource.TestStep{
 			{
-				Config:      config(`"sec_grp_short"`),
-				ExpectError: regexp.MustCompile(`"sec_grp_short" is not a security group id \(sec_grp_ followed by 27 letters or\s+digits\)`),
+				Config: config(`"sec_grp_short"`),
+				// Terraform wraps long diagnostics: any space may be a line break.
+				ExpectError: regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(`"sec_grp_short" is not a security group id (sec_grp_ followed by 27 letters or digits)`), " ", `\s+`)),
 				PlanOnly:    true,
 			},
 			{

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -75,9 +76,11 @@ func (r *siteResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			},
 			"reported_addresses": schema.SetAttribute{
 				Description: "The host addresses the site's agent last reported (global unicast, `/32` or `/128`); in effect while `addresses` is empty. " +
-					"Read-only: a change here never makes a plan.",
+					"Read-only and refreshed on read: a change here never makes a plan, and an update keeps the value of the last refresh.",
 				ElementType: types.StringType,
 				Computed:    true,
+				// The agent may report between plan and apply: an update keeps the refreshed value (see Update), so plans never show it.
+				PlanModifiers: []planmodifier.Set{setplanmodifier.UseStateForUnknown()},
 			},
 			"token": schema.StringAttribute{
 				Description:   "The site agent's token (`secgroups agent --site-token`). The API returns it only when the site is created, so it is null after import.",
@@ -241,6 +244,8 @@ func (r *siteResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	}
 	plan.Token = state.Token
 	r.setState(&plan, &s)
+	// As planned (the last refresh): what the agent reported since shows at the next refresh, never as a plan.
+	plan.ReportedAddresses = state.ReportedAddresses
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 

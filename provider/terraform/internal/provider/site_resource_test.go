@@ -120,6 +120,17 @@ func TestAccSite_addresses(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkDestroyed("secgroups_site", "/vpc/sites/"),
 		Steps: []resource.TestStep{
+			// Refused at plan time with the API's words (nothing is created; error steps come first so the final destroy has a valid configuration).
+			{
+				PlanOnly:    true,
+				Config:      siteAddressesConfig(`["10.0.1.5/24"]`),
+				ExpectError: regexp.MustCompile(`"10\.0\.1\.5/24" has host bits set; did you mean 10\.0\.1\.0/24\?`),
+			},
+			{
+				PlanOnly:    true,
+				Config:      siteAddressesConfig(`["2001:db8::5/128", "2001:DB8:0::5/128"]`),
+				ExpectError: regexp.MustCompile(`2001:db8::5/128 is already listed`),
+			},
 			{
 				Config: declared,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -154,14 +165,6 @@ func TestAccSite_addresses(t *testing.T) {
 					resource.TestCheckResourceAttr("secgroups_site.db", "addresses.#", "0"),
 					resource.TestCheckResourceAttr("secgroups_site.db", "reported_addresses.#", "2"),
 				),
-			},
-			{
-				Config:      siteAddressesConfig(`["10.0.1.5/24"]`),
-				ExpectError: regexp.MustCompile(`"10\.0\.1\.5/24" has host bits set; did you mean 10\.0\.1\.0/24\?`),
-			},
-			{
-				Config:      siteAddressesConfig(`["2001:db8::5/128", "2001:DB8:0::5/128"]`),
-				ExpectError: regexp.MustCompile(`2001:db8::5/128 is already listed`),
 			},
 		},
 	})
