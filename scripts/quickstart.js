@@ -88,9 +88,15 @@ async function waitFor(what, check, timeoutMs = 60_000) {
   }
 }
 
-/** Starts each site's agent as soon as `pulumi up` has written its token (once per token: a re-created site gets a new one). */
+/**
+ * Starts each site's agent as soon as `pulumi up` has written its token (once
+ * per token: a re-created site gets a new one). A site left from an earlier run
+ * gets its agent at once, so detaching it from a group can complete.
+ * `retire(site)` stops that site's agents and forgets its token (the site was deleted).
+ */
 function agentLauncher(tokenDir) {
   const started = new Set();
+  const running = new Map();
   const timer = setInterval(() => {
     for (const site of SITES) {
       const file = path.join(tokenDir, `${site}.token`);
@@ -105,7 +111,7 @@ function agentLauncher(tokenDir) {
         "agents",
         `${site}-${require("node:crypto").createHash("sha256").update(siteToken).digest("hex").slice(0, 8)}`,
       );
-      start(
+      const agent = start(
         NS[site],
         [
           process.execPath,
@@ -122,10 +128,18 @@ function agentLauncher(tokenDir) {
         ],
         `agent-${site}`,
       );
+      running.set(site, [...(running.get(site) ?? []), agent]);
       console.log(`   agent for ${site} started in ${NS[site]} (control plane ${endpoint})`);
     }
   }, 200);
-  return () => clearInterval(timer);
+  return {
+    stop: () => clearInterval(timer),
+    retire(site) {
+      for (const agent of running.get(site) ?? []) agent.kill("SIGTERM");
+      running.delete(site);
+      fs.rmSync(path.join(tokenDir, `${site}.token`), { force: true });
+    },
+  };
 }
 
 /** Runs the pulumi CLI in the control-plane namespace; async, so agents can start while `up` waits for them. */
@@ -190,8 +204,6 @@ async function main() {
   if (process.getuid && process.getuid() !== 0) throw new Error("run as root: the quickstart creates network namespaces");
   fs.mkdirSync(home, { recursive: true });
   const tokenDir = path.join(home, "tokens");
-  // The program rewrites the tokens of the sites it keeps on every `up`; a deleted site's token must not start an agent.
-  fs.rmSync(tokenDir, { recursive: true, force: true });
 
   say("network namespaces (sgq-*)");
   topology();
@@ -249,11 +261,13 @@ async function main() {
   await pulumi(["config", "set", "--plaintext", "agentTokenDir", tokenDir], env);
   await pulumi(["config", "set", "officePrefixes", '["10.213.9.0/24"]'], env);
   await pulumi(["config", "set", "webSites", '["web-1"]'], env);
-  const stopLauncher = agentLauncher(tokenDir);
+  const agents = agentLauncher(tokenDir);
   let outputs;
   try {
     await pulumi(["up", "--yes", "--skip-preview"], env, { echo: true });
     outputs = JSON.parse(await pulumi(["stack", "output", "--json"], env));
+    // A rerun starts from one web site: web-2 of the last run was detached and deleted by this `up`.
+    for (const site of SITES) if (!outputs.siteIds[site]) agents.retire(site);
     await converged(token, outputs);
     console.log(
       `   web group ${outputs.webGroupId}: ${outputs.webStatus}; database group ${outputs.databaseGroupId}: ${outputs.databaseStatus}`,
@@ -297,7 +311,7 @@ async function main() {
     ]);
     if (!same || results[0] !== "open") throw new Error("web-2 should reach db-1 on tcp/5432 with the database group unchanged");
   } finally {
-    stopLauncher();
+    agents.stop();
   }
 
   if (destroy) {
