@@ -233,6 +233,8 @@ async function main() {
         "-e",
         `fetch("http://127.0.0.1:${PORT}/healthz").then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
       ]) !== undefined,
+    // PGlite creates its data directory on the first start: minutes on a busy machine.
+    180_000,
   );
   const token = run(process.execPath, ["bin/secgroups.js", "token", "--org", "quickstart", "--ttl", "2h"], {
     env: { ...process.env, SECGROUPS_JWT_SECRET: secret },
