@@ -1,5 +1,5 @@
 import "cdktf/lib/testing/adapters/jest";
-import { Testing, TerraformStack } from "cdktf";
+import { Testing, TerraformStack, Token } from "cdktf";
 import type { Construct } from "constructs";
 import {
   DataSecgroupsPrefixList,
@@ -169,5 +169,17 @@ describe("CDKTF constructs", () => {
       ["outbound", 17, "5000-5010", "${secgroups_security_group.plain.id}", undefined, "udp/5000-5010 to group"],
     ]);
     expect(PROTOCOL.TCP).toBe(6);
+  });
+
+  it("a Site declares its addresses; reported_addresses is read-only", () => {
+    let site!: Site;
+    const out = synth((s) => {
+      site = new Site(s, "web-1", { name: "web-1", platform: "nftables", addresses: ["10.0.1.5/32", "2001:db8::5/128"] });
+    });
+    expect(out).toHaveResourceWithProperties(Site, { name: "web-1", addresses: ["10.0.1.5/32", "2001:db8::5/128"] });
+    // A computed list: a token until apply, never an argument.
+    expect(site.reportedAddresses).toHaveLength(1);
+    expect(Token.isUnresolved(site.reportedAddresses)).toBe(true);
+    expect(JSON.stringify(JSON.parse(out).resource.secgroups_site)).not.toContain("reported_addresses");
   });
 });
