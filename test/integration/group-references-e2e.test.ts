@@ -76,7 +76,13 @@ async function site(key: keyof typeof sites): Promise<{ addresses: string[]; rep
   return api.ok("GET", `/vpc/sites/${sites[key].id}`);
 }
 
+/** Until the group reads `active` (a group that is syncing refuses writes with 409). */
+async function untilActive(id: string): Promise<void> {
+  await eventually(`group ${id} active`, async () => (await api.ok("GET", `/vpc/security-groups/${id}`)).status === "active", 45_000);
+}
+
 async function putWebSites(members: (keyof typeof sites)[]): Promise<void> {
+  await untilActive(webGroup.id);
   await api.ok("PUT", `/vpc/security-groups/${webGroup.id}`, { ...webGroup.body, sites: members.map((m) => sites[m].id) });
 }
 
@@ -149,13 +155,19 @@ test("the database allows the web group: its member reaches tcp/5432, a site out
   expect(created.rules[0].address).toBe(webGroup.id);
 
   // The agents report their interfaces' addresses (no loopback).
-  await eventually("web-a's address reported", async () => (await site("webA")).reported_addresses.includes(`${WEB_A}/32`));
+  await eventually("web-a's address reported", async () => (await site("webA")).reported_addresses.includes(`${WEB_A}/32`), 45_000);
+  await eventually(
+    "web-b's addresses reported",
+    async () => (await site("webB")).reported_addresses.includes(`${WEB_B_SECOND}/32`),
+    45_000,
+  );
   expect((await site("webB")).reported_addresses).toEqual(expect.arrayContaining([`${WEB_B}/32`, `${WEB_B_SECOND}/32`]));
   expect((await site("webA")).reported_addresses).not.toContain("127.0.0.1/32");
 
   await untilReach(webA, WEB_A, "open", "web-a (a member) reaches the database");
   expect(reach(webB, WEB_B)).toBe("timeout");
-  await eventually("database group active", async () => (await api.ok("GET", `/vpc/security-groups/${dbGroup.id}`)).status === "active");
+  await untilActive(dbGroup.id);
+  await untilActive(webGroup.id);
 });
 
 test("a site joining the web group reaches the database, with no change to the database group", async () => {
@@ -195,7 +207,11 @@ test("an address the agent reports anew is let in; one it no longer has is taken
   expect((await site("webB")).reported_addresses).toContain(`${WEB_B_NEW}/32`);
 
   webB.exec("ip", ["addr", "del", `${WEB_B_NEW}/24`, "dev", `sgb${suffix}b`]);
-  await eventually("the removed address reported gone", async () => !(await site("webB")).reported_addresses.includes(`${WEB_B_NEW}/32`));
+  await eventually(
+    "the removed address reported gone",
+    async () => !(await site("webB")).reported_addresses.includes(`${WEB_B_NEW}/32`),
+    45_000,
+  );
   await eventually("the database's ruleset no longer holds it", () => !db.exec("nft", ["list", "ruleset"]).includes(WEB_B_NEW), 30_000);
   expect(reach(webB, WEB_B)).toBe("open");
   await expectDatabaseGroupUnchanged();
