@@ -11,7 +11,7 @@ export async function groupFanoutCase(opts: CaseOptions): Promise<CaseResult> {
   const { runGroupFanout } = await import("../group-fanout.bench");
   const { bareFanout } = await import("../fanout.bench");
   const n = opts.smoke ? 5 : 1000;
-  const runs = opts.smoke ? 1 : Math.max(3, Math.min(opts.runs, 5));
+  const runs = opts.smoke ? 1 : Math.min(opts.runs, 3);
   const ours: number[] = [];
   const write: number[] = [];
   const active: number[] = [];
