@@ -36,44 +36,52 @@ function siteless(doc: PolicyDocumentInput): PolicyDocumentInput {
 }
 
 describe("semantic diff over both families", () => {
-  test("a packet is in a region exactly when the oracle's verdict changes (mixed-family random pairs and edits)", () => {
-    const random = seededRandom(61);
-    let changed = 0;
-    let changed6 = 0;
-    for (let i = 0; i < 40; i++) {
-      const before = siteless(randomPolicy(random, { families: [4, 6] }));
-      const after = siteless(i % 2 ? editPolicy(before, random) : randomPolicy(random, { families: [4, 6] }));
-      const b = normalizePolicy(before);
-      const a = normalizePolicy(after);
-      const { regions } = semanticDiff(b, a);
-      expect(regions.every((r) => r.addresses.every((c) => c.includes(":") === (r.family === 6)))).toBe(true);
-      const packets = [
-        ...boundaryPackets(b),
-        ...boundaryPackets(a),
-        ...randomPackets(b, 300, random),
-        ...randomPackets(a, 300, random),
-      ].filter((p) => p.hook !== "forward" && !p.loopback && (p.state ?? "new") === "new");
-      for (const p of packets) {
-        const vb = evaluate(b, p);
-        const va = evaluate(a, p);
-        // Decided before any rule (essential ICMPv6, the control-plane exception): the same in every policy.
-        if (vb.reason !== "rule" && vb.reason !== "default") continue;
-        const hits = regions.filter((r) => inRegion(r, p));
-        if (vb.verdict === va.verdict) {
-          expect({ packet: p, hits }).toEqual({ packet: p, hits: [] });
-        } else {
-          changed++;
-          if (p.family === 6) changed6++;
-          expect({ packet: p, hits: hits.length }).toEqual({ packet: p, hits: 1 });
-          expect([hits[0].before.verdict, hits[0].after.verdict]).toEqual([vb.verdict, va.verdict]);
-          expect(hits[0].after.rule?.id).toBe(va.rule?.id);
+  test.each([
+    ["", false, 61],
+    [", groups as peers and membership edits", true, 62],
+  ] as const)(
+    "a packet is in a region exactly when the oracle's verdict changes (mixed-family random pairs and edits%s)",
+    (_, groupReferences, seed) => {
+      const random = seededRandom(seed);
+      let changed = 0;
+      let changed6 = 0;
+      for (let i = 0; i < 40; i++) {
+        const before = siteless(randomPolicy(random, { families: [4, 6], groupReferences }));
+        const after = siteless(
+          i % 2 ? editPolicy(before, random, { members: groupReferences }) : randomPolicy(random, { families: [4, 6], groupReferences }),
+        );
+        const b = normalizePolicy(before);
+        const a = normalizePolicy(after);
+        const { regions } = semanticDiff(b, a);
+        expect(regions.every((r) => r.addresses.every((c) => c.includes(":") === (r.family === 6)))).toBe(true);
+        const packets = [
+          ...boundaryPackets(b),
+          ...boundaryPackets(a),
+          ...randomPackets(b, 300, random),
+          ...randomPackets(a, 300, random),
+        ].filter((p) => p.hook !== "forward" && !p.loopback && (p.state ?? "new") === "new");
+        for (const p of packets) {
+          const vb = evaluate(b, p);
+          const va = evaluate(a, p);
+          // Decided before any rule (essential ICMPv6, the control-plane exception): the same in every policy.
+          if (vb.reason !== "rule" && vb.reason !== "default") continue;
+          const hits = regions.filter((r) => inRegion(r, p));
+          if (vb.verdict === va.verdict) {
+            expect({ packet: p, hits }).toEqual({ packet: p, hits: [] });
+          } else {
+            changed++;
+            if (p.family === 6) changed6++;
+            expect({ packet: p, hits: hits.length }).toEqual({ packet: p, hits: 1 });
+            expect([hits[0].before.verdict, hits[0].after.verdict]).toEqual([vb.verdict, va.verdict]);
+            expect(hits[0].after.rule?.id).toBe(va.rule?.id);
+          }
         }
       }
-    }
-    // The sample exercised changes in both families.
-    expect(changed6).toBeGreaterThan(100);
-    expect(changed - changed6).toBeGreaterThan(100);
-  });
+      // The sample exercised changes in both families.
+      expect(changed6).toBeGreaterThan(100);
+      expect(changed - changed6).toBeGreaterThan(100);
+    },
+  );
 
   test("an IPv6 rule opens an IPv6 region only, named in RFC 5952 CIDRs", () => {
     const g = (rules: FilterRuleWrite[]): PolicyDocumentInput => ({ security_groups: [{ id: "sec_grp_1", name: "web", rules }] });

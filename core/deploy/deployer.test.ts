@@ -6,6 +6,7 @@ import { insertGroup, replaceGroup } from "../store/security-groups";
 import { insertSite } from "../store/sites";
 import { syncTargets } from "../store/revisions";
 import { Deployer, type CompileFn } from "./deployer";
+import { referencingChanges } from "./membership";
 
 let db: Database;
 let compiles: { platform: string; mode: string; groups: string[] }[];
@@ -151,4 +152,105 @@ it("gives a site that lost its last group an unmanaged revision", async () => {
   );
   // Site 0 still has the same group and rules: no new revision; site 1 is no longer filtered.
   expect(rows).toEqual([{ site_id: sites[1], revision: 2, managed: false, body: "" }]);
+});
+
+describe("groups as peers (#15)", () => {
+  const peers: unknown[] = [];
+  const peerCompile: CompileFn = (doc, platform) => {
+    peers.push(doc.referenced_groups);
+    return `${platform}: ${JSON.stringify(doc.referenced_groups)} ${doc.security_groups.map((g) => g.id).join(" ")}`;
+  };
+  const peerDeployer = new Deployer({ compile: peerCompile, syncTimeoutMs: 60_000 });
+
+  function referencing(peer: string, sites: string[]) {
+    return orThrow(
+      validateSecurityGroupWrite({
+        name: "referencing",
+        rules: [{ direction: "inbound", order: 10, protocol: 6, port: "5432", address: peer, description: "from the peer group" }],
+        sites,
+      }),
+    );
+  }
+
+  /** `count` sites in one statement (the deploy's cost is what is measured, not the setup's). */
+  async function bulkSites(count: number, addresses: (i: number) => { declared: string[]; reported: string[] }): Promise<string[]> {
+    const ids = Array.from({ length: count }, () => newId("site")).sort();
+    await db.query(
+      `INSERT INTO sites (id, org_id, name, platform, mode, token_hash, addresses, reported_addresses)
+       SELECT id, 'org_d', id, 'nftables', 'host', 'hash_' || id, ARRAY(SELECT json_array_elements_text(d)), ARRAY(SELECT json_array_elements_text(r))
+       FROM json_to_recordset($1::json) AS t(id text, d json, r json)`,
+      [JSON.stringify(ids.map((id, i) => ({ id, d: addresses(i).declared, r: addresses(i).reported })))],
+    );
+    return ids;
+  }
+
+  it("fills referenced_groups with each member site's effective addresses: declared when any, else reported", async () => {
+    const members = await bulkSites(3, (i) =>
+      i === 0
+        ? { declared: ["10.0.1.0/24"], reported: ["10.0.1.5/32"] }
+        : { declared: [], reported: i === 1 ? ["10.0.2.5/32", "2001:db8::5/128"] : [] },
+    );
+    const [db1] = await bulkSites(1, () => ({ declared: [], reported: [] }));
+    peers.length = 0;
+    const web = await db.transaction(async (tx) => {
+      const webId = await insertGroup(tx, "org_d", group("443", members));
+      const dbId = await insertGroup(tx, "org_d", referencing(webId, [db1]));
+      await peerDeployer.deploy(tx, [{ resourceId: dbId, siteIds: [db1] }]);
+      return webId;
+    });
+    expect(peers).toEqual([
+      [
+        {
+          id: web,
+          name: "group 443",
+          members: [
+            { site: members[0], name: members[0], addresses: ["10.0.1.0/24"] },
+            { site: members[1], name: members[1], addresses: ["10.0.2.5/32", "2001:db8::5/128"] },
+            { site: members[2], name: members[2], addresses: [] },
+          ],
+        },
+      ],
+    ]);
+  });
+
+  it("a membership change of a group referenced on 1,000 sites: one compilation, a fixed number of statements, only those sites", async () => {
+    const webSites = await bulkSites(2, (i) => ({ declared: [], reported: [`10.0.9.${i + 1}/32`] }));
+    const dbSites = await bulkSites(1000, () => ({ declared: [], reported: [] }));
+    const bystanders = await bulkSites(3, () => ({ declared: [], reported: [] }));
+    const { web, dbGroup } = await db.transaction(async (tx) => {
+      const webId = await insertGroup(tx, "org_d", group("443", [webSites[0]]));
+      const dbId = await insertGroup(tx, "org_d", referencing(webId, dbSites));
+      const other = await insertGroup(tx, "org_d", group("22", bystanders));
+      await peerDeployer.deploy(tx, [
+        { resourceId: dbId, siteIds: dbSites },
+        { resourceId: webId, siteIds: [webSites[0]] },
+        { resourceId: other, siteIds: bystanders },
+      ]);
+      return { web: webId, dbGroup: dbId };
+    });
+    peers.length = 0;
+    let statements = 0;
+    const started = Date.now();
+    await db.transaction(async (tx) => {
+      await replaceGroup(tx, web, group("443", webSites));
+      const c = counting(tx);
+      const changes = await referencingChanges(c.q, [web]);
+      expect(changes).toEqual([{ resourceId: dbGroup, siteIds: dbSites }]);
+      await peerDeployer.deploy(c.q, [{ resourceId: web, siteIds: webSites }, ...changes]);
+      statements = c.count();
+    });
+    console.log(`FIGURE membership-change-1000-sites ${JSON.stringify({ statements, ms: Date.now() - started })}`);
+    // The db sites share one policy; the joining web site has its own (web's rules name no peer, so no referenced groups).
+    expect(peers.filter((p) => (p as unknown[]).length)).toHaveLength(1);
+    expect(statements).toBeLessThan(25);
+    const revs = await db.query<{ site_id: string; revision: number }>(
+      `SELECT site_id, max(revision)::int AS revision FROM site_revisions WHERE site_id = ANY($1::text[]) GROUP BY site_id`,
+      [[...dbSites, ...bystanders, webSites[0]]],
+    );
+    const byId = new Map(revs.map((r) => [r.site_id, r.revision]));
+    expect(dbSites.every((id) => byId.get(id) === 2)).toBe(true);
+    expect(bystanders.map((id) => byId.get(id))).toEqual([1, 1, 1]);
+    expect(byId.get(webSites[0])).toBe(1);
+    expect((await syncTargets(db, [dbGroup])).filter((t) => t.revision === 2)).toHaveLength(1000);
+  });
 });

@@ -41,3 +41,36 @@ describe.each(Object.entries(GOLDEN) as [Platform, string][])("%s golden file", 
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
   });
 });
+
+/**
+ * Golden files of groups named as peers: "database" accepts tcp/5432 and
+ * ICMPv6 from group web (two sites, both families), udp/53 from an empty group,
+ * all outbound to itself ("self"), and tcp/22 from a prefix list whose id
+ * shares its body with the web group's.
+ */
+const groups: PolicyDocumentInput = JSON.parse(readFileSync(join(DATA, "groups.json"), "utf8"));
+const GROUPS_GOLDEN: Record<Platform, string> = {
+  nftables: "groups.nftables.nft",
+  iptables: "groups.iptables.txt",
+  routeros: "groups.routeros.rsc",
+};
+
+describe.each(Object.entries(GROUPS_GOLDEN) as [Platform, string][])("%s golden file of group references", (target, file) => {
+  const path = join(DATA, file);
+  const output = compilePolicy(groups, target);
+  if (process.env.SECGROUPS_UPDATE_GOLDEN) writeFileSync(path, output);
+
+  test("matches the golden file byte for byte", () => {
+    expect(output).toBe(readFileSync(path, "utf8"));
+  });
+
+  test("does not depend on the order of referenced groups, their members or their addresses", () => {
+    const shuffled: PolicyDocumentInput = {
+      ...groups,
+      referenced_groups: [...groups.referenced_groups!]
+        .reverse()
+        .map((g) => ({ ...g, members: [...g.members].reverse().map((m) => ({ ...m, addresses: [...m.addresses].reverse() })) })),
+    };
+    expect(compilePolicy(shuffled, target)).toBe(output);
+  });
+});

@@ -22,8 +22,9 @@ import {
 } from "../model";
 import type { DiffRegion } from "../analyze";
 import { addressRangesOf } from "../analyze/diff";
+import { collapseAddressSet, type ReferencedGroupInput } from "../policy";
 import type { PolicySnapshot, SnapshotRule } from "./snapshot";
-import { UNKNOWN_UNTIL_APPLY } from "./snapshot";
+import { referencedGroupsOf, UNKNOWN_UNTIL_APPLY } from "./snapshot";
 
 /** How many CIDRs a sentence lists before it counts the rest. */
 export const MAX_LISTED_ADDRESSES = 5;
@@ -214,18 +215,55 @@ export function describeSites(ids: readonly string[], ...snapshots: PolicySnapsh
 
 /** The sentence of one region, without the leading "newly allowed:". */
 export function describeRegion(region: DiffRegion, ...snapshots: PolicySnapshot[]): string {
-  const peer = describeAddresses(region.addresses, region.family);
+  const peer = describePeerGroup(region, snapshots) ?? describeAddresses(region.addresses, region.family);
   const sites = region.sites.length ? describeSites(region.sites, ...snapshots) : undefined;
   const service = describeService(region);
   if (region.direction === "inbound") return `${service} from ${peer}${sites ? ` to ${sites}` : " (inbound)"}`;
   return `${service} to ${peer}${sites ? ` from ${sites}` : " (outbound)"}`;
 }
 
-/** A rule's address for a table: a CIDR, or the prefix list it names. */
+/**
+ * "group web (2 sites: 10.0.1.5, 10.0.1.6)" when the region's addresses are
+ * those of the group its accepting rule names as peer (in this family), as a
+ * snapshot's members have them; "10.0.1.6/32 (part of group web)" when they are
+ * some of them; undefined for any other region.
+ */
+function describePeerGroup(region: DiffRegion, snapshots: readonly PolicySnapshot[]): string | undefined {
+  const id = (region.after.verdict === "accept" ? region.after.rule : region.before.rule)?.peerGroupId;
+  if (!id) return undefined;
+  let partOf: ReferencedGroupInput | undefined;
+  for (const snapshot of snapshots) {
+    const group = referencedGroupsOf(snapshot).get(id);
+    if (!group) continue;
+    partOf ??= group;
+    const collapsed = collapseAddressSet(group.members.flatMap((m) => m.addresses));
+    const cidrs = region.family === 6 ? collapsed.cidrs6 : collapsed.cidrs;
+    if (cidrs.length !== region.addresses.length || cidrs.some((c, i) => c !== region.addresses[i])) continue;
+    const sites = group.members.filter((m) => m.addresses.some((a) => a.includes(":") === (region.family === 6)));
+    const addresses = [...new Set(sites.flatMap((m) => m.addresses.filter((a) => a.includes(":") === (region.family === 6))))].map(
+      hostText,
+    );
+    const listed =
+      addresses.length <= MAX_LISTED_ADDRESSES
+        ? addresses.join(", ")
+        : `${addresses.slice(0, MAX_LISTED_ADDRESSES).join(", ")} and ${COUNT.format(addresses.length - MAX_LISTED_ADDRESSES)} more`;
+    return `group ${group.name} (${sites.length === 1 ? "1 site" : `${sites.length} sites`}: ${listed})`;
+  }
+  return partOf ? `${describeAddresses(region.addresses, region.family)} (part of group ${partOf.name})` : undefined;
+}
+
+/** A host CIDR as its address ("10.0.1.5/32" -> "10.0.1.5"); a network stays a CIDR. */
+export function hostText(cidr: string): string {
+  return cidr.endsWith("/32") && !cidr.includes(":") ? cidr.slice(0, -3) : cidr.endsWith("/128") ? cidr.slice(0, -4) : cidr;
+}
+
+/** A rule's address for a table: a CIDR, or the prefix list or group it names. */
 export function describeRuleAddress(rule: SnapshotRule, snapshot: PolicySnapshot): string {
   if (rule.unknown?.includes("address")) return UNKNOWN_UNTIL_APPLY;
   const list = snapshot.prefixLists.find((l) => l.id === rule.address);
   if (list) return `prefix list ${list.name}${list.pendingId ? " (new)" : ""}`;
+  const group = referencedGroupsOf(snapshot).get(rule.address);
+  if (group) return `group ${group.name}`;
   return rule.address;
 }
 

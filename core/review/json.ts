@@ -29,6 +29,7 @@ export function renderJson(review: Review): string {
         sitesRemoved: g.sitesRemoved,
       })),
     prefixLists: review.prefixLists,
+    members: review.members,
     unevaluated: review.unevaluated,
     notes: review.notes,
   };

@@ -1,10 +1,10 @@
 /** The review as Markdown, for a pull-request comment. */
 import type { DiffRegion } from "../analyze";
-import { describeRegion, describeRuleAddress, describeRuleService, describeSites } from "./describe";
+import { describeRegion, describeRuleAddress, describeRuleService, describeSites, hostText } from "./describe";
 import type { Finding } from "./findings";
 import type { Review } from "./review";
 import type { GroupDiff, RuleChange } from "./rule-diff";
-import type { PolicySnapshot, SnapshotRule } from "./snapshot";
+import { referencedGroupsOf, type PolicySnapshot, type SnapshotRule } from "./snapshot";
 
 export function renderMarkdown(review: Review): string {
   const out: string[] = ["# secgroups review", "", `Base: \`${review.base.source}\` → head: \`${review.head.source}\``, ""];
@@ -13,6 +13,7 @@ export function renderMarkdown(review: Review): string {
   out.push(...findings(review.findings));
   out.push(...groups(review));
   out.push(...prefixLists(review));
+  out.push(...members(review));
   out.push(...unknowns(review));
   return (
     out
@@ -63,7 +64,8 @@ function because(r: DiffRegion, review: Review): string {
   const { rules, lists } = indexOf(snapshot);
   const rule = rules.get(ref.groupId)?.get(ref.order);
   const list = rule && lists.get(rule.address);
-  const via = list ? `, prefix list ${list.name}` : "";
+  const peer = rule && !list ? referencedGroupsOf(snapshot).get(rule.address) : undefined;
+  const via = list ? `, prefix list ${list.name}` : peer ? `, group ${peer.name}` : "";
   const what = r.after.rule ? "" : r.after.verdict === "drop" ? " (now dropped by default)" : "";
   return ` — ${verb} "${ref.groupName}" rule ${ref.order} (${ref.description}${via})${what}`;
 }
@@ -177,6 +179,22 @@ function prefixLists(review: Review): string[] {
     out.push(
       `- **${l.name}** (${l.status})${entries.length ? `: ${entries.slice(0, 20).join(", ")}${entries.length > 20 ? `, and ${entries.length - 20} more` : ""}` : ""}`,
     );
+  }
+  return [...out, ""];
+}
+
+/** "- **web**: web-3 joined (10.0.1.7); web-1 left (10.0.1.5); web-2 addresses 10.0.1.6 → 10.0.1.9" */
+function members(review: Review): string[] {
+  if (!review.members.length) return [];
+  const out = ["## Members of groups named as peers", ""];
+  const list = (addresses: readonly string[] | undefined) => (addresses?.length ? addresses.map(hostText).join(", ") : "no addresses");
+  for (const g of review.members) {
+    const parts = [
+      ...g.joined.map((m) => `${m.site} joined (${list(m.after)})`),
+      ...g.left.map((m) => `${m.site} left (${list(m.before)})`),
+      ...g.readdressed.map((m) => `${m.site} addresses ${list(m.before)} → ${list(m.after)}`),
+    ];
+    out.push(`- **${g.name}**: ${parts.join("; ")}`);
   }
   return [...out, ""];
 }

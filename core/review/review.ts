@@ -6,7 +6,7 @@
 import { normalizePolicy, type NormalizedPolicy } from "../policy";
 import { ValidationError } from "../model";
 import { semanticDiff, type DiffRegion } from "../analyze";
-import { diffGroups, diffPrefixLists, type GroupDiff, type PrefixListDiff } from "./rule-diff";
+import { diffGroupMembers, diffGroups, diffPrefixLists, type GroupDiff, type GroupMembersDiff, type PrefixListDiff } from "./rule-diff";
 import { lintChange, type Finding } from "./findings";
 import { documentOf, type PolicySnapshot } from "./snapshot";
 
@@ -22,11 +22,13 @@ export interface Review {
   head: PolicySnapshot;
   groups: GroupDiff[];
   prefixLists: PrefixListDiff[];
+  /** Sites that joined or left a group rules name as peer, or whose addresses changed. */
+  members: GroupMembersDiff[];
   /** Traffic that is accepted in head and was dropped in base. */
   opened: DiffRegion[];
   /** Traffic that was accepted in base and is dropped in head. */
   closed: DiffRegion[];
-  /** Whether any group, rule, site attachment or prefix list differs in text. */
+  /** Whether any group, rule, site attachment, prefix list or member address of a peer group differs in text. */
   textChanged: boolean;
   /** Whether some packet gets a different verdict on some site. */
   effectiveChange: boolean;
@@ -41,6 +43,7 @@ export interface Review {
 export function reviewSnapshots(base: PolicySnapshot, head: PolicySnapshot): Review {
   const groups = diffGroups(base, head);
   const prefixLists = diffPrefixLists(base, head);
+  const members = diffGroupMembers(base, head);
   // Each side is validated and normalized once: the semantic diff and lint share the normal form.
   const basePolicy = policyOf(base, "base");
   const headPolicy = policyOf(head, "head");
@@ -51,9 +54,10 @@ export function reviewSnapshots(base: PolicySnapshot, head: PolicySnapshot): Rev
     head,
     groups,
     prefixLists,
+    members,
     opened: delta.opened,
     closed: delta.closed,
-    textChanged: groups.some((g) => g.status !== "unchanged") || prefixLists.length > 0,
+    textChanged: groups.some((g) => g.status !== "unchanged") || prefixLists.length > 0 || members.length > 0,
     effectiveChange: delta.regions.length > 0,
     findings: lintChange(base, head, basePolicy, headPolicy),
     unevaluated,

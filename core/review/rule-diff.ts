@@ -5,7 +5,7 @@
  * so "22, 80" -> "22,80" is not a change.
  */
 import { parsePorts } from "../model";
-import type { PolicySnapshot, SnapshotGroup, SnapshotRule } from "./snapshot";
+import { referencedGroupsOf, type PolicySnapshot, type SnapshotGroup, type SnapshotRule } from "./snapshot";
 
 export const COMPARED_FIELDS = [
   "direction",
@@ -49,6 +49,24 @@ export interface PrefixListDiff {
   status: "added" | "removed" | "changed";
   cidrsAdded: string[];
   cidrsRemoved: string[];
+}
+
+/** A member site of a referenced group whose membership or addresses changed (addresses as CIDR text). */
+export interface MemberChange {
+  /** The site as the reviewer knows it (siteKey). */
+  site: string;
+  /** Absent when the site joined the group. */
+  before?: string[];
+  /** Absent when the site left the group. */
+  after?: string[];
+}
+
+/** How the members of a group that rules on both sides name as peer changed. */
+export interface GroupMembersDiff {
+  name: string;
+  joined: MemberChange[];
+  left: MemberChange[];
+  readdressed: MemberChange[];
 }
 
 /** Pairs groups by key, and by name for the rest (two different input formats have different keys). */
@@ -138,6 +156,31 @@ export function diffPrefixLists(base: PolicySnapshot, head: PolicySnapshot): Pre
   return out;
 }
 
+/**
+ * Membership changes of the groups that rules name as peers on both sides:
+ * sites that joined or left, and sites whose (effective) addresses changed.
+ * Groups pair by id, then by name; sites by siteKey.
+ */
+export function diffGroupMembers(base: PolicySnapshot, head: PolicySnapshot): GroupMembersDiff[] {
+  const side = (s: PolicySnapshot) => [...referencedGroupsOf(s).values()].map((g) => ({ ...g, key: g.id }));
+  const out: GroupMembersDiff[] = [];
+  for (const [b, h] of pairByKey(side(base), side(head))) {
+    if (!b || !h) continue;
+    const members = (g: typeof b, s: PolicySnapshot) => new Map(g.members.map((m) => [siteKey(m.site, s), [...m.addresses].sort()]));
+    const before = members(b, base);
+    const after = members(h, head);
+    const diff: GroupMembersDiff = { name: h.name, joined: [], left: [], readdressed: [] };
+    for (const [site, addresses] of after) {
+      const was = before.get(site);
+      if (!was) diff.joined.push({ site, after: addresses });
+      else if (was.join() !== addresses.join()) diff.readdressed.push({ site, before: was, after: addresses });
+    }
+    for (const [site, addresses] of before) if (!after.has(site)) diff.left.push({ site, before: addresses });
+    if (diff.joined.length || diff.left.length || diff.readdressed.length) out.push(diff);
+  }
+  return out;
+}
+
 /** The same CIDRs in the same order (most lists of a change are untouched): no set difference needed. */
 function sameEntries(a: readonly { cidr: string }[], b: readonly { cidr: string }[]): boolean {
   if (a.length !== b.length) return false;
@@ -160,7 +203,10 @@ function comparable(field: ComparedField, rule: SnapshotRule, snapshot: PolicySn
     case "address": {
       // Prefix lists compare by name: a new list's id is a stand-in, and keys differ between input formats.
       const list = snapshot.prefixLists.find((l) => l.id === rule.address);
-      return list ? `list:${list.name}` : rule.address;
+      if (list) return `list:${list.name}`;
+      // Groups named as peers likewise.
+      const group = rule.address.startsWith("sec_grp_") ? referencedGroupsOf(snapshot).get(rule.address) : undefined;
+      return group ? `group:${group.name}` : rule.address;
     }
     case "action":
       return rule.action ?? "accept";

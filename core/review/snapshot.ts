@@ -5,7 +5,7 @@
  * compares two of them.
  */
 import { isId, type FilterRuleWrite } from "../model";
-import type { PolicyDocumentInput } from "../policy";
+import { deriveReferencedGroups, type PolicyDocumentInput, type PolicySiteInput, type ReferencedGroupInput } from "../policy";
 
 /** Shown wherever a value is computed by apply (a new prefix list's id, a new site's id). */
 export const UNKNOWN_UNTIL_APPLY = "(unknown until apply)";
@@ -47,6 +47,10 @@ export interface PolicySnapshot {
   prefixLists: SnapshotPrefixList[];
   /** Display names of sites by id, where the input names them. */
   siteNames: Record<string, string>;
+  /** Declared and reported addresses of sites by id, where the input gives them (the members of groups named as peers). */
+  siteAddresses?: Record<string, Pick<PolicySiteInput, "addresses" | "reported_addresses">>;
+  /** Groups named as peers that the input gives with their members (a policy file's `referenced_groups`) but does not hold. */
+  givenPeers?: ReferencedGroupInput[];
   /** Notes on values that could only be resolved by following resource relations, or not at all. */
   notes: string[];
 }
@@ -84,7 +88,10 @@ export function isKnownRule(rule: SnapshotRule): boolean {
  * with unknown fields are left out: the report lists them separately.
  */
 export function documentOf(snapshot: PolicySnapshot, groups: readonly SnapshotGroup[] = snapshot.groups): PolicyDocumentInput {
+  const members = referencedGroupsOf(snapshot);
+  const referenced = new Set(groups.flatMap((g) => g.rules.filter(isKnownRule).map((r) => r.address)));
   return {
+    referenced_groups: [...members.values()].filter((g) => referenced.has(g.id)),
     prefix_lists: snapshot.prefixLists.map((l) => ({ id: l.id, name: l.name, description: l.description, prefixes: l.prefixes })),
     security_groups: groups.map((g) => ({
       id: g.id,
@@ -94,6 +101,26 @@ export function documentOf(snapshot: PolicySnapshot, groups: readonly SnapshotGr
       rules: g.rules.filter(isKnownRule).map(({ unknown: _unknown, ...rule }) => rule),
     })),
   };
+}
+
+const membersCache = new WeakMap<PolicySnapshot, Map<string, ReferencedGroupInput>>();
+
+/**
+ * The groups some rule of the snapshot names as its peer, by id, their members
+ * from the groups' `sites` and the sites' addresses (one derivation:
+ * deriveReferencedGroups), and the given ones for groups the snapshot does not
+ * hold. Computed once per snapshot.
+ */
+export function referencedGroupsOf(snapshot: PolicySnapshot): Map<string, ReferencedGroupInput> {
+  let members = membersCache.get(snapshot);
+  if (!members) {
+    const sites = Object.entries(snapshot.siteAddresses ?? {}).map(([id, a]) => ({ id, name: snapshot.siteNames[id], ...a }));
+    const groups = snapshot.groups.map((g) => ({ ...g, rules: g.rules.filter(isKnownRule) }));
+    members = new Map(deriveReferencedGroups({ security_groups: groups, sites }).map((g) => [g.id, g]));
+    for (const g of snapshot.givenPeers ?? []) if (!members.has(g.id)) members.set(g.id, g);
+    membersCache.set(snapshot, members);
+  }
+  return members;
 }
 
 /** The prefix-list id a resource's id becomes inside the review (real ids pass through). */

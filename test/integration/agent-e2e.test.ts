@@ -157,6 +157,13 @@ test("a group and a prefix list reach active, and traffic follows the rules", as
   const siteView = await api.ok("GET", `/vpc/sites/${siteId}`);
   expect(siteView).toMatchObject({ online: true, drift: false });
   expect(siteView.applied_revision).toBe(siteView.desired_revision);
+  // The agent reports its namespace's global unicast address (not lo, not the veth's fe80::).
+  await eventually(
+    "the agent reports its address",
+    async () => JSON.stringify((await api.ok("GET", `/vpc/sites/${siteId}`)).reported_addresses) === JSON.stringify([`${SERVER}/32`]),
+    15_000,
+  );
+  expect((await api.ok("GET", `/vpc/sites/${siteId}`)).addresses).toEqual([]);
 });
 
 test("changing the prefix list moves access to the new address", async () => {

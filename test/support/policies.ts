@@ -175,7 +175,8 @@ export function randomPolicy(random: () => number, opts: RandomPolicyOptions = {
 
 /**
  * A random edit of a document that keeps its references valid: rules dropped,
- * actions flipped, ports changed, and with `prefixLists` a list's first entry dropped.
+ * actions flipped, ports changed, with `prefixLists` a list's first entry dropped,
+ * and with `members` a referenced group's first member site.
  */
 export function editPolicy(
   doc: PolicyDocumentInput,

@@ -7,6 +7,7 @@
  * meant; otherwise they stay unknown and the report says so.
  */
 import { isId, type FilterRuleWrite } from "../../model";
+import type { ReferencedGroupInput } from "../../policy";
 import {
   UNKNOWN_UNTIL_APPLY,
   prefixListIdFor,
@@ -33,6 +34,10 @@ export interface RawSite {
   key: string;
   id?: string;
   name: string;
+  /** Declared addresses (CIDRs), when the input gives them. */
+  addresses?: string[];
+  /** What the site's agent reported, when the input shows it (state, API listings). */
+  reportedAddresses?: string[];
 }
 
 export type RawRule = Omit<FilterRuleWrite, "address"> & { address: RawValue; unknownFields?: string[] };
@@ -52,6 +57,8 @@ export interface RawGroup {
 
 export interface RawResources {
   source: string;
+  /** Groups named as peers that the input gives with their members but does not hold (a policy file's referenced_groups). */
+  givenPeers?: ReferencedGroupInput[];
   groups: RawGroup[];
   prefixLists: RawPrefixList[];
   sites: RawSite[];
@@ -71,22 +78,42 @@ export function assemble(raw: RawResources): PolicySnapshot {
   raw.prefixLists.forEach((l, i) => l.id && listByRawId.set(l.id, prefixLists[i]));
 
   const siteNames: Record<string, string> = {};
+  const siteAddresses: NonNullable<PolicySnapshot["siteAddresses"]> = {};
   const siteIdByKey = new Map<string, string>();
   for (const s of raw.sites) {
     const id = s.id ?? standInId("site_", s.key);
     siteIdByKey.set(s.key, id);
     siteNames[id] = s.id ? s.name : `${s.name} (new)`;
+    if (s.addresses || s.reportedAddresses)
+      siteAddresses[id] = { addresses: s.addresses ?? [], reported_addresses: s.reportedAddresses ?? [] };
+  }
+  // Groups are rule peers too: their ids (real or stand-in) by key and by the id the input shows.
+  const groupIdOf = (g: RawGroup) => (isId("securityGroup", g.id) ? g.id : standInId("sec_grp_", g.key));
+  const peers: Peers = { byKey: new Map(), byRawId: new Map(), pending: new Map() };
+  for (const g of raw.givenPeers ?? []) {
+    peers.byRawId.set(g.id, { id: g.id, name: g.name, what: "group" });
+    for (const m of g.members ?? []) if (typeof m.name === "string" && !(m.site in siteNames)) siteNames[m.site] = m.name;
+  }
+  for (const g of raw.groups) {
+    const target: Peer = { id: groupIdOf(g), name: g.name, what: "group" };
+    peers.byKey.set(g.key, target);
+    if (g.id) peers.byRawId.set(g.id, target);
+    else peers.pending.set(g.key, target);
   }
 
   const groups = raw.groups.map((g): SnapshotGroup => {
-    const pendingLists = (g.ruleDependencies ?? [])
-      .map((k) => listByKey.get(k))
-      .filter((l): l is SnapshotPrefixList => Boolean(l?.pendingId));
-    const rules = g.rules?.map((r) => resolveRule(g, r, pendingLists, listByKey, listByRawId, notes)) ?? [];
+    // New prefix lists and groups the rules depend on: an unknown address is one of them.
+    const pendingLists: Peer[] = (g.ruleDependencies ?? []).flatMap((k) => {
+      const list = listByKey.get(k);
+      if (list?.pendingId) return [{ id: list.id, name: list.name, what: "prefix list" as const }];
+      const group = peers.pending.get(k);
+      return group && k !== g.key ? [group] : [];
+    });
+    const rules = g.rules?.map((r) => resolveRule(g, r, pendingLists, listByKey, listByRawId, peers, notes)) ?? [];
     if (!g.rules) notes.push(`${g.name}: the rule list is ${UNKNOWN_UNTIL_APPLY}`);
     return {
       key: g.key,
-      id: isId("securityGroup", g.id) ? g.id : standInId("sec_grp_", g.key),
+      id: groupIdOf(g),
       name: g.name,
       description: g.description ?? null,
       sites: resolveSites(g, raw.sites, siteIdByKey, siteNames, notes),
@@ -94,15 +121,38 @@ export function assemble(raw: RawResources): PolicySnapshot {
       rulesUnknown: !g.rules,
     };
   });
-  return { source: raw.source, groups, prefixLists, siteNames, notes };
+  return {
+    source: raw.source,
+    groups,
+    prefixLists,
+    siteNames,
+    ...(Object.keys(siteAddresses).length ? { siteAddresses } : {}),
+    ...(raw.givenPeers?.length ? { givenPeers: raw.givenPeers } : {}),
+    notes,
+  };
+}
+
+/** What an unknown or referenced rule address may be: a prefix list or a group, by its id in the snapshot. */
+interface Peer {
+  id: string;
+  name: string;
+  what: "prefix list" | "group";
+}
+
+interface Peers {
+  byKey: Map<string, Peer>;
+  byRawId: Map<string, Peer>;
+  /** Groups whose id apply assigns, by key. */
+  pending: Map<string, Peer>;
 }
 
 function resolveRule(
   group: RawGroup,
   rule: RawRule,
-  pendingLists: SnapshotPrefixList[],
+  pendingLists: Peer[],
   listByKey: Map<string, SnapshotPrefixList>,
   listByRawId: Map<string, SnapshotPrefixList>,
+  groups: Peers,
   notes: string[],
 ): SnapshotRule {
   const { address, unknownFields } = rule;
@@ -110,8 +160,8 @@ function resolveRule(
   const unknown = [...(unknownFields ?? [])];
   let resolved: string;
   if ("ref" in address) {
-    const list = listByKey.get(address.ref);
-    if (list) resolved = list.id;
+    const target = listByKey.get(address.ref) ?? groups.byKey.get(address.ref);
+    if (target) resolved = target.id;
     else {
       resolved = UNKNOWN_UNTIL_APPLY;
       unknown.push("address");
@@ -121,7 +171,7 @@ function resolveRule(
     if (pendingLists.length === 1) {
       resolved = pendingLists[0].id;
       notes.push(
-        `${group.name}, rule ${rule.order}: address is the id of new prefix list ${pendingLists[0].name} (its only new dependency)`,
+        `${group.name}, rule ${rule.order}: address is the id of new ${pendingLists[0].what} ${pendingLists[0].name} (its only new dependency)`,
       );
     } else {
       resolved = UNKNOWN_UNTIL_APPLY;
@@ -142,6 +192,15 @@ function resolveRule(
       notes.push(
         `${group.name}, rule ${rule.order}: prefix list ${address.value} is not defined in this input; its addresses are unknown here`,
       );
+    }
+  } else if (address.value.startsWith("sec_grp_") || groups.byRawId.has(address.value)) {
+    const peer = groups.byRawId.get(address.value);
+    if (peer) resolved = peer.id;
+    else {
+      // A group this input does not hold: its members (and so the addresses the rule matches) are unknown here.
+      resolved = address.value;
+      unknown.push("address");
+      notes.push(`${group.name}, rule ${rule.order}: group ${address.value} is not defined in this input; its members are unknown here`);
     }
   } else resolved = address.value;
   return unknown.length ? { ...fields, address: resolved, unknown } : { ...fields, address: resolved };
@@ -187,4 +246,12 @@ function ruleFields(rule: RawRule): Omit<FilterRuleWrite, "address"> {
   const out: Record<string, unknown> = {};
   for (const k of RULE_FIELDS) if (rule[k] !== undefined) out[k] = rule[k];
   return out as Omit<FilterRuleWrite, "address">;
+}
+
+/** A site's declared and reported addresses, where the listing has them (text values only). */
+export function addressesOf(site: Record<string, unknown>): { addresses?: string[]; reportedAddresses?: string[] } {
+  const texts = (v: unknown) => (Array.isArray(v) ? v.filter((a): a is string => typeof a === "string") : undefined);
+  const addresses = texts(site.addresses);
+  const reportedAddresses = texts(site.reported_addresses);
+  return { ...(addresses ? { addresses } : {}), ...(reportedAddresses ? { reportedAddresses } : {}) };
 }

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { ReviewInput } from "../snapshot";
-import { assemble, type RawResources, type RawRule, type RawValue } from "./assemble";
+import { addressesOf, assemble, type RawResources, type RawRule, type RawValue } from "./assemble";
 import { TF_TYPES } from "./terraform-plan";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -58,7 +58,8 @@ export function readCdktfJson(json: Json, source: string): ReviewInput {
 
 function addStack(raw: RawResources, json: Json, stack: string): void {
   const blocks = (type: string): [string, Json][] => Object.entries((json.resource?.[type] ?? {}) as Json);
-  for (const [name, v] of blocks(TF_TYPES.site)) raw.sites.push({ key: `${stack}${TF_TYPES.site}.${name}`, name: String(v.name ?? name) });
+  for (const [name, v] of blocks(TF_TYPES.site))
+    raw.sites.push({ key: `${stack}${TF_TYPES.site}.${name}`, name: String(v.name ?? name), ...addressesOf(v) });
   for (const [name, v] of blocks(TF_TYPES.prefixList)) {
     raw.prefixLists.push({
       key: `${stack}${TF_TYPES.prefixList}.${name}`,

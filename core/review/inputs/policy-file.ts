@@ -2,10 +2,14 @@
  * Reads a policy document ({prefix_lists, security_groups} in API shape, as
  * `secgroups compile` reads it, or as the API lists them). Groups are matched
  * across the two sides by id when they have one, by name otherwise. An
- * optional `sites` list ({id, name}, as GET /vpc/sites returns) names sites.
+ * optional `sites` list ({id, name, addresses, reported_addresses}, as GET
+ * /vpc/sites returns) names sites and gives the addresses of the members of
+ * groups that rules name as peers; `referenced_groups` (as the control plane
+ * fills it) gives the members of peer groups the file does not hold.
  */
+import type { ReferencedGroupInput } from "../../policy";
 import type { ReviewInput } from "../snapshot";
-import { assemble } from "./assemble";
+import { addressesOf, assemble } from "./assemble";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -18,9 +22,15 @@ export function readPolicyDocument(json: Json, source: string): ReviewInput {
   const groups: Json[] = json.security_groups;
   const after = assemble({
     source,
+    givenPeers: Array.isArray(json.referenced_groups) ? (json.referenced_groups as ReferencedGroupInput[]) : undefined,
     sites: ((json.sites ?? []) as Json[])
       .filter((s) => typeof s?.id === "string")
-      .map((s) => ({ key: `site ${s.id}`, id: s.id, name: String(s.name ?? s.id) })),
+      .map((s) => ({
+        key: `site ${s.id}`,
+        id: s.id,
+        name: String(s.name ?? s.id),
+        ...addressesOf(s),
+      })),
     prefixLists: lists.map((l) => ({
       key: `prefix list ${l.id}`,
       id: l.id,

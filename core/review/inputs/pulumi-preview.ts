@@ -5,7 +5,16 @@
  * a plain `pulumi-nodejs:dynamic:Resource` is recognised by its inputs.
  */
 import type { PolicySnapshot, ReviewInput } from "../snapshot";
-import { assemble, type RawGroup, type RawPrefixList, type RawResources, type RawRule, type RawSite, type RawValue } from "./assemble";
+import {
+  addressesOf,
+  assemble,
+  type RawGroup,
+  type RawPrefixList,
+  type RawResources,
+  type RawRule,
+  type RawSite,
+  type RawValue,
+} from "./assemble";
 
 /** The engine's marker for a value computed by apply (sdk `rpc.unknownValue`). */
 export const PULUMI_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -90,7 +99,7 @@ export function snapshotOf(states: ResourceState[], source: string, prefer: "inp
     const props = (prefer === "outputs" ? (state.outputs ?? state.inputs) : (state.inputs ?? state.outputs)) ?? {};
     const id = typeof state.id === "string" && state.id !== "" && state.id !== PULUMI_UNKNOWN ? state.id : undefined;
     const name = typeof props.name === "string" ? props.name : logicalName(state.urn);
-    if (kind === "site") raw.sites.push({ key: state.urn, id, name } satisfies RawSite);
+    if (kind === "site") raw.sites.push({ key: state.urn, id, name, ...addressesOf(props) } satisfies RawSite);
     else if (kind === "prefixList") {
       raw.prefixLists.push({
         key: state.urn,

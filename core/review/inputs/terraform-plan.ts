@@ -6,7 +6,7 @@
  * secgroups_site.
  */
 import type { PolicySnapshot, ReviewInput } from "../snapshot";
-import { assemble, type RawGroup, type RawResources, type RawRule, type RawValue } from "./assemble";
+import { addressesOf, assemble, type RawGroup, type RawResources, type RawRule, type RawValue } from "./assemble";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -67,7 +67,7 @@ function snapshotOf(resources: TfResource[], source: string, references: Map<str
     const v = r.values;
     const u = (r.unknown === true ? { id: true } : r.unknown) as Json;
     const id = u.id || typeof v.id !== "string" ? undefined : v.id;
-    if (r.type === TF_TYPES.site) raw.sites.push({ key: r.address, id, name: String(v.name ?? r.address) });
+    if (r.type === TF_TYPES.site) raw.sites.push({ key: r.address, id, name: String(v.name ?? r.address), ...addressesOf(v) });
     else if (r.type === TF_TYPES.prefixList) {
       raw.prefixLists.push({
         key: r.address,

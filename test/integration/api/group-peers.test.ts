@@ -208,6 +208,24 @@ describe.each(ENGINES)("group peers (%s)", (engine) => {
       expect(after.sites).toEqual(before.sites);
     });
 
+    it("two groups naming each other are replaced at once without a deadlock or a 5xx", async () => {
+      const [s1, s2] = [await site(t.core, "mutual-1"), await site(t.core, "mutual-2")];
+      const a = await t.core.create(GROUPS, simpleGroup({ name: "side a" }));
+      const b = await t.core.create(GROUPS, simpleGroup({ name: "side b", rules: [rule(1, { address: a.id })] }));
+      const body = (name: string, peer: string, sites: string[], port: number) =>
+        simpleGroup({ name, rules: [rule(1, { address: peer, port: String(port) })], sites });
+      const responses = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          i % 2
+            ? t.core.put(`${GROUPS}/${a.id}`, body("side a", b.id, i % 4 === 1 ? [s1.id] : [], 1000 + i))
+            : t.core.put(`${GROUPS}/${b.id}`, body("side b", a.id, i % 4 === 0 ? [s2.id] : [], 2000 + i)),
+        ),
+      );
+      expect(responses.filter((r) => r.status >= 500).map((r) => r.body)).toEqual([]);
+      for (const r of responses) expect([200, 409]).toContain(r.status);
+      expectError(await t.core.delete(`${GROUPS}/${a.id}`), 409, "security_group_in_use");
+    });
+
     it("deleting a referenced group is 409 naming the groups that reference it; a group referenced only by itself can go", async () => {
       const web = await t.core.create(GROUPS, simpleGroup({ name: "web" }));
       const db = await t.core.create(GROUPS, simpleGroup({ name: "database", rules: [rule(1, { address: web.id })] }));
@@ -330,6 +348,25 @@ describe.each(ENGINES)("group peers (%s)", (engine) => {
       expect((await t.core.get(`${GROUPS}/${cluster.id}`)).json.pending_sites.map((p: { site: string }) => p.site).sort()).toEqual(
         [a.id, b.id].sort(),
       );
+    });
+
+    it("concurrent reports of a self-referencing cluster, while it is re-attached: no 5xx, and every site ends with every member's address", async () => {
+      const members = await Promise.all(Array.from({ length: 12 }, (_, i) => site(t.core, `node-${i}`)));
+      const cluster = await t.core.create(GROUPS, simpleGroup({ name: "cluster", sites: members.map((m) => m.id) }));
+      const self = simpleGroup({ name: "cluster", rules: [rule(1, { address: cluster.id })], sites: members.map((m) => m.id) });
+      expect((await t.core.put(`${GROUPS}/${cluster.id}`, self)).status).toBe(200);
+      const responses = await Promise.all([
+        ...members.map((m, i) => report(t.core, m, [`10.8.${i}.1/32`])),
+        t.core.put(`${GROUPS}/${cluster.id}`, { ...self, name: "cluster b" }),
+      ]);
+      const statuses = responses.map((r) => r.status);
+      // The PUT may meet the syncing lock (no agent of these sites is online, so it should not).
+      expect(statuses.filter((s) => s >= 500)).toEqual([]);
+      expect(statuses.slice(0, members.length).every((s) => s === 204)).toBe(true);
+      for (const m of members) {
+        const config = await configOf(t.core, m);
+        for (let i = 0; i < members.length; i++) expect(config).toContain(`10.8.${i}.1`);
+      }
     });
 
     it("a refused change recompiles nothing", async () => {

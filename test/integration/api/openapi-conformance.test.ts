@@ -245,6 +245,18 @@ describe("openapi conformance", () => {
     expect((await call("POST", "/agent/v1/heartbeat", as(agentSite))).status).toBe(204);
     expect((await call("POST", "/agent/v1/heartbeat", { token: "sgs_nobody" })).status).toBe(401);
 
+    const addresses = { addresses: ["10.0.1.5/32", "2001:db8::5/128"] };
+    expect((await call("PUT", "/agent/v1/addresses", { ...as(agentSite), body: addresses })).status).toBe(204);
+    expect((await call("PUT", "/agent/v1/addresses", { token: "sgs_nobody", body: addresses })).status).toBe(401);
+    expect((await call("PUT", "/agent/v1/addresses", { ...as(agentSite), body: { addresses: ["0.0.0.0/0"] } })).status).toBe(422);
+    for (const [raw, type, status] of [
+      ["{", "application/json", 400],
+      [JSON.stringify({ addresses: [BIG] }), "application/json", 413],
+      ["addresses=1", "text/plain", 415],
+    ] as const) {
+      expect((await call("PUT", "/agent/v1/addresses", { ...as(agentSite), raw, headers: { "content-type": type } })).status).toBe(status);
+    }
+
     expect((await call("GET", "/agent/v1/routeros.rsc", as(routerSite))).status).toBe(200);
     expect((await call("GET", "/agent/v1/routeros.rsc", { token: null, query: { token: routerSite.token } })).status).toBe(200);
     expect((await call("GET", "/agent/v1/routeros.rsc", as(agentSite))).status).toBe(400);
