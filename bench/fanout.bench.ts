@@ -39,13 +39,13 @@ export interface FanoutResult {
   change_active_ms: number;
 }
 
-interface Poller {
+export interface Poller {
   stop(): void;
   done: Promise<void>;
 }
 
 /** A lightweight agent: poll, report applied, repeat. `applied(rev)` is called after each report. */
-function startPoller(base: string, token: string, applied: (revision: number, managed: boolean) => void): Poller {
+export function startPoller(base: string, token: string, applied: (revision: number, managed: boolean) => void): Poller {
   let stopped = false;
   const controller = new AbortController();
   const headers = { authorization: `Bearer ${token}` };
@@ -89,7 +89,7 @@ function startPoller(base: string, token: string, applied: (revision: number, ma
   };
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 20): Promise<void> {
+export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 20): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

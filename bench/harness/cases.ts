@@ -15,6 +15,7 @@ import { anchorRuns, pythonAnchor } from "./anchors";
 import { allocCidr6Case } from "./alloc-cidr6";
 import { compileDualCase } from "./compile-dual";
 import { consoleCase } from "./console";
+import { groupFanoutCase } from "./group-fanout";
 import { ratio, summarize, timeIt, timeItWithCpu, treeCpuMs } from "./stats";
 import type { CaseOptions, CaseResult, Curve, Row, Summary } from "./types";
 
@@ -919,6 +920,7 @@ export const CASES: Record<string, (opts: CaseOptions) => Promise<CaseResult>> =
   pulumi: pulumiCase,
   review: reviewCase,
   fanout: fanoutCase,
+  "group-fanout": groupFanoutCase,
   "curve-cidrs": curveCidrs,
   "curve-rules": curveRules,
   "curve-sites": curveSites,

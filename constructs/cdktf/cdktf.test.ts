@@ -1,5 +1,5 @@
 import "cdktf/lib/testing/adapters/jest";
-import { Testing, TerraformStack } from "cdktf";
+import { Testing, TerraformStack, Token } from "cdktf";
 import type { Construct } from "constructs";
 import {
   DataSecgroupsPrefixList,
@@ -13,6 +13,10 @@ import {
   WebServerGroup,
   DatabaseGroup,
   MonitoringGroup,
+  Peer,
+  Port,
+  PROTOCOL,
+  SecurityGroupPattern,
 } from "./index";
 
 Testing.setupJest();
@@ -135,5 +139,47 @@ describe("CDKTF constructs", () => {
         web.addRule({ direction: "inbound", order: 10, protocol: 6, port: "8081", address: "0.0.0.0/0", description: "alt2" });
       }),
     ).toThrow(/order 10 is already used by rule "alt"/);
+  });
+
+  it("groups as peers: DatabaseGroup({ applicationSources: [web] }) and allowFrom reference the group's id token", () => {
+    const out = synth((s) => {
+      const web = new WebServerGroup(s, "web", { name: "web", dualStack: false, outbound: "none" });
+      new DatabaseGroup(s, "db", { name: "db-tier", engine: "postgres", applicationSources: [web], outbound: "none" });
+      const plain = new SecurityGroup(s, "plain", { name: "plain", rules: [] });
+      new SecurityGroupPattern(s, "cache", { name: "cache", outbound: "none" })
+        .allowFrom(web, Port.tcp(6379), "app to cache")
+        .allowFrom(Peer.group(plain), Port.icmpPing())
+        .allowTo(plain, Port.udpRange(5000, 5010));
+    });
+    const groups = resources(out, "secgroups_security_group");
+    const rulesOf = (name: string) =>
+      (Object.values(groups).find((g) => g.name === name)!.rules as Record<string, unknown>[]).map((r) => [
+        r.direction,
+        r.protocol,
+        r.port,
+        r.address,
+        r.icmp_type,
+        r.description,
+      ]);
+    const webId = "${secgroups_security_group.web_security-group_7D897C8C.id}";
+    expect(rulesOf("db-tier")).toEqual([["inbound", 6, "5432", webId, undefined, "postgres from group web"]]);
+    expect(rulesOf("cache")).toEqual([
+      ["inbound", 6, "6379", webId, undefined, "app to cache"],
+      ["inbound", 1, "", "${secgroups_security_group.plain.id}", 8, "ICMP echo from group"],
+      ["outbound", 17, "5000-5010", "${secgroups_security_group.plain.id}", undefined, "udp/5000-5010 to group"],
+    ]);
+    expect(PROTOCOL.TCP).toBe(6);
+  });
+
+  it("a Site declares its addresses; reported_addresses is read-only", () => {
+    let site!: Site;
+    const out = synth((s) => {
+      site = new Site(s, "web-1", { name: "web-1", platform: "nftables", addresses: ["10.0.1.5/32", "2001:db8::5/128"] });
+    });
+    expect(out).toHaveResourceWithProperties(Site, { name: "web-1", addresses: ["10.0.1.5/32", "2001:db8::5/128"] });
+    // A computed list: a token until apply, never an argument.
+    expect(site.reportedAddresses).toHaveLength(1);
+    expect(Token.isUnresolved(site.reportedAddresses)).toBe(true);
+    expect(JSON.stringify(JSON.parse(out).resource.secgroups_site)).not.toContain("reported_addresses");
   });
 });

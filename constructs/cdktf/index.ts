@@ -7,7 +7,9 @@
  * import { SecgroupsProvider, PrefixList, WebServerGroup } from "secgroups/cdktf";
  * new SecgroupsProvider(this, "secgroups", {});
  * const web = new WebServerGroup(this, "web", { name: "web", adminSources: ["203.0.113.0/24"] });
- * web.allowInbound({ protocol: 6, port: "8443", address: "0.0.0.0/0", description: "Alt HTTPS" });
+ * web.allowFrom(Peer.anyIpv4(), Port.tcp(8443), "Alt HTTPS");
+ * // From the members of the web group (whichever sites it is attached to), no subnet:
+ * new DatabaseGroup(this, "db", { name: "db", engine: "postgres", applicationSources: [web] });
  * // Existing objects, looked up by name (or id) at plan time:
  * const office = PrefixList.fromLookup(this, "office", { name: "office" });
  * new WebServerGroup(this, "intranet", { name: "intranet", sources: [office], sites: [Site.fromLookup(this, "web-1", { name: "web-1" })] });
@@ -27,8 +29,9 @@ export type { SiteConfig } from "./generated/providers/secgroups/site";
 export type { DataSecgroupsPrefixListConfig } from "./generated/providers/secgroups/data-secgroups-prefix-list";
 export type { DataSecgroupsSecurityGroupConfig } from "./generated/providers/secgroups/data-secgroups-security-group";
 export type { DataSecgroupsSiteConfig } from "./generated/providers/secgroups/data-secgroups-site";
-export { PatternError, ANYWHERE, ANYWHERE_IPV6, echoRequest } from "../patterns";
-export type { RuleSpec, OutboundPolicy } from "../patterns";
+export { PatternError, ANYWHERE, ANYWHERE_IPV6, echoRequest, Peer, Port } from "../patterns";
+export type { RuleSpec, OutboundPolicy, CidrPeer, PrefixListLike, SecurityGroupLike } from "../patterns";
+export { PROTOCOL } from "../../core/model";
 
 /**
  * How a look-up finds one existing object of the organization: by `name`
@@ -44,8 +47,15 @@ export class DataSecgroupsPrefixList extends gen.dataSecgroupsPrefixList.DataSec
   }
 }
 
-/** `data.secgroups_security_group`: an existing security group (its `rules` can seed another group). */
-export class DataSecgroupsSecurityGroup extends gen.dataSecgroupsSecurityGroup.DataSecgroupsSecurityGroup {}
+/** `data.secgroups_security_group`: an existing security group (its `rules` can seed another group; usable as a peer). */
+export class DataSecgroupsSecurityGroup
+  extends gen.dataSecgroupsSecurityGroup.DataSecgroupsSecurityGroup
+  implements patterns.SecurityGroupLike
+{
+  get securityGroupId(): string {
+    return this.id;
+  }
+}
 
 /** `data.secgroups_site`: an existing site; usable in a pattern's `sites`. */
 export class DataSecgroupsSite extends gen.dataSecgroupsSite.DataSecgroupsSite implements patterns.SiteLike {
@@ -54,8 +64,12 @@ export class DataSecgroupsSite extends gen.dataSecgroupsSite.DataSecgroupsSite i
   }
 }
 
-/** `secgroups_security_group`. */
-export class SecurityGroup extends gen.securityGroup.SecurityGroup {
+/** `secgroups_security_group`; usable as a peer (`Peer.group(sg)`, `allowFrom(sg, ...)`, `applicationSources`). */
+export class SecurityGroup extends gen.securityGroup.SecurityGroup implements patterns.SecurityGroupLike {
+  get securityGroupId(): string {
+    return this.id;
+  }
+
   /** An existing security group, looked up when Terraform plans. */
   static fromLookup(scope: Construct, id: string, options: LookupOptions): DataSecgroupsSecurityGroup {
     return new DataSecgroupsSecurityGroup(scope, id, options);
@@ -86,8 +100,12 @@ export class Site extends gen.site.Site implements patterns.SiteLike {
   }
 }
 
-/** A source as CDKTF code writes it: a CIDR, a prefix list id (literal or token) or a PrefixList. */
-export type Peer = patterns.Peer;
+/**
+ * A peer as CDKTF code writes it: a CIDR (or Peer.ipv4(...)), a prefix list or
+ * security group id (literal or token), a PrefixList, a SecurityGroup or a
+ * pattern construct (the sites its group is attached to).
+ */
+type PeerInput = patterns.Peer;
 
 /** What every pattern construct takes besides the pattern's props. */
 export type PatternConstructOptions = Pick<TerraformMetaArguments, "provider" | "dependsOn" | "lifecycle">;
@@ -95,7 +113,7 @@ export type PatternConstructOptions = Pick<TerraformMetaArguments, "provider" | 
 type Props<P> = P & PatternConstructOptions;
 
 /** Peers and sites given as unresolved tokens become references the pattern does not validate as literals. */
-function peer(p: Peer): Peer {
+function peer(p: PeerInput): PeerInput {
   return typeof p === "string" && Token.isUnresolved(p) ? { prefixListId: p } : p;
 }
 
@@ -113,7 +131,7 @@ function adapt<P extends patterns.SecurityGroupPatternProps>(props: P): P {
   return out as P;
 }
 
-function adaptRule<R extends { address: Peer }>(rule: R): R {
+function adaptRule<R extends { address: PeerInput }>(rule: R): R {
   return { ...rule, address: peer(rule.address) };
 }
 
@@ -122,9 +140,10 @@ function adaptRule<R extends { address: Peer }>(rule: R): R {
  * are expanded from the pattern at synth time (so rules added later count), and
  * one `secgroups_prefix_list` per prefix list the pattern plans.
  */
-export abstract class SecurityGroupPatternConstruct<
-  P extends patterns.SecurityGroupPattern = patterns.SecurityGroupPattern,
-> extends Construct {
+export abstract class SecurityGroupPatternConstruct<P extends patterns.SecurityGroupPattern = patterns.SecurityGroupPattern>
+  extends Construct
+  implements patterns.SecurityGroupLike
+{
   /** The engine-neutral pattern (add rules here or through the methods below). */
   readonly pattern: P;
   readonly securityGroup: SecurityGroup;
@@ -171,9 +190,32 @@ export abstract class SecurityGroupPatternConstruct<
     return this.addRule({ ...rule, direction: "outbound" });
   }
 
+  /**
+   * Allows inbound traffic from `peer` on `port`: `db.allowFrom(web, Port.tcp(5432), "app to db")`.
+   * @param description @default "<port> from <peer>"
+   */
+  allowFrom(source: PeerInput, port: patterns.Port, description?: string): this {
+    this.pattern.allowFrom(peer(source), port, description);
+    return this;
+  }
+
+  /**
+   * Allows outbound traffic to `peer` on `port`.
+   * @param description @default "<port> to <peer>"
+   */
+  allowTo(destination: PeerInput, port: patterns.Port, description?: string): this {
+    this.pattern.allowTo(peer(destination), port, description);
+    return this;
+  }
+
   /** The security group's id (a token until apply). */
   get securityGroupId(): string {
     return this.securityGroup.id;
+  }
+
+  /** The group's name, for the descriptions of rules that name it as a peer. */
+  get securityGroupName(): string {
+    return this.pattern.name;
   }
 }
 

@@ -3,7 +3,7 @@
  * their `order` and expands into a SecurityGroupWrite (plus the prefix lists it
  * needs). Pure TypeScript: no I/O and no engine; the Pulumi and CDKTF layers
  * wrap `synthesize()`. Validation is core/model's `validateSecurityGroupWrite`.
- * The types it takes and gives are in spec.ts.
+ * The types it takes and gives are in spec.ts, peers in peer.ts, ports in port.ts.
  */
 import {
   LIMITS,
@@ -15,13 +15,14 @@ import {
   type SecurityGroupWrite,
   type ValidationIssue,
 } from "../../core/model";
+import { describePeer, isCidrPeer, isPrefixListLike, isSecurityGroupLike, type Peer } from "./peer";
+import { Port } from "./port";
 import {
   ANYWHERE,
   ANYWHERE_IPV6,
   PatternError,
   type OutboundPolicy,
   type PatternSynthesis,
-  type Peer,
   type PlannedPrefixList,
   type RuleSpec,
   type SecurityGroupPatternProps,
@@ -38,9 +39,22 @@ interface PendingRule {
   readonly tier: number;
 }
 
-type Address = { kind: "literal"; value: string } | { kind: "ref"; id: string } | { kind: "planned"; key: string };
+/** `group`: a security group reference (a literal `sec_grp_` id or an engine token), resolved to `id` as it is. */
+type Address =
+  | { kind: "literal"; value: string }
+  | { kind: "ref"; id: string }
+  | { kind: "planned"; key: string }
+  | { kind: "group"; id: string };
 
 const PLACEHOLDER_BODY = "0".repeat(27);
+/**
+ * Validation stand-ins for references that are not ids yet (engine tokens,
+ * planned lists): an id of the reference's kind, so the model checks the rule
+ * as it will check the real one. Whether the referenced object exists is the API's check.
+ */
+function placeholderPrefix(address: Address): string {
+  return address.kind === "group" ? "sec_grp_" : "prfx_lst_";
+}
 
 /**
  * The generic pattern and base class of WebServerGroup and friends.
@@ -102,6 +116,24 @@ export class SecurityGroupPattern {
     return this.addRule({ ...rule, direction: "outbound" });
   }
 
+  /**
+   * Allows inbound traffic from `peer` (a Peer, a prefix list or a security
+   * group, e.g. another pattern's group) on `port`:
+   * `db.allowFrom(web, Port.tcp(5432), "app to db")`.
+   * @param description @default "<port> from <peer>", e.g. "tcp/5432 from group web"
+   */
+  allowFrom(peer: Peer, port: Port, description?: string): this {
+    return this.allow("inbound", "allowFrom", peer, port, description);
+  }
+
+  /**
+   * Allows outbound traffic to `peer` on `port`: `web.allowTo(db, Port.tcp(5432))`.
+   * @param description @default "<port> to <peer>"
+   */
+  allowTo(peer: Peer, port: Port, description?: string): this {
+    return this.allow("outbound", "allowTo", peer, port, description);
+  }
+
   /** Number of rules the group will have. */
   get ruleCount(): number {
     return this.rules.length;
@@ -161,22 +193,25 @@ export class SecurityGroupPattern {
    */
   protected peers(sources: readonly Peer[], what: string, gather?: { key: string; name: string; description: string }): Peer[] {
     if (sources.length === 0) {
-      throw this.error(`${what} must list at least one source (a CIDR such as "10.0.0.0/8" or "2001:db8::/32", or a prefix list)`);
+      throw this.error(
+        `${what} must list at least one source (Peer.ipv4("10.0.0.0/8"), Peer.ipv6("2001:db8::/32"), a prefix list or a security group)`,
+      );
     }
     const cidrs: string[] = [];
     const out: Peer[] = [];
-    sources.forEach((s, i) => {
+    sources.forEach((source, i) => {
+      const s = isCidrPeer(source) ? source.cidr : source;
       if (typeof s !== "string") {
         out.push(s);
         return;
       }
-      if (isId("prefixList", s)) {
+      if (isId("prefixList", s) || isId("securityGroup", s)) {
         out.push(s);
         return;
       }
       const parsed = parseAddressCidr(s);
       if (!parsed.ok) {
-        const hint = parsed.reason === "syntax" ? "; a source is a CIDR, a prefix list id or a prefix list" : "";
+        const hint = parsed.reason === "syntax" ? "; a source is a CIDR, a prefix list, a security group or the id of one" : "";
         throw this.error(`${what}[${i}]: ${parsed.message}${hint}`);
       }
       // IPv6 in RFC 5952 text, as the API stores it (and so duplicates are found however spelled).
@@ -228,6 +263,19 @@ export class SecurityGroupPattern {
 
   // ---- internals -------------------------------------------------------------
 
+  private allow(direction: "inbound" | "outbound", call: string, peer: Peer, port: Port, description: string | undefined): this {
+    if (!(port instanceof Port)) {
+      throw this.error(
+        `${call}: the second argument must be a Port such as Port.tcp(5432) or Port.allTraffic(), got ${JSON.stringify(port)}`,
+      );
+    }
+    if (description !== undefined && typeof description !== "string") {
+      throw this.error(`${call}: the description must be a string, got ${JSON.stringify(description)}`);
+    }
+    const text = description ?? `${port.toString()} ${direction === "inbound" ? "from" : "to"} ${describePeer(peer)}`;
+    return this.addRule({ direction, address: peer, description: text, ...port.toRuleFields() });
+  }
+
   private pendingOutbound(policy: OutboundPolicy): void {
     if (policy === "none") return;
     if (policy === "all") {
@@ -271,26 +319,31 @@ export class SecurityGroupPattern {
   private addressOf(peer: Peer, origin: string): Address {
     if (typeof peer === "string") {
       if (peer.startsWith(PLANNED_PREFIX)) return { kind: "planned", key: peer.slice(PLANNED_PREFIX.length) };
+      if (isId("securityGroup", peer)) return { kind: "group", id: peer };
       return { kind: "literal", value: peer };
     }
-    if (peer && typeof peer.prefixListId === "string") {
+    if (isCidrPeer(peer)) return { kind: "literal", value: peer.cidr };
+    if (isSecurityGroupLike(peer)) return { kind: "group", id: peer.securityGroupId };
+    if (isPrefixListLike(peer)) {
       const id = peer.prefixListId;
       if (id.startsWith(PLANNED_PREFIX)) return { kind: "planned", key: id.slice(PLANNED_PREFIX.length) };
       if (isId("prefixList", id)) return { kind: "literal", value: id };
       return { kind: "ref", id };
     }
-    throw this.error(`${origin}: address must be a CIDR, a prefix list id or a prefix list, got ${JSON.stringify(peer)}`);
+    throw this.error(
+      `${origin}: address must be a Peer (Peer.ipv4("10.0.0.0/8"), Peer.prefixList(list), Peer.group(web)), a CIDR, or a prefix list or security group id, got ${JSON.stringify(peer)}`,
+    );
   }
 
   private placeholderFor(address: Address, index: number, placeholders: Map<string, Address>): string {
     if (address.kind === "literal") return address.value;
-    const id = "prfx_lst_" + (PLACEHOLDER_BODY + index.toString(36)).slice(-27);
+    const id = placeholderPrefix(address) + (PLACEHOLDER_BODY + index.toString(36)).slice(-27);
     placeholders.set(id, address);
     return id;
   }
 
   private resolve(address: Address, options: SynthesizeOptions): string {
-    if (address.kind === "ref") return address.id;
+    if (address.kind === "ref" || address.kind === "group") return address.id;
     if (address.kind === "planned") {
       if (!options.prefixListId) {
         throw this.error(
@@ -347,7 +400,7 @@ function plannedMarker(key: string): string {
 }
 
 function placeholderId(address: Address): string {
-  return address.kind === "literal" ? address.value : "prfx_lst_" + PLACEHOLDER_BODY;
+  return address.kind === "literal" ? address.value : placeholderPrefix(address) + PLACEHOLDER_BODY;
 }
 
 function stripUndefined<T extends object>(o: T): T {

@@ -1,3 +1,5 @@
 export * from "./spec";
+export * from "./peer";
+export * from "./port";
 export * from "./group";
 export * from "./patterns";

@@ -304,7 +304,7 @@ describe("IPv6", () => {
       /adminSources\[0\]: "::ffff:10\.0\.0\.0\/104" is an IPv4-mapped address; write the IPv4 CIDR 10\.0\.0\.0\/8/,
     );
     expect(() => new BastionGroup({ name: "bastion", adminSources: ["office"] })).toThrow(
-      /adminSources\[0\]: "office" is not a CIDR like 10\.0\.0\.0\/24 or 2001:db8::\/32; a source is a CIDR, a prefix list id or a prefix list/,
+      /adminSources\[0\]: "office" is not a CIDR like 10\.0\.0\.0\/24 or 2001:db8::\/32; a source is a CIDR, a prefix list, a security group or the id of one/,
     );
   });
 

@@ -1,16 +1,12 @@
 /** WebServerGroup and friends: common server roles as SecurityGroupPatterns. */
-import { PROTOCOL, SERVICES, canonicalAddressCidr, cidrFamily, parsePorts, type AddressFamily } from "../../core/model";
+import { PROTOCOL, SERVICES, canonicalAddressCidr, parsePorts, type AddressFamily } from "../../core/model";
 import { SecurityGroupPattern } from "./group";
-import { ANYWHERE, ANYWHERE_IPV6, type Peer, type SecurityGroupPatternProps } from "./spec";
+import { describePeer as label, isCidrPeer, peerFamily, type Peer } from "./peer";
+import { ANYWHERE, ANYWHERE_IPV6, type SecurityGroupPatternProps } from "./spec";
 
-function label(peer: Peer): string {
-  if (typeof peer === "string") return peer === ANYWHERE ? "anywhere" : peer === ANYWHERE_IPV6 ? "anywhere (IPv6)" : peer;
-  return "prefix list";
-}
-
-/** The families a peer's rules must cover: a CIDR's own, both for a prefix list (it may hold either). */
+/** The families a peer's rules must cover: a CIDR's own, both for a prefix list or group (it may hold either). */
 function familiesOf(peer: Peer, dualStack: boolean): AddressFamily[] {
-  const family = typeof peer === "string" ? cidrFamily(peer) : undefined;
+  const family = peerFamily(peer);
   if (family !== undefined) return [family];
   return dualStack ? [4, 6] : [4];
 }
@@ -99,7 +95,11 @@ export interface DatabaseGroupProps extends SecurityGroupPatternProps {
   readonly engine: DatabaseEngine;
   /** Override the engine's default port, e.g. "5433". */
   readonly port?: string;
-  /** Application servers allowed to connect (CIDRs of either family or prefix lists). Required; "0.0.0.0/0" and "::/0" are refused. */
+  /**
+   * Application servers allowed to connect: their security groups (e.g. a
+   * WebServerGroup: whichever sites it is attached to, now or later), CIDRs of
+   * either family, prefix lists. Required; "0.0.0.0/0" and "::/0" are refused.
+   */
   readonly applicationSources: readonly Peer[];
 }
 
@@ -113,13 +113,17 @@ export class DatabaseGroup extends SecurityGroupPattern {
         `engine must be one of ${DATABASE_ENGINES.join(", ")}, got ${JSON.stringify(props.engine)}; use SecurityGroupPattern for other engines`,
       );
     }
-    if (!props.applicationSources) throw this.error("applicationSources is required: the application servers allowed to connect");
-    const world = props.applicationSources.find(
-      (s) => typeof s === "string" && [ANYWHERE, ANYWHERE_IPV6].includes(canonicalAddressCidr(s) ?? ""),
-    );
+    if (!Array.isArray(props.applicationSources)) {
+      throw this.error(
+        "applicationSources is required: the application servers allowed to connect, e.g. applicationSources: [web] (their security group)",
+      );
+    }
+    const world = props.applicationSources
+      .map((s) => (isCidrPeer(s) ? s.cidr : s))
+      .find((s) => typeof s === "string" && [ANYWHERE, ANYWHERE_IPV6].includes(canonicalAddressCidr(s) ?? ""));
     if (world !== undefined) {
       throw this.error(
-        `applicationSources contains ${String(world)}; a database must not be open to the world. List the application servers' CIDRs or a prefix list`,
+        `applicationSources contains ${String(world)}; a database must not be open to the world. List the application servers' security group (applicationSources: [web]), CIDRs or a prefix list`,
       );
     }
     const port = props.port ?? service.port;

@@ -4,11 +4,7 @@
  * is group.ts.
  */
 import type { Action, Direction, NormalizedRuleWrite, PrefixListWrite, SecurityGroupWrite, ValidationIssue } from "../../core/model";
-
-/** Something that names an existing prefix list; `prefixListId` may be an engine token. */
-export interface PrefixListLike {
-  readonly prefixListId: string;
-}
+import type { Peer } from "./peer";
 
 /** Something that names an existing site; `siteId` may be an engine token. */
 export interface SiteLike {
@@ -17,13 +13,6 @@ export interface SiteLike {
 
 /** A site id ("site_...") or a site object. */
 export type SiteRef = string | SiteLike;
-
-/**
- * A traffic peer: an IPv4 or IPv6 CIDR ("10.0.0.0/8", "2001:db8::/32"), a prefix
- * list id ("prfx_lst_..."), or a prefix list object (which matches the members of
- * the packet's family).
- */
-export type Peer = string | PrefixListLike;
 
 /** All IPv4 (the AWS convention: `0.0.0.0/0` is not IPv6). */
 export const ANYWHERE = "0.0.0.0/0";
@@ -35,7 +24,7 @@ export interface RuleSpec {
   readonly direction: Direction;
   readonly protocol: number;
   readonly port?: string;
-  /** CIDR, prefix list id or prefix list object. */
+  /** A Peer: CIDR, prefix list or security group (objects or ids). */
   readonly address: Peer;
   readonly description: string;
   /** Fixed evaluation order (1-250). Omit to let the pattern allocate one. */

@@ -7,7 +7,9 @@
  * import { PrefixList, Site, WebServerGroup } from "secgroups/pulumi";
  * const site = new Site("web-1", { name: "web-1", platform: "nftables" });
  * const web = new WebServerGroup("web", { name: "web", adminSources: ["203.0.113.0/24"], sites: [site] });
- * web.allowInbound({ protocol: 6, port: "8443", address: "0.0.0.0/0", description: "Alt HTTPS" });
+ * web.allowFrom(Peer.anyIpv4(), Port.tcp(8443), "Alt HTTPS");
+ * // From the members of the web group, whichever sites it is attached to:
+ * const db = new DatabaseGroup("db", { name: "db", engine: "postgres", applicationSources: [web] });
  * export const webGroupId = web.id;
  * ```
  *
@@ -22,37 +24,41 @@
  * `pulumi preview` shows every rule with its ports and orders, and only an
  * address whose prefix list is still being created shows as unknown.
  *
- * A CIDR must therefore be a plain string (the pattern gathers CIDRs into a
- * prefix list and refuses bad ones at construction). An Output in a source
- * position is used as that rule's address as it is; it should be a prefix
- * list id (the provider validates it once it is known).
+ * A CIDR must therefore be a plain string or a `Peer.ipv4(...)` (the pattern
+ * gathers CIDRs into a prefix list and refuses bad ones at construction). An
+ * Output in a source position is used as that rule's address as it is; it
+ * should be a prefix list or security group id (the provider validates it once
+ * it is known). A group (a component, a SecurityGroup, `Peer.group(...)`) is a
+ * reference: the rule matches the sites attached to it, its rules are not copied.
+ *
+ * Peer values (`Peer`, and the Pulumi reference types) are in peer.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Action, Direction, SyncStatus } from "../../core/model";
 import * as patterns from "../patterns";
 import { PrefixList, SecurityGroup, type RuleArgs, type SyncOptions } from "../../provider/pulumi/resources";
+import { toPatternPeer, type Peer } from "./peer";
 
-export { PatternError, ANYWHERE, ANYWHERE_IPV6, DATABASE_ENGINES, echoRequest, type DatabaseEngine } from "../patterns";
+export {
+  PatternError,
+  ANYWHERE,
+  ANYWHERE_IPV6,
+  DATABASE_ENGINES,
+  echoRequest,
+  Port,
+  type DatabaseEngine,
+  type CidrPeer,
+} from "../patterns";
+export { PROTOCOL } from "../../core/model";
+export { Peer, type PrefixListReference, type SecurityGroupReference } from "./peer";
 
 /** Pulumi type tokens of the components: `secgroups:patterns:WebServerGroup` and so on. */
 const TYPE_PREFIX = "secgroups:patterns:";
-
-/** A prefix list named by its id, where the id may be an Output (e.g. another stack's). */
-export interface PrefixListReference {
-  readonly prefixListId: pulumi.Input<string>;
-}
 
 /** A site named by its id, where the id may be an Output. */
 export interface SiteReference {
   readonly siteId: pulumi.Input<string>;
 }
-
-/**
- * A traffic peer: an IPv4 CIDR or `prfx_lst_` id as a plain string, a
- * PrefixList resource, a `{ prefixListId }`, or an Output/Promise of a prefix
- * list id.
- */
-export type Peer = pulumi.Input<string> | PrefixList | PrefixListReference;
 
 /** A site: a `site_` id, a Site resource (anything with an `id` Output), a `{ siteId }`, or an Output/Promise of an id. */
 export type SiteInput = pulumi.Input<string> | pulumi.CustomResource | SiteReference;
@@ -141,15 +147,7 @@ class InputTokens {
   }
 
   peer(peer: Peer): patterns.Peer {
-    if (typeof peer === "string") return peer;
-    if (pulumi.CustomResource.isInstance(peer)) return { prefixListId: this.token(peer.id) };
-    if (isReference(peer, "prefixListId")) {
-      const id = peer.prefixListId;
-      return { prefixListId: typeof id === "string" ? id : this.token(id) };
-    }
-    if (pulumi.Output.isInstance(peer) || isPromise(peer)) return { prefixListId: this.token(peer) };
-    // Anything else goes to the pattern as it is, which says what it expected.
-    return peer as unknown as patterns.Peer;
+    return toPatternPeer(peer, (input) => this.token(input));
   }
 
   site(site: SiteInput): patterns.SiteRef {
@@ -303,6 +301,34 @@ export abstract class SecurityGroupPatternComponent<
 
   allowOutbound(rule: Omit<RuleSpec, "direction">): this {
     return this.addRule({ ...rule, direction: "outbound" });
+  }
+
+  /**
+   * Allows inbound traffic from `peer` on `port`: `db.allowFrom(web, Port.tcp(5432), "app to db")`.
+   * `peer` may be another component or SecurityGroup (its member sites), a Peer, a PrefixList.
+   * @param description @default "<port> from <peer>"
+   */
+  allowFrom(peer: Peer, port: patterns.Port, description?: string): this {
+    return this.allow("allowFrom", peer, port, description);
+  }
+
+  /**
+   * Allows outbound traffic to `peer` on `port`.
+   * @param description @default "<port> to <peer>"
+   */
+  allowTo(peer: Peer, port: patterns.Port, description?: string): this {
+    return this.allow("allowTo", peer, port, description);
+  }
+
+  private allow(call: "allowFrom" | "allowTo", peer: Peer, port: patterns.Port, description: string | undefined): this {
+    if (this.sealed) {
+      throw new patterns.PatternError(
+        `${this.kind} "${this.pattern.name}": ${call}(…, ${String(port)}) was called after the group's rules were sent to the engine; call it right after \`new\` (before the program awaits anything)`,
+      );
+    }
+    this.pattern[call](this.tokens.peer(peer), port, description);
+    this.expand();
+    return this;
   }
 
   /** The pattern's expansion with tokens replaced by the Inputs they stand for. */

@@ -301,7 +301,7 @@ describe("validation at construction", () => {
       /ping with a port/,
     );
     expect(() => web.allowInbound({ protocol: 6, port: "80", address: 42 as never, description: "number" })).toThrow(
-      /address must be a CIDR, a prefix list id or a prefix list/,
+      /address must be a Peer \(Peer\.ipv4/,
     );
     await settled(web.securityGroup);
     await outputOf(web.status);
@@ -331,5 +331,62 @@ describe("preview", () => {
     // The SSH rule's address is the one unknown value.
     expect(rules[4].address).toEqual({ __pulumiUnknown: true });
     expect(rules[4]).toMatchObject({ direction: "inbound", protocol: 6, description: "SSH from admins" });
+  });
+});
+
+describe("groups as peers (Peer, Port, allowFrom)", () => {
+  it("DatabaseGroup({ applicationSources: [web] }): the rule's address is the web group's id, no subnet", async () => {
+    const web = new c.WebServerGroup("tier-web", { name: "tier-web", outbound: "none", dualStack: false });
+    const db = new c.DatabaseGroup("tier-db", { name: "tier-db", engine: "postgres", applicationSources: [web], outbound: "none" });
+    const webId = await outputOf(web.id);
+    await settled(web.securityGroup, db.securityGroup);
+    expect(webId).toMatch(/^sec_grp_/);
+    expect(one(GROUP, "tier-db").inputs.rules.map((r) => [r.direction, r.protocol, r.port, r.address, r.description])).toEqual([
+      ["inbound", 6, "5432", webId, "postgres from group tier-web"],
+    ]);
+  });
+
+  it("allowFrom and allowTo take components, SecurityGroup resources, Peer values and Outputs of ids", async () => {
+    const web = new c.WebServerGroup("conn-web", { name: "conn-web", outbound: "none", dualStack: false });
+    const plain = new provider.SecurityGroup("conn-plain", { name: "conn-plain", rules: [] });
+    const cache = new c.SecurityGroupPattern("conn-cache", { name: "conn-cache", outbound: "none" })
+      .allowFrom(web, c.Port.tcp(6379), "app to cache")
+      .allowFrom(plain, c.Port.tcpRange(7000, 7001))
+      .allowFrom(c.Peer.group(plain.id), c.Port.icmpPing())
+      .allowFrom(c.Peer.ipv6("FD00::/8"), c.Port.icmpv6Ping())
+      .allowTo(c.Peer.group(web), c.Port.allTraffic());
+    const [webId, plainId] = await Promise.all([outputOf(web.id), outputOf(plain.id)]);
+    await settled(web.securityGroup, plain, cache.securityGroup);
+    expect(
+      one(GROUP, "conn-cache").inputs.rules.map((r) => [r.direction, r.protocol, r.port, r.address, r.icmp_type, r.description]),
+    ).toEqual([
+      ["inbound", 6, "6379", webId, null, "app to cache"],
+      ["inbound", 6, "7000-7001", plainId, null, "tcp/7000-7001 from group"],
+      ["inbound", 1, "", plainId, 8, "ICMP echo from group"],
+      ["inbound", 58, "", "fd00::/8", 128, "ICMPv6 echo from fd00::/8"],
+      ["outbound", 0, "", webId, null, "all traffic to group conn-web"],
+    ]);
+    expect(c.PROTOCOL).toMatchObject({ TCP: 6, UDP: 17, ICMP: 1, ICMPV6: 58, ALL: 0 });
+  });
+
+  it("address: web.id in a plain SecurityGroup's rule is sent as the id", async () => {
+    const web = new c.WebServerGroup("ref-web", { name: "ref-web" });
+    const db = new provider.SecurityGroup("ref-db", {
+      name: "ref-db",
+      rules: [{ direction: "inbound", order: 10, protocol: 6, port: "5432", address: web.id, description: "from the web tier" }],
+    });
+    const webId = await outputOf(web.id);
+    await settled(web.securityGroup, db);
+    expect(one(GROUP, "ref-db").inputs.rules[0].address).toBe(webId);
+  });
+
+  it("refuses the wrong kind of id and late calls, saying what to change", async () => {
+    expect(() => c.Peer.group("prfx_lst_000000000000000000000000app")).toThrow(/is not a security group id; use Peer\.prefixList/);
+    expect(() => c.Peer.prefixList("sec_grp_000000000000000000000000001")).toThrow(/is not a prefix list id; use Peer\.group/);
+    const late = new c.SecurityGroupPattern("conn-late", { name: "conn-late" });
+    await settled(late.securityGroup);
+    expect(() => late.allowFrom(c.Peer.anyIpv4(), c.Port.tcp(80))).toThrow(
+      /SecurityGroupPattern "conn-late": allowFrom\(…, tcp\/80\) was called after the group's rules were sent to the engine/,
+    );
   });
 });

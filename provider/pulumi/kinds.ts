@@ -102,11 +102,14 @@ const specs: Record<ResourceKind, KindSpec> = {
     noun: "site",
     synced: false,
     validate: (body) => validateSiteWrite(body) as Result<Props>,
-    canonical: (p) => ({ name: p.name, platform: p.platform, mode: p.mode ?? "host" }),
+    // `reported_addresses` is an output only: what the agent reports never makes a diff.
+    canonical: (p) => ({ name: p.name, platform: p.platform, mode: p.mode ?? "host", addresses: sortedStrings(p.addresses ?? []) }),
     outputs: (r, previous) => ({
       name: r.name,
       platform: r.platform,
       mode: r.mode,
+      addresses: r.addresses ?? [],
+      reported_addresses: r.reported_addresses ?? [],
       // The agent token is returned once, by POST; later reads keep the stored one.
       token: r.token ?? previous.token ?? null,
       desired_revision: r.desired_revision,

@@ -115,7 +115,12 @@ describe("check", () => {
   it("checks sites and prefix lists with the same validator", async () => {
     const site = await sites.check!({}, { name: "edge", platform: "pf" });
     expect(site.failures).toEqual([{ property: "platform", reason: expect.stringMatching(/"nftables", "iptables", "routeros"/) }]);
-    expect(await checked(sites, { name: "edge", platform: "nftables" })).toEqual({ name: "edge", platform: "nftables", mode: "host" });
+    expect(await checked(sites, { name: "edge", platform: "nftables" })).toEqual({
+      name: "edge",
+      platform: "nftables",
+      mode: "host",
+      addresses: [],
+    });
     const list = await lists.check!({}, { name: "office", prefixes: [{ cidr: "10.1.0.0/16" }, { cidr: "10.1.0.0/16" }] });
     expect(list.failures).toEqual([{ property: "prefixes[1].cidr", reason: expect.stringMatching(/already listed at prefixes\[0\]/) }]);
   });
@@ -231,6 +236,34 @@ describe("create, read, diff, update, delete", () => {
     expect(await sites.diff!(site.id, site.outs, moved)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     const updated = await sites.update!(site.id, site.outs, moved);
     expect(updated.outs).toMatchObject({ platform: "iptables", mode: "router", token: site.outs.token });
+    await sites.delete!(site.id, updated.outs);
+  });
+
+  it("site addresses: declared ones are an input (core's checks and stored form); reported ones an output that never makes a diff", async () => {
+    const bad = await sites.check!({}, { name: "edge-addr", platform: "nftables", addresses: ["10.0.1.5/24"] });
+    expect(bad.failures).toEqual([{ property: "addresses[0]", reason: expect.stringMatching(/did you mean 10\.0\.1\.0\/24\?/) }]);
+    const inputs = await checked(sites, { name: "edge-addr", platform: "nftables", addresses: ["2001:DB8::5/128", "10.0.1.5/32"] });
+    expect(inputs.addresses).toEqual(["10.0.1.5/32", "2001:db8::5/128"]);
+    const site = await sites.create(inputs);
+    expect(site.outs).toMatchObject({ addresses: expect.arrayContaining(["10.0.1.5/32", "2001:db8::5/128"]), reported_addresses: [] });
+
+    // The agent reports its interfaces: a refresh shows them, and the same program is no change.
+    const res = await fetch(`${core.endpoint}/agent/v1/addresses`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${site.outs.token as string}`, "content-type": "application/json" },
+      body: JSON.stringify({ addresses: ["10.0.1.7/32"] }),
+    });
+    expect(res.status).toBe(204);
+    const read = await sites.read!(site.id, site.outs);
+    expect(read.props?.reported_addresses).toEqual(["10.0.1.7/32"]);
+    expect(await sites.diff!(site.id, read.props, inputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    expect(changedFields("site", read.props!, inputs)).toEqual([]);
+
+    // Declared addresses are updated in place; clearing them leaves the reported ones in effect.
+    const cleared = await checked(sites, { name: "edge-addr", platform: "nftables", addresses: [] });
+    expect(changedFields("site", read.props!, cleared)).toEqual(["addresses"]);
+    const updated = await sites.update!(site.id, read.props!, cleared);
+    expect(updated.outs).toMatchObject({ addresses: [], reported_addresses: ["10.0.1.7/32"] });
     await sites.delete!(site.id, updated.outs);
   });
 });

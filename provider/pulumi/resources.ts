@@ -38,8 +38,10 @@ export interface RuleArgs {
   /**
    * IPv4 or IPv6 CIDR (`0.0.0.0/0` is all IPv4, `::/0` all IPv6; IPv6 is stored in
    * RFC 5952 form, so `2001:DB8::/32` and `2001:db8::/32` are the same input), an
-   * address range (`10.0.0.1-10.0.0.9`; one that is exactly a CIDR is kept as it) or a
-   * prefix list id (e.g. `office.id`; matches the members of the packet's family).
+   * address range (`10.0.0.1-10.0.0.9`; one that is exactly a CIDR is kept as it), a
+   * prefix list id (e.g. `office.id`) or a security group id (e.g. `web.id`, its own
+   * group's included: the effective addresses of every site the group is attached to).
+   * A prefix list or group matches its members of the packet's family.
    */
   address: pulumi.Input<string>;
   description: pulumi.Input<string>;
@@ -87,6 +89,11 @@ export interface SiteArgs extends AdoptOption {
   platform: pulumi.Input<Platform>;
   /** `host` (default) filters the host's own traffic; `router` the forward path. */
   mode?: pulumi.Input<SiteMode>;
+  /**
+   * The site's addresses (CIDRs; a host is /32 or /128): what rules naming one of
+   * its groups match. Empty (the default): the addresses its agent reports.
+   */
+  addresses?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 const MODULE = "secgroups";
@@ -168,6 +175,10 @@ export class Site extends pulumi.dynamic.Resource {
   declare readonly name: pulumi.Output<string>;
   declare readonly platform: pulumi.Output<Platform>;
   declare readonly mode: pulumi.Output<SiteMode>;
+  /** Declared addresses, as stored (IPv6 in RFC 5952 form). */
+  declare readonly addresses: pulumi.Output<string[]>;
+  /** What the agent last reported (host addresses); effective when `addresses` is empty. Never causes a diff. */
+  declare readonly reported_addresses: pulumi.Output<string[]>;
   /** The site agent's token (`secgroups agent --site-token`), returned once at creation; a secret. */
   declare readonly token: pulumi.Output<string>;
   declare readonly desired_revision: pulumi.Output<number>;
@@ -184,7 +195,9 @@ export class Site extends pulumi.dynamic.Resource {
       name,
       {
         mode: "host",
+        addresses: [],
         ...args,
+        reported_addresses: undefined,
         token: undefined,
         desired_revision: undefined,
         applied_revision: undefined,

@@ -64,6 +64,7 @@ export function renderProviderLimits(): string {
     ["PrefixDescriptionMax", number(PrefixWrite, "description", "maxLength")],
     ["SiteNameMin", number(SiteWrite, "name", "minLength")],
     ["SiteNameMax", number(SiteWrite, "name", "maxLength")],
+    ["MaxSiteAddresses", number(SiteWrite, "addresses", "maxItems")],
     ["MaxPortItems", MAX_PORT_ITEMS],
     ["ProtocolICMP", PROTOCOL.ICMP],
     ["ProtocolICMPv6", PROTOCOL.ICMPV6],

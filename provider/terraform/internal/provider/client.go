@@ -172,24 +172,28 @@ type PrefixList struct {
 }
 
 type SiteWrite struct {
-	Name     string `json:"name"`
-	Platform string `json:"platform"`
-	Mode     string `json:"mode,omitempty"`
+	Name      string   `json:"name"`
+	Platform  string   `json:"platform"`
+	Mode      string   `json:"mode,omitempty"`
+	Addresses []string `json:"addresses"`
 }
 
 type Site struct {
-	ID              string  `json:"id"`
-	Name            string  `json:"name"`
-	Platform        string  `json:"platform"`
-	Mode            string  `json:"mode"`
-	Token           *string `json:"token,omitempty"`
-	DesiredRevision int64   `json:"desired_revision"`
-	AppliedRevision *int64  `json:"applied_revision"`
-	LastSeen        *string `json:"last_seen"`
-	Online          bool    `json:"online"`
-	Drift           bool    `json:"drift"`
-	LastError       *string `json:"last_error"`
-	CreatedAt       string  `json:"created_at"`
+	ID        string   `json:"id"`
+	Name      string   `json:"name"`
+	Platform  string   `json:"platform"`
+	Mode      string   `json:"mode"`
+	Addresses []string `json:"addresses"`
+	// ReportedAddresses is what the site's agent reported; read-only.
+	ReportedAddresses []string `json:"reported_addresses"`
+	Token             *string  `json:"token,omitempty"`
+	DesiredRevision   int64    `json:"desired_revision"`
+	AppliedRevision   *int64   `json:"applied_revision"`
+	LastSeen          *string  `json:"last_seen"`
+	Online            bool     `json:"online"`
+	Drift             bool     `json:"drift"`
+	LastError         *string  `json:"last_error"`
+	CreatedAt         string   `json:"created_at"`
 }
 
 type Protocol struct {

@@ -26,6 +26,7 @@ const (
 	PrefixDescriptionMax = 255
 	SiteNameMin          = 1
 	SiteNameMax          = 255
+	MaxSiteAddresses     = 64
 	MaxPortItems         = 50
 	ProtocolICMP         = 1
 	ProtocolICMPv6       = 58

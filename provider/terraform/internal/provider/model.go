@@ -131,11 +131,19 @@ func formatIPv4(v uint32) string {
 	return fmt.Sprintf("%d.%d.%d.%d", v>>24, (v>>16)&255, (v>>8)&255, v&255)
 }
 
-// CheckAddress accepts an IPv4 or IPv6 CIDR (address.go) or a prefix list id.
+// CheckAddress accepts an IPv4 or IPv6 CIDR (address.go), a prefix list id or
+// a security group id (its members' effective addresses; the API checks that
+// the group exists in the organization).
 func CheckAddress(value string) error {
 	if strings.HasPrefix(value, "prfx_lst_") {
 		if !PrefixListIDPattern.MatchString(value) {
 			return fmt.Errorf("%q is not a prefix list id (prfx_lst_ followed by 27 letters or digits)", value)
+		}
+		return nil
+	}
+	if strings.HasPrefix(value, "sec_grp_") {
+		if !SecurityGroupIDPattern.MatchString(value) {
+			return fmt.Errorf("%q is not a security group id (sec_grp_ followed by 27 letters or digits)", value)
 		}
 		return nil
 	}

@@ -391,3 +391,53 @@ resource "secgroups_security_group" "attached" {
 		},
 	})
 }
+
+// A rule's address may be another group's id: the rule follows that group's
+// member sites. A malformed id is refused at plan time with the API's words.
+func TestAccSecurityGroup_groupReference(t *testing.T) {
+	config := func(address string) string {
+		return `
+resource "secgroups_security_group" "app" {
+  name  = "acc-ref-app"
+  rules = [{ direction = "outbound", order = 100, protocol = 0, address = "0.0.0.0/0", description = "all out" }]
+}
+resource "secgroups_security_group" "db" {
+  name  = "acc-ref-db"
+  rules = [
+    { direction = "inbound", order = 10, protocol = 6, port = "5432", address = ` + address + `, description = "app to db" },
+    { direction = "inbound", order = 20, protocol = 1, icmp_type = 8, address = ` + address + `, description = "ping from app" },
+  ]
+}`
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkDestroyed("secgroups_security_group", "/vpc/security-groups/"),
+		Steps: []resource.TestStep{
+			{
+				Config: config(`"sec_grp_short"`),
+				// Terraform wraps long diagnostics: any space may be a line break.
+				ExpectError: regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(`"sec_grp_short" is not a security group id (sec_grp_ followed by 27 letters or digits)`), " ", `\s+`)),
+				PlanOnly:    true,
+			},
+			{
+				Config: config("secgroups_security_group.app.id"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.CompareValuePairs("secgroups_security_group.db", tfjsonpath.New("rules").AtSliceIndex(0).AtMapKey("address"),
+						"secgroups_security_group.app", tfjsonpath.New("id"), compare.ValuesSame()),
+				},
+				Check: checkAPIGroup("secgroups_security_group.db", func(g *SecurityGroup) error {
+					for _, r := range g.Rules {
+						if !SecurityGroupIDPattern.MatchString(r.Address) {
+							return fmt.Errorf("rule %d: address %q is not the app group's id", r.Order, r.Address)
+						}
+					}
+					return nil
+				}),
+			},
+		},
+	})
+}

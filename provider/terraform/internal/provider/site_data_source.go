@@ -23,6 +23,8 @@ type siteDataModel struct {
 	Name            types.String `tfsdk:"name"`
 	Platform        types.String `tfsdk:"platform"`
 	Mode            types.String `tfsdk:"mode"`
+	Addresses       types.Set    `tfsdk:"addresses"`
+	Reported        types.Set    `tfsdk:"reported_addresses"`
 	DesiredRevision types.Int64  `tfsdk:"desired_revision"`
 	AppliedRevision types.Int64  `tfsdk:"applied_revision"`
 	Online          types.Bool   `tfsdk:"online"`
@@ -42,10 +44,14 @@ func (d *siteDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 		Description: "Looks up an existing site of the organization by `id` or by `name`, e.g. to attach a group to it, and reports what its agent last said. " +
 			"A name that no site has, or that several have, is an error naming their ids. The agent's token is never readable.",
 		Attributes: map[string]schema.Attribute{
-			"id":               id,
-			"name":             name,
-			"platform":         schema.StringAttribute{Computed: true, Description: "`nftables`, `iptables` or `routeros`."},
-			"mode":             schema.StringAttribute{Computed: true, Description: "`host` or `router`."},
+			"id":       id,
+			"name":     name,
+			"platform": schema.StringAttribute{Computed: true, Description: "`nftables`, `iptables` or `routeros`."},
+			"mode":     schema.StringAttribute{Computed: true, Description: "`host` or `router`."},
+			"addresses": schema.SetAttribute{Computed: true, ElementType: types.StringType,
+				Description: "The site's declared addresses (CIDRs); when empty, rules naming its groups match `reported_addresses`."},
+			"reported_addresses": schema.SetAttribute{Computed: true, ElementType: types.StringType,
+				Description: "The host addresses the site's agent last reported (`/32`, `/128`)."},
 			"desired_revision": schema.Int64Attribute{Computed: true, Description: "Revision of compiled configuration the control plane wants enforced."},
 			"applied_revision": schema.Int64Attribute{Computed: true, Description: "Revision the agent last reported as enforced, or null."},
 			"online":           schema.BoolAttribute{Computed: true, Description: "Whether the agent has been heard from recently."},
@@ -77,6 +83,7 @@ func (d *siteDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	}
 	m := siteDataModel{
 		ID: types.StringValue(s.ID), Name: types.StringValue(s.Name), Platform: types.StringValue(s.Platform), Mode: types.StringValue(s.Mode),
+		Addresses: stringSet(s.Addresses), Reported: stringSet(s.ReportedAddresses),
 		DesiredRevision: types.Int64Value(s.DesiredRevision), AppliedRevision: types.Int64PointerValue(s.AppliedRevision),
 		Online: types.BoolValue(s.Online), LastSeen: nullableString(s.LastSeen), Drift: types.BoolValue(s.Drift),
 		LastError: nullableString(s.LastError), CreatedAt: types.StringValue(s.CreatedAt),

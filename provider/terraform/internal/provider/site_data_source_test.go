@@ -53,6 +53,9 @@ output "edge" {
 					resource.TestCheckOutput("edge", "nftables/host/false"),
 					resource.TestCheckNoResourceAttr("data.secgroups_site.edge", "applied_revision"),
 					resource.TestCheckNoResourceAttr("data.secgroups_site.edge", "token"),
+					// Nothing declared and no agent yet: both address sets are empty, not null.
+					resource.TestCheckResourceAttr("data.secgroups_site.edge", "addresses.#", "0"),
+					resource.TestCheckResourceAttr("data.secgroups_site.edge", "reported_addresses.#", "0"),
 					checkListFollowsPages(&ids),
 				),
 			},

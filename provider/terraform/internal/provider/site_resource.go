@@ -3,11 +3,15 @@ package provider
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -24,12 +28,14 @@ func NewSiteResource() resource.Resource { return &siteResource{} }
 type siteResource struct{ client *Client }
 
 type siteModel struct {
-	ID        types.String `tfsdk:"id"`
-	Name      types.String `tfsdk:"name"`
-	Platform  types.String `tfsdk:"platform"`
-	Mode      types.String `tfsdk:"mode"`
-	Token     types.String `tfsdk:"token"`
-	CreatedAt types.String `tfsdk:"created_at"`
+	ID                types.String `tfsdk:"id"`
+	Name              types.String `tfsdk:"name"`
+	Platform          types.String `tfsdk:"platform"`
+	Mode              types.String `tfsdk:"mode"`
+	Addresses         types.Set    `tfsdk:"addresses"`
+	ReportedAddresses types.Set    `tfsdk:"reported_addresses"`
+	Token             types.String `tfsdk:"token"`
+	CreatedAt         types.String `tfsdk:"created_at"`
 }
 
 func (r *siteResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -58,6 +64,23 @@ func (r *siteResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				Computed:    true,
 				Default:     stringdefault.StaticString("host"),
 				Validators:  []validator.String{stringvalidator.OneOf(SiteModes...)},
+			},
+			"addresses": schema.SetAttribute{
+				Description: "The site's addresses: IPv4 or IPv6 CIDRs with no host bits set (a host is `/32` or `/128`; IPv6 stored in RFC 5952 form). " +
+					"Rules whose `address` is a group attached to this site match these; when empty (the default) they match what the site's agent reports (`reported_addresses`).",
+				ElementType: types.StringType,
+				Optional:    true,
+				Computed:    true,
+				Default:     setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{})),
+				Validators:  []validator.Set{setvalidator.SizeAtMost(MaxSiteAddresses), siteAddressesValidator{}},
+			},
+			"reported_addresses": schema.SetAttribute{
+				Description: "The host addresses the site's agent last reported (global unicast, `/32` or `/128`); in effect while `addresses` is empty. " +
+					"Read-only and refreshed on read: a change here never makes a plan, and an update keeps the value of the last refresh.",
+				ElementType: types.StringType,
+				Computed:    true,
+				// The agent may report between plan and apply: an update keeps the refreshed value (see Update), so plans never show it.
+				PlanModifiers: []planmodifier.Set{setplanmodifier.UseStateForUnknown()},
 			},
 			"token": schema.StringAttribute{
 				Description:   "The site agent's token (`secgroups agent --site-token`). The API returns it only when the site is created, so it is null after import.",
@@ -91,6 +114,8 @@ func (r *siteResource) setState(m *siteModel, s *Site) {
 	m.Name = types.StringValue(s.Name)
 	m.Platform = types.StringValue(s.Platform)
 	m.Mode = types.StringValue(s.Mode)
+	m.Addresses = keepSpelling(m.Addresses, s.Addresses)
+	m.ReportedAddresses = stringSet(s.ReportedAddresses)
 	m.CreatedAt = types.StringValue(s.CreatedAt)
 	if s.Token != nil {
 		m.Token = types.StringValue(*s.Token)
@@ -100,7 +125,75 @@ func (r *siteResource) setState(m *siteModel, s *Site) {
 }
 
 func (r *siteResource) body(m *siteModel) SiteWrite {
-	return SiteWrite{Name: m.Name.ValueString(), Platform: m.Platform.ValueString(), Mode: m.Mode.ValueString()}
+	addresses := []string{}
+	for _, v := range m.Addresses.Elements() {
+		if s, ok := v.(types.String); ok {
+			addresses = append(addresses, s.ValueString())
+		}
+	}
+	return SiteWrite{Name: m.Name.ValueString(), Platform: m.Platform.ValueString(), Mode: m.Mode.ValueString(), Addresses: addresses}
+}
+
+// keepSpelling keeps the configuration's text when it names the same CIDRs as
+// the API's stored form (`2001:DB8::5/128` is `2001:db8::5/128`), so refresh and
+// plan agree with the configuration; anything else is the API's.
+func keepSpelling(configured types.Set, stored []string) types.Set {
+	if configured.IsNull() || configured.IsUnknown() || len(configured.Elements()) != len(stored) {
+		return stringSet(stored)
+	}
+	want := map[string]bool{}
+	for _, s := range stored {
+		want[s] = true
+	}
+	for _, v := range configured.Elements() {
+		s, ok := v.(types.String)
+		if !ok {
+			return stringSet(stored)
+		}
+		canonical, err := CanonicalCidr(s.ValueString())
+		if err != nil || !want[canonical] {
+			return stringSet(stored)
+		}
+		delete(want, canonical)
+	}
+	return configured
+}
+
+// siteAddressesValidator checks each declared address as the API does
+// (core/model validateSiteWrite): a CIDR with no host bits, each network once.
+type siteAddressesValidator struct{}
+
+func (siteAddressesValidator) Description(context.Context) string {
+	return "IPv4 or IPv6 CIDRs with no host bits set, each network once"
+}
+
+func (v siteAddressesValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (siteAddressesValidator) ValidateSet(_ context.Context, req validator.SetRequest, resp *validator.SetResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	seen := map[string]string{}
+	for _, v := range req.ConfigValue.Elements() {
+		s, ok := v.(types.String)
+		if !ok || s.IsNull() || s.IsUnknown() {
+			continue
+		}
+		at := req.Path.AtSetValue(s)
+		canonical, err := CanonicalCidr(s.ValueString())
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(at, "Invalid address", "addresses: "+err.Error())
+			continue
+		}
+		if earlier, dup := seen[canonical]; dup {
+			resp.Diagnostics.AddAttributeError(at, "Duplicate address",
+				"addresses: "+canonical+" is already listed (as "+quoteText(earlier)+"); list each network once")
+			continue
+		}
+		seen[canonical] = s.ValueString()
+	}
 }
 
 func (r *siteResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -151,6 +244,8 @@ func (r *siteResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	}
 	plan.Token = state.Token
 	r.setState(&plan, &s)
+	// As planned (the last refresh): what the agent reported since shows at the next refresh, never as a plan.
+	plan.ReportedAddresses = state.ReportedAddresses
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 

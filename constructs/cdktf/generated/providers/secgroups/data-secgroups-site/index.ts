@@ -82,6 +82,11 @@ export class DataSecgroupsSite extends cdktf.TerraformDataSource {
   // ATTRIBUTES
   // ==========
 
+  // addresses - computed: true, optional: false, required: false
+  public get addresses() {
+    return cdktf.Fn.tolist(this.getListAttribute('addresses'));
+  }
+
   // applied_revision - computed: true, optional: false, required: false
   public get appliedRevision() {
     return this.getNumberAttribute('applied_revision');
@@ -157,6 +162,11 @@ export class DataSecgroupsSite extends cdktf.TerraformDataSource {
   // platform - computed: true, optional: false, required: false
   public get platform() {
     return this.getStringAttribute('platform');
+  }
+
+  // reported_addresses - computed: true, optional: false, required: false
+  public get reportedAddresses() {
+    return cdktf.Fn.tolist(this.getListAttribute('reported_addresses'));
   }
 
   // =========

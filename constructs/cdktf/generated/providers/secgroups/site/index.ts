@@ -8,6 +8,12 @@ import * as cdktf from 'cdktf';
 
 export interface SiteConfig extends cdktf.TerraformMetaArguments {
   /**
+  * The site's addresses: IPv4 or IPv6 CIDRs with no host bits set (a host is `/32` or `/128`; IPv6 stored in RFC 5952 form). Rules whose `address` is a group attached to this site match these; when empty (the default) they match what the site's agent reports (`reported_addresses`).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/site#addresses Site#addresses}
+  */
+  readonly addresses?: string[];
+  /**
   * `host` (filter the host's own traffic, default) or `router` (filter forwarded traffic).
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/site#mode Site#mode}
@@ -77,6 +83,7 @@ export class Site extends cdktf.TerraformResource {
       connection: config.connection,
       forEach: config.forEach
     });
+    this._addresses = config.addresses;
     this._mode = config.mode;
     this._name = config.name;
     this._platform = config.platform;
@@ -85,6 +92,22 @@ export class Site extends cdktf.TerraformResource {
   // ==========
   // ATTRIBUTES
   // ==========
+
+  // addresses - computed: true, optional: true, required: false
+  private _addresses?: string[]; 
+  public get addresses() {
+    return cdktf.Fn.tolist(this.getListAttribute('addresses'));
+  }
+  public set addresses(value: string[]) {
+    this._addresses = value;
+  }
+  public resetAddresses() {
+    this._addresses = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get addressesInput() {
+    return this._addresses;
+  }
 
   // created_at - computed: true, optional: false, required: false
   public get createdAt() {
@@ -138,6 +161,11 @@ export class Site extends cdktf.TerraformResource {
     return this._platform;
   }
 
+  // reported_addresses - computed: true, optional: false, required: false
+  public get reportedAddresses() {
+    return cdktf.Fn.tolist(this.getListAttribute('reported_addresses'));
+  }
+
   // token - computed: true, optional: false, required: false
   public get token() {
     return this.getStringAttribute('token');
@@ -149,6 +177,7 @@ export class Site extends cdktf.TerraformResource {
 
   protected override synthesizeAttributes(): { [name: string]: any } {
     return {
+      addresses: cdktf.listMapper(cdktf.stringToTerraform, false)(this._addresses),
       mode: cdktf.stringToTerraform(this._mode),
       name: cdktf.stringToTerraform(this._name),
       platform: cdktf.stringToTerraform(this._platform),
@@ -157,6 +186,12 @@ export class Site extends cdktf.TerraformResource {
 
   protected override synthesizeHclAttributes(): { [name: string]: any } {
     const attrs = {
+      addresses: {
+        value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(this._addresses),
+        isBlock: false,
+        type: "set",
+        storageClassType: "stringList",
+      },
       mode: {
         value: cdktf.stringToHclTerraform(this._mode),
         isBlock: false,
