@@ -256,7 +256,7 @@ export function splitIptablesConfig(text: string): IptablesConfig {
   const sections: Record<string, string[]> = {};
   let current: string | undefined;
   for (const line of text.split("\n")) {
-    const section = Object.entries(SECTION).find(([, marker]) => line === marker);
+    const section = line.startsWith("#== ") ? Object.entries(SECTION).find(([, marker]) => line === marker) : undefined;
     if (section) {
       current = section[0];
       sections[current] = [];
