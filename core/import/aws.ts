@@ -6,7 +6,7 @@
  * address) where the core accepts group references, else a report line, as for
  * any other group and for PrefixListIds (the file does not hold their members).
  */
-import { isId, mergeRanges, mergeRanges6, validateSecurityGroupWrite, type Direction } from "../model";
+import { mergeRanges, mergeRanges6, type Direction } from "../model";
 import { DocumentBuilder } from "./document";
 import { cloudAddress, cloudProtocol, icmpField } from "./cloud";
 import { ImportInputError, type ImportOptions, type ImportResult } from "./source";
@@ -26,16 +26,6 @@ export function importAws(text: string, options: ImportOptions = {}): ImportResu
   const builder = new DocumentBuilder(options.name ?? "imported");
   const ourId = new Map<string, string>();
   for (const g of groups) if (typeof g?.GroupId === "string") ourId.set(g.GroupId, builder.groupId(groupName(g)));
-  // Whether this core takes group ids as rule addresses (#15); before it does, group pairs are reported.
-  const probe = [...ourId.values()][0];
-  const groupRefs =
-    probe !== undefined &&
-    isId("securityGroup", probe) &&
-    validateSecurityGroupWrite({
-      name: "probe",
-      rules: [{ direction: "inbound", order: 1, protocol: 6, port: "22", address: probe, description: "p" }],
-      sites: [],
-    }).ok;
   groups.forEach((g: Json, gi: number) => {
     if (!g || typeof g !== "object") throw new ImportInputError(`SecurityGroups[${gi}] is not an object`);
     const group = { name: groupName(g), description: g.Description ?? undefined };
@@ -106,14 +96,9 @@ export function importAws(text: string, options: ImportOptions = {}): ImportResu
           );
         for (const r of p.UserIdGroupPairs ?? []) {
           const target = ourId.get(r?.GroupId);
-          if (target && groupRefs) add({ list: target }, r.Description);
-          else
-            omit(
-              target
-                ? "not imported: group references (sec_grp_ addresses) are not supported by this core yet"
-                : "not imported: refers to a security group that is not in this file",
-              r?.GroupId,
-            );
+          // A group of this file becomes a reference to its members (#15); any other is unknown here.
+          if (target) add({ list: target }, r.Description);
+          else omit("not imported: refers to a security group that is not in this file", r?.GroupId);
         }
       });
     }

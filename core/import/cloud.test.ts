@@ -30,13 +30,17 @@ describe("aws ec2 describe-security-groups", () => {
       ["outbound", 0, "", "0.0.0.0/0", null],
       ["outbound", 0, "", "::/0", null],
     ]);
-    expect(document.security_groups[1].rules.map((r) => [r.protocol, r.port, r.address])).toEqual([[17, "8125-8126", "10.20.0.0/16"]]);
+    // UserIdGroupPairs naming a group of the same file: a reference to that group (#15).
+    expect(document.security_groups[0].id).toMatch(/^sec_grp_/);
+    expect(document.security_groups[1].rules.map((r) => [r.protocol, r.port, r.address])).toEqual([
+      [6, "5432", document.security_groups[0].id],
+      [17, "8125-8126", "10.20.0.0/16"],
+    ]);
   });
 
   it("reports the managed prefix list and the group references", () => {
     expect(omissions.map((o) => formatOmission("sg.json", o))).toEqual([
       "sg.json: SecurityGroups[0].IpPermissions[1] not imported: a managed prefix list (its entries are not in this file; import them as a prefix list first): pl-0a1b2c3d",
-      "sg.json: SecurityGroups[1].IpPermissions[0] not imported: group references (sec_grp_ addresses) are not supported by this core yet: sg-0a1b2c3d4e5f60001",
       "sg.json: SecurityGroups[1].IpPermissions[1] not imported: refers to a security group that is not in this file: sg-0fffffffffffff999",
     ]);
   });

@@ -12,6 +12,7 @@
 import {
   collapseCidrKeys,
   collapseCidrTexts,
+  withRangeCount,
   cidrKey,
   cidrKeyFirst,
   cidrKeyLast,
@@ -307,13 +308,13 @@ export class PrefixCidrs {
  */
 function lazyRanges6(packed: PackedCollapsedCidrs6): CollapsedCidrs6 {
   let ranges: AddressRange6[] | undefined;
-  return {
+  const collapsed: CollapsedCidrs6 = {
     get ranges() {
       return (ranges ??= unpackRanges6(packed.words));
     },
     cidrs: packed.cidrs,
-    rangeCount: packed.words.length / 8,
   };
+  return withRangeCount(collapsed, "rangeCount", packed.words.length / 8);
 }
 
 function grown<T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(array: T, length: number): T {

@@ -300,7 +300,7 @@ export function collapseCidrKeys(
   }
   if (keys.length) emit(first, last, spanning >= 0 ? texts[spanning] : undefined);
   let ranges: AddressRange[] | undefined;
-  return {
+  const collapsed: CollapsedCidrs = {
     get ranges() {
       if (ranges) return ranges;
       ranges = new Array<AddressRange>(count);
@@ -308,8 +308,18 @@ export function collapseCidrKeys(
       return ranges;
     },
     cidrs,
-    rangeCount: count,
   };
+  return withRangeCount(collapsed, "rangeCount", count);
+}
+
+/**
+ * Sets a collapsed set's count of ranges (so that `ranges` need not be built to
+ * know it) as a property that is no part of the set's value: not enumerable,
+ * so comparisons, copies and JSON see only the addresses.
+ */
+export function withRangeCount<T extends object>(set: T, key: "rangeCount" | "rangeCount6", count: number | undefined): T {
+  if (count !== undefined) Object.defineProperty(set, key, { value: count, enumerable: false });
+  return set;
 }
 
 const INDEX_SLOTS = 2 ** 15;

@@ -31,6 +31,7 @@ import {
   referencedGroups,
   referencedPrefixLists,
   validatePrefixListAddresses,
+  withRangeCount,
   validateSecurityGroupWrite,
   type Action,
   type AddressFamily,
@@ -138,9 +139,9 @@ export interface NormalizedPrefixList {
   ranges6: AddressRange6[];
   /** The minimal IPv6 CIDR list covering `ranges6`, RFC 5952 text. */
   cidrs6: string[];
-  /** `ranges.length` and `ranges6.length`, known without building the (lazily built) range objects. */
-  rangeCount?: number;
-  rangeCount6?: number;
+  /** `ranges.length` and `ranges6.length`, known without building the (lazily built) range objects (not enumerable). */
+  readonly rangeCount?: number;
+  readonly rangeCount6?: number;
 }
 
 /**
@@ -320,9 +321,9 @@ function normalizePrefixList(list: DocumentPrefixList): { normalized: Normalized
       return v6.ranges;
     },
     cidrs6: v6.cidrs,
-    rangeCount: v4.rangeCount,
-    rangeCount6: v6.rangeCount,
   };
+  withRangeCount(normalized, "rangeCount", v4.rangeCount);
+  withRangeCount(normalized, "rangeCount6", v6.rangeCount);
   return { normalized, issues };
 }
 

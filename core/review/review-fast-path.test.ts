@@ -15,6 +15,7 @@
 import {
   formatCidr,
   formatCidr6,
+  formatIPv4,
   mergeRanges,
   mustParseCidr,
   mustParseCidr6,
@@ -126,14 +127,24 @@ describe("review shortcuts equal the full computation", () => {
       if (next <= 0xffffffff) gaps.push({ first: next, last: 0xffffffff });
       return gaps.flatMap(rangeToCidrs).map(formatCidr);
     };
-    const list = (cidrs: string[]) =>
+    const list = (cidrs: string[], noun = "CIDRs") =>
       cidrs.length <= MAX_LISTED_ADDRESSES
         ? cidrs.join(", ")
-        : `${cidrs.slice(0, MAX_LISTED_ADDRESSES).join(", ")} and ${(cidrs.length - MAX_LISTED_ADDRESSES).toLocaleString("en-US")} more CIDRs`;
+        : `${cidrs.slice(0, MAX_LISTED_ADDRESSES).join(", ")} and ${(cidrs.length - MAX_LISTED_ADDRESSES).toLocaleString("en-US")} more ${noun}`;
+    // A merged range that takes three CIDRs or more reads as first-last (as an address range is written).
+    const ranged = (cidrs: string[]): string[] | undefined => {
+      const merged = mergeRanges(cidrs.map((c) => cidrRange(mustParseCidr(c))));
+      if (!merged.some((r) => rangeToCidrs(r).length >= 3)) return undefined;
+      return merged.flatMap((r) =>
+        rangeToCidrs(r).length >= 3 ? [`${formatIPv4(r.first)}-${formatIPv4(r.last)}`] : rangeToCidrs(r).map(formatCidr),
+      );
+    };
     const expected = (cidrs: string[]) => {
       if (cidrs.length === 1 && cidrs[0] === "0.0.0.0/0") return "0.0.0.0/0 (all IPv4)";
       const complement = naive(cidrs);
-      return complement.length < cidrs.length ? `0.0.0.0/0 except ${list(complement)}` : list(cidrs);
+      if (complement.length < cidrs.length) return `0.0.0.0/0 except ${list(complement)}`;
+      const entries = ranged(cidrs);
+      return entries ? list(entries, "entries") : list(cidrs);
     };
     const random = seededRandom(25);
     for (let i = 0; i < 3000; i++) {
@@ -186,14 +197,36 @@ describe("review shortcuts equal the full computation", () => {
       if (next < ALL) gaps.push(...split(next, ALL));
       return gaps;
     };
-    const list = (cidrs: string[]) =>
+    const list = (cidrs: string[], noun = "CIDRs") =>
       cidrs.length <= MAX_LISTED_ADDRESSES
         ? cidrs.join(", ")
-        : `${cidrs.slice(0, MAX_LISTED_ADDRESSES).join(", ")} and ${(cidrs.length - MAX_LISTED_ADDRESSES).toLocaleString("en-US")} more CIDRs`;
+        : `${cidrs.slice(0, MAX_LISTED_ADDRESSES).join(", ")} and ${(cidrs.length - MAX_LISTED_ADDRESSES).toLocaleString("en-US")} more ${noun}`;
+    const address = (n: bigint) => text(n, 128).slice(0, -"/128".length);
+    // Merged ranges (BigInt); one that takes three CIDRs or more reads as first-last.
+    const ranged = (cidrs: string[]): string[] | undefined => {
+      const spans = cidrs
+        .map((c) => {
+          const { network, prefixLength } = mustParseCidr6(c);
+          const first = big(network);
+          return { first, end: first + (1n << BigInt(128 - prefixLength)) };
+        })
+        .sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+      const merged: { first: bigint; end: bigint }[] = [];
+      for (const r of spans) {
+        const top = merged[merged.length - 1];
+        if (top && r.first <= top.end) top.end = r.end > top.end ? r.end : top.end;
+        else merged.push({ ...r });
+      }
+      const pieces = merged.map((r) => split(r.first, r.end));
+      if (!pieces.some((p) => p.length >= 3)) return undefined;
+      return merged.flatMap((r, i) => (pieces[i].length >= 3 ? [`${address(r.first)}-${address(r.end - 1n)}`] : pieces[i]));
+    };
     const expected = (cidrs: string[]) => {
       if (cidrs.length === 1 && cidrs[0] === "::/0") return "::/0 (all IPv6)";
       const complement = naive(cidrs);
-      return complement.length < cidrs.length ? `::/0 except ${list(complement)}` : list(cidrs);
+      if (complement.length < cidrs.length) return `::/0 except ${list(complement)}`;
+      const entries = ranged(cidrs);
+      return entries ? list(entries, "entries") : list(cidrs);
     };
     const random = seededRandom(26);
     for (let i = 0; i < 1500; i++) {

@@ -150,7 +150,15 @@ export function randomPolicy(random: () => number, opts: RandomPolicyOptions = {
       site: id("site_"),
       name: `site ${gi}.${mi}`,
       // Agents report hosts; a declared address may be a network. Sometimes a site with none yet.
-      addresses: [...new Set(Array.from({ length: int(4) }, () => (random() < 0.8 ? hostOf(pick(families)) : cidrOf(pick(families)))))],
+      // Site addresses are CIDRs only: no write form (a range) applies to them.
+      addresses: [
+        ...new Set(
+          Array.from({ length: int(4) }, () => {
+            const family = pick(families);
+            return random() < 0.8 ? hostOf(family) : family === 6 ? cidr6() : cidr();
+          }),
+        ),
+      ],
     })),
   }));
 
