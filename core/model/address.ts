@@ -12,7 +12,7 @@
 import {
   collapseCidrKeys,
   collapseCidrTexts,
-  withRangeCount,
+  withSetEntries,
   cidrKey,
   cidrKeyFirst,
   cidrKeyLast,
@@ -314,7 +314,7 @@ function lazyRanges6(packed: PackedCollapsedCidrs6): CollapsedCidrs6 {
     },
     cidrs: packed.cidrs,
   };
-  return withRangeCount(collapsed, "rangeCount", packed.words.length / 8);
+  return withSetEntries(collapsed, "entries", packed.entries);
 }
 
 function grown<T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(array: T, length: number): T {
@@ -550,9 +550,14 @@ export function isOneCidr6(first: IPv6Address, last: IPv6Address): boolean {
  * interval sets, RouterOS address lists): each range as its CIDR text when it
  * is exactly one (the text collapseCidrTexts kept), else `first-last`.
  */
-export function rangeEntries(set: { ranges: readonly AddressRange[]; cidrs: readonly string[]; rangeCount?: number }): readonly string[] {
+export function rangeEntries(set: {
+  ranges: readonly AddressRange[];
+  cidrs: readonly string[];
+  entries?: readonly string[];
+}): readonly string[] {
+  if (set.entries) return set.entries;
   // Every range has at least one CIDR: as many CIDRs as ranges means each is one (the usual case, no work).
-  if ((set.rangeCount ?? set.ranges.length) === set.cidrs.length) return set.cidrs;
+  if (set.ranges.length === set.cidrs.length) return set.cidrs;
   const out: string[] = [];
   let next = 0;
   for (const range of set.ranges) {
@@ -567,9 +572,10 @@ export function rangeEntries(set: { ranges: readonly AddressRange[]; cidrs: read
 export function rangeEntries6(set: {
   ranges6: readonly AddressRange6[];
   cidrs6: readonly string[];
-  rangeCount6?: number;
+  entries6?: readonly string[];
 }): readonly string[] {
-  if ((set.rangeCount6 ?? set.ranges6.length) === set.cidrs6.length) return set.cidrs6;
+  if (set.entries6) return set.entries6;
+  if (set.ranges6.length === set.cidrs6.length) return set.cidrs6;
   const out: string[] = [];
   let next = 0;
   for (const range of set.ranges6) {

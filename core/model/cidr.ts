@@ -221,8 +221,8 @@ export interface CollapsedCidrs {
   ranges: AddressRange[];
   /** The minimal CIDR list covering `ranges`, as canonical text. */
   cidrs: string[];
-  /** `ranges.length`, known without building the range objects (when the collapse builds them lazily). */
-  readonly rangeCount?: number;
+  /** One text per range (the CIDR, or first-last), when the collapse knows it (see withSetEntries). */
+  readonly entries?: readonly string[];
 }
 
 /**
@@ -264,9 +264,18 @@ export function collapseCidrKeys(
     bounds[2 * count] = first;
     bounds[2 * count + 1] = last;
     count++;
-    if (text !== undefined) cidrs.push(text);
-    else for (const cidr of rangeToCidrs({ first, last })) cidrs.push(formatCidr(cidr));
+    if (text !== undefined) {
+      cidrs.push(text);
+      entries?.push(text);
+      return;
+    }
+    const split = rangeToCidrs({ first, last });
+    if (split.length > 1 && !entries) entries = cidrs.slice(); // one entry per range so far: the CIDRs
+    for (const cidr of split) cidrs.push(formatCidr(cidr));
+    entries?.push(split.length > 1 ? `${formatIPv4(first)}-${formatIPv4(last)}` : cidrs[cidrs.length - 1]);
   };
+  // One text per range, as tools list a set (a CIDR, or first-last); the CIDRs themselves until a range splits.
+  let entries: string[] | undefined;
   let first = 0;
   let last = -2;
   // The input that spans [first, last] exactly (its index, or -1 without indexes), or -2.
@@ -309,16 +318,17 @@ export function collapseCidrKeys(
     },
     cidrs,
   };
-  return withRangeCount(collapsed, "rangeCount", count);
+  return withSetEntries(collapsed, "entries", entries ?? cidrs);
 }
 
 /**
- * Sets a collapsed set's count of ranges (so that `ranges` need not be built to
- * know it) as a property that is no part of the set's value: not enumerable,
- * so comparisons, copies and JSON see only the addresses.
+ * Sets a collapsed set's entries: one text per merged range, the CIDR or
+ * `first-last` (how nftables and RouterOS list a set; known to the collapse
+ * without building range objects). Not enumerable: no part of the set's value
+ * for comparisons, copies and JSON.
  */
-export function withRangeCount<T extends object>(set: T, key: "rangeCount" | "rangeCount6", count: number | undefined): T {
-  if (count !== undefined) Object.defineProperty(set, key, { value: count, enumerable: false });
+export function withSetEntries<T extends object>(set: T, key: "entries" | "entries6", entries: readonly string[] | undefined): T {
+  if (entries !== undefined) Object.defineProperty(set, key, { value: entries, enumerable: false });
   return set;
 }
 

@@ -270,14 +270,16 @@ export interface CollapsedCidrs6 {
   ranges: AddressRange6[];
   /** The minimal CIDR list covering `ranges`, as RFC 5952 text. */
   cidrs: string[];
-  /** `ranges.length`, known without building the range objects (when they are built lazily). */
-  readonly rangeCount?: number;
+  /** One text per range (the CIDR, or first-last), when the collapse knows it. */
+  readonly entries?: readonly string[];
 }
 
 /** CollapsedCidrs6 with its ranges packed: range i is words[8i..8i+3] (first) and words[8i+4..8i+7] (last). */
 export interface PackedCollapsedCidrs6 {
   words: Uint32Array;
   cidrs: string[];
+  /** One text per range: its CIDR, or first-last where it splits into several. */
+  entries?: readonly string[];
 }
 
 /** The ranges of packed words (8 per range) as AddressRange6 objects. */
@@ -329,6 +331,8 @@ export function collapseCidr6Rows(
   // At most one text per input (the inputs not inside another are a disjoint cover of their union, and the
   // split of a range is its minimal cover), so one allocation of n slots instead of growing (about 3x the bytes).
   const cidrs: string[] = new Array<string>(n);
+  // Where each range's CIDRs start in cidrs (and one past the last).
+  const starts = new Int32Array(n + 1);
   let written = 0;
   let count = 0;
   // The current range [l - words[count*8..], l] and the input that spans it exactly, or -1.
@@ -366,7 +370,10 @@ export function collapseCidr6Rows(
       }
       continue;
     }
-    if (k > 0) written = emitRange(words, count++, l0, l1, l2, l3, cidrs, written, texts, rows, canonical, spanning);
+    if (k > 0) {
+      starts[count] = written;
+      written = emitRange(words, count++, l0, l1, l2, l3, cidrs, written, texts, rows, canonical, spanning);
+    }
     words[count * 8] = n0;
     words[count * 8 + 1] = n1;
     words[count * 8 + 2] = n2;
@@ -377,9 +384,22 @@ export function collapseCidr6Rows(
     l3 = e3;
     spanning = r;
   }
-  if (n) written = emitRange(words, count++, l0, l1, l2, l3, cidrs, written, texts, rows, canonical, spanning);
+  if (n) {
+    starts[count] = written;
+    written = emitRange(words, count++, l0, l1, l2, l3, cidrs, written, texts, rows, canonical, spanning);
+  }
   cidrs.length = written;
-  return { words: words.subarray(0, count * 8), cidrs };
+  starts[count] = written;
+  return { words: words.subarray(0, count * 8), cidrs, entries: written === count ? cidrs : rangeEntryTexts(words, count, cidrs, starts) };
+}
+
+/** The entries of packed ranges: range i's CIDRs are cidrs[starts[i]] up to cidrs[starts[i + 1]]. */
+function rangeEntryTexts(words: Uint32Array, count: number, cidrs: readonly string[], starts: Int32Array): string[] {
+  const entries = new Array<string>(count);
+  for (let i = 0; i < count; i++) {
+    entries[i] = starts[i + 1] - starts[i] === 1 ? cidrs[starts[i]] : `${formatIPv6At(words, 8 * i)}-${formatIPv6At(words, 8 * i + 4)}`;
+  }
+  return entries;
 }
 
 function sameRow(rows: Uint32Array, a: number, b: number): boolean {

@@ -31,7 +31,7 @@ import {
   referencedGroups,
   referencedPrefixLists,
   validatePrefixListAddresses,
-  withRangeCount,
+  withSetEntries,
   validateSecurityGroupWrite,
   type Action,
   type AddressFamily,
@@ -139,9 +139,9 @@ export interface NormalizedPrefixList {
   ranges6: AddressRange6[];
   /** The minimal IPv6 CIDR list covering `ranges6`, RFC 5952 text. */
   cidrs6: string[];
-  /** `ranges.length` and `ranges6.length`, known without building the (lazily built) range objects (not enumerable). */
-  readonly rangeCount?: number;
-  readonly rangeCount6?: number;
+  /** One text per range of `ranges` / `ranges6` (the CIDR, or first-last), known without building the range objects (not enumerable). */
+  readonly entries?: readonly string[];
+  readonly entries6?: readonly string[];
 }
 
 /**
@@ -322,8 +322,8 @@ function normalizePrefixList(list: DocumentPrefixList): { normalized: Normalized
     },
     cidrs6: v6.cidrs,
   };
-  withRangeCount(normalized, "rangeCount", v4.rangeCount);
-  withRangeCount(normalized, "rangeCount6", v6.rangeCount);
+  withSetEntries(normalized, "entries", v4.entries);
+  withSetEntries(normalized, "entries6", v6.entries);
   return { normalized, issues };
 }
 
