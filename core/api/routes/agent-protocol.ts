@@ -88,6 +88,8 @@ export function agentRoutes(agent: AgentService) {
         },
       },
       async (request, reply) => {
+        // Who asks comes first: a refused token is a 401 whatever the query says.
+        await agent.authenticate(bearer(request));
         const wait = waitOf(request);
         const fromText = (request.query as Record<string, unknown>).from;
         const from = Number(fromText);
