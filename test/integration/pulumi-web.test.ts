@@ -238,6 +238,10 @@ describe(`pulumi CLI with the example web tier (${REAL_AGENTS ? "real agents in 
       });`;
     const result = spawnSync(process.execPath, ["-e", script], { cwd: REPO, encoding: "utf8" });
     expect({ status: result.status, stderr: result.status === 0 ? "" : result.stderr }).toEqual({ status: 0, stderr: "" });
-    expect(JSON.parse(result.stdout)).toEqual({ inputs: { name: "edge", platform: "nftables", mode: "host" }, failures: [] });
+    // Defaults filled by check: host mode, no declared addresses (the agent's reported ones count).
+    expect(JSON.parse(result.stdout)).toEqual({
+      inputs: { name: "edge", platform: "nftables", mode: "host", addresses: [] },
+      failures: [],
+    });
   });
 });
