@@ -244,37 +244,16 @@ export class PrefixCidrs {
     return parsed.canonical;
   }
 
-  /** The CIDRs covering each range, added after every entry (so an entry is the first of equal rows) as entry -1. */
+  /**
+   * The CIDRs covering each range, added after every entry (so an entry is the
+   * first of equal rows) as entry -1. Ranges are rare: their pieces go through add().
+   */
   private addRangePieces(): void {
-    for (const range of this.ranges) {
-      if (range.family === 4) {
-        for (const cidr of rangeToCidrs({ first: range.first, last: range.last })) {
-          const n = this.n4++;
-          if (n === this.keys.length) {
-            this.keys = grown(this.keys, n * 2);
-            this.entries4 = grown(this.entries4, n * 2);
-          }
-          this.keys[n] = cidr.network * 64 + cidr.prefixLength;
-          this.entries4[n] = -1;
-          this.texts4[n] = formatCidr(cidr);
-        }
-        continue;
-      }
-      for (const cidr of rangeToCidrs6({ first: range.first, last: range.last })) {
-        const n = this.n6++;
-        if (n === this.canonical.length) {
-          this.rows = grown(this.rows, n * 2 * CIDR6_ROW);
-          this.canonical = grown(this.canonical, n * 2);
-          this.entries6 = grown(this.entries6, n * 2);
-        }
-        this.rows.set(cidr.network, n * CIDR6_ROW);
-        this.rows[n * CIDR6_ROW + 4] = cidr.prefixLength;
-        this.canonical[n] = 1;
-        this.entries6[n] = -1;
-        this.texts6[n] = formatCidr6(cidr);
-      }
+    const ranges = this.ranges.splice(0);
+    for (const r of ranges) {
+      const pieces = r.family === 4 ? rangeToCidrs(r).map(formatCidr) : rangeToCidrs6(r).map(formatCidr6);
+      for (const piece of pieces) this.add(piece, -1);
     }
-    this.ranges.length = 0;
   }
 
   /**
