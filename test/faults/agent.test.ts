@@ -58,14 +58,31 @@ function listTable(): Promise<string> {
           else reject(new Error(`nft list failed: ${stderr}`));
           return;
         }
-        const doc = JSON.parse(stdout) as { nftables: Record<string, Record<string, unknown>>[] };
-        const items = doc.nftables
-          .filter((x) => !("metainfo" in x))
-          .map((x) => JSON.stringify(x, (k, v) => (k === "handle" ? undefined : v)));
-        resolve(items.join("\n"));
+        resolve(canonicalListing(stdout));
       },
     );
   });
+}
+
+/**
+ * `nft -j list table` as the ruleset it is: without handles, and with sets and chains in name
+ * order (a delta declares a new set or chain after the others, a full load in file order: the
+ * same ruleset lists in another order); a chain's rules keep their order.
+ */
+function canonicalListing(json: string): string {
+  const doc = JSON.parse(json) as { nftables: Record<string, { name?: string; chain?: string }>[] };
+  const kinds = ["table", "set", "map", "chain", "rule"];
+  const keyOf = (x: Record<string, { name?: string; chain?: string }>) => {
+    const kind = Object.keys(x)[0];
+    const rank = kinds.indexOf(kind);
+    return { rank: rank < 0 ? kinds.length : rank, name: x[kind].chain ?? x[kind].name ?? "" };
+  };
+  return doc.nftables
+    .filter((x) => !("metainfo" in x))
+    .map((x, i) => ({ x, i, ...keyOf(x) }))
+    .sort((a, b) => a.rank - b.rank || (a.name < b.name ? -1 : a.name > b.name ? 1 : a.i - b.i))
+    .map(({ x }) => JSON.stringify(x, (k, v) => (k === "handle" ? undefined : v)))
+    .join("\n");
 }
 
 function runAgent(): Proc {

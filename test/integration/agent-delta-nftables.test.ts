@@ -212,8 +212,9 @@ test("hand edits are seen by the watch and restored by a running agent within se
   const holds = (element: string) => ns.tryExec("nft", ["get", "element", "inet", "secgroups", bigSet, `{ ${element} }`]).code === 0;
   try {
     await until("the first revision is in force", async () => (await enforcer.check(config, CP)).length === 0, 60_000);
-    // Let the run's first full verification establish the watch's proof.
-    await new Promise((r) => setTimeout(r, 1500));
+    // The watch subscribes only after nft has read the whole table (seconds on a loaded host); the
+    // edits below are the watch's to see once its proof (a full verification with it running) holds.
+    await until("the watch proves the table", () => enforcer.proven, 90_000);
     ns.exec("nft", ["add", "element", "inet", "secgroups", bigSet, "{ 192.0.2.0/24 }"]);
     await until("the added element is removed again", () => !holds("192.0.2.0/24"), 10_000);
     ns.exec("nft", ["flush", "chain", "inet", "secgroups", "input"]);
