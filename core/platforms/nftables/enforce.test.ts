@@ -1,8 +1,11 @@
+import type { ChildProcessWithoutNullStreams } from "node:child_process";
+import { EventEmitter } from "node:events";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compilePolicy } from "..";
-import type { Runner } from "../runner";
+import { PassThrough } from "node:stream";
+import type { Runner, Spawner } from "../runner";
 import { NftablesEnforcer } from "./enforce";
 
 const testdata = (name: string) => readFileSync(join(__dirname, "..", "testdata", name), "utf8");
@@ -96,5 +99,56 @@ describe("NftablesEnforcer", () => {
     expect(await nft.present()).toBe(false);
     await nft.remove();
     expect(state.calls[state.calls.length - 1]).toEqual(["-f", "-"]);
+  });
+  it("watches again when a load stops the watch while its first probes are still waited for", async () => {
+    // A check starts the watch and probes it; a full load then stops that monitor before any probe
+    // came through, and the load's own read-back asks for probing while the first run winds down.
+    let live: (EventEmitter & { stdout: PassThrough }) | undefined;
+    let deliver = false;
+    let pid = 100;
+    let started = 0;
+    const spawnMonitor: Spawner = () => {
+      const child = Object.assign(new EventEmitter(), {
+        stdin: new PassThrough(),
+        stdout: new PassThrough(),
+        stderr: new PassThrough(),
+        exitCode: null as number | null,
+        kill() {
+          child.exitCode = 0;
+          if (live === child) live = undefined;
+          setImmediate(() => child.emit("close", 0, null));
+          return true;
+        },
+      });
+      live = child;
+      started++;
+      return child as unknown as ChildProcessWithoutNullStreams;
+    };
+    const state = { table: listed, calls: [] as string[][], loadedFiles: [] as string[] };
+    const fake = fakeNft(state);
+    const run: Runner = async (cmd, args, stdin, options) => {
+      if (args[0] === "-f" && args[1] === "-") {
+        const id = ++pid;
+        options?.onSpawn?.(id);
+        const monitor = live;
+        if (deliver && monitor) setImmediate(() => monitor.stdout.write(`# new generation ${id} by process ${id} (nft)\n`));
+      }
+      return fake(cmd, args, stdin, options);
+    };
+    const nft = new NftablesEnforcer({ stateDir, run, spawn: spawnMonitor });
+    let changes = 0;
+    nft.watch(() => changes++);
+    await nft.check(config, CP);
+    await nft.apply(config, CP);
+    deliver = true;
+    const end = Date.now() + 10_000;
+    while (!nft.proven && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 50));
+      if (changes) await nft.check(config, CP);
+    }
+    expect(started).toBeGreaterThanOrEqual(2);
+    expect(live).toBeDefined();
+    expect(nft.proven).toBe(true);
+    nft.unwatch();
   });
 });

@@ -78,6 +78,8 @@ export class NftablesEnforcer implements Enforcer {
   /** Why the watch last stopped, for the reason of a full load. */
   private lostReason?: string;
   private probing?: Promise<void>;
+  /** Probing was asked for while a run of it was ending (a load stopped its monitor): probe again then. */
+  private probeAgain = false;
 
   constructor(private readonly options: NftablesOptions) {
     this.nft = options.nft ?? "nft";
@@ -295,7 +297,11 @@ export class NftablesEnforcer implements Enforcer {
    * spaced ever wider.
    */
   private startProbing(): void {
-    if (!this.onChange || this.probing) return;
+    if (!this.onChange) return;
+    if (this.probing) {
+      this.probeAgain = true;
+      return;
+    }
     this.startMonitor();
     this.probing = (async () => {
       const end = Date.now() + PROBE_TIMEOUT_MS;
@@ -313,7 +319,10 @@ export class NftablesEnforcer implements Enforcer {
       .catch(() => undefined)
       .finally(() => {
         this.probing = undefined;
+        const again = this.probeAgain;
+        this.probeAgain = false;
         if (this.monitor.ready) this.onChange?.();
+        else if (again) this.startProbing();
       });
   }
 
