@@ -265,6 +265,8 @@ describe("secgroups import --terraform", () => {
       ["secgroups_security_group.database", ["no-op"], true],
       ["secgroups_security_group.webserver", ["no-op"], true],
     ]);
+    await tf(dir, org, "apply", "-auto-approve", "-input=false", "-no-color", "tfplan");
+    await expectNoChanges(dir, org);
   });
 });
 
