@@ -6,7 +6,11 @@
  * (adopting each existing object: Pulumi `adopt`, Terraform `import` blocks,
  * CDKTF `importFrom`); `secgroups import` writes what a firewall held, as new
  * objects. References between objects (a rule's prefix list, a list's sites)
- * become references in the code, so the engine orders creation.
+ * become references in the code, so the engine orders creation: groups come in
+ * an order where each names only groups before it, since Terraform refuses a
+ * cycle and a TypeScript variable is used after its declaration. Where groups
+ * refer to themselves or to each other, no order exists: export names the
+ * later (existing) group by its id; import refuses (StackCodeError).
  */
 import type { FilterRule, Site } from "../model";
 
@@ -19,7 +23,7 @@ type RuleFields = Pick<
 >;
 
 export interface Inventory {
-  sites: Pick<Site, "id" | "name" | "platform" | "mode">[];
+  sites: Pick<Site, "id" | "name" | "platform" | "mode" | "addresses">[];
   prefixLists: {
     id: string;
     name: string;
@@ -37,10 +41,49 @@ export interface StackOptions {
   generatedBy: string;
 }
 
+/** Stack code cannot say what the inventory holds (groups that refer to each other, as new objects). */
+export class StackCodeError extends Error {}
+
 export function renderStack(format: StackFormat, inventory: Inventory, options: StackOptions): string {
-  const names = nameResources(inventory, format === "terraform" ? snake : camel);
-  if (format === "terraform") return renderTerraform(inventory, names, options);
-  return renderTypeScript(format, inventory, names, options);
+  const names = nameResources(inventory, format === "terraform");
+  const ordered = { ...inventory, securityGroups: referencesFirst(inventory.securityGroups) };
+  if (format === "terraform") return renderTerraform(ordered, names, options);
+  return renderTypeScript(format, ordered, names, options);
+}
+
+type Group = Inventory["securityGroups"][number];
+
+const byOrder = (rules: readonly RuleFields[]) => [...rules].sort((a, b) => a.order - b.order);
+
+/** The groups, each after the groups its rules name where that is possible (stable otherwise). */
+function referencesFirst(groups: readonly Group[]): Group[] {
+  const byId = new Map(groups.map((g) => [g.id, g]));
+  const seen = new Set<string>();
+  const out: Group[] = [];
+  const visit = (g: Group) => {
+    if (seen.has(g.id)) return;
+    seen.add(g.id);
+    for (const r of byOrder(g.rules)) {
+      const named = byId.get(r.address);
+      if (named) visit(named);
+    }
+    out.push(g);
+  };
+  groups.forEach(visit);
+  return out;
+}
+
+/**
+ * How a rule of `group` names the group `target` that is not declared yet
+ * (itself, or one of a cycle): by id when it exists (export); import cannot.
+ */
+function undeclaredGroup(format: StackFormat, group: Group, rule: RuleFields, target: string, options: StackOptions): string {
+  if (options.adopt) return str(target);
+  const why = target === group.id ? "refers to its own group" : "names a group that refers back to it";
+  throw new StackCodeError(
+    `security group ${str(group.name)}, rule ${rule.order}, ${why}: --${format} code cannot create groups that refer to ` +
+      `themselves or to each other in one run. Run \`secgroups import --apply\` instead; \`secgroups export --${format}\` then writes code that adopts them.`,
+  );
 }
 
 interface Names {
@@ -48,39 +91,46 @@ interface Names {
   byId: Map<string, { variable: string; logical: string }>;
 }
 
-function nameResources(inventory: Inventory, ident: (text: string) => string): Names {
+function nameResources(inventory: Inventory, terraform: boolean): Names {
   const byId = new Map<string, { variable: string; logical: string }>();
-  const taken = new Set<string>([
-    "pulumi",
-    "PrefixList",
-    "SecurityGroup",
-    "Site",
-    "SecgroupsProvider",
-    "App",
-    "TerraformStack",
-    "app",
-    "stack",
-  ]);
+  // The TypeScript programs' own identifiers and keywords; a Terraform name only has to be unique.
+  const taken = new Set<string>(
+    terraform
+      ? []
+      : [
+          "pulumi",
+          "PrefixList",
+          "SecurityGroup",
+          "Site",
+          "SecgroupsProvider",
+          "SecgroupsStack",
+          "App",
+          "TerraformStack",
+          "Construct",
+        ].concat(["app", "stack", "secgroups", ...KEYWORDS]),
+  );
   const logicalNames = new Set<string>();
-  const add = (id: string, apiName: string, kind: string) =>
-    byId.set(id, { variable: unique(ident(apiName) || kind, taken), logical: unique(apiName.trim() || kind, logicalNames, "-") });
-  for (const s of inventory.sites) add(s.id, s.name, "site");
-  for (const l of inventory.prefixLists) add(l.id, l.name, "prefixList");
-  for (const g of inventory.securityGroups) add(g.id, g.name, "securityGroup");
+  const add = (id: string, apiName: string, kind: [camel: string, snake: string]) => {
+    const variable = terraform ? unique(snake(apiName) || kind[1], taken, "_") : unique(camel(apiName) || kind[0], taken);
+    byId.set(id, { variable, logical: unique(apiName.trim() || kind[0], logicalNames, "-") });
+  };
+  for (const s of inventory.sites) add(s.id, s.name, ["site", "site"]);
+  for (const l of inventory.prefixLists) add(l.id, l.name, ["prefixList", "prefix_list"]);
+  for (const g of inventory.securityGroups) add(g.id, g.name, ["securityGroup", "security_group"]);
   return { byId };
 }
 
 const str = JSON.stringify;
 
 /** Rule fields that differ from the defaults, so the code reads like hand-written code. */
-function ruleEntries(rule: RuleFields, address: string, camelCase: boolean): [string, string][] {
+function ruleEntries(rule: RuleFields, address: string, camelCase: boolean, quote: (text: string) => string): [string, string][] {
   const fields: [string, string][] = [
     ["direction", str(rule.direction)],
     ["order", String(rule.order)],
     ["protocol", String(rule.protocol)],
     ["port", str(rule.port)],
     ["address", address],
-    ["description", str(rule.description)],
+    ["description", quote(rule.description)],
   ];
   if (rule.action !== "accept") fields.push(["action", str(rule.action)]);
   if (rule.icmp_type !== null) fields.push([camelCase ? "icmpType" : "icmp_type", String(rule.icmp_type)]);
@@ -94,6 +144,8 @@ function renderTypeScript(format: "pulumi" | "cdktf", inventory: Inventory, name
   const declared = new Set<string>();
   const ref = (id: string) => (declared.has(id) ? `${names.byId.get(id)!.variable}.id` : str(id));
   const list = (ids: string[]) => `[${ids.map(ref).join(", ")}]`;
+  // CDKTF hands strings to Terraform as they are, where `${` and `%{` start templates.
+  const text = (value: string) => (cdktf ? noTemplates(str(value)) : str(value));
   const pad = cdktf ? "    " : "";
   const out: string[] = [];
   const adoption = cdktf
@@ -107,11 +159,9 @@ function renderTypeScript(format: "pulumi" | "cdktf", inventory: Inventory, name
     ...(options.adopt && !cdktf ? [" * An adopted site has no `token` output: its agent keeps the token it was installed with."] : []),
     " */",
   );
+  const imports = out.length;
   if (cdktf) {
     out.push(
-      `import { App, TerraformStack } from "cdktf";`,
-      `import type { Construct } from "constructs";`,
-      `import { PrefixList, SecgroupsProvider, SecurityGroup, Site } from "secgroups/cdktf";`,
       "",
       "class SecgroupsStack extends TerraformStack {",
       "  constructor(scope: Construct, id: string) {",
@@ -120,12 +170,13 @@ function renderTypeScript(format: "pulumi" | "cdktf", inventory: Inventory, name
       `    new SecgroupsProvider(this, "secgroups", {});`,
       "",
     );
-  } else out.push(`import { PrefixList, SecurityGroup, Site } from "secgroups/pulumi";`, "");
+  } else out.push("");
 
   const open = (id: string, cls: string) => {
     const { variable, logical } = names.byId.get(id)!;
+    // A construct id is the resource's Terraform name (less what Terraform refuses): the variable's, which is unique and valid.
     out.push(
-      cdktf ? `${pad}const ${variable} = new ${cls}(this, ${str(logical)}, {` : `export const ${variable} = new ${cls}(${str(logical)}, {`,
+      cdktf ? `${pad}const ${variable} = new ${cls}(this, ${str(variable)}, {` : `export const ${variable} = new ${cls}(${str(logical)}, {`,
     );
   };
   const close = (id: string) => {
@@ -139,35 +190,54 @@ function renderTypeScript(format: "pulumi" | "cdktf", inventory: Inventory, name
 
   for (const site of inventory.sites) {
     open(site.id, "Site");
-    field("name", str(site.name));
+    field("name", text(site.name));
     field("platform", str(site.platform));
     field("mode", str(site.mode));
+    if (site.addresses.length) field("addresses", `[${site.addresses.map((a) => str(a)).join(", ")}]`);
     close(site.id);
   }
   for (const pl of inventory.prefixLists) {
     open(pl.id, "PrefixList");
-    field("name", str(pl.name));
-    if (pl.description !== null) field("description", str(pl.description));
+    field("name", text(pl.name));
+    if (pl.description !== null) field("description", text(pl.description));
     out.push(`${pad}  prefixes: [`);
     for (const p of pl.prefixes)
-      out.push(`${pad}    { cidr: ${str(p.cidr)}${p.description !== null ? `, description: ${str(p.description)}` : ""} },`);
+      out.push(`${pad}    { cidr: ${str(p.cidr)}${p.description !== null ? `, description: ${text(p.description)}` : ""} },`);
     out.push(`${pad}  ],`);
     if (pl.sites.length || !cdktf) field("sites", list(pl.sites));
     close(pl.id);
   }
+  const groupIds = new Set(inventory.securityGroups.map((g) => g.id));
   for (const group of inventory.securityGroups) {
     open(group.id, "SecurityGroup");
-    field("name", str(group.name));
-    if (group.description !== null) field("description", str(group.description));
+    field("name", text(group.name));
+    if (group.description !== null) field("description", text(group.description));
     out.push(`${pad}  rules: [`);
-    for (const rule of [...group.rules].sort((a, b) => a.order - b.order)) {
-      const fields = ruleEntries(rule, /^(prfx_lst_|sec_grp_)/.test(rule.address) ? ref(rule.address) : str(rule.address), cdktf);
+    for (const rule of byOrder(group.rules)) {
+      const address =
+        groupIds.has(rule.address) && !declared.has(rule.address)
+          ? undeclaredGroup(format, group, rule, rule.address, options)
+          : /^(prfx_lst_|sec_grp_)/.test(rule.address)
+            ? ref(rule.address)
+            : str(rule.address);
+      const fields = ruleEntries(rule, address, cdktf, text);
       out.push(`${pad}    { ${fields.map(([k, v]) => `${k}: ${v}`).join(", ")} },`);
     }
     out.push(`${pad}  ],`);
     if (group.sites.length || !cdktf) field("sites", list(group.sites));
     close(group.id);
   }
+  out.splice(
+    imports,
+    0,
+    ...(cdktf
+      ? [
+          `import { App, TerraformStack } from "cdktf";`,
+          `import type { Construct } from "constructs";`,
+          `import { PrefixList, SecgroupsProvider, SecurityGroup, Site } from "secgroups/cdktf";`,
+        ]
+      : [`import { PrefixList, SecurityGroup, Site } from "secgroups/pulumi";`]),
+  );
   if (cdktf) out.push("  }", "}", "", "const app = new App();", `new SecgroupsStack(app, "secgroups");`, "app.synth();", "");
   return out.join("\n");
 }
@@ -177,8 +247,12 @@ function renderTerraform(inventory: Inventory, names: Names, options: StackOptio
   for (const s of inventory.sites) type.set(s.id, "secgroups_site");
   for (const l of inventory.prefixLists) type.set(l.id, "secgroups_prefix_list");
   for (const g of inventory.securityGroups) type.set(g.id, "secgroups_security_group");
-  const ref = (id: string) => (type.has(id) ? `${type.get(id)}.${names.byId.get(id)!.variable}.id` : str(id));
+  const declared = new Set<string>();
+  const address = (id: string) => `${type.get(id)}.${names.byId.get(id)!.variable}`;
+  const ref = (id: string) => (type.has(id) ? `${address(id)}.id` : hcl(id));
   const list = (ids: string[]) => `[${ids.map(ref).join(", ")}]`;
+  /** A list of one-line objects, one a line (`[]` when empty). */
+  const objects = (items: string[]): string | string[] => (items.length ? ["[", ...items.map((i) => `  ${i},`), "]"] : "[]");
   const out: string[] = [
     `# Generated by \`${options.generatedBy}\`:`,
     `# ${inventory.sites.length} site(s), ${inventory.prefixLists.length} prefix list(s), ${inventory.securityGroups.length} security group(s).`,
@@ -196,41 +270,100 @@ function renderTerraform(inventory: Inventory, names: Names, options: StackOptio
     'provider "secgroups" {}',
     "",
   ];
-  const block = (id: string, lines: string[]) => {
-    const resource = `${type.get(id)}.${names.byId.get(id)!.variable}`;
-    if (options.adopt) out.push("import {", `  to = ${resource}`, `  id = ${str(id)}`, "}", "");
-    out.push(`resource "${type.get(id)}" "${names.byId.get(id)!.variable}" {`, ...lines.map((l) => `  ${l}`), "}", "");
+  const block = (id: string, attributes: HclAttribute[]) => {
+    if (options.adopt)
+      out.push(
+        "import {",
+        ...hclBody([
+          ["to", address(id)],
+          ["id", hcl(id)],
+        ]),
+        "}",
+        "",
+      );
+    out.push(`resource "${type.get(id)}" "${names.byId.get(id)!.variable}" {`, ...hclBody(attributes), "}", "");
+    declared.add(id);
   };
-  for (const s of inventory.sites) block(s.id, [`name     = ${str(s.name)}`, `platform = ${str(s.platform)}`, `mode     = ${str(s.mode)}`]);
+  for (const s of inventory.sites)
+    block(s.id, [
+      ["name", hcl(s.name)],
+      ["platform", hcl(s.platform)],
+      ["mode", hcl(s.mode)],
+      ...(s.addresses.length ? [["addresses", `[${s.addresses.map((a) => hcl(a)).join(", ")}]`] as HclAttribute] : []),
+    ]);
   for (const pl of inventory.prefixLists) {
     block(pl.id, [
-      `name        = ${str(pl.name)}`,
-      ...(pl.description !== null ? [`description = ${str(pl.description)}`] : []),
-      "prefixes = [",
-      ...pl.prefixes.map((p) => `  { cidr = ${str(p.cidr)}${p.description !== null ? `, description = ${str(p.description)}` : ""} },`),
-      "]",
-      ...(pl.sites.length ? [`sites = ${list(pl.sites)}`] : []),
+      ["name", hcl(pl.name)],
+      ...(pl.description !== null ? [["description", hcl(pl.description)] as HclAttribute] : []),
+      [
+        "prefixes",
+        objects(
+          pl.prefixes.map((p) => `{ cidr = ${hcl(p.cidr)}${p.description !== null ? `, description = ${hcl(p.description)}` : ""} }`),
+        ),
+      ],
+      ...(pl.sites.length ? [["sites", list(pl.sites)] as HclAttribute] : []),
     ]);
   }
   for (const g of inventory.securityGroups) {
+    const rules = byOrder(g.rules).map((r) => {
+      const peer =
+        type.get(r.address) === "secgroups_security_group" && !declared.has(r.address)
+          ? undeclaredGroup("terraform", g, r, r.address, options)
+          : /^(prfx_lst_|sec_grp_)/.test(r.address)
+            ? ref(r.address)
+            : hcl(r.address);
+      return `{ ${ruleEntries(r, peer, false, hcl)
+        .map(([k, v]) => `${k} = ${v}`)
+        .join(", ")} }`;
+    });
     block(g.id, [
-      `name        = ${str(g.name)}`,
-      ...(g.description !== null ? [`description = ${str(g.description)}`] : []),
-      ...(g.sites.length ? [`sites       = ${list(g.sites)}`] : []),
-      "rules = [",
-      ...[...g.rules]
-        .sort((a, b) => a.order - b.order)
-        .map((r) => {
-          const address = /^(prfx_lst_|sec_grp_)/.test(r.address) && r.address !== g.id ? ref(r.address) : str(r.address);
-          return `  { ${ruleEntries(r, address, false)
-            .map(([k, v]) => `${k} = ${v}`)
-            .join(", ")} },`;
-        }),
-      "]",
+      ["name", hcl(g.name)],
+      ...(g.description !== null ? [["description", hcl(g.description)] as HclAttribute] : []),
+      ...(g.sites.length ? [["sites", list(g.sites)] as HclAttribute] : []),
+      ["rules", objects(rules)],
     ]);
   }
   return out.join("\n");
 }
+
+/** An attribute: a one-line value, or the lines of a multi-line one. */
+type HclAttribute = [key: string, value: string | string[]];
+
+/** Attribute lines as `terraform fmt` writes them: the `=` of consecutive one-line attributes aligned. */
+function hclBody(attributes: HclAttribute[], indent = "  "): string[] {
+  const out: string[] = [];
+  let run: [string, string][] = [];
+  const flush = () => {
+    const width = Math.max(0, ...run.map(([key]) => key.length));
+    for (const [key, value] of run) out.push(`${indent}${key.padEnd(width)} = ${value}`);
+    run = [];
+  };
+  for (const [key, value] of attributes) {
+    if (typeof value === "string") {
+      run.push([key, value]);
+      continue;
+    }
+    flush();
+    out.push(`${indent}${key} = ${value[0]}`, ...value.slice(1).map((line) => indent + line));
+  }
+  flush();
+  return out;
+}
+
+/**
+ * An HCL string literal. JSON's escapes are HCL's but for \b and \f (written
+ * \uNNNN), and `${` and `%{` start templates in HCL: doubled, they are text.
+ */
+function hcl(text: string): string {
+  return noTemplates(
+    JSON.stringify(text).replace(/\\(u[0-9a-fA-F]{4}|.)/g, (escape, what: string) =>
+      what === "b" ? "\\u0008" : what === "f" ? "\\u000c" : escape,
+    ),
+  );
+}
+
+/** Terraform's template sequences `${` and `%{` doubled, so they are text. */
+const noTemplates = (literal: string) => literal.replace(/([$%])\{/g, "$1$1{");
 
 /** A TypeScript identifier from a resource name: "web-1 servers" -> "web1Servers". */
 function camel(text: string): string {
@@ -256,13 +389,12 @@ function snake(text: string): string {
 
 function unique(base: string, taken: Set<string>, separator = ""): string {
   let candidate = base;
-  for (let n = 2; taken.has(candidate) || RESERVED.has(candidate); n++) candidate = `${base}${separator}${n}`;
+  for (let n = 2; taken.has(candidate); n++) candidate = `${base}${separator}${n}`;
   taken.add(candidate);
   return candidate;
 }
 
-const RESERVED = new Set(
+const KEYWORDS =
   "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with let static yield await".split(
     " ",
-  ),
-);
+  );

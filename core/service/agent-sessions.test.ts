@@ -6,7 +6,7 @@ import { openDatabase, type Database } from "../store/database";
 import { insertGroup, replaceGroup } from "../store/security-groups";
 import { syncTargets } from "../store/revisions";
 import { insertSite } from "../store/sites";
-import { AgentService, CoalescedReader, ConfigCache, SiteWaiters } from "./agent-sessions";
+import { AgentService, Coalesced, CoalescedReader, ConfigCache, SiteWaiters } from "./agent-sessions";
 import { hashSiteToken } from "./sites";
 
 /** Turns of the event loop until `done` holds (no clock involved). */
@@ -75,6 +75,43 @@ describe("CoalescedReader", () => {
     expect(maxInFlight).toBeLessThanOrEqual(2);
     await expect(reader.read("bad")).rejects.toThrow("boom");
     expect(await reader.read("ok")).toBe("ok");
+  });
+});
+
+describe("Coalesced writes", () => {
+  it("puts one request per key in flight; a key's later requests follow in order, in later batches", async () => {
+    const batches: [string, number][][] = [];
+    const inFlight = new Set<string>();
+    const writer = new Coalesced<string, number, string>(
+      async (batch) => {
+        batches.push([...batch]);
+        for (const k of batch.keys()) {
+          expect(inFlight.has(k)).toBe(false);
+          inFlight.add(k);
+        }
+        await new Promise((r) => setImmediate(r));
+        for (const k of batch.keys()) inFlight.delete(k);
+        return new Map([...batch].filter(([k]) => k !== "refused").map(([k, v]) => [k, `${k}=${v}`]));
+      },
+      { share: false },
+    );
+    const got = await Promise.all([
+      writer.submit("a", 1),
+      writer.submit("b", 1),
+      writer.submit("a", 2),
+      writer.submit("refused", 1),
+      writer.submit("a", 3),
+    ]);
+    expect(got).toEqual(["a=1", "b=1", "a=2", undefined, "a=3"]);
+    expect(batches).toEqual([
+      [
+        ["a", 1],
+        ["b", 1],
+        ["refused", 1],
+      ],
+      [["a", 2]],
+      [["a", 3]],
+    ]);
   });
 });
 

@@ -138,36 +138,49 @@ export class ConfigCache {
   }
 }
 
+type Waiting<V> = { resolve: (v: V | undefined) => void; reject: (e: unknown) => void };
+
 /**
- * Reads by key, coalesced: the reads that arrive while earlier ones are in
- * flight (or in the same turn of the event loop) go out together as one batch.
- * When one change wakes 1,000 long polls at once, their reads cost a handful
- * of queries instead of 1,000. A read is always answered by a batch issued
- * after it was requested, never by an earlier one, so "subscribe, then read"
- * stays free of lost wake-ups.
+ * Requests by key, coalesced: the ones that arrive while earlier batches are
+ * in flight (or in the same turn of the event loop) go out together as one
+ * batch. When one change wakes 1,000 long polls at once, their reads (and
+ * then their reports) cost a handful of statements instead of 1,000. A
+ * request is always answered by a batch issued after it was made, never by an
+ * earlier one, so "subscribe, then read" stays free of lost wake-ups and a
+ * write is done when its promise resolves.
+ *
+ * `share`: requests for a key already waiting join it and get its answer
+ * (reads). Otherwise a key has one request in flight at a time and the
+ * others wait, in order, for the next batches (writes: applied in the order made).
  */
-export class CoalescedReader<K, V> {
-  private pending = new Map<K, { resolve: (v: V | undefined) => void; reject: (e: unknown) => void }[]>();
+export class Coalesced<K, R, V> {
+  private pending: { key: K; request: R; waiting: Waiting<V>[] }[] = [];
+  private readonly pendingByKey = new Map<K, { key: K; request: R; waiting: Waiting<V>[] }>();
+  /** Keys with a request in flight (writes only). */
+  private readonly busy = new Set<K>();
   private inFlight = 0;
   private scheduled = false;
 
   constructor(
-    private readonly load: (keys: K[]) => Promise<Map<K, V>>,
-    private readonly maxBatch = 1000,
-    private readonly maxInFlight = 2,
+    private readonly run: (batch: Map<K, R>) => Promise<Map<K, V>>,
+    private readonly options: { share: boolean; maxBatch?: number; maxInFlight?: number },
   ) {}
 
-  read(key: K): Promise<V | undefined> {
+  submit(key: K, request: R): Promise<V | undefined> {
     return new Promise((resolve, reject) => {
-      const waiting = this.pending.get(key);
-      if (waiting) waiting.push({ resolve, reject });
-      else this.pending.set(key, [{ resolve, reject }]);
+      const joined = this.options.share ? this.pendingByKey.get(key) : undefined;
+      if (joined) joined.waiting.push({ resolve, reject });
+      else {
+        const entry = { key, request, waiting: [{ resolve, reject }] };
+        this.pending.push(entry);
+        if (this.options.share) this.pendingByKey.set(key, entry);
+      }
       this.schedule();
     });
   }
 
   private schedule(): void {
-    if (this.scheduled || !this.pending.size || this.inFlight >= this.maxInFlight) return;
+    if (this.scheduled || !this.pending.length || this.inFlight >= (this.options.maxInFlight ?? 2)) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -176,34 +189,53 @@ export class CoalescedReader<K, V> {
   }
 
   private flush(): void {
-    while (this.pending.size && this.inFlight < this.maxInFlight) {
-      const batch = new Map<K, { resolve: (v: V | undefined) => void; reject: (e: unknown) => void }[]>();
-      for (const [key, waiting] of this.pending) {
-        if (batch.size >= this.maxBatch) break;
-        batch.set(key, waiting);
+    const maxBatch = this.options.maxBatch ?? 1000;
+    while (this.pending.length && this.inFlight < (this.options.maxInFlight ?? 2)) {
+      const batch = new Map<K, { key: K; request: R; waiting: Waiting<V>[] }>();
+      const rest: typeof this.pending = [];
+      for (const entry of this.pending) {
+        if (batch.size >= maxBatch || batch.has(entry.key) || this.busy.has(entry.key)) rest.push(entry);
+        else batch.set(entry.key, entry);
       }
-      for (const key of batch.keys()) this.pending.delete(key);
+      if (!batch.size) return; // what waits is behind requests in flight
+      this.pending = rest;
+      for (const key of batch.keys()) {
+        this.pendingByKey.delete(key);
+        if (!this.options.share) this.busy.add(key);
+      }
       this.inFlight++;
-      let loaded: Promise<Map<K, V>>;
+      let done: Promise<Map<K, V>>;
       try {
-        loaded = this.load([...batch.keys()]);
+        done = this.run(new Map([...batch].map(([key, e]) => [key, e.request])));
       } catch (err) {
-        loaded = Promise.reject(err);
+        done = Promise.reject(err);
       }
-      loaded
+      done
         .then(
           (values) => {
-            for (const [key, waiting] of batch) for (const w of waiting) w.resolve(values.get(key));
+            for (const [key, e] of batch) for (const w of e.waiting) w.resolve(values.get(key));
           },
           (err) => {
-            for (const waiting of batch.values()) for (const w of waiting) w.reject(err);
+            for (const e of batch.values()) for (const w of e.waiting) w.reject(err);
           },
         )
         .finally(() => {
           this.inFlight--;
+          for (const key of batch.keys()) this.busy.delete(key);
           this.schedule();
         });
     }
+  }
+}
+
+/** Reads by key, coalesced (Coalesced, shared): duplicates of one batch get one value. */
+export class CoalescedReader<K, V> extends Coalesced<K, K, V> {
+  constructor(load: (keys: K[]) => Promise<Map<K, V>>, maxBatch = 1000, maxInFlight = 2) {
+    super((batch) => load([...batch.keys()]), { share: true, maxBatch, maxInFlight });
+  }
+
+  read(key: K): Promise<V | undefined> {
+    return this.submit(key, key);
   }
 }
 
@@ -214,6 +246,11 @@ export class AgentService {
   private readonly deltas = new DeltaCache();
   private readonly siteOfToken = new Map<string, string>();
   private readonly views = new CoalescedReader<string, AgentView>((hashes) => sites.sitesByTokenHashes(this.ctx.db, hashes));
+  /** Reports by token hash, written together (one per site per statement). */
+  private readonly reports = new Coalesced<string, { report: AgentReport; failure: string }, string>(
+    (batch) => sites.recordReports(this.ctx.db, batch),
+    { share: false },
+  );
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -340,7 +377,7 @@ export class AgentService {
     };
   }
 
-  /** One statement in the common case: the site's report and what waited on the revision. */
+  /** One statement in the common case (shared with the reports that arrive with it): the site's report and what waited on the revision. */
   async report(token: string | undefined, body: unknown): Promise<void> {
     const hash = this.tokenHash(token);
     let report: AgentReport;
@@ -352,7 +389,7 @@ export class AgentService {
     }
     const failure = report.error ?? "the agent could not apply the configuration";
     for (let attempt = 0; ; attempt++) {
-      if (await sites.recordReport(this.ctx.db, hash, report, failure)) return;
+      if (await this.reports.submit(hash, { report, failure })) return;
       // Nothing recorded: no such site (401), or a revision never issued to it (422).
       const view = await this.read(hash);
       if (report.revision > view.desired_revision || attempt > 0) {

@@ -1,8 +1,8 @@
-/** The batched revision queries and the one-statement agent report, on PGlite (the same SQL runs on PostgreSQL). */
+/** The batched revision queries and the batched agent reports (one statement), on PGlite (the same SQL runs on PostgreSQL). */
 import "../../test/support/native-modules";
 import { openDatabase, type Database } from "./database";
 import { insertRevisions, replaceSyncTargets, revisionDigests, syncTargets } from "./revisions";
-import { insertSite, recordHeartbeat, recordReport, sitesByTokenHashes, siteByTokenHash, type AgentReport } from "./sites";
+import { insertSite, recordHeartbeat, recordReports, sitesByTokenHashes, siteByTokenHash, type AgentReport } from "./sites";
 
 let db: Database;
 
@@ -26,6 +26,11 @@ async function newSites(count: number): Promise<{ id: string; hash: string }[]> 
 
 const applied = (revision: number, digest = "d"): AgentReport => ({ revision, applied: true, digest, error: null, drift: false });
 const failed = (revision: number, error: string | null): AgentReport => ({ revision, applied: false, digest: null, error, drift: true });
+
+/** One report alone in its batch: the site id when it applied. */
+async function recordReport(q: Database, tokenHash: string, report: AgentReport, failure: string): Promise<string | undefined> {
+  return (await recordReports(q, new Map([[tokenHash, { report, failure }]]))).get(tokenHash);
+}
 
 async function siteRow(id: string) {
   const [row] = await db.query<{
@@ -126,7 +131,7 @@ describe("revisionDigests", () => {
   });
 });
 
-describe("recordReport (one statement)", () => {
+describe("recordReports (one statement)", () => {
   async function setUp() {
     const [a, b] = await newSites(2);
     await db.transaction(async (tx) => {
@@ -191,6 +196,45 @@ describe("recordReport (one statement)", () => {
     expect(await recordReport(db, a.hash, applied(2), "unused")).toBe(a.id);
     expect((await targetsOf(one))[0]).toEqual({ site_id: a.id, revision: 1, state: "applied", error: null });
     expect((await targetsOf(two))[0].state).toBe("applied");
+  });
+
+  it("records a batch of applied and failed reports as each alone, leaving out the ones that do not apply", async () => {
+    const { a, b, one, two } = await setUp();
+    const recorded = await recordReports(
+      db,
+      new Map([
+        [a.hash, { report: applied(2, "dg_x"), failure: "unused" }],
+        [b.hash, { report: failed(1, "nft: syntax error"), failure: "nft: syntax error" }],
+        ["hash_nobody", { report: applied(1), failure: "x" }],
+      ]),
+    );
+    expect(recorded).toEqual(
+      new Map([
+        [a.hash, a.id],
+        [b.hash, b.id],
+      ]),
+    );
+    expect(await targetsOf(one)).toEqual([
+      { site_id: a.id, revision: 1, state: "applied", error: null },
+      { site_id: b.id, revision: 1, state: "failed", error: "nft: syntax error" },
+    ]);
+    expect((await targetsOf(two))[0].state).toBe("applied");
+    expect(await siteRow(a.id)).toMatchObject({ applied_revision: 2, applied_digest: "dg_x", last_error: null, drift: false });
+    expect(await siteRow(b.id)).toMatchObject({ applied_revision: null, last_error: "nft: syntax error", drift: true });
+    // A revision never issued leaves its site alone, and the others of the batch still apply.
+    const before = await siteRow(b.id);
+    expect(
+      await recordReports(
+        db,
+        new Map([
+          [a.hash, { report: applied(1), failure: "unused" }],
+          [b.hash, { report: applied(3), failure: "unused" }],
+        ]),
+      ),
+    ).toEqual(new Map([[a.hash, a.id]]));
+    expect(await siteRow(b.id)).toEqual(before);
+    expect((await siteRow(a.id)).applied_revision).toBe(2);
+    expect(await recordReports(db, new Map())).toEqual(new Map());
   });
 
   it("records nothing for an unknown token or a revision never issued", async () => {

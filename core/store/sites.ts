@@ -196,44 +196,61 @@ export interface AgentReport {
 }
 
 /**
- * Records an agent's report in one statement (atomic without an explicit
- * transaction): the site's applied revision or last error, and what waited on
- * that revision or an earlier one: `applied` (even if it had failed) or, for a
- * failure, `failed` where still pending. Touches the one site row and, through
- * the partial index on pending targets, only that site's open targets: no scan
- * of other sites' targets and no status recomputation.
+ * Records agents' reports, one statement for all of them (atomic without an
+ * explicit transaction): each site's applied revision or last error, and what
+ * waited on that revision or an earlier one: `applied` (even if it had
+ * failed) or, for a failure, `failed` where still pending. Touches only the
+ * reporting sites' rows and, through the partial index on pending targets,
+ * only their open targets: no scan of other sites' targets and no status
+ * recomputation. The sites are locked in id order first, as every deploy
+ * locks them (a batch must not deadlock with one on PostgreSQL).
  *
- * Only applies when the site exists and `revision` was issued to it (at most
- * its desired revision); returns the site id then, undefined otherwise.
+ * At most one report per token hash. A report applies only when its site
+ * exists and `revision` was issued to it (at most its desired revision):
+ * the result maps the token hashes of those that applied to their site ids.
  */
-export async function recordReport(q: Queryable, tokenHash: string, report: AgentReport, failure: string): Promise<string | undefined> {
-  const rows = report.applied
-    ? await q.query<{ id: string }>(
-        `WITH site AS (
-           UPDATE sites SET applied_revision = GREATEST(COALESCE(applied_revision, 0), $2), applied_digest = $3,
-             last_error = NULL, drift = $4, last_seen = now()
-           WHERE token_hash = $1 AND desired_revision >= $2
-           RETURNING id
-         ), targets AS (
-           UPDATE sync_targets SET state = 'applied', error = NULL
-           WHERE site_id = (SELECT id FROM site) AND revision <= $2 AND state <> 'applied'
-         )
-         SELECT id FROM site`,
-        [tokenHash, report.revision, report.digest, report.drift],
-      )
-    : await q.query<{ id: string }>(
-        `WITH site AS (
-           UPDATE sites SET last_error = $3, drift = $4, last_seen = now()
-           WHERE token_hash = $1 AND desired_revision >= $2
-           RETURNING id
-         ), targets AS (
-           UPDATE sync_targets SET state = 'failed', error = $5
-           WHERE site_id = (SELECT id FROM site) AND revision <= $2 AND state = 'pending'
-         )
-         SELECT id FROM site`,
-        [tokenHash, report.revision, report.error, report.drift, failure],
-      );
-  return rows[0]?.id;
+export async function recordReports(
+  q: Queryable,
+  reports: ReadonlyMap<string, { report: AgentReport; failure: string }>,
+): Promise<Map<string, string>> {
+  if (!reports.size) return new Map();
+  const rows = [...reports];
+  const found = await q.query<{ token_hash: string; id: string }>(
+    `WITH r AS MATERIALIZED (
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::boolean[], $4::text[], $5::text[], $6::boolean[], $7::text[])
+         AS r(token_hash, revision, applied, digest, error, drift, failure)
+     ), locked AS MATERIALIZED (
+       SELECT s.id, r.* FROM sites s JOIN r ON s.token_hash = r.token_hash
+       WHERE s.desired_revision >= r.revision
+       ORDER BY s.id FOR NO KEY UPDATE OF s
+     ), site AS (
+       UPDATE sites s SET
+         applied_revision = CASE WHEN l.applied THEN GREATEST(COALESCE(s.applied_revision, 0), l.revision) ELSE s.applied_revision END,
+         applied_digest = CASE WHEN l.applied THEN l.digest ELSE s.applied_digest END,
+         last_error = CASE WHEN l.applied THEN NULL ELSE l.error END,
+         drift = l.drift, last_seen = now()
+       FROM locked l WHERE s.id = l.id
+       RETURNING s.id, l.token_hash, l.revision, l.applied, l.failure
+     ), targets AS (
+       UPDATE sync_targets t SET
+         state = CASE WHEN site.applied THEN 'applied' ELSE 'failed' END,
+         error = CASE WHEN site.applied THEN NULL ELSE site.failure END
+       FROM site
+       WHERE t.site_id = site.id AND t.revision <= site.revision AND t.state <> 'applied'
+         AND (site.applied OR t.state = 'pending')
+     )
+     SELECT token_hash, id FROM site`,
+    [
+      rows.map(([hash]) => hash),
+      rows.map(([, r]) => r.report.revision),
+      rows.map(([, r]) => r.report.applied),
+      rows.map(([, r]) => r.report.digest),
+      rows.map(([, r]) => r.report.error),
+      rows.map(([, r]) => r.report.drift),
+      rows.map(([, r]) => r.failure),
+    ],
+  );
+  return new Map(found.map((f) => [f.token_hash, f.id]));
 }
 
 /** The address lists of the site with this token hash; undefined when no site has it. */

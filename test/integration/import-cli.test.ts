@@ -5,29 +5,15 @@
  * code in three languages, and `--apply` twice (the second run creates and
  * changes nothing).
  */
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ts from "typescript";
 import { compilePolicy } from "../../core/platforms";
-import { ensureBuilt, JWT_SECRET, ROOT, startServer, tempDir, userToken, type Proc } from "../support/secgroups";
+import { cli, ensureBuilt, ROOT, startServer, tempDir, userToken, type Proc } from "../support/secgroups";
 
 jest.setTimeout(180_000);
 
-const BIN = join(ROOT, "bin", "secgroups.js");
 const WEB01 = join(ROOT, "test", "fixtures", "import", "web-01.nft");
-
-function cli(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, SECGROUPS_JWT_SECRET: JWT_SECRET } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => (stdout += b));
-    child.stderr.on("data", (b: Buffer) => (stderr += b));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? "");
-  });
-}
 
 const transpiles = (code: string) =>
   ts.transpileModule(code, { reportDiagnostics: true, compilerOptions: { module: ts.ModuleKind.CommonJS } }).diagnostics ?? [];
@@ -70,7 +56,7 @@ describe("secgroups import", () => {
       JSON.parse(readFileSync(join(ROOT, "core", "platforms", "testdata", "policy6.json"), "utf8")),
       "nftables",
     );
-    const clean = await cli(["import", "--from", "nft", "-"], compiled);
+    const clean = await cli(["import", "--from", "nft", "-"], { input: compiled });
     expect({ code: clean.code, stderr: clean.stderr }).toEqual({ code: 0, stderr: "" });
     expect(JSON.parse(clean.stdout).security_groups[0].name).toBe("imported inbound");
 
@@ -91,7 +77,7 @@ describe("secgroups import", () => {
     expect(transpiles(pulumi.stdout)).toEqual([]);
 
     const cdktf = await cli(["import", "--from", "nft", WEB01, "--cdktf"]);
-    expect(cdktf.stdout).toContain(`const web01Inbound = new SecurityGroup(this, "web-01 inbound", {`);
+    expect(cdktf.stdout).toContain(`const web01Inbound = new SecurityGroup(this, "web01Inbound", {`);
     expect(cdktf.stdout).not.toContain("importFrom");
     expect(transpiles(cdktf.stdout)).toEqual([]);
 

@@ -4,13 +4,12 @@
  * test/fixtures/review/terraform-stack/base.tf against an in-process core
  * whose sites are confirmed by a reporting agent, then plans head.tf.
  */
-import { execFile, execFileSync } from "node:child_process";
-import { promisify } from "node:util";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ReportingAgent, startCore, type Core } from "../support/pulumi-core";
 import { runReview } from "../fixtures/review/run-review";
+import { terraform, terraformCli, terraformEnv, type TerraformCli } from "../support/terraform";
 
 const ROOT = path.resolve(__dirname, "../..");
 const STACK = path.join(ROOT, "test/fixtures/review/terraform-stack");
@@ -20,44 +19,21 @@ let core: Core;
 let agent: ReportingAgent;
 let dir: string;
 let env: NodeJS.ProcessEnv;
-let terraform: string;
-
-function lastLine(script: string): string {
-  return execFileSync("bash", [path.join(ROOT, script)], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
-    .trim()
-    .split("\n")
-    .pop()!;
-}
+let cli: TerraformCli;
 
 /** Asynchronous: the core answers terraform from this very process. */
-async function tf(...args: string[]): Promise<string> {
-  try {
-    return (await promisify(execFile)(terraform, args, { cwd: dir, env, encoding: "utf8", maxBuffer: 64 << 20 })).stdout;
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`terraform ${args.join(" ")} failed: ${err.message}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`);
-  }
-}
+const tf = (...args: string[]) => terraform(cli, dir, env, ...args);
 
 function useConfig(file: string): void {
   fs.copyFileSync(path.join(STACK, file), path.join(dir, "main.tf"));
 }
 
 beforeAll(async () => {
-  const bin = lastLine("scripts/ensure-terraform.sh");
-  terraform = ["terraform", "tofu"].map((n) => path.join(bin, n)).find((p) => fs.existsSync(p)) ?? "terraform";
-  const cliConfig = lastLine("scripts/build-terraform-provider.sh");
+  cli = terraformCli();
   core = await startCore({ syncTimeoutMs: 120_000 });
   agent = new ReportingAgent(core.endpoint);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "sg-review-tf-"));
-  env = {
-    ...process.env,
-    TF_CLI_CONFIG_FILE: cliConfig,
-    SECGROUPS_ENDPOINT: core.endpoint,
-    SECGROUPS_TOKEN: core.token,
-    TF_IN_AUTOMATION: "1",
-    CHECKPOINT_DISABLE: "1",
-  };
+  env = terraformEnv(cli, core.endpoint, core.token);
 
   useConfig("base.tf");
   await tf("init", "-input=false", "-no-color");

@@ -40,6 +40,25 @@ function command(ns: Netns | undefined, args: string[]): [string, string[]] {
   return ns ? ["ip", ["netns", "exec", ns.name, process.execPath, BIN, ...args]] : [process.execPath, [BIN, ...args]];
 }
 
+/** `secgroups ARGS` from the checkout's bin/ (dist/), asynchronously: a core in this process can answer it. */
+export function cli(
+  args: string[],
+  options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, SECGROUPS_JWT_SECRET: JWT_SECRET, ...options.env },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (b: Buffer) => (stdout += b));
+    child.stderr.on("data", (b: Buffer) => (stderr += b));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? "");
+  });
+}
+
 export function userToken(org = "org_test"): string {
   return execFileSync(process.execPath, [BIN, "token", "--org", org, "--ttl", "1h"], {
     env: { ...process.env, SECGROUPS_JWT_SECRET: JWT_SECRET },

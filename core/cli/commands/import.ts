@@ -12,7 +12,7 @@ import type { Command } from "../command";
 import { UsageError } from "../command";
 import { API_OPTIONS, API_OPTIONS_HELP, ApiClient, apiSettings } from "../api-client";
 import { applyDocument, documentInventory } from "../apply-import";
-import { renderStack } from "../stack-code";
+import { renderStack, StackCodeError } from "../stack-code";
 import { stackFormatOf } from "./export";
 
 /** Exit status when the document was written but some input rule could not be expressed. */
@@ -49,11 +49,13 @@ Options:
   --pulumi          print a Pulumi TypeScript program that manages the document instead
   --terraform       print a Terraform configuration instead
   --cdktf           print a CDKTF TypeScript program instead
+                    (groups that refer to themselves or to each other cannot be created by
+                    one run of stack code: use --apply, then \`secgroups export\`)
   --apply           create it through the API (objects matched by name; a second run changes nothing)
 ${API_OPTIONS_HELP}
 
 Exit status: 0 everything imported; ${EXIT_LEFT_OUT} imported, but some rule was left out (see stderr);
-2 bad input or usage; 1 the API refused or could not be reached (--apply).`,
+2 bad input or usage (or groups stack code cannot create); 1 the API refused or could not be reached (--apply).`,
   options: {
     from: { type: "string" },
     name: { type: "string" },
@@ -104,12 +106,18 @@ Exit status: 0 everything imported; ${EXIT_LEFT_OUT} imported, but some rule was
       const lines = await applyDocument(new ApiClient(api.endpoint, api.token), result.document);
       for (const line of lines) console.log(`${line.outcome} ${line.kind} "${line.name}" ${line.id}`);
     } else if (stack) {
-      process.stdout.write(
-        renderStack(stack, documentInventory(result.document), {
+      let code: string;
+      try {
+        code = renderStack(stack, documentInventory(result.document), {
           adopt: false,
           generatedBy: `secgroups import --from ${from} ${label} --${stack}`,
-        }),
-      );
+        });
+      } catch (err) {
+        if (!(err instanceof StackCodeError)) throw err;
+        console.error(`secgroups import: ${label}: ${err.message}`);
+        return 2;
+      }
+      process.stdout.write(code);
     } else process.stdout.write(`${JSON.stringify(result.document, null, 2)}\n`);
     if (result.omissions.length) {
       console.error(`secgroups import: ${result.omissions.length} input rule(s) not imported as written (listed above)`);

@@ -9,7 +9,7 @@
  * set it names, a temporary copy to the set it is swapped with; a chain's
  * rules are its `-A` lines.
  */
-import { splitIptablesConfig, type IptablesConfig } from "./render";
+import type { IptablesConfig } from "./render";
 
 export interface IptablesDelta {
   /** `ipset restore` input of the changed sets; "" when none changed. */
@@ -26,22 +26,56 @@ export interface IptablesDelta {
   jumps: boolean;
 }
 
-/** Which set an `ipset restore` line of `text` fills: the set it names, or for a temporary copy the set that copy is swapped into. */
-export function ipsetSetOf(text: string): (line: string) => string {
-  const swappedInto = new Map<string, string>();
-  for (const line of text.split("\n")) {
-    if (!line.startsWith("swap ")) continue;
-    const [, from, into] = line.trim().split(/\s+/);
-    if (into) swappedInto.set(from, into);
-  }
-  return (line) => {
+/**
+ * The lines of an `ipset restore` text by the set they fill (the set a line
+ * names, or for a temporary copy the set that copy is swapped into), as runs
+ * of consecutive lines cut out of the text: not a string per line, 100,000
+ * lines a revision. Each run ends in a newline.
+ */
+export function ipsetBlocks(text: string): Map<string, string[]> {
+  const runs: { name: string; text: string }[] = [];
+  for (let at = 0; at < text.length; ) {
+    const newline = text.indexOf("\n", at);
+    const eol = newline < 0 ? text.length : newline;
+    const line = text.slice(at, eol);
+    if (line.trim() === "") {
+      at = eol + 1;
+      continue;
+    }
     const name = secondWord(line);
     if (name === undefined) throw new Error(`unsupported ipset line: ${line}`);
-    return swappedInto.get(name) ?? name;
-  };
+    // The lines from here whose second word is `name`, matched at once (not line by line: 100,000 lines).
+    const run = new RegExp(`(?:[^ \\n]+ ${escapeRegExp(name)}(?: [^\\n]*)?(?:\\n|$))+`, "y");
+    run.lastIndex = at;
+    run.exec(text);
+    const end = Math.max(run.lastIndex, eol + 1);
+    const lines = text.slice(at, end);
+    runs.push({ name, text: lines.endsWith("\n") ? lines : lines + "\n" });
+    at = end;
+  }
+  const swappedInto = new Map<string, string>();
+  for (let at = text.indexOf("swap "); at >= 0; at = text.indexOf("swap ", at + 1)) {
+    if (at > 0 && text[at - 1] !== "\n") continue;
+    const eol = text.indexOf("\n", at);
+    const [, from, into] = text
+      .slice(at, eol < 0 ? undefined : eol)
+      .trim()
+      .split(/\s+/);
+    if (into) swappedInto.set(from, into);
+  }
+  const blocks = new Map<string, string[]>();
+  for (const r of runs) {
+    const key = swappedInto.get(r.name) ?? r.name;
+    const block = blocks.get(key);
+    if (block) block.push(r.text);
+    else blocks.set(key, [r.text]);
+  }
+  return blocks;
 }
 
-/** `add sgt-x 10.0.0.0/8` -> `sgt-x`, without a regular expression per line (100,000 lines per apply). */
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** `add sgt-x 10.0.0.0/8` -> `sgt-x`. */
 function secondWord(line: string): string | undefined {
   const start = line.indexOf(" ");
   if (start < 0) return undefined;
@@ -49,19 +83,7 @@ function secondWord(line: string): string | undefined {
   return line.slice(start + 1, end < 0 ? undefined : end) || undefined;
 }
 
-/** The lines of an `ipset restore` text by the set they fill. */
-export function ipsetBlocks(text: string): Map<string, string[]> {
-  const setOf = ipsetSetOf(text);
-  const blocks = new Map<string, string[]>();
-  for (const line of text.split("\n")) {
-    if (line.trim() === "") continue;
-    const key = setOf(line);
-    const block = blocks.get(key);
-    if (block) block.push(line);
-    else blocks.set(key, [line]);
-  }
-  return blocks;
-}
+const sameRuns = (a: string[] | undefined, b: string[]) => a !== undefined && a.length === b.length && a.every((run, i) => run === b[i]);
 
 /** A `*filter` restore text's chains: declaration line and rules of each, in order. */
 export function restoreChains(text: string): Map<string, { declaration: string; rules: string[] }> {
@@ -93,21 +115,19 @@ function chainDelta(before: string, after: string): { text?: string; chains: str
   return { text, chains: changed.map(([name]) => name) };
 }
 
-/**
- * What takes the host from `before` to `after` (each: the configuration and
- * the ipset lines appended for the control plane), or why it cannot (the
- * caller then loads everything).
- */
-export function iptablesDelta(
-  before: { config: string; controlPlane: string },
-  after: { config: string; controlPlane: string },
-): { delta: IptablesDelta; parts: IptablesConfig } | { unsupported: string } {
-  const old = splitIptablesConfig(before.config);
-  const parts = splitIptablesConfig(after.config);
+/** One side of a delta: a configuration's sections and the ipset lines (its own and the control plane's) by set. */
+export interface IptablesDeltaSide {
+  parts: IptablesConfig;
+  /** ipsetBlocks of the ipset section plus the control-plane lines the agent appends. */
+  blocks: Map<string, string[]>;
+}
+
+/** What takes the host from `before` to `after`, or why it cannot (the caller then loads everything). */
+export function iptablesDelta(before: IptablesDeltaSide, after: IptablesDeltaSide): IptablesDelta | { unsupported: string } {
+  const old = before.parts;
+  const parts = after.parts;
   if ((old.ip6tables === undefined) !== (parts.ip6tables === undefined)) return { unsupported: "the IPv6 half came or went" };
-  const was = ipsetBlocks(old.ipset + before.controlPlane);
-  const now = ipsetBlocks(parts.ipset + after.controlPlane);
-  const sets = [...now].filter(([name, lines]) => was.get(name)?.join("\n") !== lines.join("\n")).map(([name]) => name);
+  const sets = [...after.blocks].filter(([name, runs]) => !sameRuns(before.blocks.get(name), runs)).map(([name]) => name);
   let v4: { text?: string; chains: string[] };
   let v6: { text?: string; chains: string[] } = { chains: [] };
   try {
@@ -118,14 +138,11 @@ export function iptablesDelta(
   }
   const jumpText = (c: IptablesConfig) => c.jumps.map((j) => `${j.chain} ${j.rule.join(" ")}`).join("\n");
   return {
-    parts,
-    delta: {
-      ipset: sets.map((s) => now.get(s)!.join("\n") + "\n").join(""),
-      sets,
-      iptables: v4.text,
-      ip6tables: v6.text,
-      chains: [...new Set([...v4.chains, ...v6.chains])],
-      jumps: jumpText(old) !== jumpText(parts),
-    },
+    ipset: sets.map((s) => after.blocks.get(s)!.join("")).join(""),
+    sets,
+    iptables: v4.text,
+    ip6tables: v6.text,
+    chains: [...new Set([...v4.chains, ...v6.chains])],
+    jumps: jumpText(old) !== jumpText(parts),
   };
 }

@@ -8,38 +8,58 @@
  *   3. `iptables-restore --noflush`, then `ip6tables-restore --noflush`: each
  *      declares and fills only our chains, committed as one table replacement
  *      (iptables-nft: one transaction); other chains stay;
- *   4. the jumps from INPUT/OUTPUT(/FORWARD) to our chains are ensured in both.
+ *   4. the jumps from INPUT/OUTPUT(/FORWARD) to our chains are ensured in both
+ *      (from the read-back's listing).
  * If a restore fails, the chains of that family stay as they were (the old
  * rules refer to the same set names); should the IPv6 load fail after the IPv4
  * one went through, the agent finds the previous revision no longer in force
  * and applies it again (core/agent/loop.ts, reinstatePrevious). Verification
  * reads back `iptables-save`, `ip6tables-save` and one `ipset save` with this
  * platform's reader (read.ts) and compares what of it is ours with what the
- * configuration leaves behind (expectedIptables, read once per revision) in
- * the loaded model (diffLoaded), as nftables does. A configuration without an
- * ip6tables section (rendered before IPv6) leaves ip6tables alone.
+ * configuration leaves behind in the loaded model (diffLoaded), as nftables
+ * does; a jump the listing lacks is inserted first (`-I CHAIN 1`) and that
+ * table listed again. A configuration without an ip6tables section (rendered
+ * before IPv6) leaves ip6tables alone.
  *
  * Delta (delta.ts): when the previous configuration is the one last verified
- * and the host's digest still matches that verification, only the changed
- * sets are restored and swapped in, and only the changed chains restored
- * (`--noflush`, declaring just them). Verified by reading back our chains
- * (`iptables-save`, small) and the changed sets (`ipset save NAME`), plus a
- * cheap proof that no other set changed: the `ipset list -t` headers (type,
- * size in memory, references, number of entries) of the others are those
- * last verified. That digest (our chains' lines and our sets' headers) is
- * also the cheap drift check; a full read-back runs less often (the agent's
- * --full-verify). Each swap is atomic per set, so an agent killed in the
- * middle leaves every set old or new; the agent's restart re-applies its
- * revision in full.
+ * in force, only the changed sets are restored and swapped in, and only the
+ * changed chains restored (`--noflush`, declaring just them). Verified after
+ * the load, whatever happened before it: our chains of both tables
+ * (`iptables-save`, small; equal to the listing last verified when no chain
+ * changed), the changed sets in full (`ipset save NAME`), and a cheap proof
+ * that no other set changed: the `ipset list -t` headers (type, header with
+ * the set's random initval, number of entries) of the others are those last
+ * verified. A difference (someone's edit since, the delta's own failure)
+ * loads the revision in full. That digest (our chains' lines and our sets'
+ * headers) is also the cheap drift check; a full read-back runs less often
+ * (the agent's --full-verify). Each swap is atomic per set and each restore
+ * per table, so an agent (or a tool) killed in the middle leaves every set
+ * and every table old or new; the agent's restart re-applies its revision in
+ * full.
+ *
+ * Each revision is read once (sections, ipset lines by set, the sets and
+ * chains it leaves), and a read-back compares the sets' elements as listed
+ * with the file's (sameIpsetElements) before reading 100,000 addresses.
+ * The listings of one read-back run side by side.
  */
 import { diffLoaded } from "../../analyze/compare-loaded";
 import type { LoadedRuleset } from "../../analyze/loaded";
 import type { AppliedConfig, ApplyOutcome, ControlPlaneAddress, Enforcer } from "../platform";
 import { mustRun, runCommand, type Runner } from "../runner";
-import { ipsetBlocks, ipsetSetOf, iptablesDelta, type IptablesDelta } from "./delta";
-import { IPSET_CONTROL_PLANE, IPSET_CONTROL_PLANE6, OUR_CHAINS, isOurIpset } from "./names";
-import { expectedIptables, FRESH_BUILTIN_CHAINS, readIptables } from "./read";
-import { controlPlaneIpset, joinIptablesConfig, splitIptablesConfig, type IptablesConfig } from "./render";
+import { ipsetBlocks, iptablesDelta, type IptablesDelta } from "./delta";
+import { OUR_CHAINS, isOurIpset } from "./names";
+import {
+  expectedChains,
+  FRESH_BUILTIN_CHAINS,
+  listedIpsets,
+  loadedSet,
+  playIpset,
+  readIptables,
+  writtenIpsets,
+  type ListedIpset,
+  type WrittenIpsets,
+} from "./read";
+import { controlPlaneIpset, splitIptablesConfig, type IptablesConfig } from "./render";
 
 export interface IptablesOptions {
   iptables?: string;
@@ -52,16 +72,37 @@ export interface IptablesOptions {
   run?: Runner;
 }
 
-interface Wanted {
+/** A configuration with the control plane's ipset lines, read once (a drift check runs every few seconds); the rest when first needed. */
+interface Revision {
   config: string;
   cp: string;
-  ruleset: LoadedRuleset;
-  /** Whether the configuration has an IPv6 half. */
+  parts: IptablesConfig;
   ipv6: boolean;
   /** The jump lines the configuration ensures, as iptables-save prints them. */
   jumps: ReadonlySet<string>;
-  /** The listings last found equal to `ruleset`. */
-  verified?: { ours: string; ours6?: string; sets: string };
+  /** ipset lines by set (delta.ts). */
+  blocks?: Map<string, string[]>;
+  /** What it leaves in the chains (expectedChains). */
+  chains?: LoadedRuleset;
+  /** The sets it leaves, elements as written. */
+  sets?: WrittenIpsets;
+  /** The listings last found equal to it, and our sets' headers then. */
+  verified?: { ours: string; ours6?: string; sets: string; headers: Map<string, string> };
+}
+
+/** What was last verified in force: the revision, our lines of each table, our sets' headers, and the digest of all three. */
+interface InForce {
+  rev: Revision;
+  ours: string;
+  ours6?: string;
+  headers: Map<string, string>;
+  digest: string;
+}
+
+/** Our lines of both tables as listed. */
+interface Tables {
+  ours: string;
+  ours6?: string;
 }
 
 /** The tools of one family's filter table. */
@@ -71,15 +112,18 @@ interface Table {
   save: string;
 }
 
+/** Up to this many changed sets are listed one `ipset save NAME` each after a delta; more, with one `ipset save`. */
+const SET_SAVES_MAX = 8;
+
 export class IptablesEnforcer implements Enforcer {
   readonly platform = "iptables";
   private readonly run: Runner;
   private readonly ipset: string;
   private readonly v4: Table;
   private readonly v6: Table;
-  private wanted?: Wanted;
-  /** What was last verified in force, and the digest of the host then (see digest()). */
-  private inForce?: { config: string; cp: string; jumps: ReadonlySet<string>; headers: Map<string, string>; digest: string };
+  /** The revision last asked for (besides the one in force). */
+  private wanted?: Revision;
+  private inForce?: InForce;
 
   constructor(options: IptablesOptions = {}) {
     this.run = options.run ?? runCommand;
@@ -97,194 +141,154 @@ export class IptablesEnforcer implements Enforcer {
   }
 
   async apply(config: string, controlPlane: ControlPlaneAddress[], previous?: AppliedConfig): Promise<ApplyOutcome> {
-    const planned = await this.plan(config, controlPlane, previous);
+    const rev = this.revisionOf(config, controlPlane);
+    const planned = this.plan(rev, previous);
+    let reason = "reason" in planned ? planned.reason : "";
     if ("delta" in planned) {
       try {
-        await this.applyDelta(config, controlPlane, planned.delta, planned.parts);
+        await this.applyDelta(rev, planned.delta);
         return { mode: "delta", touched: planned.delta.sets.length + planned.delta.chains.length };
       } catch (err) {
-        planned.reason = `the delta failed (${(err as Error).message}); loaded in full`;
+        reason = `the delta failed (${(err as Error).message}); loaded in full`;
       }
     }
-    await this.applyFull(config, controlPlane);
-    return { mode: "full", reason: planned.reason ?? "" };
+    await this.applyFull(rev);
+    return { mode: "full", reason };
   }
 
   async quickCheck(config: string, controlPlane: ControlPlaneAddress[]): Promise<string[]> {
     const v = this.inForce;
-    const ipv6 = splitIptablesConfig(config).ip6tables !== undefined;
-    if (!v || v.config !== config || v.cp !== controlPlaneIpset(controlPlane, { ipv6 })) return this.check(config, controlPlane);
-    if ((await this.digest(ipv6, v.jumps)) === v.digest) return [];
+    if (!v || v.rev !== this.revisionOf(config, controlPlane)) return this.check(config, controlPlane);
+    const [tables, headers] = await Promise.all([this.readTables(v.rev, false), this.headers()]);
+    if (digestOf(tables, headers) === v.digest) return [];
     return this.check(config, controlPlane);
   }
 
-  private async plan(
-    config: string,
-    controlPlane: ControlPlaneAddress[],
-    previous: AppliedConfig | undefined,
-  ): Promise<{ delta: IptablesDelta; parts: IptablesConfig; reason?: string } | { reason: string }> {
-    if (!previous) return { reason: "no previous configuration" };
-    const v = this.inForce;
-    let prevIpv6: boolean;
-    try {
-      prevIpv6 = splitIptablesConfig(previous.config).ip6tables !== undefined;
-    } catch (err) {
-      return { reason: (err as Error).message };
-    }
-    const prevCp = controlPlaneIpset(previous.controlPlane, { ipv6: prevIpv6 });
-    if (!v || v.config !== previous.config || v.cp !== prevCp) return { reason: "the previous configuration is not verified in force" };
-    if ((await this.digest(prevIpv6, v.jumps)) !== v.digest) return { reason: "our chains or sets changed since they were verified" };
-    let planned: ReturnType<typeof iptablesDelta>;
-    try {
-      const ipv6 = splitIptablesConfig(config).ip6tables !== undefined;
-      planned = iptablesDelta(
-        { config: previous.config, controlPlane: prevCp },
-        { config, controlPlane: controlPlaneIpset(controlPlane, { ipv6 }) },
-      );
-    } catch (err) {
-      return { reason: (err as Error).message };
-    }
-    return "unsupported" in planned ? { reason: planned.unsupported } : planned;
+  async check(config: string, controlPlane: ControlPlaneAddress[]): Promise<string[]> {
+    return this.verify(this.revisionOf(config, controlPlane), false);
   }
 
-  private async applyDelta(
-    config: string,
-    controlPlane: ControlPlaneAddress[],
-    delta: IptablesDelta,
-    parts: IptablesConfig,
-  ): Promise<void> {
+  /** The revision of `config` with this control plane: the one in force or last asked for, else read now. */
+  private revisionOf(config: string, controlPlane: readonly ControlPlaneAddress[]): Revision {
+    for (const rev of [this.inForce?.rev, this.wanted]) {
+      if (rev?.config === config && rev.cp === controlPlaneIpset(controlPlane, { ipv6: rev.ipv6 })) return rev;
+    }
+    const parts = splitIptablesConfig(config);
+    const ipv6 = parts.ip6tables !== undefined;
+    this.wanted = { config, cp: controlPlaneIpset(controlPlane, { ipv6 }), parts, ipv6, jumps: jumpLines(parts) };
+    return this.wanted;
+  }
+
+  private plan(rev: Revision, previous: AppliedConfig | undefined): { delta: IptablesDelta } | { reason: string } {
+    if (!previous) return { reason: "no previous configuration" };
+    const v = this.inForce;
+    if (!v || v.rev.config !== previous.config || v.rev.cp !== controlPlaneIpset(previous.controlPlane, { ipv6: v.rev.ipv6 }))
+      return { reason: "the previous configuration is not verified in force" };
+    let delta: ReturnType<typeof iptablesDelta>;
+    try {
+      delta = iptablesDelta({ parts: v.rev.parts, blocks: blocksOf(v.rev) }, { parts: rev.parts, blocks: blocksOf(rev) });
+    } catch (err) {
+      return { reason: (err as Error).message };
+    }
+    return "unsupported" in delta ? { reason: delta.unsupported } : { delta };
+  }
+
+  private async applyDelta(rev: Revision, delta: IptablesDelta): Promise<void> {
     const before = this.inForce!;
     this.inForce = undefined;
-    const ipv6 = parts.ip6tables !== undefined;
     if (delta.ipset) await mustRun(this.run, this.ipset, ["restore"], delta.ipset);
     if (delta.ip6tables) await mustRun(this.run, this.v6.restore, ["--test", "--noflush"], delta.ip6tables);
     if (delta.iptables) await mustRun(this.run, this.v4.restore, ["--noflush"], delta.iptables);
     if (delta.ip6tables) await mustRun(this.run, this.v6.restore, ["--noflush"], delta.ip6tables);
-    if (delta.jumps) await this.ensureJumps(parts);
-    // Verify: all our chains, the changed and control-plane sets in full; the other sets by their headers.
-    // (Not the whole configuration's model: reading 100,000 members costs what the delta saves.)
-    const jumps = jumpLines(parts);
-    const save = ourLines(await mustRun(this.run, this.v4.save, ["-t", "filter"]), jumps);
-    const save6 = ipv6 ? ourLines(await mustRun(this.run, this.v6.save, ["-t", "filter"]), jumps) : undefined;
-    const cp = controlPlaneIpset(controlPlane, { ipv6 });
-    const changed = new Set([...delta.sets, ...controlPlaneSetNames(ipv6)]);
-    const setOf = ipsetSetOf(parts.ipset + cp);
-    const reduced = joinIptablesConfig({
-      ...parts,
-      ipset:
-        parts.ipset
-          .split("\n")
-          .filter((l) => l && changed.has(setOf(l)))
-          .join("\n") + "\n",
-    });
-    const wantTouched = expectedIptables(reduced, controlPlane);
-    let sets = "";
-    for (const name of changed) sets += await mustRun(this.run, this.ipset, ["save", name]);
+    // Verify: our chains, the sets swapped in (in full), the other sets by their headers.
+    // (Not every set's members: reading 100,000 of them costs what the delta saves.)
+    const changed = new Set(delta.sets);
+    const saves = changed.size <= SET_SAVES_MAX ? [...changed].map((name) => ["save", name]) : [["save"]];
+    const [tables, headers, ...saved] = await Promise.all([
+      this.readTables(rev, true),
+      this.headers(),
+      ...saves.map((args) => mustRun(this.run, this.ipset, args)),
+    ]);
     let diff: string[];
+    let got: Map<string, ListedIpset>;
     try {
-      const loaded = readIptables({ iptablesSave: save, ip6tablesSave: save6, ipsetSave: sets }, { sets: (n) => changed.has(n) });
-      diff = diffLoaded(wantTouched, loaded);
+      const listing = saved.join("");
+      const want = writtenIpsets(playIpset(delta.ipset));
+      got = listedIpsets(listing, want, (name) => changed.has(name));
+      // The chains listed as last verified, and none changed: nothing to read.
+      const chains =
+        !delta.chains.length && !delta.jumps && tables.ours === before.ours && tables.ours6 === before.ours6 ? undefined : tables;
+      diff = compare(rev, chains, want, listing, got);
     } catch (err) {
-      diff = [`our chains or sets hold what the agent cannot read: ${(err as Error).message}`];
+      throw new Error(`our chains or sets hold what the agent cannot read: ${(err as Error).message}`);
     }
-    const headers = await this.headers();
-    for (const name of ipsetBlocks(parts.ipset + cp).keys()) {
+    for (const name of blocksOf(rev).keys()) {
       if (changed.has(name)) continue;
       if (headers.get(name) !== before.headers.get(name)) diff.push(`set ${name} changed (${headers.get(name) ?? "missing"})`);
     }
     if (diff.length) throw new Error(`the host differs from the configuration after the delta: ${diff.join("; ")}`);
-    this.inForce = { config, cp, jumps, headers, digest: digestOf(save, save6, headers) };
+    for (const [name, set] of got) headers.set(name, headerOf(set));
+    this.inForce = inForceOf(rev, tables, headers);
   }
 
-  private async applyFull(config: string, controlPlane: ControlPlaneAddress[]): Promise<void> {
+  private async applyFull(rev: Revision): Promise<void> {
     this.inForce = undefined;
-    const parts = splitIptablesConfig(config);
-    const ipv6 = parts.ip6tables !== undefined;
-    await mustRun(this.run, this.ipset, ["restore"], parts.ipset + controlPlaneIpset(controlPlane, { ipv6 }));
-    if (ipv6) await mustRun(this.run, this.v6.restore, ["--test", "--noflush"], parts.ip6tables);
-    await mustRun(this.run, this.v4.restore, ["--noflush"], parts.iptables);
-    if (ipv6) await mustRun(this.run, this.v6.restore, ["--noflush"], parts.ip6tables);
-    await this.ensureJumps(parts);
-    const diff = await this.check(config, controlPlane);
+    await mustRun(this.run, this.ipset, ["restore"], rev.parts.ipset + rev.cp);
+    if (rev.ipv6) await mustRun(this.run, this.v6.restore, ["--test", "--noflush"], rev.parts.ip6tables);
+    await mustRun(this.run, this.v4.restore, ["--noflush"], rev.parts.iptables);
+    if (rev.ipv6) await mustRun(this.run, this.v6.restore, ["--noflush"], rev.parts.ip6tables);
+    const diff = await this.verify(rev, true);
     if (diff.length) throw new Error(`iptables loaded the configuration but it differs from it: ${diff.join("; ")}`);
   }
 
-  private async ensureJumps(parts: IptablesConfig): Promise<void> {
-    for (const table of parts.ip6tables !== undefined ? [this.v4, this.v6] : [this.v4]) {
-      for (const jump of parts.jumps) {
-        const present = await this.run(table.cli, ["-C", jump.chain, ...jump.rule]);
-        if (present.code !== 0) await mustRun(this.run, table.cli, ["-I", jump.chain, "1", ...jump.rule]);
-      }
-    }
-  }
-
-  private verifiedState(config: string, want: Wanted, ours: string, ours6: string | undefined, headers: Map<string, string>) {
-    return { config, cp: want.cp, jumps: want.jumps, headers, digest: digestOf(ours, ours6, headers) };
-  }
-
-  /** The cheap proof: our chains as listed, and the headers (not the members) of our sets. */
-  private async digest(ipv6: boolean, jumps: ReadonlySet<string>): Promise<string> {
-    const save = ourLines(await mustRun(this.run, this.v4.save, ["-t", "filter"]), jumps);
-    const save6 = ipv6 ? ourLines(await mustRun(this.run, this.v6.save, ["-t", "filter"]), jumps) : undefined;
-    return digestOf(save, save6, await this.headers());
-  }
-
-  /** `ipset list -t` of our sets: name to header lines (type, header, size in memory, references, number of entries). */
-  private async headers(): Promise<Map<string, string>> {
-    return parseHeaders(await mustRun(this.run, this.ipset, ["list", "-t"]));
-  }
-
-  async check(config: string, controlPlane: ControlPlaneAddress[]): Promise<string[]> {
-    const want = this.wantedFor(config, controlPlane);
-    const save = await mustRun(this.run, this.v4.save, ["-t", "filter"]);
-    const save6 = want.ipv6 ? await mustRun(this.run, this.v6.save, ["-t", "filter"]) : undefined;
-    // One `ipset save` of every set, read once (not one ipset process per set).
-    const saved = await this.run(this.ipset, ["save"]);
+  /** The full read-back: our lines of both tables and one `ipset save` of every set, compared with `rev`; `ensure`: insert missing jumps first. */
+  private async verify(rev: Revision, ensure: boolean): Promise<string[]> {
+    const [tables, saved] = await Promise.all([this.readTables(rev, ensure), this.run(this.ipset, ["save"])]);
     const failed = saved.code !== 0 ? [`ipset save failed (exit ${saved.code}): ${saved.stderr.trim()}`] : [];
-    const ours = ourLines(save, want.jumps);
-    const ours6 = save6 === undefined ? undefined : ourLines(save6, want.jumps);
     // The tools list unchanged chains and sets byte for byte the same: skip reading them again.
-    const v = want.verified;
-    if (!failed.length && v?.ours === ours && v.ours6 === ours6 && v.sets === saved.stdout) {
-      this.inForce = this.verifiedState(config, want, ours, ours6, await this.headers());
+    const v = rev.verified;
+    if (!failed.length && v?.ours === tables.ours && v.ours6 === tables.ours6 && v.sets === saved.stdout) {
+      this.inForce = inForceOf(rev, tables, v.headers);
       return [];
     }
-    let loaded: LoadedRuleset;
+    this.inForce = undefined;
+    let diff: string[];
+    let got: Map<string, ListedIpset>;
     try {
-      loaded = readIptables(
-        { iptablesSave: ours, ip6tablesSave: ours6, ipsetSave: failed.length ? "" : saved.stdout },
-        { sets: (name) => want.ruleset.sets.has(name) },
-      );
+      // Our sets, all of them (their headers are the cheap check's proof); others, of types we never create, unread.
+      const listing = failed.length ? "" : saved.stdout;
+      got = listedIpsets(listing, setsOf(rev), isOurIpset);
+      // Without a listing of the sets only the chains can be compared.
+      diff = compare(rev, tables, failed.length ? writtenIpsets(new Map()) : setsOf(rev), listing, got);
     } catch (err) {
       // Something we never load (a hand-made rule in our chains, say): a difference to re-apply over, not an error.
       return [`our chains or sets hold what the agent cannot read: ${(err as Error).message}`];
     }
-    // Without a listing of the sets only the chains can be compared.
-    if (failed.length) loaded.sets = want.ruleset.sets;
-    const diff = [...diffLoaded(want.ruleset, loaded), ...failed];
-    if (!diff.length) {
-      want.verified = { ours, ours6, sets: saved.stdout };
-      this.inForce = this.verifiedState(config, want, ours, ours6, await this.headers());
-    } else this.inForce = undefined;
-    return diff;
+    if (diff.length || failed.length) return [...diff, ...failed];
+    const headers = new Map([...got].map(([name, set]) => [name, headerOf(set)]));
+    rev.verified = { ...tables, sets: saved.stdout, headers };
+    this.inForce = inForceOf(rev, tables, headers);
+    return [];
   }
 
-  /** What `apply(config, controlPlane)` leaves behind, read once per revision, not on every check. */
-  private wantedFor(config: string, controlPlane: ControlPlaneAddress[]): Wanted {
-    // Split the configuration only when it changed (a drift check runs every few seconds).
-    const same = this.wanted?.config === config;
-    const parts = same ? undefined : splitIptablesConfig(config);
-    const ipv6 = same ? this.wanted!.ipv6 : parts!.ip6tables !== undefined;
-    const cp = controlPlaneIpset(controlPlane, { ipv6 });
-    if (same && this.wanted!.cp === cp) return this.wanted!;
-    this.wanted = {
-      config,
-      cp,
-      ipv6,
-      ruleset: expectedIptables(config, controlPlane),
-      jumps: jumpLines(parts ?? splitIptablesConfig(config)),
-    };
-    return this.wanted;
+  /** Our lines of both tables (of IPv4 only for a configuration without IPv6), listed side by side. */
+  private async readTables(rev: Revision, ensure: boolean): Promise<Tables> {
+    const [ours, ours6] = await Promise.all((rev.ipv6 ? [this.v4, this.v6] : [this.v4]).map((t) => this.ourChains(t, rev, ensure)));
+    return { ours, ours6 };
+  }
+
+  /** Our lines of one table; with `ensure`, the jumps it lacks are inserted at the top of their chains first (then it is listed again). */
+  private async ourChains(table: Table, rev: Revision, ensure: boolean): Promise<string> {
+    const listed = ourLines(await mustRun(this.run, table.save, ["-t", "filter"]), rev.jumps);
+    const missing = rev.parts.jumps.filter((j) => !listed.jumps.has(jumpLine(j)));
+    if (!ensure || !missing.length) return listed.text;
+    for (const jump of missing) await mustRun(this.run, table.cli, ["-I", jump.chain, "1", ...jump.rule]);
+    return ourLines(await mustRun(this.run, table.save, ["-t", "filter"]), rev.jumps).text;
+  }
+
+  /** `ipset list -t` of our sets: name to header (see headerOf). */
+  private async headers(): Promise<Map<string, string>> {
+    return parseHeaders(await mustRun(this.run, this.ipset, ["list", "-t"]));
   }
 
   /** Our jumps and chains out of both tables, then our sets (a set cannot go while a rule refers to it). */
@@ -318,14 +322,54 @@ export class IptablesEnforcer implements Enforcer {
   }
 }
 
+const blocksOf = (rev: Revision) => (rev.blocks ??= ipsetBlocks(rev.parts.ipset + rev.cp));
+const chainsOf = (rev: Revision) => (rev.chains ??= expectedChains(rev.parts));
+const setsOf = (rev: Revision) => (rev.sets ??= writtenIpsets(playIpset(rev.parts.ipset + rev.cp)));
+
+/**
+ * Differences between `rev` and what the host lists: our chains (`tables`;
+ * undefined when known equal) and the sets `want` names (`listing`, an
+ * `ipset save` text, as listedIpsets found it). A set listed as written is
+ * equal unread; the others are read (loadedSet) and compared with
+ * diffLoaded, as are the chains. Throws on what the reader cannot read.
+ */
+function compare(
+  rev: Revision,
+  tables: Tables | undefined,
+  want: WrittenIpsets,
+  listing: string,
+  listed: Map<string, ListedIpset>,
+): string[] {
+  const wanted: LoadedRuleset = { chains: new Map(), sets: new Map() };
+  const got: LoadedRuleset = { chains: new Map(), sets: new Map() };
+  const unlike = new Set([...want.sets.keys()].filter((name) => !listed.get(name)?.asWritten));
+  if (unlike.size) {
+    const host = playIpset(listing, { sets: (name) => unlike.has(name) });
+    for (const name of unlike) {
+      wanted.sets.set(name, loadedSet(want.sets.get(name)!));
+      const set = host.get(name);
+      if (set) got.sets.set(name, loadedSet(set));
+    }
+  }
+  if (tables) {
+    wanted.chains = chainsOf(rev).chains;
+    got.chains = readIptables({ iptablesSave: tables.ours, ip6tablesSave: tables.ours6, ipsetSave: "" }).chains;
+  }
+  return diffLoaded(wanted, got);
+}
+
+function inForceOf(rev: Revision, tables: Tables, headers: Map<string, string>): InForce {
+  return { rev, ...tables, headers, digest: digestOf(tables, headers) };
+}
+
 /**
  * The lines of `iptables-save -t filter` (or ip6tables-save) that are ours: our chains (their
  * declarations and rules) and, once each, the jumps into them that the
- * configuration ensures. Rules others keep in the built-in chains, and the
+ * configuration ensures (also returned). Rules others keep in the built-in chains, and the
  * built-in chains' policies, are not ours to compare: the built-in chains are
  * listed as a filter table nobody changed has them.
  */
-function ourLines(save: string, jumps: ReadonlySet<string>): string {
+function ourLines(save: string, jumps: ReadonlySet<string>): { text: string; jumps: Set<string> } {
   const out = ["*filter", ...FRESH_BUILTIN_CHAINS];
   const seen = new Set<string>();
   let inFilter = false;
@@ -342,39 +386,46 @@ function ourLines(save: string, jumps: ReadonlySet<string>): string {
     }
   }
   out.push(...seen, "COMMIT");
-  return out.join("\n") + "\n";
+  return { text: out.join("\n") + "\n", jumps: seen };
 }
 
-function digestOf(ours: string, ours6: string | undefined, headers: Map<string, string>): string {
+function digestOf(tables: Tables, headers: Map<string, string>): string {
   const sets = [...headers].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, header]) => `${name}\n${header}`);
-  return [ours, ours6 ?? "", "#== ipset headers", ...sets].join("\n");
+  return [tables.ours, tables.ours6 ?? "", "#== ipset headers", ...sets].join("\n");
 }
 
-/** `ipset list -t` (or a digest's headers part) as our sets' names and their header lines. */
+/** What the cheap check compares of a set: its type, header (with the random initval of its creation) and number of entries. */
+function headerOf(set: ListedIpset): string {
+  return `${set.type}\n${set.header}\n${set.count}`;
+}
+
+/** `ipset list -t` as our sets' names and their headers (headerOf's form). */
 function parseHeaders(text: string): Map<string, string> {
   const out = new Map<string, string>();
   let name: string | undefined;
-  const lines: string[] = [];
+  let fields = new Map<string, string>();
   const flush = () => {
-    if (name !== undefined && isOurIpset(name)) out.set(name, lines.join("\n"));
-    lines.length = 0;
+    if (name !== undefined && isOurIpset(name))
+      out.set(name, `${fields.get("Type")}\n${fields.get("Header")}\n${fields.get("Number of entries")}`);
+    fields = new Map();
   };
   for (const raw of text.split("\n")) {
     const line = raw.trim();
-    if (line.startsWith("Name: ")) {
+    const colon = line.indexOf(":");
+    if (colon < 0) continue;
+    const [key, value] = [line.slice(0, colon), line.slice(colon + 1).trim()];
+    if (key === "Name") {
       flush();
-      name = line.slice(6);
-    } else if (line && name !== undefined && !line.startsWith("Members:")) lines.push(line);
+      name = value;
+    } else fields.set(key, value);
   }
   flush();
   return out;
 }
 
+const jumpLine = (j: IptablesConfig["jumps"][number]) => `-A ${j.chain} ${j.rule.join(" ")}`;
+
 /** The jump lines a configuration ensures, as iptables-save prints them. */
 function jumpLines(parts: IptablesConfig): ReadonlySet<string> {
-  return new Set(parts.jumps.map((j) => `-A ${j.chain} ${j.rule.join(" ")}`));
-}
-
-function controlPlaneSetNames(ipv6: boolean): string[] {
-  return ipv6 ? [IPSET_CONTROL_PLANE, IPSET_CONTROL_PLANE6] : [IPSET_CONTROL_PLANE];
+  return new Set(parts.jumps.map(jumpLine));
 }

@@ -20,23 +20,14 @@
  * as listed read the same. Anything it does not understand is an error, never
  * guessed at.
  */
-import {
-  formatIPv6,
-  listedAddressRange6,
-  mergeRanges,
-  mergeRanges6,
-  type AddressFamily,
-  type AddressRange,
-  type AddressRange6,
-  type PortRange,
-} from "../../model";
+import { formatIPv6, listedAddressRange6, mergeRanges, mergeRanges6, type AddressFamily, type PortRange } from "../../model";
 import type { Hook } from "../../policy";
 import type { Action, LoadedRule, LoadedRuleset, LoadedSet, Match } from "../../analyze/loaded";
 import { addressRangeOf, type ConnectionState } from "../../analyze/packet";
 import type { ControlPlaneAddress } from "../platform";
 import { icmpCodeNumber, icmpTypeNumber, protocolNumber } from "../protocol-names";
 import { BUILTIN_CHAIN } from "./names";
-import { controlPlaneIpset, splitIptablesConfig } from "./render";
+import { controlPlaneIpset, splitIptablesConfig, type IptablesConfig } from "./render";
 
 /** What `iptables-save -t filter`, `ip6tables-save -t filter` and `ipset save` list. */
 export interface IptablesListing {
@@ -67,16 +58,16 @@ export function loadedChainName(chain: string, family: AddressFamily): string {
 /** What applying `config` (ipset restore, both restores, the jumps) leaves on a host that held nothing of ours. */
 export function expectedIptables(config: string, controlPlane: readonly ControlPlaneAddress[]): LoadedRuleset {
   const parts = splitIptablesConfig(config);
+  const ipv6 = parts.ip6tables !== undefined;
+  return { ...expectedChains(parts), sets: parseIpsetSave(parts.ipset + controlPlaneIpset(controlPlane, { ipv6 })) };
+}
+
+/** The chains of expectedIptables (its sets empty): the restore texts as the tables list them after the load and the jumps. */
+export function expectedChains(parts: IptablesConfig): LoadedRuleset {
   const jumps = parts.jumps.map((j) => `-A ${j.chain} ${j.rule.join(" ")}`);
   const listed = (restore: string) =>
     restore.replace(/^\*filter$/m, ["*filter", ...FRESH_BUILTIN_CHAINS].join("\n")).replace(/^COMMIT$/m, [...jumps, "COMMIT"].join("\n"));
-  const ipv6 = parts.ip6tables !== undefined;
-  return parseIptablesSave(
-    listed(parts.iptables),
-    parts.ipset + controlPlaneIpset(controlPlane, { ipv6 }),
-    {},
-    ipv6 ? listed(parts.ip6tables!) : undefined,
-  );
+  return parseIptablesSave(listed(parts.iptables), "", {}, parts.ip6tables !== undefined ? listed(parts.ip6tables) : undefined);
 }
 
 const BUILTIN_HOOK: Record<string, Hook> = Object.fromEntries(Object.entries(BUILTIN_CHAIN).map(([hook, chain]) => [chain, hook as Hook]));
@@ -305,6 +296,71 @@ function parseRule(words: string[], line: string, family: AddressFamily, lenient
   return rule;
 }
 
+/** A set as `ipset save` lists it (or an `ipset restore` text leaves it): its type, the rest of its create line, its elements as written. */
+export interface IpsetContents {
+  type: string;
+  family: AddressFamily;
+  /** The create line after the type (`family inet hashsize 1024 ... initval 0x...` as listed). */
+  header: string;
+  elements: string[];
+}
+
+/**
+ * `ipset save` output, or `ipset restore` input played through (create, add,
+ * flush, swap and destroy), as the sets it leaves behind, their elements as
+ * written (parseIpsetSave reads them).
+ */
+export function playIpset(text: string, scope: IptablesReadScope = {}): Map<string, IpsetContents> {
+  const sets = new Map<string, IpsetContents>();
+  const setOf = (name: string, line: string) => {
+    const set = sets.get(name);
+    if (!set) throw new Error(`ipset line names an unknown set: ${line}`);
+    return set;
+  };
+  let last: { name: string; set: IpsetContents } | undefined;
+  for (const raw of text.split("\n")) {
+    // `add NAME ELEMENT` of the set the line before added to, single-spaced: read in place (100,000 lines).
+    if (last && raw.startsWith("add ") && raw.startsWith(last.name, 4) && raw.charCodeAt(4 + last.name.length) === 32) {
+      const element = raw.slice(5 + last.name.length);
+      if (element !== "" && !element.includes(" ") && !element.includes("\t") && element.charCodeAt(element.length - 1) > 32) {
+        last.set.elements.push(element);
+        continue;
+      }
+    }
+    last = undefined;
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    // The tools write one space between words; a regular expression per line only for other spacing.
+    const words = line.includes("  ") || line.includes("\t") ? line.split(/\s+/) : line.split(" ");
+    const [op, name] = words;
+    if (scope.sets && name !== undefined && !scope.sets(name)) continue;
+    if (op === "add") {
+      const set = setOf(name, line);
+      set.elements.push(words.length === 3 ? words[2] : words.slice(2).join(" "));
+      last = { name, set };
+    } else if (op === "create") {
+      if (sets.has(name)) continue;
+      const familyAt = words.indexOf("family");
+      const family: AddressFamily = familyAt > 0 && words[familyAt + 1] === "inet6" ? 6 : 4;
+      const header = words
+        .slice(3)
+        .filter((w) => w !== "-exist")
+        .join(" ");
+      sets.set(name, { type: words[2], family, header, elements: [] });
+    } else if (op === "flush") setOf(name, line).elements = [];
+    else if (op === "swap") {
+      const other = words[2];
+      const a = setOf(name, line);
+      sets.set(name, setOf(other, line));
+      sets.set(other, a);
+    } else if (op === "destroy") {
+      setOf(name, line);
+      sets.delete(name);
+    } else throw new Error(`unsupported ipset line: ${line}`);
+  }
+  return sets;
+}
+
 /**
  * `ipset save` output, or `ipset restore` input played through: hash:net sets
  * as address ranges (`family inet6`: IPv6 ranges), hash:ip,port sets as
@@ -312,66 +368,94 @@ function parseRule(words: string[], line: string, family: AddressFamily, lenient
  * control-plane rule matches).
  */
 export function parseIpsetSave(text: string, scope: IptablesReadScope = {}): LoadedRuleset["sets"] {
-  interface Pending {
-    family: AddressFamily;
-    pairs?: Set<string>;
-    ranges?: AddressRange[];
-    ranges6?: AddressRange6[];
+  const sets: LoadedRuleset["sets"] = new Map();
+  for (const [name, set] of playIpset(text, scope)) sets.set(name, loadedSet(set));
+  return sets;
+}
+
+/** A set's elements as the loaded model holds them (see parseIpsetSave). */
+export function loadedSet(set: IpsetContents): LoadedSet {
+  const element = (e: string) => (e.includes(" ") ? e.slice(0, e.indexOf(" ")) : e);
+  if (set.type === "hash:ip,port") {
+    const pairs = new Set<string>();
+    for (const e of set.elements.map(element)) {
+      const at = e.lastIndexOf(",");
+      const [proto, number] = e.slice(at + 1).split(":");
+      const addr = e.slice(0, at);
+      if (proto !== "tcp") continue;
+      if (set.family === 6) pairs.add(`[${formatIPv6(address6RangeOf(addr).first)}]:${Number(number)}`);
+      else pairs.add(`${addressRangeOf(addr).first}:${Number(number)}`);
+    }
+    return { pairs };
   }
-  const pending = new Map<string, Pending>();
-  const setOf = (name: string, line: string) => {
-    const set = pending.get(name);
-    if (!set) throw new Error(`ipset line names an unknown set: ${line}`);
-    return set;
-  };
-  for (const raw of text.split("\n")) {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#")) continue;
-    const words = line.split(/\s+/);
-    const [op, name] = words;
-    if (scope.sets && name !== undefined && !scope.sets(name)) continue;
-    if (op === "create") {
-      if (pending.has(name)) continue;
+  if (set.family === 6) return { ranges6: mergeRanges6(set.elements.map((e) => address6RangeOf(element(e)))) };
+  return { ranges: mergeRanges(set.elements.map((e) => addressRangeOf(element(e)))) };
+}
+
+/** The sets a configuration leaves (playIpset), and their elements as `ipset save` lines (see listedIpsets). */
+export interface WrittenIpsets {
+  sets: Map<string, IpsetContents>;
+  /** `add NAME ELEMENT` as ipset lists it (a hash:net host without /32 or /128) to NAME. */
+  lines: Map<string, string>;
+}
+
+export function writtenIpsets(sets: Map<string, IpsetContents>): WrittenIpsets {
+  const lines = new Map<string, string>();
+  for (const [name, set] of sets) {
+    const host = set.type === "hash:ip,port" ? undefined : set.family === 6 ? "/128" : "/32";
+    for (const e of set.elements) lines.set(`add ${name} ${host !== undefined && e.endsWith(host) ? e.slice(0, -host.length) : e}`, name);
+  }
+  return { sets, lines };
+}
+
+/** A set of an `ipset save` listing: its create line, number of elements, and whether they are exactly those written for it. */
+export interface ListedIpset {
+  type: string;
+  family: AddressFamily;
+  header: string;
+  count: number;
+  /** Every element is listed as `written` writes one of the set of that name, and they are as many: the set reads as written. */
+  asWritten: boolean;
+}
+
+/**
+ * The sets of an `ipset save` listing that `scope` takes, compared with
+ * `written` line by line (a lookup each, not 100,000 addresses read); a set
+ * not asWritten may still read alike (compare them read: playIpset, loadedSet).
+ */
+export function listedIpsets(saved: string, written: WrittenIpsets, scope: (name: string) => boolean): Map<string, ListedIpset> {
+  const listed = new Map<string, ListedIpset>();
+  const matched = new Map<string, number>();
+  for (const line of saved.split("\n")) {
+    const name = written.lines.get(line);
+    if (name !== undefined) {
+      matched.set(name, (matched.get(name) ?? 0) + 1);
+      continue;
+    }
+    if (line.trim() === "") continue;
+    const words = line.trim().split(/\s+/);
+    if (!scope(words[1])) continue;
+    if (words[0] === "create") {
       const familyAt = words.indexOf("family");
       const family: AddressFamily = familyAt > 0 && words[familyAt + 1] === "inet6" ? 6 : 4;
-      if (words[2] === "hash:ip,port") pending.set(name, { family, pairs: new Set() });
-      else pending.set(name, family === 6 ? { family, ranges6: [] } : { family, ranges: [] });
-    } else if (op === "add") {
-      const set = setOf(name, line);
-      if (set.pairs) {
-        const at = words[2].lastIndexOf(",");
-        const [proto, number] = words[2].slice(at + 1).split(":");
-        const addr = words[2].slice(0, at);
-        if (proto !== "tcp") continue;
-        if (set.family === 6) set.pairs.add(`[${formatIPv6(address6RangeOf(addr).first)}]:${Number(number)}`);
-        else set.pairs.add(`${addressRangeOf(addr).first}:${Number(number)}`);
-      } else if (set.ranges6) set.ranges6.push(address6RangeOf(words[2]));
-      else set.ranges!.push(addressRangeOf(words[2]));
-    } else if (op === "flush") {
-      const set = setOf(name, line);
-      if (set.pairs) set.pairs.clear();
-      else if (set.ranges6) set.ranges6.length = 0;
-      else set.ranges!.length = 0;
-    } else if (op === "swap") {
-      const other = words[2];
-      const a = setOf(name, line);
-      pending.set(name, setOf(other, line));
-      pending.set(other, a);
-    } else if (op === "destroy") {
-      setOf(name, line);
-      pending.delete(name);
-    } else throw new Error(`unsupported ipset line: ${line}`);
+      listed.set(words[1], { type: words[2], family, header: words.slice(3).join(" "), count: 0, asWritten: true });
+    } else {
+      const set = listed.get(words[1]);
+      if (!set) throw new Error(`ipset line names an unknown set: ${line}`);
+      set.count++;
+      set.asWritten = false;
+    }
   }
-  const sets: LoadedRuleset["sets"] = new Map();
-  for (const [name, set] of pending) {
-    const loaded: LoadedSet = set.pairs
-      ? { pairs: set.pairs }
-      : set.ranges6
-        ? { ranges6: mergeRanges6(set.ranges6) }
-        : { ranges: mergeRanges(set.ranges!) };
-    sets.set(name, loaded);
+  for (const [name, count] of matched) {
+    const set = listed.get(name);
+    if (!set) throw new Error(`ipset lists elements of ${name} before the set`);
+    set.count += count;
   }
-  return sets;
+  for (const [name, set] of listed) {
+    const want = written.sets.get(name);
+    set.asWritten &&= want !== undefined && want.type === set.type && want.family === set.family && want.elements.length === set.count;
+  }
+  return listed;
 }
 
 /** "2001:db8::1", "2001:db8::/32" or a range as the IPv6 addresses it names (what ip6tables-save and ipset print). */

@@ -253,25 +253,44 @@ export function joinIptablesConfig(config: IptablesConfig): string {
 
 /** The sections of a rendered iptables configuration (the ip6tables one is absent in a configuration rendered before IPv6). */
 export function splitIptablesConfig(text: string): IptablesConfig {
-  const sections: Record<string, string[]> = {};
-  let current: string | undefined;
-  for (const line of text.split("\n")) {
-    const section = line.startsWith("#== ") ? Object.entries(SECTION).find(([, marker]) => line === marker) : undefined;
-    if (section) {
-      current = section[0];
-      sections[current] = [];
-    } else if (current !== undefined && line !== "") sections[current].push(line);
+  // Slices between the marker lines, not 100,000 lines split and joined again: the agent splits every revision.
+  const markers: { name: keyof typeof SECTION; start: number; body: number }[] = [];
+  for (let at = 0; at >= 0; ) {
+    const eol = text.indexOf("\n", at);
+    const end = eol < 0 ? text.length : eol;
+    const line = text.slice(at, end);
+    const name = (Object.keys(SECTION) as (keyof typeof SECTION)[]).find((k) => SECTION[k] === line);
+    if (name) markers.push({ name, start: at, body: end + 1 });
+    const next = eol < 0 ? -1 : text.indexOf("\n#== ", eol);
+    at = next < 0 ? -1 : next + 1;
   }
+  const sections: Partial<Record<keyof typeof SECTION, string>> = {};
+  // A marker seen again starts its section anew; a section's text runs to the next marker.
+  markers.forEach((m, i) => (sections[m.name] = sectionText(text.slice(m.body, markers[i + 1]?.start ?? text.length))));
   for (const name of ["ipset", "iptables", "jumps"] as const) {
-    if (!sections[name]) throw new Error(`iptables configuration has no "${SECTION[name]}" section`);
+    if (sections[name] === undefined) throw new Error(`iptables configuration has no "${SECTION[name]}" section`);
   }
   return {
-    ipset: sections.ipset.join("\n") + "\n",
-    iptables: sections.iptables.join("\n") + "\n",
-    ...(sections.ip6tables ? { ip6tables: sections.ip6tables.join("\n") + "\n" } : {}),
-    jumps: sections.jumps.map((line) => {
-      const [chain, ...rule] = line.split(" ");
-      return { chain, rule };
-    }),
+    ipset: sections.ipset!,
+    iptables: sections.iptables!,
+    ...(sections.ip6tables !== undefined ? { ip6tables: sections.ip6tables } : {}),
+    jumps: sections
+      .jumps!.split("\n")
+      .filter((line) => line !== "")
+      .map((line) => {
+        const [chain, ...rule] = line.split(" ");
+        return { chain, rule };
+      }),
   };
+}
+
+/** A section's lines without empty ones, each ending in a newline ("\n" for none). */
+function sectionText(body: string): string {
+  if (body !== "" && body.endsWith("\n") && !body.startsWith("\n") && !body.includes("\n\n")) return body;
+  return (
+    body
+      .split("\n")
+      .filter((line) => line !== "")
+      .join("\n") + "\n"
+  );
 }
