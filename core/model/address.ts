@@ -190,20 +190,28 @@ export class PrefixCidrs {
   private readonly rangeEntries = new Map<string, number>();
   private readonly rangeDuplicates: [entry: number, earlier: number, text: string][] = [];
 
+  /** Set by collapse(), which hands the buffers on to the next instance. */
+  private collapsed = false;
+
   /** `expected`: how many CIDRs will probably be added (the buffers grow past it). */
   constructor(expected = 16) {
     const capacity = Math.max(1, Math.min(expected, 1 << 16));
-    this.keys = new Float64Array(capacity);
-    this.entries4 = new Int32Array(capacity);
+    // The buffers of the last collapsed instance when large enough: a policy's lists are read one after another.
+    const spare = spareBuffers;
+    const reused = spare && Math.min(spare.keys.length, spare.canonical.length) >= capacity ? spare : undefined;
+    if (reused) spareBuffers = undefined;
+    this.keys = reused?.keys ?? new Float64Array(capacity);
+    this.entries4 = reused?.entries4 ?? new Int32Array(capacity);
+    this.rows = reused?.rows ?? new Uint32Array(capacity * CIDR6_ROW);
+    this.canonical = reused?.canonical ?? new Uint8Array(capacity);
+    this.entries6 = reused?.entries6 ?? new Int32Array(capacity);
     this.texts4 = new Array<string>(capacity);
-    this.rows = new Uint32Array(capacity * CIDR6_ROW);
-    this.canonical = new Uint8Array(capacity);
-    this.entries6 = new Int32Array(capacity);
     this.texts6 = new Array<string>(capacity);
   }
 
   /** Reads entry `entry`'s CIDR: the text to store (RFC 5952 for IPv6), or the refusal with its message. */
   add(text: string, entry: number): string | (CidrOrRangeParse & { ok: false }) {
+    if (this.collapsed) throw new Error("PrefixCidrs: add() after collapse()");
     const key = cidrKey(text);
     if (key >= 0) {
       const n = this.n4++;
@@ -261,6 +269,7 @@ export class PrefixCidrs {
    * one goes to onDuplicate with the earliest such entry and the stored text.
    */
   collapse(onDuplicate?: (entry: number, earlier: number, text: string) => void): CollapsedAddresses {
+    if (this.collapsed) throw new Error("PrefixCidrs: collapse() twice");
     this.addRangePieces();
     if (onDuplicate) for (const [entry, earlier, text] of this.rangeDuplicates) onDuplicate(entry, earlier, text);
     const { n4, n6, entries4, entries6 } = this;
@@ -276,9 +285,17 @@ export class PrefixCidrs {
     texts6.length = n6;
     const v4 = collapseCidrKeys(this.keys.subarray(0, n4), texts4, report(entries4, texts4));
     const v6 = collapseCidr6Rows(this.rows, this.canonical, texts6, n6, report(entries6, texts6));
+    // The collapsed sets keep nothing of the buffers (and duplicates are reported by now).
+    this.collapsed = true;
+    spareBuffers = { keys: this.keys, entries4, rows: this.rows, canonical: this.canonical, entries6 };
     return { v4, v6: lazyRanges6(v6) };
   }
 }
+
+/** Typed buffers of a collapsed PrefixCidrs, for the next one (allocating them per list costs more than filling them). */
+let spareBuffers:
+  | { keys: Float64Array; entries4: Int32Array; rows: Uint32Array; canonical: Uint8Array; entries6: Int32Array }
+  | undefined;
 
 /**
  * The range objects only when read: the compiler needs the texts alone, and for

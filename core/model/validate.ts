@@ -153,19 +153,22 @@ export function validateSecurityGroupWrite(body: unknown, options?: ValidateOpti
 }
 
 export function validatePrefixListWrite(body: unknown, options?: ValidateOptions): Result<NormalizedPrefixListWrite> {
-  return checkPrefixList(body, options).result;
+  const { c, value } = checkPrefixList(body, options, true);
+  return c.result(value!);
 }
 
-/** validatePrefixListWrite and, when valid, the list's addresses collapsed per family (each CIDR text read once). */
-export function validatePrefixListAddresses(
-  body: unknown,
-  options?: ValidateOptions,
-): Result<{ write: NormalizedPrefixListWrite; addresses: CollapsedAddresses }> {
-  const { result, addresses } = checkPrefixList(body, options);
-  return result.ok ? { ok: true, value: { write: result.value, addresses } } : result;
+/**
+ * The checks of validatePrefixListWrite, issues alike, giving the list's
+ * addresses collapsed per family (each CIDR text read once) instead of the
+ * normalized write, which it does not build (a check-only walk: no object per entry).
+ */
+export function validatePrefixListAddresses(body: unknown, options?: ValidateOptions): Result<CollapsedAddresses> {
+  const { c, addresses } = checkPrefixList(body, options, false);
+  return c.result(addresses);
 }
 
-function checkPrefixList(body: unknown, options?: ValidateOptions) {
+/** `build`: whether to build the normalized write (else the shapes are only checked). */
+function checkPrefixList(body: unknown, options: ValidateOptions | undefined, build: boolean) {
   const c = new Checker(options);
   const prefixes = (body as { prefixes?: unknown } | null)?.prefixes;
   const cidrs = new PrefixCidrs(Array.isArray(prefixes) ? prefixes.length : 0);
@@ -177,13 +180,16 @@ function checkPrefixList(body: unknown, options?: ValidateOptions) {
     // The checked entry has exactly the normalized fields; IPv6 is stored in RFC 5952 text.
     return cidr === prefix.cidr ? prefix : { ...prefix, cidr };
   };
-  const value = c.check(PrefixListWrite, body, "", new Map([[PrefixWrite, checkPrefix]])) as NormalizedPrefixListWrite;
+  const refinements = new Map([[PrefixWrite, checkPrefix]]);
+  let value: NormalizedPrefixListWrite | undefined;
+  if (build) value = c.check(PrefixListWrite, body, "", refinements) as NormalizedPrefixListWrite;
+  else c.validate(PrefixListWrite, body, "", refinements);
   const duplicates: [entry: number, earlier: number, text: string][] = [];
   const addresses = cidrs.collapse((entry, earlier, text) => duplicates.push([entry, earlier, text]));
   for (const [entry, earlier, text] of duplicates.sort((a, b) => a[0] - b[0])) {
     c.fail(at(at("prefixes", entry), "cidr"), "duplicate_value", `${text} is already listed at prefixes[${earlier}]`);
   }
-  return { result: c.result(value), addresses };
+  return { c, value, addresses };
 }
 
 export function validateSiteWrite(body: unknown, options?: ValidateOptions): Result<NormalizedSiteWrite> {

@@ -308,8 +308,8 @@ function normalizePrefixList(list: DocumentPrefixList): { normalized: Normalized
   const issues = checked.ok ? [] : [...checked.issues];
   if (typeof list.id !== "string" || list.id === "") issues.push({ path: "id", code: "parameter_missing", message: "id: is required" });
   // Exact collapse per family, from the rows the validator read: one sort and one merging pass each (n log n).
-  const v4 = checked.ok ? checked.value.addresses.v4 : { ranges: [], cidrs: [] };
-  const v6 = checked.ok ? checked.value.addresses.v6 : { ranges: [], cidrs: [] };
+  const v4 = checked.ok ? checked.value.v4 : { ranges: [], cidrs: [] };
+  const v6 = checked.ok ? checked.value.v6 : { ranges: [], cidrs: [] };
   const normalized: NormalizedPrefixList = {
     id: list.id,
     name: list.name,

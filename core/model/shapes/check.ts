@@ -25,7 +25,11 @@ export interface ValidateOptions {
   ignoreUnknownFields?: boolean;
 }
 
-/** A field path built only when a message needs it: hot loops make one per field. */
+/**
+ * A field path built only when a message needs it. Valid during the call it is
+ * given to (an array's items share one, its key moving on): a message takes its
+ * text at once (Checker.fail), nothing keeps a path.
+ */
 export type Path = string | { readonly parent: Path; readonly key: string | number };
 
 /** The array index a path ends in (rules[3] -> 3), or -1. */
@@ -47,12 +51,18 @@ export type Checked<T> = T extends readonly (infer U)[]
     ? { [K in keyof T]?: Checked<T[K]> }
     : T;
 
-/** Semantic checks of one object shape, run on what passed its structural checks; undefined when it fails. */
+/**
+ * Semantic checks of one object shape, run on what passed its structural checks; undefined when it fails.
+ * In a check-only walk (Checker.validate) it gets an object reused for the next one of its shape (keep
+ * nothing of it) whose object and array fields hold `true` when they passed (they are not built).
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each refinement knows its own shape
 export type Refine = (value: any, path: Path, checker: Checker) => unknown;
 export type Refinements = ReadonlyMap<TSchema, Refine>;
 
 const FAILED = Symbol("failed");
+/** What a check-only walk returns for an object or array that passed (it builds neither). */
+const CHECKED = true;
 type Out = unknown | typeof FAILED;
 type Key = string | number | undefined;
 
@@ -94,8 +104,18 @@ export class Checker {
    * right type. Issues collect in `issues`.
    */
   check<T extends TSchema>(schema: T, value: unknown, path: Path = "", refine?: Refinements): Checked<Static<T>> | undefined {
-    const out = new Walk(this, refine).value(nodeOf(schema as Schema), value, path, undefined);
+    const out = new Walk(this, refine, true).value(nodeOf(schema as Schema), value, path, undefined);
     return out === FAILED ? undefined : (out as Checked<Static<T>>);
+  }
+
+  /**
+   * The same checks and refinements as check(), issues alike, without building
+   * the checked value: for a caller that needs only the issues and what its
+   * refinements gather (normalization reads a prefix list's CIDRs, not its
+   * 100,000 entry objects). See Refine for what a refinement gets.
+   */
+  validate(schema: TSchema, value: unknown, path: Path = "", refine?: Refinements): void {
+    new Walk(this, refine, false).value(nodeOf(schema as Schema), value, path, undefined);
   }
 
   result<T>(value: T): Result<T> {
@@ -105,7 +125,19 @@ export class Checker {
 
 /** A schema prepared for checking (once per schema object): hot loops must not re-read keywords. */
 type Node =
-  | { kind: "object"; schema: Schema; fields: Field[]; known: Set<string>; knownText: string; closed: boolean; checkFields?: FieldsCheck }
+  | {
+      kind: "object";
+      schema: Schema;
+      fields: Field[];
+      known: Set<string>;
+      knownText: string;
+      closed: boolean;
+      checkFields?: FieldsCheck;
+      /** checkFields of a check-only walk: into `scratch` (each field set, undefined when absent or failed). */
+      checkInto?: FieldsCheck;
+      /** The object a check-only walk checks this shape's fields into; taken while in use. */
+      scratch?: Record<string, unknown>;
+    }
   | { kind: "array"; items: Node; maxItems?: number; unique: boolean; noun?: string }
   | { kind: "string"; min?: number; max?: number; pattern?: RegExp; patternText?: string; text: boolean; expected?: string }
   | { kind: "integer"; min: number; max: number }
@@ -128,8 +160,8 @@ const nodes = new WeakMap<Schema, Node>();
 
 // Every node gets every property, in one order (one hidden class), so the walk's reads stay monomorphic.
 // prettier-ignore
-const NODE_KEYS = ["kind", "schema", "fields", "known", "knownText", "closed", "checkFields", "items", "maxItems", "unique", "noun",
-  "min", "max", "pattern", "patternText", "text", "expected", "allowed", "allowedText", "inner", "integer", "names"] as const;
+const NODE_KEYS = ["kind", "schema", "fields", "known", "knownText", "closed", "checkFields", "checkInto", "scratch", "items", "maxItems",
+  "unique", "noun", "min", "max", "pattern", "patternText", "text", "expected", "allowed", "allowedText", "inner", "integer", "names"] as const;
 
 function uniform<N extends Node>(node: N): N {
   const missing = Object.keys(node).find((key) => !(NODE_KEYS as readonly string[]).includes(key));
@@ -231,7 +263,13 @@ function fieldHint(schema: Schema): FieldHint {
   return inner ? hintOf(inner as TSchema) : own;
 }
 
-type FieldsCheck = (given: Record<string, unknown>, path: Path, walk: Walk, refuseUnknown: boolean) => Record<string, unknown>;
+type FieldsCheck = (
+  given: Record<string, unknown>,
+  path: Path,
+  walk: Walk,
+  refuseUnknown: boolean,
+  scratch?: Record<string, unknown>,
+) => Record<string, unknown>;
 
 /**
  * The field checks of one object shape as straight-line code: a 100,000-entry
@@ -239,25 +277,32 @@ type FieldsCheck = (given: Record<string, unknown>, path: Path, walk: Walk, refu
  * name are several times cheaper than by a key from a loop. Keys come from the
  * declarations, never from input.
  */
-function fieldsOf(node: Extract<Node, { kind: "object" }>): FieldsCheck {
-  if (node.checkFields) return node.checkFields;
+function fieldsOf(node: Extract<Node, { kind: "object" }>, into: boolean): FieldsCheck {
+  // (No closure in here: the fields function is looked up once per object checked.)
+  return (into ? node.checkInto : node.checkFields) ?? compileFields(node, into);
+}
+
+/** fieldsOf's function, made once per shape and variant. */
+function compileFields(node: Extract<Node, { kind: "object" }>, into: boolean): FieldsCheck {
   const lit = (key: string) => JSON.stringify(key);
   const known = [...node.known].map((k) => `case ${lit(k)}:`).join(" ");
   const body = [
     node.closed
       ? `if (refuseUnknown) for (const name in given) { switch (name) { ${known} break; default: if (hasOwn(given, name)) walk.unknown(node, path, name); } }`
       : "",
-    "const out = {};",
+    into ? "const out = scratch;" : "const out = {};",
     "let v, c;",
     ...node.fields.map((field, i) => {
       const k = lit(field.key);
+      // A reused object gets every field, so that nothing of the previous one stays.
+      const unset = into ? `out[${k}] = undefined;` : "";
       const absent = field.required
-        ? `walk.missing(path, fields[${i}]);`
+        ? `walk.missing(path, fields[${i}]); ${unset}`
         : field.default !== undefined
           ? `out[${k}] = Array.isArray(fields[${i}].default) ? [...fields[${i}].default] : fields[${i}].default;`
-          : "";
+          : unset;
       return `v = given[${k}]; if (v !== undefined && !hasOwn(given, ${k})) v = undefined;
-if (v === undefined) { ${absent} } else if ((c = walk.field(fields[${i}], v, path)) !== FAILED) out[${k}] = c;`;
+if (v === undefined) { ${absent} } else if ((c = walk.field(fields[${i}], v, path)) !== FAILED) out[${k}] = c;${into ? ` else ${unset}` : ""}`;
     }),
     "return out;",
   ].join("\n");
@@ -266,9 +311,11 @@ if (v === undefined) { ${absent} } else if ((c = walk.field(fields[${i}], v, pat
     "fields",
     "hasOwn",
     "FAILED",
-    `return function checkFields(given, path, walk, refuseUnknown) {\n${body}\n};`,
+    `return function checkFields(given, path, walk, refuseUnknown, scratch) {\n${body}\n};`,
   )(node, node.fields, Object.hasOwn, FAILED) as FieldsCheck;
-  return (node.checkFields = check);
+  if (into) node.checkInto = check;
+  else node.checkFields = check;
+  return check;
 }
 
 const at = (parent: Path, key: Key): Path => (key === undefined ? parent : { parent, key });
@@ -278,6 +325,8 @@ class Walk {
   constructor(
     private readonly c: Checker,
     private readonly refinements: Refinements | undefined,
+    /** False in a check-only walk (Checker.validate). */
+    private readonly build: boolean,
   ) {}
 
   private failed(parent: Path, key: Key, code: ErrorCode, message: string): typeof FAILED {
@@ -334,8 +383,17 @@ class Walk {
       return this.failed(parent, key, "parameter_invalid", `must be an object, got ${describe(value)}`);
     }
     const path = at(parent, key);
-    const out = fieldsOf(node)(value as Record<string, unknown>, path, this, !this.c.options.ignoreUnknownFields);
+    const refuseUnknown = !this.c.options.ignoreUnknownFields;
     const refine = this.refinements?.get(node.schema as TSchema);
+    if (!this.build) {
+      const scratch = node.scratch ?? {};
+      node.scratch = undefined; // a refinement that checks this shape again gets an object of its own
+      const out = fieldsOf(node, true)(value as Record<string, unknown>, path, this, refuseUnknown, scratch);
+      const refined = refine ? refine(out, path, this.c) : out;
+      node.scratch = scratch;
+      return refined === undefined ? FAILED : CHECKED;
+    }
+    const out = fieldsOf(node, false)(value as Record<string, unknown>, path, this, refuseUnknown);
     if (!refine) return out;
     const refined = refine(out, path, this.c);
     return refined === undefined ? FAILED : refined;
@@ -360,9 +418,12 @@ class Walk {
     }
     const path = at(parent, key);
     const seen = node.unique ? new Set<unknown>() : undefined;
-    const out: unknown[] = new Array(value.length).fill(undefined);
+    const out: unknown[] | undefined = this.build ? new Array(value.length).fill(undefined) : undefined;
+    // One path for every item (see Path): a path object per item would cost more than checking it.
+    const itemPath = { parent: path, key: 0 };
     for (let i = 0; i < value.length; i++) {
-      const item = this.value(node.items, value[i], path, i);
+      itemPath.key = i;
+      const item = this.value(node.items, value[i], itemPath, undefined);
       if (item === FAILED) continue;
       if (seen) {
         if (seen.has(item)) {
@@ -371,9 +432,9 @@ class Walk {
         }
         seen.add(item);
       }
-      out[i] = item;
+      if (out) out[i] = item;
     }
-    return out;
+    return out ?? CHECKED;
   }
 
   private string(node: Extract<Node, { kind: "string" }>, value: unknown, parent: Path, key: Key): Out {

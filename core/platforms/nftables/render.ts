@@ -75,7 +75,7 @@ export function renderNftables(policy: NormalizedPolicy): string {
     }
     chains.push("\t}");
   }
-  const out: string[] = [
+  const out: Line[] = [
     "#!/usr/sbin/nft -f",
     `# secgroups ruleset (${policy.mode} mode). Replaces table inet ${NFT_TABLE} only, in one transaction.`,
     `table inet ${NFT_TABLE} {}`,
@@ -103,13 +103,38 @@ export function renderNftables(policy: NormalizedPolicy): string {
   out.push(`\tchain ${NFT_ESSENTIAL_ICMPV6_CHAIN} {`);
   for (const m of ESSENTIAL_ICMPV6) out.push(`\t\ticmpv6 type ${m.type}${m.codes ? ` icmpv6 code ${codeRange(m.codes)}` : ""} accept`);
   out.push("\t}", ...chains, "}");
-  return out.join("\n") + "\n";
+  return joinLines(out);
 }
 
-function pushSet(out: string[], name: string, type: string, cidrs: readonly string[]): void {
+/** A line of the file, or a set's elements line (`\t\telements = { a, b, ... }`) to be written by joinLines. */
+type Line = string | { readonly elements: readonly string[] };
+
+function pushSet(out: Line[], name: string, type: string, cidrs: readonly string[]): void {
   out.push(`\tset ${name} {`, `\t\ttype ${type}`, "\t\tflags interval");
-  if (cidrs.length) out.push(`\t\telements = { ${cidrs.join(", ")} }`);
+  if (cidrs.length) out.push({ elements: cidrs });
   out.push("\t}");
+}
+
+/**
+ * The lines as one text, each ending in a newline. The elements go straight
+ * into it: joined per set first, 200,000 CIDRs would be copied twice, and the
+ * megabytes of set lines copied again by each young-generation collection
+ * during the render.
+ */
+function joinLines(lines: readonly Line[]): string {
+  // Pushed, not preallocated: `new Array(n)` of this size is a dictionary, slow to fill and to join.
+  const parts: string[] = [];
+  for (const line of lines) {
+    if (typeof line === "string") {
+      parts.push(line, "\n");
+      continue;
+    }
+    const elements = line.elements;
+    parts.push("\t\telements = { ", elements[0]);
+    for (let i = 1; i < elements.length; i++) parts.push(", ", elements[i]);
+    parts.push(" }\n");
+  }
+  return parts.join("");
 }
 
 /** A contiguous code list as nft writes it: `0` or `0-2`. */
