@@ -293,9 +293,7 @@ export class PrefixCidrs {
 }
 
 /** Typed buffers of a collapsed PrefixCidrs, for the next one (allocating them per list costs more than filling them). */
-let spareBuffers:
-  | { keys: Float64Array; entries4: Int32Array; rows: Uint32Array; canonical: Uint8Array; entries6: Int32Array }
-  | undefined;
+let spareBuffers: { keys: Float64Array; entries4: Int32Array; rows: Uint32Array; canonical: Uint8Array; entries6: Int32Array } | undefined;
 
 /**
  * The range objects only when read: the compiler needs the texts alone, and for
