@@ -4,13 +4,13 @@
  * transaction, and stores the result as each site's next revision; agents
  * then only read stored text.
  */
-import { createHash } from "node:crypto";
 import { effectiveAddresses, isGroupReference, type Platform, type SiteMode } from "../model";
 import { PrefixListMemo } from "../policy";
 import type { Queryable } from "../store/database";
 import { groupMembers, loadGroups, type StoredGroup } from "../store/security-groups";
 import { PrefixListCache, type CachedPrefixList } from "./prefix-list-cache";
 import { lockSites, type SiteRow } from "../store/sites";
+import { contentDigest as digestOf, PolicySnapshotter, type PolicySnapshot } from "../store/policy-snapshots";
 import { configDepths, insertRevisions, replaceSyncTargets, revisionDigests, type NewConfig, type NewRevision } from "../store/revisions";
 
 /** A group that rules name as their peer, with its member sites' effective addresses (PolicyDocumentInput.referenced_groups). */
@@ -48,14 +48,14 @@ export interface DeployerOptions {
   onCompiled?: (digest: string, body: string) => void;
 }
 
-export function digestOf(body: string): string {
-  return createHash("sha256").update(body).digest("hex");
-}
+export { digestOf };
 
 export class Deployer {
   /** Unchanged prefix lists are neither re-read nor re-normalized (see prefix-list-cache.ts). */
   readonly prefixLists = new PrefixListCache();
   readonly memo = new PrefixListMemo();
+  /** Each unchanged list's stored form (piece) is serialized and hashed once. */
+  private readonly snapshots = new PolicySnapshotter();
   /** Texts compiled lately, by digest: the bases new configurations are stored as deltas of. */
   private readonly recent = new Map<string, string>();
 
@@ -189,7 +189,7 @@ export class Deployer {
   ): CompiledSite {
     // A site with no groups is not filtered by us: the agent removes our table.
     if (!siteGroups.length)
-      return { body: "", digest: digestOf(""), managed: false, policy: policySnapshot({ prefix_lists: [], security_groups: [] }) };
+      return { body: "", digest: digestOf(""), managed: false, policy: this.snapshots.snapshot({ prefix_lists: [], security_groups: [] }) };
     const needed = new Set(directLists);
     const neededPeers = new Set<string>();
     for (const g of siteGroups) {
@@ -207,7 +207,7 @@ export class Deployer {
     const digest = digestOf(body);
     this.options.onCompiled?.(digest, body);
     this.remember(digest, body);
-    return { body, digest, managed: true, policy: policySnapshot(doc) };
+    return { body, digest, managed: true, policy: this.snapshots.snapshot(doc) };
   }
 }
 
@@ -216,12 +216,7 @@ interface CompiledSite {
   body: string;
   digest: string;
   managed: boolean;
-  policy: { digest: string; body: string };
-}
-
-function policySnapshot(doc: object): { digest: string; body: string } {
-  const body = JSON.stringify(doc);
-  return { digest: digestOf(body), body };
+  policy: PolicySnapshot;
 }
 
 /** Changes of one resource merged into one (a group written and also referenced by itself waits on all its sites once). */

@@ -150,6 +150,15 @@ const MIGRATIONS: string[] = [
   ALTER TABLE configs ADD COLUMN base_digest text REFERENCES configs (digest);
   ALTER TABLE configs ADD COLUMN depth integer NOT NULL DEFAULT 0;
   `,
+  `
+  -- A policy snapshot names its prefix lists by the digest of their content, each stored once
+  -- here (#17): a one-prefix edit of one list of 200 stores that list, not 100,000 prefixes again.
+  -- Snapshots stored before this migration keep their lists inline.
+  CREATE TABLE policy_pieces (
+    digest text PRIMARY KEY,
+    body text NOT NULL
+  );
+  `,
 ];
 
 export async function migrate(db: Database): Promise<void> {

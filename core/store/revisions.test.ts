@@ -1,7 +1,8 @@
 /** The batched revision queries and the batched agent reports (one statement), on PGlite (the same SQL runs on PostgreSQL). */
 import "../../test/support/native-modules";
 import { openDatabase, type Database } from "./database";
-import { insertRevisions, replaceSyncTargets, revisionDigests, syncTargets } from "./revisions";
+import { PolicySnapshotter } from "./policy-snapshots";
+import { insertRevisions, replaceSyncTargets, revisionDigests, siteRevisionDetail, syncTargets } from "./revisions";
 import { insertSite, recordHeartbeat, recordReports, sitesByTokenHashes, siteByTokenHash, type AgentReport } from "./sites";
 
 let db: Database;
@@ -90,6 +91,36 @@ describe("insertRevisions", () => {
     expect((await siteRow(a.id)).desired_revision).toBe(2);
     expect((await siteRow(b.id)).desired_revision).toBe(1);
     expect(await db.query(`SELECT count(*)::int AS n FROM configs WHERE digest = 'dg_same'`)).toEqual([{ n: 1 }]);
+  });
+
+  it("stores a prefix list once across revisions and gives each revision its whole policy document back", async () => {
+    const [a] = await newSites(1);
+    const list = (id: string, cidr: string) => Object.freeze({ id, name: id, description: null, prefixes: [{ cidr, description: null }] });
+    const snapshots = new PolicySnapshotter();
+    const docs = [
+      { prefix_lists: [list("prfx_lst_keep", "10.0.0.0/8"), list("prfx_lst_feed", "192.0.2.0/24")], security_groups: [] },
+      { prefix_lists: [list("prfx_lst_keep", "10.0.0.0/8"), list("prfx_lst_feed", "198.51.100.0/24")], security_groups: [] },
+    ];
+    const pieces = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM policy_pieces`))[0].n;
+    const before = await pieces();
+    for (const [i, doc] of docs.entries()) {
+      const policy = snapshots.snapshot(doc);
+      await db.transaction((tx) =>
+        insertRevisions(
+          tx,
+          [{ digest: `dg_p${i}`, body: `table ${i}` }],
+          [{ siteId: a.id, revision: i + 1, digest: `dg_p${i}`, managed: true, policyDigest: policy.digest }],
+          [policy],
+        ),
+      );
+    }
+    // The unchanged list is stored once; the edited one once per content.
+    expect((await pieces()) - before).toBe(3);
+    for (const [i, doc] of docs.entries()) {
+      const detail = await siteRevisionDetail(db, a.id, i + 1);
+      expect(JSON.parse(detail!.policy!)).toEqual(doc);
+      expect(detail!.config).toBe(`table ${i}`);
+    }
   });
 
   it("does nothing without revisions", async () => {

@@ -1,5 +1,6 @@
 /** Queries for compiled site revisions and the sync targets resources wait on. */
 import { lineDelta } from "../model";
+import { assembleSnapshot, snapshotPieces, type Content } from "./policy-snapshots";
 import { configBody } from "./sites";
 import type { Queryable } from "./database";
 
@@ -78,7 +79,7 @@ export async function insertRevisions(
   tx: Queryable,
   configs: readonly NewConfig[],
   revisions: readonly NewRevision[],
-  policies: readonly { digest: string; body: string }[] = [],
+  policies: readonly (Content & { pieces?: readonly Content[] })[] = [],
 ): Promise<void> {
   if (!revisions.length) return;
   // Digest order: concurrent writers storing the same configurations wait on each other in one order.
@@ -101,6 +102,10 @@ export async function insertRevisions(
       [distinct.map((c) => c.digest), distinct.map((c) => c.body), distinct.map((c) => c.base_digest), distinct.map((c) => c.depth)],
     );
   }
+  await insertPieces(
+    tx,
+    policies.flatMap((p) => p.pieces ?? []),
+  );
   await insertContent(tx, "policy_snapshots", policies);
   const ids = revisions.map((r) => r.siteId);
   const numbers = revisions.map((r) => r.revision);
@@ -115,8 +120,21 @@ export async function insertRevisions(
   );
 }
 
-/** Content-addressed bodies (configs, policy snapshots), each stored once. */
-async function insertContent(tx: Queryable, table: "policy_snapshots", items: readonly { digest: string; body: string }[]) {
+/** The prefix lists' pieces not stored yet: the stored ones are not sent again (megabytes for a big policy). */
+async function insertPieces(tx: Queryable, pieces: readonly Content[]): Promise<void> {
+  const digests = [...new Set(pieces.map((p) => p.digest))];
+  if (!digests.length) return;
+  const stored = await tx.query<{ digest: string }>(`SELECT digest FROM policy_pieces WHERE digest = ANY($1::text[])`, [digests]);
+  const have = new Set(stored.map((r) => r.digest));
+  await insertContent(
+    tx,
+    "policy_pieces",
+    pieces.filter((p) => !have.has(p.digest)),
+  );
+}
+
+/** Content-addressed bodies (policy snapshots and their pieces), each stored once. */
+async function insertContent(tx: Queryable, table: "policy_snapshots" | "policy_pieces", items: readonly Content[]) {
   // Digest order: concurrent writers storing the same bodies wait on each other in one order.
   const distinct = [...new Map(items.map((c) => [c.digest, c.body]))].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (!distinct.length) return;
@@ -163,7 +181,16 @@ export async function siteRevisionDetail(
   const row = rows[0];
   if (!row) return undefined;
   const config = (await configBody(q, row.digest)) ?? "";
-  return { revision: row.revision, managed: row.managed, created_at: row.created_at, config, policy: row.policy };
+  const policy = row.policy === null ? null : await withPieces(q, row.policy);
+  return { revision: row.revision, managed: row.managed, created_at: row.created_at, config, policy };
+}
+
+/** A stored snapshot as the whole policy document it stands for. */
+async function withPieces(q: Queryable, snapshot: string): Promise<string> {
+  const digests = snapshotPieces(snapshot);
+  if (!digests.length) return assembleSnapshot(snapshot, new Map());
+  const rows = await q.query<Content>(`SELECT digest, body FROM policy_pieces WHERE digest = ANY($1::text[])`, [[...new Set(digests)]]);
+  return assembleSnapshot(snapshot, new Map(rows.map((r) => [r.digest, r.body])));
 }
 
 export interface SyncTarget {
