@@ -108,8 +108,8 @@ const membersCache = new WeakMap<PolicySnapshot, Map<string, ReferencedGroupInpu
 /**
  * The groups some rule of the snapshot names as its peer, by id, their members
  * from the groups' `sites` and the sites' addresses (one derivation:
- * deriveReferencedGroups), and the given ones for groups the snapshot does not
- * hold. Computed once per snapshot.
+ * deriveReferencedGroups), or the given ones where the input gives them.
+ * Computed once per snapshot.
  */
 export function referencedGroupsOf(snapshot: PolicySnapshot): Map<string, ReferencedGroupInput> {
   let members = membersCache.get(snapshot);
@@ -117,7 +117,8 @@ export function referencedGroupsOf(snapshot: PolicySnapshot): Map<string, Refere
     const sites = Object.entries(snapshot.siteAddresses ?? {}).map(([id, a]) => ({ id, name: snapshot.siteNames[id], ...a }));
     const groups = snapshot.groups.map((g) => ({ ...g, rules: g.rules.filter(isKnownRule) }));
     members = new Map(deriveReferencedGroups({ security_groups: groups, sites }).map((g) => [g.id, g]));
-    for (const g of snapshot.givenPeers ?? []) if (!members.has(g.id)) members.set(g.id, g);
+    // Given members are the input's own word (the control plane's at compile time): they win over a derivation from a partial view.
+    for (const g of snapshot.givenPeers ?? []) members.set(g.id, g);
     membersCache.set(snapshot, members);
   }
   return members;

@@ -109,17 +109,7 @@ export class SiteViewService {
   async diff(orgId: string, siteId: string, base: number, head: number): Promise<Record<string, unknown>> {
     const site = await this.site(orgId, siteId);
     const [before, after] = await Promise.all([this.snapshotOf(site, base), this.snapshotOf(site, head)]);
-    const review = reviewSnapshots(before, after);
-    const json = JSON.parse(renderJson(review)) as Record<string, unknown> & { notes: string[] };
-    if (
-      before.groups.length + after.groups.length > 0 &&
-      [before, after].some((s) => s.groups.some((g) => g.rules.some((r) => r.address.startsWith("sec_grp_"))))
-    ) {
-      json.notes.push(
-        "Rules that name a security group as their peer are compared by their text and position only: the review does not see the members' addresses.",
-      );
-    }
-    return json;
+    return JSON.parse(renderJson(reviewSnapshots(before, after))) as Record<string, unknown>;
   }
 
   private async snapshotOf(site: SiteRow, revision: number) {
@@ -128,21 +118,12 @@ export class SiteViewService {
     if (stored.policy === null) {
       throw errors.notFound(`revision ${revision} of site ${site.id} was compiled before policy snapshots were kept; it has no diff`);
     }
-    const doc = JSON.parse(stored.policy) as {
-      security_groups: { id: string; sites?: string[] }[];
-      referenced_groups?: { id: string; name: string; members: { site: string }[] }[];
-    };
-    const attached = new Set(doc.security_groups.map((g) => g.id));
-    // The diff is about this site: each group as attached to it alone. A group that rules name as
-    // their peer without being attached here is added without rules, with its members, so that the
-    // reference resolves; core/review's inputs carry no site addresses (see the note below).
-    const peers = (doc.referenced_groups ?? []).filter((g) => !attached.has(g.id));
+    const doc = JSON.parse(stored.policy) as { security_groups: { id: string; sites?: string[] }[] };
+    // The diff is about this site: each group as attached to it alone. The groups that rules name as
+    // their peer come with their members and addresses as compiled (referenced_groups).
     const scoped = {
       ...doc,
-      security_groups: [
-        ...doc.security_groups.map((g) => ({ ...g, sites: [site.id] })),
-        ...peers.map((g) => ({ id: g.id, name: g.name, description: null, rules: [], sites: g.members.map((m) => m.site) })),
-      ],
+      security_groups: doc.security_groups.map((g) => ({ ...g, sites: [site.id] })),
       sites: [{ id: site.id, name: site.name }],
     };
     return readPolicyDocument(scoped, `revision ${revision}`).after;

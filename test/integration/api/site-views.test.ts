@@ -90,9 +90,9 @@ describe("site views", () => {
     expect(back.json.newlyAllowed.map((r: any) => r.text)).toEqual(diff.json.noLongerAllowed.map((r: any) => r.text));
   });
 
-  test("a rule naming a group as its peer: the policy and the diff are answered, with a note on addresses", async () => {
+  test("a rule naming a group as its peer: the policy and the diff name the members and their addresses", async () => {
     const { site } = fixture;
-    const other = await t.core.createSite("peer-site");
+    const other = await t.core.create("/vpc/sites", { name: "peer-site", platform: "nftables", addresses: ["10.9.9.9/32"] });
     const peer = await t.core.create("/vpc/security-groups", { name: "peer group", rules: [rule(1)], sites: [other.id] });
     const top = (await t.core.request("GET", `/vpc/sites/${site.id}/revisions`)).json[0].revision;
     const referencing = await t.core.create("/vpc/security-groups", {
@@ -108,7 +108,16 @@ describe("site views", () => {
     });
     expect(diff.status).toBe(200);
     expect(diff.json.groups.map((g: any) => [g.name, g.status])).toContainEqual(["referencing group", "added"]);
-    expect(diff.json.notes.join(" ")).toMatch(/name a security group as their peer/);
+    expect(diff.json.newlyAllowed.map((r: any) => r.text).join("\n")).toMatch(/tcp\/9000 from group peer group \(1 site: 10\.9\.9\.9\)/);
+    // A member joining the peer group is a change of what this site allows, though none of its groups changed.
+    const third = await t.core.create("/vpc/sites", { name: "peer-site-2", platform: "nftables", addresses: ["10.9.9.10/32"] });
+    await t.core.request("PUT", `/vpc/security-groups/${peer.id}`, { name: "peer group", rules: [rule(1)], sites: [other.id, third.id] });
+    const joined = await t.core.request("GET", `/vpc/sites/${site.id}/revisions/diff`, undefined, {
+      query: { base: String(top + 1), head: String(top + 2) },
+    });
+    expect(joined.status).toBe(200);
+    expect(joined.json.effectiveChange).toBe(true);
+    expect(joined.json.newlyAllowed.map((r: any) => r.text).join("\n")).toMatch(/tcp\/9000 from .*10\.9\.9\.10/);
   });
 
   test("bad revision numbers are a 400 naming the parameter; unknown revisions a 404", async () => {
