@@ -12,9 +12,9 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { documentInventory } from "../../core/cli/apply-import";
-import { startCore, tokenFor, type Core } from "../support/pulumi-core";
+import { startCore, type Core } from "../support/pulumi-core";
 import { cli, ensureBuilt, ROOT, tempDir } from "../support/secgroups";
+import { expectHolds, organization as sharedOrganization, stackCode } from "../support/stack-code";
 import { runTerraform, terraform, terraformCli, terraformEnv, type TerraformCli } from "../support/terraform";
 
 jest.setTimeout(10 * 60_000);
@@ -36,27 +36,10 @@ afterAll(async () => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-/** An organization of the core: its token, API calls, and the environment terraform runs in for it. */
+/** An organization of the core, and the environment terraform runs in for it. */
 function organization(name: string) {
-  const token = tokenFor(`${name}-${Math.random().toString(36).slice(2, 8)}`);
-  const call = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(core.endpoint + p, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-    return JSON.parse(text);
-  };
-  return {
-    token,
-    auth: ["--endpoint", core.endpoint, "--token", token],
-    env: terraformEnv(tfCli, core.endpoint, token),
-    get: (p: string) => call("GET", p),
-    post: (p: string, body: unknown) => call("POST", p, body),
-    put: (p: string, body: unknown) => call("PUT", p, body),
-  };
+  const org = sharedOrganization(core, name);
+  return { ...org, env: terraformEnv(tfCli, core.endpoint, org.token) };
 }
 type Org = ReturnType<typeof organization>;
 
@@ -65,13 +48,6 @@ function project(prefix: string, files: Record<string, string>): string {
   dirs.push(dir);
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
   return dir;
-}
-
-/** `secgroups ARGS`, whose stdout is the code: exit 0, or 3 when the report says some input rule was left out. */
-async function stackCode(args: string[], exit = 0): Promise<string> {
-  const r = await cli(args);
-  if (r.code !== exit) throw new Error(`secgroups ${args.join(" ")} exited ${r.code}, not ${exit}:\n${r.stderr}`);
-  return r.stdout;
 }
 
 const tf = (dir: string, org: Org, ...args: string[]) => terraform(tfCli, dir, org.env, ...args);
@@ -135,38 +111,6 @@ async function synthesize(code: string): Promise<string> {
 }
 
 const synthesized = (stackDir: string) => JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
-
-type Rule = Record<string, unknown>;
-const RULE_KEYS = ["direction", "order", "protocol", "port", "address", "description", "action", "icmp_type", "icmp_code", "log"];
-const ruleKey = (r: Rule, address = (a: string) => a) => ({
-  ...Object.fromEntries(RULE_KEYS.map((k) => [k, r[k]])),
-  address: address(r.address as string),
-});
-
-/** The organization holds exactly what `secgroups import` without a stack flag prints (ids matched by name). */
-async function expectHolds(org: Org, documentJson: string): Promise<void> {
-  const wanted = documentInventory(JSON.parse(documentJson));
-  const lists: any[] = await org.get("/vpc/prefix-lists");
-  const groups: any[] = await org.get("/vpc/security-groups");
-  const idOf = new Map<string, string>();
-  for (const l of wanted.prefixLists) idOf.set(l.id, lists.find((x) => x.name === l.name)?.id ?? `no list ${l.name}`);
-  for (const g of wanted.securityGroups) idOf.set(g.id, groups.find((x) => x.name === g.name)?.id ?? `no group ${g.name}`);
-  expect(
-    lists.map((l) => ({ name: l.name, cidrs: l.prefixes.map((p: any) => p.cidr).sort() })).sort((a, b) => a.name.localeCompare(b.name)),
-  ).toEqual(
-    wanted.prefixLists
-      .map((l) => ({ name: l.name, cidrs: l.prefixes.map((p) => p.cidr).sort() }))
-      .sort((a, b) => a.name.localeCompare(b.name)),
-  );
-  expect(groups.map((g) => g.name).sort()).toEqual(wanted.securityGroups.map((g) => g.name).sort());
-  for (const g of wanted.securityGroups) {
-    const held = groups.find((x) => x.name === g.name);
-    expect({ name: g.name, rules: held.rules.map((r: Rule) => ruleKey(r)) }).toEqual({
-      name: g.name,
-      rules: g.rules.map((r) => ruleKey(r as Rule, (a) => idOf.get(a) ?? a)),
-    });
-  }
-}
 
 /**
  * `terraform apply` of imported code creates what `secgroups import IMPORT`
