@@ -218,10 +218,10 @@ function renderTypeScript(format: "pulumi" | "cdktf", inventory: Inventory, name
         rule.address === group.id
           ? str(SELF)
           : groupIds.has(rule.address) && !declared.has(rule.address)
-          ? undeclaredGroup(format, group, rule, rule.address, options)
-          : /^(prfx_lst_|sec_grp_)/.test(rule.address)
-            ? ref(rule.address)
-            : str(rule.address);
+            ? undeclaredGroup(format, group, rule, rule.address, options)
+            : /^(prfx_lst_|sec_grp_)/.test(rule.address)
+              ? ref(rule.address)
+              : str(rule.address);
       const fields = ruleEntries(rule, address, cdktf, text);
       out.push(`${pad}    { ${fields.map(([k, v]) => `${k}: ${v}`).join(", ")} },`);
     }
@@ -312,10 +312,10 @@ function renderTerraform(inventory: Inventory, names: Names, options: StackOptio
         r.address === g.id
           ? hcl(SELF)
           : type.get(r.address) === "secgroups_security_group" && !declared.has(r.address)
-          ? undeclaredGroup("terraform", g, r, r.address, options)
-          : /^(prfx_lst_|sec_grp_)/.test(r.address)
-            ? ref(r.address)
-            : hcl(r.address);
+            ? undeclaredGroup("terraform", g, r, r.address, options)
+            : /^(prfx_lst_|sec_grp_)/.test(r.address)
+              ? ref(r.address)
+              : hcl(r.address);
       return `{ ${ruleEntries(r, peer, false, hcl)
         .map(([k, v]) => `${k} = ${v}`)
         .join(", ")} }`;

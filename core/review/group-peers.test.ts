@@ -184,7 +184,9 @@ test("self in a policy file, a plan or a preview is the group's own id: its memb
     source: "plan",
     sites: [],
     prefixLists: [],
-    groups: [{ key: "secgroups_security_group.etcd", name: "etcd", sites: [], rules: [{ ...selfRule, address: { value: "self" } }] } as Json],
+    groups: [
+      { key: "secgroups_security_group.etcd", name: "etcd", sites: [], rules: [{ ...selfRule, address: { value: "self" } }] } as Json,
+    ],
   });
   expect(fresh.groups[0].rules[0].address).toBe(fresh.groups[0].id);
 });

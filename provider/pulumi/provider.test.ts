@@ -166,10 +166,16 @@ describe("create, read, diff, update, delete", () => {
     const read = await groups.read!(created.id, created.outs);
     expect(read.props).toEqual(created.outs);
     expect(read.inputs?.rules).toEqual(inputs.rules);
-    const spelled = await checked(groups, { ...etcd, rules: etcd.rules.map((r) => (r.address === "self" ? { ...r, address: created.id } : r)) });
+    const spelled = await checked(groups, {
+      ...etcd,
+      rules: etcd.rules.map((r) => (r.address === "self" ? { ...r, address: created.id } : r)),
+    });
     expect((await groups.diff!(created.id, created.outs, spelled)).changes).toBe(false);
     // Another group's id is not self.
-    const other = await checked(groups, { ...etcd, rules: etcd.rules.map((r) => (r.address === "self" ? { ...r, address: stored.body.id.replace(/.$/, "x") } : r)) });
+    const other = await checked(groups, {
+      ...etcd,
+      rules: etcd.rules.map((r) => (r.address === "self" ? { ...r, address: stored.body.id.replace(/.$/, "x") } : r)),
+    });
     expect((await groups.diff!(created.id, created.outs, other)).changes).toBe(true);
   });
 

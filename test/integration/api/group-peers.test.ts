@@ -411,7 +411,10 @@ describe.each(ENGINES)("group peers (%s)", (engine) => {
       }
       // ICMP with self is fine: the group's IPv4 members, as with any group peer.
       expect(await t.core.dump()).toEqual(before);
-      const ping = await t.core.post(GROUPS, simpleGroup({ name: "pingers", rules: [rule(1, { protocol: 1, port: "", address: "self" })] }));
+      const ping = await t.core.post(
+        GROUPS,
+        simpleGroup({ name: "pingers", rules: [rule(1, { protocol: 1, port: "", address: "self" })] }),
+      );
       expect(ping.status).toBe(201);
       expect(ping.json.rules[0].address).toBe(ping.json.id);
     });
