@@ -180,8 +180,8 @@ async function applyImported(dir: string, org: Org, importArgs: string[], exit: 
 
 /**
  * AWS groups whose first names the second (a forward reference), with ICMP
- * type and code -1 (any); the second names itself (written `self`), or with
- * `cycle` names the first back.
+ * type and code -1 (any); the second names itself (written `self`), and with
+ * `cycle` names the first back too.
  */
 function awsGroups(cycle: boolean): string {
   const pair = (id: string) => [{ GroupId: id, UserId: "123456789012", Description: `from ${id}` }];
@@ -216,6 +216,7 @@ function awsGroups(cycle: boolean): string {
         IpPermissions: [
           permission("tcp", 443, 443, { IpRanges: [{ CidrIp: "0.0.0.0/0", Description: "https" }] }),
           permission("tcp", 9000, 9000, { UserIdGroupPairs: pair(cycle ? "sg-0000000000000000d" : "sg-0000000000000000a") }),
+          ...(cycle ? [permission("tcp", 9100, 9100, { UserIdGroupPairs: pair("sg-0000000000000000a") })] : []),
         ],
         IpPermissionsEgress: [],
       },
@@ -267,7 +268,15 @@ describe("secgroups import --terraform", () => {
       );
     }
     expect((await cli(["import", "--from", "aws", file, "--apply", ...org.auth])).code).toBe(0);
-    const dir = project("export-cycle", { "main.tf": await stackCode(["export", "--terraform", ...org.auth]) });
+    // The web group's rule naming itself is stored as its id; a second --apply finds everything equal and writes nothing.
+    const applied = await org.get("/vpc/security-groups");
+    const webserver = applied.find((g: any) => g.name === "webserver");
+    expect(webserver.rules.find((r: any) => r.port === "9100").address).toBe(webserver.id);
+    expect((await cli(["import", "--from", "aws", file, "--apply", ...org.auth])).code).toBe(0);
+    expect(await org.get("/vpc/security-groups")).toEqual(applied);
+    const exported = await stackCode(["export", "--terraform", ...org.auth]);
+    expect(exported).toMatch(/port = "9100", address = "self"/);
+    const dir = project("export-cycle", { "main.tf": exported });
     await initAndValidate(dir, org);
     const changes = await plannedChanges(dir, org);
     expect(changes.map((c) => [c.address, c.actions, c.importing]).sort()).toEqual([
