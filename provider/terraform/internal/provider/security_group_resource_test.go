@@ -456,6 +456,11 @@ resource "secgroups_security_group" "web" {
     { direction = "outbound", order = 100, protocol = 0, address = "0.0.0.0/0", description = "all out" },
   ]
 }`
+	withImported := cluster + `
+resource "secgroups_security_group" "imported" {
+  name  = "acc-self-imported"
+  rules = [{ direction = "inbound", order = 10, protocol = 6, port = "2379-2380", address = "self", description = "etcd peers" }]
+}`
 	var imported string
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
@@ -490,11 +495,7 @@ resource "secgroups_security_group" "web" {
 					}
 					imported = g.ID
 				},
-				Config: cluster + `
-resource "secgroups_security_group" "imported" {
-  name  = "acc-self-imported"
-  rules = [{ direction = "inbound", order = 10, protocol = 6, port = "2379-2380", address = "self", description = "etcd peers" }]
-}`,
+				Config:             withImported,
 				ResourceName:       "secgroups_security_group.imported",
 				ImportState:        true,
 				ImportStateIdFunc:  func(*terraform.State) (string, error) { return imported, nil },
@@ -507,11 +508,7 @@ resource "secgroups_security_group" "imported" {
 				},
 			},
 			{
-				Config: cluster + `
-resource "secgroups_security_group" "imported" {
-  name  = "acc-self-imported"
-  rules = [{ direction = "inbound", order = 10, protocol = 6, port = "2379-2380", address = "self", description = "etcd peers" }]
-}`,
+				Config:   withImported,
 				PlanOnly: true,
 			},
 		},
