@@ -171,6 +171,20 @@ describe("CDKTF constructs", () => {
     expect(PROTOCOL.TCP).toBe(6);
   });
 
+  it("allowInternally and Peer.self() write the address self", () => {
+    const out = synth((s) => {
+      new SecurityGroupPattern(s, "etcd", { name: "etcd", dualStack: false }).allowInternally(Port.tcpRange(2379, 2380));
+      new SecurityGroup(s, "plain", {
+        name: "plain",
+        rules: [{ direction: "inbound", order: 1, protocol: 6, port: "22", address: Peer.self(), description: "ssh between members" }],
+      });
+    });
+    const groups = Object.values(resources(out, "secgroups_security_group"));
+    const addresses = (name: string) => (groups.find((g) => g.name === name)!.rules as Record<string, unknown>[]).map((r) => r.address);
+    expect(addresses("etcd")).toEqual(["self", "0.0.0.0/0"]);
+    expect(addresses("plain")).toEqual(["self"]);
+  });
+
   it("a Site declares its addresses; reported_addresses is read-only", () => {
     let site!: Site;
     const out = synth((s) => {

@@ -208,6 +208,17 @@ export abstract class SecurityGroupPatternConstruct<P extends patterns.SecurityG
     return this;
   }
 
+  /**
+   * Allows the group's members to reach each other on `port` (inbound from
+   * `Peer.self()`, and outbound unless outbound is "all"), as aws-cdk's
+   * `connections.allowInternally`.
+   * @param description @default "<port> from the group's members"
+   */
+  allowInternally(port: patterns.Port, description?: string): this {
+    this.pattern.allowInternally(port, description);
+    return this;
+  }
+
   /** The security group's id (a token until apply). */
   get securityGroupId(): string {
     return this.securityGroup.id;

@@ -189,3 +189,43 @@ describe("DatabaseGroup with groups as applicationSources", () => {
     );
   });
 });
+
+describe("self", () => {
+  it("Peer.self() renders to the address self, described as the group's members", () => {
+    expect(Peer.self()).toBe("self");
+    const g = new SecurityGroupPattern({ name: "etcd" }).allowFrom(Peer.self(), Port.tcpRange(2379, 2380));
+    expect(rules(g.synthesize())[0]).toEqual({
+      direction: "inbound",
+      protocol: 6,
+      port: "2379-2380",
+      address: "self",
+      description: "tcp/2379-2380 from the group's members",
+      icmp_type: null,
+    });
+    expectValid(g.synthesize());
+  });
+
+  it("allowInternally: inbound from self; outbound to self too unless outbound is all (aws-cdk's connections.allowInternally)", () => {
+    const open = new SecurityGroupPattern({ name: "etcd", dualStack: false }).allowInternally(Port.tcpRange(2379, 2380), "etcd peers");
+    expect(rules(open.synthesize()).map((r) => [r.direction, r.port, r.address, r.description])).toEqual([
+      ["inbound", "2379-2380", "self", "etcd peers"],
+      ["outbound", "", "0.0.0.0/0", "Allow all outbound traffic"],
+    ]);
+    const closed = new SecurityGroupPattern({ name: "postgres", outbound: "none" }).allowInternally(Port.tcp(5432));
+    const out = closed.synthesize();
+    expect(rules(out).map((r) => [r.direction, r.port, r.address, r.description])).toEqual([
+      ["inbound", "5432", "self", "tcp/5432 from the group's members"],
+      ["outbound", "5432", "self", "tcp/5432 to the group's members"],
+    ]);
+    expectValid(out);
+    expect(() => closed.allowInternally(5432 as unknown as Port)).toThrow(/allowInternally: the second argument must be a Port/);
+  });
+
+  it("a pattern's source lists take Peer.self(): replicas of a database reach each other", () => {
+    const db = new DatabaseGroup({ name: "postgres", engine: "postgres", outbound: "none", applicationSources: [Peer.self(), GROUP] });
+    expect(rules(db.synthesize()).map((r) => [r.address, r.description])).toEqual([
+      ["self", "postgres from the group's members"],
+      [GROUP, `postgres from group ${GROUP}`],
+    ]);
+  });
+});

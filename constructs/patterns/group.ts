@@ -7,6 +7,7 @@
  */
 import {
   LIMITS,
+  SELF,
   isId,
   parseAddressCidr,
   validatePrefixListWrite,
@@ -78,6 +79,8 @@ export class SecurityGroupPattern {
   private readonly kind: string;
   /** Whether the pattern's own "anywhere" covers IPv6 too (props.dualStack). */
   protected readonly dualStack: boolean;
+  /** Whether outbound is "all" (so the members already reach each other outbound). */
+  private readonly outboundAll: boolean;
 
   constructor(props: SecurityGroupPatternProps, kind = "SecurityGroupPattern") {
     this.kind = kind;
@@ -92,6 +95,7 @@ export class SecurityGroupPattern {
           ? s
           : s.siteId,
     );
+    this.outboundAll = (props.outbound ?? "all") === "all";
     this.orderStep = props.orderStep ?? 10;
     if (!Number.isInteger(this.orderStep) || this.orderStep < 1 || this.orderStep > 250) {
       throw this.error(`orderStep must be an integer from 1 to 250, got ${String(props.orderStep)}`);
@@ -132,6 +136,19 @@ export class SecurityGroupPattern {
    */
   allowTo(peer: Peer, port: Port, description?: string): this {
     return this.allow("outbound", "allowTo", peer, port, description);
+  }
+
+  /**
+   * Allows the group's members (every site it is attached to) to reach each
+   * other on `port`, as aws-cdk's `connections.allowInternally`: inbound from
+   * Peer.self(), and outbound to it unless outbound is "all" (which allows it
+   * already). For cluster tiers: `etcd.allowInternally(Port.tcpRange(2379, 2380))`.
+   * @param description @default "<port> from the group's members" (and "... to ...")
+   */
+  allowInternally(port: Port, description?: string): this {
+    this.allow("inbound", "allowInternally", SELF, port, description);
+    if (!this.outboundAll) this.allow("outbound", "allowInternally", SELF, port, description);
+    return this;
   }
 
   /** Number of rules the group will have. */
@@ -205,13 +222,14 @@ export class SecurityGroupPattern {
         out.push(s);
         return;
       }
-      if (isId("prefixList", s) || isId("securityGroup", s)) {
+      if (isId("prefixList", s) || isId("securityGroup", s) || s === SELF) {
         out.push(s);
         return;
       }
       const parsed = parseAddressCidr(s);
       if (!parsed.ok) {
-        const hint = parsed.reason === "syntax" ? "; a source is a CIDR, a prefix list, a security group or the id of one" : "";
+        const hint =
+          parsed.reason === "syntax" ? "; a source is a CIDR, a prefix list, a security group or the id of one, or Peer.self()" : "";
         throw this.error(`${what}[${i}]: ${parsed.message}${hint}`);
       }
       // IPv6 in RFC 5952 text, as the API stores it (and so duplicates are found however spelled).

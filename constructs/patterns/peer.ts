@@ -6,9 +6,9 @@
  * `Peer` is both the type of everything a pattern accepts as a peer (for
  * compatibility, plain CIDR strings and `prfx_lst_`/`sec_grp_` ids too) and the
  * factory: `Peer.ipv4("10.0.0.0/8")`, `Peer.anyIpv6()`, `Peer.prefixList(pl)`,
- * `Peer.group(web)`. The factories validate at once, with the fix in the message.
+ * `Peer.group(web)`, `Peer.self()`. The factories validate at once, with the fix in the message.
  */
-import { ID_PREFIX, isId, parseAddressCidr, type AddressFamily } from "../../core/model";
+import { ID_PREFIX, SELF, isId, parseAddressCidr, type AddressFamily } from "../../core/model";
 import { PatternError } from "./spec";
 
 /** Something that names an existing prefix list; `prefixListId` may be an engine token. */
@@ -111,6 +111,15 @@ export const Peer = {
     const name = typeof group === "string" ? undefined : group.securityGroupName;
     return Object.freeze(name === undefined ? { securityGroupId: id } : { securityGroupId: id, securityGroupName: name });
   },
+  /**
+   * The group the rule is in: its own members (every site it is attached to)
+   * talking to each other, like `self = true` of Terraform's aws_security_group.
+   * Rendered as the address "self", which the API stores as the group's id
+   * (a group cannot name its own id before it exists). See allowInternally.
+   */
+  self(): typeof SELF {
+    return SELF;
+  },
 };
 
 export function isCidrPeer(peer: unknown): peer is CidrPeer {
@@ -131,6 +140,7 @@ export function describePeer(peer: Peer): string {
   if (typeof text === "string") {
     if (text === "0.0.0.0/0") return "anywhere";
     if (text === "::/0") return "anywhere (IPv6)";
+    if (text === SELF) return "the group's members";
     return isId("securityGroup", text) ? `group ${text}` : text;
   }
   if (isSecurityGroupLike(text)) {

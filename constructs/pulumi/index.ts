@@ -320,13 +320,28 @@ export abstract class SecurityGroupPatternComponent<
     return this.allow("allowTo", peer, port, description);
   }
 
+  /**
+   * Allows the group's members to reach each other on `port` (inbound from
+   * `Peer.self()`, and outbound unless outbound is "all"), as aws-cdk's
+   * `connections.allowInternally`: `etcd.allowInternally(Port.tcpRange(2379, 2380), "etcd peers")`.
+   * @param description @default "<port> from the group's members"
+   */
+  allowInternally(port: patterns.Port, description?: string): this {
+    return this.change("allowInternally", port, () => this.pattern.allowInternally(port, description));
+  }
+
   private allow(call: "allowFrom" | "allowTo", peer: Peer, port: patterns.Port, description: string | undefined): this {
+    return this.change(call, port, () => this.pattern[call](this.tokens.peer(peer), port, description));
+  }
+
+  /** Adds rules to the pattern while the group's rules have not been sent to the engine yet. */
+  private change(call: string, port: patterns.Port, add: () => void): this {
     if (this.sealed) {
       throw new patterns.PatternError(
         `${this.kind} "${this.pattern.name}": ${call}(…, ${String(port)}) was called after the group's rules were sent to the engine; call it right after \`new\` (before the program awaits anything)`,
       );
     }
-    this.pattern[call](this.tokens.peer(peer), port, description);
+    add();
     this.expand();
     return this;
   }

@@ -83,6 +83,8 @@ export const Peer = {
   anyIpv4: patterns.Peer.anyIpv4,
   ipv6: patterns.Peer.ipv6,
   anyIpv6: patterns.Peer.anyIpv6,
+  /** The rule's own group (its members talking to each other): the address "self". */
+  self: patterns.Peer.self,
   /** A prefix list: a PrefixList resource (or look-up result with an `id`), `{ prefixListId }`, or its id (an Output too). */
   prefixList(list: PrefixList | PrefixListReference | pulumi.Input<string>): PrefixListReference {
     if (list instanceof PrefixList) return { prefixListId: list.id };

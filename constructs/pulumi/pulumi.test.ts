@@ -380,6 +380,18 @@ describe("groups as peers (Peer, Port, allowFrom)", () => {
     expect(one(GROUP, "ref-db").inputs.rules[0].address).toBe(webId);
   });
 
+  it("allowInternally and Peer.self(): the address self, which the provider sends as it is", async () => {
+    const etcd = new c.SecurityGroupPattern("self-etcd", { name: "self-etcd", outbound: "none" })
+      .allowInternally(c.Port.tcpRange(2379, 2380), "etcd peers")
+      .allowFrom(c.Peer.self(), c.Port.icmpPing());
+    await settled(etcd.securityGroup);
+    expect(one(GROUP, "self-etcd").inputs.rules.map((r) => [r.direction, r.port, r.address, r.description])).toEqual([
+      ["inbound", "2379-2380", "self", "etcd peers"],
+      ["outbound", "2379-2380", "self", "etcd peers"],
+      ["inbound", "", "self", "ICMP echo from the group's members"],
+    ]);
+  });
+
   it("refuses the wrong kind of id and late calls, saying what to change", async () => {
     expect(() => c.Peer.group("prfx_lst_000000000000000000000000app")).toThrow(/is not a security group id; use Peer\.prefixList/);
     expect(() => c.Peer.prefixList("sec_grp_000000000000000000000000001")).toThrow(/is not a prefix list id; use Peer\.group/);

@@ -4,7 +4,15 @@
  * group of the same name is updated when it differs and left alone when it is
  * equal, so applying the same import twice creates nothing the second time.
  */
-import { validateSecurityGroupWrite, type FilterRule, type FilterRuleWrite, type PrefixList, type SecurityGroup } from "../model";
+import {
+  SELF,
+  idAsSelf,
+  validateSecurityGroupWrite,
+  type FilterRule,
+  type FilterRuleWrite,
+  type PrefixList,
+  type SecurityGroup,
+} from "../model";
 import type { PolicyDocumentInput } from "../policy";
 import type { ApiClient } from "./api-client";
 import type { Inventory } from "./stack-code";
@@ -68,8 +76,10 @@ export async function applyDocument(client: ApiClient, doc: PolicyDocumentInput)
   }
   const groups = doc.security_groups.map((g) => ({ g, found: existing.securityGroups.find((s) => s.name === g.name) }));
   for (const { g, found } of groups) if (found && g.id) ids.set(g.id, found.id);
-  // Groups named by other groups' rules exist before those rules are written.
-  const referenced = new Set(doc.security_groups.flatMap((g) => g.rules.map((r) => r.address)).filter((a) => a.startsWith("sec_grp_")));
+  // Groups named by other groups' rules exist before those rules are written (a group naming itself says self: one create).
+  const referenced = new Set(
+    doc.security_groups.flatMap((g) => g.rules.map((r) => r.address).filter((a) => a.startsWith("sec_grp_") && a !== g.id)),
+  );
   const pending: { g: (typeof groups)[number]["g"]; created?: SecurityGroup; found?: SecurityGroup }[] = [];
   for (const { g, found } of groups) {
     if (found || !g.id || !referenced.has(g.id)) {
@@ -86,7 +96,7 @@ export async function applyDocument(client: ApiClient, doc: PolicyDocumentInput)
     pending.push({ g, created });
   }
   for (const { g, found, created } of pending) {
-    const rules = g.rules.map(({ id: _id, ...r }) => ({ ...r, address: ids.get(r.address) ?? r.address }));
+    const rules = g.rules.map(({ id: _id, ...r }) => ({ ...r, address: r.address === g.id ? SELF : (ids.get(r.address) ?? r.address) }));
     const body = { name: g.name, description: g.description ?? null, rules };
     const target = found ?? created;
     if (!target) {
@@ -95,7 +105,9 @@ export async function applyDocument(client: ApiClient, doc: PolicyDocumentInput)
       continue;
     }
     const equal =
-      !created && same(canonicalRules(target.rules), canonicalRules(rules)) && (target.description ?? null) === body.description;
+      !created &&
+      same(canonicalRules(idAsSelf(target.rules, target.id)), canonicalRules(rules)) &&
+      (target.description ?? null) === body.description;
     if (!equal) await client.replace(`/vpc/security-groups/${target.id}`, { ...body, sites: target.sites });
     lines.push({ kind: "security group", name: g.name, id: target.id, outcome: created ? "created" : equal ? "unchanged" : "updated" });
   }

@@ -60,7 +60,7 @@ describe("renderStack", () => {
     expect(cdktf).toContain(`addresses: ["10.0.0.5/32"],`);
   });
 
-  it("groups are written after the groups they name; a cycle is refused for new objects and named by id for existing ones", () => {
+  it("groups are written after the groups they name; a group naming itself says self, in every format", () => {
     // C names B, which is declared later: B moves up. A names itself and C; C does not name A.
     const groups = [group(A, "a", [rule(1, A), rule(2, C)]), group(C, "c", [rule(1, B)]), group(B, "b", [])];
     const adopted = renderStack("terraform", inventory(groups), { adopt: true, generatedBy: "test" });
@@ -69,14 +69,30 @@ describe("renderStack", () => {
       'resource "secgroups_security_group" "c" {',
       'resource "secgroups_security_group" "a" {',
     ]);
-    expect(() => renderStack("pulumi", inventory(groups), { adopt: false, generatedBy: "test" })).toThrow(
-      new StackCodeError(
-        'security group "a", rule 1, refers to its own group: --pulumi code cannot create groups that refer to themselves or to each other in one run. Run `secgroups import --apply` instead; `secgroups export --pulumi` then writes code that adopts them.',
-      ),
-    );
-    expect(adopted).toContain(`order = 1, protocol = 6, port = "22", address = "${A}"`);
+    for (const adopt of [true, false]) {
+      expect(renderStack("terraform", inventory(groups), { adopt, generatedBy: "test" })).toContain(
+        `order = 1, protocol = 6, port = "22", address = "self"`,
+      );
+      for (const format of ["pulumi", "cdktf"] as const) {
+        expect(renderStack(format, inventory(groups), { adopt, generatedBy: "test" })).toContain(
+          `{ direction: "inbound", order: 1, protocol: 6, port: "22", address: "self", description: "r" }`,
+        );
+      }
+    }
     expect(adopted).toContain(`order = 2, protocol = 6, port = "22", address = secgroups_security_group.c.id`);
     const pulumi = renderStack("pulumi", inventory(groups), { adopt: true, generatedBy: "test" });
     expect(pulumi).toContain(`{ direction: "inbound", order: 1, protocol: 6, port: "22", address: b.id, description: "r" }`);
+  });
+
+  it("groups naming each other: refused for new objects, the later one named by id for existing ones", () => {
+    const groups = [group(A, "a", [rule(1, B)]), group(B, "b", [rule(1, A)])];
+    for (const format of ["pulumi", "terraform", "cdktf"] as const) {
+      expect(() => renderStack(format, inventory(groups), { adopt: false, generatedBy: "test" })).toThrow(
+        new StackCodeError(
+          `security group "b", rule 1, names a group that refers back to it: --${format} code cannot create groups that refer to each other in one run. Run \`secgroups import --apply\` instead; \`secgroups export --${format}\` then writes code that adopts them.`,
+        ),
+      );
+    }
+    expect(renderStack("terraform", inventory(groups), { adopt: true, generatedBy: "test" })).toContain(`address = "${A}"`);
   });
 });

@@ -8,11 +8,12 @@
  * objects. References between objects (a rule's prefix list, a list's sites)
  * become references in the code, so the engine orders creation: groups come in
  * an order where each names only groups before it, since Terraform refuses a
- * cycle and a TypeScript variable is used after its declaration. Where groups
- * refer to themselves or to each other, no order exists: export names the
- * later (existing) group by its id; import refuses (StackCodeError).
+ * cycle and a TypeScript variable is used after its declaration. A group's
+ * rule naming the group itself is written `self` (the API stores the id).
+ * Where groups refer to each other, no order exists: export names the later
+ * (existing) group by its id; import refuses (StackCodeError).
  */
-import type { FilterRule, Site } from "../model";
+import { SELF, type FilterRule, type Site } from "../model";
 
 export type StackFormat = "pulumi" | "terraform" | "cdktf";
 export const STACK_FORMATS: readonly StackFormat[] = ["pulumi", "terraform", "cdktf"];
@@ -74,15 +75,14 @@ function referencesFirst(groups: readonly Group[]): Group[] {
 }
 
 /**
- * How a rule of `group` names the group `target` that is not declared yet
- * (itself, or one of a cycle): by id when it exists (export); import cannot.
+ * How a rule of `group` names the group `target` of a cycle, not declared yet:
+ * by id when it exists (export); import cannot.
  */
 function undeclaredGroup(format: StackFormat, group: Group, rule: RuleFields, target: string, options: StackOptions): string {
   if (options.adopt) return str(target);
-  const why = target === group.id ? "refers to its own group" : "names a group that refers back to it";
   throw new StackCodeError(
-    `security group ${str(group.name)}, rule ${rule.order}, ${why}: --${format} code cannot create groups that refer to ` +
-      `themselves or to each other in one run. Run \`secgroups import --apply\` instead; \`secgroups export --${format}\` then writes code that adopts them.`,
+    `security group ${str(group.name)}, rule ${rule.order}, names a group that refers back to it: --${format} code cannot create groups that refer to ` +
+      `each other in one run. Run \`secgroups import --apply\` instead; \`secgroups export --${format}\` then writes code that adopts them.`,
   );
 }
 
@@ -215,11 +215,13 @@ function renderTypeScript(format: "pulumi" | "cdktf", inventory: Inventory, name
     out.push(`${pad}  rules: [`);
     for (const rule of byOrder(group.rules)) {
       const address =
-        groupIds.has(rule.address) && !declared.has(rule.address)
-          ? undeclaredGroup(format, group, rule, rule.address, options)
-          : /^(prfx_lst_|sec_grp_)/.test(rule.address)
-            ? ref(rule.address)
-            : str(rule.address);
+        rule.address === group.id
+          ? str(SELF)
+          : groupIds.has(rule.address) && !declared.has(rule.address)
+            ? undeclaredGroup(format, group, rule, rule.address, options)
+            : /^(prfx_lst_|sec_grp_)/.test(rule.address)
+              ? ref(rule.address)
+              : str(rule.address);
       const fields = ruleEntries(rule, address, cdktf, text);
       out.push(`${pad}    { ${fields.map(([k, v]) => `${k}: ${v}`).join(", ")} },`);
     }
@@ -307,11 +309,13 @@ function renderTerraform(inventory: Inventory, names: Names, options: StackOptio
   for (const g of inventory.securityGroups) {
     const rules = byOrder(g.rules).map((r) => {
       const peer =
-        type.get(r.address) === "secgroups_security_group" && !declared.has(r.address)
-          ? undeclaredGroup("terraform", g, r, r.address, options)
-          : /^(prfx_lst_|sec_grp_)/.test(r.address)
-            ? ref(r.address)
-            : hcl(r.address);
+        r.address === g.id
+          ? hcl(SELF)
+          : type.get(r.address) === "secgroups_security_group" && !declared.has(r.address)
+            ? undeclaredGroup("terraform", g, r, r.address, options)
+            : /^(prfx_lst_|sec_grp_)/.test(r.address)
+              ? ref(r.address)
+              : hcl(r.address);
       return `{ ${ruleEntries(r, peer, false, hcl)
         .map(([k, v]) => `${k} = ${v}`)
         .join(", ")} }`;

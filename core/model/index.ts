@@ -7,6 +7,7 @@ export * from "./ids";
 export * from "./organization";
 export * from "./ports";
 export * from "./protocols";
+export * from "./self";
 export * from "./site-addresses";
 export * from "./text-delta";
 export * from "./types";

@@ -12,6 +12,7 @@ import { ValidationError, type ValidationIssue } from "./errors";
 import { isId } from "./ids";
 import { parsePorts } from "./ports";
 import { protocolFamily, protocolIsIcmp, protocolNumberOnWrite, protocolTakesPorts } from "./protocols";
+import { SELF } from "./self";
 import { reportedAddressRefusal } from "./site-addresses";
 import { AgentAddresses } from "./shapes/agent-protocol";
 import { LIMITS } from "./shapes/limits";
@@ -25,8 +26,9 @@ export type { Result, ValidateOptions } from "./shapes/check";
 
 const at = (parent: Path, key: string | number): Path => ({ parent, key });
 
-/** A CIDR, a range, a prefix-list id or a security-group id; the text to store when valid. */
+/** A CIDR, a range, a prefix-list id, a security-group id or `self`; the text to store when valid (`self` is resolved by the writer). */
 function checkAddress(c: Checker, value: string, path: Path): string | undefined {
+  if (value === SELF) return value;
   if (value.startsWith("prfx_lst_")) {
     return isId("prefixList", value)
       ? value
@@ -40,9 +42,9 @@ function checkAddress(c: Checker, value: string, path: Path): string | undefined
   return checkCidr(c, value, path);
 }
 
-/** Whether a (valid) rule address names a prefix list or a group rather than a CIDR: it has no family of its own. */
+/** Whether a (valid) rule address names a prefix list or a group (`self` too) rather than a CIDR: it has no family of its own. */
 function isReferenceAddress(address: string): boolean {
-  return address.startsWith("prfx_lst_") || address.startsWith("sec_grp_");
+  return address.startsWith("prfx_lst_") || address.startsWith("sec_grp_") || address === SELF;
 }
 
 /** Whether a rule's address names a security group as its peer (the members' effective addresses). */

@@ -129,3 +129,22 @@ test("the model accepts a security group id as a rule address (any protocol fami
     'rules[0].address: "sec_grp_nope" is not a security group id (sec_grp_ followed by 27 letters or digits)',
   ]);
 });
+
+test("self names the rule's own group: its sites are the members; a group without an id cannot say self", () => {
+  const policy = normalizePolicy({
+    sites: [
+      { id: "site_a", name: "a", addresses: ["10.0.1.4/32"] },
+      { id: "site_b", name: "b", addresses: [], reported_addresses: ["10.0.1.5/32"] },
+    ],
+    security_groups: [{ id: WEB, name: "web", sites: ["site_a", "site_b"], rules: [rule(10, { address: "self" })] }],
+  } as PolicyDocumentInput);
+  expect(policy.rules[0].address).toEqual({ kind: "group", id: WEB });
+  expect(policy.groupReferences.map((g) => [g.id, g.cidrs])).toEqual([[WEB, ["10.0.1.4/31"]]]);
+  expect(issuesOf({ security_groups: [{ name: "anonymous", rules: [rule(10, { address: "self" })] }] })).toEqual([
+    {
+      path: "security_groups[0].rules[0].address",
+      message:
+        "security_groups[0].rules[0].address: self names the rule's own group, which a policy document gives by its id (sec_grp_...): add the group's id",
+    },
+  ]);
+});

@@ -11,6 +11,7 @@ import {
   collapseAddressTexts,
   effectiveAddresses,
   isId,
+  isSelf,
   parseAddressCidr,
   type AddressRange,
   type AddressRange6,
@@ -86,7 +87,10 @@ export function deriveReferencedGroups(
 ): ReferencedGroupInput[] {
   const wanted = new Set<string>();
   for (const g of referencing) {
-    for (const r of g.rules ?? []) if (typeof r.address === "string" && r.address.startsWith("sec_grp_")) wanted.add(r.address);
+    for (const r of g.rules ?? []) {
+      if (typeof r.address === "string" && r.address.startsWith("sec_grp_")) wanted.add(r.address);
+      else if (isSelf(r.address) && g.id !== undefined) wanted.add(g.id);
+    }
   }
   const sites = new Map((doc.sites ?? []).map((s) => [s.id, s]));
   const out: ReferencedGroupInput[] = [];

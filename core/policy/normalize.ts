@@ -22,6 +22,8 @@ import {
   cidr6Range,
   cidrRange,
   coversAllPorts,
+  isId,
+  isSelf,
   parseCidrOrRange,
   parseIPv4,
   parseIPv6,
@@ -30,6 +32,7 @@ import {
   protocolTakesPorts,
   referencedGroups,
   referencedPrefixLists,
+  selfAsId,
   validatePrefixListAddresses,
   withSetEntries,
   validateSecurityGroupWrite,
@@ -228,11 +231,19 @@ export function normalizePolicy(doc: PolicyDocumentInput, options: NormalizeOpti
       issues.push(...checked.issues.map((issue) => prefixIssue(issue, path)));
       return;
     }
-    const refs = referencedPrefixLists(checked.value);
+    // `self` is the group's own id: a peer like any other (its members are the group's sites).
+    const selfAt = checked.value.rules.findIndex((r) => isSelf(r.address));
+    if (selfAt >= 0 && !isId("securityGroup", group.id)) {
+      const at = `rules[${selfAt}].address`;
+      issues.push(prefixIssue({ path: at, code: "parameter_invalid", message: `${at}: ${SELF_NEEDS_ID}` }, path));
+      return;
+    }
+    const value = selfAt >= 0 ? { ...checked.value, rules: [...selfAsId(checked.value.rules, group.id!)] } : checked.value;
+    const refs = referencedPrefixLists(value);
     const missing = [
       ...checkReferences({ prefixLists: refs }, { prefixLists: new Set(listsById.keys()), sites: new Set() }),
       ...checkReferences(
-        { groups: referencedGroups(checked.value) },
+        { groups: referencedGroups(value) },
         { prefixLists: new Set(), groups: new Set(referencesById.keys()), sites: new Set() },
       ).map((issue) => ({ ...issue, message: `${issue.message}${UNKNOWN_GROUP_HINT}` })),
     ];
@@ -241,7 +252,7 @@ export function normalizePolicy(doc: PolicyDocumentInput, options: NormalizeOpti
       return;
     }
     const groupId = group.id ?? `group-${gi + 1}`;
-    checked.value.rules.forEach((r, ri) => {
+    value.rules.forEach((r, ri) => {
       const given = rules[ri].id;
       const ports = protocolTakesPorts(r.protocol) ? portsOf(r.port) : null;
       const address = addressOf(r.address);
@@ -326,6 +337,8 @@ function normalizePrefixList(list: DocumentPrefixList): { normalized: Normalized
   withSetEntries(normalized, "entries6", v6.entries);
   return { normalized, issues };
 }
+
+const SELF_NEEDS_ID = "self names the rule's own group, which a policy document gives by its id (sec_grp_...): add the group's id";
 
 /** Where a policy document's group references find their members. */
 const UNKNOWN_GROUP_HINT = "; a policy document lists it in referenced_groups, or holds that group (with its sites) and a sites list";

@@ -166,3 +166,27 @@ test("in a plan, a rule's unknown address that depends on exactly one new group 
     "- newly allowed: tcp/5432 from group web (1 site: 10.0.1.5) (inbound)",
   );
 });
+
+test("self in a policy file, a plan or a preview is the group's own id: its members, and the same rule as the stored id", () => {
+  const selfRule = { direction: "inbound", order: 30, protocol: 6, port: "2379", address: "self", description: "peers" };
+  const head = policy();
+  head.security_groups[0].rules.push(selfRule);
+  const md = renderMarkdown(review(policy(), head));
+  expect(md).toContain("- newly allowed: tcp/2379 from group web (2 sites: 10.0.1.5, 10.0.1.6) to sites web-1, web-2");
+  // The stored form (the id, as the API returns it) against the write form: no change.
+  const stored = policy();
+  stored.security_groups[0].rules.push({ ...selfRule, address: WEB });
+  const same = renderMarkdown(review(stored, head));
+  expect(same).toContain("0 newly allowed · 0 no longer allowed");
+  expect(same).not.toContain("(changed)");
+  // A new group (no id yet) names itself with self: resolved to its stand-in id.
+  const fresh = assemble({
+    source: "plan",
+    sites: [],
+    prefixLists: [],
+    groups: [
+      { key: "secgroups_security_group.etcd", name: "etcd", sites: [], rules: [{ ...selfRule, address: { value: "self" } }] } as Json,
+    ],
+  });
+  expect(fresh.groups[0].rules[0].address).toBe(fresh.groups[0].id);
+});

@@ -2,9 +2,11 @@
 import {
   checkReferences,
   errors,
+  newId,
   orThrow,
   referencedGroups,
   referencedPrefixLists,
+  selfAsId,
   validateSecurityGroupWrite,
   ValidationError,
   type NormalizedSecurityGroupWrite,
@@ -24,11 +26,14 @@ export class SecurityGroupService {
   constructor(private readonly ctx: ServiceContext) {}
 
   async create(orgId: string, body: unknown, idempotencyKey?: string): Promise<Created<SecurityGroup>> {
-    const group = orThrow(validateSecurityGroupWrite(body));
+    const written = orThrow(validateSecurityGroupWrite(body));
     return this.ctx.db.transaction((tx) =>
       onceper(tx, orgId, idempotencyKey, "POST /vpc/security-groups", body, async () => {
-        await assertReferences(tx, orgId, group);
-        const id = await groups.insertGroup(tx, orgId, group);
+        // The id first, so that rules saying `self` are stored with it in this one write.
+        const id = newId("securityGroup");
+        const group = withOwnId(written, id);
+        await assertReferences(tx, orgId, group, id);
+        await groups.insertGroup(tx, orgId, group, id);
         await this.ctx.deployer.deploy(tx, [{ resourceId: id, siteIds: group.sites }]);
         return (await this.read(tx, orgId, id))!.resource;
       }),
@@ -47,10 +52,10 @@ export class SecurityGroupService {
   }
 
   async replace(orgId: string, id: string, body: unknown, ifMatch?: string): Promise<Versioned<SecurityGroup>> {
-    const group = orThrow(validateSecurityGroupWrite(body));
+    const group = withOwnId(orThrow(validateSecurityGroupWrite(body)), id);
     return this.ctx.db.transaction(async (tx) => {
       const before = await this.lockForWrite(tx, orgId, id, ifMatch, "no key update");
-      await assertReferences(tx, orgId, group);
+      await assertReferences(tx, orgId, group, id);
       await groups.replaceGroup(tx, id, group);
       // Sites joined or left: every group naming this one as a peer recompiles its sites too.
       const joinedOrLeft = !sameSites(before.sites, group.sites);
@@ -118,9 +123,17 @@ async function withStatus(q: Queryable, stored: groups.StoredGroup[], onlineWind
   });
 }
 
-async function assertReferences(tx: Queryable, orgId: string, group: NormalizedSecurityGroupWrite) {
+/** The write with its `self` rules naming the group's id, as stored. */
+function withOwnId(group: NormalizedSecurityGroupWrite, id: string): NormalizedSecurityGroupWrite {
+  const rules = selfAsId(group.rules, id);
+  return rules === group.rules ? group : { ...group, rules: [...rules] };
+}
+
+/** `ownId`: the group being written, which its own rules may name (on create it does not exist yet). */
+async function assertReferences(tx: Queryable, orgId: string, group: NormalizedSecurityGroupWrite, ownId: string) {
   const refs = referencedPrefixLists(group);
   const peers = referencedGroups(group);
+  peers.delete(ownId);
   // One after the other: one transaction is one connection (pg deprecates overlapping queries on a
   // client), and the locks these take come in a fixed order: prefix lists, groups, then sites.
   const lists = await existingPrefixLists(tx, orgId, [...refs.keys()]);

@@ -57,8 +57,13 @@ export async function lockGroup(
   return rows[0];
 }
 
-export async function insertGroup(tx: Queryable, orgId: string, group: NormalizedSecurityGroupWrite): Promise<string> {
-  const id = newId("securityGroup");
+/** `id`: the new group's id, when the caller needed it first (rules that say `self`, resolved to it). */
+export async function insertGroup(
+  tx: Queryable,
+  orgId: string,
+  group: NormalizedSecurityGroupWrite,
+  id = newId("securityGroup"),
+): Promise<string> {
   await tx.query(`INSERT INTO security_groups (id, org_id, name, description) VALUES ($1, $2, $3, $4)`, [
     id,
     orgId,

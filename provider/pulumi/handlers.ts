@@ -161,11 +161,17 @@ export function check(kind: ResourceKind, news: Props): { inputs: Props; failure
   return { inputs: { ...body, ...options }, failures };
 }
 
-export function diff(kind: ResourceKind, olds: Props, news: Props): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
+/** `id`: the resource's, so that a rule spelling the group's own id and one saying `self` compare equal. */
+export function diff(
+  kind: ResourceKind,
+  olds: Props,
+  news: Props,
+  id?: string,
+): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
   const spec = specOf(kind);
-  const wanted = spec.canonical(news);
+  const wanted = spec.canonical(news, id);
   // Everything the API accepts is updated in place (PUT), so nothing is ever replaced.
-  const changes = unknownPaths(wanted).length > 0 || JSON.stringify(spec.canonical(olds)) !== JSON.stringify(wanted);
+  const changes = unknownPaths(wanted).length > 0 || JSON.stringify(spec.canonical(olds, id)) !== JSON.stringify(wanted);
   return { changes, replaces: [], deleteBeforeReplace: false };
 }
 
@@ -328,7 +334,7 @@ export async function read(kind: ResourceKind, id: string, props: Props): Promis
   // Gone: an empty result tells the engine to drop it from state.
   if (!fetched) return {};
   const outs = { ...spec.outputs(fetched.body, props), ...keepOptions(props) };
-  return { id, props: outs, inputs: { ...spec.canonical(fetched.body), ...keepOptions(props) } };
+  return { id, props: outs, inputs: { ...spec.canonical(fetched.body, id), ...keepOptions(props) } };
 }
 
 export async function update(kind: ResourceKind, id: string, olds: Props, news: Props): Promise<{ outs: Props }> {

@@ -1,9 +1,11 @@
 /**
  * What differs between the three resource kinds of the dynamic providers:
  * the API path, core/model's validator, the canonical form of a write body
- * (what diff compares) and the outputs kept in state.
+ * (what diff compares) and the outputs kept in state. A group's rules name
+ * the group's own id as `self` in outputs and in the canonical form (a program
+ * cannot name the id of the group it is creating; the API stores `self` as the id).
  */
-import { validatePrefixListWrite, validateSecurityGroupWrite, validateSiteWrite, type Result } from "../../core/model";
+import { idAsSelf, validatePrefixListWrite, validateSecurityGroupWrite, validateSiteWrite, type Result } from "../../core/model";
 
 export type ResourceKind = "securityGroup" | "prefixList" | "site";
 
@@ -15,8 +17,8 @@ export interface KindSpec {
   /** Whether the API reports `status` and the provider waits for `active`. */
   synced: boolean;
   validate(body: unknown): Result<Props>;
-  /** The write body in canonical form, from checked inputs or from outputs. */
-  canonical(props: Props): Props;
+  /** The write body in canonical form, from checked inputs or from outputs; `id`: the resource's, when it has one. */
+  canonical(props: Props, id?: string): Props;
   /** Outputs from an API resource; `previous` carries what the API returns only once (a site's token). */
   outputs(resource: Props, previous: Props): Props;
 }
@@ -46,22 +48,28 @@ function byOrder(rules: unknown): unknown {
   return [...rules].sort((a, b) => Number((a as Props)?.order) - Number((b as Props)?.order));
 }
 
+/** Rules with the group's own id as `self` (rules that are not a list of objects, e.g. unknown, as they are). */
+function ownIdAsSelf(rules: unknown, id: unknown): unknown {
+  const objects = Array.isArray(rules) && rules.every((r) => typeof r === "object" && r !== null);
+  return objects && typeof id === "string" ? idAsSelf(rules as { address: string }[], id) : rules;
+}
+
 const specs: Record<ResourceKind, KindSpec> = {
   securityGroup: {
     path: "/vpc/security-groups",
     noun: "security group",
     synced: true,
     validate: (body) => validateSecurityGroupWrite(body) as Result<Props>,
-    canonical: (p) => ({
+    canonical: (p, id) => ({
       name: p.name,
       description: p.description ?? null,
-      rules: Array.isArray(p.rules) ? (byOrder(p.rules) as unknown[]).map(canonicalRule) : p.rules,
+      rules: Array.isArray(p.rules) ? ownIdAsSelf((byOrder(p.rules) as unknown[]).map(canonicalRule), id) : p.rules,
       sites: sortedStrings(p.sites ?? []),
     }),
     outputs: (r) => ({
       name: r.name,
       description: r.description,
-      rules: byOrder(r.rules),
+      rules: ownIdAsSelf(byOrder(r.rules), r.id),
       sites: sortedStrings(r.sites),
       status: r.status,
       sync_errors: r.sync_errors ?? [],

@@ -149,6 +149,36 @@ describe("create, read, diff, update, delete", () => {
     expect(read.inputs).toEqual({ name: "web", description: "web tier", rules: inputs.rules, sites: [] });
   });
 
+  it("self: created in one call, outputs and read show the own id as self; no diff, also against a rule spelling the id", async () => {
+    const etcd = {
+      ...web,
+      name: "etcd",
+      rules: [...web.rules, { direction: "inbound", order: 30, protocol: 6, port: "2379-2380", address: "self", description: "peers" }],
+    };
+    const inputs = await checked(groups, etcd);
+    expect((inputs.rules as { address: string }[]).map((r) => r.address)).toEqual(["0.0.0.0/0", "0.0.0.0/0", "self"]);
+    const created = await groups.create(inputs);
+    // The API holds the id; state and the engine's inputs say self.
+    const stored = await core.api("GET", `/vpc/security-groups/${created.id}`);
+    expect(stored.body.rules[2].address).toBe(created.id);
+    expect(created.outs.rules[2].address).toBe("self");
+    expect(await groups.diff!(created.id, created.outs, inputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    const read = await groups.read!(created.id, created.outs);
+    expect(read.props).toEqual(created.outs);
+    expect(read.inputs?.rules).toEqual(inputs.rules);
+    const spelled = await checked(groups, {
+      ...etcd,
+      rules: etcd.rules.map((r) => (r.address === "self" ? { ...r, address: created.id } : r)),
+    });
+    expect((await groups.diff!(created.id, created.outs, spelled)).changes).toBe(false);
+    // Another group's id is not self.
+    const other = await checked(groups, {
+      ...etcd,
+      rules: etcd.rules.map((r) => (r.address === "self" ? { ...r, address: stored.body.id.replace(/.$/, "x") } : r)),
+    });
+    expect((await groups.diff!(created.id, created.outs, other)).changes).toBe(true);
+  });
+
   it("sees a rule-level change, never as a replacement, and updates in place keeping rule ids", async () => {
     const inputs = await checked(groups, { ...web, name: "web-update" });
     const created = await groups.create(inputs);

@@ -41,8 +41,8 @@ export function dynamicProvider(kind: ResourceKind): pulumi.dynamic.ResourceProv
     async check(_olds, news) {
       return load().check(kind, news);
     },
-    async diff(_id, olds, news) {
-      return load().diff(kind, olds, news);
+    async diff(id, olds, news) {
+      return load().diff(kind, olds, news, id);
     },
     async create(inputs) {
       return load().create(kind, inputs);

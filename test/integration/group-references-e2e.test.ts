@@ -10,9 +10,10 @@
  *   sg-db    10.78.1.2 ──┘  (listens on 5432)
  *
  * Shown: a site joining and leaving the referenced group, a site's address
- * changing (declared through the API, and reported anew by its agent), and
- * the 409 for deleting a group that another group's rules name. The database
- * group itself is never changed after it is created.
+ * changing (declared through the API, and reported anew by its agent), the
+ * 409 for deleting a group that another group's rules name, and a cluster
+ * group whose rule says `self` (its members reach each other, others do not).
+ * The database group itself is never changed after it is created.
  */
 import { Netns, connect, uniqueSuffix } from "../support/netns";
 import { LISTEN_SCRIPT, probe } from "../support/probe";
@@ -225,4 +226,24 @@ test("deleting the referenced group is a 409 naming the group that references it
   expect((await api.call("GET", `/vpc/security-groups/${webGroup.id}`)).status).toBe(200);
   expect(reach(webB, WEB_B)).toBe("open");
   expect(reach(webA, WEB_A)).toBe("timeout");
+});
+
+test("self: a cluster group created with a rule from self lets its members in, and no one else", async () => {
+  // web-b leaves the web group, web-a is already out: neither reaches the database through it.
+  await putWebSites([]);
+  await untilReach(webB, WEB_B, "timeout", "web-b is cut off after the web group is emptied");
+  expect(reach(webA, WEB_A)).toBe("timeout");
+  // One POST: the rule says self, the API stores the new group's own id.
+  const cluster = await api.ok("POST", "/vpc/security-groups", {
+    name: "grp-cluster",
+    description: "members talk to each other",
+    rules: [{ direction: "inbound", order: 10, protocol: 6, port: "5432", address: "self", description: "replication" }, ...allOut],
+    sites: [sites.db.id, sites.webA.id],
+  });
+  expect(cluster.rules[0].address).toBe(cluster.id);
+  await untilReach(webA, WEB_A, "open", "web-a (a member of the cluster) reaches the database (a member too)");
+  expect(reach(webB, WEB_B)).toBe("timeout");
+  expect(reach(webB, WEB_B_SECOND)).toBe("timeout");
+  await untilActive(cluster.id);
+  await expectDatabaseGroupUnchanged();
 });

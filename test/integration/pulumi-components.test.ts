@@ -2,7 +2,8 @@
  * A WebServerGroup component through the real Pulumi CLI (Automation API,
  * file:// backend) against an in-process core: `up` creates the group and the
  * admins prefix list as the component's children, the API holds the expanded
- * rules, a second preview is clean, `destroy` removes both.
+ * rules (a rule from `self` as the group's own id), a second preview is
+ * clean (state says `self` too), `destroy` removes both.
  *
  * The program is written to a temp dir whose node_modules links to the repo's
  * packages and links `secgroups` to the repo itself, so it imports the built
@@ -23,7 +24,7 @@ const PROGRAM = `
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { Site, WebServerGroup } from "secgroups/pulumi";
+import { Port, Site, WebServerGroup } from "secgroups/pulumi";
 
 const config = new pulumi.Config();
 const sites = config.getBoolean("withSite") ? [new Site("web-1", { name: "web-1", platform: "nftables" })] : [];
@@ -35,6 +36,8 @@ const web = new WebServerGroup("web", {
   sites,
 });
 web.allowInbound({ protocol: 6, port: "8443", address: web.prefixLists.admins, description: "admin console" });
+// The web servers among themselves: the rule says self (the group's own id is an output of this very resource).
+web.allowInternally(Port.tcp(9100), "metrics between web servers");
 
 // Hands each site's agent token to the test's agent while \`up\` waits for it.
 const agentTokenDir = config.require("agentTokenDir");
@@ -103,6 +106,7 @@ describe("pulumi CLI with a WebServerGroup component", () => {
     expect(text).toMatch(/address\s*:\s*"::\/0"\s*description\s*:\s*"HTTP from anywhere \(IPv6\)"[^}]*order\s*:\s*30\s*port\s*:\s*"80"/);
     expect(text).toMatch(/address\s*:\s*\[unknown\]\s*description\s*:\s*"SSH from admins"[^}]*order\s*:\s*50\s*port\s*:\s*"22"/);
     expect(text).toMatch(/address\s*:\s*\[unknown\]\s*description\s*:\s*"admin console"[^}]*order\s*:\s*60\s*port\s*:\s*"8443"/);
+    expect(text).toMatch(/address\s*:\s*"self"\s*description\s*:\s*"metrics between web servers"[^}]*order\s*:\s*70\s*port\s*:\s*"9100"/);
   });
 
   it("up creates the admins prefix list and the group as children of the component, with the expanded rules in the API", async () => {
@@ -127,8 +131,10 @@ describe("pulumi CLI with a WebServerGroup component", () => {
       ["inbound", 40, 6, "443", "::/0", "HTTPS from anywhere (IPv6)"],
       ["inbound", 50, 6, "22", adminsId, "SSH from admins"],
       ["inbound", 60, 6, "8443", adminsId, "admin console"],
-      ["outbound", 70, 0, "", "0.0.0.0/0", "Allow all outbound traffic"],
-      ["outbound", 80, 0, "", "::/0", "Allow all outbound IPv6 traffic"],
+      // Stored as the group's own id, in the same create.
+      ["inbound", 70, 6, "9100", groupId, "metrics between web servers"],
+      ["outbound", 80, 0, "", "0.0.0.0/0", "Allow all outbound traffic"],
+      ["outbound", 90, 0, "", "::/0", "Allow all outbound IPv6 traffic"],
     ]);
     const admins = await core.api("GET", `/vpc/prefix-lists/${adminsId}`);
     expect(admins.status).toBe(200);
@@ -145,9 +151,12 @@ describe("pulumi CLI with a WebServerGroup component", () => {
     ]);
   });
 
-  it("preview right after up shows no changes", async () => {
+  it("preview right after up shows no changes, nor after a refresh (read shows the group's own id as self)", async () => {
     const preview = await stack.preview();
     expect(preview.changeSummary).toEqual({ same: 4 });
+    const refreshed = await stack.refresh();
+    expect(refreshed.summary.resourceChanges).toEqual({ same: 4 });
+    expect((await stack.preview()).changeSummary).toEqual({ same: 4 });
   });
 
   it("changing a pattern prop updates the group in place", async () => {

@@ -122,7 +122,11 @@ async function applyImported(dir: string, org: Org, importArgs: string[], exit: 
   await expectNoChanges(dir, org);
 }
 
-/** AWS groups whose first names the second (a forward reference), with ICMP type and code -1 (any). */
+/**
+ * AWS groups whose first names the second (a forward reference), with ICMP
+ * type and code -1 (any); the second names itself (written `self`), and with
+ * `cycle` names the first back too.
+ */
 function awsGroups(cycle: boolean): string {
   const pair = (id: string) => [{ GroupId: id, UserId: "123456789012", Description: `from ${id}` }];
   const permission = (IpProtocol: string, FromPort: number, ToPort: number, more: object) => ({
@@ -155,7 +159,8 @@ function awsGroups(cycle: boolean): string {
         Description: "web servers",
         IpPermissions: [
           permission("tcp", 443, 443, { IpRanges: [{ CidrIp: "0.0.0.0/0", Description: "https" }] }),
-          ...(cycle ? [permission("tcp", 9000, 9000, { UserIdGroupPairs: pair("sg-0000000000000000d") })] : []),
+          permission("tcp", 9000, 9000, { UserIdGroupPairs: pair(cycle ? "sg-0000000000000000d" : "sg-0000000000000000a") }),
+          ...(cycle ? [permission("tcp", 9100, 9100, { UserIdGroupPairs: pair("sg-0000000000000000a") })] : []),
         ],
         IpPermissionsEgress: [],
       },
@@ -179,10 +184,15 @@ describe("secgroups import --terraform", () => {
     const file = path.join(project("aws-json", { "groups.json": awsGroups(false) }), "groups.json");
     const code = await stackCode(["import", "--from", "aws", file, "--terraform"]);
     expect(code).not.toMatch(/icmp_(type|code) = -1/);
+    // The web group's own members: self, which the API stores as the group's id.
+    expect(code).toMatch(/order = 2, protocol = 6, port = "9000", address = "self"/);
     const dir = project("import-aws", { "main.tf": code });
     await initAndValidate(dir, org);
     await applyImported(dir, org, ["--from", "aws", file], 0);
-    const database = (await org.get("/vpc/security-groups")).find((g: any) => g.name === "database");
+    const held = await org.get("/vpc/security-groups");
+    const webserver = held.find((g: any) => g.name === "webserver");
+    expect(webserver.rules.find((r: any) => r.port === "9000").address).toBe(webserver.id);
+    const database = held.find((g: any) => g.name === "database");
     expect(database.rules.filter((r: any) => r.protocol !== 6).map((r: any) => [r.protocol, r.address, r.icmp_type, r.icmp_code])).toEqual([
       [1, "10.0.0.0/8", null, null],
       [1, "0.0.0.0/0", 3, null],
@@ -198,11 +208,19 @@ describe("secgroups import --terraform", () => {
       expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 2, stdout: "" });
       // The database group comes first in the file and names the web group, so the web group is written first.
       expect(r.stderr).toContain(
-        `security group "webserver", rule 2, names a group that refers back to it: --${format} code cannot create groups that refer to themselves or to each other in one run. Run \`secgroups import --apply\` instead; \`secgroups export --${format}\` then writes code that adopts them.`,
+        `security group "webserver", rule 2, names a group that refers back to it: --${format} code cannot create groups that refer to each other in one run. Run \`secgroups import --apply\` instead; \`secgroups export --${format}\` then writes code that adopts them.`,
       );
     }
     expect((await cli(["import", "--from", "aws", file, "--apply", ...org.auth])).code).toBe(0);
-    const dir = project("export-cycle", { "main.tf": await stackCode(["export", "--terraform", ...org.auth]) });
+    // The web group's rule naming itself is stored as its id; a second --apply finds everything equal and writes nothing.
+    const applied = await org.get("/vpc/security-groups");
+    const webserver = applied.find((g: any) => g.name === "webserver");
+    expect(webserver.rules.find((r: any) => r.port === "9100").address).toBe(webserver.id);
+    expect((await cli(["import", "--from", "aws", file, "--apply", ...org.auth])).code).toBe(0);
+    expect(await org.get("/vpc/security-groups")).toEqual(applied);
+    const exported = await stackCode(["export", "--terraform", ...org.auth]);
+    expect(exported).toMatch(/port = "9100", address = "self"/);
+    const dir = project("export-cycle", { "main.tf": exported });
     await initAndValidate(dir, org);
     const changes = await plannedChanges(dir, org);
     expect(changes.map((c) => [c.address, c.actions, c.importing]).sort()).toEqual([
@@ -296,6 +314,8 @@ describe("secgroups export --terraform", () => {
   it("plans only imports, each a no-op; applies them; then plans no change, and nothing was rewritten", async () => {
     const before = await snapshot();
     const code = await stackCode(["export", "--terraform", ...org.auth]);
+    // The group naming itself says self: imported state shows the own id as self, so the import is a no-op.
+    expect(code).toMatch(/order = 2, protocol = 6, port = "9001", address = "self"/);
     const dir = project("export", { "main.tf": code });
     await initAndValidate(dir, org);
     await tf(dir, org, "fmt", "-check", "-diff", "-no-color");

@@ -38,9 +38,9 @@ const port = hinted(
 const address = hinted(
   Type.String({
     description:
-      "An IPv4 or IPv6 CIDR with host bits zero (10.0.0.0/24, 2001:db8::/32; 0.0.0.0/0 is all IPv4, ::/0 all IPv6; IPv6 is stored in RFC 5952 text, no zone id, no IPv4-mapped ::ffff:), an address range of one family, first to last inclusive (10.0.0.1-10.0.0.9, 2001:db8::1-2001:db8::9; stored as the CIDR when it is exactly one), a prefix list id (prfx_lst_...) or a security group id (sec_grp_..., its own group included) of this organization: a group matches the effective addresses of the sites it is attached to. A CIDR or range decides the rule's address family.",
+      "An IPv4 or IPv6 CIDR with host bits zero (10.0.0.0/24, 2001:db8::/32; 0.0.0.0/0 is all IPv4, ::/0 all IPv6; IPv6 is stored in RFC 5952 text, no zone id, no IPv4-mapped ::ffff:), an address range of one family, first to last inclusive (10.0.0.1-10.0.0.9, 2001:db8::1-2001:db8::9; stored as the CIDR when it is exactly one), a prefix list id (prfx_lst_...) or a security group id (sec_grp_..., its own group included) of this organization: a group matches the effective addresses of the sites it is attached to. A write may say self for the rule's own group (the members of the group talking to each other; usable on create, before the id exists): it is stored, and read back, as the group's id. A CIDR or range decides the rule's address family.",
   }),
-  { expected: "an IPv4 or IPv6 CIDR, an address range, a prefix list id or a security group id", content: "parsed" },
+  { expected: "an IPv4 or IPv6 CIDR, an address range, a prefix list id, a security group id or self", content: "parsed" },
 );
 const description = Text(LIMITS.ruleDescription, { description: "What the rule is for." });
 const icmp = (what: string) =>

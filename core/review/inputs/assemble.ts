@@ -6,7 +6,7 @@
  * references, CDKTF's interpolations) when exactly one new resource can be
  * meant; otherwise they stay unknown and the report says so.
  */
-import { isId, type FilterRuleWrite } from "../../model";
+import { isId, isSelf, type FilterRuleWrite } from "../../model";
 import type { ReferencedGroupInput } from "../../policy";
 import {
   UNKNOWN_UNTIL_APPLY,
@@ -109,7 +109,7 @@ export function assemble(raw: RawResources): PolicySnapshot {
       const group = peers.pending.get(k);
       return group && k !== g.key ? [group] : [];
     });
-    const rules = g.rules?.map((r) => resolveRule(g, r, pendingLists, listByKey, listByRawId, peers, notes)) ?? [];
+    const rules = g.rules?.map((r) => resolveRule(g, groupIdOf(g), r, pendingLists, listByKey, listByRawId, peers, notes)) ?? [];
     if (!g.rules) notes.push(`${g.name}: the rule list is ${UNKNOWN_UNTIL_APPLY}`);
     return {
       key: g.key,
@@ -146,8 +146,10 @@ interface Peers {
   pending: Map<string, Peer>;
 }
 
+/** `ownId`: the group's id in the snapshot, which a rule's `self` names. */
 function resolveRule(
   group: RawGroup,
+  ownId: string,
   rule: RawRule,
   pendingLists: Peer[],
   listByKey: Map<string, SnapshotPrefixList>,
@@ -179,6 +181,8 @@ function resolveRule(
       const which = pendingLists.length ? `one of ${pendingLists.map((l) => l.name).join(", ")}` : "a value computed by another resource";
       notes.push(`${group.name}, rule ${rule.order}: address is ${UNKNOWN_UNTIL_APPLY} (${which})`);
     }
+  } else if (isSelf(address.value)) {
+    resolved = ownId;
   } else if (address.value.startsWith("prfx_lst_") || listByRawId.has(address.value)) {
     const list = listByRawId.get(address.value);
     if (list) resolved = list.id;

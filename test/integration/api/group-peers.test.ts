@@ -2,7 +2,7 @@
  * A group as a rule's peer (#15), server side, on both engines: site
  * addresses (declared, reported by the agent), the limits of a report (a
  * thief with a stolen site token), references to groups in rules (unknown,
- * foreign, self), 409 on deleting a referenced group, and the recompile of
+ * foreign, self, and the write form `self`), 409 on deleting a referenced group, and the recompile of
  * exactly the referencing sites on every membership change.
  */
 import { agentApply, ENGINES, expectError, rule, simpleGroup, useCore, type TestCore } from "../../support/core";
@@ -367,6 +367,56 @@ describe.each(ENGINES)("group peers (%s)", (engine) => {
         const config = await configOf(t.core, m);
         for (let i = 0; i < members.length; i++) expect(config).toContain(`10.8.${i}.1`);
       }
+    });
+
+    it("self: a create or update stores the group's own id in the same write; members get each other's addresses", async () => {
+      const a = await site(t.core, "etcd-a", ["10.9.0.1/32"]);
+      const b = await site(t.core, "etcd-b", ["10.9.0.2/32"]);
+      const c = await site(t.core, "outsider", ["10.9.0.3/32"]);
+      const peers = rule(1, { port: "2379-2380", address: "self", description: "etcd peers" });
+      const created = await t.core.post(GROUPS, simpleGroup({ name: "etcd", rules: [peers], sites: [a.id, b.id] }));
+      expect(created.status).toBe(201);
+      const id = created.json.id as string;
+      expect(created.json.rules[0].address).toBe(id);
+      expect((await t.core.get(`${GROUPS}/${id}`)).json.rules[0].address).toBe(id);
+      await t.core.create(GROUPS, simpleGroup({ name: "outside", sites: [c.id] }));
+      for (const s of [a, b]) {
+        const config = await configOf(t.core, s);
+        expect(config).toContain("10.9.0.1");
+        expect(config).toContain("10.9.0.2");
+        expect(config).not.toContain("10.9.0.3");
+      }
+      // Updates take self too; the same body again is the same stored group.
+      const updated = await t.core.put(`${GROUPS}/${id}`, simpleGroup({ name: "etcd", rules: [peers, rule(2)], sites: [a.id, b.id] }));
+      expect(updated.status).toBe(200);
+      expect(updated.json.rules.map((r: { address: string }) => r.address)).toEqual([id, "10.0.0.0/8"]);
+      // A member's new address reaches the other member (self is an ordinary reference once stored).
+      expect((await t.core.put(`${SITES}/${b.id}`, { name: "etcd-b", platform: "nftables", addresses: ["10.9.0.7/32"] })).status).toBe(200);
+      expect(await configOf(t.core, a)).toContain("10.9.0.7");
+      // A group referenced only by itself can go.
+      expect((await t.core.delete(`${GROUPS}/${id}`)).status).toBe(204);
+    });
+
+    it("self: a refused create or update writes nothing, and 'self' is only the exact word", async () => {
+      const before = await t.core.dump();
+      const refused = await t.core.post(
+        GROUPS,
+        simpleGroup({ name: "half", rules: [rule(1, { address: "self" }), rule(2, { address: "sec_grp_" + "0".repeat(27) })] }),
+      );
+      expectError(refused, 422, "reference_not_found");
+      expect(refused.json.message).toBe(`rules[1].address: security group sec_grp_${"0".repeat(27)} does not exist in this organization`);
+      for (const spelling of ["SELF", " self", "self/32"]) {
+        const res = await t.core.post(GROUPS, simpleGroup({ name: "spelled", rules: [rule(1, { address: spelling })] }));
+        expectError(res, 422, "invalid_cidr");
+      }
+      // ICMP with self is fine: the group's IPv4 members, as with any group peer.
+      expect(await t.core.dump()).toEqual(before);
+      const ping = await t.core.post(
+        GROUPS,
+        simpleGroup({ name: "pingers", rules: [rule(1, { protocol: 1, port: "", address: "self" })] }),
+      );
+      expect(ping.status).toBe(201);
+      expect(ping.json.rules[0].address).toBe(ping.json.id);
     });
 
     it("a refused change recompiles nothing", async () => {

@@ -17,14 +17,14 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-// addressValidator checks an IPv4 or IPv6 CIDR (no host bits), a prefix list id or a security group id.
+// addressValidator checks an IPv4 or IPv6 CIDR (no host bits), a prefix list id, a security group id or self.
 type addressValidator struct{ cidrOnly bool }
 
 func (v addressValidator) Description(context.Context) string {
 	if v.cidrOnly {
 		return "an IPv4 or IPv6 CIDR with no host bits set"
 	}
-	return "an IPv4 or IPv6 CIDR with no host bits set, a prefix list id or a security group id"
+	return "an IPv4 or IPv6 CIDR with no host bits set, a prefix list id, a security group id or self"
 }
 
 func (v addressValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }

@@ -131,10 +131,17 @@ func formatIPv4(v uint32) string {
 	return fmt.Sprintf("%d.%d.%d.%d", v>>24, (v>>16)&255, (v>>8)&255, v&255)
 }
 
-// CheckAddress accepts an IPv4 or IPv6 CIDR (address.go), a prefix list id or
+// SelfAddress is a rule address naming the rule's own group (core/model/self.ts):
+// the API stores the group's id, and the resource's state shows it as `self`.
+const SelfAddress = "self"
+
+// CheckAddress accepts an IPv4 or IPv6 CIDR (address.go), a prefix list id,
 // a security group id (its members' effective addresses; the API checks that
-// the group exists in the organization).
+// the group exists in the organization) or `self`.
 func CheckAddress(value string) error {
+	if value == SelfAddress {
+		return nil
+	}
 	if strings.HasPrefix(value, "prfx_lst_") {
 		if !PrefixListIDPattern.MatchString(value) {
 			return fmt.Errorf("%q is not a prefix list id (prfx_lst_ followed by 27 letters or digits)", value)

@@ -47,7 +47,7 @@ func TestPortsEquivalent(t *testing.T) {
 }
 
 func TestCheckAddress(t *testing.T) {
-	for _, ok := range []string{"10.0.0.0/8", "0.0.0.0/0", "192.0.2.7/32", "::/0", "2001:db8::/32", "prfx_lst_2Nq8ZJbT0m3s4C1x2y3z4a5b6c7"} {
+	for _, ok := range []string{"10.0.0.0/8", "0.0.0.0/0", "192.0.2.7/32", "::/0", "2001:db8::/32", "prfx_lst_2Nq8ZJbT0m3s4C1x2y3z4a5b6c7", "self"} {
 		if err := CheckAddress(ok); err != nil {
 			t.Errorf("%s: %v", ok, err)
 		}
@@ -56,6 +56,7 @@ func TestCheckAddress(t *testing.T) {
 		"192.168.1.5/24": "did you mean 192.168.1.0/24?",
 		"010.0.0.0/8":    `"010.0.0.0/8" is not an IPv4 CIDR like 10.0.0.0/24`,
 		"prfx_lst_short": "is not a prefix list id",
+		"Self":           `"Self" is not a CIDR like 10.0.0.0/24`,
 	}
 	for in, want := range bad {
 		if err := CheckAddress(in); err == nil || !strings.Contains(err.Error(), want) {

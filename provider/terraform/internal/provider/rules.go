@@ -50,7 +50,7 @@ var ruleDescriptions = map[string]string{
 	"order":       "Evaluation order, 1-250, unique within the group; identifies the rule.",
 	"protocol":    "IP protocol number: 0 all, 1 ICMP (IPv4 addresses only), 6 TCP, 17 UDP, 58 ICMPv6 (IPv6 addresses only) (see the `secgroups_protocols` data source). A rule with a CIDR applies to that CIDR's family; with a prefix list or a security group, to the members of the packet's family.",
 	"port":        "Ports for TCP and UDP: `80`, `1024-2048` or comma lists of those. The API stores them normalized (whitespace removed, sorted, overlaps merged); state keeps your spelling when it means the same ports. Must be empty for other protocols. Defaults to `\"\"`.",
-	"address":     "Peer: an IPv4 or IPv6 CIDR with no host bits set (`10.0.0.0/8`, `2001:db8::/32`), a prefix list id (`prfx_lst_...`), or a security group id (`sec_grp_...`, e.g. `secgroups_security_group.web.id`; the group's own id too): the effective addresses of every site that group is attached to (a site's `addresses`, else what its agent reports), kept up to date as sites join, leave or change address. `0.0.0.0/0` is all IPv4 and `::/0` all IPv6. The API stores IPv6 in RFC 5952 form (lower case, compressed); state keeps your spelling when it is the same network, so `2001:DB8::/32` shows no diff.",
+	"address":     "Peer: an IPv4 or IPv6 CIDR with no host bits set (`10.0.0.0/8`, `2001:db8::/32`), a prefix list id (`prfx_lst_...`), a security group id (`sec_grp_...`, e.g. `secgroups_security_group.web.id`), or `self` for this group itself (its members talking to each other, like `self = true` of `aws_security_group`; a group cannot name its own `id`, which would be a cycle): the effective addresses of every site that group is attached to (a site's `addresses`, else what its agent reports), kept up to date as sites join, leave or change address. The API stores `self` as the group's id; the resource's state shows the group's own id as `self` (also after `terraform import`), the data source as the id. `0.0.0.0/0` is all IPv4 and `::/0` all IPv6. The API stores IPv6 in RFC 5952 form (lower case, compressed); state keeps your spelling when it is the same network, so `2001:DB8::/32` shows no diff.",
 	"description": "What the rule is for, 1-255 characters.",
 	"action":      "`accept` (default) or `drop`.",
 	"icmp_type":   "ICMP (1) and ICMPv6 (58) rules only: the type to match (0-255); all types when unset.",
@@ -191,4 +191,29 @@ func knownInt(v types.Int64) *int64 {
 	}
 	n := v.ValueInt64()
 	return &n
+}
+
+// ownIDAsSelf is the API's rules with the group's own id as `self`, as the
+// resource's configuration writes it (a group cannot name its own id without a
+// cycle), except where the prior rule of the same order (the plan, or the
+// previous state) spelled the id out: that spelling stays.
+func ownIDAsSelf(ctx context.Context, rules []Rule, id string, prior types.Set, diags *diag.Diagnostics) []Rule {
+	literal := map[int64]bool{}
+	if !prior.IsNull() && !prior.IsUnknown() {
+		var models []ruleModel
+		diags.Append(prior.ElementsAs(ctx, &models, false)...)
+		for _, m := range models {
+			if m.Address.ValueString() == id {
+				literal[m.Order.ValueInt64()] = true
+			}
+		}
+	}
+	out := make([]Rule, len(rules))
+	for i, r := range rules {
+		if r.Address == id && !literal[r.Order] {
+			r.Address = SelfAddress
+		}
+		out[i] = r
+	}
+	return out
 }

@@ -137,6 +137,14 @@ func (r *securityGroupResource) write(ctx context.Context, m *securityGroupModel
 	}
 }
 
+// resourceState is securityGroupState for the resource, whose rules name the
+// group's own id as `self` (see ownIDAsSelf).
+func resourceState(ctx context.Context, m *securityGroupModel, g *SecurityGroup, prior types.Set, diags *diag.Diagnostics) {
+	own := *g
+	own.Rules = ownIDAsSelf(ctx, g.Rules, g.ID, prior, diags)
+	securityGroupState(ctx, m, &own, prior, diags)
+}
+
 // securityGroupState maps the API object onto the model. prior (the plan or
 // the previous state, or null) keeps its spelling of rules that mean the same.
 func securityGroupState(ctx context.Context, m *securityGroupModel, g *SecurityGroup, prior types.Set, diags *diag.Diagnostics) {
@@ -211,7 +219,7 @@ func (r *securityGroupResource) Update(ctx context.Context, req resource.UpdateR
 // sync (so it is tracked, and the apply reports the error).
 func (r *securityGroupResource) finish(ctx context.Context, plan *securityGroupResourceModel, g *SecurityGroup, state stateSetter, diags *diag.Diagnostics) {
 	final, waitErr := settle(ctx, r.client, "security group "+g.ID, g, g.Status, r.getter(g.ID), func(g *SecurityGroup) SyncState { return SyncState{g.Status, g.SyncErrors, g.PendingSites} })
-	securityGroupState(ctx, &plan.securityGroupModel, final, plan.Rules, diags)
+	resourceState(ctx, &plan.securityGroupModel, final, plan.Rules, diags)
 	diags.Append(state.Set(ctx, plan)...)
 	if waitErr != nil {
 		diags.AddError("Security group "+g.ID+" is not active", waitErr.Error())
@@ -233,7 +241,7 @@ func (r *securityGroupResource) Read(ctx context.Context, req resource.ReadReque
 		addAPIError(&resp.Diagnostics, "Reading security group "+state.ID.ValueString(), err)
 		return
 	}
-	securityGroupState(ctx, &state.securityGroupModel, g, state.Rules, &resp.Diagnostics)
+	resourceState(ctx, &state.securityGroupModel, g, state.Rules, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 

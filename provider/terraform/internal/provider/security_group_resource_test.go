@@ -441,3 +441,76 @@ resource "secgroups_security_group" "db" {
 		},
 	})
 }
+
+// `self` names the group itself (its id does not exist before the create):
+// one create stores the group's id, state keeps `self`, a second plan is
+// empty, and `terraform import` of a group whose rule names its own id shows
+// `self` too. A rule that spells the id out keeps that spelling.
+func TestAccSecurityGroup_self(t *testing.T) {
+	const cluster = `
+resource "secgroups_security_group" "web" {
+  name  = "acc-self"
+  rules = [
+    { direction = "inbound", order = 10, protocol = 6, port = "2379-2380", address = "self", description = "etcd peers" },
+    { direction = "inbound", order = 20, protocol = 1, icmp_type = 8, address = "self", description = "ping between members" },
+    { direction = "outbound", order = 100, protocol = 0, address = "0.0.0.0/0", description = "all out" },
+  ]
+}`
+	withImported := cluster + `
+resource "secgroups_security_group" "imported" {
+  name  = "acc-self-imported"
+  rules = [{ direction = "inbound", order = 10, protocol = 6, port = "2379-2380", address = "self", description = "etcd peers" }]
+}`
+	var imported string
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkDestroyed("secgroups_security_group", "/vpc/security-groups/"),
+		Steps: []resource.TestStep{
+			{
+				Config: cluster,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckTypeSetElemNestedAttrs(webGroup, "rules.*", map[string]string{"order": "10", "address": "self"}),
+					checkAPIGroup(webGroup, func(g *SecurityGroup) error {
+						for _, r := range g.Rules[:2] {
+							if r.Address != g.ID {
+								return fmt.Errorf("rule %d: the API holds %q, not the group's id %s", r.Order, r.Address, g.ID)
+							}
+						}
+						return nil
+					}),
+				),
+			},
+			{
+				// A group made elsewhere whose rule names its own id: imported as self, then no change.
+				PreConfig: func() {
+					var g SecurityGroup
+					if err := testClient().Do(t0(), "POST", "/vpc/security-groups", SecurityGroupWrite{Name: "acc-self-imported", Sites: []string{}, Rules: []Rule{
+						{Direction: "inbound", Order: 10, Protocol: 6, Port: "2379-2380", Address: "self", Description: "etcd peers", Action: "accept"},
+					}}, &g); err != nil {
+						t.Fatal(err)
+					}
+					imported = g.ID
+				},
+				Config:             withImported,
+				ResourceName:       "secgroups_security_group.imported",
+				ImportState:        true,
+				ImportStateIdFunc:  func(*terraform.State) (string, error) { return imported, nil },
+				ImportStatePersist: true,
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if got := states[0].Attributes["rules.0.address"]; got != "self" {
+						return fmt.Errorf("imported rule address = %q, want self", got)
+					}
+					return nil
+				},
+			},
+			{
+				Config:   withImported,
+				PlanOnly: true,
+			},
+		},
+	})
+}

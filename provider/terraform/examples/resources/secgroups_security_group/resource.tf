@@ -12,3 +12,14 @@ resource "secgroups_security_group" "web" {
     { direction = "outbound", order = 101, protocol = 0, address = "::/0", description = "All outbound IPv6" },
   ]
 }
+
+# A cluster tier whose members talk to each other: `self` is this group (its own
+# id would be a cycle), i.e. every site the group is attached to.
+resource "secgroups_security_group" "etcd" {
+  name  = "etcd"
+  sites = [secgroups_site.web.id]
+  rules = [
+    { direction = "inbound", order = 10, protocol = 6, port = "2379-2380", address = "self", description = "etcd clients and peers" },
+    { direction = "outbound", order = 100, protocol = 6, port = "2379-2380", address = "self", description = "to the other members" },
+  ]
+}

@@ -46,7 +46,7 @@ export interface SecurityGroupRules {
   */
   readonly action?: string;
   /**
-  * Peer: an IPv4 or IPv6 CIDR with no host bits set (`10.0.0.0/8`, `2001:db8::/32`), a prefix list id (`prfx_lst_...`), or a security group id (`sec_grp_...`, e.g. `secgroups_security_group.web.id`; the group's own id too): the effective addresses of every site that group is attached to (a site's `addresses`, else what its agent reports), kept up to date as sites join, leave or change address. `0.0.0.0/0` is all IPv4 and `::/0` all IPv6. The API stores IPv6 in RFC 5952 form (lower case, compressed); state keeps your spelling when it is the same network, so `2001:DB8::/32` shows no diff.
+  * Peer: an IPv4 or IPv6 CIDR with no host bits set (`10.0.0.0/8`, `2001:db8::/32`), a prefix list id (`prfx_lst_...`), a security group id (`sec_grp_...`, e.g. `secgroups_security_group.web.id`), or `self` for this group itself (its members talking to each other, like `self = true` of `aws_security_group`; a group cannot name its own `id`, which would be a cycle): the effective addresses of every site that group is attached to (a site's `addresses`, else what its agent reports), kept up to date as sites join, leave or change address. The API stores `self` as the group's id; the resource's state shows the group's own id as `self` (also after `terraform import`), the data source as the id. `0.0.0.0/0` is all IPv4 and `::/0` all IPv6. The API stores IPv6 in RFC 5952 form (lower case, compressed); state keeps your spelling when it is the same network, so `2001:DB8::/32` shows no diff.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/secgroups/secgroups/0.1.0/docs/resources/security_group#address SecurityGroup#address}
   */
