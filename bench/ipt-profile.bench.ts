@@ -25,10 +25,13 @@ async function main(): Promise<void> {
   const config2 = compilePolicy(changedDoc as never, "iptables");
   execFileSync("ip", ["netns", "add", NS]);
   let log: string[] | undefined;
+  let t0 = 0;
+  // Each call as its start and end (ms since the step began) and its arguments.
   const run: Runner = async (cmd, args, stdin, options) => {
     const t = performance.now();
     const r = await runCommand("ip", ["netns", "exec", NS, cmd, ...args], stdin, options);
-    log?.push(`${(performance.now() - t).toFixed(1)} ms  ${cmd} ${args.join(" ")}${stdin ? ` <${stdin.length} B` : ""}`);
+    const at = (x: number) => (x - t0).toFixed(1).padStart(7);
+    log?.push(`${at(t)} ${at(performance.now())} ms  ${cmd} ${args.join(" ")}${stdin ? ` <${stdin.length} B` : ""}`);
     return r;
   };
   const raw = (p: ReturnType<typeof splitIptablesConfig>) => {
@@ -48,28 +51,29 @@ async function main(): Promise<void> {
       raw(parts[i % 2]);
       times.raw.push(performance.now() - t);
       log = [];
-      t = performance.now();
+      t = t0 = performance.now();
       await enforcer.apply(config, CP);
       times.full.push(performance.now() - t);
-      if (i === RUNS - 1) console.log("full:\n  " + log.join("\n  "));
+      if (i === RUNS - 1) console.log(`full (${times.full[i].toFixed(1)} ms):\n  ` + log.join("\n  "));
       at = config;
       log = [];
-      t = performance.now();
+      t = t0 = performance.now();
       const next = config2;
       const outcome = await enforcer.apply(next, CP, { config: at, controlPlane: CP });
       times.delta.push(performance.now() - t);
       if (outcome.mode !== "delta") throw new Error(`full: ${outcome.reason}`);
-      if (i === RUNS - 1) console.log("delta:\n  " + log.join("\n  "));
+      if (i === RUNS - 1) console.log(`delta (${times.delta[i].toFixed(1)} ms):\n  ` + log.join("\n  "));
       at = next;
       log = [];
       const c0 = process.cpuUsage();
-      t = performance.now();
+      t = t0 = performance.now();
       const diff = await enforcer.quickCheck(at, CP);
       times.quick.push(performance.now() - t);
       const c = process.cpuUsage(c0);
       if (diff.length) throw new Error(diff.join("; "));
       if (i === RUNS - 1) console.log(`quick (node cpu ${((c.user + c.system) / 1000).toFixed(1)} ms):\n  ` + log.join("\n  "));
     }
+    console.log(`rss ${process.memoryUsage().rss >> 20} MB, heap used ${process.memoryUsage().heapUsed >> 20} MB`);
     for (const [k, v] of Object.entries(times)) console.log(`${k}: median ${median(v).toFixed(1)} ms  [${v.map((x) => x.toFixed(0)).join(" ")}]`);
   } finally {
     execFileSync("ip", ["netns", "del", NS]);

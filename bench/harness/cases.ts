@@ -265,7 +265,7 @@ async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
   const { largePolicy } = await import("../agent-apply.bench");
   const { NftablesEnforcer, nftablesFile } = await import("../../core/platforms/nftables");
   const { IptablesEnforcer, controlPlaneIpset, splitIptablesConfig } = await import("../../core/platforms/iptables");
-  const { runCommand } = await import("../../core/platforms/runner");
+  const { mustRun, runCommand, toolHostRunner } = await import("../../core/platforms/runner");
   type Runner = import("../../core/platforms/runner").Runner;
   const doc = largePolicy() as never as Parameters<typeof compilePolicy>[0];
   if (opts.smoke) {
@@ -355,7 +355,10 @@ async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
     });
   if (measures("iptables"))
     await withNetns(`sg-bench-ipt-${process.pid}`, async (ns) => {
-      const run = (cmd: string, args: string[], stdin?: string) => runCommand("ip", ["netns", "exec", ns, cmd, ...args], stdin);
+      // As the agent starts its tools (toolHostRunner: a small helper forks them, not this process of 200 MB and more);
+      // the raw anchor too, so that neither pays for forking this process.
+      const host = toolHostRunner();
+      const run: Runner = (cmd, args, stdin, options) => host("ip", ["netns", "exec", ns, cmd, ...args], stdin, options);
       const enforcer = new IptablesEnforcer({ run });
       const parts = splitIptablesConfig(iptConfig);
       opts.log("agent-apply: iptables");
@@ -363,24 +366,36 @@ async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
       // The same tools and sections the agent loads, both families, of the new (changed) revision.
       const parts2 = splitIptablesConfig(iptConfig2);
       let flip = false;
-      const raw = await timeItWithCpu(() => {
-        const p = (flip = !flip) ? parts2 : parts;
-        inNs(ns, "ipset", ["restore"], p.ipset + controlPlaneIpset(CP));
-        inNs(ns, "iptables-restore", ["--noflush"], p.iptables);
-        if (p.ip6tables) inNs(ns, "ip6tables-restore", ["--noflush"], p.ip6tables);
-      }, t);
-      const apply = await timeItWithCpu(() => enforcer.apply(iptConfig, CP), t);
+      const raw = await timeItWithCpu(
+        async () => {
+          const p = (flip = !flip) ? parts2 : parts;
+          await mustRun(run, "ipset", ["restore"], p.ipset + controlPlaneIpset(CP));
+          await mustRun(run, "iptables-restore", ["--noflush"], p.iptables);
+          if (p.ip6tables) await mustRun(run, "ip6tables-restore", ["--noflush"], p.ip6tables);
+        },
+        t,
+        treeCpuMs,
+      );
+      const apply = await timeItWithCpu(() => enforcer.apply(iptConfig, CP), t, treeCpuMs);
       let at = iptConfig;
-      const delta = await timeItWithCpu(async () => {
-        const next = at === iptConfig ? iptConfig2 : iptConfig;
-        const outcome = await enforcer.apply(next, CP, { config: at, controlPlane: CP });
-        if (outcome.mode !== "delta") throw new Error(`expected a delta, got a full load: ${outcome.reason}`);
-        at = next;
-      }, t);
-      const quick = await timeItWithCpu(async () => {
-        const diff = await enforcer.quickCheck(at, CP);
-        if (diff.length) throw new Error(`unexpected drift: ${diff.join("; ")}`);
-      }, t);
+      const delta = await timeItWithCpu(
+        async () => {
+          const next = at === iptConfig ? iptConfig2 : iptConfig;
+          const outcome = await enforcer.apply(next, CP, { config: at, controlPlane: CP });
+          if (outcome.mode !== "delta") throw new Error(`expected a delta, got a full load: ${outcome.reason}`);
+          at = next;
+        },
+        t,
+        treeCpuMs,
+      );
+      const quick = await timeItWithCpu(
+        async () => {
+          const diff = await enforcer.quickCheck(at, CP);
+          if (diff.length) throw new Error(`unexpected drift: ${diff.join("; ")}`);
+        },
+        t,
+        treeCpuMs,
+      );
       const anchor = {
         name: "raw `ipset restore` + `iptables-restore --noflush` + `ip6tables-restore --noflush` of the new text",
         summary: raw,

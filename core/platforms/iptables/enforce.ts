@@ -45,7 +45,7 @@
 import { diffLoaded } from "../../analyze/compare-loaded";
 import type { LoadedRuleset } from "../../analyze/loaded";
 import type { AppliedConfig, ApplyOutcome, ControlPlaneAddress, Enforcer } from "../platform";
-import { mustRun, runCommand, type Runner } from "../runner";
+import { mustRun, toolHostRunner, type Runner } from "../runner";
 import { ipsetBlocks, iptablesDelta, type IptablesDelta } from "./delta";
 import { OUR_CHAINS, isOurIpset } from "./names";
 import {
@@ -130,7 +130,8 @@ export class IptablesEnforcer implements Enforcer {
   private inForce?: InForce;
 
   constructor(options: IptablesOptions = {}) {
-    this.run = options.run ?? runCommand;
+    // The agent holds its revisions (100,000 addresses: 200 MB): tools are started from a small helper (toolHostRunner).
+    this.run = options.run ?? toolHostRunner();
     this.ipset = options.ipset ?? "ipset";
     this.v4 = {
       cli: options.iptables ?? "iptables",
