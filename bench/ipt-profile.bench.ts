@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { compilePolicy } from "../core/platforms";
 import { IptablesEnforcer, controlPlaneIpset, splitIptablesConfig } from "../core/platforms/iptables";
-import { runCommand, type Runner } from "../core/platforms/runner";
+import { toolHostRunner, type Runner } from "../core/platforms/runner";
 import { largePolicy } from "./agent-apply.bench";
 
 const RUNS = Number(process.argv[2] ?? 5);
@@ -26,10 +26,11 @@ async function main(): Promise<void> {
   execFileSync("ip", ["netns", "add", NS]);
   let log: string[] | undefined;
   let t0 = 0;
+  const host = toolHostRunner();
   // Each call as its start and end (ms since the step began) and its arguments.
   const run: Runner = async (cmd, args, stdin, options) => {
     const t = performance.now();
-    const r = await runCommand("ip", ["netns", "exec", NS, cmd, ...args], stdin, options);
+    const r = await host("ip", ["netns", "exec", NS, cmd, ...args], stdin, options);
     const at = (x: number) => (x - t0).toFixed(1).padStart(7);
     log?.push(`${at(t)} ${at(performance.now())} ms  ${cmd} ${args.join(" ")}${stdin ? ` <${stdin.length} B` : ""}`);
     return r;
