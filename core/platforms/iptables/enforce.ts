@@ -4,7 +4,9 @@
  *      control-plane sets) is filled as a temporary copy and swapped in, so a
  *      rule never sees a half-filled set;
  *   2. `ip6tables-restore --test --noflush`: the IPv6 half is checked before
- *      either table changes, so a half the kernel refuses changes no chain;
+ *      either table changes, so a half the kernel refuses changes no chain
+ *      (run beside step 1 against the sets already there; refused, run again
+ *      after it, since a set the revision creates was missing);
  *   3. `iptables-restore --noflush`, then `ip6tables-restore --noflush`: each
  *      declares and fills only our chains, committed as one table replacement
  *      (iptables-nft: one transaction); other chains stay;
@@ -18,29 +20,43 @@
  * platform's reader (read.ts) and compares what of it is ours with what the
  * configuration leaves behind in the loaded model (diffLoaded), as nftables
  * does; a jump the listing lacks is inserted first (`-I CHAIN 1`) and that
- * table listed again. A configuration without an ip6tables section (rendered
- * before IPv6) leaves ip6tables alone.
+ * table listed again. After a full load the sets are listed and compared
+ * while step 3 runs (a table restore changes no set), the tables after it.
+ * A configuration without an ip6tables section (rendered before IPv6) leaves
+ * ip6tables alone.
  *
  * Delta (delta.ts): when the previous configuration is the one last verified
  * in force, only the changed sets are restored and swapped in, and only the
- * changed chains restored (`--noflush`, declaring just them). Verified after
- * the load, whatever happened before it: our chains of both tables
- * (`iptables-save`, small; equal to the listing last verified when no chain
- * changed), the changed sets in full (`ipset save NAME`), and a cheap proof
- * that no other set changed: the `ipset list -t` headers (type, header with
- * the set's random initval, number of entries) of the others are those last
- * verified. A difference (someone's edit since, the delta's own failure)
- * loads the revision in full. That digest (our chains' lines and our sets'
- * headers) is also the cheap drift check; a full read-back runs less often
- * (the agent's --full-verify). Each swap is atomic per set and each restore
- * per table, so an agent (or a tool) killed in the middle leaves every set
- * and every table old or new; the agent's restart re-applies its revision in
- * full.
+ * changed chains restored (`--noflush`, declaring just them). One `ipset
+ * restore` process does the sets' part and its read-back: the changed sets'
+ * lines, then `list NAME` of each changed set (members and all), then `list
+ * -t` (every set's header). What a delta verifies, read back after its load:
+ *   - each changed set in full, element by element, as a full check does;
+ *   - our chains of both tables (`iptables-save`; when no chain changes they
+ *     are listed beside the ipset process, and read only if they differ from
+ *     the listing last verified);
+ *   - every other set of ours by its header: type, header (with the random
+ *     initval of the set's creation) and number of entries, as last verified.
+ * That is enough because the delta writes nothing else: an unchanged set is
+ * never touched, so only someone else could have changed it since the last
+ * verification, and an edit that keeps a set's type, creation and count
+ * (a swap of one element for another) is what the full read-back (the
+ * agent's --full-verify, less often) is for. A difference (someone's edit,
+ * the delta's own failure) loads the revision in full. The same digest (our
+ * chains' lines and our sets' headers) is the cheap drift check.
+ *
+ * All or nothing: each swap is atomic per set and each restore per table, so
+ * an agent (or a tool) killed in the middle leaves every set and each
+ * family's chains old or new (test/integration/agent-delta-iptables.test.ts
+ * kills it at random moments); a delta that changes several of them may be
+ * cut between two, and the agent's restart re-applies its revision in full.
  *
  * Each revision is read once (sections, ipset lines by set, the sets and
  * chains it leaves), and a read-back compares the sets' elements as listed
- * with the file's (sameIpsetElements) before reading 100,000 addresses.
- * The listings of one read-back run side by side.
+ * with the file's (listedIpsets: a lookup per element) before reading
+ * 100,000 addresses. The listings of one read-back run side by side. The
+ * tools are started from a small helper process (toolHostRunner), not by
+ * forking the agent and the revisions it holds.
  */
 import { diffLoaded } from "../../analyze/compare-loaded";
 import type { LoadedRuleset } from "../../analyze/loaded";
