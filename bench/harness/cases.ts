@@ -245,6 +245,8 @@ function onePrefixChanged<T>(doc: T): T {
 /** Idle: the agent's periodic cheap check every 10 s over 60 s; CPU of this process and its tools, as a row of `platform`. */
 async function idleCpuRow(platform: string, what: string, check: () => Promise<unknown>, opts: CaseOptions): Promise<Row> {
   opts.log(`agent-apply: ${platform} idle CPU (60 s)`);
+  // After 5 s of quiet: the collector's cleanup after the timed runs is theirs, not the idle agent's.
+  await new Promise((r) => setTimeout(r, 5_000));
   const idleMs = 60_000;
   const c0 = treeCpuMs();
   const timer = setInterval(() => void check(), 10_000);
