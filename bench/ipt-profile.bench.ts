@@ -10,7 +10,7 @@ import { performance } from "node:perf_hooks";
 import { compilePolicy } from "../core/platforms";
 import { IptablesEnforcer, controlPlaneIpset, splitIptablesConfig } from "../core/platforms/iptables";
 import { toolHostRunner, type Runner } from "../core/platforms/runner";
-import { largePolicy } from "./agent-apply.bench";
+import { largePolicy, onePrefixChanged } from "./agent-apply.bench";
 
 const RUNS = Number(process.argv[2] ?? 5);
 const NS = `sg-ipt-prof-${process.pid}`;
@@ -20,9 +20,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main(): Promise<void> {
   const doc = largePolicy() as never;
   const config = compilePolicy(doc, "iptables");
-  const d = doc as unknown as { prefix_lists: { prefixes: { cidr: string }[] }[] };
-  const changedDoc = { ...(doc as object), prefix_lists: [{ ...d.prefix_lists[0], prefixes: [{ cidr: "192.0.2.0/24" }, ...d.prefix_lists[0].prefixes.slice(1)] }, ...d.prefix_lists.slice(1)] };
-  const config2 = compilePolicy(changedDoc as never, "iptables");
+  const config2 = compilePolicy(onePrefixChanged(doc), "iptables");
   execFileSync("ip", ["netns", "add", NS]);
   let log: string[] | undefined;
   let t0 = 0;
@@ -36,7 +34,8 @@ async function main(): Promise<void> {
     return r;
   };
   const raw = (p: ReturnType<typeof splitIptablesConfig>) => {
-    const r = (cmd: string, args: string[], input: string) => spawnSync("ip", ["netns", "exec", NS, cmd, ...args], { input, maxBuffer: 1 << 28 });
+    const r = (cmd: string, args: string[], input: string) =>
+      spawnSync("ip", ["netns", "exec", NS, cmd, ...args], { input, maxBuffer: 1 << 28 });
     r("ipset", ["restore"], p.ipset + controlPlaneIpset(CP));
     r("iptables-restore", ["--noflush"], p.iptables);
     if (p.ip6tables) r("ip6tables-restore", ["--noflush"], p.ip6tables);
@@ -75,7 +74,8 @@ async function main(): Promise<void> {
       if (i === RUNS - 1) console.log(`quick (node cpu ${((c.user + c.system) / 1000).toFixed(1)} ms):\n  ` + log.join("\n  "));
     }
     console.log(`rss ${process.memoryUsage().rss >> 20} MB, heap used ${process.memoryUsage().heapUsed >> 20} MB`);
-    for (const [k, v] of Object.entries(times)) console.log(`${k}: median ${median(v).toFixed(1)} ms  [${v.map((x) => x.toFixed(0)).join(" ")}]`);
+    for (const [k, v] of Object.entries(times))
+      console.log(`${k}: median ${median(v).toFixed(1)} ms  [${v.map((x) => x.toFixed(0)).join(" ")}]`);
   } finally {
     execFileSync("ip", ["netns", "del", NS]);
   }

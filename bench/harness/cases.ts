@@ -234,14 +234,6 @@ function inNs(ns: string, cmd: string, args: string[], input?: string): void {
 
 // ---------------------------------------------------------------- agent apply + verify
 
-/** `doc` with the first prefix of its first list replaced by another (a one-prefix change). */
-function onePrefixChanged<T>(doc: T): T {
-  const d = doc as unknown as { prefix_lists: { prefixes: { cidr: string }[] }[] };
-  const [first, ...rest] = d.prefix_lists;
-  const prefixes = [{ cidr: "192.0.2.0/24" }, ...first.prefixes.slice(1)];
-  return { ...(doc as object), prefix_lists: [{ ...first, prefixes }, ...rest] } as T;
-}
-
 /** Idle: the agent's periodic cheap check every 10 s over 60 s; CPU of this process and its tools, as a row of `platform`. */
 async function idleCpuRow(platform: string, what: string, check: () => Promise<unknown>, opts: CaseOptions): Promise<Row> {
   opts.log(`agent-apply: ${platform} idle CPU (60 s)`);
@@ -264,7 +256,7 @@ async function idleCpuRow(platform: string, what: string, check: () => Promise<u
 async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
   const base: CaseResult = { name: "agent-apply", title: "Agent apply + verify", workload: "", rows: [], notes: [] };
   if (!isRoot()) return { ...base, skipped: "needs root (network namespaces, nft, iptables)" };
-  const { largePolicy } = await import("../agent-apply.bench");
+  const { largePolicy, onePrefixChanged } = await import("../agent-apply.bench");
   const { NftablesEnforcer, nftablesFile } = await import("../../core/platforms/nftables");
   const { IptablesEnforcer, controlPlaneIpset, splitIptablesConfig } = await import("../../core/platforms/iptables");
   const { mustRun, runCommand, toolHostRunner } = await import("../../core/platforms/runner");

@@ -98,8 +98,13 @@ export function toolHostRunner(): Runner {
   let nextId = 0;
   const hold = (on: boolean) => {
     const channel = host?.channel as { ref?(): void; unref?(): void } | undefined;
-    if (on) (host?.ref(), channel?.ref?.());
-    else (host?.unref(), channel?.unref?.());
+    if (on) {
+      host?.ref();
+      channel?.ref?.();
+    } else {
+      host?.unref();
+      channel?.unref?.();
+    }
   };
   const settle = (id: number, result: RunResult) => {
     const p = pending.get(id);
