@@ -234,6 +234,22 @@ function inNs(ns: string, cmd: string, args: string[], input?: string): void {
 
 // ---------------------------------------------------------------- agent apply + verify
 
+/** The judged rows of a platform: its full apply (<= 1.5x raw) and its one-prefix delta (<= 50 ms, >= 10x faster than raw). */
+function applyRows(anchor: { name: string; summary: Summary }, [full, delta]: [string, Summary][]): Row[] {
+  const r = ratio(full[1], anchor.summary);
+  const rd = ratio(delta[1], anchor.summary);
+  return [
+    { metric: full[0], ours: full[1], anchor, ratio: r, target: { text: "<= 1.5x raw", met: r !== undefined ? r <= 1.5 : undefined } },
+    {
+      metric: delta[0],
+      ours: delta[1],
+      anchor,
+      ratio: rd,
+      target: { text: "<= 50 ms and >= 10x faster than raw", met: rd !== undefined ? rd <= 0.1 && delta[1].median_ms <= 50 : undefined },
+    },
+  ];
+}
+
 /** Idle: the agent's periodic cheap check every 10 s over 60 s; CPU of this process and its tools, as a row of `platform`. */
 async function idleCpuRow(platform: string, what: string, check: () => Promise<unknown>, opts: CaseOptions): Promise<Row> {
   opts.log(`agent-apply: ${platform} idle CPU (60 s)`);
@@ -323,23 +339,13 @@ async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
         const diff = await enforcer.quickCheck(at, CP);
         if (diff.length) throw new Error(`unexpected drift: ${diff.join("; ")}`);
       }, t);
-      const r = ratio(apply, raw);
       const anchor = { name: "raw `nft -f` of the new file (full)", summary: raw };
-      base.rows.push({
-        metric: "nftables: full apply (write, nft -f, read-back, semantic compare)",
-        ours: apply,
-        anchor,
-        ratio: r,
-        target: { text: "<= 1.5x raw", met: r !== undefined ? r <= 1.5 : undefined },
-      });
-      const rd = ratio(delta, raw);
-      base.rows.push({
-        metric: "nftables: one-prefix change, delta apply + verify (changed set only, chain handles, watch)",
-        ours: delta,
-        anchor,
-        ratio: rd,
-        target: { text: "<= 50 ms and >= 10x faster than raw", met: rd !== undefined ? rd <= 0.1 && delta.median_ms <= 50 : undefined },
-      });
+      base.rows.push(
+        ...applyRows(anchor, [
+          ["nftables: full apply (write, nft -f, read-back, semantic compare)", apply],
+          ["nftables: one-prefix change, delta apply + verify (changed set only, chain handles, watch)", delta],
+        ]),
+      );
       base.rows.push({ metric: "nftables: full verification alone (read-back + compare)", ours: check, anchor, ratio: ratio(check, raw) });
       base.rows.push({ metric: "nftables: cheap drift check (chain handles + watch)", ours: quick, anchor, ratio: ratio(quick, raw) });
       // With the watch: its `nft monitor` counts too.
@@ -394,22 +400,12 @@ async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
         name: "raw `ipset restore` + `iptables-restore --noflush` + `ip6tables-restore --noflush` of the new text",
         summary: raw,
       };
-      const r = ratio(apply, raw);
-      base.rows.push({
-        metric: "iptables: full apply (ipset restore, ip(6)tables-restore --noflush, jumps, read-back, compare)",
-        ours: apply,
-        anchor,
-        ratio: r,
-        target: { text: "<= 1.5x raw", met: r !== undefined ? r <= 1.5 : undefined },
-      });
-      const rd = ratio(delta, raw);
-      base.rows.push({
-        metric: "iptables: one-prefix change, delta apply + verify (changed set swapped, our chains, set headers)",
-        ours: delta,
-        anchor,
-        ratio: rd,
-        target: { text: "<= 50 ms and >= 10x faster than raw", met: rd !== undefined ? rd <= 0.1 && delta.median_ms <= 50 : undefined },
-      });
+      base.rows.push(
+        ...applyRows(anchor, [
+          ["iptables: full apply (ipset restore, ip(6)tables-restore --noflush, jumps, read-back, compare)", apply],
+          ["iptables: one-prefix change, delta apply + verify (changed set swapped, our chains, set headers)", delta],
+        ]),
+      );
       base.rows.push({
         metric: "iptables: cheap drift check (our chains' lines + set headers digest)",
         ours: quick,
