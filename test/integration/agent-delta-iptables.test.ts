@@ -174,7 +174,8 @@ test("an enforcer SIGKILLed with its tools during a delta leaves each set and ea
     const exited = new Promise((resolve) => child.on("exit", resolve));
     await saysReady(child);
     const before = hostOf(site, config, nextConfig);
-    const killAfterMs = Math.floor(random() * 60);
+    // From before the delta starts to after it ends (30-150 ms for these sizes).
+    const killAfterMs = Math.floor(random() * 200);
     child.stdin!.write("go\n");
     await new Promise((r) => setTimeout(r, killAfterMs));
     // The enforcer, its helper and whatever tool runs: the whole process group.
