@@ -163,11 +163,25 @@ export class IptablesEnforcer implements Enforcer {
 
   async apply(config: string, controlPlane: ControlPlaneAddress[], previous?: AppliedConfig): Promise<ApplyOutcome> {
     const rev = this.revisionOf(config, controlPlane);
+    // A delta from the revision in force whose chains are those in force: they are listed at once, while the sets'
+    // difference is worked out (the delta reads them beside its load).
+    const v = this.inForce;
+    const sameChains =
+      v !== undefined &&
+      v.rev.config === previous?.config &&
+      v.rev.parts.iptables === rev.parts.iptables &&
+      v.rev.parts.ip6tables === rev.parts.ip6tables &&
+      v.rev.jumps.size === rev.jumps.size &&
+      [...rev.jumps].every((j) => v.rev.jumps.has(j));
+    const listed = sameChains ? this.readTables(rev, false) : undefined;
+    // Its failure is the delta's to report when it awaits it (handled meanwhile, not an unhandled rejection).
+    listed?.catch(() => undefined);
     const planned = this.plan(rev, previous);
     let reason = "reason" in planned ? planned.reason : "";
+    if (!("delta" in planned)) await listed?.catch(() => undefined);
     if ("delta" in planned) {
       try {
-        await this.applyDelta(rev, planned.delta);
+        await this.applyDelta(rev, planned.delta, listed);
         return { mode: "delta", touched: planned.delta.sets.length + planned.delta.chains.length };
       } catch (err) {
         reason = `the delta failed (${(err as Error).message}); loaded in full`;
@@ -214,13 +228,17 @@ export class IptablesEnforcer implements Enforcer {
     return "unsupported" in delta ? { reason: delta.unsupported } : { delta };
   }
 
-  private async applyDelta(rev: Revision, delta: IptablesDelta): Promise<void> {
+  /** `listed`: our chains, listed since the apply began (the chains are those in force: a delta changes none). */
+  private async applyDelta(rev: Revision, delta: IptablesDelta, listed?: Promise<Tables>): Promise<void> {
     const before = this.inForce!;
     this.inForce = undefined;
     const changed = new Set(delta.sets);
     const chainsChange = delta.iptables !== undefined || delta.ip6tables !== undefined;
     // No chain of ours changes: they are listed beside the sets' load (no restore here touches them).
-    const early = chainsChange ? undefined : this.readTables(rev, true);
+    // (Not mending a missing jump there: the listing then differs from the one verified, and the full load mends it.)
+    if (chainsChange) await listed?.catch(() => undefined);
+    const early = chainsChange ? undefined : (listed ?? this.readTables(rev, true));
+    early?.catch(() => undefined);
     // One ipset process: the changed sets restored and swapped in, then each listed back with its members, then
     // every set's header (`list -t`; in a restore, an option given once holds for the lines after it).
     const script = delta.ipset + [...changed].map((name) => `list ${name}\n`).join("") + "list -t\n";
