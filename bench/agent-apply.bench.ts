@@ -56,6 +56,14 @@ export function largePolicy() {
   return { prefix_lists: lists, security_groups: [{ id: "sec_grp_bench00000000000000000000", name: "bench", rules, sites: [] }] };
 }
 
+/** `doc` with the first prefix of its first list replaced by another (a one-prefix change). */
+export function onePrefixChanged<T>(doc: T): T {
+  const d = doc as unknown as { prefix_lists: { prefixes: { cidr: string }[] }[] };
+  const [first, ...rest] = d.prefix_lists;
+  const prefixes = [{ cidr: "192.0.2.0/24" }, ...first.prefixes.slice(1)];
+  return { ...(doc as object), prefix_lists: [{ ...first, prefixes }, ...rest] } as T;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- [--smoke] [--out DIR] [--runs N] [--warmup N] [--no-plots] [--render-only] [--skip-setup] [CASE ...]]`
+ * `npm run bench [-- [--smoke] [--out DIR] [--runs N] [--warmup N] [--platform iptables|nftables] [--no-plots] [--render-only] [--skip-setup] [CASE ...]]`
  *
  * Sets up what the benchmarks and anchors need (scripts/bench.sh), then runs
  * the harness (bench/harness/run.ts): every case, or the named ones, each
  * beside its anchor; writes bench/results/latest.json, BENCHMARKS.md and the
  * scaling plots bench/*.png. `--smoke` runs tiny sizes once into a temp
  * directory (or --out) and leaves BENCHMARKS.md alone. Benchmarks are not
- * part of `npm test`.
+ * part of `npm test`. `--platform NAME` makes the agent-apply case measure
+ * one platform only (its other platforms' rows are kept from the last run).
  */
 const { spawnSync } = require("node:child_process");
 const path = require("node:path");

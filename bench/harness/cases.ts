@@ -234,21 +234,48 @@ function inNs(ns: string, cmd: string, args: string[], input?: string): void {
 
 // ---------------------------------------------------------------- agent apply + verify
 
-/** `doc` with the first prefix of its first list replaced by another (a one-prefix change). */
-function onePrefixChanged<T>(doc: T): T {
-  const d = doc as unknown as { prefix_lists: { prefixes: { cidr: string }[] }[] };
-  const [first, ...rest] = d.prefix_lists;
-  const prefixes = [{ cidr: "192.0.2.0/24" }, ...first.prefixes.slice(1)];
-  return { ...(doc as object), prefix_lists: [{ ...first, prefixes }, ...rest] } as T;
+/** The judged rows of a platform: its full apply (<= 1.5x raw) and its one-prefix delta (<= 50 ms, >= 10x faster than raw). */
+function applyRows(anchor: { name: string; summary: Summary }, [full, delta]: [string, Summary][]): Row[] {
+  const r = ratio(full[1], anchor.summary);
+  const rd = ratio(delta[1], anchor.summary);
+  return [
+    { metric: full[0], ours: full[1], anchor, ratio: r, target: { text: "<= 1.5x raw", met: r !== undefined ? r <= 1.5 : undefined } },
+    {
+      metric: delta[0],
+      ours: delta[1],
+      anchor,
+      ratio: rd,
+      target: { text: "<= 50 ms and >= 10x faster than raw", met: rd !== undefined ? rd <= 0.1 && delta[1].median_ms <= 50 : undefined },
+    },
+  ];
+}
+
+/** Idle: the agent's periodic cheap check every 10 s over 60 s; CPU of this process and its tools, as a row of `platform`. */
+async function idleCpuRow(platform: string, what: string, check: () => Promise<unknown>, opts: CaseOptions): Promise<Row> {
+  opts.log(`agent-apply: ${platform} idle CPU (60 s)`);
+  // After 5 s of quiet: the collector's cleanup after the timed runs is theirs, not the idle agent's.
+  await new Promise((r) => setTimeout(r, 5_000));
+  const idleMs = 60_000;
+  const c0 = treeCpuMs();
+  const timer = setInterval(() => void check(), 10_000);
+  await new Promise((r) => setTimeout(r, idleMs));
+  clearInterval(timer);
+  const percent = ((treeCpuMs() - c0) / idleMs) * 100;
+  return {
+    metric: `${platform}: idle CPU over 60 s, % of one core (${what})`,
+    ours: summarize([percent]),
+    target: { text: "<= 1% of a core", met: percent <= 1 },
+    note: "the figure is a percentage, not ms",
+  };
 }
 
 async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
   const base: CaseResult = { name: "agent-apply", title: "Agent apply + verify", workload: "", rows: [], notes: [] };
   if (!isRoot()) return { ...base, skipped: "needs root (network namespaces, nft, iptables)" };
-  const { largePolicy } = await import("../agent-apply.bench");
+  const { largePolicy, onePrefixChanged } = await import("../agent-apply.bench");
   const { NftablesEnforcer, nftablesFile } = await import("../../core/platforms/nftables");
   const { IptablesEnforcer, controlPlaneIpset, splitIptablesConfig } = await import("../../core/platforms/iptables");
-  const { runCommand } = await import("../../core/platforms/runner");
+  const { mustRun, runCommand, toolHostRunner } = await import("../../core/platforms/runner");
   type Runner = import("../../core/platforms/runner").Runner;
   const doc = largePolicy() as never as Parameters<typeof compilePolicy>[0];
   if (opts.smoke) {
@@ -276,135 +303,121 @@ async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
   const iptConfig2 = compilePolicy(changed, "iptables");
   const nftFile2 = join(dir, "raw-changed.nft");
   writeFileSync(nftFile2, nftablesFile(nftConfig2, CP));
-  await withNetns(`sg-bench-nft-${process.pid}`, async (ns) => {
-    const run: Runner = (cmd, args, stdin, options) => runCommand("ip", ["netns", "exec", ns, cmd, ...args], stdin, options);
-    const spawnInNs = (cmd: string, args: string[]) =>
-      spawn("ip", ["netns", "exec", ns, cmd, ...args], { stdio: ["pipe", "pipe", "pipe"] });
-    const enforcer = new NftablesEnforcer({ stateDir: dir, run, spawn: spawnInNs });
-    opts.log("agent-apply: nftables");
-    // Raw anchor: a full `nft -f` of the new file, alternating between the two revisions so each run changes the table.
-    // Before the watch starts: an `nft monitor` listening to 100,000 element events would slow the raw loads.
-    let flip = false;
-    const raw = await timeItWithCpu(() => inNs(ns, "nft", ["-f", (flip = !flip) ? nftFile2 : nftFile]), t);
-    // The agent's change watch runs (as in `secgroups agent`): it is what lets a delta skip the full read-back.
-    enforcer.watch(() => undefined);
-    const apply = await timeItWithCpu(() => enforcer.apply(nftConfig, CP), t);
-    // The watch comes up in the background (nft reads the whole ruleset first); the agent's next check then proves the table.
-    while (!enforcer.proven) {
-      await enforcer.quickCheck(nftConfig, CP);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    // Delta: alternate between the revisions, each applied with its predecessor.
-    let at = nftConfig;
-    const delta = await timeItWithCpu(async () => {
-      const next = at === nftConfig ? nftConfig2 : nftConfig;
-      const outcome = await enforcer.apply(next, CP, { config: at, controlPlane: CP });
-      if (outcome.mode !== "delta") throw new Error(`expected a delta, got a full load: ${outcome.reason}`);
-      at = next;
-    }, t);
-    const check = await timeIt(async () => {
-      const diff = await enforcer.check(at, CP);
-      if (diff.length) throw new Error(`unexpected drift: ${diff.join("; ")}`);
-    }, t);
-    const quick = await timeItWithCpu(async () => {
-      const diff = await enforcer.quickCheck(at, CP);
-      if (diff.length) throw new Error(`unexpected drift: ${diff.join("; ")}`);
-    }, t);
-    const r = ratio(apply, raw);
-    const anchor = { name: "raw `nft -f` of the new file (full)", summary: raw };
-    base.rows.push({
-      metric: "nftables: full apply (write, nft -f, read-back, semantic compare)",
-      ours: apply,
-      anchor,
-      ratio: r,
-      target: { text: "<= 1.5x raw", met: r !== undefined ? r <= 1.5 : undefined },
+  const measures = (platform: string) => opts.platform === undefined || opts.platform === platform;
+  if (measures("nftables"))
+    await withNetns(`sg-bench-nft-${process.pid}`, async (ns) => {
+      const run: Runner = (cmd, args, stdin, options) => runCommand("ip", ["netns", "exec", ns, cmd, ...args], stdin, options);
+      const spawnInNs = (cmd: string, args: string[]) =>
+        spawn("ip", ["netns", "exec", ns, cmd, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+      const enforcer = new NftablesEnforcer({ stateDir: dir, run, spawn: spawnInNs });
+      opts.log("agent-apply: nftables");
+      // Raw anchor: a full `nft -f` of the new file, alternating between the two revisions so each run changes the table.
+      // Before the watch starts: an `nft monitor` listening to 100,000 element events would slow the raw loads.
+      let flip = false;
+      const raw = await timeItWithCpu(() => inNs(ns, "nft", ["-f", (flip = !flip) ? nftFile2 : nftFile]), t);
+      // The agent's change watch runs (as in `secgroups agent`): it is what lets a delta skip the full read-back.
+      enforcer.watch(() => undefined);
+      const apply = await timeItWithCpu(() => enforcer.apply(nftConfig, CP), t);
+      // The watch comes up in the background (nft reads the whole ruleset first); the agent's next check then proves the table.
+      while (!enforcer.proven) {
+        await enforcer.quickCheck(nftConfig, CP);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      // Delta: alternate between the revisions, each applied with its predecessor.
+      let at = nftConfig;
+      const delta = await timeItWithCpu(async () => {
+        const next = at === nftConfig ? nftConfig2 : nftConfig;
+        const outcome = await enforcer.apply(next, CP, { config: at, controlPlane: CP });
+        if (outcome.mode !== "delta") throw new Error(`expected a delta, got a full load: ${outcome.reason}`);
+        at = next;
+      }, t);
+      const check = await timeIt(async () => {
+        const diff = await enforcer.check(at, CP);
+        if (diff.length) throw new Error(`unexpected drift: ${diff.join("; ")}`);
+      }, t);
+      const quick = await timeItWithCpu(async () => {
+        const diff = await enforcer.quickCheck(at, CP);
+        if (diff.length) throw new Error(`unexpected drift: ${diff.join("; ")}`);
+      }, t);
+      const anchor = { name: "raw `nft -f` of the new file (full)", summary: raw };
+      base.rows.push(
+        ...applyRows(anchor, [
+          ["nftables: full apply (write, nft -f, read-back, semantic compare)", apply],
+          ["nftables: one-prefix change, delta apply + verify (changed set only, chain handles, watch)", delta],
+        ]),
+      );
+      base.rows.push({ metric: "nftables: full verification alone (read-back + compare)", ours: check, anchor, ratio: ratio(check, raw) });
+      base.rows.push({ metric: "nftables: cheap drift check (chain handles + watch)", ours: quick, anchor, ratio: ratio(quick, raw) });
+      // With the watch: its `nft monitor` counts too.
+      if (!opts.smoke)
+        base.rows.push(await idleCpuRow("nftables", "cheap check every 10 s + nft monitor", () => enforcer.quickCheck(at, CP), opts));
+      enforcer.unwatch();
     });
-    const rd = ratio(delta, raw);
-    base.rows.push({
-      metric: "nftables: one-prefix change, delta apply + verify (changed set only, chain handles, watch)",
-      ours: delta,
-      anchor,
-      ratio: rd,
-      target: { text: "<= 50 ms and >= 10x faster than raw", met: rd !== undefined ? rd <= 0.1 && delta.median_ms <= 50 : undefined },
-    });
-    base.rows.push({ metric: "nftables: full verification alone (read-back + compare)", ours: check, anchor, ratio: ratio(check, raw) });
-    base.rows.push({ metric: "nftables: cheap drift check (chain handles + watch)", ours: quick, anchor, ratio: ratio(quick, raw) });
-    if (!opts.smoke) {
-      // Idle: the agent's periodic cheap check every 10 s and the watch, over 60 s; CPU of this process and its tools.
-      opts.log("agent-apply: nftables idle CPU (60 s)");
-      const idleMs = 60_000;
-      const c0 = treeCpuMs();
-      const timer = setInterval(() => void enforcer.quickCheck(at, CP), 10_000);
-      await new Promise((r) => setTimeout(r, idleMs));
-      clearInterval(timer);
-      const cpu = treeCpuMs() - c0;
+  if (measures("iptables"))
+    await withNetns(`sg-bench-ipt-${process.pid}`, async (ns) => {
+      // As the agent starts its tools (toolHostRunner: a small helper forks them, not this process of 200 MB and more);
+      // the raw anchor too, so that neither pays for forking this process.
+      const host = toolHostRunner();
+      const run: Runner = (cmd, args, stdin, options) => host("ip", ["netns", "exec", ns, cmd, ...args], stdin, options);
+      const enforcer = new IptablesEnforcer({ run });
+      const parts = splitIptablesConfig(iptConfig);
+      opts.log("agent-apply: iptables");
+      await enforcer.apply(iptConfig, CP); // declares our chains and jumps once: the raw anchor then reloads the same
+      // The same tools and sections the agent loads, both families, of the new (changed) revision.
+      const parts2 = splitIptablesConfig(iptConfig2);
+      let flip = false;
+      const raw = await timeItWithCpu(
+        async () => {
+          const p = (flip = !flip) ? parts2 : parts;
+          await mustRun(run, "ipset", ["restore"], p.ipset + controlPlaneIpset(CP));
+          await mustRun(run, "iptables-restore", ["--noflush"], p.iptables);
+          if (p.ip6tables) await mustRun(run, "ip6tables-restore", ["--noflush"], p.ip6tables);
+        },
+        t,
+        treeCpuMs,
+      );
+      const apply = await timeItWithCpu(() => enforcer.apply(iptConfig, CP), t, treeCpuMs);
+      let at = iptConfig;
+      const delta = await timeItWithCpu(
+        async () => {
+          const next = at === iptConfig ? iptConfig2 : iptConfig;
+          const outcome = await enforcer.apply(next, CP, { config: at, controlPlane: CP });
+          if (outcome.mode !== "delta") throw new Error(`expected a delta, got a full load: ${outcome.reason}`);
+          at = next;
+        },
+        t,
+        treeCpuMs,
+      );
+      const quick = await timeItWithCpu(
+        async () => {
+          const diff = await enforcer.quickCheck(at, CP);
+          if (diff.length) throw new Error(`unexpected drift: ${diff.join("; ")}`);
+        },
+        t,
+        treeCpuMs,
+      );
+      const anchor = {
+        name: "raw `ipset restore` + `iptables-restore --noflush` + `ip6tables-restore --noflush` of the new text",
+        summary: raw,
+      };
+      base.rows.push(
+        ...applyRows(anchor, [
+          ["iptables: full apply (ipset restore, ip(6)tables-restore --noflush, jumps, read-back, compare)", apply],
+          ["iptables: one-prefix change, delta apply + verify (changed set swapped, our chains, set headers)", delta],
+        ]),
+      );
       base.rows.push({
-        metric: "nftables: idle CPU over 60 s, % of one core (cheap check every 10 s + nft monitor)",
-        ours: summarize([(cpu / idleMs) * 100]),
-        target: { text: "<= 1% of a core", met: (cpu / idleMs) * 100 <= 1 },
-        note: "the figure is a percentage, not ms",
+        metric: "iptables: cheap drift check (our chains' lines + set headers digest)",
+        ours: quick,
+        anchor,
+        ratio: ratio(quick, raw),
+        note:
+          quick.cpu_median_ms !== undefined
+            ? `every 10 s: ${((quick.cpu_median_ms / 10_000) * 100).toFixed(2)}% of a core (CPU median / interval)`
+            : undefined,
       });
-    }
-    enforcer.unwatch();
-  });
-  await withNetns(`sg-bench-ipt-${process.pid}`, async (ns) => {
-    const run = (cmd: string, args: string[], stdin?: string) => runCommand("ip", ["netns", "exec", ns, cmd, ...args], stdin);
-    const enforcer = new IptablesEnforcer({ run });
-    const parts = splitIptablesConfig(iptConfig);
-    opts.log("agent-apply: iptables");
-    await enforcer.apply(iptConfig, CP); // declares our chains and jumps once: the raw anchor then reloads the same
-    // The same tools and sections the agent loads, both families, of the new (changed) revision.
-    const parts2 = splitIptablesConfig(iptConfig2);
-    let flip = false;
-    const raw = await timeItWithCpu(() => {
-      const p = (flip = !flip) ? parts2 : parts;
-      inNs(ns, "ipset", ["restore"], p.ipset + controlPlaneIpset(CP));
-      inNs(ns, "iptables-restore", ["--noflush"], p.iptables);
-      if (p.ip6tables) inNs(ns, "ip6tables-restore", ["--noflush"], p.ip6tables);
-    }, t);
-    const apply = await timeItWithCpu(() => enforcer.apply(iptConfig, CP), t);
-    let at = iptConfig;
-    const delta = await timeItWithCpu(async () => {
-      const next = at === iptConfig ? iptConfig2 : iptConfig;
-      const outcome = await enforcer.apply(next, CP, { config: at, controlPlane: CP });
-      if (outcome.mode !== "delta") throw new Error(`expected a delta, got a full load: ${outcome.reason}`);
-      at = next;
-    }, t);
-    const quick = await timeItWithCpu(async () => {
-      const diff = await enforcer.quickCheck(at, CP);
-      if (diff.length) throw new Error(`unexpected drift: ${diff.join("; ")}`);
-    }, t);
-    const anchor = {
-      name: "raw `ipset restore` + `iptables-restore --noflush` + `ip6tables-restore --noflush` of the new text",
-      summary: raw,
-    };
-    const r = ratio(apply, raw);
-    base.rows.push({
-      metric: "iptables: full apply (ipset restore, ip(6)tables-restore --noflush, jumps, read-back, compare)",
-      ours: apply,
-      anchor,
-      ratio: r,
-      target: { text: "<= 1.5x raw", met: r !== undefined ? r <= 1.5 : undefined },
+      if (!opts.smoke) base.rows.push(await idleCpuRow("iptables", "cheap check every 10 s", () => enforcer.quickCheck(at, CP), opts));
     });
-    const rd = ratio(delta, raw);
-    base.rows.push({
-      metric: "iptables: one-prefix change, delta apply + verify (changed set swapped, our chains, set headers)",
-      ours: delta,
-      anchor,
-      ratio: rd,
-      target: { text: "<= 50 ms and >= 10x faster than raw", met: rd !== undefined ? rd <= 0.1 && delta.median_ms <= 50 : undefined },
-    });
-    base.rows.push({
-      metric: "iptables: cheap drift check (our chains' lines + set headers digest)",
-      ours: quick,
-      anchor,
-      ratio: ratio(quick, raw),
-      note:
-        quick.cpu_median_ms !== undefined
-          ? `every 10 s: ${((quick.cpu_median_ms / 10_000) * 100).toFixed(2)}% of a core (CPU median / interval)`
-          : undefined,
-    });
-  });
   base.notes.push(
     "Timed in one network namespace per backend; raw and agent runs load the same text into the same (already populated) tables, so both replace state rather than create it.",
   );

@@ -3,12 +3,14 @@
  * in its own process, its anchor in the same run; writes results JSON,
  * BENCHMARKS.md and the scaling plots. Started by `npm run bench` (scripts/bench.js).
  *
- *   node dist/bench-build/bench/harness/run.js [--smoke] [--out DIR] [--runs N] [--warmup N] [--no-plots] [--render-only] [CASE ...]
+ *   node dist/bench-build/bench/harness/run.js [--smoke] [--out DIR] [--runs N] [--warmup N] [--platform NAME] [--no-plots] [--render-only] [CASE ...]
  *
  * --smoke: tiny sizes, 1 repetition, no warm-up, everything written to a temp
  * directory (or --out), never to BENCHMARKS.md. --render-only: no case is run;
  * BENCHMARKS.md and the plots are regenerated from bench/results/latest.json. Running some cases only merges
  * them into the existing bench/results/latest.json before regenerating.
+ * --platform iptables|nftables: the agent-apply case measures that platform
+ * only; the rows of the other platforms are kept from latest.json.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -37,6 +39,9 @@ function findRepo(): string {
   return dir;
 }
 
+/** What --platform takes: the platforms the agent-apply case measures (its rows start with `NAME:`). */
+const PLATFORMS = ["nftables", "iptables"];
+
 function parseArgs(argv: string[]) {
   const out = {
     smoke: false,
@@ -45,6 +50,7 @@ function parseArgs(argv: string[]) {
     warmup: undefined as number | undefined,
     plots: true,
     renderOnly: false,
+    platform: undefined as string | undefined,
     names: [] as string[],
   };
   for (let i = 0; i < argv.length; i++) {
@@ -55,9 +61,12 @@ function parseArgs(argv: string[]) {
     else if (a === "--warmup") out.warmup = Number(argv[++i]);
     else if (a === "--no-plots") out.plots = false;
     else if (a === "--render-only") out.renderOnly = true;
+    else if (a === "--platform") out.platform = argv[++i];
     else if (a.startsWith("-")) throw new Error(`unknown option ${a}`);
     else out.names.push(a);
   }
+  if (out.platform !== undefined && !PLATFORMS.includes(out.platform))
+    throw new Error(`unknown platform ${out.platform}; platforms: ${PLATFORMS.join(", ")}`);
   for (const n of out.names) if (!CASES[n]) throw new Error(`unknown case ${n}; cases: ${Object.keys(CASES).join(", ")}`);
   return out;
 }
@@ -80,6 +89,7 @@ function main(): void {
     python: { capirca: process.env.SECGROUPS_BENCH_CAPIRCA_PYTHON ?? "/usr/bin/python3", aerleon: join(venv, "bin/python") },
     repo,
     workDir,
+    ...(args.platform ? { platform: args.platform } : {}),
   };
   const optionsFile = join(workDir, "options.json");
   writeFileSync(optionsFile, JSON.stringify(options));
@@ -122,7 +132,9 @@ function main(): void {
   let previous: Results | undefined;
   if (!args.smoke && (args.names.length || args.renderOnly) && existsSync(resultsFile))
     previous = JSON.parse(readFileSync(resultsFile, "utf8")) as Results;
-  const merged = previous ? [...previous.cases.filter((c) => !names.includes(c.name)), ...fresh] : fresh;
+  const merged = previous
+    ? [...previous.cases.filter((c) => !names.includes(c.name)), ...fresh.map((c) => withOtherPlatforms(c, previous!, args.platform))]
+    : fresh;
   const order = Object.keys(CASES);
   merged.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   if (args.renderOnly && previous) Object.assign(machine, previous.machine);
@@ -159,6 +171,20 @@ function main(): void {
   const failed = fresh.filter((c) => c.error);
   if (failed.length) console.error(`bench: ${failed.length} case(s) failed: ${failed.map((c) => c.name).join(", ")}`);
   process.exitCode = failed.length ? 1 : 0;
+}
+
+/** A case measured for one platform, with the previous run's rows of the other platforms (in their places). */
+function withOtherPlatforms<C extends CaseResult>(fresh: C, previous: Results, platform: string | undefined): C {
+  const before = previous.cases.find((c) => c.name === fresh.name);
+  if (!platform || !before || fresh.error || fresh.skipped) return fresh;
+  const ours = (metric: string) => metric.startsWith(`${platform}:`);
+  const rows = before.rows.flatMap((r, i) => {
+    if (!ours(r.metric)) return [r];
+    // The fresh rows take the place of the first row of this platform.
+    return before.rows.findIndex((b) => ours(b.metric)) === i ? fresh.rows : [];
+  });
+  if (!before.rows.some((r) => ours(r.metric))) rows.push(...fresh.rows);
+  return { ...fresh, rows };
 }
 
 main();

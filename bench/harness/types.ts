@@ -61,5 +61,7 @@ export interface CaseOptions {
   python: { capirca: string; aerleon: string };
   repo: string;
   workDir: string;
+  /** `--platform NAME`: a case that measures several platforms (agent-apply) measures only this one. */
+  platform?: string;
   log: (line: string) => void;
 }

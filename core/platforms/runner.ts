@@ -1,5 +1,5 @@
 /** Runs the platform's tools (nft, iptables-restore, ipset); a seam for tests. */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from "node:child_process";
 
 export interface RunResult {
   code: number;
@@ -44,4 +44,103 @@ export async function mustRun(run: Runner, command: string, args: string[], stdi
   const r = await run(command, args, stdin, options);
   if (r.code !== 0) throw new Error(`${[command, ...args].join(" ")} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
   return r.stdout;
+}
+
+/** The helper of toolHostRunner: runs each tool it is sent, answers its process id and then its result. */
+const TOOL_HOST = `
+const { spawn } = require("node:child_process");
+process.on("message", ({ id, command, args, stdin }) => {
+  let done = false;
+  const finish = (result) => {
+    if (!done) process.send({ id, result });
+    done = true;
+  };
+  const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+  if (child.pid !== undefined) process.send({ id, pid: child.pid });
+  const out = [];
+  const err = [];
+  child.stdout.on("data", (b) => out.push(b));
+  child.stderr.on("data", (b) => err.push(b));
+  child.on("error", (e) => finish({ code: 127, stdout: "", stderr: command + ": " + e.message }));
+  child.on("close", (code, signal) =>
+    finish({
+      code: code ?? 128,
+      stdout: Buffer.concat(out).toString(),
+      stderr: Buffer.concat(err).toString() + (signal ? command + " killed by " + signal : ""),
+    }),
+  );
+  child.stdin.on("error", () => undefined);
+  child.stdin.end(stdin ?? "");
+});
+process.on("disconnect", () => process.exit(0));
+`;
+
+interface HostMessage {
+  id: number;
+  pid?: number;
+  result?: RunResult;
+}
+
+/**
+ * A Runner that starts the tools from a small helper process (a bare node,
+ * started on first use) instead of this one. Starting a process forks this
+ * one first, page tables and all: an agent holding a revision of 100,000
+ * addresses (about 200 MB resident) paid 10-90 ms per tool for the fork
+ * alone, more than most tools take; the helper forks in 1-2 ms. Input and
+ * output pass over its IPC channel. The helper ends with this process (its
+ * channel closes) and keeps it alive only while a tool runs; should it fail
+ * to start, the tools are started from here (runCommand).
+ */
+export function toolHostRunner(): Runner {
+  let host: ChildProcess | undefined;
+  let failed = false;
+  const pending = new Map<number, { resolve: (r: RunResult) => void; request: Parameters<Runner> }>();
+  let nextId = 0;
+  const hold = (on: boolean) => {
+    const channel = host?.channel as { ref?(): void; unref?(): void } | undefined;
+    if (on) {
+      host?.ref();
+      channel?.ref?.();
+    } else {
+      host?.unref();
+      channel?.unref?.();
+    }
+  };
+  const settle = (id: number, result: RunResult) => {
+    const p = pending.get(id);
+    if (!p) return;
+    pending.delete(id);
+    if (!pending.size) hold(false);
+    p.resolve(result);
+  };
+  const start = (): ChildProcess => {
+    const child = spawn(process.execPath, ["-e", TOOL_HOST], { stdio: ["ignore", "ignore", "inherit", "ipc"], serialization: "advanced" });
+    child.on("message", (m: HostMessage) => {
+      if (m.pid !== undefined) pending.get(m.id)?.request[3]?.onSpawn?.(m.pid);
+      if (m.result) settle(m.id, m.result);
+    });
+    // Not started (or unreachable): the tools asked for so far, and all later, run from here.
+    child.on("error", () => {
+      failed = true;
+      for (const [id, p] of pending) void runCommand(...p.request).then((r) => settle(id, r));
+    });
+    child.on("exit", () => {
+      if (host === child) host = undefined;
+      for (const id of [...pending.keys()]) settle(id, { code: 128, stdout: "", stderr: "the tool host ended" });
+    });
+    return child;
+  };
+  return (command, args, stdin, options) => {
+    if (failed) return runCommand(command, args, stdin, options);
+    return new Promise((resolve) => {
+      host ??= start();
+      const id = nextId++;
+      pending.set(id, { resolve, request: [command, args, stdin, options] });
+      hold(true);
+      // Not sent, so not run: run from here.
+      host.send({ id, command, args, stdin }, (err) => {
+        if (err) void runCommand(command, args, stdin, options).then((r) => settle(id, r));
+      });
+    });
+  };
 }

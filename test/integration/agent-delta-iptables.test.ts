@@ -4,15 +4,24 @@
  * their predecessor, what the host lists (our chains of both families, our
  * sets) reads back equal to a full load of the last revision in a fresh
  * namespace, and the applies were deltas; hand edits of a set or a chain are
- * seen by the cheap check (chain lines and set headers).
+ * seen by the cheap check (chain lines and set headers) and a full apply
+ * restores them; an enforcer SIGKILLed at a random moment of a delta,
+ * together with its tools, leaves each of our sets and each family's chains
+ * as the old or the new revision has them (its restart then loads the new).
  */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { seededRandom } from "../../core/analyze";
 import { diffLoaded } from "../../core/analyze/compare-loaded";
 import { compilePolicy } from "../../core/platforms";
+import type { LoadedRuleset } from "../../core/analyze/loaded";
 import { IptablesEnforcer, expectedIptables, ipsetName, readIptables } from "../../core/platforms/iptables";
 import { runCommand, type Runner } from "../../core/platforms/runner";
 import { Netns, uniqueSuffix } from "../support/netns";
 import { firstRevision, nextRevision } from "../support/revisions";
+import { ROOT, ensureBuilt } from "../support/secgroups";
 
 jest.setTimeout(300_000);
 
@@ -35,9 +44,9 @@ function enforcerIn(ns: Netns): IptablesEnforcer {
   return new IptablesEnforcer({ run });
 }
 
-/** Our chains and the sets `config` uses, as the host lists them. */
-function hostOf(ns: Netns, config: string) {
-  const sets = expectedIptables(config, CP).sets;
+/** Our chains and the sets `configs` use, as the host lists them. */
+function hostOf(ns: Netns, ...configs: string[]) {
+  const sets = new Set(configs.flatMap((config) => [...expectedIptables(config, CP).sets.keys()]));
   return readIptables(
     {
       iptablesSave: ns.exec("iptables-save", ["-t", "filter"]),
@@ -87,4 +96,130 @@ test("hand edits of a set or a chain are seen by the cheap check", async () => {
   await enforcer.apply(config, CP);
   ns.exec("iptables", ["-F", "secgroups-input"]);
   expect(await enforcer.quickCheck(config, CP)).toEqual([expect.stringMatching(/secgroups-input/)]);
+  // The agent applies the revision again over a difference: restored.
+  await enforcer.apply(config, CP);
+  expect(await enforcer.quickCheck(config, CP)).toEqual([]);
+  expect(await enforcer.check(config, CP)).toEqual([]);
 });
+
+/**
+ * The enforcer in a child process (as in `secgroups agent`: its tools started by its helper): loads the old
+ * revision in full (so that it holds it verified in force), says "ready", and on a line on stdin applies the new
+ * one with the old as its predecessor (a delta).
+ */
+const ENFORCER_CHILD = `
+const [dist, ns, oldFile, newFile, cp] = process.argv.slice(1);
+const { IptablesEnforcer } = require(dist + "/core/platforms/iptables");
+const { toolHostRunner } = require(dist + "/core/platforms/runner");
+const fs = require("node:fs");
+const host = toolHostRunner();
+const enforcer = new IptablesEnforcer({ run: (cmd, args, stdin, options) => host("ip", ["netns", "exec", ns, cmd, ...args], stdin, options) });
+const controlPlane = JSON.parse(cp);
+const [old, next] = [fs.readFileSync(oldFile, "utf8"), fs.readFileSync(newFile, "utf8")];
+enforcer.apply(old, controlPlane).then(() => {
+  process.stdout.write("ready\\n");
+  process.stdin.once("data", () =>
+    enforcer.apply(next, controlPlane, { config: old, controlPlane }).then((o) => process.stdout.write(o.mode + "\\n")),
+  );
+}, (err) => { process.stderr.write(String(err) + "\\n"); process.exit(1); });
+`;
+
+/** Whether a process of group `pgid` still runs (zombies, waiting for a reaper, do not). */
+function groupRuns(pgid: number): boolean {
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    const [state, , group] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(group) === pgid && state !== "Z") return true;
+  }
+  return false;
+}
+
+/** The parts of a host's listing that one transaction each replaces: each family's chains, each set. */
+function partsOf(host: LoadedRuleset, sets: Iterable<string>): Map<string, LoadedRuleset> {
+  const chains = (family: 4 | 6) => new Map([...host.chains].filter(([name]) => name.startsWith("ip6 ") === (family === 6)));
+  const parts = new Map<string, LoadedRuleset>([
+    ["IPv4 chains", { chains: chains(4), sets: new Map() }],
+    ["IPv6 chains", { chains: chains(6), sets: new Map() }],
+  ]);
+  for (const name of sets) {
+    const set = host.sets.get(name);
+    parts.set(`set ${name}`, { chains: new Map(), sets: set ? new Map([[name, set]]) : new Map() });
+  }
+  return parts;
+}
+
+test("an enforcer SIGKILLed with its tools during a delta leaves each set and each table old or new", async () => {
+  ensureBuilt();
+  const site = namespace("k");
+  const random = seededRandom(23);
+  const dir = mkdtempSync(join(tmpdir(), "sg-dik-"));
+  let doc = firstRevision(random, 500);
+  let config = compilePolicy(doc, "iptables");
+  const whole = { old: 0, new: 0, mixed: 0 };
+  for (let n = 0; n < 12; n++) {
+    const next = nextRevision(doc, random);
+    const nextConfig = compilePolicy(next.doc, "iptables");
+    writeFileSync(join(dir, "old"), config);
+    writeFileSync(join(dir, "new"), nextConfig);
+    const child = spawn(
+      process.execPath,
+      ["-e", ENFORCER_CHILD, join(ROOT, "dist"), site.name, join(dir, "old"), join(dir, "new"), JSON.stringify(CP)],
+      { detached: true, stdio: ["pipe", "pipe", "inherit"] },
+    );
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    await saysReady(child);
+    const before = hostOf(site, config, nextConfig);
+    // From before the delta starts to after it ends (30-150 ms for these sizes).
+    const killAfterMs = Math.floor(random() * 200);
+    child.stdin!.write("go\n");
+    await new Promise((r) => setTimeout(r, killAfterMs));
+    // The enforcer, its helper and whatever tool runs: the whole process group.
+    process.kill(-child.pid!, "SIGKILL");
+    await exited;
+    for (const end = Date.now() + 10_000; groupRuns(child.pid!); ) {
+      if (Date.now() > end) throw new Error("the killed enforcer's tools still run after 10 s");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const now = hostOf(site, config, nextConfig);
+    const fresh = namespace(`r${n}`);
+    await enforcerIn(fresh).apply(nextConfig, CP);
+    const after = hostOf(fresh, config, nextConfig);
+    fresh.delete();
+    const names = new Set([...expectedIptables(config, CP).sets.keys(), ...expectedIptables(nextConfig, CP).sets.keys()]);
+    const [was, is, will] = [before, now, after].map((host) => partsOf(host, names));
+    const same = (a: LoadedRuleset, b: LoadedRuleset) => diffLoaded(a, b).length === 0;
+    for (const [part, listed] of is) {
+      const oldOrNew = same(was.get(part)!, listed) || same(will.get(part)!, listed);
+      expect({ n, killAfterMs, part, oldOrNew }).toEqual({ n, killAfterMs, part, oldOrNew: true });
+    }
+    const isOld = [...is].every(([part, listed]) => same(was.get(part)!, listed));
+    const isNew = [...is].every(([part, listed]) => same(will.get(part)!, listed));
+    whole[isNew && !isOld ? "new" : isOld ? "old" : "mixed"]++;
+    // The agent's restart: the revision it holds loaded in full, verified.
+    const restarted = enforcerIn(site);
+    await restarted.apply(nextConfig, CP);
+    expect(await restarted.check(nextConfig, CP)).toEqual([]);
+    doc = next.doc;
+    config = nextConfig;
+  }
+  // Kills landed before the delta's commit (the old revision stayed) and after it.
+  expect(whole.old).toBeGreaterThan(0);
+  expect(whole.new + whole.mixed).toBeGreaterThan(0);
+});
+
+/** Until the child has loaded the old revision (its "ready" line). */
+function saysReady(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (b: Buffer) => {
+      out += b.toString();
+      if (out.includes("ready\n")) resolve();
+    });
+    child.on("exit", (code) => reject(new Error(`the enforcer child ended (${code}) before it was ready`)));
+  });
+}

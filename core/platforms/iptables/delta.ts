@@ -45,7 +45,7 @@ export function ipsetBlocks(text: string): Map<string, string[]> {
     const name = secondWord(line);
     if (name === undefined) throw new Error(`unsupported ipset line: ${line}`);
     // The lines from here whose second word is `name`, matched at once (not line by line: 100,000 lines).
-    const run = new RegExp(`(?:[^ \\n]+ ${escapeRegExp(name)}(?: [^\\n]*)?(?:\\n|$))+`, "y");
+    const run = runOf(name);
     run.lastIndex = at;
     run.exec(text);
     const end = Math.max(run.lastIndex, eol + 1);
@@ -74,6 +74,18 @@ export function ipsetBlocks(text: string): Map<string, string[]> {
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** The sticky expression of a run of `name`'s lines, kept: the next revision names the same sets (800 of them here). */
+const runs = new Map<string, RegExp>();
+function runOf(name: string): RegExp {
+  let run = runs.get(name);
+  if (!run) {
+    if (runs.size >= 10_000) runs.clear();
+    run = new RegExp(`(?:[^ \\n]+ ${escapeRegExp(name)}(?: [^\\n]*)?(?:\\n|$))+`, "y");
+    runs.set(name, run);
+  }
+  return run;
+}
 
 /** `add sgt-x 10.0.0.0/8` -> `sgt-x`. */
 function secondWord(line: string): string | undefined {

@@ -4,7 +4,9 @@
  *      control-plane sets) is filled as a temporary copy and swapped in, so a
  *      rule never sees a half-filled set;
  *   2. `ip6tables-restore --test --noflush`: the IPv6 half is checked before
- *      either table changes, so a half the kernel refuses changes no chain;
+ *      either table changes, so a half the kernel refuses changes no chain
+ *      (run beside step 1 against the sets already there; refused, run again
+ *      after it, since a set the revision creates was missing);
  *   3. `iptables-restore --noflush`, then `ip6tables-restore --noflush`: each
  *      declares and fills only our chains, committed as one table replacement
  *      (iptables-nft: one transaction); other chains stay;
@@ -18,34 +20,48 @@
  * platform's reader (read.ts) and compares what of it is ours with what the
  * configuration leaves behind in the loaded model (diffLoaded), as nftables
  * does; a jump the listing lacks is inserted first (`-I CHAIN 1`) and that
- * table listed again. A configuration without an ip6tables section (rendered
- * before IPv6) leaves ip6tables alone.
+ * table listed again. After a full load the sets are listed and compared
+ * while step 3 runs (a table restore changes no set), the tables after it.
+ * A configuration without an ip6tables section (rendered before IPv6) leaves
+ * ip6tables alone.
  *
  * Delta (delta.ts): when the previous configuration is the one last verified
  * in force, only the changed sets are restored and swapped in, and only the
- * changed chains restored (`--noflush`, declaring just them). Verified after
- * the load, whatever happened before it: our chains of both tables
- * (`iptables-save`, small; equal to the listing last verified when no chain
- * changed), the changed sets in full (`ipset save NAME`), and a cheap proof
- * that no other set changed: the `ipset list -t` headers (type, header with
- * the set's random initval, number of entries) of the others are those last
- * verified. A difference (someone's edit since, the delta's own failure)
- * loads the revision in full. That digest (our chains' lines and our sets'
- * headers) is also the cheap drift check; a full read-back runs less often
- * (the agent's --full-verify). Each swap is atomic per set and each restore
- * per table, so an agent (or a tool) killed in the middle leaves every set
- * and every table old or new; the agent's restart re-applies its revision in
- * full.
+ * changed chains restored (`--noflush`, declaring just them). One `ipset
+ * restore` process does the sets' part and its read-back: the changed sets'
+ * lines, then `list NAME` of each changed set (members and all), then `list
+ * -t` (every set's header). What a delta verifies, read back after its load:
+ *   - each changed set in full, element by element, as a full check does;
+ *   - our chains of both tables (`iptables-save`; when no chain changes they
+ *     are listed beside the ipset process, and read only if they differ from
+ *     the listing last verified);
+ *   - every other set of ours by its header: type, header (with the random
+ *     initval of the set's creation) and number of entries, as last verified.
+ * That is enough because the delta writes nothing else: an unchanged set is
+ * never touched, so only someone else could have changed it since the last
+ * verification, and an edit that keeps a set's type, creation and count
+ * (a swap of one element for another) is what the full read-back (the
+ * agent's --full-verify, less often) is for. A difference (someone's edit,
+ * the delta's own failure) loads the revision in full. The same digest (our
+ * chains' lines and our sets' headers) is the cheap drift check.
+ *
+ * All or nothing: each swap is atomic per set and each restore per table, so
+ * an agent (or a tool) killed in the middle leaves every set and each
+ * family's chains old or new (test/integration/agent-delta-iptables.test.ts
+ * kills it at random moments); a delta that changes several of them may be
+ * cut between two, and the agent's restart re-applies its revision in full.
  *
  * Each revision is read once (sections, ipset lines by set, the sets and
  * chains it leaves), and a read-back compares the sets' elements as listed
- * with the file's (sameIpsetElements) before reading 100,000 addresses.
- * The listings of one read-back run side by side.
+ * with the file's (listedIpsets: a lookup per element) before reading
+ * 100,000 addresses. The listings of one read-back run side by side. The
+ * tools are started from a small helper process (toolHostRunner), not by
+ * forking the agent and the revisions it holds.
  */
 import { diffLoaded } from "../../analyze/compare-loaded";
 import type { LoadedRuleset } from "../../analyze/loaded";
 import type { AppliedConfig, ApplyOutcome, ControlPlaneAddress, Enforcer } from "../platform";
-import { mustRun, runCommand, type Runner } from "../runner";
+import { mustRun, toolHostRunner, type Runner } from "../runner";
 import { ipsetBlocks, iptablesDelta, type IptablesDelta } from "./delta";
 import { OUR_CHAINS, isOurIpset } from "./names";
 import {
@@ -112,8 +128,12 @@ interface Table {
   save: string;
 }
 
-/** Up to this many changed sets are listed one `ipset save NAME` each after a delta; more, with one `ipset save`. */
-const SET_SAVES_MAX = 8;
+/** One `ipset save` of every set, read: the listing (undefined when it failed or could not be read), differences, our sets' headers. */
+interface SetsRead {
+  listing: string | undefined;
+  diff: string[];
+  headers?: Map<string, string>;
+}
 
 export class IptablesEnforcer implements Enforcer {
   readonly platform = "iptables";
@@ -126,7 +146,8 @@ export class IptablesEnforcer implements Enforcer {
   private inForce?: InForce;
 
   constructor(options: IptablesOptions = {}) {
-    this.run = options.run ?? runCommand;
+    // The agent holds its revisions (100,000 addresses: 200 MB): tools are started from a small helper (toolHostRunner).
+    this.run = options.run ?? toolHostRunner();
     this.ipset = options.ipset ?? "ipset";
     this.v4 = {
       cli: options.iptables ?? "iptables",
@@ -142,11 +163,25 @@ export class IptablesEnforcer implements Enforcer {
 
   async apply(config: string, controlPlane: ControlPlaneAddress[], previous?: AppliedConfig): Promise<ApplyOutcome> {
     const rev = this.revisionOf(config, controlPlane);
+    // A delta from the revision in force whose chains are those in force: they are listed at once, while the sets'
+    // difference is worked out (the delta reads them beside its load).
+    const v = this.inForce;
+    const sameChains =
+      v !== undefined &&
+      v.rev.config === previous?.config &&
+      v.rev.parts.iptables === rev.parts.iptables &&
+      v.rev.parts.ip6tables === rev.parts.ip6tables &&
+      v.rev.jumps.size === rev.jumps.size &&
+      [...rev.jumps].every((j) => v.rev.jumps.has(j));
+    const listed = sameChains ? this.readTables(rev, false) : undefined;
+    // Its failure is the delta's to report when it awaits it (handled meanwhile, not an unhandled rejection).
+    listed?.catch(() => undefined);
     const planned = this.plan(rev, previous);
     let reason = "reason" in planned ? planned.reason : "";
+    if (!("delta" in planned)) await listed?.catch(() => undefined);
     if ("delta" in planned) {
       try {
-        await this.applyDelta(rev, planned.delta);
+        await this.applyDelta(rev, planned.delta, listed);
         return { mode: "delta", touched: planned.delta.sets.length + planned.delta.chains.length };
       } catch (err) {
         reason = `the delta failed (${(err as Error).message}); loaded in full`;
@@ -193,32 +228,41 @@ export class IptablesEnforcer implements Enforcer {
     return "unsupported" in delta ? { reason: delta.unsupported } : { delta };
   }
 
-  private async applyDelta(rev: Revision, delta: IptablesDelta): Promise<void> {
+  /** `listed`: our chains, listed since the apply began (the chains are those in force: a delta changes none). */
+  private async applyDelta(rev: Revision, delta: IptablesDelta, listed?: Promise<Tables>): Promise<void> {
     const before = this.inForce!;
     this.inForce = undefined;
-    if (delta.ipset) await mustRun(this.run, this.ipset, ["restore"], delta.ipset);
+    const changed = new Set(delta.sets);
+    const chainsChange = delta.iptables !== undefined || delta.ip6tables !== undefined;
+    // No chain of ours changes: they are listed beside the sets' load (no restore here touches them).
+    // (Not mending a missing jump there: the listing then differs from the one verified, and the full load mends it.)
+    if (chainsChange) await listed?.catch(() => undefined);
+    const early = chainsChange ? undefined : (listed ?? this.readTables(rev, true));
+    early?.catch(() => undefined);
+    // One ipset process: the changed sets restored and swapped in, then each listed back with its members, then
+    // every set's header (`list -t`; in a restore, an option given once holds for the lines after it).
+    const script = delta.ipset + [...changed].map((name) => `list ${name}\n`).join("") + "list -t\n";
+    let out: string;
+    try {
+      out = await mustRun(this.run, this.ipset, ["restore"], script);
+    } catch (err) {
+      await early?.catch(() => undefined);
+      throw err;
+    }
     if (delta.ip6tables) await mustRun(this.run, this.v6.restore, ["--test", "--noflush"], delta.ip6tables);
     if (delta.iptables) await mustRun(this.run, this.v4.restore, ["--noflush"], delta.iptables);
     if (delta.ip6tables) await mustRun(this.run, this.v6.restore, ["--noflush"], delta.ip6tables);
-    // Verify: our chains, the sets swapped in (in full), the other sets by their headers.
-    // (Not every set's members: reading 100,000 of them costs what the delta saves.)
-    const changed = new Set(delta.sets);
-    const saves = changed.size <= SET_SAVES_MAX ? [...changed].map((name) => ["save", name]) : [["save"]];
-    const [tables, headers, ...saved] = await Promise.all([
-      this.readTables(rev, true),
-      this.headers(),
-      ...saves.map((args) => mustRun(this.run, this.ipset, args)),
-    ]);
+    const tables = await (early ?? this.readTables(rev, true));
+    const { headers, saved: listing } = readIpsetList(out);
     let diff: string[];
     let got: Map<string, ListedIpset>;
     try {
-      const listing = saved.join("");
       const want = writtenIpsets(playIpset(delta.ipset));
       got = listedIpsets(listing, want, (name) => changed.has(name));
-      // The chains listed as last verified, and none changed: nothing to read.
-      const chains =
-        !delta.chains.length && !delta.jumps && tables.ours === before.ours && tables.ours6 === before.ours6 ? undefined : tables;
-      diff = compare(rev, chains, want, listing, got);
+      diff = compareSets(want, listing, got);
+      // The chains listed as last verified (none changed, no jump missing): nothing to read.
+      if (chainsChange || delta.jumps || tables.ours !== before.ours || tables.ours6 !== before.ours6)
+        diff.push(...compareChains(rev, tables));
     } catch (err) {
       throw new Error(`our chains or sets hold what the agent cannot read: ${(err as Error).message}`);
     }
@@ -233,41 +277,81 @@ export class IptablesEnforcer implements Enforcer {
 
   private async applyFull(rev: Revision): Promise<void> {
     this.inForce = undefined;
-    await mustRun(this.run, this.ipset, ["restore"], rev.parts.ipset + rev.cp);
-    if (rev.ipv6) await mustRun(this.run, this.v6.restore, ["--test", "--noflush"], rev.parts.ip6tables);
-    await mustRun(this.run, this.v4.restore, ["--noflush"], rev.parts.iptables);
-    if (rev.ipv6) await mustRun(this.run, this.v6.restore, ["--noflush"], rev.parts.ip6tables);
-    const diff = await this.verify(rev, true);
+    let started = () => undefined as void;
+    const spawned = new Promise<void>((resolve) => (started = resolve));
+    const load = mustRun(this.run, this.ipset, ["restore"], rev.parts.ipset + rev.cp, { onSpawn: () => started() });
+    // The IPv6 half is tested beside the sets' load, against the sets already there; refused, once more after it
+    // (a set this revision creates was missing). Either way before any chain changes.
+    const tested = rev.ipv6 ? this.run(this.v6.restore, ["--test", "--noflush"], rev.parts.ip6tables) : undefined;
+    try {
+      // While ipset loads them (it has its input once started: the helper holds it), the sets and chains the
+      // revision leaves are read (100,000 addresses of a new revision: 0.1-0.2 s).
+      await Promise.race([spawned, load.catch(() => undefined)]);
+      try {
+        setsOf(rev);
+        chainsOf(rev);
+      } catch {
+        // What the reader cannot read: said by the read-back's comparison below.
+      }
+      await load;
+    } finally {
+      await tested;
+    }
+    if (tested && (await tested).code !== 0) await mustRun(this.run, this.v6.restore, ["--test", "--noflush"], rev.parts.ip6tables);
+    // The sets are listed and compared while the tables load (a restore of the tables changes no set).
+    const sets = this.readSets(rev);
+    try {
+      await mustRun(this.run, this.v4.restore, ["--noflush"], rev.parts.iptables);
+      if (rev.ipv6) await mustRun(this.run, this.v6.restore, ["--noflush"], rev.parts.ip6tables);
+    } catch (err) {
+      await sets;
+      throw err;
+    }
+    const diff = this.settle(rev, await this.readTables(rev, true), await sets);
     if (diff.length) throw new Error(`iptables loaded the configuration but it differs from it: ${diff.join("; ")}`);
   }
 
   /** The full read-back: our lines of both tables and one `ipset save` of every set, compared with `rev`; `ensure`: insert missing jumps first. */
   private async verify(rev: Revision, ensure: boolean): Promise<string[]> {
-    const [tables, saved] = await Promise.all([this.readTables(rev, ensure), this.run(this.ipset, ["save"])]);
-    const failed = saved.code !== 0 ? [`ipset save failed (exit ${saved.code}): ${saved.stderr.trim()}`] : [];
-    // The tools list unchanged chains and sets byte for byte the same: skip reading them again.
+    const [tables, sets] = await Promise.all([this.readTables(rev, ensure), this.readSets(rev)]);
+    return this.settle(rev, tables, sets);
+  }
+
+  /** One `ipset save` of every set, compared with `rev`'s: the differences, and our sets' headers as listed. Never rejects. */
+  private async readSets(rev: Revision): Promise<SetsRead> {
+    const saved = await this.run(this.ipset, ["save"]);
+    if (saved.code !== 0) return { listing: undefined, diff: [`ipset save failed (exit ${saved.code}): ${saved.stderr.trim()}`] };
+    // The tool lists unchanged sets byte for byte the same: not read again.
     const v = rev.verified;
-    if (!failed.length && v?.ours === tables.ours && v.ours6 === tables.ours6 && v.sets === saved.stdout) {
-      this.inForce = inForceOf(rev, tables, v.headers);
-      return [];
-    }
-    this.inForce = undefined;
-    let diff: string[];
-    let got: Map<string, ListedIpset>;
+    if (v?.sets === saved.stdout) return { listing: saved.stdout, diff: [], headers: v.headers };
     try {
       // Our sets, all of them (their headers are the cheap check's proof); others, of types we never create, unread.
-      const listing = failed.length ? "" : saved.stdout;
-      got = listedIpsets(listing, setsOf(rev), isOurIpset);
-      // Without a listing of the sets only the chains can be compared.
-      diff = compare(rev, tables, failed.length ? writtenIpsets(new Map()) : setsOf(rev), listing, got);
+      const got = listedIpsets(saved.stdout, setsOf(rev), isOurIpset);
+      const headers = new Map([...got].map(([name, set]) => [name, headerOf(set)]));
+      return { listing: saved.stdout, diff: compareSets(setsOf(rev), saved.stdout, got), headers };
     } catch (err) {
-      // Something we never load (a hand-made rule in our chains, say): a difference to re-apply over, not an error.
-      return [`our chains or sets hold what the agent cannot read: ${(err as Error).message}`];
+      // Something we never load: a difference to re-apply over, not an error.
+      return { listing: undefined, diff: [`our sets hold what the agent cannot read: ${(err as Error).message}`] };
     }
-    if (diff.length || failed.length) return [...diff, ...failed];
-    const headers = new Map([...got].map(([name, set]) => [name, headerOf(set)]));
-    rev.verified = { ...tables, sets: saved.stdout, headers };
-    this.inForce = inForceOf(rev, tables, headers);
+  }
+
+  /** The verdict of a full read-back: differences of the chains (unless listed as last verified) and of the sets; none: `rev` is in force. */
+  private settle(rev: Revision, tables: Tables, sets: SetsRead): string[] {
+    this.inForce = undefined;
+    const v = rev.verified;
+    let diff: string[] = [];
+    if (v?.ours !== tables.ours || v.ours6 !== tables.ours6) {
+      try {
+        diff = compareChains(rev, tables);
+      } catch (err) {
+        // A hand-made rule in our chains, say: a difference to re-apply over, not an error.
+        diff = [`our chains hold what the agent cannot read: ${(err as Error).message}`];
+      }
+    }
+    diff.push(...sets.diff);
+    if (diff.length || sets.listing === undefined || !sets.headers) return diff;
+    rev.verified = { ...tables, sets: sets.listing, headers: sets.headers };
+    this.inForce = inForceOf(rev, tables, sets.headers);
     return [];
   }
 
@@ -288,7 +372,7 @@ export class IptablesEnforcer implements Enforcer {
 
   /** `ipset list -t` of our sets: name to header (see headerOf). */
   private async headers(): Promise<Map<string, string>> {
-    return parseHeaders(await mustRun(this.run, this.ipset, ["list", "-t"]));
+    return readIpsetList(await mustRun(this.run, this.ipset, ["list", "-t"])).headers;
   }
 
   /** Our jumps and chains out of both tables, then our sets (a set cannot go while a rule refers to it). */
@@ -327,35 +411,29 @@ const chainsOf = (rev: Revision) => (rev.chains ??= expectedChains(rev.parts));
 const setsOf = (rev: Revision) => (rev.sets ??= writtenIpsets(playIpset(rev.parts.ipset + rev.cp)));
 
 /**
- * Differences between `rev` and what the host lists: our chains (`tables`;
- * undefined when known equal) and the sets `want` names (`listing`, an
- * `ipset save` text, as listedIpsets found it). A set listed as written is
- * equal unread; the others are read (loadedSet) and compared with
- * diffLoaded, as are the chains. Throws on what the reader cannot read.
+ * Differences between the sets `want` names and an `ipset save` listing of
+ * them (`listing`, as listedIpsets found it): a set listed as written is
+ * equal unread; the others are read (loadedSet) and compared with diffLoaded.
+ * Throws on what the reader cannot read.
  */
-function compare(
-  rev: Revision,
-  tables: Tables | undefined,
-  want: WrittenIpsets,
-  listing: string,
-  listed: Map<string, ListedIpset>,
-): string[] {
+function compareSets(want: WrittenIpsets, listing: string, listed: Map<string, ListedIpset>): string[] {
   const wanted: LoadedRuleset = { chains: new Map(), sets: new Map() };
   const got: LoadedRuleset = { chains: new Map(), sets: new Map() };
   const unlike = new Set([...want.sets.keys()].filter((name) => !listed.get(name)?.asWritten));
-  if (unlike.size) {
-    const host = playIpset(listing, { sets: (name) => unlike.has(name) });
-    for (const name of unlike) {
-      wanted.sets.set(name, loadedSet(want.sets.get(name)!));
-      const set = host.get(name);
-      if (set) got.sets.set(name, loadedSet(set));
-    }
-  }
-  if (tables) {
-    wanted.chains = chainsOf(rev).chains;
-    got.chains = readIptables({ iptablesSave: tables.ours, ip6tablesSave: tables.ours6, ipsetSave: "" }).chains;
+  if (!unlike.size) return [];
+  const host = playIpset(listing, { sets: (name) => unlike.has(name) });
+  for (const name of unlike) {
+    wanted.sets.set(name, loadedSet(want.sets.get(name)!));
+    const set = host.get(name);
+    if (set) got.sets.set(name, loadedSet(set));
   }
   return diffLoaded(wanted, got);
+}
+
+/** Differences between `rev`'s chains and our lines of both tables as listed; throws on what the reader cannot read. */
+function compareChains(rev: Revision, tables: Tables): string[] {
+  const got = readIptables({ iptablesSave: tables.ours, ip6tablesSave: tables.ours6, ipsetSave: "" });
+  return diffLoaded({ chains: chainsOf(rev).chains, sets: new Map() }, { chains: got.chains, sets: new Map() });
 }
 
 function inForceOf(rev: Revision, tables: Tables, headers: Map<string, string>): InForce {
@@ -399,28 +477,40 @@ function headerOf(set: ListedIpset): string {
   return `${set.type}\n${set.header}\n${set.count}`;
 }
 
-/** `ipset list -t` as our sets' names and their headers (headerOf's form). */
-function parseHeaders(text: string): Map<string, string> {
-  const out = new Map<string, string>();
+/**
+ * `ipset list` output (`-t`: headers only) as our sets' names and headers
+ * (headerOf's form) and, for the sets listed with their members, the same
+ * sets as `ipset save` lists them (create and add lines, for listedIpsets).
+ */
+function readIpsetList(text: string): { headers: Map<string, string>; saved: string } {
+  const headers = new Map<string, string>();
+  const saved: string[] = [];
   let name: string | undefined;
   let fields = new Map<string, string>();
+  let members = false;
   const flush = () => {
     if (name !== undefined && isOurIpset(name))
-      out.set(name, `${fields.get("Type")}\n${fields.get("Header")}\n${fields.get("Number of entries")}`);
+      headers.set(name, `${fields.get("Type")}\n${fields.get("Header")}\n${fields.get("Number of entries")}`);
     fields = new Map();
+    members = false;
   };
   for (const raw of text.split("\n")) {
     const line = raw.trim();
-    const colon = line.indexOf(":");
-    if (colon < 0) continue;
-    const [key, value] = [line.slice(0, colon), line.slice(colon + 1).trim()];
-    if (key === "Name") {
+    if (line.startsWith("Name: ")) {
       flush();
-      name = value;
-    } else fields.set(key, value);
+      name = line.slice(6).trim();
+    } else if (members) {
+      if (line !== "" && name !== undefined && isOurIpset(name)) saved.push(`add ${name} ${line}`);
+    } else if (line === "Members:") {
+      members = true;
+      if (name !== undefined && isOurIpset(name)) saved.push(`create ${name} ${fields.get("Type")} ${fields.get("Header")}`);
+    } else {
+      const colon = line.indexOf(":");
+      if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
+    }
   }
   flush();
-  return out;
+  return { headers, saved: saved.length ? saved.join("\n") + "\n" : "" };
 }
 
 const jumpLine = (j: IptablesConfig["jumps"][number]) => `-A ${j.chain} ${j.rule.join(" ")}`;

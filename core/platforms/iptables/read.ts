@@ -392,20 +392,22 @@ export function loadedSet(set: IpsetContents): LoadedSet {
   return { ranges: mergeRanges(set.elements.map((e) => addressRangeOf(element(e)))) };
 }
 
-/** The sets a configuration leaves (playIpset), and their elements as `ipset save` lines (see listedIpsets). */
+/** The sets a configuration leaves (playIpset), and each one's elements as `ipset save` lists them (see listedIpsets). */
 export interface WrittenIpsets {
   sets: Map<string, IpsetContents>;
-  /** `add NAME ELEMENT` as ipset lists it (a hash:net host without /32 or /128) to NAME. */
-  lines: Map<string, string>;
+  /** A set's elements as ipset lists them (a hash:net host without /32 or /128), by set. */
+  elements: Map<string, Set<string>>;
 }
 
 export function writtenIpsets(sets: Map<string, IpsetContents>): WrittenIpsets {
-  const lines = new Map<string, string>();
+  const elements = new Map<string, Set<string>>();
   for (const [name, set] of sets) {
     const host = set.type === "hash:ip,port" ? undefined : set.family === 6 ? "/128" : "/32";
-    for (const e of set.elements) lines.set(`add ${name} ${host !== undefined && e.endsWith(host) ? e.slice(0, -host.length) : e}`, name);
+    const listed = new Set<string>();
+    for (const e of set.elements) listed.add(host !== undefined && e.endsWith(host) ? e.slice(0, -host.length) : e);
+    elements.set(name, listed);
   }
-  return { sets, lines };
+  return { sets, elements };
 }
 
 /** A set of an `ipset save` listing: its create line, number of elements, and whether they are exactly those written for it. */
@@ -414,46 +416,60 @@ export interface ListedIpset {
   family: AddressFamily;
   header: string;
   count: number;
-  /** Every element is listed as `written` writes one of the set of that name, and they are as many: the set reads as written. */
+  /** Every element listed is one written for the set of that name, and they are as many: the set reads as written. */
   asWritten: boolean;
 }
 
 /**
  * The sets of an `ipset save` listing that `scope` takes, compared with
- * `written` line by line (a lookup each, not 100,000 addresses read); a set
- * not asWritten may still read alike (compare them read: playIpset, loadedSet).
+ * `written` element by element (a lookup each in the set's written elements,
+ * not 100,000 addresses read); a set not asWritten may still read alike
+ * (compare them read: playIpset, loadedSet). ipset lists a set's create line
+ * and then its elements, `add NAME ELEMENT` single-spaced: those lines are
+ * cut in place; any other line is read word by word.
  */
 export function listedIpsets(saved: string, written: WrittenIpsets, scope: (name: string) => boolean): Map<string, ListedIpset> {
   const listed = new Map<string, ListedIpset>();
-  const matched = new Map<string, number>();
-  for (const line of saved.split("\n")) {
-    const name = written.lines.get(line);
-    if (name !== undefined) {
-      matched.set(name, (matched.get(name) ?? 0) + 1);
+  // The set whose elements follow: its `add NAME ` prefix and written elements.
+  let current: { prefix: string; set: ListedIpset; want?: Set<string> } | undefined;
+  for (let at = 0; at < saved.length; ) {
+    const newline = saved.indexOf("\n", at);
+    const eol = newline < 0 ? saved.length : newline;
+    if (current && saved.startsWith(current.prefix, at)) {
+      const element = saved.slice(at + current.prefix.length, eol);
+      if (!element.includes(" ")) {
+        current.set.count++;
+        if (!current.want?.has(element)) current.set.asWritten = false;
+        at = eol + 1;
+        continue;
+      }
+    }
+    const line = saved.slice(at, eol).trim();
+    at = eol + 1;
+    if (line === "") continue;
+    const words = line.split(/\s+/);
+    if (!scope(words[1])) {
+      current = undefined;
       continue;
     }
-    if (line.trim() === "") continue;
-    const words = line.trim().split(/\s+/);
-    if (!scope(words[1])) continue;
     if (words[0] === "create") {
       const familyAt = words.indexOf("family");
       const family: AddressFamily = familyAt > 0 && words[familyAt + 1] === "inet6" ? 6 : 4;
-      listed.set(words[1], { type: words[2], family, header: words.slice(3).join(" "), count: 0, asWritten: true });
+      const set: ListedIpset = { type: words[2], family, header: words.slice(3).join(" "), count: 0, asWritten: true };
+      listed.set(words[1], set);
+      current = { prefix: `add ${words[1]} `, set, want: written.elements.get(words[1]) };
     } else {
       const set = listed.get(words[1]);
       if (!set) throw new Error(`ipset line names an unknown set: ${line}`);
+      // An element with options (or otherwise spaced) is never one we write.
       set.count++;
       set.asWritten = false;
     }
   }
-  for (const [name, count] of matched) {
-    const set = listed.get(name);
-    if (!set) throw new Error(`ipset lists elements of ${name} before the set`);
-    set.count += count;
-  }
   for (const [name, set] of listed) {
     const want = written.sets.get(name);
-    set.asWritten &&= want !== undefined && want.type === set.type && want.family === set.family && want.elements.length === set.count;
+    set.asWritten &&=
+      want !== undefined && want.type === set.type && want.family === set.family && written.elements.get(name)?.size === set.count;
   }
   return listed;
 }
