@@ -31,7 +31,8 @@ function fakeNft(state: { table?: string; reject?: string; calls: string[][]; lo
     const items: Item[] = state.table === undefined ? [] : JSON.parse(state.table).nftables;
     const doc = (selected: Item[]) => JSON.stringify({ nftables: [items[0] ?? { metainfo: {} }, ...selected] });
     const chains = doc(items.filter((i) => i.chain));
-    if (args.join(" ") === "-j -t list ruleset") return ok(doc(items.slice(1).map((i) => (i.set ? { set: { ...i.set, elem: undefined } } : i))));
+    if (args.join(" ") === "-j -t list ruleset")
+      return ok(doc(items.slice(1).map((i) => (i.set ? { set: { ...i.set, elem: undefined } } : i))));
     if (args.join(" ") === "-j list chains") return ok(chains);
     if (args.join(" ") === "-j -i") {
       let stdout = "";

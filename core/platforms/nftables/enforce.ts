@@ -62,6 +62,13 @@ const PROBE_TIMEOUT_MS = 60_000;
 const PROBE_FIRST_WAIT_MS = 250;
 /** Wait before starting a monitor that died again (it may die at once, e.g. nft missing). */
 const MONITOR_RESTART_MS = 1000;
+/**
+ * `nft -i` reads and rewrites $HOME/.nft.history (every command, the file
+ * growing with each check): a HOME under /dev/null has none, so it reads
+ * and writes nothing (and starts about 50 ms sooner with a long history).
+ */
+const NO_HISTORY = { env: { HOME: "/dev/null" } };
+
 /** What the kernel was last verified to hold. */
 interface InForce {
   file: string;
@@ -200,7 +207,10 @@ export class NftablesEnforcer implements Enforcer {
   }
 
   /** A delta from `previous`, or why the whole file is loaded. */
-  private plan(text: string, previous: AppliedConfig | undefined): { delta: NftDelta; wanted: WantedObjects; reason?: string } | { reason: string } {
+  private plan(
+    text: string,
+    previous: AppliedConfig | undefined,
+  ): { delta: NftDelta; wanted: WantedObjects; reason?: string } | { reason: string } {
     if (!previous) return { reason: "no previous configuration" };
     const inForce = this.inForce;
     if (!inForce || inForce.file !== nftablesFile(previous.config, previous.controlPlane))
@@ -284,7 +294,7 @@ export class NftablesEnforcer implements Enforcer {
     const groups = scope.sets.length ? shareOut(wanted.objects, scope.sets) : rules || !withHandles ? [] : [[]];
     const structure = rules ? mustRun(this.run, this.nft, ["-j", "-t", "list", "ruleset"]) : undefined;
     const listed = groups.map(async (names, i) => {
-      const r = await this.run(this.nft, ["-j", "-i"], listCommands(wanted.objects, names, !rules && withHandles && i === 0));
+      const r = await this.run(this.nft, ["-j", "-i"], listCommands(wanted.objects, names, !rules && withHandles && i === 0), NO_HISTORY);
       // nft -i exits 0 after commands that failed (their errors on stderr): a failure here is nft's own.
       if (r.code !== 0) throw new Error(`nft -j -i failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
       return r;

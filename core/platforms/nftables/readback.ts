@@ -79,7 +79,8 @@ function elementChars(o: NftObject | undefined): number {
   return o ? o.elements.reduce((s, e) => s + e.length, 0) : 0;
 }
 
-const SET_LINE = /^\{"nftables": \[\{"metainfo": \{[^{}[\]]*\}\}, \{"set": \{"family": "([^"\\]*)", "name": "([^"\\]*)", "table": "([^"\\]*)"/;
+const SET_LINE =
+  /^\{"nftables": \[\{"metainfo": \{[^{}[\]]*\}\}, \{"set": \{"family": "([^"\\]*)", "name": "([^"\\]*)", "table": "([^"\\]*)"/;
 
 /** The `nft -j -i` output split into one document per listed set (by name) and the `list chains` document, if any. */
 export function splitListings(stdout: string, table = NFT_TABLE_NAME): { sets: Map<string, string>; chains?: string } {
@@ -194,7 +195,10 @@ export class WantedObjects {
 
   /** The file's chains as loading it leaves them. */
   wantChains(): LoadedRuleset["chains"] {
-    this.chains ??= parseNftText(tableBlock(this.declared(this.chainNames.map((n) => `chain ${n}`)), this.table).join("\n"), this.table).chains;
+    this.chains ??= parseNftText(
+      tableBlock(this.declared(this.chainNames.map((n) => `chain ${n}`)), this.table).join("\n"),
+      this.table,
+    ).chains;
     return this.chains;
   }
 
@@ -228,9 +232,8 @@ export function compareReadBack(wanted: WantedObjects, scope: ReadBackScope, lis
     if (!items.some((i) => i.table?.family === table.family && i.table.name === table.name)) return ["the table is missing"];
     structure = parseNftJson(listing.structure, table);
   }
-  const allChains = wanted.wantChains();
   for (const name of scope.chains) {
-    const chain = allChains.get(name);
+    const chain = wanted.wantChains().get(name);
     if (chain) want.chains.set(name, chain);
     const listed = structure?.chains.get(name);
     if (listed) got.chains.set(name, listed);
