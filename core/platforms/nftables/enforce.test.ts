@@ -31,7 +31,7 @@ function fakeNft(state: { table?: string; reject?: string; calls: string[][]; lo
     const items: Item[] = state.table === undefined ? [] : JSON.parse(state.table).nftables;
     const doc = (selected: Item[]) => JSON.stringify({ nftables: [items[0] ?? { metainfo: {} }, ...selected] });
     const chains = doc(items.filter((i) => i.chain));
-    if (args.join(" ") === "-j -t list ruleset")
+    if (args.join(" ") === "-j -t list ruleset inet")
       return ok(doc(items.slice(1).map((i) => (i.set ? { set: { ...i.set, elem: undefined } } : i))));
     if (args.join(" ") === "-j list chains") return ok(chains);
     if (args.join(" ") === "-j -i") {
@@ -70,7 +70,7 @@ describe("NftablesEnforcer", () => {
     // Read back without `list table` (nft would fetch and print every element in one process): the
     // terse ruleset for the structure and `list set` commands for the elements.
     expect(state.calls.slice(1)).toEqual([
-      ["-j", "-t", "list", "ruleset"],
+      ["-j", "-t", "list", "ruleset", "inet"],
       ["-j", "-i"],
     ]);
   });

@@ -5,21 +5,26 @@
  *
  * Full load: the compiled file plus the control-plane elements (render.ts
  * nftablesFile), which deletes and re-declares the whole table; verified by
- * reading the table back with `nft -j` and comparing it with what the file
- * meant, both read into one model by this platform's reader (read.ts,
- * read-file.ts) and compared by diffLoaded. Used for the first apply, after
- * drift, when the state in force is not known, and when a delta fails.
+ * reading the table back and comparing it with what the file meant, both
+ * read into one model by this platform's reader (read.ts, read-file.ts) and
+ * compared by diffLoaded. Used for the first apply, after drift, when the
+ * state in force is not known, and when a delta fails. What the read-back
+ * is compared with is worked out while nft loads (it runs on another core).
+ *
+ * The read-back (readback.ts) is not `nft list table`, which fetches,
+ * decomposes and prints 100,000 elements in one process (as long as the load
+ * itself): the structure comes from the terse ruleset (no elements), the
+ * elements from `list set` commands in two `nft -i` processes at once, and a
+ * set listed exactly as the file declares it needs no parse.
  *
  * Delta (delta.ts): when the previous file is the one last verified in force
  * and the change watch (monitor.ts) has seen nobody else touch the table
  * since, only the changed sets and chains are loaded, in one batch. It is
- * verified by reading back just those objects (`nft -j list set|chain`),
- * plus a cheap proof that nothing else changed: the table's chain handles
- * (`nft -j list chains`, no rules or elements) are those last verified, and
- * the watch saw no foreign transaction. `nft list table` costs as much as a
- * load at 100,000 elements (nft fetches and prints every element), a set's
- * listing a few milliseconds. Without a running watch there is no such
- * proof: a delta is then verified by the full read-back.
+ * verified by reading back just those objects, plus a cheap proof that
+ * nothing else changed: the table's chain handles (`list chains`, in the
+ * same `nft -i` as the sets) are those last verified, and the watch saw no
+ * foreign transaction. Without a running watch there is no such proof: a
+ * delta is then verified by the full read-back.
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -292,7 +297,7 @@ export class NftablesEnforcer implements Enforcer {
   private async readBack(wanted: WantedObjects, scope: ReadBackScope, withHandles = true): Promise<ReadBackListing> {
     const rules = scope.whole || scope.chains.length > 0;
     const groups = scope.sets.length ? shareOut(wanted.objects, scope.sets) : rules || !withHandles ? [] : [[]];
-    const structure = rules ? mustRun(this.run, this.nft, ["-j", "-t", "list", "ruleset"]) : undefined;
+    const structure = rules ? mustRun(this.run, this.nft, ["-j", "-t", "list", "ruleset", NFT_TABLE_NAME.family]) : undefined;
     const listed = groups.map(async (names, i) => {
       const r = await this.run(this.nft, ["-j", "-i"], listCommands(wanted.objects, names, !rules && withHandles && i === 0), NO_HISTORY);
       // nft -i exits 0 after commands that failed (their errors on stderr): a failure here is nft's own.
