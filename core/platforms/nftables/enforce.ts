@@ -23,8 +23,8 @@
  * verified by reading back just those objects, plus a cheap proof that
  * nothing else changed: the table's chain handles (`list chains`, in the
  * same `nft -i` as the sets) are those last verified, and the watch saw no
- * foreign transaction. Without a running watch there is no such proof: a
- * delta is then verified by the full read-back.
+ * foreign transaction. Without a running watch there is no such proof: the
+ * file is then loaded in full.
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
