@@ -114,7 +114,7 @@ export function chainLines(listing: string, table = NFT_TABLE_NAME): string {
 }
 
 const SET_TYPES: Record<string, number> = { "type ipv4_addr": 32, "type ipv6_addr": 128 };
-const ITEM = /^[0-9a-fA-F.:]+(?:\/\d+|-[0-9a-fA-F.:]+)?$/;
+const ELEMENTS = /^[0-9a-fA-F.:]+(?:\/\d+|-[0-9a-fA-F.:]+)?(?:, [0-9a-fA-F.:]+(?:\/\d+|-[0-9a-fA-F.:]+)?)*$/;
 
 /**
  * How nft 1.0.6 lists the interval set `o` when it holds exactly the
@@ -132,16 +132,14 @@ export function listedSetText(o: NftObject, table = NFT_TABLE_NAME): { before: s
   for (const line of o.elements) {
     const body = line.slice(line.indexOf("{") + 1, -1).trim();
     if (!body) continue;
-    for (const raw of body.split(",")) {
-      const item = raw.trim();
-      if (!ITEM.test(item)) return undefined;
-      parts.push(parts.length ? ", " : "", elementJson(item, hostLength));
-    }
+    // Addresses, prefixes and ranges as render.ts joins them; anything else is parsed instead.
+    if (!ELEMENTS.test(body)) return undefined;
+    for (const item of body.split(", ")) parts.push(elementJson(item, hostLength));
   }
   const header = `{"set": {"family": ${JSON.stringify(table.family)}, "name": ${JSON.stringify(o.name)}, "table": ${JSON.stringify(table.name)}`;
   return {
     before: `${header}, "type": "${o.lines[0].slice(5)}", "handle": `,
-    after: `, "flags": ["interval"]${parts.length ? `, "elem": [${parts.join("")}]` : ""}}}]}`,
+    after: `, "flags": ["interval"]${parts.length ? `, "elem": [${parts.join(", ")}]` : ""}}}]}`,
   };
 }
 
