@@ -10,8 +10,6 @@ export interface RunResult {
 export interface RunOptions {
   /** Told the process id as soon as the tool starts (the nft monitor tells our own transactions from others' by it). */
   onSpawn?(pid: number): void;
-  /** Variables set for the tool on top of this process's environment. */
-  env?: Record<string, string>;
 }
 
 export type Runner = (command: string, args: string[], stdin?: string, options?: RunOptions) => Promise<RunResult>;
@@ -23,8 +21,7 @@ export const spawnTool: Spawner = (command, args) => spawn(command, args, { stdi
 
 export const runCommand: Runner = (command, args, stdin, options) =>
   new Promise((resolve) => {
-    const env = options?.env && { ...process.env, ...options.env };
-    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"], env });
+    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
     if (child.pid !== undefined) options?.onSpawn?.(child.pid);
     const out: Buffer[] = [];
     const err: Buffer[] = [];

@@ -21,7 +21,9 @@ const listed = testdata("policy.nft.json");
  * set` lines on `-i`, `list chains`.
  */
 function fakeNft(state: { table?: string; reject?: string; calls: string[][]; loadedFiles: string[] }): Runner {
-  return async (_cmd, args, stdin) => {
+  return async (cmd, all, stdin) => {
+    // `nft -i` runs as `env HOME=/dev/null nft ...`.
+    const args = cmd === "env" ? all.slice(2) : all;
     state.calls.push(args);
     if (args[0] === "-f") {
       if (state.reject) return { code: 1, stdout: "", stderr: state.reject };
@@ -31,13 +33,14 @@ function fakeNft(state: { table?: string; reject?: string; calls: string[][]; lo
     const items: Item[] = state.table === undefined ? [] : JSON.parse(state.table).nftables;
     const doc = (selected: Item[]) => JSON.stringify({ nftables: [items[0] ?? { metainfo: {} }, ...selected] });
     const chains = doc(items.filter((i) => i.chain));
-    if (args.join(" ") === "-j -t list ruleset inet")
+    const input = stdin ?? "";
+    if (args.join(" ") === "-j -t -i" && input === "list ruleset inet\n")
       return ok(doc(items.slice(1).map((i) => (i.set ? { set: { ...i.set, elem: undefined } } : i))));
     if (args.join(" ") === "-j list chains") return ok(chains);
     if (args.join(" ") === "-j -i") {
       let stdout = "";
       let stderr = "";
-      for (const line of (stdin ?? "").split("\n").filter(Boolean)) {
+      for (const line of input.split("\n").filter(Boolean)) {
         const name = /^list (?:set|map) inet secgroups (\S+)$/.exec(line)?.[1];
         const set = items.find((i) => i.set?.name === name);
         if (line === "list chains") stdout += `${chains}\n`;
@@ -70,7 +73,7 @@ describe("NftablesEnforcer", () => {
     // Read back without `list table` (nft would fetch and print every element in one process): the
     // terse ruleset for the structure and `list set` commands for the elements.
     expect(state.calls.slice(1)).toEqual([
-      ["-j", "-t", "list", "ruleset", "inet"],
+      ["-j", "-t", "-i"],
       ["-j", "-i"],
     ]);
   });

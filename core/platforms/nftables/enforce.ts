@@ -68,11 +68,12 @@ const PROBE_FIRST_WAIT_MS = 250;
 /** Wait before starting a monitor that died again (it may die at once, e.g. nft missing). */
 const MONITOR_RESTART_MS = 1000;
 /**
- * `nft -i` reads and rewrites $HOME/.nft.history (every command, the file
- * growing with each check): a HOME under /dev/null has none, so it reads
- * and writes nothing (and starts about 50 ms sooner with a long history).
+ * `nft -i` reads and rewrites $HOME/.nft.history, adding every command (the
+ * file grows with each read-back, and a long one costs each start 50 ms): it
+ * runs under `env` with HOME under /dev/null, where there is none to read or
+ * write, whatever runner starts it.
  */
-const NO_HISTORY = { env: { HOME: "/dev/null" } };
+const NO_HISTORY = ["HOME=/dev/null"];
 
 /** What the kernel was last verified to hold. */
 interface InForce {
@@ -264,8 +265,8 @@ export class NftablesEnforcer implements Enforcer {
   private async applyDelta(text: string, wanted: WantedObjects, delta: NftDelta): Promise<void> {
     const before = this.inForce!;
     this.inForce = undefined;
-    if (delta.text) await this.load("secgroups-delta.nft", delta.text);
     const scope: ReadBackScope = { sets: delta.sets, chains: delta.chains, whole: false };
+    if (delta.text) await this.load("secgroups-delta.nft", delta.text);
     const listing = await this.readBack(wanted, scope);
     const diff = [...this.sameHandles(before, wanted, delta, listing.chains), ...compared(() => compareReadBack(wanted, scope, listing))];
     if (this.monitor.dirty) diff.push("the table was changed by someone else meanwhile");
@@ -297,23 +298,25 @@ export class NftablesEnforcer implements Enforcer {
   private async readBack(wanted: WantedObjects, scope: ReadBackScope, withHandles = true): Promise<ReadBackListing> {
     const rules = scope.whole || scope.chains.length > 0;
     const groups = scope.sets.length ? shareOut(wanted.objects, scope.sets) : rules || !withHandles ? [] : [[]];
-    const structure = rules ? mustRun(this.run, this.nft, ["-j", "-t", "list", "ruleset", NFT_TABLE_NAME.family]) : undefined;
-    const listed = groups.map(async (names, i) => {
-      const r = await this.run(this.nft, ["-j", "-i"], listCommands(wanted.objects, names, !rules && withHandles && i === 0), NO_HISTORY);
+    const interactive = async (args: string[], commands: string) => {
+      const r = await this.run("env", [...NO_HISTORY, this.nft, ...args, "-i"], commands);
       // nft -i exits 0 after commands that failed (their errors on stderr): a failure here is nft's own.
-      if (r.code !== 0) throw new Error(`nft -j -i failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
+      if (r.code !== 0) throw new Error(`nft ${args.join(" ")} -i failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
       return r;
-    });
-    const outputs = await Promise.all(listed);
-    const structureText = await structure;
-    const listing: ReadBackListing = { structure: structureText, sets: new Map(), chains: "", errors: "" };
+    };
+    const [structure, ...outputs] = await Promise.all([
+      rules ? interactive(["-j", "-t"], `list ruleset ${NFT_TABLE_NAME.family}\n`) : undefined,
+      ...groups.map((names, i) => interactive(["-j"], listCommands(wanted.objects, names, !rules && withHandles && i === 0))),
+    ]);
+    if (structure && !structure.stdout.trim()) throw new Error(`nft listed no ruleset: ${structure.stderr.trim()}`);
+    const listing: ReadBackListing = { structure: structure?.stdout, sets: new Map(), chains: "", errors: "" };
     for (const output of outputs) {
       const split = splitListings(output.stdout);
       for (const [name, line] of split.sets) listing.sets.set(name, line);
       if (split.chains !== undefined) listing.chains = chainLines(split.chains);
       listing.errors += output.stderr;
     }
-    if (structureText !== undefined) listing.chains = chainLines(structureText);
+    if (listing.structure !== undefined) listing.chains = chainLines(listing.structure);
     return listing;
   }
 

@@ -17,7 +17,7 @@ import {
 
 const testdata = (name: string) => readFileSync(join(__dirname, "..", "testdata", name), "utf8");
 // readback.nft loaded with nft 1.0.6, then listed: `list set` for each set and `list chains` on
-// `nft -j -i` (readback.list.jsonl), and `nft -j -t list ruleset inet` (readback.terse.json).
+// `nft -j -i` (readback.list.jsonl), and the terse `list ruleset inet` (readback.terse.json).
 const file = testdata("readback.nft");
 const listed = testdata("readback.list.jsonl");
 const terse = testdata("readback.terse.json");

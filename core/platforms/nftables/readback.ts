@@ -3,10 +3,10 @@
  * without `nft list table` (which fetches, decomposes and prints every
  * element of every set in one process):
  *
- *   structure  `nft -j -t list ruleset inet`: the inet tables' chains, rules
- *              and set declarations without elements (terse: nft fetches none;
- *              `list table` and even `list chain` fetch all of them, terse or
- *              not);
+ *   structure  `list ruleset inet` on `nft -j -t -i`: the inet tables'
+ *              chains, rules and set declarations without elements (terse: nft
+ *              fetches none; `list table` and even `list chain` fetch all of
+ *              them, terse or not);
  *   elements   `nft -j -i` reading `list set inet secgroups NAME` lines, one
  *              JSON document per line; nft fetches only the named set's
  *              elements for each. (A file of several `list set` commands
@@ -43,7 +43,7 @@ export interface ReadBackScope {
 
 /** The listings of one read-back. */
 export interface ReadBackListing {
-  /** `nft -j -t list ruleset inet`, or undefined when no rule was to be compared (then `chains` came from `list chains`). */
+  /** The terse `list ruleset inet`, or undefined when no rule was to be compared (then `chains` came from `list chains`). */
   structure?: string;
   /** Each set's `list set` document, by name; a set nft could not list is absent. */
   sets: Map<string, string>;
