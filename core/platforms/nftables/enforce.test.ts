@@ -36,14 +36,14 @@ function fakeNft(state: { table?: string; reject?: string; calls: string[][]; lo
     const input = stdin ?? "";
     if (args.join(" ") === "-j -t -i" && input === "list ruleset inet\n")
       return ok(doc(items.slice(1).map((i) => (i.set ? { set: { ...i.set, elem: undefined } } : i))));
-    if (args.join(" ") === "-j list chains") return ok(chains);
+    if (args.join(" ") === "-j list chains inet") return ok(chains);
     if (args.join(" ") === "-j -i") {
       let stdout = "";
       let stderr = "";
       for (const line of input.split("\n").filter(Boolean)) {
         const name = /^list (?:set|map) inet secgroups (\S+)$/.exec(line)?.[1];
         const set = items.find((i) => i.set?.name === name);
-        if (line === "list chains") stdout += `${chains}\n`;
+        if (line === "list chains inet") stdout += `${chains}\n`;
         else if (set) stdout += `${doc([set])}\n`;
         else stderr += "Error: No such file or directory\n";
       }

@@ -405,7 +405,7 @@ export class NftablesEnforcer implements Enforcer {
 
   /** Our chains from `nft -j list chains` (no rules, no elements: cheap), one canonical line each. */
   private async listChains(): Promise<string> {
-    return chainLines(await mustRun(this.run, this.nft, ["-j", "list", "chains"]));
+    return chainLines(await mustRun(this.run, this.nft, ["-j", "list", "chains", NFT_TABLE_NAME.family]));
   }
 }
 

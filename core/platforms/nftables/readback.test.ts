@@ -111,7 +111,7 @@ describe("nftables read-back", () => {
   });
 
   it("lists maps as maps, chains when asked, and shares big listings out by size", () => {
-    expect(listCommands(objects, ["v4", "v6"], true)).toBe("list set inet secgroups v4\nlist set inet secgroups v6\nlist chains\n");
+    expect(listCommands(objects, ["v4", "v6"], true)).toBe("list set inet secgroups v4\nlist set inet secgroups v6\nlist chains inet\n");
     const big = (name: string, n: number) =>
       `\tset ${name} {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = { ${Array.from({ length: n }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`).join(", ")} }\n\t}\n`;
     const many = nftFileObjects(

@@ -53,10 +53,10 @@ export interface ReadBackListing {
   errors: string;
 }
 
-/** The `nft -i` input listing `names` (maps and sets alike), plus `list chains` when asked. */
+/** The `nft -i` input listing `names` (maps and sets alike), plus the chains of the table's family when asked. */
 export function listCommands(objects: NftFileObjects, names: readonly string[], withChains: boolean, table = NFT_TABLE_NAME): string {
   const lines = names.map((n) => `list ${objects.objects.has(`map ${n}`) ? "map" : "set"} ${table.family} ${table.name} ${n}`);
-  if (withChains) lines.push("list chains");
+  if (withChains) lines.push(`list chains ${table.family}`);
   return lines.map((l) => `${l}\n`).join("");
 }
 
