@@ -167,8 +167,9 @@ export class NftablesEnforcer implements Enforcer {
       this.inForce = wanted.objects && { file: wanted.text, wanted: wanted.objects, chains: chains ?? (await this.listChains()) };
       if (proofBefore && this.monitor.ready) this.unproven = false;
     }
-    // A watch that is not up yet starts after the listing (not competing with it), to prove the next check.
-    if (!proofBefore) this.startProbing();
+    // A watch that is not up yet starts after the listing (not competing with it), to prove the next check;
+    // after this check returns (starting nft forks this process: the caller need not wait for that).
+    if (!proofBefore) setImmediate(() => this.startProbing());
     return diff;
   }
 
@@ -304,9 +305,11 @@ export class NftablesEnforcer implements Enforcer {
       if (r.code !== 0) throw new Error(`nft ${args.join(" ")} -i failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
       return r;
     };
+    // The element listings (the long ones) are started first: each start blocks this process for its fork.
+    const listed = groups.map((names, i) => interactive(["-j"], listCommands(wanted.objects, names, !rules && withHandles && i === 0)));
     const [structure, ...outputs] = await Promise.all([
       rules ? interactive(["-j", "-t"], `list ruleset ${NFT_TABLE_NAME.family}\n`) : undefined,
-      ...groups.map((names, i) => interactive(["-j"], listCommands(wanted.objects, names, !rules && withHandles && i === 0))),
+      ...listed,
     ]);
     if (structure && !structure.stdout.trim()) throw new Error(`nft listed no ruleset: ${structure.stderr.trim()}`);
     const listing: ReadBackListing = { structure: structure?.stdout, sets: new Map(), chains: "", errors: "" };
