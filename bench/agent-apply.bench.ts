@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   const file = join(dir, "raw.nft");
   writeFileSync(file, nftablesFile(config, CP)); // byte for byte the file the agent loads
   execFileSync("ip", ["netns", "add", NS]);
-  const inNs: Runner = (cmd, args, stdin) => runCommand("ip", ["netns", "exec", NS, cmd, ...args], stdin);
+  const inNs: Runner = (cmd, args, stdin, options) => runCommand("ip", ["netns", "exec", NS, cmd, ...args], stdin, options);
   try {
     const enforcer = new NftablesEnforcer({ stateDir: dir, run: inNs });
     const raw: number[] = [];

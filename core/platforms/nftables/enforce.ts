@@ -5,21 +5,26 @@
  *
  * Full load: the compiled file plus the control-plane elements (render.ts
  * nftablesFile), which deletes and re-declares the whole table; verified by
- * reading the table back with `nft -j` and comparing it with what the file
- * meant, both read into one model by this platform's reader (read.ts,
- * read-file.ts) and compared by diffLoaded. Used for the first apply, after
- * drift, when the state in force is not known, and when a delta fails.
+ * reading the table back and comparing it with what the file meant, both
+ * read into one model by this platform's reader (read.ts, read-file.ts) and
+ * compared by diffLoaded. Used for the first apply, after drift, when the
+ * state in force is not known, and when a delta fails. What the read-back
+ * is compared with is worked out while nft loads (it runs on another core).
+ *
+ * The read-back (readback.ts) is not `nft list table`, which fetches,
+ * decomposes and prints 100,000 elements in one process (as long as the load
+ * itself): the structure comes from the terse ruleset (no elements), the
+ * elements from `list set` commands in two `nft -i` processes at once, and a
+ * set listed exactly as the file declares it needs no parse.
  *
  * Delta (delta.ts): when the previous file is the one last verified in force
  * and the change watch (monitor.ts) has seen nobody else touch the table
  * since, only the changed sets and chains are loaded, in one batch. It is
- * verified by reading back just those objects (`nft -j list set|chain`),
- * plus a cheap proof that nothing else changed: the table's chain handles
- * (`nft -j list chains`, no rules or elements) are those last verified, and
- * the watch saw no foreign transaction. `nft list table` costs as much as a
- * load at 100,000 elements (nft fetches and prints every element), a set's
- * listing a few milliseconds. Without a running watch there is no such
- * proof: a delta is then verified by the full read-back.
+ * verified by reading back just those objects, plus a cheap proof that
+ * nothing else changed: the table's chain handles (`list chains`, in the
+ * same `nft -i` as the sets) are those last verified, and the watch saw no
+ * foreign transaction. Without a running watch there is no such proof: the
+ * file is then loaded in full.
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -27,11 +32,21 @@ import { diffLoaded } from "../../analyze/compare-loaded";
 import type { LoadedRuleset } from "../../analyze/loaded";
 import type { AppliedConfig, ApplyOutcome, ControlPlaneAddress, Enforcer } from "../platform";
 import { mustRun, runCommand, spawnTool, type Runner, type Spawner } from "../runner";
-import { nftDelta, nftFileObjects, tableBlock, type NftDelta, type NftFileObjects } from "./delta";
+import { nftDelta, nftFileObjects, type NftDelta } from "./delta";
 import { NftMonitor } from "./monitor";
 import { NFT_TABLE, NFT_TABLE_NAME } from "./names";
-import { parseNftJson, readNftables } from "./read";
-import { expectedNftables, parseNftText } from "./read-file";
+import { readNftables } from "./read";
+import { expectedNftables } from "./read-file";
+import {
+  chainLines,
+  compareReadBack,
+  listCommands,
+  shareOut,
+  splitListings,
+  WantedObjects,
+  type ReadBackListing,
+  type ReadBackScope,
+} from "./readback";
 import { nftablesFile } from "./render";
 
 export interface NftablesOptions {
@@ -52,15 +67,33 @@ const PROBE_TIMEOUT_MS = 60_000;
 const PROBE_FIRST_WAIT_MS = 250;
 /** Wait before starting a monitor that died again (it may die at once, e.g. nft missing). */
 const MONITOR_RESTART_MS = 1000;
-/** More chains than this changed: one listing of the table is cheaper than one per chain. */
-const CHAINS_LISTED_ONE_BY_ONE = 1;
+/**
+ * `nft -i` reads and rewrites $HOME/.nft.history, adding every command (the
+ * file grows with each read-back, and a long one costs each start 50 ms): it
+ * runs under `env` with HOME under /dev/null, where there is none to read or
+ * write, whatever runner starts it.
+ */
+const NO_HISTORY = ["HOME=/dev/null"];
 
 /** What the kernel was last verified to hold. */
 interface InForce {
   file: string;
-  objects: NftFileObjects;
+  wanted: WantedObjects;
   /** Our chains as `nft -j list chains` lists them (names, handles, hooks): the cheap proof. */
   chains: string;
+}
+
+/**
+ * What the file of a revision means: its objects (undefined for a file
+ * outside the layout deltas know, which is verified by the whole listing
+ * against `table`, and always loaded in full).
+ */
+interface Wanted {
+  text: string;
+  objects?: WantedObjects;
+  /** Why the file is outside that layout. */
+  layoutError?: string;
+  table?: LoadedRuleset;
 }
 
 export class NftablesEnforcer implements Enforcer {
@@ -68,7 +101,7 @@ export class NftablesEnforcer implements Enforcer {
   private readonly nft: string;
   private readonly run: Runner;
   /** What the file of the current revision means: parsed once per revision, not on every check. */
-  private wanted?: { text: string; table: LoadedRuleset; verifiedListing?: string };
+  private wanted?: Wanted;
   private inForce?: InForce;
   private readonly monitor: NftMonitor;
   private onChange?: () => void;
@@ -101,7 +134,7 @@ export class NftablesEnforcer implements Enforcer {
     const planned = this.plan(text, previous);
     if ("delta" in planned) {
       try {
-        await this.applyDelta(text, planned.objects, planned.delta);
+        await this.applyDelta(text, planned.wanted, planned.delta);
         return { mode: "delta", touched: planned.delta.sets.length + planned.delta.chains.length + planned.delta.removed.length };
       } catch (err) {
         planned.reason = `the delta failed (${(err as Error).message}); loaded in full`;
@@ -112,38 +145,31 @@ export class NftablesEnforcer implements Enforcer {
   }
 
   async check(config: string, controlPlane: ControlPlaneAddress[]): Promise<string[]> {
-    const text = nftablesFile(config, controlPlane);
-    if (this.wanted?.text !== text) this.wanted = { text, table: expectedNftables(config, controlPlane) };
-    const wanted = this.wanted;
+    const wanted = this.wantedFor(nftablesFile(config, controlPlane), config, controlPlane);
     // A watch known to receive events before the listing proves what follows it.
     const proofBefore = this.monitor.ready;
     // Changes from here on are seen by the listing or stay marked for the next check.
     this.monitor.take();
-    const listed = await this.list();
-    // nft lists an unchanged table byte for byte the same (handles included): skip the comparison.
     let diff: string[];
-    if (listed !== undefined && wanted.verifiedListing === listed) diff = [];
-    else {
-      let loaded: LoadedRuleset | undefined;
-      try {
-        loaded = listed === undefined ? undefined : readNftables(listed);
-      } catch (err) {
-        // Something we never load (a hand-made rule, say): a difference to re-apply over, not an error.
-        if (!proofBefore) this.startProbing();
-        return [`the table holds what the agent cannot read: ${(err as Error).message}`];
-      }
-      diff = diffLoaded(wanted.table, loaded);
-      if (!diff.length) wanted.verifiedListing = listed;
+    let chains: string | undefined;
+    if (wanted.objects) {
+      const scope: ReadBackScope = { sets: wanted.objects.setNames, chains: wanted.objects.chainNames, whole: true };
+      const listing = await this.readBack(wanted.objects, scope);
+      diff = compared(() => compareReadBack(wanted.objects!, scope, listing));
+      chains = listing.chains;
+    } else {
+      const listed = await this.list();
+      diff = compared(() => diffLoaded(wanted.table!, listed === undefined ? undefined : readNftables(listed)));
     }
     if (diff.length) this.inForce = undefined;
     else {
-      const objects = this.inForce?.file === text ? this.inForce.objects : tryObjectsOf(text);
       // The handles the next cheap checks compare with (a change in between is the watch's to see).
-      this.inForce = objects && { file: text, objects, chains: await this.listChains() };
+      this.inForce = wanted.objects && { file: wanted.text, wanted: wanted.objects, chains: chains ?? (await this.listChains()) };
       if (proofBefore && this.monitor.ready) this.unproven = false;
     }
-    // A watch that is not up yet starts after the listing (not competing with it), to prove the next check.
-    if (!proofBefore) this.startProbing();
+    // A watch that is not up yet starts after the listing (not competing with it), to prove the next check;
+    // after this check returns (starting nft forks this process: the caller need not wait for that).
+    if (!proofBefore) setImmediate(() => this.startProbing());
     return diff;
   }
 
@@ -158,9 +184,11 @@ export class NftablesEnforcer implements Enforcer {
     if (!dirt.sets.size) return [];
     // Only the sets others touched are read back; one the file does not declare means the structure changed.
     const names = [...dirt.sets];
-    if (names.some((n) => !inForce.objects.objects.has(`set ${n}`) && !inForce.objects.objects.has(`map ${n}`)))
-      return this.check(config, controlPlane);
-    const diff = await this.compareObjects(names, [], inForce.objects);
+    const declared = inForce.wanted.objects.objects;
+    if (names.some((n) => !declared.has(`set ${n}`) && !declared.has(`map ${n}`))) return this.check(config, controlPlane);
+    const scope: ReadBackScope = { sets: names, chains: [], whole: false };
+    const listing = await this.readBack(inForce.wanted, scope, false);
+    const diff = compared(() => compareReadBack(inForce.wanted, scope, listing));
     if (diff.length) this.inForce = undefined;
     return diff;
   }
@@ -189,7 +217,7 @@ export class NftablesEnforcer implements Enforcer {
   private plan(
     text: string,
     previous: AppliedConfig | undefined,
-  ): { delta: NftDelta; objects: NftFileObjects; reason?: string } | { reason: string } {
+  ): { delta: NftDelta; wanted: WantedObjects; reason?: string } | { reason: string } {
     if (!previous) return { reason: "no previous configuration" };
     const inForce = this.inForce;
     if (!inForce || inForce.file !== nftablesFile(previous.config, previous.controlPlane))
@@ -197,41 +225,61 @@ export class NftablesEnforcer implements Enforcer {
     if (!this.proven)
       return { reason: `no change watch proves the table unchanged${this.lostReason ? ` (last: ${this.lostReason})` : ""}` };
     if (this.monitor.dirty) return { reason: "the table was changed by someone else" };
-    let objects: NftFileObjects;
-    try {
-      objects = objectsOf(text);
-    } catch (err) {
-      return { reason: (err as Error).message };
-    }
-    const planned = nftDelta(inForce.objects, objects);
+    const wanted = this.wantedFor(text);
+    if (!wanted.objects) return { reason: wanted.layoutError ?? "" };
+    const planned = nftDelta(inForce.wanted.objects, wanted.objects.objects);
     if ("unsupported" in planned) return { reason: planned.unsupported };
-    return { delta: planned.delta, objects };
+    return { delta: planned.delta, wanted: wanted.objects };
+  }
+
+  /**
+   * What `text` means, kept for the revision. `config` and `controlPlane`
+   * (of which `text` is the file) are needed only for a file outside the
+   * layout deltas know.
+   */
+  private wantedFor(text: string, config?: string, controlPlane?: ControlPlaneAddress[]): Wanted {
+    if (this.wanted?.text !== text) {
+      let objects: WantedObjects | undefined;
+      let layoutError: string | undefined;
+      try {
+        objects = new WantedObjects(nftFileObjects(text, NFT_TABLE_NAME));
+      } catch (err) {
+        layoutError = (err as Error).message;
+      }
+      this.wanted = { text, objects, layoutError };
+    }
+    const wanted = this.wanted;
+    if (!wanted.objects && !wanted.table && config !== undefined) wanted.table = expectedNftables(config, controlPlane ?? []);
+    return wanted;
   }
 
   private async applyFull(config: string, controlPlane: ControlPlaneAddress[], text: string): Promise<void> {
     this.inForce = undefined;
-    await this.load("secgroups.nft", text, () => this.monitor.stop());
+    // What the read-back is compared with is worked out while nft loads (on another core).
+    const whileLoading = () => this.wantedFor(text, config, controlPlane).objects?.prepare();
+    await this.load("secgroups.nft", text, () => this.monitor.stop(), whileLoading);
     // The watch comes back after the read-back (check), not competing with it; its proof follows with the next full check.
     const diff = await this.check(config, controlPlane);
     if (diff.length) throw new Error(`nft loaded the file but the table differs from it: ${diff.join("; ")}`);
   }
 
-  private async applyDelta(text: string, objects: NftFileObjects, delta: NftDelta): Promise<void> {
+  private async applyDelta(text: string, wanted: WantedObjects, delta: NftDelta): Promise<void> {
     const before = this.inForce!;
     this.inForce = undefined;
+    const scope: ReadBackScope = { sets: delta.sets, chains: delta.chains, whole: false };
     if (delta.text) await this.load("secgroups-delta.nft", delta.text);
-    const chains = await this.listChains();
-    const diff = [...this.sameHandles(before, objects, delta, chains), ...(await this.compareObjects(delta.sets, delta.chains, objects))];
+    const listing = await this.readBack(wanted, scope);
+    const diff = [...this.sameHandles(before, wanted, delta, listing.chains), ...compared(() => compareReadBack(wanted, scope, listing))];
     if (this.monitor.dirty) diff.push("the table was changed by someone else meanwhile");
     if (diff.length) throw new Error(`nft loaded the delta but the table differs from the file: ${diff.join("; ")}`);
-    this.inForce = { file: text, objects, chains };
+    this.inForce = { file: text, wanted, chains: listing.chains };
   }
 
   /** The chains listed are the new file's, and those the delta did not create kept their handles. */
-  private sameHandles(before: InForce, after: NftFileObjects, delta: NftDelta, chains: string): string[] {
+  private sameHandles(before: InForce, after: WantedObjects, delta: NftDelta, chains: string): string[] {
     const was = chainHandles(before.chains);
     const now = chainHandles(chains);
-    const expected = [...after.objects.values()].filter((o) => o.kind === "chain").map((o) => o.name);
+    const expected = after.chainNames;
     const out: string[] = [];
     if (now.size !== expected.length || expected.some((name) => !now.has(name)))
       out.push(`chains ${[...now.keys()].join(", ") || "(none)"}, expected ${expected.join(", ")}`);
@@ -242,32 +290,41 @@ export class NftablesEnforcer implements Enforcer {
     return out;
   }
 
-  /** Reads back the named sets and chains and compares them with what `objects` (the file) declares of them. */
-  private async compareObjects(sets: readonly string[], chains: readonly string[], objects: NftFileObjects): Promise<string[]> {
-    if (!sets.length && !chains.length) return [];
-    const declared = [...sets.map((n) => `set ${n}`), ...chains.map((n) => `chain ${n}`)].map(
-      (key) => objects.objects.get(key) ?? objects.objects.get(key.replace(/^set /, "map "))!,
-    );
-    const want = parseNftText(tableBlock(declared).join("\n"), NFT_TABLE_NAME);
-    const got: LoadedRuleset = { chains: new Map(), sets: new Map() };
-    try {
-      const listings: string[] = [];
-      for (const name of sets) listings.push(await this.listObject("set", name));
-      if (chains.length > CHAINS_LISTED_ONE_BY_ONE) listings.push((await this.list()) ?? '{"nftables": []}');
-      else for (const name of chains) listings.push(await this.listObject("chain", name));
-      for (const listing of listings) {
-        const read = parseNftJson(listing, NFT_TABLE_NAME);
-        for (const name of sets) if (read.sets.has(name)) got.sets.set(name, read.sets.get(name)!);
-        for (const name of chains) if (read.chains.has(name)) got.chains.set(name, read.chains.get(name)!);
-      }
-    } catch (err) {
-      return [`the table holds what the agent cannot read: ${(err as Error).message}`];
+  /**
+   * Lists what `scope` names (readback.ts): the sets' elements in one
+   * `nft -j -i` per group of sets, all at once, beside the terse ruleset when
+   * rules are compared; otherwise `list chains` in the first group, for the
+   * chain handles (unless `withHandles` is false).
+   */
+  private async readBack(wanted: WantedObjects, scope: ReadBackScope, withHandles = true): Promise<ReadBackListing> {
+    const rules = scope.whole || scope.chains.length > 0;
+    const groups = scope.sets.length ? shareOut(wanted.objects, scope.sets) : rules || !withHandles ? [] : [[]];
+    const interactive = async (args: string[], commands: string) => {
+      const r = await this.run("env", [...NO_HISTORY, this.nft, ...args, "-i"], commands);
+      // nft -i exits 0 after commands that failed (their errors on stderr): a failure here is nft's own.
+      if (r.code !== 0) throw new Error(`nft ${args.join(" ")} -i failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
+      return r;
+    };
+    // The element listings (the long ones) are started first: each start blocks this process for its fork.
+    const listed = groups.map((names, i) => interactive(["-j"], listCommands(wanted.objects, names, !rules && withHandles && i === 0)));
+    const [structure, ...outputs] = await Promise.all([
+      rules ? interactive(["-j", "-t"], `list ruleset ${NFT_TABLE_NAME.family}\n`) : undefined,
+      ...listed,
+    ]);
+    if (structure && !structure.stdout.trim()) throw new Error(`nft listed no ruleset: ${structure.stderr.trim()}`);
+    const listing: ReadBackListing = { structure: structure?.stdout, sets: new Map(), chains: "", errors: "" };
+    for (const output of outputs) {
+      const split = splitListings(output.stdout);
+      for (const [name, line] of split.sets) listing.sets.set(name, line);
+      if (split.chains !== undefined) listing.chains = chainLines(split.chains);
+      listing.errors += output.stderr;
     }
-    return diffLoaded(want, got);
+    if (listing.structure !== undefined) listing.chains = chainLines(listing.structure);
+    return listing;
   }
 
   /** Writes `text` to the state directory (kept for inspection) and loads it in one transaction, as our own. */
-  private async load(name: string, text: string, beforeLoad?: () => void): Promise<void> {
+  private async load(name: string, text: string, beforeLoad?: () => void, whileLoading?: () => void): Promise<void> {
     const path = join(this.options.stateDir, name);
     await mkdir(this.options.stateDir, { recursive: true });
     await writeFile(`${path}.tmp`, text);
@@ -275,7 +332,12 @@ export class NftablesEnforcer implements Enforcer {
     beforeLoad?.();
     this.monitor.ownLoad();
     try {
-      await mustRun(this.run, this.nft, ["-f", path], undefined, this.own);
+      const loading = mustRun(this.run, this.nft, ["-f", path], undefined, this.own);
+      try {
+        whileLoading?.();
+      } finally {
+        await loading;
+      }
     } finally {
       this.monitor.ownLoadDone();
     }
@@ -344,33 +406,18 @@ export class NftablesEnforcer implements Enforcer {
     return r.stdout;
   }
 
-  private async listObject(kind: "set" | "chain", name: string): Promise<string> {
-    return mustRun(this.run, this.nft, ["-j", "list", kind, "inet", NFT_TABLE, name]);
-  }
-
   /** Our chains from `nft -j list chains` (no rules, no elements: cheap), one canonical line each. */
   private async listChains(): Promise<string> {
-    const listed = JSON.parse(await mustRun(this.run, this.nft, ["-j", "list", "chains"])).nftables ?? [];
-    const lines: string[] = [];
-    for (const item of listed) {
-      const c = item.chain;
-      if (!c || c.family !== NFT_TABLE_NAME.family || c.table !== NFT_TABLE_NAME.name) continue;
-      lines.push(`${c.name} ${c.handle} ${c.hook ?? "-"} ${c.prio ?? "-"} ${c.policy ?? "-"}`);
-    }
-    return lines.sort().join("\n");
+    return chainLines(await mustRun(this.run, this.nft, ["-j", "list", "chains", NFT_TABLE_NAME.family]));
   }
 }
 
-function objectsOf(text: string): NftFileObjects {
-  return nftFileObjects(text, NFT_TABLE_NAME);
-}
-
-/** The file's objects, or undefined for a file outside the layout deltas know (it is then always loaded in full). */
-function tryObjectsOf(text: string): NftFileObjects | undefined {
+/** A comparison's differences; a listing the reader cannot read (a hand-made rule, say) is one to re-apply over, not an error. */
+function compared(compare: () => string[]): string[] {
   try {
-    return objectsOf(text);
-  } catch {
-    return undefined;
+    return compare();
+  } catch (err) {
+    return [`the table holds what the agent cannot read: ${(err as Error).message}`];
   }
 }
 
