@@ -13,7 +13,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import { buildPackage, createStack, ensurePulumi, removeDirs, writeProgram } from "../support/pulumi-cli";
 import { ReportingAgent, startCore, type Core } from "../support/pulumi-core";
 import { ROOT, tempDir } from "../support/secgroups";
-import { expectHolds, organization, stackCode, type Organization } from "../support/stack-code";
+import { awsGroups, expectHolds, organization, stackCode, type Organization } from "../support/stack-code";
 
 jest.setTimeout(10 * 60_000);
 
@@ -62,49 +62,24 @@ describe("secgroups import --pulumi", () => {
     await expectNoChanges(stack);
   });
 
-  it("AWS groups: a group named before it is declared is created first and named by its id", async () => {
+  it("AWS groups: a group named before it is declared is created first and named by its id; a group naming itself says self", async () => {
     const org = organization(core, "pulumi-import-aws");
     const dir = tempDir("sg-aws-json-");
     dirs.push(dir);
     const file = path.join(dir, "groups.json");
-    const pair = [{ GroupId: "sg-0000000000000000a", UserId: "123456789012", Description: "from web" }];
-    const permission = (IpProtocol: string, FromPort: number, ToPort: number, more: object) => ({
-      IpProtocol,
-      FromPort,
-      ToPort,
-      IpRanges: [],
-      Ipv6Ranges: [],
-      PrefixListIds: [],
-      UserIdGroupPairs: [],
-      ...more,
-    });
-    fs.writeFileSync(
-      file,
-      JSON.stringify({
-        SecurityGroups: [
-          {
-            GroupName: "database",
-            GroupId: "sg-0000000000000000d",
-            Description: "database servers",
-            IpPermissions: [permission("tcp", 5432, 5432, { UserIdGroupPairs: pair })],
-            IpPermissionsEgress: [],
-          },
-          {
-            GroupName: "webserver",
-            GroupId: "sg-0000000000000000a",
-            Description: "web servers",
-            IpPermissions: [permission("tcp", 443, 443, { IpRanges: [{ CidrIp: "0.0.0.0/0", Description: "https" }] })],
-            IpPermissionsEgress: [],
-          },
-        ],
-      }),
-    );
+    fs.writeFileSync(file, awsGroups(false));
     const stack = await stackFor("import-aws", org, await stackCode(["import", "--from", "aws", file, "--pulumi"]));
     expect((await stack.up()).summary.result).toBe("succeeded");
     await expectHolds(org, await stackCode(["import", "--from", "aws", file]));
     const groups: any[] = await org.get("/vpc/security-groups");
     const web = groups.find((g) => g.name === "webserver");
-    expect(groups.find((g) => g.name === "database").rules.map((r: any) => [r.port, r.address])).toEqual([["5432", web.id]]);
+    const tcp = (name: string) => groups.find((g) => g.name === name).rules.filter((r: any) => r.protocol === 6);
+    expect(tcp("database").map((r: any) => [r.port, r.address])).toEqual([["5432", web.id]]);
+    // The web group's rule from itself (written self in the program) is stored as its own id.
+    expect(tcp("webserver").map((r: any) => [r.port, r.address])).toEqual([
+      ["443", "0.0.0.0/0"],
+      ["9000", web.id],
+    ]);
     await expectNoChanges(stack);
   });
 });

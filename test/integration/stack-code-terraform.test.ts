@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { startCore, type Core } from "../support/pulumi-core";
 import { cli, ensureBuilt, ROOT, tempDir } from "../support/secgroups";
-import { expectHolds, organization as sharedOrganization, stackCode } from "../support/stack-code";
+import { awsGroups, expectHolds, organization as sharedOrganization, stackCode } from "../support/stack-code";
 import { runTerraform, terraform, terraformCli, terraformEnv, type TerraformCli } from "../support/terraform";
 
 jest.setTimeout(10 * 60_000);
@@ -120,52 +120,6 @@ async function applyImported(dir: string, org: Org, importArgs: string[], exit: 
   await tf(dir, org, "apply", "-auto-approve", "-input=false", "-no-color");
   await expectHolds(org, await stackCode(["import", ...importArgs], exit));
   await expectNoChanges(dir, org);
-}
-
-/**
- * AWS groups whose first names the second (a forward reference), with ICMP
- * type and code -1 (any); the second names itself (written `self`), and with
- * `cycle` names the first back too.
- */
-function awsGroups(cycle: boolean): string {
-  const pair = (id: string) => [{ GroupId: id, UserId: "123456789012", Description: `from ${id}` }];
-  const permission = (IpProtocol: string, FromPort: number, ToPort: number, more: object) => ({
-    IpProtocol,
-    FromPort,
-    ToPort,
-    IpRanges: [],
-    Ipv6Ranges: [],
-    PrefixListIds: [],
-    UserIdGroupPairs: [],
-    ...more,
-  });
-  return JSON.stringify({
-    SecurityGroups: [
-      {
-        GroupName: "database",
-        GroupId: "sg-0000000000000000d",
-        Description: "database servers",
-        IpPermissions: [
-          permission("tcp", 5432, 5432, { UserIdGroupPairs: pair("sg-0000000000000000a") }),
-          permission("icmp", -1, -1, { IpRanges: [{ CidrIp: "10.0.0.0/8", Description: "any ICMP" }] }),
-          permission("icmp", 3, -1, { IpRanges: [{ CidrIp: "0.0.0.0/0", Description: "unreachable, any code" }] }),
-          permission("58", -1, -1, { Ipv6Ranges: [{ CidrIpv6: "2001:db8::/32", Description: "any ICMPv6" }] }),
-        ],
-        IpPermissionsEgress: [],
-      },
-      {
-        GroupName: "webserver",
-        GroupId: "sg-0000000000000000a",
-        Description: "web servers",
-        IpPermissions: [
-          permission("tcp", 443, 443, { IpRanges: [{ CidrIp: "0.0.0.0/0", Description: "https" }] }),
-          permission("tcp", 9000, 9000, { UserIdGroupPairs: pair(cycle ? "sg-0000000000000000d" : "sg-0000000000000000a") }),
-          ...(cycle ? [permission("tcp", 9100, 9100, { UserIdGroupPairs: pair("sg-0000000000000000a") })] : []),
-        ],
-        IpPermissionsEgress: [],
-      },
-    ],
-  });
 }
 
 describe("secgroups import --terraform", () => {

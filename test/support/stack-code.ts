@@ -69,3 +69,49 @@ export async function expectHolds(org: Organization, documentJson: string): Prom
     });
   }
 }
+
+/**
+ * AWS groups whose first names the second (a forward reference), with ICMP
+ * type and code -1 (any); the second names itself (written `self`), and with
+ * `cycle` names the first back too.
+ */
+export function awsGroups(cycle: boolean): string {
+  const pair = (id: string) => [{ GroupId: id, UserId: "123456789012", Description: `from ${id}` }];
+  const permission = (IpProtocol: string, FromPort: number, ToPort: number, more: object) => ({
+    IpProtocol,
+    FromPort,
+    ToPort,
+    IpRanges: [],
+    Ipv6Ranges: [],
+    PrefixListIds: [],
+    UserIdGroupPairs: [],
+    ...more,
+  });
+  return JSON.stringify({
+    SecurityGroups: [
+      {
+        GroupName: "database",
+        GroupId: "sg-0000000000000000d",
+        Description: "database servers",
+        IpPermissions: [
+          permission("tcp", 5432, 5432, { UserIdGroupPairs: pair("sg-0000000000000000a") }),
+          permission("icmp", -1, -1, { IpRanges: [{ CidrIp: "10.0.0.0/8", Description: "any ICMP" }] }),
+          permission("icmp", 3, -1, { IpRanges: [{ CidrIp: "0.0.0.0/0", Description: "unreachable, any code" }] }),
+          permission("58", -1, -1, { Ipv6Ranges: [{ CidrIpv6: "2001:db8::/32", Description: "any ICMPv6" }] }),
+        ],
+        IpPermissionsEgress: [],
+      },
+      {
+        GroupName: "webserver",
+        GroupId: "sg-0000000000000000a",
+        Description: "web servers",
+        IpPermissions: [
+          permission("tcp", 443, 443, { IpRanges: [{ CidrIp: "0.0.0.0/0", Description: "https" }] }),
+          permission("tcp", 9000, 9000, { UserIdGroupPairs: pair(cycle ? "sg-0000000000000000d" : "sg-0000000000000000a") }),
+          ...(cycle ? [permission("tcp", 9100, 9100, { UserIdGroupPairs: pair("sg-0000000000000000a") })] : []),
+        ],
+        IpPermissionsEgress: [],
+      },
+    ],
+  });
+}
