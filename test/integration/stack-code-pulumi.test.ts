@@ -90,13 +90,9 @@ describe("secgroups export --pulumi", () => {
 
   it("adopts every object of an organization: no copies, nothing changed; then previews no change", async () => {
     const org = organization(core, "pulumi-export");
-    const db = await org.post("/vpc/sites", {
-      name: "db 1",
-      platform: "iptables",
-      mode: "router",
-      addresses: ["10.1.0.5/32", "2001:db8::5/128"],
-    });
-    const web = await org.post("/vpc/sites", { name: "web-1", platform: "nftables" });
+    // Names that are no identifiers, every platform, declared addresses of both families.
+    const db = await org.post("/vpc/sites", { name: "db primary", platform: "routeros", addresses: ["10.2.0.7/32", "2001:db8::7/128"] });
+    const web = await org.post("/vpc/sites", { name: "web.2", platform: "iptables", mode: "router" });
     const partners = await org.post("/vpc/prefix-lists", {
       name: "partners",
       description: 'say "hi" \\ ${x}',
