@@ -56,10 +56,10 @@ export class PolicySnapshotter {
   }
 }
 
-/** The piece digests a stored snapshot names (none for one stored before pieces). */
-export function snapshotPieces(body: string): string[] {
+/** The piece digests a stored snapshot names; undefined for one stored before pieces (its lists inline: it is the document). */
+export function snapshotPieces(body: string): string[] | undefined {
   const parsed = JSON.parse(body) as Record<string, unknown>;
-  return Array.isArray(parsed[PIECES_KEY]) ? (parsed[PIECES_KEY] as string[]) : [];
+  return Array.isArray(parsed[PIECES_KEY]) ? (parsed[PIECES_KEY] as string[]) : undefined;
 }
 
 /** The policy document text of a stored snapshot, its prefix lists put back from their pieces (by digest). */

@@ -188,6 +188,7 @@ export async function siteRevisionDetail(
 /** A stored snapshot as the whole policy document it stands for. */
 async function withPieces(q: Queryable, snapshot: string): Promise<string> {
   const digests = snapshotPieces(snapshot);
+  if (digests === undefined) return snapshot;
   if (!digests.length) return assembleSnapshot(snapshot, new Map());
   const rows = await q.query<Content>(`SELECT digest, body FROM policy_pieces WHERE digest = ANY($1::text[])`, [[...new Set(digests)]]);
   return assembleSnapshot(snapshot, new Map(rows.map((r) => [r.digest, r.body])));
