@@ -25,3 +25,28 @@ describe("toolHostRunner", () => {
     expect(Date.now() - started).toBeLessThan(850);
   });
 });
+
+describe("completeAfterLines", () => {
+  it.each([
+    ["runCommand", () => runCommand],
+    ["toolHostRunner", () => toolHostRunner()],
+  ])("%s answers once stdout holds that many lines, without waiting for the tool's exit", async (_, runner) => {
+    const run = runner();
+    let pid = 0;
+    // The tool prints its answer, then lingers as nft's exit may after a commit.
+    const r = await run("sh", ["-c", "echo one; printf 'two\\nthree'; echo; exec sleep 30"], "", {
+      onSpawn: (p) => (pid = p),
+      completeAfterLines: 3,
+    });
+    try {
+      expect(r).toEqual({ code: 0, stdout: "one\ntwo\nthree\n", stderr: "" });
+      expect(() => process.kill(pid, 0)).not.toThrow();
+    } finally {
+      process.kill(pid, "SIGKILL");
+    }
+  });
+
+  it("still ends with the tool when it prints fewer lines", async () => {
+    expect(await runCommand("sh", ["-c", "echo only; exit 4"], "", { completeAfterLines: 2 })).toEqual({ code: 4, stdout: "only\n", stderr: "" });
+  });
+});

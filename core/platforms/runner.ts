@@ -10,6 +10,13 @@ export interface RunResult {
 export interface RunOptions {
   /** Told the process id as soon as the tool starts (the nft monitor tells our own transactions from others' by it). */
   onSpawn?(pid: number): void;
+  /**
+   * The result is complete once stdout holds this many lines (`nft -j -i`
+   * prints one per listing): it is given then, with exit code 0, and the
+   * tool's exit is not waited for. nft's exit after a commit that deleted
+   * elements waits 8-12 ms for the kernel to free them.
+   */
+  completeAfterLines?: number;
 }
 
 export type Runner = (command: string, args: string[], stdin?: string, options?: RunOptions) => Promise<RunResult>;
@@ -25,7 +32,14 @@ export const runCommand: Runner = (command, args, stdin, options) =>
     if (child.pid !== undefined) options?.onSpawn?.(child.pid);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
+    let lines = 0;
+    child.stdout.on("data", (b: Buffer) => {
+      out.push(b);
+      if (options?.completeAfterLines === undefined) return;
+      for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) lines++;
+      if (lines >= options.completeAfterLines)
+        resolve({ code: 0, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
     child.stderr.on("data", (b: Buffer) => err.push(b));
     child.on("error", (e) => resolve({ code: 127, stdout: "", stderr: `${command}: ${e.message}` }));
     child.on("close", (code, signal) =>
@@ -49,7 +63,7 @@ export async function mustRun(run: Runner, command: string, args: string[], stdi
 /** The helper of toolHostRunner: runs each tool it is sent, answers its process id and then its result. */
 const TOOL_HOST = `
 const { spawn } = require("node:child_process");
-process.on("message", ({ id, command, args, stdin }) => {
+process.on("message", ({ id, command, args, stdin, completeAfterLines }) => {
   let done = false;
   const finish = (result) => {
     if (!done) process.send({ id, result });
@@ -59,7 +73,13 @@ process.on("message", ({ id, command, args, stdin }) => {
   if (child.pid !== undefined) process.send({ id, pid: child.pid });
   const out = [];
   const err = [];
-  child.stdout.on("data", (b) => out.push(b));
+  let lines = 0;
+  child.stdout.on("data", (b) => {
+    out.push(b);
+    if (completeAfterLines === undefined) return;
+    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) lines++;
+    if (lines >= completeAfterLines) finish({ code: 0, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+  });
   child.stderr.on("data", (b) => err.push(b));
   child.on("error", (e) => finish({ code: 127, stdout: "", stderr: command + ": " + e.message }));
   child.on("close", (code, signal) =>
@@ -138,7 +158,7 @@ export function toolHostRunner(): Runner {
       pending.set(id, { resolve, request: [command, args, stdin, options] });
       hold(true);
       // Not sent, so not run: run from here.
-      host.send({ id, command, args, stdin }, (err) => {
+      host.send({ id, command, args, stdin, completeAfterLines: options?.completeAfterLines }, (err) => {
         if (err) void runCommand(command, args, stdin, options).then((r) => settle(id, r));
       });
     });

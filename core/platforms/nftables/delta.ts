@@ -148,6 +148,22 @@ export function nftDelta(
 }
 
 /**
+ * The batch as one line, for `nft -i`, which commits each line it reads as
+ * one transaction (the statements end in `;` instead of newlines, comments
+ * dropped), so that the listings that verify it can follow in the same
+ * process.
+ */
+export function deltaLine(text: string): string {
+  return text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"))
+    .map((l) => (l.endsWith("{") || l.endsWith(";") ? `${l} ` : `${l}; `))
+    .join("")
+    .trimEnd();
+}
+
+/**
  * A `table ... { ... }` block declaring `objects` with all their elements:
  * sets before chains, so rules find the sets they name, otherwise in the
  * given order. Parsed by parseNftText, it is what those objects should hold.

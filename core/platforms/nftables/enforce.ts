@@ -23,16 +23,17 @@
  * verified by reading back just those objects, plus a cheap proof that
  * nothing else changed: the table's chain handles (`list chains`, in the
  * same `nft -i` as the sets) are those last verified, and the watch saw no
- * foreign transaction. Without a running watch there is no such proof: the
- * file is then loaded in full.
+ * foreign transaction. A delta of sets only is loaded and read back by one
+ * `nft -j -i` (the batch as one line, then the listings). Without a running
+ * watch there is no such proof: the file is then loaded in full.
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { diffLoaded } from "../../analyze/compare-loaded";
 import type { LoadedRuleset } from "../../analyze/loaded";
 import type { AppliedConfig, ApplyOutcome, ControlPlaneAddress, Enforcer } from "../platform";
-import { mustRun, runCommand, spawnTool, type Runner, type Spawner } from "../runner";
-import { nftDelta, nftFileObjects, type NftDelta } from "./delta";
+import { mustRun, runCommand, spawnTool, type Runner, type RunResult, type Spawner } from "../runner";
+import { deltaLine, nftDelta, nftFileObjects, type NftDelta } from "./delta";
 import { NftMonitor } from "./monitor";
 import { NFT_TABLE, NFT_TABLE_NAME } from "./names";
 import { readNftables } from "./read";
@@ -267,8 +268,13 @@ export class NftablesEnforcer implements Enforcer {
     const before = this.inForce!;
     this.inForce = undefined;
     const scope: ReadBackScope = { sets: delta.sets, chains: delta.chains, whole: false };
-    if (delta.text) await this.load("secgroups-delta.nft", delta.text);
-    const listing = await this.readBack(wanted, scope);
+    let listing: ReadBackListing;
+    const groups = scope.sets.length ? shareOut(wanted.objects, scope.sets) : [[]];
+    if (delta.text && !scope.chains.length && groups.length === 1) listing = await this.loadAndList(delta.text, wanted, groups[0]);
+    else {
+      if (delta.text) await this.load("secgroups-delta.nft", delta.text);
+      listing = await this.readBack(wanted, scope);
+    }
     const diff = [...this.sameHandles(before, wanted, delta, listing.chains), ...compared(() => compareReadBack(wanted, scope, listing))];
     if (this.monitor.dirty) diff.push("the table was changed by someone else meanwhile");
     if (diff.length) throw new Error(`nft loaded the delta but the table differs from the file: ${diff.join("; ")}`);
@@ -323,12 +329,42 @@ export class NftablesEnforcer implements Enforcer {
     return listing;
   }
 
-  /** Writes `text` to the state directory (kept for inspection) and loads it in one transaction, as our own. */
-  private async load(name: string, text: string, beforeLoad?: () => void, whileLoading?: () => void): Promise<void> {
+  /**
+   * A delta that changes sets only, loaded and read back by one `nft -j -i`:
+   * the batch as one line (one transaction), then the listings of `names` and
+   * of the chains, answered once they are printed. This spares a process
+   * start and the wait in nft's exit after a commit that deleted elements.
+   * A batch nft refuses leaves the table as it was: the listings then differ
+   * from the file.
+   */
+  private async loadAndList(text: string, wanted: WantedObjects, names: readonly string[]): Promise<ReadBackListing> {
+    await this.keep("secgroups-delta.nft", text);
+    const commands = `${deltaLine(text)}\n${listCommands(wanted.objects, names, true)}`;
+    this.monitor.ownLoad();
+    let r: RunResult;
+    try {
+      r = await this.run("env", [...NO_HISTORY, this.nft, "-j", "-i"], commands, { ...this.own, completeAfterLines: names.length + 1 });
+    } finally {
+      this.monitor.ownLoadDone();
+    }
+    if (r.code !== 0) throw new Error(`nft -j -i failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
+    if (r.stderr.trim()) throw new Error(`nft refused the delta: ${r.stderr.trim()}`);
+    const split = splitListings(r.stdout);
+    return { sets: split.sets, chains: split.chains === undefined ? "" : chainLines(split.chains), errors: "" };
+  }
+
+  /** Writes `text` to the state directory, kept for inspection; returns its path. */
+  private async keep(name: string, text: string): Promise<string> {
     const path = join(this.options.stateDir, name);
     await mkdir(this.options.stateDir, { recursive: true });
     await writeFile(`${path}.tmp`, text);
     await rename(`${path}.tmp`, path);
+    return path;
+  }
+
+  /** Writes `text` to the state directory (kept for inspection) and loads it in one transaction, as our own. */
+  private async load(name: string, text: string, beforeLoad?: () => void, whileLoading?: () => void): Promise<void> {
+    const path = await this.keep(name, text);
     beforeLoad?.();
     this.monitor.ownLoad();
     try {
