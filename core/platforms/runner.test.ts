@@ -47,6 +47,10 @@ describe("completeAfterLines", () => {
   });
 
   it("still ends with the tool when it prints fewer lines", async () => {
-    expect(await runCommand("sh", ["-c", "echo only; exit 4"], "", { completeAfterLines: 2 })).toEqual({ code: 4, stdout: "only\n", stderr: "" });
+    expect(await runCommand("sh", ["-c", "echo only; exit 4"], "", { completeAfterLines: 2 })).toEqual({
+      code: 4,
+      stdout: "only\n",
+      stderr: "",
+    });
   });
 });
