@@ -1,8 +1,8 @@
 /**
  * A web tier as CDKTF code: an office prefix list, a web group (HTTP/HTTPS from
  * anywhere in IPv4 and IPv6, SSH from the office) and a database group
- * (PostgreSQL from the web subnet), deployed with the local secgroups Terraform
- * provider.
+ * (PostgreSQL from the members of the web group: a reference to the group, not
+ * a subnet), deployed with the local secgroups Terraform provider.
  *
  *   npm run build                                  # the package (dist/)
  *   export TF_CLI_CONFIG_FILE=$(scripts/build-terraform-provider.sh | tail -n1)
@@ -10,9 +10,9 @@
  *   export SECGROUPS_TOKEN=$(SECGROUPS_JWT_SECRET=... npx secgroups token --org acme)
  *   cd examples/cdktf-web && npx cdktf deploy --skip-provider-lock --auto-approve
  *
- * Environment (optional): WEB_SUBNET (10.0.1.0/24), OFFICE_PREFIXES
- * (comma-separated CIDRs, 203.0.113.0/24), SITE_IDS (comma-separated site ids
- * to enforce the groups on), MONITORING_PREFIX_LIST (the name of an existing
+ * Environment (optional): OFFICE_PREFIXES (comma-separated CIDRs,
+ * 203.0.113.0/24), SITE_IDS (comma-separated site ids to enforce the groups
+ * on), MONITORING_PREFIX_LIST (the name of an existing
  * prefix list, looked up rather than managed here, whose hosts may ping the
  * web servers).
  */
@@ -34,7 +34,6 @@ class WebTier extends TerraformStack {
     // endpoint and token come from SECGROUPS_ENDPOINT / SECGROUPS_TOKEN.
     new SecgroupsProvider(this, "secgroups", {});
 
-    const webSubnet = process.env.WEB_SUBNET ?? "10.0.1.0/24";
     const sites = list(process.env.SITE_IDS, []);
 
     const office = new PrefixList(this, "office", {
@@ -63,7 +62,8 @@ class WebTier extends TerraformStack {
       }
     }
 
-    const db = new DatabaseGroup(this, "db", { name: "orders-db", engine: "postgres", applicationSources: [webSubnet], sites });
+    // PostgreSQL from the members of the web group (whichever sites it is attached to), no subnet.
+    const db = new DatabaseGroup(this, "db", { name: "orders-db", engine: "postgres", applicationSources: [web], sites });
 
     new TerraformOutput(this, "web_group_id", { value: web.securityGroupId });
     new TerraformOutput(this, "db_group_id", { value: db.securityGroupId });

@@ -1,13 +1,16 @@
 /**
  * A web tier as code: an office prefix list, a web group and a database group,
- * each enforced on its own site.
+ * each enforced on its own site. The database allows PostgreSQL from the
+ * members of the web group (the sites it is attached to, at the addresses
+ * they declare or their agents report), not from a subnet written down.
  *
  *   pulumi config set secgroups:endpoint http://127.0.0.1:8787
  *   pulumi config set --secret secgroups:token "$(npx secgroups token --org acme)"
  *   pulumi up
  *
  * Config (all optional): platform (nftables), webPorts ("80,443"),
- * webSubnet ("10.0.1.0/24"), officePrefixes (JSON list of CIDRs),
+ * webAddresses (JSON list of CIDRs web-1 declares; default none: the
+ * addresses its agent reports), officePrefixes (JSON list of CIDRs),
  * agentTokenDir (lab only: writes each site's agent token to DIR/NAME.token).
  */
 import * as fs from "node:fs";
@@ -18,10 +21,10 @@ import { PrefixList, SecurityGroup, Site } from "secgroups/pulumi";
 const config = new pulumi.Config();
 const platform = (config.get("platform") ?? "nftables") as "nftables" | "iptables" | "routeros";
 const webPorts = config.get("webPorts") ?? "80,443";
-const webSubnet = config.get("webSubnet") ?? "10.0.1.0/24";
+const webAddresses = config.getObject<string[]>("webAddresses") ?? [];
 const officePrefixes = config.getObject<string[]>("officePrefixes") ?? ["198.51.100.0/24", "203.0.113.0/28"];
 
-const webSite = new Site("web-1", { name: "web-1", platform });
+const webSite = new Site("web-1", { name: "web-1", platform, addresses: webAddresses });
 const dbSite = new Site("db-1", { name: "db-1", platform });
 
 const office = new PrefixList("office", {
@@ -46,7 +49,7 @@ const database = new SecurityGroup("database", {
   name: "database",
   description: "PostgreSQL: only from the web tier; SSH from the office",
   rules: [
-    { direction: "inbound", order: 10, protocol: 6, port: "5432", address: webSubnet, description: "PostgreSQL from the web subnet" },
+    { direction: "inbound", order: 10, protocol: 6, port: "5432", address: web.id, description: "PostgreSQL from the web group" },
     { direction: "inbound", order: 20, protocol: 6, port: "22", address: office.id, description: "SSH from the office" },
     { direction: "outbound", order: 100, protocol: 17, port: "53", address: "0.0.0.0/0", description: "DNS" },
     { direction: "outbound", order: 110, protocol: 6, port: "80,443", address: "0.0.0.0/0", description: "package mirrors" },

@@ -185,7 +185,8 @@ it("cdktf deploy creates the example's groups and prefix list, using one looked 
     [110, 0, "", "::/0"],
   ]);
   expect(byName["orders-db"].rules.map((r) => [r.protocol, r.port, r.address])).toEqual([
-    [6, "5432", "10.0.1.0/24"],
+    // From the members of the web group: the reference, not a subnet.
+    [6, "5432", byName.web.id],
     [0, "", "0.0.0.0/0"],
     [0, "", "::/0"],
   ]);

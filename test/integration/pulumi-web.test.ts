@@ -19,6 +19,8 @@ import { buildPackage, createStack, ensurePulumi, removeDirs, REPO, tempDir } fr
 jest.setTimeout(5 * 60_000);
 
 const PROJECT = "secgroups-web";
+/** web-1's declared address (config webAddresses): what the database's rule naming the web group matches. */
+const WEB_ADDRESS = "10.0.1.10";
 /** The real agent in network namespaces, unless unavailable or SECGROUPS_PULUMI_REPORTING_AGENT=1. */
 const REAL_AGENTS = netnsAvailable() && process.env.SECGROUPS_PULUMI_REPORTING_AGENT !== "1";
 
@@ -80,7 +82,12 @@ function filesUnder(dir: string): string[] {
 async function group(id: string) {
   const found = await core.api("GET", `/vpc/security-groups/${id}`);
   expect(found.status).toBe(200);
-  return found.body as { id: string; status: string; description: string; rules: { id: string; order: number; port: string }[] };
+  return found.body as {
+    id: string;
+    status: string;
+    description: string;
+    rules: { id: string; order: number; port: string; address: string }[];
+  };
 }
 
 beforeAll(async () => {
@@ -98,6 +105,7 @@ beforeAll(async () => {
     "secgroups:endpoint": { value: core.endpoint },
     "secgroups:token": { value: core.token, secret: true },
     [`${PROJECT}:agentTokenDir`]: { value: tokenDir },
+    [`${PROJECT}:webAddresses`]: { value: JSON.stringify([`${WEB_ADDRESS}/32`]) },
   });
 }, 30 * 60_000);
 
@@ -116,10 +124,19 @@ describe(`pulumi CLI with the example web tier (${REAL_AGENTS ? "real agents in 
     expect(result.outputs.databaseStatus.value).toBe("active");
     expect((await group(result.outputs.webGroupId.value)).status).toBe("active");
     const siteIds = result.outputs.siteIds.value as Record<string, string>;
+    // PostgreSQL from the members of the web group: the rule names the group, and
+    // db-1's compiled policy holds web-1's declared address.
+    const database = await group(result.outputs.databaseGroupId.value);
+    expect(database.rules.find((r) => r.order === 10)).toMatchObject({ port: "5432", address: result.outputs.webGroupId.value });
+    const policy = (await core.api("GET", `/vpc/sites/${siteIds["db-1"]}/policy`)).body as {
+      compiled: { platform: string; text: string }[];
+    };
+    expect(policy.compiled.find((c) => c.platform === "nftables")?.text).toContain(WEB_ADDRESS);
     if (core.ruleset) {
       // The kernels of both sites enforce what the stack says.
       expect(core.ruleset("web-1")).toMatch(/\b443\b/);
       expect(core.ruleset("db-1")).toMatch(/\b5432\b/);
+      expect(core.ruleset("db-1")).toContain(WEB_ADDRESS);
     } else {
       expect(new Set(core.sitesConfirmed())).toEqual(new Set(Object.values(siteIds)));
     }
