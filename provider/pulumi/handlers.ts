@@ -175,11 +175,11 @@ export function diff(
   return { changes, replaces: [], deleteBeforeReplace: false };
 }
 
-/** Field paths that differ between two canonical forms, rules keyed by their order: for messages and tests. */
-export function changedFields(kind: ResourceKind, olds: Props, news: Props): string[] {
+/** Field paths that differ between two canonical forms, rules keyed by their order: for messages and tests. `id` as in diff(). */
+export function changedFields(kind: ResourceKind, olds: Props, news: Props, id?: string): string[] {
   const spec = specOf(kind);
-  const a = spec.canonical(olds);
-  const b = spec.canonical(news);
+  const a = spec.canonical(olds, id);
+  const b = spec.canonical(news, id);
   const out: string[] = [];
   for (const key of Object.keys(b)) {
     if (key === "rules" && Array.isArray(a.rules) && Array.isArray(b.rules)) {

@@ -171,12 +171,14 @@ describe("create, read, diff, update, delete", () => {
       rules: etcd.rules.map((r) => (r.address === "self" ? { ...r, address: created.id } : r)),
     });
     expect((await groups.diff!(created.id, created.outs, spelled)).changes).toBe(false);
+    expect(changedFields("securityGroup", created.outs, spelled, created.id)).toEqual([]);
     // Another group's id is not self.
     const other = await checked(groups, {
       ...etcd,
       rules: etcd.rules.map((r) => (r.address === "self" ? { ...r, address: stored.body.id.replace(/.$/, "x") } : r)),
     });
     expect((await groups.diff!(created.id, created.outs, other)).changes).toBe(true);
+    expect(changedFields("securityGroup", created.outs, other, created.id)).toEqual(["rules[order=30].address"]);
   });
 
   it("sees a rule-level change, never as a replacement, and updates in place keeping rule ids", async () => {
