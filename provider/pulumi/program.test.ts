@@ -93,15 +93,18 @@ describe("resources under mocks", () => {
 });
 
 describe("the example stack under mocks", () => {
-  it("wires the office list into both groups and each group to its own site", async () => {
+  it("wires the office list into both groups, the web group into the database's PostgreSQL rule, and each group to its own site", async () => {
     registered.length = 0;
     const example = await import(path.join(__dirname, "../../examples/pulumi-web/index"));
-    const [webStatus, siteIds, officeId] = await Promise.all([
+    // The database group registers once the web group's id is known: both statuses are awaited.
+    const [webStatus, databaseStatus, siteIds, officeId, webGroupId] = await Promise.all([
       outputOf(example.webStatus),
+      outputOf(example.databaseStatus),
       outputOf(pulumi.output(example.siteIds)),
       outputOf(example.officeId),
+      outputOf(example.webGroupId),
     ]);
-    expect(webStatus).toBe("active");
+    expect([webStatus, databaseStatus]).toEqual(["active", "active"]);
     const groups = registered.filter((r) => r.type.endsWith(":SecurityGroup"));
     expect(groups.map((g) => g.name).sort()).toEqual(["database", "web"]);
     for (const g of groups) {
@@ -110,6 +113,8 @@ describe("the example stack under mocks", () => {
     const ids = siteIds as Record<string, string>;
     expect(groups.find((g) => g.name === "web")!.inputs.sites).toEqual([ids["web-1"]]);
     expect(groups.find((g) => g.name === "database")!.inputs.sites).toEqual([ids["db-1"]]);
+    const postgres = groups.find((g) => g.name === "database")!.inputs.rules.find((r: { port: string }) => r.port === "5432");
+    expect(postgres.address).toBe(webGroupId);
     expect(await pulumi.isSecret(example.siteTokens)).toBe(true);
   });
 });
