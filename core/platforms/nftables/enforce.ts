@@ -32,7 +32,7 @@ import { join } from "node:path";
 import { diffLoaded } from "../../analyze/compare-loaded";
 import type { LoadedRuleset } from "../../analyze/loaded";
 import type { AppliedConfig, ApplyOutcome, ControlPlaneAddress, Enforcer } from "../platform";
-import { mustRun, runCommand, spawnTool, type Runner, type RunResult, type Spawner } from "../runner";
+import { mustRun, runCommand, spawnTool, type Runner, type RunOptions, type RunResult, type Spawner } from "../runner";
 import { deltaLine, nftDelta, nftFileObjects, type NftDelta } from "./delta";
 import { NftMonitor } from "./monitor";
 import { NFT_TABLE, NFT_TABLE_NAME } from "./names";
@@ -305,16 +305,12 @@ export class NftablesEnforcer implements Enforcer {
   private async readBack(wanted: WantedObjects, scope: ReadBackScope, withHandles = true): Promise<ReadBackListing> {
     const rules = scope.whole || scope.chains.length > 0;
     const groups = scope.sets.length ? shareOut(wanted.objects, scope.sets) : rules || !withHandles ? [] : [[]];
-    const interactive = async (args: string[], commands: string) => {
-      const r = await this.run("env", [...NO_HISTORY, this.nft, ...args, "-i"], commands);
-      // nft -i exits 0 after commands that failed (their errors on stderr): a failure here is nft's own.
-      if (r.code !== 0) throw new Error(`nft ${args.join(" ")} -i failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
-      return r;
-    };
     // The element listings (the long ones) are started first: each start blocks this process for its fork.
-    const listed = groups.map((names, i) => interactive(["-j"], listCommands(wanted.objects, names, !rules && withHandles && i === 0)));
+    const listed = groups.map((names, i) =>
+      this.interactive(["-j"], listCommands(wanted.objects, names, !rules && withHandles && i === 0)),
+    );
     const [structure, ...outputs] = await Promise.all([
-      rules ? interactive(["-j", "-t"], `list ruleset ${NFT_TABLE_NAME.family}\n`) : undefined,
+      rules ? this.interactive(["-j", "-t"], `list ruleset ${NFT_TABLE_NAME.family}\n`) : undefined,
       ...listed,
     ]);
     if (structure && !structure.stdout.trim()) throw new Error(`nft listed no ruleset: ${structure.stderr.trim()}`);
@@ -343,14 +339,21 @@ export class NftablesEnforcer implements Enforcer {
     this.monitor.ownLoad();
     let r: RunResult;
     try {
-      r = await this.run("env", [...NO_HISTORY, this.nft, "-j", "-i"], commands, { ...this.own, completeAfterLines: names.length + 1 });
+      r = await this.interactive(["-j"], commands, { ...this.own, completeAfterLines: names.length + 1 });
     } finally {
       this.monitor.ownLoadDone();
     }
-    if (r.code !== 0) throw new Error(`nft -j -i failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
     if (r.stderr.trim()) throw new Error(`nft refused the delta: ${r.stderr.trim()}`);
     const split = splitListings(r.stdout);
     return { sets: split.sets, chains: split.chains === undefined ? "" : chainLines(split.chains), errors: "" };
+  }
+
+  /** `commands` on `nft ARGS -i`, without its history file. */
+  private async interactive(args: string[], commands: string, options?: RunOptions): Promise<RunResult> {
+    const r = await this.run("env", [...NO_HISTORY, this.nft, ...args, "-i"], commands, options);
+    // nft -i exits 0 after commands that failed (their errors on stderr): a failure here is nft's own.
+    if (r.code !== 0) throw new Error(`nft ${args.join(" ")} -i failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
+    return r;
   }
 
   /** Writes `text` to the state directory, kept for inspection; returns its path. */
