@@ -26,32 +26,52 @@ export type Spawner = (command: string, args: string[]) => ChildProcessWithoutNu
 
 export const spawnTool: Spawner = (command, args) => spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
 
-export const runCommand: Runner = (command, args, stdin, options) =>
-  new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
-    if (child.pid !== undefined) options?.onSpawn?.(child.pid);
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let lines = 0;
-    child.stdout.on("data", (b: Buffer) => {
-      out.push(b);
-      if (options?.completeAfterLines === undefined) return;
-      for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) lines++;
-      if (lines >= options.completeAfterLines)
-        resolve({ code: 0, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
-    });
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", (e) => resolve({ code: 127, stdout: "", stderr: `${command}: ${e.message}` }));
-    child.on("close", (code, signal) =>
-      resolve({
-        code: code ?? 128,
-        stdout: Buffer.concat(out).toString(),
-        stderr: Buffer.concat(err).toString() + (signal ? `${command} killed by ${signal}` : ""),
-      }),
-    );
-    child.stdin.on("error", () => undefined); // the tool may exit before reading all input
-    child.stdin.end(stdin ?? "");
+/**
+ * Runs one tool and collects its output: the one definition, used here and
+ * by the tool host (which is sent its source: keep it self-contained, with
+ * no imports from outside its body). Calls `onPid` once the tool starts and
+ * `done` once with its result.
+ */
+function runTool(
+  command: string,
+  args: string[],
+  stdin: string | undefined,
+  completeAfterLines: number | undefined,
+  onPid: (pid: number) => void,
+  done: (result: RunResult) => void,
+): void {
+  // Required here, not imported: the host runs this body alone.
+  const { spawn: start } = require("node:child_process") as typeof import("node:child_process");
+  let finished = false;
+  const finish = (result: RunResult) => {
+    if (!finished) done(result);
+    finished = true;
+  };
+  const child = start(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+  if (child.pid !== undefined) onPid(child.pid);
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const collected = (code: number, extra = "") => ({
+    code,
+    stdout: Buffer.concat(out).toString(),
+    stderr: Buffer.concat(err).toString() + extra,
   });
+  let lines = 0;
+  child.stdout.on("data", (b: Buffer) => {
+    out.push(b);
+    if (completeAfterLines === undefined) return;
+    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) lines++;
+    if (lines >= completeAfterLines) finish(collected(0));
+  });
+  child.stderr.on("data", (b: Buffer) => err.push(b));
+  child.on("error", (e) => finish({ code: 127, stdout: "", stderr: `${command}: ${e.message}` }));
+  child.on("close", (code, signal) => finish(collected(code ?? 128, signal ? `${command} killed by ${signal}` : "")));
+  child.stdin.on("error", () => undefined); // the tool may exit before reading all input
+  child.stdin.end(stdin ?? "");
+}
+
+export const runCommand: Runner = (command, args, stdin, options) =>
+  new Promise((resolve) => runTool(command, args, stdin, options?.completeAfterLines, (pid) => options?.onSpawn?.(pid), resolve));
 
 /** Throws with the tool's own error text when it fails. */
 export async function mustRun(run: Runner, command: string, args: string[], stdin?: string, options?: RunOptions): Promise<string> {
@@ -62,36 +82,10 @@ export async function mustRun(run: Runner, command: string, args: string[], stdi
 
 /** The helper of toolHostRunner: runs each tool it is sent, answers its process id and then its result. */
 const TOOL_HOST = `
-const { spawn } = require("node:child_process");
-process.on("message", ({ id, command, args, stdin, completeAfterLines }) => {
-  let done = false;
-  const finish = (result) => {
-    if (!done) process.send({ id, result });
-    done = true;
-  };
-  const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
-  if (child.pid !== undefined) process.send({ id, pid: child.pid });
-  const out = [];
-  const err = [];
-  let lines = 0;
-  child.stdout.on("data", (b) => {
-    out.push(b);
-    if (completeAfterLines === undefined) return;
-    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) lines++;
-    if (lines >= completeAfterLines) finish({ code: 0, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
-  });
-  child.stderr.on("data", (b) => err.push(b));
-  child.on("error", (e) => finish({ code: 127, stdout: "", stderr: command + ": " + e.message }));
-  child.on("close", (code, signal) =>
-    finish({
-      code: code ?? 128,
-      stdout: Buffer.concat(out).toString(),
-      stderr: Buffer.concat(err).toString() + (signal ? command + " killed by " + signal : ""),
-    }),
-  );
-  child.stdin.on("error", () => undefined);
-  child.stdin.end(stdin ?? "");
-});
+const runTool = ${runTool.toString()};
+process.on("message", ({ id, command, args, stdin, completeAfterLines }) =>
+  runTool(command, args, stdin, completeAfterLines, (pid) => process.send({ id, pid }), (result) => process.send({ id, result })),
+);
 process.on("disconnect", () => process.exit(0));
 `;
 
