@@ -16,7 +16,7 @@ import { allocCidr6Case } from "./alloc-cidr6";
 import { compileDualCase } from "./compile-dual";
 import { consoleCase } from "./console";
 import { groupFanoutCase } from "./group-fanout";
-import { ratio, summarize, timeIt, timeItWithCpu, treeCpuMs } from "./stats";
+import { ratio, summarize, timeInterleaved, timeIt, timeItWithCpu, treeCpuMs } from "./stats";
 import type { CaseOptions, CaseResult, Curve, Row, Summary } from "./types";
 
 type Size = { lists: number; perList: number; rules: number };
@@ -311,13 +311,17 @@ async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
         spawn("ip", ["netns", "exec", ns, cmd, ...args], { stdio: ["pipe", "pipe", "pipe"] });
       const enforcer = new NftablesEnforcer({ stateDir: dir, run, spawn: spawnInNs });
       opts.log("agent-apply: nftables");
-      // Raw anchor: a full `nft -f` of the new file, alternating between the two revisions so each run changes the table.
-      // Before the watch starts: an `nft monitor` listening to 100,000 element events would slow the raw loads.
+      // Raw anchor: a full `nft -f` of the new file, alternating between the two revisions so each run changes the table;
+      // timed in turn with the agent's full apply. The agent's change watch runs for its applies (as in `secgroups
+      // agent`: it is what lets a delta skip the full read-back) and is off for the raw loads, which its `nft monitor`,
+      // listening to 100,000 element events, would slow (the agent stops it for a full load of its own).
       let flip = false;
-      const raw = await timeItWithCpu(() => inNs(ns, "nft", ["-f", (flip = !flip) ? nftFile2 : nftFile]), t);
-      // The agent's change watch runs (as in `secgroups agent`): it is what lets a delta skip the full read-back.
+      const [raw, apply] = await timeInterleaved(
+        { before: () => enforcer.unwatch(), run: () => inNs(ns, "nft", ["-f", (flip = !flip) ? nftFile2 : nftFile]) },
+        { before: () => enforcer.watch(() => undefined), run: () => enforcer.apply(nftConfig, CP) },
+        t,
+      );
       enforcer.watch(() => undefined);
-      const apply = await timeItWithCpu(() => enforcer.apply(nftConfig, CP), t);
       // The watch comes up in the background (nft reads the whole ruleset first); the agent's next check then proves the table.
       while (!enforcer.proven) {
         await enforcer.quickCheck(nftConfig, CP);
@@ -366,17 +370,19 @@ async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
       // The same tools and sections the agent loads, both families, of the new (changed) revision.
       const parts2 = splitIptablesConfig(iptConfig2);
       let flip = false;
-      const raw = await timeItWithCpu(
-        async () => {
-          const p = (flip = !flip) ? parts2 : parts;
-          await mustRun(run, "ipset", ["restore"], p.ipset + controlPlaneIpset(CP));
-          await mustRun(run, "iptables-restore", ["--noflush"], p.iptables);
-          if (p.ip6tables) await mustRun(run, "ip6tables-restore", ["--noflush"], p.ip6tables);
+      const [raw, apply] = await timeInterleaved(
+        {
+          run: async () => {
+            const p = (flip = !flip) ? parts2 : parts;
+            await mustRun(run, "ipset", ["restore"], p.ipset + controlPlaneIpset(CP));
+            await mustRun(run, "iptables-restore", ["--noflush"], p.iptables);
+            if (p.ip6tables) await mustRun(run, "ip6tables-restore", ["--noflush"], p.ip6tables);
+          },
         },
+        { run: () => enforcer.apply(iptConfig, CP) },
         t,
         treeCpuMs,
       );
-      const apply = await timeItWithCpu(() => enforcer.apply(iptConfig, CP), t, treeCpuMs);
       let at = iptConfig;
       const delta = await timeItWithCpu(
         async () => {

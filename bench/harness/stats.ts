@@ -106,3 +106,37 @@ export async function timeItWithCpu(
   }
   return summarize(samples, cpu);
 }
+
+/** One side of timeInterleaved: what is timed, and what must hold before each of its runs (untimed). */
+export interface InterleavedSide {
+  run: () => unknown;
+  before?: () => unknown;
+}
+
+/**
+ * Two workloads timed in alternation (a, b, then b, a, ...), each with its CPU
+ * time: both see the same machine, where timing one block after the other lets
+ * load that changes between the blocks move their ratio.
+ */
+export async function timeInterleaved(
+  a: InterleavedSide,
+  b: InterleavedSide,
+  opts: { warmup: number; runs: number },
+  cpuMs: () => number = reapedCpuMs,
+): Promise<[Summary, Summary]> {
+  const samples = [a, b].map(() => ({ wall: [] as number[], cpu: [] as number[] }));
+  const once = async (side: InterleavedSide, into?: { wall: number[]; cpu: number[] }) => {
+    await side.before?.();
+    const c0 = cpuMs();
+    const t0 = performance.now();
+    await side.run();
+    into?.wall.push(performance.now() - t0);
+    into?.cpu.push(cpuMs() - c0);
+  };
+  for (let i = 0; i < opts.warmup; i++) for (const side of [a, b]) await once(side);
+  for (let i = 0; i < opts.runs; i++) {
+    const order = i % 2 ? [1, 0] : [0, 1];
+    for (const k of order) await once([a, b][k], samples[k]);
+  }
+  return [summarize(samples[0].wall, samples[0].cpu), summarize(samples[1].wall, samples[1].cpu)];
+}
