@@ -253,8 +253,10 @@ function applyRows(anchor: { name: string; summary: Summary }, [full, delta]: [s
 /** Idle: the agent's periodic cheap check every 10 s over 60 s; CPU of this process and its tools, as a row of `platform`. */
 async function idleCpuRow(platform: string, what: string, check: () => Promise<unknown>, opts: CaseOptions): Promise<Row> {
   opts.log(`agent-apply: ${platform} idle CPU (60 s)`);
-  // After 5 s of quiet: the collector's cleanup after the timed runs is theirs, not the idle agent's.
-  await new Promise((r) => setTimeout(r, 5_000));
+  // After 30 s of quiet: the collector's cleanup after the timed runs is theirs, not the idle agent's. V8 shrinks the
+  // heap in a few full collections over the seconds after activity ends: with 5 s of quiet they fell in the window
+  // (a bare process holding one revision: 150 ms of CPU in 60 s without a single check, 10 ms after 30 s of quiet).
+  await new Promise((r) => setTimeout(r, 30_000));
   const idleMs = 60_000;
   const c0 = treeCpuMs();
   const timer = setInterval(() => void check(), 10_000);
