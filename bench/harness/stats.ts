@@ -95,16 +95,18 @@ export async function timeItWithCpu(
   cpuMs: () => number = reapedCpuMs,
 ): Promise<Summary> {
   for (let i = 0; i < opts.warmup; i++) await fn();
-  const samples: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < opts.runs; i++) {
-    const c0 = cpuMs();
-    const t0 = performance.now();
-    await fn();
-    samples.push(performance.now() - t0);
-    cpu.push(cpuMs() - c0);
-  }
-  return summarize(samples, cpu);
+  const into = { wall: [] as number[], cpu: [] as number[] };
+  for (let i = 0; i < opts.runs; i++) await sample(fn, cpuMs, into);
+  return summarize(into.wall, into.cpu);
+}
+
+/** One timed run of `fn`: its wall and CPU time added to `into`. */
+async function sample(fn: () => unknown, cpuMs: () => number, into: { wall: number[]; cpu: number[] }): Promise<void> {
+  const c0 = cpuMs();
+  const t0 = performance.now();
+  await fn();
+  into.wall.push(performance.now() - t0);
+  into.cpu.push(cpuMs() - c0);
 }
 
 /** One side of timeInterleaved: what is timed, and what must hold before each of its runs (untimed). */
@@ -124,19 +126,19 @@ export async function timeInterleaved(
   opts: { warmup: number; runs: number },
   cpuMs: () => number = reapedCpuMs,
 ): Promise<[Summary, Summary]> {
-  const samples = [a, b].map(() => ({ wall: [] as number[], cpu: [] as number[] }));
-  const once = async (side: InterleavedSide, into?: { wall: number[]; cpu: number[] }) => {
-    await side.before?.();
-    const c0 = cpuMs();
-    const t0 = performance.now();
-    await side.run();
-    into?.wall.push(performance.now() - t0);
-    into?.cpu.push(cpuMs() - c0);
-  };
-  for (let i = 0; i < opts.warmup; i++) for (const side of [a, b]) await once(side);
+  const sides = [a, b];
+  const samples = sides.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
+  for (let i = 0; i < opts.warmup; i++) {
+    for (const side of sides) {
+      await side.before?.();
+      await side.run();
+    }
+  }
   for (let i = 0; i < opts.runs; i++) {
-    const order = i % 2 ? [1, 0] : [0, 1];
-    for (const k of order) await once([a, b][k], samples[k]);
+    for (const k of i % 2 ? [1, 0] : [0, 1]) {
+      await sides[k].before?.();
+      await sample(sides[k].run, cpuMs, samples[k]);
+    }
   }
   return [summarize(samples[0].wall, samples[0].cpu), summarize(samples[1].wall, samples[1].cpu)];
 }

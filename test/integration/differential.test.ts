@@ -184,7 +184,7 @@ function sendAndJudge(pair: { peer: Netns; site: Netns }, policy: NormalizedPoli
   const deadline = Date.now() + 5000;
   for (const family of [4, 6] as const) {
     for (let tries = 0; sent[family].size < count[family] && (tries === 0 || Date.now() < deadline); tries++) {
-      if (tries) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      if (tries) sleepSync(10);
       sent[family] = listSet(family, "sent");
     }
   }
@@ -224,8 +224,9 @@ for family, address in ((socket.AF_INET, "${SITE}"), (socket.AF_INET6, "${SITE6}
  * Lets the peer resolve the site's addresses, through the loaded policy, before
  * the test packets go: packets sent while resolution is pending wait in a short
  * queue whose oldest the kernel drops when it overflows (CI once lost the first
- * IPv6 packet of the first policy, the one that started resolution). The priming datagrams come from the peer's own addresses, which no test
- * packet uses, so their connection state cannot decide a test packet.
+ * IPv6 packet of the first policy, the one that started resolution). The
+ * priming datagrams come from the peer's own addresses, which no test packet
+ * uses, so their connection state cannot decide a test packet.
  */
 function resolveSite(peer: Netns): void {
   const deadline = Date.now() + 5000;
@@ -241,8 +242,13 @@ function resolveSite(peer: Netns): void {
     if (Date.now() > deadline) throw new Error(`the peer could not resolve ${pending.join(", ")} through the loaded policy`);
     // One datagram a second at most: each starts a resolution the kernel retries on its own.
     if (tries % 50 === 0) peer.exec(PYTHON, ["-c", PRIME]);
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    sleepSync(20);
   }
+}
+
+/** The tests here run tools synchronously: a pause that blocks like them. */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function elements(json: string): Set<number> {
