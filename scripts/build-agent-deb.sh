@@ -39,7 +39,10 @@ trap 'rm -rf "$WORK"' EXIT
 "$ROOT/node_modules/.bin/esbuild" "$ROOT/packaging/agent/main.ts" --bundle --platform=node --target=node20 --format=cjs \
   --define:SECGROUPS_VERSION="\"$VERSION\"" --log-level=warning --outfile="$WORK/agent.js"
 
-DIGEST="$( { sha256sum "$WORK/agent.js" "$NODE"; (cd "$ROOT/packaging/agent" && sha256sum $(ls | sort)); echo "$VERSION $ARCH"; } | sed 's#  .*/# #' | sha256sum | cut -c1-16)"
+# The nftables read-back's kernel dump (a static Go program), installed beside the agent.
+ELEMENTS="$(bash "$ROOT/scripts/build-nft-elements.sh" | tail -n1)"
+
+DIGEST="$( { sha256sum "$WORK/agent.js" "$NODE" "$ELEMENTS"; (cd "$ROOT/packaging/agent" && sha256sum $(ls | sort)); echo "$VERSION $ARCH"; } | sed 's#  .*/# #' | sha256sum | cut -c1-16)"
 DEB="$CACHE/$DIGEST/secgroups-agent_${VERSION}_${ARCH}.deb"
 if [ -f "$DEB" ]; then
   echo "secgroups-agent $VERSION is up to date ($DEB)" >&2
@@ -58,6 +61,7 @@ JSON
 
   PKG="$WORK/pkg"
   install -D -m 0755 "$WORK/secgroups-agent" "$PKG/usr/bin/secgroups-agent"
+  install -D -m 0755 "$ELEMENTS" "$PKG/usr/lib/secgroups-agent/secgroups-nft-elements"
   install -D -m 0644 "$ROOT/packaging/agent/secgroups-agent.service" "$PKG/lib/systemd/system/secgroups-agent.service"
   install -D -m 0644 "$ROOT/packaging/agent/agent.env" "$PKG/etc/secgroups/agent.env"
   chmod 0700 "$PKG/etc/secgroups"

@@ -18,8 +18,10 @@ else
   if [ -d provider/terraform ] && [ -f provider/terraform/go.mod ]; then
     log "go tests of the Terraform provider (TF_ACC=1)"
     (cd provider/terraform && TF_ACC=1 go test -count=1 -json ./... > "$results/go.json" 2> "$results/go.stderr")
-    node scripts/summarize-tests.js --go "$results/go.json" --failures >&2 || true
   fi
+  log "go tests of secgroups-nft-elements (the nftables read-back's kernel dump)"
+  (cd core/platforms/nftables/kernel-dump && go test -count=1 -json ./... >> "$results/go.json" 2>> "$results/go.stderr")
+  node scripts/summarize-tests.js --go "$results/go.json" --failures >&2 || true
   log "gates: lint, types, generated files"
   bash scripts/gates.sh "$results/gates.tsv"
   log "jest: unit, integration, faults"

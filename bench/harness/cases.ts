@@ -311,7 +311,12 @@ async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
       const run: Runner = (cmd, args, stdin, options) => runCommand("ip", ["netns", "exec", ns, cmd, ...args], stdin, options);
       const spawnInNs = (cmd: string, args: string[]) =>
         spawn("ip", ["netns", "exec", ns, cmd, ...args], { stdio: ["pipe", "pipe", "pipe"] });
-      const enforcer = new NftablesEnforcer({ stateDir: dir, run, spawn: spawnInNs });
+      // As the agent's package installs it: with secgroups-nft-elements, the fast read-back of interval sets.
+      const elementsDump = execFileSync("bash", [join(opts.repo, "scripts/build-nft-elements.sh")], { encoding: "utf8" })
+        .trim()
+        .split("\n")
+        .pop()!;
+      const enforcer = new NftablesEnforcer({ stateDir: dir, run, spawn: spawnInNs, elementsDump });
       opts.log("agent-apply: nftables");
       // Raw anchor: a full `nft -f` of the new file, alternating between the two revisions so each run changes the table;
       // timed in turn with the agent's full apply. The agent's change watch runs for its applies (as in `secgroups

@@ -60,8 +60,11 @@ export interface Enforcer {
 export interface EnforcerOptions {
   /** Where the enforcer keeps the files it loads (kept for inspection). */
   stateDir: string;
-  /** The tools' binaries; by default found on PATH. iptables-restore, iptables-save and ip6tables (-restore, -save) are taken from beside `iptables`. */
-  tools?: { nft?: string; iptables?: string; ipset?: string };
+  /**
+   * The tools' binaries; by default found on PATH. iptables-restore, iptables-save and ip6tables (-restore, -save) are taken from beside `iptables`.
+   * `nftElements` is secgroups-nft-elements (the nftables read-back's fast path); without it nft lists every set.
+   */
+  tools?: { nft?: string; iptables?: string; ipset?: string; nftElements?: string };
   /** Runs the tools; a seam for tests. */
   run?: Runner;
   /** Starts long-running tools (`nft monitor`); a seam for tests. */

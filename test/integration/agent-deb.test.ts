@@ -13,7 +13,7 @@
  * /var/lib/secgroups) are mapped into the temp root; ProtectSystem= and the other sandboxing
  * directives are checked by `systemd-analyze security --offline`, not enforced.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Netns, connect, uniqueSuffix } from "../support/netns";
@@ -158,6 +158,12 @@ describe("the secgroups-agent .deb", () => {
     expect(
       execFileSync(join(root, "usr/bin/secgroups-agent"), ["--help"], { encoding: "utf8", env: { PATH: "/nonexistent" }, cwd: "/" }),
     ).toMatch(/--site-token-file PATH/);
+    // The nftables read-back's kernel dump, where the agent looks for it (beside its executable).
+    const elements = spawnSync(join(root, "usr/lib/secgroups-agent/secgroups-nft-elements"), [], { encoding: "utf8" });
+    expect({ status: elements.status, stderr: elements.stderr }).toEqual({
+      status: 2,
+      stderr: expect.stringMatching(/^usage: secgroups-nft-elements/),
+    });
     const status = execFileSync("dpkg", ["--root", root, "-s", "secgroups-agent"], { encoding: "utf8" });
     expect(status).toMatch(/^Status: install ok installed$/m);
     expect(status).toMatch(/^ \/etc\/secgroups\/agent\.env [0-9a-f]{32}$/m); // a conffile: upgrades keep the operator's edits
@@ -263,6 +269,7 @@ describe("the secgroups-agent .deb", () => {
     });
     expect(() => statSync(stateDirectory)).toThrow(/ENOENT/);
     expect(() => statSync(join(root, "usr/bin/secgroups-agent"))).toThrow(/ENOENT/);
+    expect(() => statSync(join(root, "usr/lib/secgroups-agent"))).toThrow(/ENOENT/);
     expect(site.exec("nft", ["list", "table", "inet", "secgroups"])).toMatch(/tcp dport 8443/);
   });
 });

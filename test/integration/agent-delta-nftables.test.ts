@@ -24,6 +24,7 @@ import { compilePolicy } from "../../core/platforms";
 import { NftablesEnforcer, nftablesFile, readNftables } from "../../core/platforms/nftables";
 import { runCommand, type Runner, type Spawner } from "../../core/platforms/runner";
 import { Netns, uniqueSuffix } from "../support/netns";
+import { nftElementsBin } from "../support/nft-elements";
 import { firstRevision, nextRevision } from "../support/revisions";
 
 jest.setTimeout(300_000);
@@ -49,8 +50,9 @@ function tools(ns: Netns): { run: Runner; spawn: Spawner } {
   };
 }
 
+/** As the agent's package runs it: with the kernel dump (other suites cover nft alone). */
 function enforcerIn(ns: Netns): NftablesEnforcer {
-  return new NftablesEnforcer({ stateDir: mkdtempSync(join(tmpdir(), "sg-dn-")), ...tools(ns) });
+  return new NftablesEnforcer({ stateDir: mkdtempSync(join(tmpdir(), "sg-dn-")), elementsDump: nftElementsBin(), ...tools(ns) });
 }
 
 const tableOf = (ns: Netns) => readNftables(ns.exec("nft", ["-j", "list", "table", "inet", "secgroups"]));

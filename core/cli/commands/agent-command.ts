@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { AddressWatcher } from "../../agent/addresses";
 import { Agent } from "../../agent/loop";
 import { Backoff } from "../../agent/backoff";
@@ -50,6 +50,11 @@ Options:
   --nft-bin PATH         nft binary (default nft); tests point it at a wrapper
   --iptables-bin PATH    iptables binary (default iptables; -restore/-save and ip6tables are found beside it)
   --ipset-bin PATH       ipset binary (default ipset)
+  --nft-elements-bin PATH
+                         secgroups-nft-elements, which reads nftables sets back over netlink in a
+                         fraction of nft's time (nft still lists what it cannot confirm); or
+                         SECGROUPS_NFT_ELEMENTS_BIN; default: the package's copy
+                         (/usr/lib/secgroups-agent/secgroups-nft-elements) when present, else none
 
 Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
   options: {
@@ -69,6 +74,7 @@ Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
     "nft-bin": { type: "string", default: "nft" },
     "iptables-bin": { type: "string", default: "iptables" },
     "ipset-bin": { type: "string", default: "ipset" },
+    "nft-elements-bin": { type: "string" },
     "log-format": { type: "string", default: "json" },
   },
   async run(v) {
@@ -99,7 +105,12 @@ Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
     if (!LOG_FORMATS.includes(format)) throw new UsageError(`--log-format must be ${LOG_FORMATS.join(" or ")}, got ${format}`);
     const log = createAgentLog({ format });
     const stateDir = v["state-dir"] as string;
-    const tools = { nft: v["nft-bin"] as string, iptables: v["iptables-bin"] as string, ipset: v["ipset-bin"] as string };
+    const tools = {
+      nft: v["nft-bin"] as string,
+      iptables: v["iptables-bin"] as string,
+      ipset: v["ipset-bin"] as string,
+      nftElements: nftElementsBin(v["nft-elements-bin"] as string | undefined),
+    };
     const enforcers = new Map<string, Enforcer>();
     if (!v["dry-run"]) {
       for (const platform of Object.values(PLATFORM)) {
@@ -168,6 +179,21 @@ Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Logs go to stderr.`,
     }
   },
 };
+
+/**
+ * secgroups-nft-elements: the flag, SECGROUPS_NFT_ELEMENTS_BIN, or the copy the .deb installs
+ * beside the agent's executable (scripts/build-agent-deb.sh); a path given that is not there is an error.
+ */
+function nftElementsBin(flag: string | undefined): string | undefined {
+  const given = flag ?? process.env.SECGROUPS_NFT_ELEMENTS_BIN;
+  if (given !== undefined) {
+    if (!existsSync(given))
+      throw new UsageError(`${flag !== undefined ? "--nft-elements-bin" : "SECGROUPS_NFT_ELEMENTS_BIN"}: no such file ${given}`);
+    return given;
+  }
+  const packaged = join(dirname(process.execPath), "../lib/secgroups-agent/secgroups-nft-elements");
+  return existsSync(packaged) ? packaged : undefined;
+}
 
 /**
  * The site token, from (first found) --site-token, SECGROUPS_SITE_TOKEN, --site-token-file,

@@ -14,8 +14,11 @@
  * The read-back (readback.ts) is not `nft list table`, which fetches,
  * decomposes and prints 100,000 elements in one process (as long as the load
  * itself): the structure comes from the terse ruleset (no elements), the
- * elements from `list set` commands in two `nft -i` processes at once, and a
- * set listed exactly as the file declares it needs no parse.
+ * interval sets' elements from a netlink dump (kernel-dump.ts, when
+ * secgroups-nft-elements is installed) compared with the form the file gives
+ * them, the other sets and those the dump did not confirm from `list set`
+ * commands in two `nft -i` processes at once; a set listed exactly as the
+ * file declares it needs no parse.
  *
  * Delta (delta.ts): when the previous file is the one last verified in force
  * and the change watch (monitor.ts) has seen nobody else touch the table
@@ -34,6 +37,7 @@ import type { LoadedRuleset } from "../../analyze/loaded";
 import type { AppliedConfig, ApplyOutcome, ControlPlaneAddress, Enforcer } from "../platform";
 import { mustRun, runCommand, spawnTool, type Runner, type RunOptions, type RunResult, type Spawner } from "../runner";
 import { deltaLine, nftDelta, nftFileObjects, type NftDelta } from "./delta";
+import { dumpSets } from "./kernel-dump";
 import { NftMonitor } from "./monitor";
 import { NFT_TABLE, NFT_TABLE_NAME } from "./names";
 import { readNftables } from "./read";
@@ -55,6 +59,12 @@ export interface NftablesOptions {
   stateDir: string;
   /** The nft binary (`--nft-bin`; tests point it at a wrapper). */
   nft?: string;
+  /**
+   * secgroups-nft-elements (kernel-dump.ts), which reads interval sets back
+   * in a fraction of nft's time; nft lists what it cannot confirm.
+   * @default none: nft lists every set
+   */
+  elementsDump?: string;
   run?: Runner;
   /** Starts `nft monitor` for watch(). */
   spawn?: Spawner;
@@ -257,7 +267,7 @@ export class NftablesEnforcer implements Enforcer {
   private async applyFull(config: string, controlPlane: ControlPlaneAddress[], text: string): Promise<void> {
     this.inForce = undefined;
     // What the read-back is compared with is worked out while nft loads (on another core).
-    const whileLoading = () => this.wantedFor(text, config, controlPlane).objects?.prepare();
+    const whileLoading = () => this.wantedFor(text, config, controlPlane).objects?.prepare(this.options.elementsDump !== undefined);
     await this.load("secgroups.nft", text, () => this.monitor.stop(), whileLoading);
     // The watch comes back after the read-back (check), not competing with it; its proof follows with the next full check.
     const diff = await this.check(config, controlPlane);
@@ -297,24 +307,36 @@ export class NftablesEnforcer implements Enforcer {
   }
 
   /**
-   * Lists what `scope` names (readback.ts): the sets' elements in one
-   * `nft -j -i` per group of sets, all at once, beside the terse ruleset when
-   * rules are compared; otherwise `list chains` in the first group, for the
-   * chain handles (unless `withHandles` is false).
+   * Lists what `scope` names (readback.ts), all at once: the terse ruleset
+   * when rules are compared (otherwise `list chains`, for the chain handles,
+   * unless `withHandles` is false); the interval sets by the kernel dump
+   * when there is one (kernel-dump.ts); the other sets, and those the dump
+   * did not confirm, by `nft -j -i` (one per group of sets).
    */
   private async readBack(wanted: WantedObjects, scope: ReadBackScope, withHandles = true): Promise<ReadBackListing> {
     const rules = scope.whole || scope.chains.length > 0;
-    const groups = scope.sets.length ? shareOut(wanted.objects, scope.sets) : rules || !withHandles ? [] : [[]];
-    // The element listings (the long ones) are started first: each start blocks this process for its fork.
-    const listed = groups.map((names, i) =>
-      this.interactive(["-j"], listCommands(wanted.objects, names, !rules && withHandles && i === 0)),
-    );
-    const [structure, ...outputs] = await Promise.all([
+    const bin = this.options.elementsDump;
+    const dumped = bin === undefined ? [] : scope.sets.filter((n) => wanted.dumpedText(n) !== undefined);
+    const inDump = new Set(dumped);
+    const [structure, confirmed, ...outputs] = await Promise.all([
       rules ? this.interactive(["-j", "-t"], `list ruleset ${NFT_TABLE_NAME.family}\n`) : undefined,
-      ...listed,
+      dumped.length
+        ? dumpSets(this.run, bin!, NFT_TABLE_NAME, dumped).then(
+            (dump) => wanted.confirmedBy(dump, dumped),
+            // The dump proves nothing then: nft lists those sets too.
+            () => new Set<string>(),
+          )
+        : new Set<string>(),
+      ...this.listSets(
+        wanted,
+        scope.sets.filter((n) => !inDump.has(n)),
+        !rules && withHandles,
+      ),
     ]);
     if (structure && !structure.stdout.trim()) throw new Error(`nft listed no ruleset: ${structure.stderr.trim()}`);
-    const listing: ReadBackListing = { structure: structure?.stdout, sets: new Map(), chains: "", errors: "" };
+    const unconfirmed = dumped.filter((n) => !confirmed.has(n));
+    if (unconfirmed.length) outputs.push(...(await Promise.all(this.listSets(wanted, unconfirmed, false))));
+    const listing: ReadBackListing = { structure: structure?.stdout, sets: new Map(), chains: "", errors: "", confirmed };
     for (const output of outputs) {
       const split = splitListings(output.stdout);
       for (const [name, line] of split.sets) listing.sets.set(name, line);
@@ -323,6 +345,12 @@ export class NftablesEnforcer implements Enforcer {
     }
     if (listing.structure !== undefined) listing.chains = chainLines(listing.structure);
     return listing;
+  }
+
+  /** `nft -j -i` listings of the sets `names`, shared out over processes; `list chains` in the first when asked. */
+  private listSets(wanted: WantedObjects, names: readonly string[], withChains: boolean): Promise<RunResult>[] {
+    const groups = names.length ? shareOut(wanted.objects, names) : withChains ? [[]] : [];
+    return groups.map((group, i) => this.interactive(["-j"], listCommands(wanted.objects, group, withChains && i === 0)));
   }
 
   /**
@@ -334,12 +362,15 @@ export class NftablesEnforcer implements Enforcer {
    * from the file.
    */
   private async loadAndList(text: string, wanted: WantedObjects, names: readonly string[]): Promise<ReadBackListing> {
-    await this.keep("secgroups-delta.nft", text);
     const commands = `${deltaLine(text)}\n${listCommands(wanted.objects, names, true)}`;
     this.monitor.ownLoad();
     let r: RunResult;
     try {
-      r = await this.interactive(["-j"], commands, { ...this.own, completeAfterLines: names.length + 1 });
+      // The batch goes on stdin: the copy kept for inspection is written meanwhile.
+      [r] = await Promise.all([
+        this.interactive(["-j"], commands, { ...this.own, completeAfterLines: names.length + 1 }),
+        this.keep("secgroups-delta.nft", text),
+      ]);
     } finally {
       this.monitor.ownLoadDone();
     }

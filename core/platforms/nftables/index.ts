@@ -26,5 +26,11 @@ export const nftables: Platform<string> = {
   read: readNftables,
   expected: expectedNftables,
   createEnforcer: (options) =>
-    new NftablesEnforcer({ stateDir: options.stateDir, nft: options.tools?.nft, run: options.run, spawn: options.spawn }),
+    new NftablesEnforcer({
+      stateDir: options.stateDir,
+      nft: options.tools?.nft,
+      elementsDump: options.tools?.nftElements,
+      run: options.run,
+      spawn: options.spawn,
+    }),
 };

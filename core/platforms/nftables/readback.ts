@@ -7,6 +7,9 @@
  *              chains, rules and set declarations without elements (terse: nft
  *              fetches none; `list table` and even `list chain` fetch all of
  *              them, terse or not);
+ *   dump       the interval sets, when secgroups-nft-elements is there
+ *              (kernel-dump.ts): a set it shows in exactly the file's form
+ *              is confirmed, any other is listed by nft as below;
  *   elements   `nft -j -i` reading `list set inet secgroups NAME` lines, one
  *              JSON document per line; nft fetches only the named set's
  *              elements for each. (A file of several `list set` commands
@@ -24,6 +27,7 @@
 import { diffLoaded } from "../../analyze/compare-loaded";
 import type { LoadedRuleset, LoadedSet } from "../../analyze/loaded";
 import { tableBlock, type NftFileObjects, type NftObject } from "./delta";
+import { dumpedSetText, type KernelDump } from "./kernel-dump";
 import { NFT_TABLE_NAME, type NftTableName } from "./names";
 import { parseNftJson } from "./read";
 import { parseNftText } from "./read-file";
@@ -51,6 +55,8 @@ export interface ReadBackListing {
   chains: string;
   /** What nft wrote to stderr while listing the sets ("No such file or directory" for each one that does not exist). */
   errors: string;
+  /** Sets the kernel's dump showed holding exactly the file's elements (kernel-dump.ts): not listed by nft. */
+  confirmed?: ReadonlySet<string>;
 }
 
 /** The `nft -i` input listing `names` (maps and sets alike), plus the chains of the table's family when asked. */
@@ -117,6 +123,26 @@ const SET_TYPES: Record<string, number> = { "type ipv4_addr": 32, "type ipv6_add
 const ELEMENTS = /^[0-9a-fA-F.:]+(?:\/\d+|-[0-9a-fA-F.:]+)?(?:, [0-9a-fA-F.:]+(?:\/\d+|-[0-9a-fA-F.:]+)?)*$/;
 
 /**
+ * The elements of the interval set of addresses `o`, as render.ts writes
+ * them (addresses, prefixes and ranges), and the width of its addresses;
+ * undefined for any other kind of set, or elements in another form.
+ */
+export function addressSetItems(o: NftObject): { type: string; hostLength: number; items: string[] } | undefined {
+  if (o.kind !== "set" || o.lines.length !== 2 || o.lines[1] !== "flags interval") return undefined;
+  const hostLength = SET_TYPES[o.lines[0]];
+  if (hostLength === undefined) return undefined;
+  const items: string[] = [];
+  for (const line of o.elements) {
+    const body = line.slice(line.indexOf("{") + 1, -1).trim();
+    if (!body) continue;
+    // Addresses, prefixes and ranges as render.ts joins them; anything else is parsed instead.
+    if (!ELEMENTS.test(body)) return undefined;
+    for (const item of body.split(", ")) items.push(item);
+  }
+  return { type: o.lines[0].slice(5), hostLength, items };
+}
+
+/**
  * How nft 1.0.6 lists the interval set `o` when it holds exactly the
  * file's elements: the document's text before and after the set's handle
  * (which the file cannot know); undefined for any other kind of set.
@@ -125,20 +151,12 @@ const ELEMENTS = /^[0-9a-fA-F.:]+(?:\/\d+|-[0-9a-fA-F.:]+)?(?:, [0-9a-fA-F.:]+(?
  * own elements in that form (render.ts writes merged ranges, ascending).
  */
 export function listedSetText(o: NftObject, table = NFT_TABLE_NAME): { before: string; after: string } | undefined {
-  if (o.kind !== "set" || o.lines.length !== 2 || o.lines[1] !== "flags interval") return undefined;
-  const hostLength = SET_TYPES[o.lines[0]];
-  if (hostLength === undefined) return undefined;
-  const parts: string[] = [];
-  for (const line of o.elements) {
-    const body = line.slice(line.indexOf("{") + 1, -1).trim();
-    if (!body) continue;
-    // Addresses, prefixes and ranges as render.ts joins them; anything else is parsed instead.
-    if (!ELEMENTS.test(body)) return undefined;
-    for (const item of body.split(", ")) parts.push(elementJson(item, hostLength));
-  }
+  const set = addressSetItems(o);
+  if (!set) return undefined;
+  const parts = set.items.map((item) => elementJson(item, set.hostLength));
   const header = `{"set": {"family": ${JSON.stringify(table.family)}, "name": ${JSON.stringify(o.name)}, "table": ${JSON.stringify(table.name)}`;
   return {
-    before: `${header}, "type": "${o.lines[0].slice(5)}", "handle": `,
+    before: `${header}, "type": "${set.type}", "handle": `,
     after: `, "flags": ["interval"]${parts.length ? `, "elem": [${parts.join(", ")}]` : ""}}}]}`,
   };
 }
@@ -163,6 +181,7 @@ export function listedAsDeclared(line: string, expected: { before: string; after
 /** What the file means of its objects, worked out once per revision: the listings that need no parse, the chains. */
 export class WantedObjects {
   private readonly listed = new Map<string, { before: string; after: string } | undefined>();
+  private readonly dumped = new Map<string, string | undefined>();
   private chains?: LoadedRuleset["chains"];
 
   constructor(
@@ -179,9 +198,32 @@ export class WantedObjects {
   }
 
   /** Works out every set's listing and the chains now (while a load runs), not when the read-back is compared. */
-  prepare(): void {
-    for (const name of this.setNames) this.listedText(name);
+  prepare(withDump = false): void {
+    for (const name of this.setNames) {
+      this.listedText(name);
+      if (withDump) this.dumpedText(name);
+    }
     this.wantChains();
+  }
+
+  /** The kernel dump's lines for set `name` holding exactly the file's elements (kernel-dump.ts), if that form is known. */
+  dumpedText(name: string): string | undefined {
+    if (!this.dumped.has(name)) {
+      const o = this.objects.objects.get(`set ${name}`);
+      const set = o && addressSetItems(o);
+      this.dumped.set(name, set && dumpedSetText(set.hostLength, set.items));
+    }
+    return this.dumped.get(name);
+  }
+
+  /** The sets of `names` the dump shows exactly as the file declares them. */
+  confirmedBy(dump: KernelDump, names: readonly string[]): Set<string> {
+    const confirmed = new Set<string>();
+    for (const name of names) {
+      const expected = this.dumpedText(name);
+      if (expected !== undefined && dump.get(name) === expected) confirmed.add(name);
+    }
+    return confirmed;
   }
 
   listedText(name: string): { before: string; after: string } | undefined {
@@ -238,6 +280,11 @@ export function compareReadBack(wanted: WantedObjects, scope: ReadBackScope, lis
     if (listed) got.chains.set(name, listed);
   }
   for (const name of scope.sets) {
+    if (listing.confirmed?.has(name)) {
+      want.sets.set(name, AS_DECLARED);
+      got.sets.set(name, AS_DECLARED);
+      continue;
+    }
     const line = listing.sets.get(name);
     if (line === undefined) {
       // diffLoaded reports it missing; nft said why when it is not just absent.
