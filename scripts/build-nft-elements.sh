@@ -18,11 +18,8 @@ case "${1:-}" in
   *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
 esac
 
-command -v go >/dev/null || { echo "go is required to build secgroups-nft-elements (Go >= 1.25)" >&2; exit 1; }
-export GOFLAGS="${GOFLAGS:--trimpath -buildvcs=false}"
-export GOCACHE="${GOCACHE:-$CACHE/go-build}"
-export GOMODCACHE="${GOMODCACHE:-$CACHE/go-mod}"
-export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
+source "$ROOT/scripts/go-env.sh"
+go_env "secgroups-nft-elements" 1.25
 
 DIGEST="$(cd "$SRC" && { sha256sum go.mod go.sum $(ls *.go | grep -v '_test.go$' | sort); go env GOOS GOARCH; } | sha256sum | cut -c1-16)"
 BIN="$CACHE/nft-elements/$DIGEST/secgroups-nft-elements"

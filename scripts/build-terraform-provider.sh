@@ -27,11 +27,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-command -v go >/dev/null || { echo "go is required to build the provider (Go >= 1.24)" >&2; exit 1; }
-export GOFLAGS="${GOFLAGS:--trimpath -buildvcs=false}"
-export GOCACHE="${GOCACHE:-$CACHE/go-build}"
-export GOMODCACHE="${GOMODCACHE:-$CACHE/go-mod}"
-export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
+source "$ROOT/scripts/go-env.sh"
+go_env "the provider" 1.24
 
 OS_ARCH="$(go env GOOS)_$(go env GOARCH)"
 BIN="$CACHE/terraform-provider/terraform-provider-secgroups_v${VERSION}_${OS_ARCH}"

@@ -85,6 +85,7 @@ test("the tarball holds what runs, its types, docs and licence, and no tests or 
   // The Terraform provider ships as Go sources, built on install (README, Install); its tests do not.
   expect(tarballFiles).toContain("provider/terraform/main.go");
   expect(tarballFiles).toContain("scripts/build-terraform-provider.sh");
+  expect(tarballFiles).toContain("scripts/go-env.sh");
   const unwanted = tarballFiles.filter(
     (f) =>
       /\.test\.|(^|\/)test\/|^bench\/|^examples\/|_test\.go$|\.map$/.test(f) ||
