@@ -136,8 +136,15 @@ describe("the provider from the npm package, without a checkout", () => {
     const installed = join(dir, "project", "node_modules", "secgroups");
     const shipped = pack.files
       .map((f) => f.path)
-      .filter((p) => p.startsWith("provider/terraform/") || p === "scripts/build-terraform-provider.sh" || p === "package.json");
+      .filter(
+        (p) =>
+          p.startsWith("provider/terraform/") ||
+          p === "scripts/build-terraform-provider.sh" ||
+          p === "scripts/go-env.sh" ||
+          p === "package.json",
+      );
     expect(shipped).toContain("provider/terraform/main.go");
+    expect(shipped).toContain("scripts/go-env.sh");
     expect(shipped.filter((p) => p.endsWith("_test.go"))).toEqual([]);
     for (const file of shipped) {
       mkdirSync(dirname(join(installed, file)), { recursive: true });
