@@ -501,10 +501,17 @@ resource "secgroups_security_group" "imported" {
 				ImportStateIdFunc:  func(*terraform.State) (string, error) { return imported, nil },
 				ImportStatePersist: true,
 				ImportStateCheck: func(states []*terraform.InstanceState) error {
-					if got := states[0].Attributes["rules.0.address"]; got != "self" {
-						return fmt.Errorf("imported rule address = %q, want self", got)
+					// With ImportStatePersist the states are the whole state's resources, in no fixed order.
+					for _, s := range states {
+						if s.ID != imported {
+							continue
+						}
+						if got := s.Attributes["rules.0.address"]; got != "self" {
+							return fmt.Errorf("imported rule address = %q, want self", got)
+						}
+						return nil
 					}
-					return nil
+					return fmt.Errorf("no imported state with id %s among %d", imported, len(states))
 				},
 			},
 			{
