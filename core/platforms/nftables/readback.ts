@@ -200,8 +200,8 @@ export class WantedObjects {
   /** Works out every set's listing and the chains now (while a load runs), not when the read-back is compared. */
   prepare(withDump = false): void {
     for (const name of this.setNames) {
-      this.listedText(name);
-      if (withDump) this.dumpedText(name);
+      // A set the dump can confirm needs nft's form only if it is not confirmed (worked out then).
+      if (!withDump || this.dumpedText(name) === undefined) this.listedText(name);
     }
     this.wantChains();
   }
