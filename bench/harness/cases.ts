@@ -306,16 +306,17 @@ async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
   const nftFile2 = join(dir, "raw-changed.nft");
   writeFileSync(nftFile2, nftablesFile(nftConfig2, CP));
   const measures = (platform: string) => opts.platform === undefined || opts.platform === platform;
+  // As the agent's package installs it: secgroups-nft-elements, for the fast read-back of nftables interval sets and
+  // the ruleset generation of iptables on nf_tables.
+  const elementsDump = execFileSync("bash", [join(opts.repo, "scripts/build-nft-elements.sh")], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .pop()!;
   if (measures("nftables"))
     await withNetns(`sg-bench-nft-${process.pid}`, async (ns) => {
       const run: Runner = (cmd, args, stdin, options) => runCommand("ip", ["netns", "exec", ns, cmd, ...args], stdin, options);
       const spawnInNs = (cmd: string, args: string[]) =>
         spawn("ip", ["netns", "exec", ns, cmd, ...args], { stdio: ["pipe", "pipe", "pipe"] });
-      // As the agent's package installs it: with secgroups-nft-elements, the fast read-back of interval sets.
-      const elementsDump = execFileSync("bash", [join(opts.repo, "scripts/build-nft-elements.sh")], { encoding: "utf8" })
-        .trim()
-        .split("\n")
-        .pop()!;
       const enforcer = new NftablesEnforcer({ stateDir: dir, run, spawn: spawnInNs, elementsDump });
       opts.log("agent-apply: nftables");
       // Raw anchor: a full `nft -f` of the new file, alternating between the two revisions so each run changes the table;
@@ -370,7 +371,7 @@ async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
       // the raw anchor too, so that neither pays for forking this process.
       const host = toolHostRunner();
       const run: Runner = (cmd, args, stdin, options) => host("ip", ["netns", "exec", ns, cmd, ...args], stdin, options);
-      const enforcer = new IptablesEnforcer({ run });
+      const enforcer = new IptablesEnforcer({ run, nftElements: elementsDump });
       const parts = splitIptablesConfig(iptConfig);
       opts.log("agent-apply: iptables");
       await enforcer.apply(iptConfig, CP); // declares our chains and jumps once: the raw anchor then reloads the same

@@ -62,7 +62,8 @@ export interface EnforcerOptions {
   stateDir: string;
   /**
    * The tools' binaries; by default found on PATH. iptables-restore, iptables-save and ip6tables (-restore, -save) are taken from beside `iptables`.
-   * `nftElements` is secgroups-nft-elements (the nftables read-back's fast path); without it nft lists every set.
+   * `nftElements` is secgroups-nft-elements: the nftables read-back's fast path, and the ruleset generation by which
+   * the iptables platform (on nf_tables) knows its chains unchanged; without it nft lists every set, iptables every chain.
    */
   tools?: { nft?: string; iptables?: string; ipset?: string; nftElements?: string };
   /** Runs the tools; a seam for tests. */

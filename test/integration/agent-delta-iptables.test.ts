@@ -8,6 +8,10 @@
  * restores them; an enforcer SIGKILLed at a random moment of a delta,
  * together with its tools, leaves each of our sets and each family's chains
  * as the old or the new revision has them (its restart then loads the new).
+ * Most enforcers here run as the agent's package does, with
+ * secgroups-nft-elements: our chains are then taken as verified while the
+ * ruleset's generation has not moved (which these tests show it does with
+ * every iptables and ip6tables commit, and not with an ipset change).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -17,9 +21,10 @@ import { seededRandom } from "../../core/analyze";
 import { diffLoaded } from "../../core/analyze/compare-loaded";
 import { compilePolicy } from "../../core/platforms";
 import type { LoadedRuleset } from "../../core/analyze/loaded";
-import { IptablesEnforcer, expectedIptables, ipsetName, readIptables } from "../../core/platforms/iptables";
+import { IptablesEnforcer, expectedIptables, ipsetName, readIptables, splitIptablesConfig } from "../../core/platforms/iptables";
 import { runCommand, type Runner } from "../../core/platforms/runner";
 import { Netns, uniqueSuffix } from "../support/netns";
+import { nftElementsBin } from "../support/nft-elements";
 import { firstRevision, nextRevision } from "../support/revisions";
 import { ROOT, ensureBuilt } from "../support/secgroups";
 
@@ -39,10 +44,16 @@ function namespace(tag: string): Netns {
   return ns;
 }
 
-function enforcerIn(ns: Netns): IptablesEnforcer {
-  const run: Runner = (cmd, args, stdin, options) => runCommand("ip", ["netns", "exec", ns.name, cmd, ...args], stdin, options);
-  return new IptablesEnforcer({ run });
+/** An enforcer in `ns`; `generation: false`: without secgroups-nft-elements (our chains listed every time). `calls` gets each tool's command line. */
+function enforcerIn(ns: Netns, { generation = true, calls = [] as string[][] } = {}): IptablesEnforcer {
+  const run: Runner = (cmd, args, stdin, options) => {
+    calls.push([cmd, ...args]);
+    return runCommand("ip", ["netns", "exec", ns.name, cmd, ...args], stdin, options);
+  };
+  return new IptablesEnforcer({ run, nftElements: generation ? nftElementsBin() : undefined });
 }
+
+const generationIn = (ns: Netns) => /^gen (\d+)$/m.exec(ns.exec(nftElementsBin(), ["ip", "filter"]))![1];
 
 /** Our chains and the sets `configs` use, as the host lists them. */
 function hostOf(ns: Netns, ...configs: string[]) {
@@ -62,7 +73,7 @@ test("random revision sequences applied incrementally equal a full load of the l
   const modes: string[] = [];
   for (const seed of [1, 2, 3]) {
     const random = seededRandom(100 + seed);
-    const enforcer = enforcerIn(site);
+    const enforcer = enforcerIn(site, { generation: seed !== 2 });
     let doc = firstRevision(random, 500);
     let config = compilePolicy(doc, "iptables");
     await enforcer.apply(config, CP);
@@ -82,12 +93,12 @@ test("random revision sequences applied incrementally equal a full load of the l
   expect(modes.filter((m) => m !== "delta")).toEqual([]);
 });
 
-test("hand edits of a set or a chain are seen by the cheap check", async () => {
+test.each([true, false])("hand edits of a set or a chain are seen by the cheap check (generation: %s)", async (generation) => {
   const ns = namespace("h");
   const random = seededRandom(9);
   const doc = firstRevision(random, 500);
   const config = compilePolicy(doc, "iptables");
-  const enforcer = enforcerIn(ns);
+  const enforcer = enforcerIn(ns, { generation });
   await enforcer.apply(config, CP);
   expect(await enforcer.quickCheck(config, CP)).toEqual([]);
   const big = (doc.prefix_lists ?? []).reduce((a, b) => (b.prefixes.length > a.prefixes.length ? b : a)).id;
@@ -96,9 +107,69 @@ test("hand edits of a set or a chain are seen by the cheap check", async () => {
   await enforcer.apply(config, CP);
   ns.exec("iptables", ["-F", "secgroups-input"]);
   expect(await enforcer.quickCheck(config, CP)).toEqual([expect.stringMatching(/secgroups-input/)]);
+  await enforcer.apply(config, CP);
+  ns.exec("ip6tables", ["-I", "secgroups-input", "1", "-p", "tcp", "--dport", "22", "-j", "ACCEPT"]);
+  expect(await enforcer.quickCheck(config, CP)).toEqual([expect.stringMatching(/secgroups-input/)]);
   // The agent applies the revision again over a difference: restored.
   await enforcer.apply(config, CP);
   expect(await enforcer.quickCheck(config, CP)).toEqual([]);
+  expect(await enforcer.check(config, CP)).toEqual([]);
+});
+
+test("the ruleset generation moves on with each iptables and ip6tables commit, not with an ipset change", () => {
+  const ns = namespace("g");
+  ns.exec("iptables", ["-N", "secgroups-input"]);
+  ns.exec("ip6tables", ["-N", "secgroups-input"]);
+  ns.exec("ipset", ["create", "sg-gen-test", "hash:net"]);
+  const seen = [generationIn(ns)];
+  ns.exec("ipset", ["add", "sg-gen-test", "192.0.2.0/24"]);
+  expect(generationIn(ns)).toBe(seen[0]);
+  for (const [tool, args] of [
+    ["iptables", ["-A", "secgroups-input", "-j", "ACCEPT"]],
+    ["ip6tables", ["-A", "secgroups-input", "-j", "ACCEPT"]],
+    ["iptables-restore", ["--noflush"]],
+    ["iptables", ["-I", "INPUT", "1", "-j", "secgroups-input"]],
+    ["ip6tables", ["-F", "secgroups-input"]],
+  ] as const) {
+    ns.exec(tool, [...args], tool === "iptables-restore" ? "*filter\n:secgroups-input - [0:0]\nCOMMIT\n" : undefined);
+    const gen = generationIn(ns);
+    expect({ tool, args, moved: !seen.includes(gen) }).toEqual({ tool, args, moved: true });
+    seen.push(gen);
+  }
+});
+
+test("with the generation, a delta that changes no chain lists neither table, and the cheap check neither", async () => {
+  const ns = namespace("n");
+  const random = seededRandom(31);
+  const calls: string[][] = [];
+  const enforcer = enforcerIn(ns, { calls });
+  let doc = firstRevision(random, 500);
+  let config = compilePolicy(doc, "iptables");
+  await enforcer.apply(config, CP);
+  // The first load inserted our jumps after it read the generation: the next check lists the tables, then proves them by it.
+  expect(await enforcer.quickCheck(config, CP)).toEqual([]);
+  const saves = () => calls.filter((c) => c[0].endsWith("tables-save")).length;
+  let deltas = 0;
+  for (let step = 0; step < 6; step++) {
+    const previous = { config, controlPlane: CP };
+    const next = nextRevision(doc, random);
+    const nextConfig = compilePolicy(next.doc, "iptables");
+    const [was, is] = [config, nextConfig].map((c) => splitIptablesConfig(c));
+    const chainsSame = was.iptables === is.iptables && was.ip6tables === is.ip6tables;
+    const listed = saves();
+    const outcome = await enforcer.apply(nextConfig, CP, previous);
+    expect(outcome.mode).toBe("delta");
+    if (chainsSame) {
+      expect({ step, edit: next.edit, listings: saves() - listed }).toEqual({ step, edit: next.edit, listings: 0 });
+      deltas++;
+    }
+    const checked = saves();
+    expect(await enforcer.quickCheck(nextConfig, CP)).toEqual([]);
+    expect(saves()).toBe(checked);
+    doc = next.doc;
+    config = nextConfig;
+  }
+  expect(deltas).toBeGreaterThan(0);
   expect(await enforcer.check(config, CP)).toEqual([]);
 });
 
@@ -108,12 +179,12 @@ test("hand edits of a set or a chain are seen by the cheap check", async () => {
  * one with the old as its predecessor (a delta).
  */
 const ENFORCER_CHILD = `
-const [dist, ns, oldFile, newFile, cp] = process.argv.slice(1);
+const [dist, ns, oldFile, newFile, cp, nftElements] = process.argv.slice(1);
 const { IptablesEnforcer } = require(dist + "/core/platforms/iptables");
 const { toolHostRunner } = require(dist + "/core/platforms/runner");
 const fs = require("node:fs");
 const host = toolHostRunner();
-const enforcer = new IptablesEnforcer({ run: (cmd, args, stdin, options) => host("ip", ["netns", "exec", ns, cmd, ...args], stdin, options) });
+const enforcer = new IptablesEnforcer({ run: (cmd, args, stdin, options) => host("ip", ["netns", "exec", ns, cmd, ...args], stdin, options), nftElements });
 const controlPlane = JSON.parse(cp);
 const [old, next] = [fs.readFileSync(oldFile, "utf8"), fs.readFileSync(newFile, "utf8")];
 enforcer.apply(old, controlPlane).then(() => {
@@ -168,7 +239,7 @@ test("an enforcer SIGKILLed with its tools during a delta leaves each set and ea
     writeFileSync(join(dir, "new"), nextConfig);
     const child = spawn(
       process.execPath,
-      ["-e", ENFORCER_CHILD, join(ROOT, "dist"), site.name, join(dir, "old"), join(dir, "new"), JSON.stringify(CP)],
+      ["-e", ENFORCER_CHILD, join(ROOT, "dist"), site.name, join(dir, "old"), join(dir, "new"), JSON.stringify(CP), nftElementsBin()],
       { detached: true, stdio: ["pipe", "pipe", "inherit"] },
     );
     const exited = new Promise((resolve) => child.on("exit", resolve));

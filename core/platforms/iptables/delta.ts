@@ -26,15 +26,64 @@ export interface IptablesDelta {
   jumps: boolean;
 }
 
+/** One run of consecutive lines naming the same set: where it lies in its text, and the swaps it makes (temporary copy, set). */
+interface IpsetRun {
+  name: string;
+  start: number;
+  end: number;
+  swaps?: [string, string][];
+}
+
 /**
- * The lines of an `ipset restore` text by the set they fill (the set a line
- * names, or for a temporary copy the set that copy is swapped into), as runs
- * of consecutive lines cut out of the text: not a string per line, 100,000
- * lines a revision. Each run ends in a newline.
+ * An `ipset restore` text read by the set each line fills (the set it
+ * names, or for a temporary copy the set that copy is swapped into): the
+ * text's runs of consecutive lines of one set, and the blocks they make,
+ * cut out of the text (not a string per line: 100,000 lines a revision).
+ * Each run of a block ends in a newline.
  */
-export function ipsetBlocks(text: string): Map<string, string[]> {
-  const runs: { name: string; text: string }[] = [];
-  for (let at = 0; at < text.length; ) {
+export interface IpsetLines {
+  readonly text: string;
+  readonly runs: readonly IpsetRun[];
+  readonly blocks: Map<string, string[]>;
+}
+
+/**
+ * `text` read by set (IpsetLines). With `like`, the reading of a text that
+ * is mostly the same (the previous revision: a prefix list changed, the
+ * rest equal), only the part between their common start and end is read
+ * again, with the runs on either side of it; the other runs are taken over
+ * at their place. The result is the same as reading `text` whole.
+ */
+export function ipsetLines(text: string, like?: IpsetLines): IpsetLines {
+  if (!like) return linesOf(text, readRuns(text, 0, text.length));
+  const old = like.text;
+  if (old === text) return like;
+  const shift = text.length - old.length;
+  const prefix = commonPrefix(old, text);
+  const suffix = commonSuffix(old, text, Math.min(old.length, text.length) - prefix);
+  const runs = like.runs;
+  // The first run reaching past the common start and the last starting before the common end; with their neighbours
+  // (whose bounds a changed line beside them could move), read again.
+  let first = 0;
+  while (first < runs.length && runs[first].end <= prefix) first++;
+  let last = runs.length - 1;
+  while (last >= 0 && runs[last].start >= old.length - suffix) last--;
+  const from = Math.max(first - 1, 0);
+  const to = last + 1;
+  const start = first > 0 ? runs[first - 1].start : 0;
+  const end = to < runs.length ? runs[to].end + shift : text.length;
+  const middle = readRuns(text, start, end);
+  // The runs taken over after it are whole in the common end, and the first of them ends where a line of another set
+  // (or a blank line) follows, in both texts: so the part read ends with a run. Should it not, the text is read whole.
+  if (middle.length && middle[middle.length - 1].end > end) return linesOf(text, readRuns(text, 0, text.length));
+  const after = runs.slice(to + 1).map((r) => ({ ...r, start: r.start + shift, end: r.end + shift }));
+  return linesOf(text, [...runs.slice(0, from), ...middle, ...after]);
+}
+
+/** The runs of `text` from `from` (a line's start) up to `to`. */
+function readRuns(text: string, from: number, to: number): IpsetRun[] {
+  const runs: IpsetRun[] = [];
+  for (let at = from; at < to; ) {
     const newline = text.indexOf("\n", at);
     const eol = newline < 0 ? text.length : newline;
     const line = text.slice(at, eol);
@@ -48,29 +97,74 @@ export function ipsetBlocks(text: string): Map<string, string[]> {
     const run = runOf(name);
     run.lastIndex = at;
     run.exec(text);
-    const end = Math.max(run.lastIndex, eol + 1);
-    const lines = text.slice(at, end);
-    runs.push({ name, text: lines.endsWith("\n") ? lines : lines + "\n" });
+    const end = Math.min(Math.max(run.lastIndex, eol + 1), text.length);
+    runs.push({ name, start: at, end, swaps: swapsIn(text, at, end) });
     at = end;
   }
-  const swappedInto = new Map<string, string>();
-  for (let at = text.indexOf("swap "); at >= 0; at = text.indexOf("swap ", at + 1)) {
-    if (at > 0 && text[at - 1] !== "\n") continue;
-    const eol = text.indexOf("\n", at);
-    const [, from, into] = text
+  return runs;
+}
+
+/** The `swap FROM INTO` lines of text[start, end). */
+function swapsIn(text: string, start: number, end: number): [string, string][] | undefined {
+  // Searched in the run only (a search of the whole text from each run would read it once per run).
+  const run = text.slice(start, end);
+  let swaps: [string, string][] | undefined;
+  for (let at = run.indexOf("swap "); at >= 0; at = run.indexOf("swap ", at + 1)) {
+    if (at > 0 && run[at - 1] !== "\n") continue;
+    const eol = run.indexOf("\n", at);
+    const [, from, into] = run
       .slice(at, eol < 0 ? undefined : eol)
       .trim()
       .split(/\s+/);
-    if (into) swappedInto.set(from, into);
+    if (into) (swaps ??= []).push([from, into]);
   }
+  return swaps;
+}
+
+function linesOf(text: string, runs: IpsetRun[]): IpsetLines {
+  const swappedInto = new Map<string, string>();
+  for (const r of runs) for (const [from, into] of r.swaps ?? []) swappedInto.set(from, into);
   const blocks = new Map<string, string[]>();
   for (const r of runs) {
     const key = swappedInto.get(r.name) ?? r.name;
+    const lines = text.slice(r.start, r.end);
+    const run = lines.endsWith("\n") ? lines : lines + "\n";
     const block = blocks.get(key);
-    if (block) block.push(r.text);
-    else blocks.set(key, [r.text]);
+    if (block) block.push(run);
+    else blocks.set(key, [run]);
   }
-  return blocks;
+  return { text, runs, blocks };
+}
+
+/** The ipset lines of `text` by set (ipsetLines' blocks). */
+export function ipsetBlocks(text: string): Map<string, string[]> {
+  return ipsetLines(text).blocks;
+}
+
+// Compared a chunk at a time (one memory comparison each), in smaller chunks inside the one that differs.
+const CHUNKS = [65536, 2048, 64, 1];
+
+/** The length of the longest common start of `a` and `b`. */
+function commonPrefix(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let at = 0;
+  for (const size of CHUNKS) while (at + size <= n && a.slice(at, at + size) === b.slice(at, at + size)) at += size;
+  return at;
+}
+
+/** The length of the longest common end of `a` and `b`, at most `max`. */
+function commonSuffix(a: string, b: string, max: number): number {
+  let k = 0;
+  for (const size of CHUNKS)
+    while (k + size <= max && a.slice(a.length - k - size, a.length - k) === b.slice(b.length - k - size, b.length - k)) k += size;
+  return k;
+}
+
+/** Blocks of several texts (a configuration's ipset section, the control plane's lines), each set's runs in their order. */
+export function joinBlocks(...all: Map<string, string[]>[]): Map<string, string[]> {
+  const joined = new Map<string, string[]>();
+  for (const blocks of all) for (const [name, runs] of blocks) joined.set(name, [...(joined.get(name) ?? []), ...runs]);
+  return joined;
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -131,6 +131,84 @@ describe("IptablesEnforcer verifies once per listing", () => {
   });
 });
 
+describe("IptablesEnforcer with the ruleset generation (secgroups-nft-elements)", () => {
+  /** `ipset list -t` of what `save` holds: each set's header and number of entries. */
+  const listHeaders = (save: string) =>
+    save
+      .split("\n")
+      .filter((l) => l.startsWith("create "))
+      .map((l) => {
+        const [, name, type, ...header] = l.split(" ");
+        const count = save.split("\n").filter((a) => a.startsWith(`add ${name} `)).length;
+        return `Name: ${name}\nType: ${type}\nRevision: 9\nHeader: ${header.join(" ")}\nSize in memory: 1\nReferences: 1\nNumber of entries: ${count}\n`;
+      })
+      .join("");
+
+  function site(backend = "nf_tables") {
+    const state = { gen: "7" as string | undefined, iptables: iptablesSave };
+    const calls: string[][] = [];
+    const run: Runner = async (cmd, args) => {
+      calls.push([cmd, ...args]);
+      const ok = (stdout: string) => ({ code: 0, stdout, stderr: "" });
+      if (cmd === "secgroups-nft-elements")
+        return state.gen === undefined ? { code: 1, stdout: "", stderr: "netlink socket: permission denied" } : ok(`gen ${state.gen}\n`);
+      if (args[0] === "-V") return ok(`${cmd} v1.8.9 (${backend})\n`);
+      if (cmd === "iptables-save") return ok(state.iptables);
+      if (cmd === "ip6tables-save") return ok(ip6tablesSave);
+      if (cmd === "ipset" && args[0] === "save") return ok(ipsetSave);
+      if (cmd === "ipset" && args.join(" ") === "list -t") return ok(listHeaders(ipsetSave));
+      return ok("");
+    };
+    const enforcer = new IptablesEnforcer({ run, nftElements: "secgroups-nft-elements" });
+    const saves = () => calls.filter((c) => c[0].endsWith("tables-save")).length;
+    return { state, calls, enforcer, saves };
+  }
+
+  it("takes our chains as verified while the generation has not moved, and lists them when it has", async () => {
+    const { state, enforcer, saves } = site();
+    expect(await enforcer.check(config, CP)).toEqual([]);
+    expect(saves()).toBe(2);
+    expect(await enforcer.quickCheck(config, CP)).toEqual([]);
+    expect(await enforcer.quickCheck(config, CP)).toEqual([]);
+    expect(saves()).toBe(2);
+    // A commit somewhere (ours or anyone's): listed, found as verified, and proven by the new generation from then on.
+    state.gen = "8";
+    expect(await enforcer.quickCheck(config, CP)).toEqual([]);
+    expect(saves()).toBe(4);
+    expect(await enforcer.quickCheck(config, CP)).toEqual([]);
+    expect(saves()).toBe(4);
+    // The full read-back lists both tables whatever the generation.
+    expect(await enforcer.check(config, CP)).toEqual([]);
+    expect(saves()).toBe(6);
+  });
+
+  it("finds a hand edit of our chains: it moved the generation", async () => {
+    const { state, enforcer } = site();
+    expect(await enforcer.check(config, CP)).toEqual([]);
+    state.iptables = iptablesSave.replace(/^-A secgroups-input .*\n/gm, "");
+    state.gen = "8";
+    expect(await enforcer.quickCheck(config, CP)).toEqual([expect.stringMatching(/^chain secgroups-input rule 1: \(missing\)/)]);
+  });
+
+  it("lists our chains each time on the legacy backend (whose commits move no generation), asking it once", async () => {
+    const { calls, enforcer, saves } = site("legacy");
+    expect(await enforcer.check(config, CP)).toEqual([]);
+    expect(await enforcer.quickCheck(config, CP)).toEqual([]);
+    expect(await enforcer.quickCheck(config, CP)).toEqual([]);
+    expect(saves()).toBe(6);
+    expect(calls.filter((c) => c[0] === "secgroups-nft-elements")).toEqual([]);
+    expect(calls.filter((c) => c[1] === "-V").map((c) => c[0])).toEqual(["iptables", "ip6tables"]);
+  });
+
+  it("lists our chains when the program fails", async () => {
+    const { state, enforcer, saves } = site();
+    state.gen = undefined;
+    expect(await enforcer.check(config, CP)).toEqual([]);
+    expect(await enforcer.quickCheck(config, CP)).toEqual([]);
+    expect(saves()).toBe(4);
+  });
+});
+
 describe("IptablesEnforcer on both families", () => {
   // A dual-stack policy (IPv6 CIDRs, ::/0, ICMPv6, a prefix list of both families) and what the kernel listed after applying it.
   const config6 = compilePolicy(JSON.parse(testdata("policy6.json")), "iptables");

@@ -34,7 +34,11 @@
  *   - each changed set in full, element by element, as a full check does;
  *   - our chains of both tables (`iptables-save`; when no chain changes they
  *     are listed beside the ipset process, and read only if they differ from
- *     the listing last verified);
+ *     the listing last verified). With iptables on its nf_tables backend and
+ *     secgroups-nft-elements given, not listed at all while the ruleset's
+ *     generation is the one read before that listing: every commit of any
+ *     nf_tables table moves it on (an ipset change does not, and the sets
+ *     are checked by their own means below);
  *   - every other set of ours by its header: type, header (with the random
  *     initval of the set's creation) and number of entries, as last verified.
  * That is enough because the delta writes nothing else: an unchanged set is
@@ -43,7 +47,9 @@
  * (a swap of one element for another) is what the full read-back (the
  * agent's --full-verify, less often) is for. A difference (someone's edit,
  * the delta's own failure) loads the revision in full. The same digest (our
- * chains' lines and our sets' headers) is the cheap drift check.
+ * chains' lines, taken as verified while the generation has not moved, and
+ * our sets' headers) is the cheap drift check; the full read-back always
+ * lists both tables.
  *
  * All or nothing: each swap is atomic per set and each restore per table, so
  * an agent (or a tool) killed in the middle leaves every set and each
@@ -61,8 +67,9 @@
 import { diffLoaded } from "../../analyze/compare-loaded";
 import type { LoadedRuleset } from "../../analyze/loaded";
 import type { AppliedConfig, ApplyOutcome, ControlPlaneAddress, Enforcer } from "../platform";
+import { rulesetGeneration } from "../nftables/kernel-dump";
 import { mustRun, toolHostRunner, type Runner } from "../runner";
-import { ipsetBlocks, iptablesDelta, type IptablesDelta } from "./delta";
+import { ipsetBlocks, ipsetLines, iptablesDelta, joinBlocks, type IpsetLines, type IptablesDelta } from "./delta";
 import { OUR_CHAINS, isOurIpset } from "./names";
 import {
   expectedChains,
@@ -85,6 +92,13 @@ export interface IptablesOptions {
   ip6tablesRestore?: string;
   ip6tablesSave?: string;
   ipset?: string;
+  /**
+   * secgroups-nft-elements (the nftables platform's kernel-dump program), for the ruleset's generation: with
+   * iptables on its nf_tables backend, a generation unchanged since our chains were listed proves them unchanged,
+   * and a delta that changes no chain, or the cheap check, lists neither table.
+   * @default none: our chains are listed each time
+   */
+  nftElements?: string;
   run?: Runner;
 }
 
@@ -96,7 +110,9 @@ interface Revision {
   ipv6: boolean;
   /** The jump lines the configuration ensures, as iptables-save prints them. */
   jumps: ReadonlySet<string>;
-  /** ipset lines by set (delta.ts). */
+  /** Its ipset section read by set (delta.ts). */
+  lines?: IpsetLines;
+  /** Those lines' blocks and the control plane's. */
   blocks?: Map<string, string[]>;
   /** What it leaves in the chains (expectedChains). */
   chains?: LoadedRuleset;
@@ -107,18 +123,17 @@ interface Revision {
 }
 
 /** What was last verified in force: the revision, our lines of each table, our sets' headers, and the digest of all three. */
-interface InForce {
+interface InForce extends Tables {
   rev: Revision;
-  ours: string;
-  ours6?: string;
   headers: Map<string, string>;
   digest: string;
 }
 
-/** Our lines of both tables as listed. */
+/** Our lines of both tables as listed, and the ruleset's generation read before (when it could be). */
 interface Tables {
   ours: string;
   ours6?: string;
+  gen?: string;
 }
 
 /** The tools of one family's filter table. */
@@ -144,11 +159,15 @@ export class IptablesEnforcer implements Enforcer {
   /** The revision last asked for (besides the one in force). */
   private wanted?: Revision;
   private inForce?: InForce;
+  private readonly nftElements?: string;
+  /** Whether both iptables and ip6tables are on the nf_tables backend (asked once). */
+  private nfTables?: Promise<boolean>;
 
   constructor(options: IptablesOptions = {}) {
     // The agent holds its revisions (100,000 addresses: 200 MB): tools are started from a small helper (toolHostRunner).
     this.run = options.run ?? toolHostRunner();
     this.ipset = options.ipset ?? "ipset";
+    this.nftElements = options.nftElements;
     this.v4 = {
       cli: options.iptables ?? "iptables",
       restore: options.iptablesRestore ?? "iptables-restore",
@@ -173,7 +192,7 @@ export class IptablesEnforcer implements Enforcer {
       v.rev.parts.ip6tables === rev.parts.ip6tables &&
       v.rev.jumps.size === rev.jumps.size &&
       [...rev.jumps].every((j) => v.rev.jumps.has(j));
-    const listed = sameChains ? this.readTables(rev, false) : undefined;
+    const listed = sameChains ? this.readTables(rev, false, v) : undefined;
     // Its failure is the delta's to report when it awaits it (handled meanwhile, not an unhandled rejection).
     listed?.catch(() => undefined);
     const planned = this.plan(rev, previous);
@@ -194,9 +213,11 @@ export class IptablesEnforcer implements Enforcer {
   async quickCheck(config: string, controlPlane: ControlPlaneAddress[]): Promise<string[]> {
     const v = this.inForce;
     if (!v || v.rev !== this.revisionOf(config, controlPlane)) return this.check(config, controlPlane);
-    const [tables, headers] = await Promise.all([this.readTables(v.rev, false), this.headers()]);
-    if (digestOf(tables, headers) === v.digest) return [];
-    return this.check(config, controlPlane);
+    const [tables, headers] = await Promise.all([this.readTables(v.rev, false, v), this.headers()]);
+    if (digestOf(tables, headers) !== v.digest) return this.check(config, controlPlane);
+    // Listed again after a commit elsewhere, and as verified: the generation to prove them by from now on.
+    if (tables.gen !== v.gen && this.inForce === v) this.inForce = { ...v, gen: tables.gen };
+    return [];
   }
 
   async check(config: string, controlPlane: ControlPlaneAddress[]): Promise<string[]> {
@@ -221,7 +242,7 @@ export class IptablesEnforcer implements Enforcer {
       return { reason: "the previous configuration is not verified in force" };
     let delta: ReturnType<typeof iptablesDelta>;
     try {
-      delta = iptablesDelta({ parts: v.rev.parts, blocks: blocksOf(v.rev) }, { parts: rev.parts, blocks: blocksOf(rev) });
+      delta = iptablesDelta({ parts: v.rev.parts, blocks: blocksOf(v.rev) }, { parts: rev.parts, blocks: blocksOf(rev, v.rev) });
     } catch (err) {
       return { reason: (err as Error).message };
     }
@@ -237,7 +258,7 @@ export class IptablesEnforcer implements Enforcer {
     // No chain of ours changes: they are listed beside the sets' load (no restore here touches them).
     // (Not mending a missing jump there: the listing then differs from the one verified, and the full load mends it.)
     if (chainsChange) await listed?.catch(() => undefined);
-    const early = chainsChange ? undefined : (listed ?? this.readTables(rev, true));
+    const early = chainsChange ? undefined : (listed ?? this.readTables(rev, true, delta.jumps ? undefined : before));
     early?.catch(() => undefined);
     // One ipset process: the changed sets restored and swapped in, then each listed back with its members, then
     // every set's header (`list -t`; in a restore, an option given once holds for the lines after it).
@@ -355,17 +376,39 @@ export class IptablesEnforcer implements Enforcer {
     return [];
   }
 
-  /** Our lines of both tables (of IPv4 only for a configuration without IPv6), listed side by side. */
-  private async readTables(rev: Revision, ensure: boolean): Promise<Tables> {
-    const [ours, ours6] = await Promise.all((rev.ipv6 ? [this.v4, this.v6] : [this.v4]).map((t) => this.ourChains(t, rev, ensure)));
-    return { ours, ours6 };
+  /**
+   * Our lines of both tables (of IPv4 only for a configuration without IPv6), listed side by side; with `since` (in
+   * force with the same chains and jumps as `rev`), those verified then when the ruleset's generation is still the one read before they were listed (nothing was committed
+   * since: not listed again). The generation is read before listing, never beside it: a commit landing in between
+   * then shows as a generation moved on, and the tables are listed again next time.
+   */
+  private async readTables(rev: Revision, ensure: boolean, since?: InForce): Promise<Tables> {
+    const gen = await this.generation();
+    if (gen !== undefined && gen === since?.gen) return { ours: since.ours, ours6: since.ours6, gen };
+    let inserted = false;
+    const [ours, ours6] = await Promise.all(
+      (rev.ipv6 ? [this.v4, this.v6] : [this.v4]).map((t) => this.ourChains(t, rev, ensure, () => (inserted = true))),
+    );
+    // Jumps inserted moved the generation on from the one read: none then, and the next check lists the tables again.
+    return { ours, ours6, gen: inserted ? undefined : gen };
+  }
+
+  /** The ruleset's generation (rulesetGeneration), when iptables is on nf_tables and secgroups-nft-elements is there; else undefined. */
+  private async generation(): Promise<string | undefined> {
+    if (this.nftElements === undefined) return undefined;
+    this.nfTables ??= Promise.all([this.v4, this.v6].map((t) => this.run(t.cli, ["-V"]))).then((rs) =>
+      rs.every((r) => r.code === 0 && r.stdout.includes("(nf_tables)")),
+    );
+    if (!(await this.nfTables)) return undefined;
+    return rulesetGeneration(this.run, this.nftElements);
   }
 
   /** Our lines of one table; with `ensure`, the jumps it lacks are inserted at the top of their chains first (then it is listed again). */
-  private async ourChains(table: Table, rev: Revision, ensure: boolean): Promise<string> {
+  private async ourChains(table: Table, rev: Revision, ensure: boolean, inserting: () => void): Promise<string> {
     const listed = ourLines(await mustRun(this.run, table.save, ["-t", "filter"]), rev.jumps);
     const missing = rev.parts.jumps.filter((j) => !listed.jumps.has(jumpLine(j)));
     if (!ensure || !missing.length) return listed.text;
+    inserting();
     for (const jump of missing) await mustRun(this.run, table.cli, ["-I", jump.chain, "1", ...jump.rule]);
     return ourLines(await mustRun(this.run, table.save, ["-t", "filter"]), rev.jumps).text;
   }
@@ -406,7 +449,17 @@ export class IptablesEnforcer implements Enforcer {
   }
 }
 
-const blocksOf = (rev: Revision) => (rev.blocks ??= ipsetBlocks(rev.parts.ipset + rev.cp));
+/**
+ * `rev`'s ipset lines by set, its own then the control plane's: read, when not yet, by difference from the section of
+ * `like` (the revision in force) when that was read. Not as one text: joining them copies 4 MB (5 ms).
+ */
+function blocksOf(rev: Revision, like?: Revision): Map<string, string[]> {
+  if (!rev.blocks) {
+    rev.lines = ipsetLines(rev.parts.ipset, like?.lines);
+    rev.blocks = joinBlocks(rev.lines.blocks, ipsetBlocks(rev.cp));
+  }
+  return rev.blocks;
+}
 const chainsOf = (rev: Revision) => (rev.chains ??= expectedChains(rev.parts));
 const setsOf = (rev: Revision) => (rev.sets ??= writtenIpsets(playIpset(rev.parts.ipset + rev.cp)));
 

@@ -26,6 +26,7 @@ export const iptables: Platform<IptablesListing> = {
       ip6tablesRestore: `${bin6}-restore`,
       ip6tablesSave: `${bin6}-save`,
       ipset: tools.ipset,
+      nftElements: tools.nftElements,
       run,
     });
   },

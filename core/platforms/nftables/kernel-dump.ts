@@ -110,3 +110,16 @@ export async function dumpSets(run: Runner, bin: string, table: NftTableName, na
   if (r.code !== 0) throw new Error(`${bin} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
   return parseKernelDump(r.stdout);
 }
+
+/**
+ * The ruleset's generation: nf_tables' commit counter, which every
+ * transaction of any table of the network namespace (nft, iptables-nft,
+ * ip6tables-nft) moves on. The program prints it alone when asked for no
+ * set. Undefined when it fails (the caller then lists what it would have
+ * taken as unchanged).
+ */
+export async function rulesetGeneration(run: Runner, bin: string): Promise<string | undefined> {
+  const r = await run(bin, ["ip", "filter"]);
+  const m = /^gen (\d+)\n/.exec(r.stdout);
+  return r.code === 0 && m ? m[1] : undefined;
+}

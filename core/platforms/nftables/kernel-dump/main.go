@@ -18,6 +18,10 @@
 //	                          value), such as nft's user data on an open interval
 //	set NAME missing          no such set
 //
+// Given no SET, it prints the generation alone (its commit counter, moved on by
+// every transaction of any table: the iptables platform's proof that its chains
+// did not change since it listed them).
+//
 // Exit status: 0 when printed, 1 on any other error (on stderr).
 package main
 
