@@ -1,10 +1,14 @@
 /**
  * The iptables platform end to end: iptables-restore --noflush into our own
  * chains plus ipset (temporary set swapped in), read back with iptables-save
- * and ipset save; traffic from a client namespace decides.
+ * and ipset save; traffic from a client namespace decides. The agent runs with
+ * secgroups-nft-elements, as its package does: its cheap check then takes our
+ * chains as verified while the ruleset's generation has not moved, and a hand
+ * edit of them (which moves it) must still be found and restored.
  */
 import { Netns, connect, uniqueSuffix } from "../support/netns";
 import { LISTEN_SCRIPT, probe } from "../support/probe";
+import { nftElementsBin } from "../support/nft-elements";
 import { Api, Proc, ensureBuilt, eventually, startAgent, startRelay, startServer, tempDir, userToken } from "../support/secgroups";
 
 jest.setTimeout(90_000);
@@ -74,6 +78,8 @@ test("an iptables site enforces the group, restores drift and unmanages cleanly"
     "1s",
     "--backoff-max",
     "2s",
+    "--nft-elements-bin",
+    nftElementsBin(),
   ]);
   procs.push(agent);
   await eventually("group active", async () => (await api.ok("GET", `/vpc/security-groups/${groupId}`)).status === "active", 45_000).catch(
@@ -89,6 +95,11 @@ test("an iptables site enforces the group, restores drift and unmanages cleanly"
   server.exec("ipset", ["flush", `sg-${list.id.replace(/^prfx_lst_/, "")}`]);
   await eventually("drift reported", async () => (await api.ok("GET", `/vpc/sites/${siteId}`)).drift === true, 15_000);
   await eventually("8081 from the listed client again", () => reach(LISTED)[targets[1]] === "open", 10_000);
+
+  // Our chain flushed by hand (8081 then open to all): found by the cheap check, restored.
+  server.exec("iptables", ["-F", "secgroups-input"]);
+  await eventually("8081 closed to the unlisted client again", () => reach(UNLISTED)[targets[1]] === "timeout", 15_000);
+  expect(server.exec("iptables-save", ["-t", "filter"])).toMatch(/^-A secgroups-input .*--dport 8081/m);
 
   await api.ok("DELETE", `/vpc/security-groups/${groupId}`);
   await eventually("chains removed", () => !/secgroups-input/.test(server.exec("iptables-save", ["-t", "filter"])), 15_000);
