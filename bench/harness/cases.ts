@@ -323,6 +323,11 @@ async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
     .trim()
     .split("\n")
     .pop()!;
+  // The agent at rest on the site, in its last revision (not in a smoke run).
+  const idleRow = async (platform: string, what: string, ns: string, config: string) => {
+    if (!opts.smoke)
+      base.rows.push(await idleCpuRow(platform, what, { ns, config, controlPlane: CP, dir, nftElements: elementsDump }, opts));
+  };
   if (measures("nftables"))
     await withNetns(`sg-bench-nft-${process.pid}`, async (ns) => {
       const run: Runner = (cmd, args, stdin, options) => runCommand("ip", ["netns", "exec", ns, cmd, ...args], stdin, options);
@@ -371,17 +376,9 @@ async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
       );
       base.rows.push({ metric: "nftables: full verification alone (read-back + compare)", ours: check, anchor, ratio: ratio(check, raw) });
       base.rows.push({ metric: "nftables: cheap drift check (chain handles + watch)", ours: quick, anchor, ratio: ratio(quick, raw) });
-      // With the watch: its `nft monitor` counts too.
       enforcer.unwatch();
-      if (!opts.smoke)
-        base.rows.push(
-          await idleCpuRow(
-            "nftables",
-            "cheap check every 10 s + nft monitor",
-            { ns, config: at, controlPlane: CP, dir, nftElements: elementsDump },
-            opts,
-          ),
-        );
+      // The idle agent runs its own watch: its `nft monitor` counts too.
+      await idleRow("nftables", "cheap check every 10 s + nft monitor", ns, at);
     });
   if (measures("iptables"))
     await withNetns(`sg-bench-ipt-${process.pid}`, async (ns) => {
@@ -448,15 +445,7 @@ async function agentApplyCase(opts: CaseOptions): Promise<CaseResult> {
             ? `every 10 s: ${((quick.cpu_median_ms / 10_000) * 100).toFixed(2)}% of a core (CPU median / interval)`
             : undefined,
       });
-      if (!opts.smoke)
-        base.rows.push(
-          await idleCpuRow(
-            "iptables",
-            "cheap check every 10 s",
-            { ns, config: at, controlPlane: CP, dir, nftElements: elementsDump },
-            opts,
-          ),
-        );
+      await idleRow("iptables", "cheap check every 10 s", ns, at);
     });
   base.notes.push(
     "Timed in one network namespace per backend; raw and agent runs load the same text into the same (already populated) tables, so both replace state rather than create it.",

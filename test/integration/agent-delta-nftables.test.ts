@@ -5,6 +5,8 @@
  *    other with their predecessor, the kernel's table reads back equal to a
  *    full load of the last revision in a fresh namespace, and most applies
  *    were deltas;
+ *  - a delta batch nft refuses changes nothing, and the revision is then
+ *    loaded in full;
  *  - an nft killed (SIGKILL) at random moments of a delta leaves the old or
  *    the new table, never a mix;
  *  - hand edits are seen by the change watch (nft monitor) and reported by
@@ -12,7 +14,7 @@
  *    no periodic check due.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { appendFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { seededRandom } from "../../core/analyze";
@@ -108,6 +110,55 @@ test("random revision sequences applied incrementally equal a full load of the l
   }
   // The deltas did the work: no full load once the watch proved the table.
   expect(modes.filter((m) => m !== "delta")).toEqual([]);
+});
+
+test("a delta batch nft refuses leaves the table as it was, and the revision is loaded in full", async () => {
+  const ns = namespace("r");
+  const random = seededRandom(11);
+  const { run, spawn: spawner } = tools(ns);
+  let refusedTable: ReturnType<typeof tableOf> | undefined;
+  let included = 0;
+  // The delta's one `nft -j -i` includes the batch from the state directory: that copy gets a line nft refuses.
+  const refusing: Runner = async (cmd, args, stdin, options) => {
+    const include = /^include "([^"]+)"\n/.exec(stdin ?? "");
+    if (!include) return run(cmd, args, stdin, options);
+    included++;
+    appendFileSync(include[1], "add element inet secgroups no_such_set { 192.0.2.1 }\n");
+    const r = await run(cmd, args, stdin, options);
+    refusedTable = tableOf(ns);
+    return r;
+  };
+  const enforcer = new NftablesEnforcer({
+    stateDir: mkdtempSync(join(tmpdir(), "sg-dn-")),
+    elementsDump: nftElementsBin(),
+    run: refusing,
+    spawn: spawner,
+  });
+  enforcer.watch(() => undefined);
+  try {
+    const doc = firstRevision(random, 500);
+    const config = compilePolicy(doc, "nftables");
+    await enforcer.apply(config, CP);
+    await proven(enforcer, config);
+    const before = tableOf(ns);
+    // One entry of the big list changed: a delta of that one set.
+    const big = doc.prefix_lists!.find((l) => l.prefixes.length === 500)!;
+    const changed = {
+      ...doc,
+      prefix_lists: doc.prefix_lists!.map((l) => (l === big ? { ...l, prefixes: [...l.prefixes.slice(1), { cidr: "192.0.2.0/24" }] } : l)),
+    };
+    const next = compilePolicy(changed, "nftables");
+    const outcome = await enforcer.apply(next, CP, { config, controlPlane: CP });
+    expect(included).toBe(1);
+    expect(diffLoaded(before, refusedTable!)).toEqual([]);
+    expect(outcome).toEqual({ mode: "full", reason: expect.stringMatching(/^the delta failed \(nft refused the delta: .*no_such_set/s) });
+    expect(await enforcer.check(next, CP)).toEqual([]);
+    const reference = namespace("rf");
+    await enforcerIn(reference).apply(next, CP);
+    expect(diffLoaded(tableOf(reference), tableOf(ns))).toEqual([]);
+  } finally {
+    enforcer.unwatch();
+  }
 });
 
 test("an nft killed during a delta leaves the old or the new table", async () => {

@@ -73,8 +73,8 @@ export function ipsetLines(text: string, like?: IpsetLines): IpsetLines {
   const start = first > 0 ? runs[first - 1].start : 0;
   const end = to < runs.length ? runs[to].end + shift : text.length;
   const middle = readRuns(text, start, end);
-  // The runs taken over after it are whole in the common end, and the first of them ends where a line of another set
-  // (or a blank line) follows, in both texts: so the part read ends with a run. Should it not, the text is read whole.
+  // The last run read again lies whole in the common end, and in both texts a blank line or a line of another set
+  // follows it: the part read ends where a run does. Should it not, the text is read whole.
   if (middle.length && middle[middle.length - 1].end > end) return linesOf(text, readRuns(text, 0, text.length));
   const after = runs.slice(to + 1).map((r) => ({ ...r, start: r.start + shift, end: r.end + shift }));
   return linesOf(text, [...runs.slice(0, from), ...middle, ...after]);

@@ -377,10 +377,11 @@ export class IptablesEnforcer implements Enforcer {
   }
 
   /**
-   * Our lines of both tables (of IPv4 only for a configuration without IPv6), listed side by side; with `since` (in
-   * force with the same chains and jumps as `rev`), those verified then when the ruleset's generation is still the one read before they were listed (nothing was committed
-   * since: not listed again). The generation is read before listing, never beside it: a commit landing in between
-   * then shows as a generation moved on, and the tables are listed again next time.
+   * Our lines of both tables (of IPv4 only for a configuration without IPv6), listed side by side. With `since` (in
+   * force with the same chains and jumps as `rev`): those verified then, not listed again, while the ruleset's
+   * generation is still the one read before they were listed (nothing was committed since). The generation is read
+   * before listing, never beside it: a commit landing in between then shows as a generation moved on, and the
+   * tables are listed again next time.
    */
   private async readTables(rev: Revision, ensure: boolean, since?: InForce): Promise<Tables> {
     const gen = await this.generation();

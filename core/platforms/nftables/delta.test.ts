@@ -1,4 +1,4 @@
-import { deltaLine, nftDelta, nftFileObjects } from "./delta";
+import { deltaLine, includeLine, nftDelta, nftFileObjects } from "./delta";
 
 const file = (elements: string, rule: string) => `table inet secgroups {}
 delete table inet secgroups
@@ -44,5 +44,16 @@ describe("deltaLine", () => {
         "set allowed { type ipv4_addr; flags interval; elements = { 10.0.1.0/24 }; }; " +
         'chain input { type filter hook input priority filter; policy drop; tcp dport 23 accept comment "a; b"; }; };',
     );
+  });
+});
+
+describe("includeLine", () => {
+  it("includes a kept batch by its absolute path", () => {
+    expect(includeLine("/var/lib/secgroups-agent/secgroups-delta.nft")).toBe('include "/var/lib/secgroups-agent/secgroups-delta.nft"');
+  });
+
+  it("gives none for a path nft would read as a pattern, cannot quote, or resolve against its include path", () => {
+    for (const path of ["/tmp/a*/d.nft", "/tmp/a?/d.nft", "/tmp/[ab]/d.nft", '/tmp/a"b/d.nft', "/tmp/a b/d.nft", "state/d.nft"])
+      expect({ path, line: includeLine(path) }).toEqual({ path, line: undefined });
   });
 });

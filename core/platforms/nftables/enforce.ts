@@ -27,16 +27,16 @@
  * nothing else changed: the table's chain handles (`list chains`, in the
  * same `nft -i` as the sets) are those last verified, and the watch saw no
  * foreign transaction. A delta of sets only is loaded and read back by one
- * `nft -j -i` (the batch as one line, then the listings). Without a running
+ * `nft -j -i` (one line including the batch, then the listings). Without a running
  * watch there is no such proof: the file is then loaded in full.
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { diffLoaded } from "../../analyze/compare-loaded";
 import type { LoadedRuleset } from "../../analyze/loaded";
 import type { AppliedConfig, ApplyOutcome, ControlPlaneAddress, Enforcer } from "../platform";
 import { mustRun, runCommand, spawnTool, type Runner, type RunOptions, type RunResult, type Spawner } from "../runner";
-import { deltaLine, nftDelta, nftFileObjects, type NftDelta } from "./delta";
+import { deltaLine, includeLine, nftDelta, nftFileObjects, type NftDelta } from "./delta";
 import { dumpSets } from "./kernel-dump";
 import { NftMonitor } from "./monitor";
 import { NFT_TABLE, NFT_TABLE_NAME } from "./names";
@@ -355,22 +355,20 @@ export class NftablesEnforcer implements Enforcer {
 
   /**
    * A delta that changes sets only, loaded and read back by one `nft -j -i`:
-   * the batch as one line (one transaction), then the listings of `names` and
+   * one line including the batch (one transaction), then the listings of `names` and
    * of the chains, answered once they are printed. This spares a process
    * start and the wait in nft's exit after a commit that deleted elements.
    * A batch nft refuses leaves the table as it was: the listings then differ
    * from the file.
    */
   private async loadAndList(text: string, wanted: WantedObjects, names: readonly string[]): Promise<ReadBackListing> {
-    const commands = `${deltaLine(text)}\n${listCommands(wanted.objects, names, true)}`;
+    // The batch is included from the copy kept for inspection (includeLine), or else sent as one line.
+    const kept = resolve(await this.keep("secgroups-delta.nft", text));
+    const commands = `${includeLine(kept) ?? deltaLine(text)}\n${listCommands(wanted.objects, names, true)}`;
     this.monitor.ownLoad();
     let r: RunResult;
     try {
-      // The batch goes on stdin: the copy kept for inspection is written meanwhile.
-      [r] = await Promise.all([
-        this.interactive(["-j"], commands, { ...this.own, completeAfterLines: names.length + 1 }),
-        this.keep("secgroups-delta.nft", text),
-      ]);
+      r = await this.interactive(["-j"], commands, { ...this.own, completeAfterLines: names.length + 1 });
     } finally {
       this.monitor.ownLoadDone();
     }
