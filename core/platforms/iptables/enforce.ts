@@ -386,12 +386,9 @@ export class IptablesEnforcer implements Enforcer {
   private async readTables(rev: Revision, ensure: boolean, since?: InForce): Promise<Tables> {
     const gen = await this.generation();
     if (gen !== undefined && gen === since?.gen) return { ours: since.ours, ours6: since.ours6, gen };
-    let inserted = false;
-    const [ours, ours6] = await Promise.all(
-      (rev.ipv6 ? [this.v4, this.v6] : [this.v4]).map((t) => this.ourChains(t, rev, ensure, () => (inserted = true))),
-    );
-    // Jumps inserted moved the generation on from the one read: none then, and the next check lists the tables again.
-    return { ours, ours6, gen: inserted ? undefined : gen };
+    const [ours, ours6] = await Promise.all((rev.ipv6 ? [this.v4, this.v6] : [this.v4]).map((t) => this.ourChains(t, rev, ensure)));
+    // Jumps inserted by ourChains move the generation on past `gen`: the next check lists the tables again.
+    return { ours, ours6, gen };
   }
 
   /** The ruleset's generation (rulesetGeneration), when iptables is on nf_tables and secgroups-nft-elements is there; else undefined. */
@@ -405,11 +402,10 @@ export class IptablesEnforcer implements Enforcer {
   }
 
   /** Our lines of one table; with `ensure`, the jumps it lacks are inserted at the top of their chains first (then it is listed again). */
-  private async ourChains(table: Table, rev: Revision, ensure: boolean, inserting: () => void): Promise<string> {
+  private async ourChains(table: Table, rev: Revision, ensure: boolean): Promise<string> {
     const listed = ourLines(await mustRun(this.run, table.save, ["-t", "filter"]), rev.jumps);
     const missing = rev.parts.jumps.filter((j) => !listed.jumps.has(jumpLine(j)));
     if (!ensure || !missing.length) return listed.text;
-    inserting();
     for (const jump of missing) await mustRun(this.run, table.cli, ["-I", jump.chain, "1", ...jump.rule]);
     return ourLines(await mustRun(this.run, table.save, ["-t", "filter"]), rev.jumps).text;
   }
